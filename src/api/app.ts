@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiKeyStore } from '../auth/api-key-store.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import type { ChatDispatcher } from './chat-dispatcher.ts';
+import { registerErrorHandlers } from './error-handler.ts';
+import { adminAuthHook } from './plugins/admin-auth.ts';
+import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
+import { adminKeysRoutes } from './routes/admin-keys.ts';
+import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelsRoutes } from './routes/models.ts';
+
+export type ReadinessCheck = 'ok' | 'failing';
+
+export interface AppDependencies {
+  config: GatewayConfig;
+  keyStore: ApiKeyStore;
+  dispatcher: ChatDispatcher;
+  adminKey: string;
+  logger: Logger;
+  readiness: () => Promise<Record<string, ReadinessCheck>>;
+}
+
+/** The HTTP API as a fastify instance; `inject()` drives it in tests, `listen()` in production. */
+export function buildApp(dependencies: AppDependencies) {
+  const app = Fastify({
+    loggerInstance: dependencies.logger as FastifyBaseLogger,
+    // One log line per request would cost more than the request itself at our rates.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: dependencies.config.server.bodyLimitBytes,
+    // Our id is the job id: never taken from the client.
+    requestIdHeader: false,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    // Requests wait for their jobs; shutdown lets them finish, the sync timeout bounds them.
+    requestTimeout: 0,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandlers(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.register(healthRoutes(dependencies));
+
+  app.register(async (v1) => {
+    v1.decorateRequest('principal', undefined as never);
+    v1.addHook('preHandler', apiKeyAuthHook(dependencies.keyStore));
+    v1.register(chatCompletionsRoutes(dependencies));
+    v1.register(modelsRoutes(dependencies));
+  }, { prefix: '/v1' });
+
+  app.register(async (admin) => {
+    admin.addHook('preHandler', adminAuthHook(dependencies.adminKey));
+    admin.register(adminKeysRoutes(dependencies));
+  }, { prefix: '/admin' });
+
+  return app;
+}

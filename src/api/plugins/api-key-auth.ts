@@ -1,0 +1,39 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiKeyStore, Principal } from '../../auth/api-key-store.ts';
+import { GatewayError } from '../../gateway-error.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the API key hook on every `/v1` route. */
+    principal: Principal;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match?.[1]?.trim();
+}
+
+/** A preHandler that resolves the caller's key, or answers 401 in OpenAI's shape. */
+export function apiKeyAuthHook(keyStore: ApiKeyStore) {
+  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = bearerToken(request);
+    if (!token) {
+      throw new GatewayError({
+        code: 'missing_api_key',
+        message: "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.",
+      });
+    }
+    const principal = await keyStore.authenticate(token);
+    if (!principal) {
+      throw new GatewayError({ code: 'invalid_api_key', message: `Incorrect API key provided: ${redact(token)}.` });
+    }
+    request.principal = principal;
+  };
+}
+
+function redact(token: string): string {
+  return token.length <= 8 ? '****' : `${token.slice(0, 4)}****${token.slice(-4)}`;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../gateway-error.ts';
+import type { AppDependencies } from '../app.ts';
+
+const keyViewSchema = z.object({
+  id: z.string(),
+  object: z.literal('api_key'),
+  name: z.string(),
+  project_id: z.string(),
+  project: z.string(),
+  key_prefix: z.string(),
+  created_at: z.number().int(),
+  revoked_at: z.number().int().nullable(),
+});
+
+const nameSchema = z.string().trim().min(1).max(200);
+
+export function adminKeysRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/keys',
+      {
+        schema: {
+          body: z.strictObject({ name: nameSchema, project: nameSchema }),
+          response: { 201: keyViewSchema.extend({ key: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const created = await dependencies.keyStore.createKey(request.body);
+        request.log.info({ apiKeyId: created.id, projectId: created.project_id }, 'api key created');
+        return reply.code(201).send(created);
+      },
+    );
+
+    app.get(
+      '/keys',
+      {
+        schema: {
+          querystring: z.object({ project: nameSchema.optional() }),
+          response: { 200: z.object({ object: z.literal('list'), data: z.array(keyViewSchema) }) },
+        },
+      },
+      async (request) => ({ object: 'list' as const, data: await dependencies.keyStore.listKeys({ project: request.query.project }) }),
+    );
+
+    app.delete(
+      '/keys/:id',
+      { schema: { params: z.object({ id: z.string().min(1) }), response: { 200: keyViewSchema } } },
+      async (request) => {
+        const revoked = await dependencies.keyStore.revokeKey(request.params.id);
+        if (!revoked) throw new GatewayError({ code: 'not_found', message: `No API key with id '${request.params.id}'.`, param: 'id' });
+        request.log.info({ apiKeyId: revoked.id }, 'api key revoked');
+        return revoked;
+      },
+    );
+  };
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+/** Process environment, validated once at start. Every variable has a default that works on a dev machine. */
+export const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/test'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  /** Namespace of every Redis key the gateway writes (BullMQ queues included). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('gw'),
+  GATEWAY_CONFIG: z.string().min(1).optional(),
+  GATEWAY_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  GATEWAY_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** Formats zod issues as `path: message` lines, the way operators read them. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('\n');
+}
+
+export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  // Empty strings mean "unset" (docker-compose writes `FOO=` for absent values).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid environment:\n${formatIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}

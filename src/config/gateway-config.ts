@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { ConfigurationError, formatIssues } from './env.ts';
+import { interpolateEnvironment } from './interpolate.ts';
+
+/** A price in USD per million tokens, kept as a decimal string so money is never a float. */
+const decimalPrice = z
+  .union([z.string(), z.number()])
+  .transform((value) => String(value))
+  .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number'));
+
+export const pricingSchema = z.strictObject({
+  /** USD per 1M prompt tokens. */
+  inputPerMillion: decimalPrice,
+  /** USD per 1M completion tokens. */
+  outputPerMillion: decimalPrice,
+});
+
+const providerCommon = {
+  /** Max in-flight calls to this provider from one process (BullMQ worker concurrency). @defaultValue 16 */
+  concurrency: z.number().int().min(1).max(10_000).default(16),
+  /** Timeout of one provider call. @defaultValue 60000 */
+  timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
+  /** Attempts per job for retryable provider errors (408/409/429/5xx, network). @defaultValue 3 */
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  /** First retry delay; doubles each attempt, unless the provider sent Retry-After. @defaultValue 500 */
+  retryBaseDelayMs: z.number().int().min(0).max(600_000).default(500),
+};
+
+export const openaiProviderSchema = z.strictObject({
+  type: z.literal('openai'),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  apiKey: z.string().optional(),
+  /** Extra headers sent on every call (e.g. `OpenAI-Organization`). */
+  headers: z.record(z.string(), z.string()).default({}),
+  ...providerCommon,
+});
+
+export const mockProviderSchema = z.strictObject({
+  type: z.literal('mock'),
+  /** Simulated latency of every call. @defaultValue 0 */
+  latencyMs: z.number().int().min(0).max(600_000).default(0),
+  ...providerCommon,
+  concurrency: providerCommon.concurrency.default(256),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema]);
+
+export const routeSchema = z.strictObject({
+  /** A provider instance name from `providers`. */
+  provider: z.string().min(1),
+  /** The model name the provider expects. */
+  model: z.string().min(1),
+  pricing: pricingSchema.optional(),
+});
+
+export const modelSchema = z.strictObject({
+  routes: z.array(routeSchema).min(1),
+  pricing: pricingSchema.optional(),
+});
+
+export const serverSchema = z.strictObject({
+  /** Largest request body accepted, in bytes (413 beyond). @defaultValue 10 MiB */
+  bodyLimitBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  /** How long a sync call waits for its job before answering 504. @defaultValue 600000 (OpenAI SDK's default) */
+  requestTimeoutMs: z.number().int().min(100).default(600_000),
+});
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    server: serverSchema.default(serverSchema.parse({})),
+    providers: z.record(
+      z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, _ and - only'),
+      providerSchema,
+    ),
+    models: z.record(z.string().min(1), modelSchema).default({}),
+  })
+  .superRefine((config, context) => {
+    for (const [modelName, model] of Object.entries(config.models)) {
+      model.routes.forEach((route, index) => {
+        if (!(route.provider in config.providers)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', modelName, 'routes', index, 'provider'],
+            message: `unknown provider "${route.provider}" (known: ${Object.keys(config.providers).join(', ')})`,
+          });
+        }
+      });
+    }
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
+export type MockProviderConfig = z.infer<typeof mockProviderSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type Pricing = z.infer<typeof pricingSchema>;
+
+/** Validates an already-parsed config object (after `${ENV}` interpolation). */
+export function parseGatewayConfig(raw: unknown, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const interpolated = interpolateEnvironment(raw, environment);
+  if (interpolated.errors.length > 0) {
+    throw new ConfigurationError(`Invalid gateway config:\n${interpolated.errors.join('\n')}`);
+  }
+  const parsed = gatewayConfigSchema.safeParse(interpolated.value);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid gateway config:\n${formatIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+export function parseGatewayConfigYaml(text: string, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    if (error instanceof YAMLParseError) throw new ConfigurationError(`Invalid gateway config YAML: ${error.message}`);
+    throw error;
+  }
+  return parseGatewayConfig(raw ?? {}, environment);
+}
+
+export async function loadGatewayConfigFile(path: string, environment: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`GATEWAY_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+  }
+  return parseGatewayConfigYaml(text, environment);
+}

@@ -1,0 +1,47 @@
+import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { apiKeys } from './api-keys.ts';
+import { projects } from './projects.ts';
+
+export const requestStatuses = ['queued', 'in_progress', 'completed', 'failed', 'cancelled', 'expired'] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
+export const requestKinds = ['sync', 'async', 'batch'] as const;
+export type RequestKind = (typeof requestKinds)[number];
+
+/**
+ * One row per chat request (a job). Its id is the BullMQ job id and the `x-request-id` the client
+ * saw, so every write keyed on it is idempotent.
+ */
+export const requests = pgTable(
+  'requests',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id),
+    apiKeyId: text('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    kind: text('kind').$type<RequestKind>().notNull(),
+    status: text('status').$type<RequestStatus>().notNull(),
+    /** The model name the client asked for. */
+    model: text('model').notNull(),
+    /** Provider instance and upstream model that served (or last tried) the request. */
+    provider: text('provider'),
+    upstreamModel: text('upstream_model'),
+    attempts: integer('attempts').notNull().default(0),
+    /** HTTP status the gateway answered (or would answer) for this request. */
+    statusCode: integer('status_code'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    response: jsonb('response'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    /** Time spent in the provider call of the final attempt. */
+    providerLatencyMs: integer('provider_latency_ms'),
+  },
+  (table) => [
+    index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),
+    index('requests_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt),
+  ],
+);

@@ -1,0 +1,36 @@
+import { index, integer, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { apiKeys } from './api-keys.ts';
+import { projects } from './projects.ts';
+import { requests } from './requests.ts';
+
+/**
+ * Billable usage, one row per request at most: the primary key on `request_id` is what makes a
+ * retried or re-delivered job bill exactly once.
+ */
+export const usage = pgTable(
+  'usage',
+  {
+    requestId: text('request_id')
+      .primaryKey()
+      .references(() => requests.id),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id),
+    apiKeyId: text('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    model: text('model').notNull(),
+    provider: text('provider').notNull(),
+    upstreamModel: text('upstream_model').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    totalTokens: integer('total_tokens').notNull(),
+    /** USD; numeric so sums are exact. */
+    cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('usage_project_id_created_at_idx').on(table.projectId, table.createdAt),
+    index('usage_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt),
+  ],
+);

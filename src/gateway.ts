@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { ChatDispatcher } from './api/chat-dispatcher.ts';
+import { buildApp, type ReadinessCheck } from './api/app.ts';
+import { ApiKeyStore } from './auth/api-key-store.ts';
+import type { Environment } from './config/env.ts';
+import type { GatewayConfig } from './config/gateway-config.ts';
+import { createDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import type { Logger } from './logger.ts';
+import { createProviderClients } from './providers/provider-registry.ts';
+import { startProviderWorkers, type ProviderWorkerPool } from './workers/provider-workers.ts';
+import { ReplyListener } from './workers/reply-channel.ts';
+import { ResultStore } from './workers/result-store.ts';
+
+export interface GatewayOptions {
+  environment: Environment;
+  config: GatewayConfig;
+  logger: Logger;
+  /** Listen on HOST:PORT (the default); tests drive the app through `inject()` instead. */
+  listen?: boolean;
+}
+
+export interface Gateway {
+  /** The fastify app when the role serves the API. */
+  app: ReturnType<typeof buildApp> | undefined;
+  /** `http://host:port` once listening. */
+  url: string | undefined;
+  adminKey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires one gateway process for its role: `api` (HTTP + enqueue), `worker` (provider queues) or
+ * `all`. Migrations run first in every role, serialised by an advisory lock.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { environment, config, logger } = options;
+  const role = environment.GATEWAY_ROLE;
+  const prefix = environment.REDIS_PREFIX;
+  const database = createDatabase({ url: environment.DATABASE_URL, applicationName: `llm-gateway-${role}` });
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+  };
+  closers.push(() => database.close());
+
+  try {
+    await runMigrations(database.pool);
+    logger.info('database migrations applied');
+
+    let pool: ProviderWorkerPool | undefined;
+    if (role === 'worker' || role === 'all') {
+      const workerRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` });
+      closers.push(() => workerRedis.quit());
+      const providers = createProviderClients(config);
+      closers.push(() => Promise.all([...providers.values()].map((provider) => provider.close())));
+      pool = await startProviderWorkers({
+        config,
+        providers,
+        redis: workerRedis,
+        prefix,
+        resultStore: new ResultStore(database.db),
+        logger: logger.child({ component: 'worker' }),
+      });
+      const workers = pool;
+      closers.push(() => workers.close());
+    }
+
+    if (role === 'worker') {
+      return { app: undefined, url: undefined, adminKey: '', close: closeAll };
+    }
+
+    const adminKey = environment.GATEWAY_ADMIN_KEY ?? randomBytes(24).toString('base64url');
+    if (!environment.GATEWAY_ADMIN_KEY) {
+      logger.warn({ adminKey }, 'GATEWAY_ADMIN_KEY is not set: generated an admin key for this run only');
+    }
+    const redis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-api` });
+    const subscriber = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-api-sub` });
+    closers.push(() => redis.quit(), () => subscriber.quit());
+    const replies = await ReplyListener.start(subscriber, prefix);
+    const keyStore = new ApiKeyStore({ db: database.db, redis, prefix });
+    await keyStore.listen(subscriber);
+    const dispatcher = new ChatDispatcher({
+      config,
+      redis,
+      prefix,
+      replies,
+      requestTimeoutMs: config.server.requestTimeoutMs,
+      logger,
+    });
+    closers.push(() => dispatcher.close(), () => replies.close());
+
+    const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
+      const [postgres, redisCheck] = await Promise.all([
+        database.pool.query('SELECT 1').then(
+          () => 'ok' as const,
+          () => 'failing' as const,
+        ),
+        redis.ping().then(
+          () => 'ok' as const,
+          () => 'failing' as const,
+        ),
+      ]);
+      return { postgres, redis: redisCheck, migrations: 'ok' };
+    };
+    const app = buildApp({ config, keyStore, dispatcher, adminKey, logger, readiness });
+    // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.
+    closers.push(() => app.close());
+    await app.ready();
+    let url: string | undefined;
+    if (options.listen ?? true) {
+      url = await app.listen({ host: environment.HOST, port: environment.PORT });
+      logger.info({ url, role }, 'gateway listening');
+    }
+    return { app, url, adminKey, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

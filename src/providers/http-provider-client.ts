@@ -1,0 +1,92 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
+import type { ChatCallContext, ChatResult, HttpWireFormat, ProviderClient } from './provider-client.ts';
+import { ProviderError } from './provider-error.ts';
+
+export interface HttpProviderSettings {
+  name: string;
+  baseUrl: string;
+  /** Sockets kept open to the provider; matches the provider's concurrency. */
+  connections: number;
+  timeoutMs: number;
+}
+
+/**
+ * The shared I/O half of every HTTP adapter: a keep-alive undici pool per provider instance,
+ * JSON in and out, every failure mapped onto {@link ProviderError}.
+ */
+export function createHttpProviderClient<Config>(
+  wireFormat: HttpWireFormat<Config>,
+  settings: HttpProviderSettings,
+  config: Config,
+): ProviderClient {
+  const base = new URL(settings.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const pool = new Pool(base.origin, {
+    connections: settings.connections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: settings.timeoutMs,
+    bodyTimeout: settings.timeoutMs,
+  });
+
+  async function chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
+    const wire = wireFormat.buildChatRequest({ request, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
+    const timeout = AbortSignal.timeout(settings.timeoutMs);
+    const signal = context.signal ? AbortSignal.any([context.signal, timeout]) : timeout;
+    let status: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const response = await pool.request({
+        method: 'POST',
+        path: basePath + wire.path,
+        headers: wire.headers,
+        body: JSON.stringify(wire.body),
+        signal,
+      });
+      status = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      throw networkError(settings.name, error, timeout.aborted, settings.timeoutMs);
+    }
+    const body = parseJson(text);
+    if (status >= 400) {
+      throw wireFormat.parseError({ provider: settings.name, status, headers, body: body === undefined ? text : body });
+    }
+    if (body === undefined) {
+      throw new ProviderError({
+        provider: settings.name,
+        status: 502,
+        code: 'invalid_provider_response',
+        message: `provider answered HTTP ${status} with a body that is not JSON`,
+        retryable: true,
+      });
+    }
+    return wireFormat.parseChatResponse({ provider: settings.name, body });
+  }
+
+  return {
+    name: settings.name,
+    type: wireFormat.type,
+    chat,
+    close: () => pool.close(),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function networkError(provider: string, error: unknown, timedOut: boolean, timeoutMs: number): ProviderError {
+  if (timedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return new ProviderError({ provider, code: 'timeout', message: `provider did not answer within ${timeoutMs} ms`, retryable: true, cause: error });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : 'network_error';
+  return new ProviderError({ provider, code, message: `cannot reach provider: ${detail}`, retryable: true, cause: error });
+}

@@ -1,0 +1,28 @@
+import { chatCompletionSchema, type TokenUsage } from '../chat-completion-schemas.ts';
+import { ProviderError } from '../provider-error.ts';
+import type { ChatResult } from '../provider-client.ts';
+
+export function convertOpenAIResponse(input: { provider: string; body: unknown }): ChatResult {
+  const parsed = chatCompletionSchema.safeParse(input.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProviderError({
+      provider: input.provider,
+      status: 502,
+      code: 'invalid_provider_response',
+      message: `provider returned an unexpected chat.completion: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+      retryable: false,
+    });
+  }
+  const completion = parsed.data;
+  return { completion, usage: convertOpenAIUsage(completion.usage) };
+}
+
+export function convertOpenAIUsage(usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | undefined): TokenUsage {
+  if (!usage) return { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    totalTokens: usage.total_tokens,
+  };
+}

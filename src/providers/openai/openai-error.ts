@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { ProviderError, parseRetryAfterMs } from '../provider-error.ts';
+import type { WireErrorInput } from '../provider-client.ts';
+
+/** @see https://platform.openai.com/docs/guides/error-codes */
+export const openaiErrorBodySchema = z.looseObject({
+  error: z.looseObject({
+    message: z.string(),
+    type: z.string().nullish(),
+    param: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+  }),
+});
+
+export function parseOpenAIError(input: WireErrorInput): ProviderError {
+  const parsed = openaiErrorBodySchema.safeParse(input.body);
+  const detail = parsed.success ? parsed.data.error : undefined;
+  const fallbackMessage =
+    typeof input.body === 'string' && input.body.length > 0 ? input.body.slice(0, 500) : `HTTP ${input.status}`;
+  return new ProviderError({
+    provider: input.provider,
+    status: input.status,
+    message: detail?.message ?? fallbackMessage,
+    type: detail?.type ?? undefined,
+    code: detail?.code === null || detail?.code === undefined ? undefined : String(detail.code),
+    param: detail?.param ?? undefined,
+    retryAfterMs: parseRetryAfterMs(input.headers),
+  });
+}

@@ -1,0 +1,114 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
+import { computeCost } from '../routing/cost.ts';
+import type { ChatJobData, ChatJobResult } from './chat-job.ts';
+import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
+import { publishReply } from './reply-channel.ts';
+import type { RequestOutcome, ResultStore } from './result-store.ts';
+
+export interface ChatJobProcessorDependencies {
+  providers: ReadonlyMap<string, ProviderClient>;
+  resultStore: ResultStore;
+  /** A plain (non-blocking, non-subscriber) connection for publishing replies. */
+  publisher: Redis;
+  logger: Logger;
+  /** Caps in-flight calls per provider across every queue of this process. */
+  limitProvider: (provider: string) => <T>(task: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Calls the provider for one job, records the outcome and usage in Postgres (exactly once per request
+ * id), then answers the waiting caller. Retryable failures are rethrown for BullMQ to retry with
+ * backoff; the last failure is recorded and answered, then ends the job as unrecoverable.
+ */
+export function createChatJobProcessor(dependencies: ChatJobProcessorDependencies) {
+  const { providers, resultStore, publisher } = dependencies;
+
+  return async function processChatJob(job: Job<ChatJobData, ChatJobResult>): Promise<ChatJobResult> {
+    const data = job.data;
+    const route = data.routes[data.routeIndex];
+    if (!route) throw new UnrecoverableError(`job ${job.id} has no route ${data.routeIndex}`);
+    const logger = dependencies.logger.child({ requestId: data.requestId, jobId: job.id, provider: route.provider, model: data.model });
+
+    // A job seen before (retried, or re-delivered after a worker died) may already be done: answer
+    // from the record instead of calling the provider and billing again.
+    if (job.attemptsMade > 0 || job.stalledCounter > 0) {
+      const stored = await resultStore.findCompleted(data.requestId);
+      if (stored) {
+        logger.info('job already completed; answering from the record');
+        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: stored });
+        return { status: 'completed' };
+      }
+    }
+
+    const client = providers.get(route.provider);
+    const startedAt = new Date();
+    const base = {
+      requestId: data.requestId,
+      kind: data.kind,
+      projectId: data.projectId,
+      apiKeyId: data.apiKeyId,
+      model: data.model,
+      provider: route.provider,
+      upstreamModel: route.upstreamModel,
+      attempts: job.attemptsMade + 1,
+      acceptedAt: new Date(data.acceptedAt),
+      startedAt,
+    } satisfies Partial<RequestOutcome>;
+
+    try {
+      if (!client) throw new Error(`provider "${route.provider}" is not configured in this worker`);
+      const result = await dependencies.limitProvider(route.provider)(() =>
+        client.chat(data.request, { upstreamModel: route.upstreamModel, requestId: data.requestId }),
+      );
+      const completedAt = new Date();
+      await resultStore.record({
+        ...base,
+        status: 'completed',
+        statusCode: 200,
+        response: result.completion,
+        completedAt,
+        providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
+        usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
+      });
+      if (data.replyTo) {
+        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion });
+      }
+      return { status: 'completed' };
+    } catch (thrown) {
+      const providerError = toProviderError(thrown, route.provider);
+      const maxAttempts = job.opts.attempts ?? 1;
+      if (providerError.retryable && job.attemptsMade + 1 < maxAttempts) {
+        logger.warn({ err: providerError, attempt: job.attemptsMade + 1, maxAttempts }, 'provider call failed; will retry');
+        throw providerError;
+      }
+      const gatewayError = providerErrorToGatewayError(providerError);
+      logger.warn({ err: providerError, attempt: job.attemptsMade + 1 }, 'provider call failed; giving up');
+      const completedAt = new Date();
+      await resultStore.record({
+        ...base,
+        status: 'failed',
+        statusCode: gatewayError.status,
+        errorCode: providerError.code ?? gatewayError.code,
+        errorMessage: gatewayError.message,
+        completedAt,
+        providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
+      });
+      if (data.replyTo) {
+        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: false, error: gatewayError.toPayload() });
+      }
+      throw new UnrecoverableError(gatewayError.message);
+    }
+  };
+}
+
+/** BullMQ backoff: the provider's Retry-After when it sent one, else exponential from the base delay. */
+export function providerBackoff(attemptsMade: number, _type: string | undefined, error: Error | undefined, job?: { opts: { backoff?: unknown } }): number {
+  const retryAfter = error && 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
+  if (retryAfter !== undefined) return retryAfter;
+  const backoff = job?.opts.backoff;
+  const base = typeof backoff === 'object' && backoff !== null && 'delay' in backoff && typeof backoff.delay === 'number' ? backoff.delay : 500;
+  return base * 2 ** Math.max(0, attemptsMade - 1);
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { GatewayErrorPayload } from '../gateway-error.ts';
+import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
+
+export type ChatReply =
+  | { requestId: string; ok: true; completion: ChatCompletion }
+  | { requestId: string; ok: false; error: GatewayErrorPayload };
+
+/** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply. */
+export async function publishReply(redis: Redis, channel: string, reply: ChatReply): Promise<void> {
+  await redis.publish(channel, JSON.stringify(reply));
+}
+
+export class ReplyTimeoutError extends Error {
+  override readonly name = 'ReplyTimeoutError';
+}
+
+/**
+ * The API side: one subscriber connection per process and a map of waiting requests. Pub/sub is
+ * faster than BullMQ's QueueEvents for this (no stream reads, no job hash kept after completion);
+ * a reply lost in a reconnect surfaces as a timeout, and the record is still in Postgres.
+ */
+export class ReplyListener {
+  readonly channel: string;
+  private readonly waiting = new Map<string, { resolve: (reply: ChatReply) => void; timer: NodeJS.Timeout }>();
+
+  private constructor(
+    private readonly subscriber: Redis,
+    prefix: string,
+  ) {
+    this.channel = `${prefix}:reply:${randomUUID()}`;
+  }
+
+  static async start(subscriber: Redis, prefix: string): Promise<ReplyListener> {
+    const listener = new ReplyListener(subscriber, prefix);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === listener.channel) listener.deliver(message);
+    });
+    await subscriber.subscribe(listener.channel);
+    return listener;
+  }
+
+  /** Register before enqueueing, so a fast worker can never answer before anyone listens. */
+  expect(requestId: string, timeoutMs: number): Promise<ChatReply> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(requestId);
+        reject(new ReplyTimeoutError(`no reply for ${requestId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting.set(requestId, { resolve, timer });
+    });
+  }
+
+  /** Stop waiting (the enqueue failed); the promise stays pending and is dropped. */
+  cancel(requestId: string): void {
+    const entry = this.waiting.get(requestId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.waiting.delete(requestId);
+  }
+
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  async close(): Promise<void> {
+    await this.subscriber.unsubscribe(this.channel).catch(() => {});
+  }
+
+  private deliver(message: string): void {
+    let reply: ChatReply;
+    try {
+      reply = JSON.parse(message) as ChatReply;
+    } catch {
+      return;
+    }
+    const entry = this.waiting.get(reply.requestId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.waiting.delete(reply.requestId);
+    entry.resolve(reply);
+  }
+}
