@@ -40,9 +40,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const prefix = environment.REDIS_PREFIX;
   const database = createDatabase({ url: environment.DATABASE_URL, applicationName: `llm-gateway-${role}` });
   const closers: Array<() => Promise<unknown>> = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
-  };
+  let closing: Promise<void> | undefined;
+  // Idempotent: SIGTERM then SIGINT, or a test and its teardown, may both ask.
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+    })());
   closers.push(() => database.close());
 
   try {

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
 
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
       stopping = true;
       logger.info({ signal }, 'shutting down: finishing in-flight work');
       gateway.close().then(

@@ -43,8 +43,15 @@ export function buildApp(dependencies: AppDependencies) {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
 
+  // On shutdown, in-flight requests still get their answers, on connections that then close:
+  // a keep-alive socket left open would hold `close()` until the client's idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   app.register(healthRoutes(dependencies));

@@ -28,6 +28,8 @@ export function toGatewayError(error: FastifyError | Error): GatewayError {
       return new GatewayError({ code: 'request_too_large', message: 'Request body is larger than this gateway accepts.' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new GatewayError({ code: 'unsupported_media_type', message: 'Content-Type must be application/json.' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new GatewayError({ code: 'invalid_json', message: 'We could not parse the JSON body of your request; it is not valid JSON.' });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError({ code: 'invalid_json', message: 'The request body is empty; expected a JSON object.' });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
