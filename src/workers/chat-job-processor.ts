@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import type { ProviderClient } from '../providers/provider-client.ts';
+import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import { GatewayError } from '../gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
 import type { ChatJobData, ChatJobResult } from './chat-job.ts';
 import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
@@ -58,25 +60,12 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       startedAt,
     } satisfies Partial<RequestOutcome>;
 
+    let result: ChatResult;
     try {
       if (!client) throw new Error(`provider "${route.provider}" is not configured in this worker`);
-      const result = await dependencies.limitProvider(route.provider)(() =>
+      result = await dependencies.limitProvider(route.provider)(() =>
         client.chat(data.request, { upstreamModel: route.upstreamModel, requestId: data.requestId }),
       );
-      const completedAt = new Date();
-      await resultStore.record({
-        ...base,
-        status: 'completed',
-        statusCode: 200,
-        response: result.completion,
-        completedAt,
-        providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
-        usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
-      });
-      if (data.replyTo) {
-        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion });
-      }
-      return { status: 'completed' };
     } catch (thrown) {
       const providerError = toProviderError(thrown, route.provider);
       const maxAttempts = job.opts.attempts ?? 1;
@@ -87,7 +76,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       const gatewayError = providerErrorToGatewayError(providerError);
       logger.warn({ err: providerError, attempt: job.attemptsMade + 1 }, 'provider call failed; giving up');
       const completedAt = new Date();
-      await resultStore.record({
+      await recordOrAnswerUnavailable(job, {
         ...base,
         status: 'failed',
         statusCode: gatewayError.status,
@@ -101,7 +90,48 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       }
       throw new UnrecoverableError(gatewayError.message);
     }
+
+    const completedAt = new Date();
+    await recordOrAnswerUnavailable(job, {
+      ...base,
+      status: 'completed',
+      statusCode: 200,
+      response: result.completion,
+      completedAt,
+      providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
+      usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
+    });
+    // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
+    if (data.replyTo) {
+      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion });
+    }
+    return { status: 'completed' };
   };
+
+  /**
+   * The record comes before the answer: no caller gets a result that is not billed. Postgres hiccups
+   * are retried here (the result is in memory); if it stays down the job fails for BullMQ to retry,
+   * and on the last attempt the caller hears 503 instead of waiting for a timeout.
+   */
+  async function recordOrAnswerUnavailable(job: Job<ChatJobData, ChatJobResult>, outcome: RequestOutcome): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        await resultStore.record(outcome);
+        return;
+      } catch (error) {
+        lastError = error;
+        await sleep(100 * 4 ** attempt);
+      }
+    }
+    dependencies.logger.error({ err: lastError, requestId: outcome.requestId }, 'cannot record the outcome in Postgres');
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (lastAttempt && job.data.replyTo) {
+      const unavailable = new GatewayError({ code: 'service_unavailable', message: 'The result could not be recorded; retry the request.' });
+      await publishReply(publisher, job.data.replyTo, { requestId: outcome.requestId, ok: false, error: unavailable.toPayload() }).catch(() => {});
+    }
+    throw lastError;
+  }
 }
 
 /** BullMQ backoff: the provider's Retry-After when it sent one, else exponential from the base delay. */
