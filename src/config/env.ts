@@ -32,7 +32,11 @@ export class ConfigurationError extends Error {
 /** Formats zod issues as `path: message` lines, the way operators read them. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      // A bad record key carries its reason in nested issues ("Invalid key in record" alone says nothing).
+      const message = issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
+      return `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${message}`;
+    })
     .join('\n');
 }
 

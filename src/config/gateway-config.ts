@@ -79,7 +79,7 @@ export const gatewayConfigSchema = z
   .superRefine((config, context) => {
     for (const [modelName, model] of Object.entries(config.models)) {
       model.routes.forEach((route, index) => {
-        if (!(route.provider in config.providers)) {
+        if (!Object.hasOwn(config.providers, route.provider)) {
           context.addIssue({
             code: 'custom',
             path: ['models', modelName, 'routes', index, 'provider'],
