@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every role: GATEWAY_ROLE=api (HTTP), worker (provider queues, no HTTP port) or all.
+#   docker build -t llm-batch-gateway .
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=... -e REDIS_URL=... llm-batch-gateway
+#
+# No HEALTHCHECK here on purpose: the worker role serves no HTTP, so an HTTP check baked into the
+# image would mark every worker unhealthy. docker-compose.yml defines per-role health checks.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- build: all dependencies (TypeScript is a dev dependency), compile src/ to dist/ -------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- deps: production dependencies only -----------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund
+
+# --- runtime --------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# HOST=0.0.0.0: the app's default (127.0.0.1) would be unreachable from outside the container.
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080
+WORKDIR /app
+# Files stay owned by root (read-only for the app); the process runs as the image's `node` user.
+# package.json is needed at runtime: its "type": "module" makes dist/*.js load as ES modules.
+COPY package.json package-lock.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Resolved at runtime as ../../migrations from dist/db/migrate.js, i.e. /app/migrations.
+COPY migrations ./migrations
+USER node
+EXPOSE 8080
+# node as the entrypoint (not `npm start`, which rebuilds and would not forward SIGTERM):
+# main.ts drains in-flight requests and jobs on SIGTERM. Use `init: true` / `--init` for a PID-1 init.
+CMD ["node", "dist/main.js"]
