@@ -6,7 +6,7 @@ import { ApiKeyStore } from './auth/api-key-store.ts';
 import type { Environment } from './config/env.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { createDatabase } from './db/client.ts';
-import { runMigrations } from './db/migrate.ts';
+import { migrationsApplied, runMigrations } from './db/migrate.ts';
 import type { Logger } from './logger.ts';
 import { createProviderClients } from './providers/provider-registry.ts';
 import { startProviderWorkers, type ProviderWorkerPool } from './workers/provider-workers.ts';
@@ -38,7 +38,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { environment, config, logger } = options;
   const role = environment.GATEWAY_ROLE;
   const prefix = environment.REDIS_PREFIX;
-  const database = createDatabase({ url: environment.DATABASE_URL, applicationName: `llm-gateway-${role}` });
+  const database = createDatabase({
+    url: environment.DATABASE_URL,
+    maxConnections: environment.DATABASE_POOL_MAX,
+    applicationName: `llm-gateway-${role}`,
+  });
   const closers: Array<() => Promise<unknown>> = [];
   let closing: Promise<void> | undefined;
   // Idempotent: SIGTERM then SIGINT, or a test and its teardown, may both ask.
@@ -95,7 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closers.push(() => dispatcher.close(), () => replies.close());
 
     const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
-      const [postgres, redisCheck] = await Promise.all([
+      const [postgres, redisCheck, migrations] = await Promise.all([
         database.pool.query('SELECT 1').then(
           () => 'ok' as const,
           () => 'failing' as const,
@@ -104,8 +108,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           () => 'ok' as const,
           () => 'failing' as const,
         ),
+        migrationsApplied(database.pool).then(
+          (applied) => (applied ? ('ok' as const) : ('failing' as const)),
+          () => 'failing' as const,
+        ),
       ]);
-      return { postgres, redis: redisCheck, migrations: 'ok' };
+      return { postgres, redis: redisCheck, migrations };
     };
     const app = buildApp({ config, keyStore, dispatcher, adminKey, logger, readiness });
     // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.

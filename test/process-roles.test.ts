@@ -101,6 +101,12 @@ describe('health and readiness', () => {
       expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } });
       const { rows } = await harness.sql.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
       expect(rows[0].n).toBeGreaterThan(0);
+
+      // A database behind this build's migrations is not ready.
+      await harness.sql.query('DELETE FROM drizzle.__drizzle_migrations');
+      const behind = await fetch(`${harness.url}/readyz`);
+      expect(behind.status).toBe(503);
+      expect(await behind.json()).toEqual({ status: 'not_ready', checks: { postgres: 'ok', redis: 'ok', migrations: 'failing' } });
     } finally {
       await harness.close();
     }

@@ -8,6 +8,8 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/test'),
+  /** Connections per process; mind Postgres's max_connections when scaling processes. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')

@@ -17,15 +17,24 @@ export const pricingSchema = z.strictObject({
   outputPerMillion: decimalPrice,
 });
 
+/**
+ * An integer that may also arrive as a numeric string, so `${CONCURRENCY:-16}` works: interpolation
+ * always yields strings.
+ */
+function integer(options: { min: number; max?: number }) {
+  const base = z.number().int().min(options.min).max(options.max ?? Number.MAX_SAFE_INTEGER);
+  return z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), base);
+}
+
 const providerCommon = {
   /** Max in-flight calls to this provider from one process (BullMQ worker concurrency). @defaultValue 16 */
-  concurrency: z.number().int().min(1).max(10_000).default(16),
+  concurrency: integer({ min: 1, max: 10_000 }).default(16),
   /** Timeout of one provider call. @defaultValue 60000 */
-  timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
+  timeoutMs: integer({ min: 1, max: 3_600_000 }).default(60_000),
   /** Attempts per job for retryable provider errors (408/409/429/5xx, network). @defaultValue 3 */
-  maxAttempts: z.number().int().min(1).max(20).default(3),
+  maxAttempts: integer({ min: 1, max: 20 }).default(3),
   /** First retry delay; doubles each attempt, unless the provider sent Retry-After. @defaultValue 500 */
-  retryBaseDelayMs: z.number().int().min(0).max(600_000).default(500),
+  retryBaseDelayMs: integer({ min: 0, max: 600_000 }).default(500),
 };
 
 export const openaiProviderSchema = z.strictObject({
@@ -40,7 +49,7 @@ export const openaiProviderSchema = z.strictObject({
 export const mockProviderSchema = z.strictObject({
   type: z.literal('mock'),
   /** Simulated latency of every call. @defaultValue 0 */
-  latencyMs: z.number().int().min(0).max(600_000).default(0),
+  latencyMs: integer({ min: 0, max: 600_000 }).default(0),
   ...providerCommon,
   concurrency: providerCommon.concurrency.default(256),
 });
@@ -62,9 +71,9 @@ export const modelSchema = z.strictObject({
 
 export const serverSchema = z.strictObject({
   /** Largest request body accepted, in bytes (413 beyond). @defaultValue 10 MiB */
-  bodyLimitBytes: z.number().int().min(1024).default(10 * 1024 * 1024),
+  bodyLimitBytes: integer({ min: 1024 }).default(10 * 1024 * 1024),
   /** How long a sync call waits for its job before answering 504. @defaultValue 600000 (OpenAI SDK's default) */
-  requestTimeoutMs: z.number().int().min(100).default(600_000),
+  requestTimeoutMs: integer({ min: 100 }).default(600_000),
 });
 
 export const gatewayConfigSchema = z
