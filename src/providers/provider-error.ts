@@ -53,14 +53,15 @@ export function isRetryableStatus(status: number | undefined): boolean {
 export function parseRetryAfterMs(headers: Readonly<Record<string, string | string[] | undefined>>, now = Date.now()): number | undefined {
   const single = (name: string): string | undefined => {
     const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
+    return (Array.isArray(value) ? value[0] : value)?.trim();
   };
-  const milliseconds = Number(single('retry-after-ms'));
-  if (single('retry-after-ms') !== undefined && Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  // Only well-formed values count; an empty or negative header is no hint at all (exponential backoff).
+  const milliseconds = single('retry-after-ms');
+  if (milliseconds !== undefined && /^\d+(\.\d+)?$/.test(milliseconds)) return Number(milliseconds);
   const retryAfter = single('retry-after');
-  if (retryAfter === undefined) return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (retryAfter === undefined || retryAfter === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000;
+  if (/^[-+]?[\d.]+$/.test(retryAfter)) return undefined;
   const date = Date.parse(retryAfter);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

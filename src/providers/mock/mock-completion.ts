@@ -26,7 +26,7 @@ function classifierLabels(request: ChatCompletionRequest): string[] {
     const match = /labels?\s*:\s*(.+)/i.exec(messageText(message.content));
     const labels = match?.[1]
       ?.split(/[,|]/)
-      .map((label) => label.trim().replace(/^["'[]+|["'\]]+$/g, ''))
+      .map((label) => label.trim().replace(/^["'[]+|["'\].]+$/g, ''))
       .filter((label) => label.length > 0);
     if (labels && labels.length > 0) return labels;
   }

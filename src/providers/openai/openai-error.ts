@@ -15,8 +15,9 @@ export const openaiErrorBodySchema = z.looseObject({
 export function parseOpenAIError(input: WireErrorInput): ProviderError {
   const parsed = openaiErrorBodySchema.safeParse(input.body);
   const detail = parsed.success ? parsed.data.error : undefined;
-  const fallbackMessage =
-    typeof input.body === 'string' && input.body.length > 0 ? input.body.slice(0, 500) : `HTTP ${input.status}`;
+  // Compatible vendors sometimes answer their own shape ({"detail": …}); keep its text, bounded.
+  const raw = typeof input.body === 'string' ? input.body : input.body === undefined || input.body === null ? '' : JSON.stringify(input.body);
+  const fallbackMessage = raw.length > 0 ? raw.slice(0, 500) : `HTTP ${input.status}`;
   return new ProviderError({
     provider: input.provider,
     status: input.status,
