@@ -19,7 +19,9 @@ describe('migrations', () => {
       const { rows: tables } = await pool.query(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
       );
-      expect(tables.map((row) => row.table_name)).toEqual(['api_keys', 'projects', 'requests', 'usage']);
+      expect(tables.map((row) => row.table_name)).toEqual([
+        'api_keys', 'batches', 'file_lines', 'files', 'projects', 'requests', 'usage', 'webhook_attempts', 'webhook_deliveries',
+      ]);
       const { rows: cost } = await pool.query(
         "SELECT data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'usage' AND column_name = 'cost'",
       );

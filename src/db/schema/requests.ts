@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
 import { projects } from './projects.ts';
 
@@ -39,9 +39,17 @@ export const requests = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true }),
     /** Time spent in the provider call of the final attempt. */
     providerLatencyMs: integer('provider_latency_ms'),
+    /** Batch lines: their batch, `custom_id` and line number (unique per batch: exactly once). */
+    batchId: text('batch_id'),
+    customId: text('custom_id'),
+    lineNumber: integer('line_number'),
+    /** Async jobs: the body, so accepted work can be re-enqueued if Redis loses it. */
+    requestBody: jsonb('request_body'),
+    webhookUrl: text('webhook_url'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),
     index('requests_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt),
+    uniqueIndex('requests_batch_id_line_number_idx').on(table.batchId, table.lineNumber),
   ],
 );

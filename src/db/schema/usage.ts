@@ -27,6 +27,8 @@ export const usage = pgTable(
     totalTokens: integer('total_tokens').notNull(),
     /** USD; numeric so sums are exact. */
     cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
+    /** Set for batch lines, so a batch's usage sums without touching `requests`. */
+    batchId: text('batch_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
