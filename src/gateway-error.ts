@@ -10,6 +10,7 @@ export const gatewayErrorCodes = {
   invalid_request_body: { status: 400, type: 'invalid_request_error' },
   stream_not_supported: { status: 400, type: 'invalid_request_error' },
   provider_invalid_request: { status: 400, type: 'invalid_request_error' },
+  webhook_url_not_allowed: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },

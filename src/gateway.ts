@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ]);
       return { postgres, redis: redisCheck, migrations };
     };
-    const app = buildApp({ config, keyStore, dispatcher, adminKey, logger, readiness });
+    const app = buildApp({ config, database, redis, prefix, keyStore, dispatcher, adminKey, logger, readiness });
     // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.
     closers.push(() => app.close());
     await app.ready();

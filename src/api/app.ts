@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
+import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import type { ChatDispatcher } from './chat-dispatcher.ts';
@@ -17,6 +19,10 @@ export type ReadinessCheck = 'ok' | 'failing';
 
 export interface AppDependencies {
   config: GatewayConfig;
+  database: DatabaseHandle;
+  /** A plain command connection (queues, publishing). */
+  redis: Redis;
+  prefix: string;
   keyStore: ApiKeyStore;
   dispatcher: ChatDispatcher;
   adminKey: string;

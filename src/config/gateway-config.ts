@@ -76,9 +76,41 @@ export const serverSchema = z.strictObject({
   requestTimeoutMs: integer({ min: 100 }).default(600_000),
 });
 
+export const webhooksSchema = z.strictObject({
+  /**
+   * Hosts or CIDRs a webhook may target although they are loopback, private, link-local or metadata
+   * addresses (refused otherwise). @defaultValue []
+   */
+  allowHosts: z.array(z.string().min(1)).default([]),
+  /** Timeout of one delivery attempt. @defaultValue 10000 */
+  timeoutMs: integer({ min: 100, max: 120_000 }).default(10_000),
+  /**
+   * Delay before each retry after the immediate first attempt; its length caps the attempts.
+   * @defaultValue Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
+   */
+  retryScheduleMs: z.array(integer({ min: 0, max: 7 * 24 * 3_600_000 })).default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+});
+
+export const filesSchema = z.strictObject({
+  /** Largest upload in bytes (OpenAI: 200 MB). @defaultValue 512 MiB */
+  maxBytes: integer({ min: 1024 }).default(512 * 1024 * 1024),
+  /** Most lines in a batch input file (OpenAI: 50,000). @defaultValue 1,000,000 */
+  maxLines: integer({ min: 1 }).default(1_000_000),
+});
+
+export const batchesSchema = z.strictObject({
+  /** Lines per BullMQ job; a job's lines run concurrently under the provider's limit. @defaultValue 500 */
+  chunkSize: integer({ min: 1, max: 10_000 }).default(500),
+  /** Most `requests` in an inline batch. @defaultValue 50000 */
+  maxInlineRequests: integer({ min: 1 }).default(50_000),
+});
+
 export const gatewayConfigSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
+    webhooks: webhooksSchema.default(webhooksSchema.parse({})),
+    files: filesSchema.default(filesSchema.parse({})),
+    batches: batchesSchema.default(batchesSchema.parse({})),
     providers: z.record(
       z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, _ and - only'),
       providerSchema,
@@ -105,6 +137,7 @@ export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
 export type MockProviderConfig = z.infer<typeof mockProviderSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type Pricing = z.infer<typeof pricingSchema>;
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
 
 /** Validates an already-parsed config object (after `${ENV}` interpolation). */
 export function parseGatewayConfig(raw: unknown, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
