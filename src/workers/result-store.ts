@@ -1,4 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, getTableName } from 'drizzle-orm';
+import type pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { requests, type RequestKind } from '../db/schema/requests.ts';
 import { usage } from '../db/schema/usage.ts';
@@ -91,69 +92,64 @@ export class ResultStore {
       if (!seen || outcome.status === 'completed') byId.set(outcome.requestId, outcome);
     }
     const unique = [...byId.values()];
-    const requestRows = unique.map((outcome) => ({
-      id: outcome.requestId,
-      projectId: outcome.projectId,
-      apiKeyId: outcome.apiKeyId,
-      kind: outcome.kind,
-      status: outcome.status,
-      model: outcome.model,
-      provider: outcome.provider,
-      upstreamModel: outcome.upstreamModel,
-      attempts: outcome.attempts,
-      statusCode: outcome.statusCode,
-      errorCode: outcome.errorCode ?? null,
-      errorMessage: outcome.errorMessage ?? null,
-      response: outcome.response ?? null,
-      createdAt: outcome.acceptedAt,
-      startedAt: outcome.startedAt,
-      completedAt: outcome.completedAt,
-      providerLatencyMs: outcome.providerLatencyMs ?? null,
-    }));
-    const usageRows = unique.flatMap((outcome) =>
-      outcome.usage
-        ? [
-            {
-              requestId: outcome.requestId,
-              projectId: outcome.projectId,
-              apiKeyId: outcome.apiKeyId,
-              model: outcome.model,
-              provider: outcome.provider,
-              upstreamModel: outcome.upstreamModel,
-              promptTokens: outcome.usage.promptTokens,
-              completionTokens: outcome.usage.completionTokens,
-              totalTokens: outcome.usage.totalTokens,
-              cost: outcome.usage.cost,
-              createdAt: outcome.completedAt,
-            },
-          ]
-        : [],
-    );
-    await this.db.transaction(async (transaction) => {
-      await transaction
-        .insert(requests)
-        .values(requestRows)
-        .onConflictDoUpdate({
-          target: requests.id,
-          set: {
-            status: sql`excluded.status`,
-            provider: sql`excluded.provider`,
-            upstreamModel: sql`excluded.upstream_model`,
-            attempts: sql`excluded.attempts`,
-            statusCode: sql`excluded.status_code`,
-            errorCode: sql`excluded.error_code`,
-            errorMessage: sql`excluded.error_message`,
-            response: sql`excluded.response`,
-            startedAt: sql`excluded.started_at`,
-            completedAt: sql`excluded.completed_at`,
-            providerLatencyMs: sql`excluded.provider_latency_ms`,
-          },
-          // A completed request is final: a late failure report never overwrites it.
-          setWhere: sql`${requests.status} <> 'completed'`,
-        });
-      if (usageRows.length > 0) {
-        await transaction.insert(usage).values(usageRows).onConflictDoNothing({ target: usage.requestId });
-      }
-    });
+    // One statement, so one round trip and atomic without BEGIN/COMMIT: the usage insert rides on the
+    // requests upsert as a data-modifying CTE (its foreign key sees the rows inserted beside it).
+    // Plain pg rather than drizzle's builder: building a multi-row insert cost more CPU than sending it.
+    const values: unknown[] = [];
+    const tuples = (rows: unknown[][]) =>
+      rows.map((row) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`).join(', ');
+    const requestValues = tuples(unique.map(requestRow));
+    const usageRows = unique.flatMap((outcome) => (outcome.usage ? [usageRow(outcome, outcome.usage)] : []));
+    const upsertRequests = `${insertRequestsSql} ${requestValues} ${onRequestConflictSql}`;
+    const text = usageRows.length === 0 ? upsertRequests : `WITH upserted AS (${upsertRequests}) ${insertUsageSql} ${tuples(usageRows)} ${onUsageConflictSql}`;
+    await this.pool.query(text, values);
+  }
+
+  /** The pg pool behind the drizzle handle (`drizzle(pool)` keeps it as `$client`). */
+  private get pool(): pg.Pool {
+    return (this.db as Database & { $client: pg.Pool }).$client;
   }
 }
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const iso = (date: Date) => date.toISOString();
+
+/** Columns of `requests`, in the order {@link requestRow} gives their values. */
+const requestColumns = [
+  requests.id, requests.projectId, requests.apiKeyId, requests.kind, requests.status, requests.model, requests.provider,
+  requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode, requests.errorMessage, requests.response,
+  requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs,
+];
+function requestRow(outcome: RequestOutcome): unknown[] {
+  return [
+    outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.kind, outcome.status, outcome.model, outcome.provider,
+    outcome.upstreamModel, outcome.attempts, outcome.statusCode, outcome.errorCode ?? null, outcome.errorMessage ?? null,
+    outcome.response === undefined ? null : JSON.stringify(outcome.response),
+    iso(outcome.acceptedAt), iso(outcome.startedAt), iso(outcome.completedAt), outcome.providerLatencyMs ?? null,
+  ];
+}
+/** What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at) stay. */
+const requestUpdatedColumns = [
+  requests.status, requests.provider, requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode,
+  requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs,
+];
+const insertRequestsSql = `INSERT INTO ${quote(getTableName(requests))} (${requestColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
+// A completed request is final: a late failure report never overwrites it.
+const onRequestConflictSql = `ON CONFLICT (${quote(requests.id.name)}) DO UPDATE SET ${requestUpdatedColumns
+  .map((column) => `${quote(column.name)} = excluded.${quote(column.name)}`)
+  .join(', ')} WHERE ${quote(getTableName(requests))}.${quote(requests.status.name)} <> 'completed'`;
+
+/** Columns of `usage`, in the order {@link usageRow} gives their values. */
+const usageColumns = [
+  usage.requestId, usage.projectId, usage.apiKeyId, usage.model, usage.provider, usage.upstreamModel, usage.promptTokens,
+  usage.completionTokens, usage.totalTokens, usage.cost, usage.createdAt,
+];
+function usageRow(outcome: RequestOutcome, tokens: TokenUsage & { cost: string }): unknown[] {
+  return [
+    outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.model, outcome.provider, outcome.upstreamModel,
+    tokens.promptTokens, tokens.completionTokens, tokens.totalTokens, tokens.cost, iso(outcome.completedAt),
+  ];
+}
+const insertUsageSql = `INSERT INTO ${quote(getTableName(usage))} (${usageColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
+// Billed once per request id, whatever happens to the job afterwards.
+const onUsageConflictSql = `ON CONFLICT (${quote(usage.requestId.name)}) DO NOTHING`;

@@ -1,0 +1,247 @@
+/**
+ * Sync chat benchmark: a 0 ms OpenAI-wire mock (own process), a whole gateway from the compiled build
+ * (own process), then autocannon at c=50 and a sequential c=1 loop against both; prints throughput,
+ * latency and the gateway's overhead against the targets, and checks that every 2xx the gateway
+ * gave was billed exactly once (usage rows = 2xx responses).
+ *
+ *   npm run bench:sync
+ *   BENCH_DURATION=20 BENCH_C1_DURATION=5 BENCH_WARMUP=3 BENCH_CONNECTIONS=50
+ *   BENCH_SKIP_BUILD=1                      reuse dist/ as it is
+ *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the gateway
+ *   BENCH_GATEWAY_ENTRY=/path/to/other/dist/main.js   another build, for A/B comparisons
+ *   DATABASE_URL / REDIS_URL                the servers to use (default: local ones)
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { request } from 'undici';
+import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
+import { printReport } from './report.ts';
+import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const numberEnv = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const duration = numberEnv('BENCH_DURATION', 10);
+const c1Duration = numberEnv('BENCH_C1_DURATION', 5);
+const warmup = numberEnv('BENCH_WARMUP', 3);
+const connections = numberEnv('BENCH_CONNECTIONS', 50);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const upstreamModel = 'gpt-4o-mini';
+const chatBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'classify: hello' }] });
+
+const cleanups: Array<{ label: string; run: () => Promise<unknown> }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  return (cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      await step.run().catch((error: unknown) => process.stderr.write(`cleanup (${step.label}) failed: ${String(error)}\n`));
+    }
+  })());
+}
+process.on('exit', killChildrenNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: cleaning up\n`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+async function main(): Promise<number> {
+  if (process.env.BENCH_SKIP_BUILD !== '1') {
+    log('npm run build');
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', timeout: 300_000 });
+    if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal ?? build.error?.message})`);
+  }
+  // Everything below is bounded: if some wait were to hang anyway, give up, clean up and fail.
+  const limitMs = (2 * (warmup + duration + 35) + 2 * (c1Duration + 1) + 120) * 1000;
+  // Not unref'd: a wait that hangs with nothing else pending must still end here, cleaned up.
+  setTimeout(() => {
+    log(`overall time limit (${Math.round(limitMs / 1000)} s) reached; giving up`);
+    void cleanup().finally(() => process.exit(3));
+  }, limitMs);
+
+  // The upstream, in its own process.
+  const mock = startChild('mock', process.execPath, ['--import', 'tsx', join(root, 'bench/openai-mock-server.ts')], { cwd: root });
+  cleanups.push({ label: 'stop mock', run: () => stopChild(mock) });
+  const mockUrl = (await mock.waitForLine(/^MOCK_URL=(\S+)$/, 30_000))[1] ?? '';
+
+  // A database, a Redis prefix and a config of our own.
+  const databaseName = `bench_sync_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${databaseName}"`);
+  cleanups.push({ label: 'drop database', run: () => adminQuery(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`) });
+  const gatewayDatabaseUrl = new URL(databaseUrl);
+  gatewayDatabaseUrl.pathname = `/${databaseName}`;
+  const prefix = `bench_sync_${process.pid}_${randomBytes(3).toString('hex')}`;
+  cleanups.push({ label: 'delete redis keys', run: () => deleteRedisPrefix(prefix) });
+  const configDirectory = await mkdtemp(join(tmpdir(), 'bench-sync-'));
+  cleanups.push({ label: 'remove config', run: () => rm(configDirectory, { recursive: true, force: true }) });
+  const configPath = join(configDirectory, 'gateway.yaml');
+  await writeFile(
+    configPath,
+    [
+      'server:',
+      '  requestTimeoutMs: 30000',
+      'providers:',
+      '  upstream:',
+      '    type: openai',
+      `    baseUrl: "${mockUrl}"`,
+      '    apiKey: sk-bench',
+      '    concurrency: 200',
+      '    maxAttempts: 1',
+      '    timeoutMs: 10000',
+      'models:',
+      '  bench-model:',
+      '    routes:',
+      `      - { provider: upstream, model: ${upstreamModel} }`,
+      '',
+    ].join('\n'),
+  );
+
+  // The gateway, from the compiled build.
+  const port = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  const adminKey = `bench-admin-${randomBytes(12).toString('hex')}`;
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter((arg) => arg.length > 0);
+  const entry = resolve(root, process.env.BENCH_GATEWAY_ENTRY ?? 'dist/main.js');
+  const gateway = startChild('gateway', process.execPath, [...nodeArgs, entry], {
+    cwd: root,
+    env: {
+      ...process.env,
+      GATEWAY_CONFIG: configPath,
+      GATEWAY_ADMIN_KEY: adminKey,
+      GATEWAY_ROLE: 'all',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      REDIS_PREFIX: prefix,
+      REDIS_URL: redisUrl,
+      DATABASE_URL: gatewayDatabaseUrl.toString(),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  cleanups.push({ label: 'stop gateway', run: () => stopChild(gateway, 30_000) });
+  await waitUntil(
+    'gateway /readyz',
+    async () => {
+      if (gateway.process.exitCode !== null) throw new Error(`gateway exited (${gateway.process.exitCode}):\n${gateway.tail.join('\n')}`);
+      const response = await request(`${gatewayUrl}/readyz`);
+      await response.body.dump();
+      return response.statusCode === 200;
+    },
+    60_000,
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${gateway.tail.join('\n')}`);
+  });
+  const created = await request(`${gatewayUrl}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', project: 'bench' }),
+  });
+  const createdBody = (await created.body.json()) as { key?: string };
+  if (created.statusCode !== 201 || !createdBody.key) throw new Error(`POST /admin/keys: HTTP ${created.statusCode}`);
+
+  const direct: Target = { url: `${mockUrl}/chat/completions`, headers: { 'content-type': 'application/json' }, body: chatBody(upstreamModel) };
+  const viaGateway: Target = {
+    url: `${gatewayUrl}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${createdBody.key}` },
+    body: chatBody('bench-model'),
+  };
+
+  // Context for the figures: on a shared machine, other work steals the cores the phases need.
+  const loadBefore = loadavg()[0] ?? 0;
+  // Every phase against the gateway counts: each 2xx it gave must have exactly one usage row.
+  let gateway2xx = 0;
+  const onGateway = (result: PhaseResult) => {
+    gateway2xx += result.ok;
+    return result;
+  };
+  log(`warm-up ${warmup} s, then ${duration} s at c=${connections}: mock direct`);
+  await runAutocannon('warm-up', direct, connections, warmup);
+  const directLoaded = await runAutocannon(`mock direct (c=${connections})`, direct, connections, duration);
+  log(`warm-up ${warmup} s, then ${duration} s at c=${connections}: gateway`);
+  onGateway(await runAutocannon('warm-up', viaGateway, connections, warmup));
+  const countersBefore = processCounters(gateway.pid);
+  const gatewayLoaded = onGateway(await runAutocannon(`gateway (c=${connections})`, viaGateway, connections, duration));
+  const countersAfter = processCounters(gateway.pid);
+  // Per-request CPU and system calls of the gateway are steadier than RPS on a shared machine.
+  const gatewayCost =
+    countersBefore && countersAfter
+      ? {
+          cpuMs: ((countersAfter.cpu - countersBefore.cpu) * 1000) / gatewayLoaded.responses,
+          coreShare: (countersAfter.cpu - countersBefore.cpu) / gatewayLoaded.seconds,
+          reads: (countersAfter.readCalls - countersBefore.readCalls) / gatewayLoaded.responses,
+          writes: (countersAfter.writeCalls - countersBefore.writeCalls) / gatewayLoaded.responses,
+        }
+      : undefined;
+  log(`${c1Duration} s sequential (c=1) each: mock direct, gateway`);
+  await runSequential('warm-up', direct, 1);
+  const directIdle = await runSequential('mock direct (c=1, seq)', direct, c1Duration);
+  onGateway(await runSequential('warm-up', viaGateway, 1));
+  const gatewayIdle = onGateway(await runSequential('gateway (c=1, seq)', viaGateway, c1Duration));
+
+  // Each 2xx was committed before it was sent, so the count is final; wait a moment for stragglers
+  // (a non-2xx whose job still finished) so a mismatch is a real one.
+  const pool = new pg.Pool({ connectionString: gatewayDatabaseUrl.toString(), max: 1 });
+  let usageRows = -1;
+  let requestRows: Record<string, number> = {};
+  try {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const { rows } = await pool.query<{ count: string }>('SELECT count(*) AS count FROM usage');
+      const count = Number(rows[0]?.count ?? -1);
+      if (count === usageRows) break;
+      usageRows = count;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 300));
+    }
+    const { rows } = await pool.query<{ status: string; count: string }>('SELECT status, count(*) AS count FROM requests GROUP BY status');
+    requestRows = Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  } finally {
+    await pool.end();
+  }
+
+  printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, usageRows, gateway2xx, requestRows, gatewayCost, loadBefore });
+  return usageRows === gateway2xx ? 0 : 1;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 10_000 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+let exitCode = 2;
+try {
+  exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
+
