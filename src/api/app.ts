@@ -6,14 +6,20 @@ import type { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
+import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { ChatDispatcher } from './chat-dispatcher.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
 import { adminKeysRoutes } from './routes/admin-keys.ts';
+import { asyncChatCompletionsRoutes } from './routes/async-chat-completions.ts';
+import { batchesRoutes } from './routes/batches.ts';
+import { adminProjectsRoutes } from './routes/admin-projects.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
+import { filesRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelsRoutes } from './routes/models.ts';
+import { webhookDeliveriesRoutes } from './routes/webhook-deliveries.ts';
 
 export type ReadinessCheck = 'ok' | 'failing';
 
@@ -25,6 +31,8 @@ export interface AppDependencies {
   prefix: string;
   keyStore: ApiKeyStore;
   dispatcher: ChatDispatcher;
+  /** Sends batch and job events (a WebhookNotifier), and redelivers for the delivery log API. */
+  webhooks: WebhookService;
   adminKey: string;
   logger: Logger;
   readiness: () => Promise<Record<string, ReadinessCheck>>;
@@ -67,11 +75,16 @@ export function buildApp(dependencies: AppDependencies) {
     v1.addHook('preHandler', apiKeyAuthHook(dependencies.keyStore));
     v1.register(chatCompletionsRoutes(dependencies));
     v1.register(modelsRoutes(dependencies));
+    v1.register(filesRoutes(dependencies));
+    v1.register(webhookDeliveriesRoutes(dependencies));
+    v1.register(batchesRoutes(dependencies));
+    v1.register(asyncChatCompletionsRoutes(dependencies));
   }, { prefix: '/v1' });
 
   app.register(async (admin) => {
     admin.addHook('preHandler', adminAuthHook(dependencies.adminKey));
     admin.register(adminKeysRoutes(dependencies));
+    admin.register(adminProjectsRoutes(dependencies));
   }, { prefix: '/admin' });
 
   return app;

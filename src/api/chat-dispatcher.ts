@@ -81,6 +81,46 @@ export class ChatDispatcher {
     }
   }
 
+  /**
+   * Async work: queued and answered later (poll or webhook). Throws `service_unavailable` when the
+   * queue cannot take it; the caller then marks the recorded job failed.
+   */
+  async dispatchAsync(input: {
+    requestId: string;
+    principal: Principal;
+    request: ChatCompletionRequest;
+    routes: ResolvedRoute[];
+    webhookUrl: string | null;
+    acceptedAt: number;
+  }): Promise<void> {
+    const route = input.routes[0];
+    if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${input.request.model} has no route`, param: 'model' });
+    const provider = this.options.config.providers[route.provider];
+    const data: ChatJobData = {
+      requestId: input.requestId,
+      kind: 'async',
+      projectId: input.principal.projectId,
+      apiKeyId: input.principal.apiKeyId,
+      model: input.request.model,
+      routes: input.routes,
+      routeIndex: 0,
+      request: input.request,
+      replyTo: null,
+      acceptedAt: input.acceptedAt,
+      webhookUrl: input.webhookUrl,
+    };
+    try {
+      await this.queue(route.provider).add(
+        'chat',
+        data,
+        chatJobOptions({ requestId: input.requestId, maxAttempts: provider?.maxAttempts ?? 1, retryBaseDelayMs: provider?.retryBaseDelayMs ?? 500 }),
+      );
+    } catch (error) {
+      this.options.logger.error({ err: error, requestId: input.requestId }, 'enqueue failed');
+      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }

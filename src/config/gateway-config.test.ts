@@ -201,6 +201,14 @@ describe('${VAR} interpolation', () => {
   });
 });
 
+describe('webhooks config', () => {
+  it('names a bad CIDR in webhooks.allowHosts at load time', () => {
+    const error = configErrorOf(() => parseGatewayConfig(withBase({ webhooks: { allowHosts: ['127.0.0.1', '10.0.0.0/99'] } }), {}));
+    expect(error.message).toContain('webhooks.allowHosts.1: not a valid CIDR');
+    expect(parseGatewayConfig(withBase({ webhooks: { allowHosts: ['127.0.0.1', '10.0.0.0/8', 'hooks.internal'] } }), {}).webhooks.allowHosts).toHaveLength(3);
+  });
+});
+
 describe('interpolateEnvironment', () => {
   it('walks arrays and objects, leaves non-strings alone, and reports every unset variable', () => {
     const result = interpolateEnvironment({ a: ['${X}', 1, true, null], b: { c: '${Y} and ${Z:-z}' } }, { X: 'x' });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConfigurationError, formatIssues } from './env.ts';
 import { interpolateEnvironment } from './interpolate.ts';
@@ -81,7 +82,14 @@ export const webhooksSchema = z.strictObject({
    * Hosts or CIDRs a webhook may target although they are loopback, private, link-local or metadata
    * addresses (refused otherwise). @defaultValue []
    */
-  allowHosts: z.array(z.string().min(1)).default([]),
+  allowHosts: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((entry) => !entry.includes('/') || ipaddr.isValidCIDR(entry.trim()), 'not a valid CIDR (e.g. 10.0.0.0/8)'),
+    )
+    .default([]),
   /** Timeout of one delivery attempt. @defaultValue 10000 */
   timeoutMs: integer({ min: 100, max: 120_000 }).default(10_000),
   /**

@@ -18,6 +18,13 @@ export interface ChatJobProcessorDependencies {
   logger: Logger;
   /** Caps in-flight calls per provider across every queue of this process. */
   limitProvider: (provider: string) => <T>(task: () => Promise<T>) => Promise<T>;
+  /** Async jobs: show `in_progress` while running, and send the webhook once recorded. */
+  lifecycle?: ChatJobLifecycle;
+}
+
+export interface ChatJobLifecycle {
+  onStart(data: ChatJobData): Promise<void>;
+  onSettled(data: ChatJobData, outcome: RequestOutcome): Promise<void>;
 }
 
 /**
@@ -46,6 +53,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     }
 
     const client = providers.get(route.provider);
+    await dependencies.lifecycle?.onStart(data);
     const startedAt = new Date();
     const base = {
       requestId: data.requestId,
@@ -76,7 +84,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       const gatewayError = providerErrorToGatewayError(providerError);
       logger.warn({ err: providerError, attempt: job.attemptsMade + 1 }, 'provider call failed; giving up');
       const completedAt = new Date();
-      await recordOrAnswerUnavailable(job, {
+      const failure: RequestOutcome = {
         ...base,
         status: 'failed',
         statusCode: gatewayError.status,
@@ -84,7 +92,9 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
         errorMessage: gatewayError.message,
         completedAt,
         providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
-      });
+      };
+      await recordOrAnswerUnavailable(job, failure);
+      await dependencies.lifecycle?.onSettled(data, failure);
       if (data.replyTo) {
         await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: false, error: gatewayError.toPayload() });
       }
@@ -92,7 +102,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     }
 
     const completedAt = new Date();
-    await recordOrAnswerUnavailable(job, {
+    const success: RequestOutcome = {
       ...base,
       status: 'completed',
       statusCode: 200,
@@ -100,7 +110,9 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       completedAt,
       providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
       usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
-    });
+    };
+    await recordOrAnswerUnavailable(job, success);
+    await dependencies.lifecycle?.onSettled(data, success);
     // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
     if (data.replyTo) {
       await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion });

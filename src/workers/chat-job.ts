@@ -24,6 +24,8 @@ export interface ChatJobData {
   replyTo: string | null;
   /** Epoch ms the API accepted the request. */
   acceptedAt: number;
+  /** Async jobs: where `job.completed` / `job.failed` go (null: the project's default, if any). */
+  webhookUrl?: string | null;
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */

@@ -1,11 +1,11 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import pLimit from 'p-limit';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { providerQueueName, type ChatJobData, type ChatJobResult } from './chat-job.ts';
-import { createChatJobProcessor, providerBackoff } from './chat-job-processor.ts';
+import { createChatJobProcessor, providerBackoff, type ChatJobLifecycle } from './chat-job-processor.ts';
+import type { Limiter } from './provider-limits.ts';
 import type { ResultStore } from './result-store.ts';
 
 export interface ProviderWorkerPool {
@@ -23,15 +23,20 @@ export async function startProviderWorkers(options: {
   prefix: string;
   resultStore: ResultStore;
   logger: Logger;
+  limitProvider: (provider: string) => Limiter;
+  lifecycle?: ChatJobLifecycle;
 }): Promise<ProviderWorkerPool> {
-  const limits = new Map(Object.entries(options.config.providers).map(([name, provider]) => [name, pLimit(provider.concurrency)]));
-  const unlimited = <T>(task: () => Promise<T>) => task();
+  // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
+  // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
+  // rest of the reply. Only PUBLISH runs on it (BullMQ's own commands stay on the plain connection).
+  const publisher = options.redis.duplicate({ enableAutoPipelining: true });
   const processor = createChatJobProcessor({
     providers: options.providers,
     resultStore: options.resultStore,
-    publisher: options.redis,
+    publisher,
     logger: options.logger,
-    limitProvider: (provider) => limits.get(provider) ?? unlimited,
+    limitProvider: options.limitProvider,
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
   });
 
   const workers = Object.entries(options.config.providers).map(([name, provider]) => {
@@ -46,7 +51,10 @@ export async function startProviderWorkers(options: {
     worker.on('error', (error) => options.logger.error({ err: error, provider: name }, 'worker error'));
     return worker;
   });
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await Promise.all(workers.map((worker) => worker.waitUntilReady())).catch((error: unknown) => {
+    publisher.disconnect();
+    throw error;
+  });
   options.logger.info({ queues: workers.map((worker) => worker.name) }, 'provider workers started');
 
   return {
@@ -54,6 +62,7 @@ export async function startProviderWorkers(options: {
       // Stop taking jobs, let active ones finish (BullMQ waits for them), then flush their records.
       await Promise.all(workers.map((worker) => worker.close()));
       await options.resultStore.flush();
+      await publisher.quit().catch(() => publisher.disconnect());
     },
   };
 }

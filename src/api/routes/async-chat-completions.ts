@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../gateway-error.ts';
+import { failAsyncJob, insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
+import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
+import { resolveRoutes } from '../../routing/resolve-route.ts';
+import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
+import type { AppDependencies } from '../app.ts';
+
+export const webhookOptionSchema = z.strictObject({ url: z.string().min(1) });
+
+const asyncRequestSchema = chatCompletionRequestSchema.extend({ webhook: webhookOptionSchema.optional() });
+
+/**
+ * One chat request without waiting: 202 with a job id at once, then poll or take the webhook. The job
+ * is recorded in Postgres before it is queued, so accepted work is never only in Redis.
+ */
+export function asyncChatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const pool = dependencies.database.pool;
+  return async (app) => {
+    app.post('/async/chat/completions', { schema: { body: asyncRequestSchema } }, async (request, reply) => {
+      const { webhook, ...chat } = request.body;
+      if (chat.stream === true) {
+        throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true makes no sense for an async job; poll or use a webhook.', param: 'stream' });
+      }
+      const routes = resolveRoutes({ model: chat.model, config: dependencies.config });
+      if (!routes) {
+        throw new GatewayError({ code: 'model_not_found', message: `The model '${chat.model}' does not exist or you do not have access to it.`, param: 'model' });
+      }
+      if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
+      const acceptedAt = new Date();
+      const job = await insertAsyncJob(pool, {
+        id: request.id,
+        projectId: request.principal.projectId,
+        apiKeyId: request.principal.apiKeyId,
+        request: chat,
+        webhookUrl: webhook?.url ?? null,
+        acceptedAt,
+      });
+      try {
+        await dependencies.dispatcher.dispatchAsync({
+          requestId: request.id,
+          principal: request.principal,
+          request: chat,
+          routes,
+          webhookUrl: webhook?.url ?? null,
+          acceptedAt: acceptedAt.getTime(),
+        });
+      } catch (error) {
+        if (error instanceof GatewayError) {
+          await failAsyncJob(pool, request.id, { code: error.code, message: error.message, statusCode: error.status });
+        }
+        throw error;
+      }
+      return reply.code(202).send(job);
+    });
+
+    app.get('/async/chat/completions/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (request) => {
+      const job = await loadAsyncJob(pool, request.params.id, request.principal.projectId);
+      if (!job) throw new GatewayError({ code: 'not_found', message: `No async job with id '${request.params.id}'.`, param: 'id' });
+      return job;
+    });
+  };
+}

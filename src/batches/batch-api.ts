@@ -1,0 +1,155 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Principal } from '../auth/api-key-store.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import { GatewayError } from '../gateway-error.ts';
+import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
+import type { RequestStatus } from '../db/schema/requests.ts';
+import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
+import { batchControlQueueName, batchStopKey, controlJobOptions, type BatchControlJob } from './batch-queues.ts';
+import { insertBatchRow, listBatchRows, loadBatchRow, markCancelling, newBatchId } from './batch-store.ts';
+
+export interface CreateBatchInput {
+  principal: Principal;
+  inputFileId: string;
+  completionWindow: string;
+  metadata: Record<string, string> | null;
+  webhookUrl: string | null;
+}
+
+/** The API side of batches: create, read, list, cancel and page through results. */
+export class BatchApi {
+  private readonly controlQueue: Queue<BatchControlJob>;
+
+  constructor(
+    private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig },
+  ) {
+    this.controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: options.redis, prefix: options.prefix });
+  }
+
+  async create(input: CreateBatchInput): Promise<BatchObject> {
+    const windowMs = parseCompletionWindow(input.completionWindow);
+    if (windowMs === undefined) {
+      throw new GatewayError({
+        code: 'invalid_request_body',
+        message: "completion_window must be a duration such as '24h' (also '30s', '90m', '7d'; from 1 second to 30 days).",
+        param: 'completion_window',
+      });
+    }
+    // FOR SHARE: a concurrent delete of the input file waits until the batch row exists (and then
+    // keeps the lines for it), instead of removing the lines under a batch being created.
+    const client = await this.options.pool.connect();
+    let batch: BatchRow;
+    try {
+      await client.query('BEGIN');
+      const { rows: files } = await client.query<{ id: string; purpose: string; kind: string; line_count: number }>(
+        'SELECT id, purpose, kind, line_count FROM files WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL FOR SHARE',
+        [input.inputFileId, input.principal.projectId],
+      );
+      const file = files[0];
+      if (!file) throw new GatewayError({ code: 'not_found', message: `No file with id '${input.inputFileId}'.`, param: 'input_file_id' });
+      if (file.purpose !== 'batch' || (file.kind !== 'upload' && file.kind !== 'inline')) {
+        throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, param: 'input_file_id' });
+      }
+      if (file.line_count === 0) {
+        throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has no requests.`, param: 'input_file_id' });
+      }
+      batch = await insertBatchRow(client, {
+        id: newBatchId(),
+        projectId: input.principal.projectId,
+        apiKeyId: input.principal.apiKeyId,
+        inputFileId: file.id,
+        completionWindow: input.completionWindow,
+        expiresAt: new Date(Date.now() + windowMs),
+        metadata: input.metadata,
+        webhookUrl: input.webhookUrl,
+        totalCount: file.line_count,
+      });
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    try {
+      const start: BatchControlJob = { type: 'start', batchId: batch.id };
+      const expire: BatchControlJob = { type: 'expire', batchId: batch.id };
+      await this.controlQueue.add('start', start, controlJobOptions(start));
+      await this.controlQueue.add('expire', expire, controlJobOptions(expire, windowMs));
+    } catch {
+      await this.options.pool.query(
+        `UPDATE batches SET status = 'failed', failed_at = now(), errors = $2 WHERE id = $1`,
+        [batch.id, JSON.stringify({ object: 'list', data: [{ code: 'queue_unavailable', message: 'The job queue was unavailable.', param: null, line: null }] })],
+      );
+      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+    }
+    return toBatchObject(batch);
+  }
+
+  async get(principal: Principal, batchId: string): Promise<BatchObject> {
+    const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
+    if (!batch) throw notFound(batchId);
+    return toBatchObject(batch);
+  }
+
+  async list(principal: Principal, page: { after?: string | undefined; limit: number }) {
+    const rows = await listBatchRows(this.options.pool, { projectId: principal.projectId, after: page.after, limit: page.limit + 1 });
+    const data = rows.slice(0, page.limit).map(toBatchObject);
+    return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: rows.length > page.limit };
+  }
+
+  /** Unstarted lines stop; finished ones stay in the output file; `cancelled` once in-flight lines end. */
+  async cancel(principal: Principal, batchId: string): Promise<BatchObject> {
+    const cancelling = await markCancelling(this.options.pool, batchId, principal.projectId);
+    if (!cancelling) {
+      const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
+      if (!batch) throw notFound(batchId);
+      throw new GatewayError({ code: 'batch_not_cancellable', message: `Cannot cancel a batch with status '${batch.status}'.`, param: 'batch_id' });
+    }
+    await this.options.redis.set(batchStopKey(this.options.prefix, batchId), 'cancelled', 'NX');
+    const graceMs = Math.max(...Object.values(this.options.config.providers).map((provider) => provider.timeoutMs), 1000) + 5000;
+    const sweep: BatchControlJob = { type: 'sweep', batchId };
+    // Chunks still queued mark their lines cancelled as they come up; the sweep is the safety net.
+    await this.controlQueue.add('sweep', sweep, controlJobOptions(sweep, graceMs));
+    return toBatchObject(cancelling);
+  }
+
+  /** Results as JSON pages (an extension to OpenAI's API): available while the batch runs. */
+  async results(principal: Principal, batchId: string, page: { after?: string | undefined; limit: number }) {
+    const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
+    if (!batch) throw notFound(batchId);
+    const { rows } = await this.options.pool.query<ResultRow>(
+      `SELECT id, custom_id, status, status_code, error_code, error_message, response::text AS response_json, line_number FROM requests
+       WHERE batch_id = $1 AND line_number > coalesce((SELECT line_number FROM requests WHERE id = $2 AND batch_id = $1), 0)
+       ORDER BY line_number LIMIT $3`,
+      [batchId, page.after ?? null, page.limit + 1],
+    );
+    const data = rows.slice(0, page.limit).map((row) => {
+      const result = { id: row.id, customId: row.custom_id, status: row.status, statusCode: row.status_code, responseJson: row.response_json, errorCode: row.error_code, errorMessage: row.error_message };
+      const line = JSON.parse(row.status === 'completed' ? formatOutputLine(result) : formatErrorLine(result)) as object;
+      return { ...line, line: row.line_number, status: row.status };
+    });
+    return { object: 'list' as const, data, first_id: rows[0]?.id ?? null, last_id: rows[Math.min(rows.length, page.limit) - 1]?.id ?? null, has_more: rows.length > page.limit };
+  }
+
+  async close(): Promise<void> {
+    await this.controlQueue.close();
+  }
+}
+
+interface ResultRow {
+  id: string;
+  custom_id: string | null;
+  status: RequestStatus;
+  status_code: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  response_json: string | null;
+  line_number: number;
+}
+
+function notFound(batchId: string): GatewayError {
+  return new GatewayError({ code: 'not_found', message: `No batch with id '${batchId}'.`, param: 'batch_id' });
+}

@@ -1,0 +1,163 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
+import { computeCost } from '../routing/cost.ts';
+import { providerErrorToGatewayError } from '../workers/provider-error-mapping.ts';
+import { batchRequestId } from './batch-object.ts';
+import { prepareBatchLine, rangesContain } from './batch-line.ts';
+import { batchStopKey, type BatchChunkJob } from './batch-queues.ts';
+import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
+import { callWithRetries } from './call-with-retries.ts';
+import { StopSignal } from './stop-signal.ts';
+import type { Limiter } from '../workers/provider-limits.ts';
+
+export interface BatchChunkDependencies {
+  config: GatewayConfig;
+  pool: pg.Pool;
+  redis: Redis;
+  prefix: string;
+  providers: ReadonlyMap<string, ProviderClient>;
+  /** Caps a provider's in-flight calls across sync and batch work in this process. */
+  limitProvider: (provider: string) => Limiter;
+  writer: BatchResultWriter;
+  logger: Logger;
+}
+
+interface BatchHeader {
+  id: string;
+  project_id: string;
+  api_key_id: string;
+  input_file_id: string;
+  status: string;
+  created_at: Date;
+}
+
+interface LineRow {
+  line_number: number;
+  custom_id: string;
+  content: string;
+}
+
+/**
+ * Runs one chunk of a batch: reads its lines from Postgres (skipping lines that already have a result,
+ * so a re-run chunk does no work twice), calls each line's provider under the provider's limit, and
+ * records every outcome. The job completes only once all its lines are committed.
+ */
+export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) {
+  const { pool, writer } = dependencies;
+
+  return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
+    const { batchId, ranges } = job.data;
+    const { rows: headers } = await pool.query<BatchHeader>(
+      'SELECT id, project_id, api_key_id, input_file_id, status, created_at FROM batches WHERE id = $1',
+      [batchId],
+    );
+    const batch = headers[0];
+    if (!batch || !['in_progress', 'cancelling'].includes(batch.status)) return { lines: 0 };
+    const first = ranges[0]?.[0] ?? 0;
+    const last = ranges[ranges.length - 1]?.[1] ?? -1;
+    const { rows } = await pool.query<LineRow>(
+      `SELECT fl.line_number, fl.custom_id, fl.content FROM file_lines fl
+       WHERE fl.file_id = $1 AND fl.line_number BETWEEN $2 AND $3
+         AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.batch_id = $4 AND r.line_number = fl.line_number)
+       ORDER BY fl.line_number`,
+      [batch.input_file_id, first, last, batchId],
+    );
+    const lines = rows.filter((row) => rangesContain(ranges, row.line_number));
+    const stop = new StopSignal(dependencies.redis, batchStopKey(dependencies.prefix, batchId));
+    await Promise.all(lines.map((line) => runLine(batch, line, stop)));
+    return { lines: lines.length };
+  };
+
+  async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal): Promise<void> {
+    const base = {
+      requestId: batchRequestId(batch.id, line.line_number),
+      batchId: batch.id,
+      lineNumber: line.line_number,
+      customId: line.custom_id,
+      projectId: batch.project_id,
+      apiKeyId: batch.api_key_id,
+      acceptedAt: batch.created_at,
+    };
+    const failed = (fields: Partial<BatchLineOutcome> & Pick<BatchLineOutcome, 'status' | 'errorCode' | 'errorMessage'>): BatchLineOutcome => ({
+      ...base,
+      model: '',
+      provider: null,
+      upstreamModel: null,
+      statusCode: null,
+      response: null,
+      attempts: 0,
+      startedAt: null,
+      completedAt: new Date(),
+      providerLatencyMs: null,
+      usage: null,
+      ...fields,
+    });
+
+    const prepared = prepareBatchLine(line.content, dependencies.config);
+    if (!prepared.ok) {
+      await writer.record(failed({ status: 'failed', statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
+      return;
+    }
+    const route = prepared.routes[0];
+    const client = route ? dependencies.providers.get(route.provider) : undefined;
+    const provider = route ? dependencies.config.providers[route.provider] : undefined;
+    const model = prepared.request.model;
+    if (!route || !client || !provider) {
+      const message = `provider "${route?.provider ?? '?'}" is not configured in this worker`;
+      await writer.record(failed({ status: 'failed', model, statusCode: 502, errorCode: 'provider_error', errorMessage: message }));
+      return;
+    }
+
+    const stopped = await stop.reason();
+    if (stopped) {
+      const message = stopped === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.';
+      await writer.record(failed({ status: stopped, model, errorCode: stopped === 'cancelled' ? 'batch_cancelled' : 'batch_expired', errorMessage: message }));
+      return;
+    }
+
+    const startedAt = new Date();
+    const outcome = await callWithRetries({
+      client,
+      request: prepared.request,
+      upstreamModel: route.upstreamModel,
+      requestId: base.requestId,
+      maxAttempts: provider.maxAttempts,
+      retryBaseDelayMs: provider.retryBaseDelayMs,
+      limit: dependencies.limitProvider(route.provider),
+      shouldStop: async () => (await stop.reason()) !== null,
+    });
+    const routed = { model, provider: route.provider, upstreamModel: route.upstreamModel, attempts: outcome.attempts, startedAt, providerLatencyMs: outcome.latencyMs };
+    if (outcome.ok) {
+      const { completion, usage } = outcome.result;
+      await writer.record({
+        ...base,
+        ...routed,
+        status: 'completed',
+        statusCode: 200,
+        errorCode: null,
+        errorMessage: null,
+        response: completion,
+        completedAt: new Date(),
+        usage: { ...usage, cost: computeCost({ usage, pricing: route.pricing }) },
+      });
+      return;
+    }
+    const gatewayError = providerErrorToGatewayError(outcome.error);
+    await writer.record({
+      ...base,
+      ...routed,
+      status: 'failed',
+      statusCode: gatewayError.status,
+      errorCode: outcome.error.code ?? gatewayError.code,
+      errorMessage: gatewayError.message,
+      // The provider answered: the error file shows its answer as OpenAI's does.
+      response: outcome.error.status === undefined ? null : gatewayError.toBody(),
+      completedAt: new Date(),
+      usage: null,
+    });
+  }
+}

@@ -1,0 +1,200 @@
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import { resolveRoutes } from '../routing/resolve-route.ts';
+import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
+import { batchRequestId, terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
+import { toRanges } from './batch-line.ts';
+import { batchStopKey, chunkJobOptions, controlJobOptions, type BatchChunkJob, type BatchControlJob, type BatchStopReason } from './batch-queues.ts';
+import type { BatchResultWriter } from './batch-result-writer.ts';
+import { measureBatchResultFile } from './batch-result-file.ts';
+import { loadBatchRow } from './batch-store.ts';
+import { newFileId } from '../files/file-record.ts';
+import { releaseDeletedFileLines } from '../files/file-store.ts';
+import type { Database } from '../db/client.ts';
+
+export interface BatchControlDependencies {
+  config: GatewayConfig;
+  pool: pg.Pool;
+  db: Database;
+  redis: Redis;
+  prefix: string;
+  writer: BatchResultWriter;
+  controlQueue: Queue<BatchControlJob>;
+  chunkQueue: (provider: string) => Queue<BatchChunkJob>;
+  webhooks: WebhookNotifier;
+  logger: Logger;
+  /** How long after a cancel or expiry in-flight lines may still finish before the sweep. */
+  sweepGraceMs: number;
+}
+
+const pageSize = 5000;
+
+/** The batch lifecycle: start → chunks → (expire | cancel → sweep) → finalize. Every step is idempotent. */
+export function createBatchControlProcessor(dependencies: BatchControlDependencies) {
+  const { pool, redis, prefix, config } = dependencies;
+
+  return async function processBatchControl(job: Job<BatchControlJob>): Promise<void> {
+    const batch = await loadBatchRow(pool, job.data.batchId);
+    if (!batch || terminalBatchStatuses.has(batch.status)) return;
+    const logger = dependencies.logger.child({ batchId: batch.id, step: job.data.type });
+    switch (job.data.type) {
+      case 'start':
+        return start(batch, logger);
+      case 'expire':
+        return stopBatch(batch, 'expired');
+      case 'sweep':
+        return sweep(batch);
+      case 'finalize':
+        return finalize(batch, logger);
+    }
+  };
+
+  /** Pages through the input file (never all of it in memory) and fans lines out per provider. */
+  async function start(batch: BatchRow, logger: Logger): Promise<void> {
+    await pool.query(
+      "UPDATE batches SET status = 'in_progress', in_progress_at = coalesce(in_progress_at, now()) WHERE id = $1 AND status = 'validating'",
+      [batch.id],
+    );
+    // Cancelled before it started: nothing is in flight, so every line can be marked at once.
+    if (await redis.get(batchStopKey(prefix, batch.id))) return sweep(batch);
+    const fallbackProvider = Object.keys(config.providers)[0];
+    const pending = new Map<string, number[]>();
+    const chunks: BatchChunkJob[] = [];
+    const flushProvider = (provider: string) => {
+      const lines = pending.get(provider);
+      if (lines && lines.length > 0) chunks.push({ batchId: batch.id, provider, ranges: toRanges(lines) });
+      pending.set(provider, []);
+    };
+    let total = 0;
+    // Line numbers are dense (1..n): fixed windows keep every page an index range scan, where
+    // `> after ORDER BY … LIMIT` can be planned as a scan and sort of the rest of the file.
+    for (let from = 1; from <= batch.totalCount; from += pageSize) {
+      const { rows } = await pool.query<{ line_number: number; content: string }>(
+        'SELECT line_number, content FROM file_lines WHERE file_id = $1 AND line_number BETWEEN $2 AND $3 ORDER BY line_number',
+        [batch.inputFileId, from, from + pageSize - 1],
+      );
+      for (const row of rows) {
+        // Only the model is needed to pick the queue; the chunk validates the whole line.
+        const provider = providerOf(row.content) ?? fallbackProvider;
+        if (!provider) continue;
+        const lines = pending.get(provider) ?? [];
+        lines.push(row.line_number);
+        pending.set(provider, lines);
+        if (lines.length >= config.batches.chunkSize) flushProvider(provider);
+      }
+      total += rows.length;
+      await addChunks(chunks.splice(0));
+    }
+    for (const provider of pending.keys()) flushProvider(provider);
+    await addChunks(chunks.splice(0));
+    logger.info({ lines: total }, 'batch fanned out');
+    if (total === 0) await dependencies.controlQueue.add('finalize', { type: 'finalize', batchId: batch.id }, controlJobOptions({ type: 'finalize', batchId: batch.id }));
+  }
+
+  function providerOf(content: string): string | undefined {
+    try {
+      const model = (JSON.parse(content) as { body?: { model?: unknown } }).body?.model;
+      return typeof model === 'string' ? resolveRoutes({ model, config })?.[0]?.provider : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function addChunks(chunks: BatchChunkJob[]): Promise<void> {
+    const byProvider = new Map<string, BatchChunkJob[]>();
+    for (const chunk of chunks) byProvider.set(chunk.provider, [...(byProvider.get(chunk.provider) ?? []), chunk]);
+    for (const [provider, jobs] of byProvider) {
+      await dependencies.chunkQueue(provider).addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: chunkJobOptions(data) })));
+    }
+  }
+
+  /** Cancel and expiry: chunk workers stop starting lines at once; the sweep catches what is left. */
+  async function stopBatch(batch: BatchRow, reason: BatchStopReason): Promise<void> {
+    await redis.set(batchStopKey(prefix, batch.id), reason, 'NX');
+    await dependencies.controlQueue.add('sweep', { type: 'sweep', batchId: batch.id }, controlJobOptions({ type: 'sweep', batchId: batch.id }, dependencies.sweepGraceMs));
+  }
+
+  /** Records every line still without a result as cancelled or expired, then finalizes. */
+  async function sweep(batch: BatchRow): Promise<void> {
+    const reason = ((await redis.get(batchStopKey(prefix, batch.id))) as BatchStopReason | null) ?? 'expired';
+    for (let from = 1; from <= batch.totalCount; from += pageSize) {
+      const { rows } = await pool.query<{ line_number: number; custom_id: string }>(
+        `SELECT fl.line_number, fl.custom_id FROM file_lines fl
+         WHERE fl.file_id = $1 AND fl.line_number BETWEEN $2 AND $3
+           AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.batch_id = $4 AND r.line_number = fl.line_number)
+         ORDER BY fl.line_number`,
+        [batch.inputFileId, from, from + pageSize - 1, batch.id],
+      );
+      await Promise.all(
+        rows.map((row) =>
+          dependencies.writer.record({
+            requestId: batchRequestId(batch.id, row.line_number),
+            batchId: batch.id,
+            lineNumber: row.line_number,
+            customId: row.custom_id,
+            projectId: batch.projectId,
+            apiKeyId: batch.apiKeyId,
+            model: '',
+            provider: null,
+            upstreamModel: null,
+            status: reason,
+            statusCode: null,
+            errorCode: reason === 'cancelled' ? 'batch_cancelled' : 'batch_expired',
+            errorMessage: reason === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.',
+            response: null,
+            attempts: 0,
+            acceptedAt: batch.createdAt,
+            startedAt: null,
+            completedAt: new Date(),
+            providerLatencyMs: null,
+            usage: null,
+          }),
+        ),
+      );
+    }
+    // Through the queue, never directly: one finalize job per batch at a time (its id is fixed).
+    await dependencies.controlQueue.add('finalize', { type: 'finalize', batchId: batch.id }, controlJobOptions({ type: 'finalize', batchId: batch.id }));
+  }
+
+  async function finalize(batch: BatchRow, logger: Logger): Promise<void> {
+    if (batch.completedCount + batch.failedCount < batch.totalCount) return;
+    const reason = (await redis.get(batchStopKey(prefix, batch.id))) as BatchStopReason | null;
+    await pool.query("UPDATE batches SET status = 'finalizing', finalizing_at = coalesce(finalizing_at, now()) WHERE id = $1", [batch.id]);
+    const output = batch.completedCount > 0 ? await createResultFile(batch, 'batch_output') : null;
+    const errors = batch.failedCount > 0 ? await createResultFile(batch, 'batch_error') : null;
+    const status = reason ?? 'completed';
+    const stamp = status === 'cancelled' ? 'cancelled_at' : status === 'expired' ? 'expired_at' : 'completed_at';
+    const { rows } = await pool.query<{ id: string }>(
+      `UPDATE batches SET status = $2, ${stamp} = now(), output_file_id = $3, error_file_id = $4
+       WHERE id = $1 AND status = 'finalizing' RETURNING id`,
+      [batch.id, status, output, errors],
+    );
+    if (rows.length === 0) return;
+    await redis.del(batchStopKey(prefix, batch.id));
+    // An input file deleted while this batch ran keeps its lines until now.
+    await releaseDeletedFileLines(dependencies.db, batch.inputFileId);
+    // The expiry timer is moot now; drop it rather than keep a delayed job for up to the whole window.
+    if (status !== 'expired') await dependencies.controlQueue.remove(controlJobOptions({ type: 'expire', batchId: batch.id }).jobId ?? '').catch(() => 0);
+    const final = await loadBatchRow(pool, batch.id);
+    logger.info({ status, completed: batch.completedCount, failed: batch.failedCount }, 'batch finalized');
+    if (final) {
+      await dependencies.webhooks.notify({ projectId: final.projectId, url: final.webhookUrl, type: `batch.${status}`, subjectId: final.id, data: toBatchObject(final) });
+    }
+  }
+
+  async function createResultFile(batch: BatchRow, kind: 'batch_output' | 'batch_error'): Promise<string> {
+    const existing = await pool.query<{ id: string }>('SELECT id FROM files WHERE batch_id = $1 AND kind = $2', [batch.id, kind]);
+    if (existing.rows[0]) return existing.rows[0].id;
+    const { bytes, lines } = await measureBatchResultFile(pool, batch.id, kind);
+    const id = newFileId();
+    await pool.query(
+      `INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count, batch_id)
+       VALUES ($1, $2, $3, 'batch_output', $4, $5, $6, $7)`,
+      [id, batch.projectId, `${batch.id}_${kind === 'batch_output' ? 'output' : 'error'}.jsonl`, kind, bytes, lines, batch.id],
+    );
+    return id;
+  }
+}

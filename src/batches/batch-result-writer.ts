@@ -1,0 +1,136 @@
+import type pg from 'pg';
+import { GroupCommitter } from '../db/group-commit.ts';
+import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+
+export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
+
+/** The result of one batch line, as stored in `requests` (and `usage` when billed). */
+export interface BatchLineOutcome {
+  requestId: string;
+  batchId: string;
+  lineNumber: number;
+  customId: string;
+  projectId: string;
+  apiKeyId: string;
+  model: string;
+  provider: string | null;
+  upstreamModel: string | null;
+  status: BatchLineStatus;
+  statusCode: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** The chat.completion, or the error body when the provider answered an HTTP error. */
+  response: unknown;
+  attempts: number;
+  acceptedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date;
+  providerLatencyMs: number | null;
+  usage: (TokenUsage & { cost: string }) | null;
+}
+
+/**
+ * Writes batch line outcomes with group commit, in ONE statement per write: the lines go into
+ * `requests` (ON CONFLICT DO NOTHING on the request id and on (batch_id, line_number)), only the
+ * lines actually inserted are billed in `usage` and counted on their batch. A line written twice
+ * (a re-run chunk) therefore counts and bills once. Arrays through `unnest` keep the statement's
+ * parameter count fixed whatever the number of rows.
+ */
+export class BatchResultWriter {
+  private readonly committer: GroupCommitter<BatchLineOutcome>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly onBatchesDone: (batchIds: string[]) => Promise<void>,
+    options = { maxBatchSize: 1000, maxInFlight: 2 },
+  ) {
+    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), options);
+  }
+
+  record(outcome: BatchLineOutcome): Promise<void> {
+    return this.committer.add(outcome);
+  }
+
+  flush(): Promise<void> {
+    return this.committer.flush();
+  }
+
+  private async write(outcomes: BatchLineOutcome[]): Promise<void> {
+    const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
+    const { rows } = await this.pool.query<{ id: string; done: boolean }>(writeSql, [
+      column((o) => o.requestId),
+      column((o) => o.projectId),
+      column((o) => o.apiKeyId),
+      column((o) => o.status),
+      column((o) => o.model),
+      column((o) => o.provider),
+      column((o) => o.upstreamModel),
+      column((o) => o.attempts),
+      column((o) => o.statusCode),
+      column((o) => o.errorCode),
+      column((o) => o.errorMessage),
+      column((o) => (o.response === null || o.response === undefined ? null : JSON.stringify(o.response))),
+      column((o) => o.acceptedAt.toISOString()),
+      column((o) => o.startedAt?.toISOString() ?? null),
+      column((o) => o.completedAt.toISOString()),
+      column((o) => o.providerLatencyMs),
+      column((o) => o.batchId),
+      column((o) => o.customId),
+      column((o) => o.lineNumber),
+      column((o) => o.usage?.promptTokens ?? null),
+      column((o) => o.usage?.completionTokens ?? null),
+      column((o) => o.usage?.totalTokens ?? null),
+      column((o) => o.usage?.cost ?? null),
+    ]);
+    const done = rows.filter((row) => row.done).map((row) => row.id);
+    if (done.length > 0) await this.onBatchesDone(done);
+  }
+}
+
+const writeSql = `
+WITH input AS (
+  SELECT * FROM unnest(
+    $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+    $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
+    $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[]
+  ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
+         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
+         batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost)
+), inserted AS (
+  INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
+                        error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
+                        batch_id, custom_id, line_number)
+  SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
+         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
+         batch_id, custom_id, line_number
+  FROM input
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), billed AS (
+  INSERT INTO usage (request_id, project_id, api_key_id, model, provider, upstream_model, prompt_tokens,
+                     completion_tokens, total_tokens, cost, created_at, batch_id)
+  SELECT i.id, i.project_id, i.api_key_id, i.model, i.provider, i.upstream_model, i.prompt_tokens,
+         i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id
+  FROM input i JOIN inserted USING (id)
+  WHERE i.prompt_tokens IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING batch_id, prompt_tokens, completion_tokens, cost
+), counted AS (
+  SELECT i.batch_id,
+         count(*) FILTER (WHERE i.status = 'completed') AS completed,
+         count(*) FILTER (WHERE i.status <> 'completed') AS failed
+  FROM input i JOIN inserted USING (id)
+  GROUP BY i.batch_id
+), tokens AS (
+  SELECT batch_id, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cost) AS cost
+  FROM billed GROUP BY batch_id
+)
+UPDATE batches b
+SET completed_count = b.completed_count + counted.completed,
+    failed_count = b.failed_count + counted.failed,
+    prompt_tokens = b.prompt_tokens + coalesce(tokens.prompt, 0),
+    completion_tokens = b.completion_tokens + coalesce(tokens.completion, 0),
+    cost = b.cost + coalesce(tokens.cost, 0)
+FROM counted LEFT JOIN tokens USING (batch_id)
+WHERE b.id = counted.batch_id
+RETURNING b.id, b.completed_count + b.failed_count >= b.total_count AS done`;

@@ -1,0 +1,131 @@
+import { randomInt } from 'node:crypto';
+import type pg from 'pg';
+import type { BatchRow } from './batch-object.ts';
+
+const columns = `id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, output_file_id,
+  error_file_id, errors, metadata, webhook_url, total_count, completed_count, failed_count, prompt_tokens,
+  completion_tokens, cost, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
+  expired_at, cancelling_at, cancelled_at`;
+
+interface RawBatchRow {
+  id: string;
+  project_id: string;
+  api_key_id: string;
+  endpoint: string;
+  input_file_id: string;
+  completion_window: string;
+  status: BatchRow['status'];
+  output_file_id: string | null;
+  error_file_id: string | null;
+  errors: unknown;
+  metadata: unknown;
+  webhook_url: string | null;
+  total_count: number;
+  completed_count: number;
+  failed_count: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost: string;
+  created_at: Date;
+  in_progress_at: Date | null;
+  expires_at: Date;
+  finalizing_at: Date | null;
+  completed_at: Date | null;
+  failed_at: Date | null;
+  expired_at: Date | null;
+  cancelling_at: Date | null;
+  cancelled_at: Date | null;
+}
+
+function fromRaw(row: RawBatchRow): BatchRow {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    apiKeyId: row.api_key_id,
+    endpoint: row.endpoint,
+    inputFileId: row.input_file_id,
+    completionWindow: row.completion_window,
+    status: row.status,
+    outputFileId: row.output_file_id,
+    errorFileId: row.error_file_id,
+    errors: row.errors,
+    metadata: row.metadata,
+    webhookUrl: row.webhook_url,
+    totalCount: row.total_count,
+    completedCount: row.completed_count,
+    failedCount: row.failed_count,
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    cost: row.cost,
+    createdAt: row.created_at,
+    inProgressAt: row.in_progress_at,
+    expiresAt: row.expires_at,
+    finalizingAt: row.finalizing_at,
+    completedAt: row.completed_at,
+    failedAt: row.failed_at,
+    expiredAt: row.expired_at,
+    cancellingAt: row.cancelling_at,
+    cancelledAt: row.cancelled_at,
+  };
+}
+
+/** Plain pg (not drizzle's builder) because workers read batches on their hot path. */
+export async function loadBatchRow(pool: pg.Pool, batchId: string, projectId?: string): Promise<BatchRow | undefined> {
+  const { rows } = await pool.query<RawBatchRow>(
+    `SELECT ${columns} FROM batches WHERE id = $1 AND ($2::text IS NULL OR project_id = $2)`,
+    [batchId, projectId ?? null],
+  );
+  return rows[0] ? fromRaw(rows[0]) : undefined;
+}
+
+/** Newest first, keyset on (created_at, id) after the batch `after`. */
+export async function listBatchRows(pool: pg.Pool, options: { projectId: string; after?: string | undefined; limit: number }): Promise<BatchRow[]> {
+  const { rows } = await pool.query<RawBatchRow>(
+    `SELECT ${columns} FROM batches b WHERE project_id = $1
+       AND ($2::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM batches WHERE id = $2 AND project_id = $1))
+     ORDER BY created_at DESC, id DESC LIMIT $3`,
+    [options.projectId, options.after ?? null, options.limit],
+  );
+  return rows.map(fromRaw);
+}
+
+export async function insertBatchRow(
+  pool: pg.Pool | pg.PoolClient,
+  batch: {
+    id: string;
+    projectId: string;
+    apiKeyId: string;
+    inputFileId: string;
+    completionWindow: string;
+    expiresAt: Date;
+    metadata: Record<string, string> | null;
+    webhookUrl: string | null;
+    totalCount: number;
+  },
+): Promise<BatchRow> {
+  const { rows } = await pool.query<RawBatchRow>(
+    `INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, metadata, webhook_url, total_count)
+     VALUES ($1, $2, $3, '/v1/chat/completions', $4, $5, 'validating', $6, $7, $8, $9) RETURNING ${columns}`,
+    [batch.id, batch.projectId, batch.apiKeyId, batch.inputFileId, batch.completionWindow, batch.expiresAt, batch.metadata === null ? null : JSON.stringify(batch.metadata), batch.webhookUrl, batch.totalCount],
+  );
+  return fromRaw(rows[0]!);
+}
+
+/** Moves a running batch to `cancelling`; undefined when it is not cancellable (already finished). */
+export async function markCancelling(pool: pg.Pool, batchId: string, projectId: string): Promise<BatchRow | undefined> {
+  const { rows } = await pool.query<RawBatchRow>(
+    `UPDATE batches SET status = 'cancelling', cancelling_at = now()
+     WHERE id = $1 AND project_id = $2 AND status IN ('validating', 'in_progress') RETURNING ${columns}`,
+    [batchId, projectId],
+  );
+  return rows[0] ? fromRaw(rows[0]) : undefined;
+}
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `batch_` + 24 alphanumerics, the shape OpenAI's batch ids have. */
+export function newBatchId(): string {
+  let id = 'batch_';
+  for (let index = 0; index < 24; index += 1) id += alphabet[randomInt(alphabet.length)];
+  return id;
+}

@@ -1,0 +1,99 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import type { Database } from '../db/client.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
+import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
+import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
+import { createBatchControlProcessor } from './batch-control-processor.ts';
+import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
+import { BatchResultWriter } from './batch-result-writer.ts';
+import type { Limiter } from '../workers/provider-limits.ts';
+
+export interface BatchWorkers {
+  close(): Promise<void>;
+}
+
+/**
+ * The worker side of batches: one control worker (lifecycle steps) and, per provider, a chunk worker
+ * whose lines share the provider's limiter with sync calls in this process.
+ */
+export async function startBatchWorkers(options: {
+  config: GatewayConfig;
+  providers: ReadonlyMap<string, ProviderClient>;
+  pool: pg.Pool;
+  db: Database;
+  redis: Redis;
+  prefix: string;
+  limitProvider: (provider: string) => Limiter;
+  webhooks: WebhookNotifier;
+  logger: Logger;
+}): Promise<BatchWorkers> {
+  const { config, redis, prefix } = options;
+  const logger = options.logger.child({ component: 'batch-worker' });
+  const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix });
+  const chunkQueues = new Map<string, Queue<BatchChunkJob>>();
+  const chunkQueue = (provider: string) => {
+    let queue = chunkQueues.get(provider);
+    if (!queue) {
+      queue = new Queue<BatchChunkJob>(batchChunkQueueName(provider), { connection: redis, prefix });
+      chunkQueues.set(provider, queue);
+    }
+    return queue;
+  };
+  const writer = new BatchResultWriter(options.pool, async (batchIds) => {
+    for (const batchId of batchIds) {
+      await controlQueue.add('finalize', { type: 'finalize', batchId }, controlJobOptions({ type: 'finalize', batchId }));
+    }
+  });
+
+  const controlWorker = new Worker<BatchControlJob>(
+    batchControlQueueName,
+    createBatchControlProcessor({
+      config,
+      pool: options.pool,
+      db: options.db,
+      redis,
+      prefix,
+      writer,
+      controlQueue,
+      chunkQueue,
+      webhooks: options.webhooks,
+      logger,
+      sweepGraceMs: Math.max(...Object.values(config.providers).map((provider) => provider.timeoutMs), 1000) + 5000,
+    }),
+    { connection: redis, prefix, concurrency: 4 },
+  );
+  const chunkProcessor = createBatchChunkProcessor({
+    config,
+    pool: options.pool,
+    redis,
+    prefix,
+    providers: options.providers,
+    limitProvider: options.limitProvider,
+    writer,
+    logger,
+  });
+  const chunkWorkers = Object.entries(config.providers).map(
+    ([name, provider]) =>
+      new Worker<BatchChunkJob>(batchChunkQueueName(name), chunkProcessor, {
+        connection: redis,
+        prefix,
+        // Enough chunks to keep the provider busy while the next chunk is read.
+        concurrency: Math.max(2, Math.ceil(provider.concurrency / config.batches.chunkSize) + 1),
+      }),
+  );
+  const workers = [controlWorker, ...chunkWorkers];
+  for (const worker of workers) worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'batch worker error'));
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+
+  return {
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await writer.flush();
+      await Promise.all([controlQueue.close(), ...[...chunkQueues.values()].map((queue) => queue.close())]);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
+import type { RequestStatus } from '../db/schema/requests.ts';
+
+/** The `requests` columns a batch output or error line is made of. */
+export interface BatchResultRow {
+  id: string;
+  customId: string | null;
+  status: RequestStatus;
+  statusCode: number | null;
+  /** `requests.response` as JSON text (jsonb::text), spliced in without a parse. */
+  responseJson: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+/** Which rows each generated file holds. */
+export const outputStatuses: RequestStatus[] = ['completed'];
+export const errorStatuses: RequestStatus[] = ['failed', 'expired', 'cancelled'];
+
+/** OpenAI's codes and wording for requests a batch never ran. */
+const notRunErrors: Partial<Record<RequestStatus, { code: string; message: string }>> = {
+  expired: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+  cancelled: { code: 'batch_cancelled', message: 'This request could not be executed before the batch was cancelled.' },
+};
+
+/**
+ * A line of a batch output file, in OpenAI's shape:
+ * `{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error": null}`.
+ */
+export function formatOutputLine(row: BatchResultRow): string {
+  const id = JSON.stringify(row.id);
+  return (
+    `{"id":${id},"custom_id":${JSON.stringify(row.customId)},` +
+    `"response":{"status_code":${row.statusCode ?? 200},"request_id":${id},"body":${row.responseJson ?? 'null'}},"error":null}`
+  );
+}
+
+/**
+ * A line of a batch error file. `error` always carries the code and message; `response` is the
+ * HTTP answer (OpenAI's error body) when the request ran and failed with a status, and null for
+ * requests that never ran (expired, cancelled).
+ */
+export function formatErrorLine(row: BatchResultRow): string {
+  const fallback = notRunErrors[row.status] ?? { code: 'internal_error', message: 'The request failed.' };
+  const error = { code: row.errorCode ?? fallback.code, message: row.errorMessage ?? fallback.message };
+  const response =
+    row.status === 'failed' && row.statusCode !== null
+      ? {
+          status_code: row.statusCode,
+          request_id: row.id,
+          body: { error: { message: error.message, type: errorType(error.code, row.statusCode), param: null, code: error.code } },
+        }
+      : null;
+  return JSON.stringify({ id: row.id, custom_id: row.customId, response, error });
+}
+
+/** OpenAI's error `type` for a code we know, else for the HTTP status. */
+export function errorType(code: string, status: number): string {
+  if (Object.hasOwn(gatewayErrorCodes, code)) return gatewayErrorCodes[code as GatewayErrorCode].type;
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** The one endpoint batches run today; the batch object's `endpoint` must match it too. */
+export const batchEndpoint = '/v1/chat/completions';
+
+/**
+ * Postgres refuses btree index entries over ~2.7 kB and `custom_id` is indexed (unique per file):
+ * 512 characters stay under 2 kB even in 4-byte UTF-8.
+ */
+export const maxCustomIdLength = 512;
+
+const missingOr = (name: string, expected: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `${name} is missing` : `${name} must be ${expected}`;
+
+export const customIdSchema = z
+  .string({ error: missingOr('custom_id', 'a string') })
+  .min(1, { error: 'custom_id must not be empty' })
+  .max(maxCustomIdLength, { error: `custom_id is longer than ${maxCustomIdLength} characters` });
+
+/**
+ * Only the outline of a chat request: deeper checks (roles, parameters, the model being routable)
+ * happen per line when the batch runs, so one bad request fails its line, not the whole file.
+ */
+export const batchRequestBodySchema = z.looseObject(
+  {
+    model: z.string({ error: missingOr('body.model', 'a string') }).min(1, { error: 'body.model must not be empty' }),
+    messages: z.array(z.unknown(), { error: missingOr('body.messages', 'an array') }),
+  },
+  { error: missingOr('body', 'a JSON object') },
+);
+
+/** One line of a batch input file, as OpenAI documents it. Unknown keys are tolerated. */
+export const batchInputLineSchema = z.object(
+  {
+    custom_id: customIdSchema,
+    method: z.literal('POST', { error: missingOr('method', '"POST"') }),
+    url: z.literal(batchEndpoint, { error: missingOr('url', `"${batchEndpoint}"`) }),
+    body: batchRequestBodySchema,
+  },
+  { error: 'the line must be a JSON object' },
+);
+
+export type BatchInputLine = z.infer<typeof batchInputLineSchema>;
+
+export type LineCheck = { ok: true; customId: string } | { ok: false; reason: string };
+
+/** Checks one (non-blank) line; the reason is phrased to follow `line N: `. */
+export function checkBatchInputLine(text: string): LineCheck {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON (${(error as Error).message})` };
+  }
+  const parsed = batchInputLineSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]?.message ?? 'not a valid batch request' };
+  return { ok: true, customId: parsed.data.custom_id };
+}
+
+/** An inline batch request (`{custom_id, body}`), checked by the same rules as a file line. */
+export const inlineBatchRequestSchema = z.object(
+  { custom_id: customIdSchema, body: batchRequestBodySchema },
+  { error: 'each request must be a JSON object' },
+);
+
+export type InlineBatchRequest = z.infer<typeof inlineBatchRequestSchema>;
+
+export type InlineCheck = { ok: true; customId: string; content: string } | { ok: false; reason: string };
+
+/** Checks an inline request and renders it as the JSONL line an upload would have had. */
+export function checkInlineBatchRequest(value: unknown): InlineCheck {
+  const parsed = inlineBatchRequestSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues[0]?.message ?? 'not a valid batch request' };
+  const { custom_id, body } = parsed.data;
+  return { ok: true, customId: custom_id, content: JSON.stringify({ custom_id, method: 'POST', url: batchEndpoint, body }) };
+}

@@ -1,0 +1,101 @@
+import type pg from 'pg';
+import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
+import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
+import type { ChatJobData } from '../workers/chat-job.ts';
+import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
+import type { RequestOutcome } from '../workers/result-store.ts';
+
+export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+
+interface JobRow {
+  id: string;
+  status: string;
+  model: string;
+  status_code: number | null;
+  error_code: string | null;
+  error_message: string | null;
+  response: unknown;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+const seconds = (date: Date | null) => (date ? Math.floor(date.getTime() / 1000) : null);
+
+/** The job object `GET /v1/async/chat/completions/{id}` answers and `job.*` webhooks carry. */
+export function toJobObject(row: JobRow) {
+  const status = (['queued', 'in_progress', 'completed', 'failed'].includes(row.status) ? row.status : 'failed') as AsyncJobStatus;
+  const code = row.error_code as GatewayErrorCode | null;
+  return {
+    id: row.id,
+    object: 'chat.completion.job' as const,
+    status,
+    model: row.model,
+    created_at: seconds(row.created_at) ?? 0,
+    started_at: seconds(row.started_at),
+    completed_at: seconds(row.completed_at),
+    response: status === 'completed' ? row.response : null,
+    error:
+      status === 'failed'
+        ? {
+            message: row.error_message ?? 'the job failed',
+            type: code !== null && code in gatewayErrorCodes ? gatewayErrorCodes[code].type : 'api_error',
+            param: null,
+            code: row.error_code,
+            status_code: row.status_code,
+          }
+        : null,
+  };
+}
+
+export type AsyncJobObject = ReturnType<typeof toJobObject>;
+
+const jobColumns = 'id, status, model, status_code, error_code, error_message, response, created_at, started_at, completed_at';
+
+/** Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued. */
+export async function insertAsyncJob(
+  pool: pg.Pool,
+  job: { id: string; projectId: string; apiKeyId: string; request: ChatCompletionRequest; webhookUrl: string | null; acceptedAt: Date },
+): Promise<AsyncJobObject> {
+  const { rows } = await pool.query<JobRow>(
+    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at)
+     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7) RETURNING ${jobColumns}`,
+    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt],
+  );
+  return toJobObject(rows[0]!);
+}
+
+export async function loadAsyncJob(pool: pg.Pool, id: string, projectId: string): Promise<AsyncJobObject | undefined> {
+  const { rows } = await pool.query<JobRow>(`SELECT ${jobColumns} FROM requests WHERE id = $1 AND project_id = $2 AND kind = 'async'`, [id, projectId]);
+  return rows[0] ? toJobObject(rows[0]) : undefined;
+}
+
+export async function failAsyncJob(pool: pg.Pool, id: string, error: { code: string; message: string; statusCode: number }): Promise<void> {
+  await pool.query(
+    `UPDATE requests SET status = 'failed', error_code = $2, error_message = $3, status_code = $4, completed_at = now() WHERE id = $1 AND status = 'queued'`,
+    [id, error.code, error.message, error.statusCode],
+  );
+}
+
+/** Worker-side hooks for async jobs; sync jobs pass through untouched. */
+export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNotifier }): ChatJobLifecycle {
+  return {
+    async onStart(data: ChatJobData) {
+      if (data.kind !== 'async') return;
+      await options.pool.query("UPDATE requests SET status = 'in_progress', started_at = now() WHERE id = $1 AND status = 'queued'", [data.requestId]);
+    },
+    async onSettled(data: ChatJobData, outcome: RequestOutcome) {
+      if (data.kind !== 'async') return;
+      const { rows } = await options.pool.query<JobRow>(`SELECT ${jobColumns} FROM requests WHERE id = $1`, [data.requestId]);
+      if (!rows[0]) return;
+      await options.webhooks.notify({
+        projectId: data.projectId,
+        url: data.webhookUrl ?? null,
+        type: outcome.status === 'completed' ? 'job.completed' : 'job.failed',
+        subjectId: data.requestId,
+        data: toJobObject(rows[0]),
+      });
+    },
+  };
+}
