@@ -6,6 +6,7 @@
  *
  *   npm run bench:batch
  *   BENCH_BATCH_SIZES=10000,100000   BENCH_SKIP_BUILD=1   DATABASE_URL / REDIS_URL
+ *   BENCH_NODE_ARGS="--max-old-space-size=192"   node flags of the gateway processes (as npm start)
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,8 @@ const sizes = (process.env.BENCH_BATCH_SIZES ?? '10000,100000').split(',').map(N
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const targets = { requestsPerSecond: 5_000, rssMb: 256 };
+/** The flags `npm start` and the Dockerfile run the gateway with. */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192').split(' ').filter(Boolean);
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -91,25 +94,29 @@ async function main(): Promise<number> {
     configPath,
     ['providers:', '  mock: { type: mock, latencyMs: 0, concurrency: 256, maxAttempts: 1 }', 'models:', '  bench-model: { routes: [{ provider: mock, model: classifier }] }', 'files: { maxLines: 1000000 }', 'batches: { chunkSize: 500 }', ''].join('\n'),
   );
-  const port = await freePort();
   const adminKey = randomBytes(18).toString('hex');
-  const environment = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL: redisUrl, REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_KEY: adminKey, PORT: String(port), LOG_LEVEL: 'warn' };
   const entry = join(root, 'dist/main.js');
-  const api = startChild('api', process.execPath, [entry], { env: { ...environment, GATEWAY_ROLE: 'api' }, cwd: root });
-  const worker = startChild('worker', process.execPath, [entry], { env: { ...environment, GATEWAY_ROLE: 'worker' }, cwd: root });
-  cleanups.push(() => stopChild(api), () => stopChild(worker));
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntil('gateway', async () => (await fetch(`${base}/readyz`)).ok, 60_000);
-  await sleep(1000); // the worker process migrates and starts too
-  const keyResponse = await fetch(`${base}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', project: 'bench' }) });
-  const { key } = (await keyResponse.json()) as { key: string };
-  const headers = { authorization: `Bearer ${key}` };
   const sql = new pg.Pool({ connectionString: url.toString(), max: 2 });
   cleanups.push(() => sql.end());
+
+  /** Fresh API and worker processes per batch size, so each size's peak RSS is its own. */
+  async function startGateway() {
+    const port = await freePort();
+    const environment = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL: redisUrl, REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_KEY: adminKey, PORT: String(port), LOG_LEVEL: 'warn' };
+    const api = startChild('api', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'api' }, cwd: root });
+    const worker = startChild('worker', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'worker' }, cwd: root });
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntil('gateway', async () => (await fetch(`${base}/readyz`)).ok, 60_000);
+    await sleep(1000); // the worker process migrates and starts too
+    const keyResponse = await fetch(`${base}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', project: 'bench' }) });
+    const { key } = (await keyResponse.json()) as { key: string };
+    return { api, worker, base, headers: { authorization: `Bearer ${key}` } };
+  }
 
   const results: Array<Record<string, string | number>> = [];
   let ok = true;
   for (const size of sizes) {
+    const { api, worker, base, headers } = await startGateway();
     const peaks = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
     const sampler = setInterval(() => {
       peaks.api = Math.max(peaks.api, rssMb(api.pid));
@@ -149,6 +156,7 @@ async function main(): Promise<number> {
       'worker peak RSS MB': Math.round(peaks.worker),
       'results+usage rows': verified ? `${rows[0].results}+${rows[0].usage} OK` : `MISMATCH ${status} ${JSON.stringify(counts)} ${JSON.stringify(rows[0])}`,
     });
+    await Promise.all([stopChild(api), stopChild(worker)]);
   }
   clearTimeout(limit);
   console.table(results);
