@@ -98,6 +98,8 @@ describe('POST /v1/chat/completions through the queue', () => {
 
     const { rows: usageRows } = await harness.sql.query('SELECT * FROM usage WHERE request_id = $1', [requestId]);
     expect(usageRows).toHaveLength(1);
+    expect(response.headers.get('x-gateway-cost')).toBe('0.0000885000');
+    expect(response.body.usage.cost).toBe(0.0000885);
     // 19 prompt tokens at $1.5/M + 10 completion tokens at $6/M = 0.0000285 + 0.00006
     expect(usageRows[0]).toMatchObject({
       project_id: projectId,

@@ -32,7 +32,7 @@ export class ChatDispatcher {
     principal: Principal;
     request: ChatCompletionRequest;
     routes: ResolvedRoute[];
-  }): Promise<ChatCompletion> {
+  }): Promise<{ completion: ChatCompletion; cost: string | undefined }> {
     const route = input.routes[0];
     if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${input.request.model} has no route`, param: 'model' });
     const provider = this.options.config.providers[route.provider];
@@ -68,7 +68,7 @@ export class ChatDispatcher {
 
     try {
       const answer = await reply;
-      if (answer.ok) return answer.completion;
+      if (answer.ok) return { completion: answer.completion, cost: answer.cost };
       throw new GatewayError(answer.error);
     } catch (error) {
       if (!(error instanceof ReplyTimeoutError)) throw error;

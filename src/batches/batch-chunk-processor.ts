@@ -143,6 +143,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         response: completion,
         completedAt: new Date(),
         usage: { ...usage, cost: computeCost({ usage, pricing: route.pricing }) },
+        warnings: outcome.result.warnings,
       });
       return;
     }

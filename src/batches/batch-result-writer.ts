@@ -27,6 +27,7 @@ export interface BatchLineOutcome {
   completedAt: Date;
   providerLatencyMs: number | null;
   usage: (TokenUsage & { cost: string }) | null;
+  warnings?: string[] | undefined;
 }
 
 /**
@@ -81,6 +82,10 @@ export class BatchResultWriter {
       column((o) => o.usage?.completionTokens ?? null),
       column((o) => o.usage?.totalTokens ?? null),
       column((o) => o.usage?.cost ?? null),
+      column((o) => (o.usage ? (o.usage.cachedPromptTokens ?? 0) : null)),
+      column((o) => (o.usage ? (o.usage.cacheCreationTokens ?? 0) : null)),
+      column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),
+      column((o) => (o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null)),
     ]);
     const done = rows.filter((row) => row.done).map((row) => row.id);
     if (done.length > 0) await this.onBatchesDone(done);
@@ -92,25 +97,29 @@ WITH input AS (
   SELECT * FROM unnest(
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
     $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
-    $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[]
+    $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
+    $24::int[], $25::int[], $26::boolean[], $27::jsonb[]
   ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost)
+         batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
+         cached_prompt_tokens, cache_creation_tokens, estimated, warnings)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number)
+                        batch_id, custom_id, line_number, warnings)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number
+         batch_id, custom_id, line_number, warnings
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id
 ), billed AS (
   INSERT INTO usage (request_id, project_id, api_key_id, model, provider, upstream_model, prompt_tokens,
-                     completion_tokens, total_tokens, cost, created_at, batch_id)
+                     completion_tokens, total_tokens, cost, created_at, batch_id, cached_prompt_tokens,
+                     cache_creation_tokens, estimated)
   SELECT i.id, i.project_id, i.api_key_id, i.model, i.provider, i.upstream_model, i.prompt_tokens,
-         i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id
+         i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id, i.cached_prompt_tokens,
+         i.cache_creation_tokens, i.estimated
   FROM input i JOIN inserted USING (id)
   WHERE i.prompt_tokens IS NOT NULL
   ON CONFLICT DO NOTHING

@@ -55,6 +55,7 @@ describe('parseGatewayConfigYaml', () => {
     });
     expect(config.providers['mock']).toEqual({
       type: 'mock',
+      headers: {},
       latencyMs: 0,
       concurrency: 256,
       timeoutMs: 60_000,

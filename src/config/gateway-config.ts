@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConfigurationError, formatIssues } from './env.ts';
 import { interpolateEnvironment } from './interpolate.ts';
+import { integer, providerSchema } from './provider-config.ts';
 
 /** A price in USD per million tokens, kept as a decimal string so money is never a float. */
 const decimalPrice = z
@@ -16,46 +17,9 @@ export const pricingSchema = z.strictObject({
   inputPerMillion: decimalPrice,
   /** USD per 1M completion tokens. */
   outputPerMillion: decimalPrice,
+  /** USD per 1M input tokens read from the prompt cache; the input price when absent. */
+  cachedInputPerMillion: decimalPrice.optional(),
 });
-
-/**
- * An integer that may also arrive as a numeric string, so `${CONCURRENCY:-16}` works: interpolation
- * always yields strings.
- */
-function integer(options: { min: number; max?: number }) {
-  const base = z.number().int().min(options.min).max(options.max ?? Number.MAX_SAFE_INTEGER);
-  return z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), base);
-}
-
-const providerCommon = {
-  /** Max in-flight calls to this provider from one process (BullMQ worker concurrency). @defaultValue 16 */
-  concurrency: integer({ min: 1, max: 10_000 }).default(16),
-  /** Timeout of one provider call. @defaultValue 60000 */
-  timeoutMs: integer({ min: 1, max: 3_600_000 }).default(60_000),
-  /** Attempts per job for retryable provider errors (408/409/429/5xx, network). @defaultValue 3 */
-  maxAttempts: integer({ min: 1, max: 20 }).default(3),
-  /** First retry delay; doubles each attempt, unless the provider sent Retry-After. @defaultValue 500 */
-  retryBaseDelayMs: integer({ min: 0, max: 600_000 }).default(500),
-};
-
-export const openaiProviderSchema = z.strictObject({
-  type: z.literal('openai'),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  apiKey: z.string().optional(),
-  /** Extra headers sent on every call (e.g. `OpenAI-Organization`). */
-  headers: z.record(z.string(), z.string()).default({}),
-  ...providerCommon,
-});
-
-export const mockProviderSchema = z.strictObject({
-  type: z.literal('mock'),
-  /** Simulated latency of every call. @defaultValue 0 */
-  latencyMs: integer({ min: 0, max: 600_000 }).default(0),
-  ...providerCommon,
-  concurrency: providerCommon.concurrency.default(256),
-});
-
-export const providerSchema = z.discriminatedUnion('type', [openaiProviderSchema, mockProviderSchema]);
 
 export const routeSchema = z.strictObject({
   /** A provider instance name from `providers`. */
@@ -140,9 +104,6 @@ export const gatewayConfigSchema = z
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
-export type ProviderConfig = z.infer<typeof providerSchema>;
-export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
-export type MockProviderConfig = z.infer<typeof mockProviderSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type Pricing = z.infer<typeof pricingSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;
@@ -180,3 +141,5 @@ export async function loadGatewayConfigFile(path: string, environment: NodeJS.Pr
   }
   return parseGatewayConfigYaml(text, environment);
 }
+
+export type { ProviderConfig, OpenAIProviderConfig, MockProviderConfig } from './provider-config.ts';

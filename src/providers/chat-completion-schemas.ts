@@ -100,9 +100,16 @@ export type ChatCompletion = z.infer<typeof chatCompletionSchema>;
 
 /** Token counts in the gateway's own terms, whatever the provider called them. */
 export interface TokenUsage {
+  /** All input tokens, cached ones included (as OpenAI counts `prompt_tokens`). */
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Input tokens served from the provider's prompt cache (priced as cached input). */
+  cachedPromptTokens?: number;
+  /** Input tokens written to the provider's prompt cache (Anthropic bills these apart). */
+  cacheCreationTokens?: number;
+  /** True when the provider reported no usage and the gateway estimated it. */
+  estimated?: boolean;
 }
 
 /** Text of a message's content, parts joined; non-text parts contribute nothing. */

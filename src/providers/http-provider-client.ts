@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
 import type { ChatCallContext, ChatResult, HttpWireFormat, ProviderClient } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
+import { estimateUsage } from './estimate-usage.ts';
 
 export interface HttpProviderSettings {
   name: string;
@@ -63,7 +64,10 @@ export function createHttpProviderClient<Config>(
         retryable: true,
       });
     }
-    return wireFormat.parseChatResponse({ provider: settings.name, body });
+    const parsed = wireFormat.parseChatResponse({ provider: settings.name, body, upstreamModel: context.upstreamModel, requestId: context.requestId });
+    const result = parsed.usage.estimated ? { ...parsed, usage: estimateUsage(request, parsed.completion) } : parsed;
+    const warnings = [...(wire.warnings ?? []), ...(result.warnings ?? [])];
+    return warnings.length > 0 ? { ...result, warnings } : result;
   }
 
   return {

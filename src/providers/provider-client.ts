@@ -12,6 +12,8 @@ export interface ChatResult {
   /** OpenAI-shaped, whatever the provider's wire format. */
   completion: ChatCompletion;
   usage: TokenUsage;
+  /** Settings of the request the provider could not honour (logged and stored with the job). */
+  warnings?: string[];
 }
 
 /** One configured provider instance, ready to call. The I/O side of an adapter. */
@@ -24,10 +26,12 @@ export interface ProviderClient {
 
 /** An outgoing HTTP call, built by a wire format's pure request converter. */
 export interface WireRequest {
-  /** Path relative to the provider's baseUrl, e.g. `/chat/completions`. */
+  /** Path relative to the provider's baseUrl, e.g. `/chat/completions` (may carry a query string). */
   path: string;
   headers: Record<string, string>;
   body: unknown;
+  /** Settings the wire format cannot express: dropped, and reported rather than silently lost. */
+  warnings?: string[];
 }
 
 export interface WireErrorInput {
@@ -44,6 +48,6 @@ export interface WireErrorInput {
 export interface HttpWireFormat<Config> {
   readonly type: string;
   buildChatRequest(input: { request: ChatCompletionRequest; upstreamModel: string; config: Config; requestId: string }): WireRequest;
-  parseChatResponse(input: { provider: string; body: unknown }): ChatResult;
+  parseChatResponse(input: { provider: string; body: unknown; upstreamModel: string; requestId: string }): ChatResult;
   parseError(input: WireErrorInput): import('./provider-error.ts').ProviderError;
 }

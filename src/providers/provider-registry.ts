@@ -1,26 +1,35 @@
-import type { GatewayConfig, ProviderConfig } from '../config/gateway-config.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { ProviderConfig } from '../config/provider-config.ts';
+import { ConfigurationError } from '../config/env.ts';
 import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
 import { openaiWireFormat } from './openai/index.ts';
+import { openAICompatiblePresets, type OpenAICompatiblePresetName } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
 
-type ClientFactories = {
-  [Type in ProviderConfig['type']]: (name: string, config: Extract<ProviderConfig, { type: Type }>) => ProviderClient;
-};
+type ClientFactory<Type extends ProviderConfig['type']> = (name: string, config: Extract<ProviderConfig, { type: Type }>) => ProviderClient;
+type ClientFactories = { [Type in ProviderConfig['type']]?: ClientFactory<Type> };
+
+const httpSettings = (name: string, config: { baseUrl: string; concurrency: number; timeoutMs: number }) => ({
+  name,
+  baseUrl: config.baseUrl,
+  connections: config.concurrency,
+  timeoutMs: config.timeoutMs,
+});
+
+const presetFactory = (preset: OpenAICompatiblePresetName): ClientFactory<OpenAICompatiblePresetName> => (name, config) =>
+  createHttpProviderClient(openaiWireFormat, httpSettings(name, { ...config, baseUrl: config.baseUrl ?? openAICompatiblePresets[preset].baseUrl }), config);
 
 /** One entry per provider `type` in the config; new wire formats register here. */
 const clientFactories: ClientFactories = {
-  openai: (name, config) =>
-    createHttpProviderClient(
-      openaiWireFormat,
-      { name, baseUrl: config.baseUrl, connections: config.concurrency, timeoutMs: config.timeoutMs },
-      config,
-    ),
+  openai: (name, config) => createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config),
   mock: createMockProviderClient,
+  ...Object.fromEntries((Object.keys(openAICompatiblePresets) as OpenAICompatiblePresetName[]).map((preset) => [preset, presetFactory(preset)])),
 };
 
 export function createProviderClient(name: string, config: ProviderConfig): ProviderClient {
-  const factory = clientFactories[config.type] as (name: string, config: ProviderConfig) => ProviderClient;
+  const factory = clientFactories[config.type] as ((name: string, config: ProviderConfig) => ProviderClient) | undefined;
+  if (!factory) throw new ConfigurationError(`providers.${name}.type: no adapter for "${config.type}" in this build`);
   return factory(name, config);
 }
 

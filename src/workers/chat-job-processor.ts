@@ -110,12 +110,14 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       completedAt,
       providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
       usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
+      warnings: result.warnings,
     };
+    if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
     await recordOrAnswerUnavailable(job, success);
     await dependencies.lifecycle?.onSettled(data, success);
     // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
     if (data.replyTo) {
-      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion });
+      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion, cost: success.usage?.cost });
     }
     return { status: 'completed' };
   };

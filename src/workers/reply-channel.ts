@@ -4,7 +4,7 @@ import type { GatewayErrorPayload } from '../gateway-error.ts';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 
 export type ChatReply =
-  | { requestId: string; ok: true; completion: ChatCompletion }
+  | { requestId: string; ok: true; completion: ChatCompletion; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
   | { requestId: string; ok: false; error: GatewayErrorPayload };
 
 /** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply. */

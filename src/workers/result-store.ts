@@ -23,6 +23,8 @@ export interface RequestOutcome {
   startedAt: Date;
   completedAt: Date;
   providerLatencyMs?: number | undefined;
+  /** Settings the provider could not honour. */
+  warnings?: string[] | undefined;
   /** Present on success: billed once per request id, whatever happens to the job afterwards. */
   usage?: (TokenUsage & { cost: string }) | undefined;
 }
@@ -118,7 +120,7 @@ const iso = (date: Date) => date.toISOString();
 const requestColumns = [
   requests.id, requests.projectId, requests.apiKeyId, requests.kind, requests.status, requests.model, requests.provider,
   requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode, requests.errorMessage, requests.response,
-  requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs,
+  requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
 ];
 function requestRow(outcome: RequestOutcome): unknown[] {
   return [
@@ -126,12 +128,13 @@ function requestRow(outcome: RequestOutcome): unknown[] {
     outcome.upstreamModel, outcome.attempts, outcome.statusCode, outcome.errorCode ?? null, outcome.errorMessage ?? null,
     outcome.response === undefined ? null : JSON.stringify(outcome.response),
     iso(outcome.acceptedAt), iso(outcome.startedAt), iso(outcome.completedAt), outcome.providerLatencyMs ?? null,
+    outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
   ];
 }
 /** What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at) stay. */
 const requestUpdatedColumns = [
   requests.status, requests.provider, requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode,
-  requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs,
+  requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
 ];
 const insertRequestsSql = `INSERT INTO ${quote(getTableName(requests))} (${requestColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
 // A completed request is final: a late failure report never overwrites it.
@@ -142,12 +145,14 @@ const onRequestConflictSql = `ON CONFLICT (${quote(requests.id.name)}) DO UPDATE
 /** Columns of `usage`, in the order {@link usageRow} gives their values. */
 const usageColumns = [
   usage.requestId, usage.projectId, usage.apiKeyId, usage.model, usage.provider, usage.upstreamModel, usage.promptTokens,
-  usage.completionTokens, usage.totalTokens, usage.cost, usage.createdAt,
+  usage.completionTokens, usage.totalTokens, usage.cost, usage.createdAt, usage.cachedPromptTokens, usage.cacheCreationTokens,
+  usage.estimated,
 ];
 function usageRow(outcome: RequestOutcome, tokens: TokenUsage & { cost: string }): unknown[] {
   return [
     outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.model, outcome.provider, outcome.upstreamModel,
     tokens.promptTokens, tokens.completionTokens, tokens.totalTokens, tokens.cost, iso(outcome.completedAt),
+    tokens.cachedPromptTokens ?? 0, tokens.cacheCreationTokens ?? 0, tokens.estimated ?? false,
   ];
 }
 const insertUsageSql = `INSERT INTO ${quote(getTableName(usage))} (${usageColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;

@@ -9,7 +9,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
     app.post(
       '/chat/completions',
       { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
-      async (request) => {
+      async (request, reply) => {
         const body = request.body;
         if (body.stream === true) {
           throw new GatewayError({
@@ -26,7 +26,11 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
             param: 'model',
           });
         }
-        return dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, request: body, routes });
+        const { completion, cost } = await dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, request: body, routes });
+        if (cost === undefined) return completion;
+        // Exact decimal in the header; a number in `usage.cost` (an extension field) for convenience.
+        reply.header('x-gateway-cost', cost);
+        return completion.usage ? { ...completion, usage: { ...completion.usage, cost: Number(cost) } } : completion;
       },
     );
   };

@@ -46,6 +46,8 @@ export const requests = pgTable(
     /** Async jobs: the body, so accepted work can be re-enqueued if Redis loses it. */
     requestBody: jsonb('request_body'),
     webhookUrl: text('webhook_url'),
+    /** Settings the provider could not honour (dropped with a warning, never silently). */
+    warnings: jsonb('warnings'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),

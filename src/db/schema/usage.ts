@@ -1,4 +1,4 @@
-import { index, integer, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
 import { projects } from './projects.ts';
 import { requests } from './requests.ts';
@@ -25,6 +25,12 @@ export const usage = pgTable(
     promptTokens: integer('prompt_tokens').notNull(),
     completionTokens: integer('completion_tokens').notNull(),
     totalTokens: integer('total_tokens').notNull(),
+    /** Of prompt_tokens, those read from the provider's prompt cache (priced as cached input). */
+    cachedPromptTokens: integer('cached_prompt_tokens').notNull().default(0),
+    /** Input tokens written to the provider's prompt cache. */
+    cacheCreationTokens: integer('cache_creation_tokens').notNull().default(0),
+    /** The provider reported no usage: the counts (and cost) are the gateway's estimate. */
+    estimated: boolean('estimated').notNull().default(false),
     /** USD; numeric so sums are exact. */
     cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
     /** Set for batch lines, so a batch's usage sums without touching `requests`. */

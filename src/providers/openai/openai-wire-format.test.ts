@@ -128,9 +128,9 @@ describe('convertOpenAIResponse', () => {
     expect(result.usage).toEqual({ promptTokens: 82, completionTokens: 17, totalTokens: 99 });
   });
 
-  it('counts zero tokens when the provider sends no usage', () => {
+  it('marks the usage as estimated when the provider sends none (the client fills in the estimate)', () => {
     const { usage: _usage, ...body } = fixture('chat-completion') as Record<string, unknown>;
-    expect(convertOpenAIResponse({ provider: 'openai', body }).usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+    expect(convertOpenAIResponse({ provider: 'openai', body }).usage).toEqual({ promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: true });
   });
 
   it.each([

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { openAICompatiblePresetNames } from '../providers/openai-compatible/presets.ts';
+
+/**
+ * An integer that may also arrive as a numeric string, so `${CONCURRENCY:-16}` works: interpolation
+ * always yields strings.
+ */
+export function integer(options: { min: number; max?: number }) {
+  const base = z.number().int().min(options.min).max(options.max ?? Number.MAX_SAFE_INTEGER);
+  return z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), base);
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const providerCommon = {
+  apiKey: z.string().optional(),
+  /** Extra headers sent on every call (e.g. `OpenAI-Organization`). */
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Max in-flight calls to this provider from one process (BullMQ worker concurrency). @defaultValue 16 */
+  concurrency: integer({ min: 1, max: 10_000 }).default(16),
+  /** Timeout of one provider call. @defaultValue 60000 */
+  timeoutMs: integer({ min: 1, max: 3_600_000 }).default(60_000),
+  /** Attempts per job for retryable provider errors (408/409/429/5xx, network). @defaultValue 3 */
+  maxAttempts: integer({ min: 1, max: 20 }).default(3),
+  /** First retry delay; doubles each attempt, unless the provider sent Retry-After. @defaultValue 500 */
+  retryBaseDelayMs: integer({ min: 0, max: 600_000 }).default(500),
+};
+
+/** @see https://platform.openai.com/docs/api-reference/chat */
+export const openaiProviderSchema = z.strictObject({
+  type: z.literal('openai'),
+  baseUrl: httpUrl.default('https://api.openai.com/v1'),
+  ...providerCommon,
+});
+
+/** @see https://docs.anthropic.com/en/api/messages */
+export const anthropicProviderSchema = z.strictObject({
+  type: z.literal('anthropic'),
+  baseUrl: httpUrl.default('https://api.anthropic.com/v1'),
+  /** The `anthropic-version` header. @defaultValue 2023-06-01 */
+  anthropicVersion: z.string().min(1).default('2023-06-01'),
+  /** Anthropic requires `max_tokens`; used when the client sends none. @defaultValue 4096 */
+  defaultMaxTokens: integer({ min: 1, max: 1_000_000 }).default(4096),
+  ...providerCommon,
+});
+
+/** @see https://ai.google.dev/api/generate-content */
+export const googleProviderSchema = z.strictObject({
+  type: z.literal('google'),
+  baseUrl: httpUrl.default('https://generativelanguage.googleapis.com/v1beta'),
+  ...providerCommon,
+});
+
+/**
+ * Azure OpenAI: `baseUrl` is the resource endpoint (`https://<resource>.openai.azure.com`); a route's
+ * `model` is the deployment name. @see https://learn.microsoft.com/azure/ai-services/openai/reference
+ */
+export const azureProviderSchema = z.strictObject({
+  type: z.literal('azure'),
+  baseUrl: httpUrl,
+  /** The `api-version` query parameter. @defaultValue 2024-10-21 */
+  apiVersion: z.string().min(1).default('2024-10-21'),
+  ...providerCommon,
+});
+
+/** An OpenAI-compatible vendor by preset name (`mistral`, `groq`, …); `baseUrl` overrides the preset's. */
+export const presetProviderSchema = z.strictObject({
+  type: z.enum(openAICompatiblePresetNames),
+  baseUrl: httpUrl.optional(),
+  ...providerCommon,
+});
+
+export const mockProviderSchema = z.strictObject({
+  type: z.literal('mock'),
+  /** Simulated latency of every call. @defaultValue 0 */
+  latencyMs: integer({ min: 0, max: 600_000 }).default(0),
+  ...providerCommon,
+  concurrency: providerCommon.concurrency.default(256),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [
+  openaiProviderSchema,
+  anthropicProviderSchema,
+  googleProviderSchema,
+  azureProviderSchema,
+  presetProviderSchema,
+  mockProviderSchema,
+]);
+
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
+export type AnthropicProviderConfig = z.infer<typeof anthropicProviderSchema>;
+export type GoogleProviderConfig = z.infer<typeof googleProviderSchema>;
+export type AzureProviderConfig = z.infer<typeof azureProviderSchema>;
+export type PresetProviderConfig = z.infer<typeof presetProviderSchema>;
+export type MockProviderConfig = z.infer<typeof mockProviderSchema>;

@@ -1,0 +1,19 @@
+import { messageText, type ChatCompletion, type ChatCompletionRequest, type TokenUsage } from './chat-completion-schemas.ts';
+
+/** About four characters a token (OpenAI's rule of thumb): good enough to bill an unreported call. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Usage for a response whose provider reported none: counted from the request's and the answer's
+ * text, and flagged `estimated` so the usage row says so.
+ */
+export function estimateUsage(request: ChatCompletionRequest, completion: ChatCompletion): TokenUsage {
+  const promptTokens = request.messages.reduce((sum, message) => sum + 3 + estimateTokens(messageText(message.content)), 3);
+  const completionTokens = completion.choices.reduce(
+    (sum, choice) => sum + estimateTokens((choice.message.content ?? '') + JSON.stringify(choice.message.tool_calls ?? '')),
+    0,
+  );
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
+}
