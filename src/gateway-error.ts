@@ -15,14 +15,18 @@ export const gatewayErrorCodes = {
   invalid_file: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
+  provider_model_not_found: { status: 404, type: 'invalid_request_error' },
   request_too_large: { status: 413, type: 'invalid_request_error' },
   file_too_large: { status: 413, type: 'invalid_request_error' },
+  provider_request_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   provider_rate_limited: { status: 429, type: 'rate_limit_error' },
   internal_error: { status: 500, type: 'server_error' },
   provider_error: { status: 502, type: 'api_error' },
+  provider_auth_error: { status: 502, type: 'api_error' },
   service_unavailable: { status: 503, type: 'server_error' },
   request_timeout: { status: 504, type: 'timeout_error' },
+  provider_timeout: { status: 504, type: 'timeout_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 
 export type GatewayErrorCode = keyof typeof gatewayErrorCodes;

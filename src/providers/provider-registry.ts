@@ -4,7 +4,9 @@ import { ConfigurationError } from '../config/env.ts';
 import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
 import { openaiWireFormat } from './openai/index.ts';
-import { openAICompatiblePresets, type OpenAICompatiblePresetName } from './openai-compatible/presets.ts';
+import { createAzureProviderClient } from './azure/index.ts';
+import { createPresetProviderClient } from './openai-compatible/index.ts';
+import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
 
 type ClientFactory<Type extends ProviderConfig['type']> = (name: string, config: Extract<ProviderConfig, { type: Type }>) => ProviderClient;
@@ -17,14 +19,12 @@ const httpSettings = (name: string, config: { baseUrl: string; concurrency: numb
   timeoutMs: config.timeoutMs,
 });
 
-const presetFactory = (preset: OpenAICompatiblePresetName): ClientFactory<OpenAICompatiblePresetName> => (name, config) =>
-  createHttpProviderClient(openaiWireFormat, httpSettings(name, { ...config, baseUrl: config.baseUrl ?? openAICompatiblePresets[preset].baseUrl }), config);
-
 /** One entry per provider `type` in the config; new wire formats register here. */
 const clientFactories: ClientFactories = {
   openai: (name, config) => createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config),
   mock: createMockProviderClient,
-  ...Object.fromEntries((Object.keys(openAICompatiblePresets) as OpenAICompatiblePresetName[]).map((preset) => [preset, presetFactory(preset)])),
+  azure: createAzureProviderClient,
+  ...Object.fromEntries(openAICompatiblePresetNames.map((preset) => [preset, createPresetProviderClient])),
 };
 
 export function createProviderClient(name: string, config: ProviderConfig): ProviderClient {

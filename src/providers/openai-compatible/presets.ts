@@ -1,32 +1,156 @@
 /**
  * OpenAI-compatible vendors as data: a preset names the base URL and auth of a vendor that speaks
  * OpenAI's Chat Completions wire format, plus its known quirks. In the config, `type: <preset>` selects
- * one; `baseUrl` overrides its URL.
+ * one; `baseUrl` overrides its URL. Quirks come from each vendor's own API reference (`docs`): only what
+ * a vendor documents as rejected, ignored or differently named is listed, so a field not listed here is
+ * sent as the client wrote it.
  */
-export interface OpenAICompatiblePreset {
-  /** Default base URL (up to and including the version segment). */
-  baseUrl: string;
-  /** Whether the vendor needs an API key (local servers such as Ollama do not). */
-  requiresApiKey: boolean;
-  /** Request fields the vendor rejects or ignores: dropped with a warning instead of sent. */
+export type ResponseFormatType = 'text' | 'json_object' | 'json_schema';
+
+/** Quirks of some of a vendor's models only (e.g. reasoning models), matched on the upstream model name. */
+export interface PresetModelQuirk {
+  models: RegExp;
+  /** Request fields these models reject or ignore: dropped with a warning each. */
   unsupportedFields: readonly string[];
-  /** @see the vendor's API reference */
+  /** @see the vendor's page documenting the quirk */
   docs: string;
 }
 
+export interface OpenAICompatiblePreset {
+  /** Default base URL (up to and including the version segment). */
+  baseUrl: string;
+  /** Whether the vendor needs an API key (local servers such as Ollama do not). A worker refuses to start without one. */
+  requiresApiKey: boolean;
+  /** Top-level request fields the vendor rejects or ignores: dropped with a warning each instead of sent. */
+  unsupportedFields: readonly string[];
+  /** Fields the vendor knows under another name, renamed before sending (OpenAI name → vendor name). @defaultValue none */
+  renamedFields?: Readonly<Record<string, string>>;
+  /** Fields the vendor rejects on messages (`messages[].<field>`): removed from every message, one warning each. */
+  unsupportedMessageFields?: readonly string[];
+  /** The most choices (`n`) the vendor returns; a larger `n` is dropped with a warning. @defaultValue unlimited */
+  maxChoices?: number;
+  /**
+   * `response_format.type`s the vendor accepts. @defaultValue all three. A `json_schema` request falls back
+   * to `json_object` (schema not enforced) where only that is accepted; any other unaccepted type is dropped.
+   */
+  responseFormats?: readonly ResponseFormatType[];
+  modelQuirks?: readonly PresetModelQuirk[];
+  /** @see the vendor's API reference, where the quirks above are documented */
+  docs: string;
+}
+
+const maxCompletionTokensAsMaxTokens = { max_completion_tokens: 'max_tokens' } as const;
+
 export const openAICompatiblePresets = {
-  mistral: { baseUrl: 'https://api.mistral.ai/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://docs.mistral.ai/api/' },
-  groq: { baseUrl: 'https://api.groq.com/openai/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://console.groq.com/docs/openai' },
-  together: { baseUrl: 'https://api.together.xyz/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://docs.together.ai/docs/openai-api-compatibility' },
-  deepseek: { baseUrl: 'https://api.deepseek.com/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://api-docs.deepseek.com/' },
-  fireworks: { baseUrl: 'https://api.fireworks.ai/inference/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://docs.fireworks.ai/api-reference/post-chatcompletions' },
-  xai: { baseUrl: 'https://api.x.ai/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://docs.x.ai/docs/api-reference' },
-  openrouter: { baseUrl: 'https://openrouter.ai/api/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://openrouter.ai/docs/api-reference/overview' },
-  perplexity: { baseUrl: 'https://api.perplexity.ai', requiresApiKey: true, unsupportedFields: [], docs: 'https://docs.perplexity.ai/api-reference/chat-completions' },
-  cerebras: { baseUrl: 'https://api.cerebras.ai/v1', requiresApiKey: true, unsupportedFields: [], docs: 'https://inference-docs.cerebras.ai/api-reference/chat-completions' },
-  ollama: { baseUrl: 'http://127.0.0.1:11434/v1', requiresApiKey: false, unsupportedFields: [], docs: 'https://github.com/ollama/ollama/blob/main/docs/openai.md' },
-  vllm: { baseUrl: 'http://127.0.0.1:8000/v1', requiresApiKey: false, unsupportedFields: [], docs: 'https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html' },
-  lmstudio: { baseUrl: 'http://127.0.0.1:1234/v1', requiresApiKey: false, unsupportedFields: [], docs: 'https://lmstudio.ai/docs/app/api/endpoints/openai' },
+  // Strict schema: any field it does not know is a 422 `extra_forbidden`; `seed` is `random_seed`.
+  mistral: {
+    baseUrl: 'https://api.mistral.ai/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['logit_bias', 'logprobs', 'top_logprobs', 'user', 'metadata', 'store', 'service_tier'],
+    renamedFields: { ...maxCompletionTokensAsMaxTokens, seed: 'random_seed' },
+    unsupportedMessageFields: ['name'],
+    docs: 'https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post',
+  },
+  // Documented 400s: logprobs, logit_bias, top_logprobs, messages[].name, and any n other than 1.
+  groq: {
+    baseUrl: 'https://api.groq.com/openai/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['logprobs', 'logit_bias', 'top_logprobs'],
+    unsupportedMessageFields: ['name'],
+    maxChoices: 1,
+    docs: 'https://console.groq.com/docs/openai',
+  },
+  together: {
+    baseUrl: 'https://api.together.xyz/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    docs: 'https://docs.together.ai/reference/chat-completions-1',
+  },
+  // The request body documents neither n, seed nor logit_bias; response_format is text or json_object.
+  deepseek: {
+    baseUrl: 'https://api.deepseek.com/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['n', 'seed', 'logit_bias'],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    responseFormats: ['text', 'json_object'],
+    modelQuirks: [
+      {
+        // Thinking mode: logprobs/top_logprobs are errors; sampling parameters have no effect.
+        models: /^deepseek-reasoner/,
+        unsupportedFields: ['logprobs', 'top_logprobs', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty'],
+        docs: 'https://api-docs.deepseek.com/guides/reasoning_model',
+      },
+    ],
+    docs: 'https://api-docs.deepseek.com/api/create-chat-completion',
+  },
+  fireworks: {
+    baseUrl: 'https://api.fireworks.ai/inference/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    docs: 'https://docs.fireworks.ai/api-reference/post-chatcompletions',
+  },
+  xai: {
+    baseUrl: 'https://api.x.ai/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    modelQuirks: [
+      {
+        // Reasoning models answer an error for these (non-reasoning variants accept them).
+        models: /^grok-(3-mini|4|code)(?!.*non-reasoning)/,
+        unsupportedFields: ['presence_penalty', 'frequency_penalty', 'stop'],
+        docs: 'https://docs.x.ai/docs/guides/reasoning',
+      },
+    ],
+    docs: 'https://docs.x.ai/docs/api-reference',
+  },
+  // Routes to many providers and ignores what the chosen one lacks; `n` is not among its parameters.
+  openrouter: {
+    baseUrl: 'https://openrouter.ai/api/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['n'],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    docs: 'https://openrouter.ai/docs/api-reference/parameters',
+  },
+  // Sonar: no function calling; structured output is json_schema (or regex) only.
+  perplexity: {
+    baseUrl: 'https://api.perplexity.ai',
+    requiresApiKey: true,
+    unsupportedFields: ['tools', 'tool_choice', 'parallel_tool_calls', 'n', 'logit_bias', 'logprobs', 'top_logprobs', 'seed'],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    responseFormats: ['text', 'json_schema'],
+    docs: 'https://docs.perplexity.ai/api-reference/chat-completions-post',
+  },
+  // Documented 400s.
+  cerebras: {
+    baseUrl: 'https://api.cerebras.ai/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['frequency_penalty', 'logit_bias', 'presence_penalty', 'parallel_tool_calls', 'service_tier'],
+    docs: 'https://inference-docs.cerebras.ai/resources/openai',
+  },
+  ollama: {
+    baseUrl: 'http://127.0.0.1:11434/v1',
+    requiresApiKey: false,
+    unsupportedFields: ['tool_choice', 'logit_bias', 'user', 'n', 'logprobs', 'top_logprobs', 'parallel_tool_calls'],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    docs: 'https://docs.ollama.com/api/openai-compatibility',
+  },
+  vllm: {
+    baseUrl: 'http://127.0.0.1:8000/v1',
+    requiresApiKey: false,
+    unsupportedFields: ['parallel_tool_calls', 'user'],
+    docs: 'https://docs.vllm.ai/en/stable/serving/openai_compatible_server.html',
+  },
+  // Structured output is json_schema only.
+  lmstudio: {
+    baseUrl: 'http://127.0.0.1:1234/v1',
+    requiresApiKey: false,
+    unsupportedFields: ['n', 'logprobs', 'top_logprobs', 'user', 'parallel_tool_calls'],
+    renamedFields: maxCompletionTokensAsMaxTokens,
+    responseFormats: ['text', 'json_schema'],
+    docs: 'https://lmstudio.ai/docs/developer/openai-compat/chat-completions',
+  },
 } as const satisfies Record<string, OpenAICompatiblePreset>;
 
 export type OpenAICompatiblePresetName = keyof typeof openAICompatiblePresets;
