@@ -13,6 +13,7 @@ export const gatewayErrorCodes = {
   webhook_url_not_allowed: { status: 400, type: 'invalid_request_error' },
   batch_not_cancellable: { status: 400, type: 'invalid_request_error' },
   invalid_file: { status: 400, type: 'invalid_request_error' },
+  unsupported_capability: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   provider_model_not_found: { status: 404, type: 'invalid_request_error' },

@@ -159,7 +159,7 @@ describe('POST /v1/chat/completions through the queue', () => {
     upstream.enqueue(openaiError(401, { message: 'Incorrect API key provided: sk-upstr***', type: 'invalid_request_error', code: 'invalid_api_key' }));
     const response = await chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
     expect(response.status).toBe(502);
-    expect(response.body.error.code).toBe('provider_error');
+    expect(response.body.error.code).toBe('provider_auth_error');
     expect(upstream.requests).toHaveLength(1);
   });
 

@@ -1,5 +1,6 @@
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
+import { checkRouteCapabilities } from '../routing/check-capabilities.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 
 export type PreparedLine =
@@ -34,6 +35,8 @@ export function prepareBatchLine(content: string, config: GatewayConfig): Prepar
   if (!routes || routes.length === 0) {
     return { ok: false, code: 'model_not_found', message: `The model '${parsed.data.model}' does not exist or you do not have access to it.`, statusCode: 404 };
   }
+  const unsupported = checkRouteCapabilities({ request: parsed.data, routes, config });
+  if (unsupported) return { ok: false, code: 'unsupported_capability', message: `body.${unsupported.param}: ${unsupported.message}`, statusCode: 400 };
   return { ok: true, request: parsed.data, routes };
 }
 

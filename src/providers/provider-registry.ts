@@ -4,7 +4,9 @@ import { ConfigurationError } from '../config/env.ts';
 import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
 import { openaiWireFormat } from './openai/index.ts';
+import { anthropicWireFormat } from './anthropic/index.ts';
 import { createAzureProviderClient } from './azure/index.ts';
+import { googleWireFormat } from './google/index.ts';
 import { createPresetProviderClient } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -22,7 +24,9 @@ const httpSettings = (name: string, config: { baseUrl: string; concurrency: numb
 /** One entry per provider `type` in the config; new wire formats register here. */
 const clientFactories: ClientFactories = {
   openai: (name, config) => createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config),
+  anthropic: (name, config) => createHttpProviderClient(anthropicWireFormat, httpSettings(name, config), config),
   mock: createMockProviderClient,
+  google: (name, config) => createHttpProviderClient(googleWireFormat, httpSettings(name, config), config),
   azure: createAzureProviderClient,
   ...Object.fromEntries(openAICompatiblePresetNames.map((preset) => [preset, createPresetProviderClient])),
 };

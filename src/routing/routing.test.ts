@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.ts';
 import { computeCost } from './cost.ts';
-import { findModelPrice, modelPrices, type ModelPrice } from './model-prices.ts';
-import { listRoutableModels, resolveRoutes } from './resolve-route.ts';
+import { resolveRoutes } from './resolve-route.ts';
 
 const config: GatewayConfig = parseGatewayConfig(
   {
@@ -37,8 +36,8 @@ const config: GatewayConfig = parseGatewayConfig(
 describe('resolveRoutes: configured models', () => {
   it('returns the routes in order, priced from the catalogue', () => {
     expect(resolveRoutes({ model: 'fast', config })).toEqual([
-      { provider: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18', pricing: { inputPerMillion: '0.15', outputPerMillion: '0.60' } },
-      { provider: 'backup', upstreamModel: 'gpt-4o', pricing: { inputPerMillion: '2.50', outputPerMillion: '10.00' } },
+      { provider: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' } },
+      { provider: 'backup', upstreamModel: 'gpt-4o', pricing: { inputPerMillion: '2.50', cachedInputPerMillion: '1.25', outputPerMillion: '10.00' } },
       { provider: 'mock', upstreamModel: 'echo', pricing: { inputPerMillion: '0', outputPerMillion: '0' } },
     ]);
   });
@@ -68,7 +67,7 @@ describe('resolveRoutes: configured models', () => {
 describe('resolveRoutes: provider/model', () => {
   it('addresses a provider directly with the catalogue price of the model', () => {
     expect(resolveRoutes({ model: 'openai/gpt-4o-mini', config })).toEqual([
-      { provider: 'openai', upstreamModel: 'gpt-4o-mini', pricing: { inputPerMillion: '0.15', outputPerMillion: '0.60' } },
+      { provider: 'openai', upstreamModel: 'gpt-4o-mini', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' } },
     ]);
   });
 
@@ -76,8 +75,18 @@ describe('resolveRoutes: provider/model', () => {
     expect(resolveRoutes({ model: 'backup/ft:gpt-4o-mini:org/run-1', config })?.[0]?.upstreamModel).toBe('ft:gpt-4o-mini:org/run-1');
   });
 
-  it('prices an unknown upstream model at zero', () => {
-    expect(resolveRoutes({ model: 'openai/some-new-model', config })?.[0]?.pricing).toEqual({ inputPerMillion: '0', outputPerMillion: '0' });
+  it('prices an unknown upstream model at zero and flags it unpriced', () => {
+    expect(resolveRoutes({ model: 'openai/some-new-model', config })?.[0]).toEqual({
+      provider: 'openai',
+      upstreamModel: 'some-new-model',
+      pricing: { inputPerMillion: '0', outputPerMillion: '0' },
+      unpriced: true,
+    });
+  });
+
+  it('does not flag a route priced by the config or the catalogue', () => {
+    expect(resolveRoutes({ model: 'fast', config })?.some((route) => route.unpriced)).toBe(false);
+    expect(resolveRoutes({ model: 'priced', config })?.some((route) => route.unpriced)).toBe(false);
   });
 
   it.each(['azure/gpt-4o', '/gpt-4o', 'openai/', '/'])('returns undefined for %j', (model) => {
@@ -86,55 +95,6 @@ describe('resolveRoutes: provider/model', () => {
 
   it.each(['constructor/gpt-4o', '__proto__/gpt-4o', 'toString/x', 'hasOwnProperty/x'])('does not resolve the Object.prototype provider in %j', (model) => {
     expect(resolveRoutes({ model, config })).toBeUndefined();
-  });
-});
-
-describe('listRoutableModels', () => {
-  it('lists configured models owned by their first route provider', () => {
-    expect(listRoutableModels(config)).toEqual([
-      { id: 'fast', ownedBy: 'openai' },
-      { id: 'priced', ownedBy: 'openai' },
-      { id: 'vendor/slashed', ownedBy: 'mock' },
-    ]);
-  });
-});
-
-describe('findModelPrice', () => {
-  it.each([
-    ['gpt-4o-mini', '0.15', '0.60'],
-    ['gpt-4o-mini-2024-07-18', '0.15', '0.60'],
-    ['gpt-4o', '2.50', '10.00'],
-    ['gpt-4o-2024-08-06', '2.50', '10.00'],
-    ['gpt-4.1', '2.00', '8.00'],
-    ['gpt-4.1-mini-2025-04-14', '0.40', '1.60'],
-    ['gpt-4.1-nano', '0.10', '0.40'],
-  ])('prices %s with the longest matching catalogue entry', (model, inputPerMillion, outputPerMillion) => {
-    expect(findModelPrice({ providerType: 'openai', model })).toEqual({ inputPerMillion, outputPerMillion });
-  });
-
-  it('does not match a prefix that is not followed by a dash', () => {
-    // `gpt-4o` must not price `gpt-4omni`, nor `gpt-4` price `gpt-4o`.
-    expect(findModelPrice({ providerType: 'openai', model: 'gpt-4omni' })).toEqual({ inputPerMillion: '0', outputPerMillion: '0' });
-  });
-
-  it('only uses entries of the same provider type', () => {
-    expect(findModelPrice({ providerType: 'mock', model: 'gpt-4o' })).toEqual({ inputPerMillion: '0', outputPerMillion: '0' });
-  });
-
-  it('finds the longest prefix whatever the catalogue order', () => {
-    const prices: ModelPrice[] = [
-      { providerType: 'x', model: 'm', inputPerMillion: '1', outputPerMillion: '1' },
-      { providerType: 'x', model: 'm-large', inputPerMillion: '9', outputPerMillion: '9' },
-    ];
-    expect(findModelPrice({ providerType: 'x', model: 'm-large-001', prices })).toEqual({ inputPerMillion: '9', outputPerMillion: '9' });
-    expect(findModelPrice({ providerType: 'x', model: 'm-large-001', prices: [...prices].reverse() })).toEqual({ inputPerMillion: '9', outputPerMillion: '9' });
-    expect(findModelPrice({ providerType: 'x', model: 'm-001', prices })).toEqual({ inputPerMillion: '1', outputPerMillion: '1' });
-  });
-
-  it('does not reorder the catalogue it reads', () => {
-    const before = modelPrices.map((price) => price.model);
-    findModelPrice({ providerType: 'openai', model: 'gpt-4o-mini-2024-07-18' });
-    expect(modelPrices.map((price) => price.model)).toEqual(before);
   });
 });
 
@@ -164,5 +124,36 @@ describe('computeCost', () => {
   it('handles large volumes exactly', () => {
     const usage = { promptTokens: 9_007_199_254_740_991, completionTokens: 0, totalTokens: 9_007_199_254_740_991 };
     expect(computeCost({ usage, pricing: { inputPerMillion: '0.15', outputPerMillion: '0' } })).toBe('1351079888.2111486500');
+  });
+
+  describe('cached input', () => {
+    const gpt4o = { inputPerMillion: '2.50', cachedInputPerMillion: '1.25', outputPerMillion: '10.00' };
+
+    it('bills cached prompt tokens at the cached rate, the rest at the input rate', () => {
+      // 200 × 2.50 + 800 × 1.25 = 500 + 1000 = 1500 per million.
+      const usage = { promptTokens: 1000, cachedPromptTokens: 800, completionTokens: 0, totalTokens: 1000 };
+      expect(computeCost({ usage, pricing: gpt4o })).toBe('0.0015000000');
+    });
+
+    it('adds completion tokens at the output rate', () => {
+      // 1500 + 100 × 10.00 = 2500 per million.
+      const usage = { promptTokens: 1000, cachedPromptTokens: 800, completionTokens: 100, totalTokens: 1100 };
+      expect(computeCost({ usage, pricing: gpt4o })).toBe('0.0025000000');
+    });
+
+    it('bills cached tokens at the input rate when the pricing has no cached rate', () => {
+      const usage = { promptTokens: 1000, cachedPromptTokens: 800, completionTokens: 0, totalTokens: 1000 };
+      expect(computeCost({ usage, pricing: { inputPerMillion: '2.50', outputPerMillion: '10.00' } })).toBe('0.0025000000');
+    });
+
+    it('never bills more cached tokens than prompt tokens', () => {
+      const usage = { promptTokens: 10, cachedPromptTokens: 50, completionTokens: 0, totalTokens: 10 };
+      expect(computeCost({ usage, pricing: gpt4o })).toBe('0.0000125000');
+    });
+
+    it('is exact where floats are not (0.075 × 3)', () => {
+      const usage = { promptTokens: 3, cachedPromptTokens: 3, completionTokens: 0, totalTokens: 3 };
+      expect(computeCost({ usage, pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' } })).toBe('0.0000002250');
+    });
   });
 });

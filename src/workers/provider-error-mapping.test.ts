@@ -38,12 +38,12 @@ describe('providerErrorToGatewayError', () => {
     expect(error.message).toContain('Rate limit reached for gpt-4o-mini');
   });
 
+  // 401/403/404 used to be provider_error too; they now have codes of their own (below).
   it.each([
     [500, 'The server had an error while processing your request.', 'HTTP 500'],
+    [502, 'Bad gateway', 'HTTP 502'],
     [503, 'overloaded', 'HTTP 503'],
-    [401, 'Incorrect API key provided', 'HTTP 401'],
-    [403, 'Country not supported', 'HTTP 403'],
-    [404, 'The model `gpt-9` does not exist', 'HTTP 404'],
+    [409, 'Conflict', 'HTTP 409'],
   ])('answers a provider %i as provider_error (502), the provider message kept', (status, message, what) => {
     const error = providerErrorToGatewayError(new ProviderError({ provider: 'openai', status, message, code: 'whatever' }));
     expect(error.code).toBe('provider_error');
@@ -59,6 +59,68 @@ describe('providerErrorToGatewayError', () => {
     );
     expect(error.status).toBe(502);
     expect(error.message).toBe('provider "local" failed (ECONNREFUSED): cannot reach provider: connect ECONNREFUSED 127.0.0.1:9');
+  });
+
+  it.each([
+    ['ECONNRESET', 'cannot reach provider: read ECONNRESET'],
+    ['UND_ERR_SOCKET', 'cannot reach provider: other side closed'],
+  ])('answers a connection reset (%s) as provider_error (502)', (code, message) => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'local', code, message }));
+    expect(error.code).toBe('provider_error');
+    expect(error.status).toBe(502);
+    expect(error.message).toBe(`provider "local" failed (${code}): ${message}`);
+  });
+
+  it.each([
+    [401, 'Incorrect API key provided: sk-upstr***', 'rejected the gateway\'s credentials (HTTP 401)'],
+    [403, 'Country, region, or territory not supported', 'denied the gateway access (HTTP 403)'],
+  ])('answers a provider %i as provider_auth_error (502): the gateway\'s credentials, not the caller\'s', (status, message, what) => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'openai', status, message, code: 'invalid_api_key', type: 'invalid_request_error' }));
+    expect(error.code).toBe('provider_auth_error');
+    expect(error.status).toBe(502);
+    expect(error.message).toBe(`provider "openai" ${what}: ${message} — check providers.openai.apiKey and headers in the gateway config`);
+    // Neither the caller's 401 nor the provider's own code: the SDK must not read it as a bad gateway key.
+    expect(error.toBody().error).toEqual({ message: error.message, type: 'api_error', param: null, code: 'provider_auth_error' });
+  });
+
+  it('answers a provider 404 (unknown model or deployment) as 404 provider_model_not_found', () => {
+    const error = providerErrorToGatewayError(
+      new ProviderError({ provider: 'azure', status: 404, code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' }),
+    );
+    expect(error.status).toBe(404);
+    expect(error.toBody().error).toEqual({
+      message: 'provider "azure" answered HTTP 404 (unknown upstream model or deployment, or a wrong baseUrl): The API deployment for this resource does not exist.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'provider_model_not_found',
+    });
+  });
+
+  it('answers a provider 413 as 413 provider_request_too_large', () => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'groq', status: 413, message: 'Request Entity Too Large' }));
+    expect(error.code).toBe('provider_request_too_large');
+    expect(error.status).toBe(413);
+    expect(error.message).toBe('provider "groq" refused the request as too large (HTTP 413): Request Entity Too Large');
+  });
+
+  it.each([
+    [undefined, 'timeout', 'provider did not answer within 60000 ms', 'no answer in time'],
+    [408, undefined, 'Request Timeout', 'HTTP 408'],
+    [504, undefined, 'Gateway Timeout', 'HTTP 504'],
+  ])('answers a timeout (status %s) as 504 provider_timeout', (status, code, message, what) => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'openai', status, code, message }));
+    expect(error.code).toBe('provider_timeout');
+    expect(error.status).toBe(504);
+    expect(error.toBody().error.type).toBe('timeout_error');
+    expect(error.message).toBe(`provider "openai" timed out (${what}): ${message}`);
+  });
+
+  it('keeps Azure\'s content_filter 400 as provider_invalid_request with its code and param', () => {
+    const error = providerErrorToGatewayError(
+      new ProviderError({ provider: 'azure', status: 400, code: 'content_filter', param: 'prompt', message: 'The response was filtered', retryable: false }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.toBody().error).toEqual({ message: 'The response was filtered', type: 'invalid_request_error', param: 'prompt', code: 'content_filter' });
   });
 
   it('says "network error" when a status-less failure has no code', () => {

@@ -2,13 +2,21 @@ import { GatewayError } from '../gateway-error.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 
 /**
- * What a client sees when a provider call finally fails. A provider's 400/422 reaches the client as a
- * 400 with the provider's own type, code and param (a drop-in client expects OpenAI's validation
- * errors); a 429 stays a 429 so SDKs back off; anything else (auth, 5xx, network) is a 502.
+ * What a client sees when a provider call finally fails, in OpenAI's error shape:
+ * - 400/422 → 400 with the provider's own type, code and param (a drop-in client expects OpenAI's
+ *   validation errors; Azure's `content_filter` arrives this way);
+ * - 404 → 404: the upstream model or deployment does not exist (or the provider's baseUrl is wrong);
+ * - 413 → 413: the provider refused the request as too large;
+ * - 429 → 429, so SDKs back off;
+ * - 401/403 → 502 `provider_auth_error`: the gateway's own provider credentials were refused, which is
+ *   not the caller's fault (a 401 would tell the caller its gateway key is wrong);
+ * - a timeout (the gateway's, or the provider's 408/504) → 504 `provider_timeout`;
+ * - anything else (5xx, connection refused or reset, an unreadable answer) → 502 `provider_error`.
  */
 export function providerErrorToGatewayError(error: ProviderError): GatewayError {
   const prefix = `provider "${error.provider}"`;
-  if (error.status === 400 || error.status === 422) {
+  const status = error.status;
+  if (status === 400 || status === 422) {
     return new GatewayError({
       code: 'provider_invalid_request',
       message: error.message,
@@ -17,10 +25,30 @@ export function providerErrorToGatewayError(error: ProviderError): GatewayError 
       ...(error.code === undefined ? {} : { bodyCode: error.code }),
     });
   }
-  if (error.status === 429) {
+  if (status === 429) {
     return new GatewayError({ code: 'provider_rate_limited', message: `${prefix} is rate limiting: ${error.message}` });
   }
-  const what = error.status === undefined ? (error.code ?? 'network error') : `HTTP ${error.status}`;
+  if (status === 401 || status === 403) {
+    const what = status === 401 ? "rejected the gateway's credentials" : 'denied the gateway access';
+    return new GatewayError({
+      code: 'provider_auth_error',
+      message: `${prefix} ${what} (HTTP ${status}): ${error.message} — check providers.${error.provider}.apiKey and headers in the gateway config`,
+    });
+  }
+  if (status === 404) {
+    return new GatewayError({
+      code: 'provider_model_not_found',
+      message: `${prefix} answered HTTP 404 (unknown upstream model or deployment, or a wrong baseUrl): ${error.message}`,
+    });
+  }
+  if (status === 413) {
+    return new GatewayError({ code: 'provider_request_too_large', message: `${prefix} refused the request as too large (HTTP 413): ${error.message}` });
+  }
+  if ((status === undefined && error.code === 'timeout') || status === 408 || status === 504) {
+    const what = status === undefined ? 'no answer in time' : `HTTP ${status}`;
+    return new GatewayError({ code: 'provider_timeout', message: `${prefix} timed out (${what}): ${error.message}` });
+  }
+  const what = status === undefined ? (error.code ?? 'network error') : `HTTP ${status}`;
   return new GatewayError({ code: 'provider_error', message: `${prefix} failed (${what}): ${error.message}` });
 }
 

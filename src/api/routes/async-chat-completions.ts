@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
 import { failAsyncJob, insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
+import { checkRouteCapabilities } from '../../routing/check-capabilities.ts';
 import { resolveRoutes } from '../../routing/resolve-route.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
@@ -27,6 +28,8 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
       if (!routes) {
         throw new GatewayError({ code: 'model_not_found', message: `The model '${chat.model}' does not exist or you do not have access to it.`, param: 'model' });
       }
+      const unsupported = checkRouteCapabilities({ request: chat, routes, config: dependencies.config });
+      if (unsupported) throw new GatewayError({ code: 'unsupported_capability', message: unsupported.message, param: unsupported.param });
       if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
       const acceptedAt = new Date();
       const job = await insertAsyncJob(pool, {

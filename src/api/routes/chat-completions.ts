@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../../providers/chat-completion-schemas.ts';
+import { checkRouteCapabilities } from '../../routing/check-capabilities.ts';
 import { resolveRoutes } from '../../routing/resolve-route.ts';
 import type { AppDependencies } from '../app.ts';
 
@@ -26,6 +27,8 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
             param: 'model',
           });
         }
+        const unsupported = checkRouteCapabilities({ request: body, routes, config: dependencies.config });
+        if (unsupported) throw new GatewayError({ code: 'unsupported_capability', message: unsupported.message, param: unsupported.param });
         const { completion, cost } = await dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, request: body, routes });
         if (cost === undefined) return completion;
         // Exact decimal in the header; a number in `usage.cost` (an extension field) for convenience.

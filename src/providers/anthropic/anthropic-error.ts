@@ -1,0 +1,32 @@
+import type { WireErrorInput } from '../provider-client.ts';
+import { ProviderError, isRetryableStatus, parseRetryAfterMs } from '../provider-error.ts';
+import { anthropicErrorBodySchema } from './anthropic-wire-schemas.ts';
+
+/**
+ * Anthropic's error body (`{"type": "error", "error": {"type", "message"}}`) → ProviderError with the
+ * error's type as both `type` and `code` and its message kept. Retryable by status (429, 500, 504 and
+ * 529 `overloaded_error` are; 400, 401, 402, 403, 404 and 413 are not), unless Anthropic says otherwise
+ * in `x-should-retry`, which its own SDKs obey. `retry-after` (seconds) paces the retry.
+ * @see https://docs.anthropic.com/en/api/errors
+ */
+export function parseAnthropicError(input: WireErrorInput): ProviderError {
+  const parsed = anthropicErrorBodySchema.safeParse(input.body);
+  const detail = parsed.success ? parsed.data.error : undefined;
+  // A 413 from Anthropic's edge, or a proxy in between, may answer HTML or plain text: keep it, bounded.
+  const raw = typeof input.body === 'string' ? input.body : input.body === undefined || input.body === null ? '' : JSON.stringify(input.body);
+  return new ProviderError({
+    provider: input.provider,
+    status: input.status,
+    message: detail?.message ?? (raw.length > 0 ? raw.slice(0, 500) : `HTTP ${input.status}`),
+    type: detail?.type,
+    code: detail?.type,
+    retryable: shouldRetryHeader(input.headers) ?? isRetryableStatus(input.status),
+    retryAfterMs: parseRetryAfterMs(input.headers),
+  });
+}
+
+function shouldRetryHeader(headers: WireErrorInput['headers']): boolean | undefined {
+  const value = headers['x-should-retry'];
+  const text = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase();
+  return text === 'true' ? true : text === 'false' ? false : undefined;
+}

@@ -1,0 +1,23 @@
+import { ProviderError } from '../provider-error.ts';
+
+/**
+ * A request Anthropic cannot carry out as asked (`n` > 1, audio input, arguments that are not JSON):
+ * refused before any call, as a non-retryable provider 400, which the client receives as a 400 with
+ * OpenAI's `invalid_request_error` type and this code and param. `provider` is the wire format's name,
+ * as building a request is not told the instance's name; the worker's logs carry that.
+ */
+export function anthropicRequestError(options: {
+  param: string;
+  message: string;
+  code?: 'unsupported_parameter' | 'unsupported_value' | 'invalid_value';
+}): ProviderError {
+  return new ProviderError({
+    provider: 'anthropic',
+    status: 400,
+    type: 'invalid_request_error',
+    code: options.code ?? 'unsupported_value',
+    param: options.param,
+    message: options.message,
+    retryable: false,
+  });
+}

@@ -1,0 +1,102 @@
+import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
+import type { WireRequest } from '../provider-client.ts';
+import { anthropicRequestError } from './anthropic-request-error.ts';
+import type { AnthropicMessagesRequest, AnthropicTextBlock } from './anthropic-wire-schemas.ts';
+import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
+import { convertToAnthropicTools } from './convert-to-anthropic-tools.ts';
+import { emulateJsonMode } from './emulate-json-mode.ts';
+
+/** The part of an `anthropic` provider's config the request needs (see `anthropicProviderSchema`). */
+export interface AnthropicRequestSettings {
+  apiKey?: string | undefined;
+  headers: Record<string, string>;
+  /** The `anthropic-version` header. */
+  anthropicVersion: string;
+  /** `max_tokens` when the client sends neither `max_completion_tokens` nor `max_tokens`. */
+  defaultMaxTokens: number;
+}
+
+/** OpenAI settings with no Anthropic counterpart: dropped, with a warning when they ask for anything. */
+const droppedSettings: Record<string, (value: unknown) => boolean> = {
+  logprobs: (value) => value === true,
+  top_logprobs: (value) => typeof value === 'number',
+  logit_bias: (value) => typeof value === 'object' && value !== null && Object.keys(value).length > 0,
+  presence_penalty: (value) => typeof value === 'number' && value !== 0,
+  frequency_penalty: (value) => typeof value === 'number' && value !== 0,
+  seed: (value) => typeof value === 'number',
+};
+
+/** Fields this converter translates (or, for `stream`, that the API has already dealt with). */
+const translatedFields = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'n', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop',
+  'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'user', 'safety_identifier',
+  // Anthropic's own sampling and thinking settings, passed through when a client sends them.
+  'top_k', 'thinking',
+]);
+
+/**
+ * An OpenAI chat request → `POST /messages` in Anthropic's Messages format. Settings Anthropic cannot
+ * honour are dropped and reported in `warnings`; a request it cannot carry out as asked (`n` > 1,
+ * audio input) is refused with a 400 before any call.
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+export function convertToAnthropicRequest(input: {
+  request: ChatCompletionRequest;
+  upstreamModel: string;
+  config: AnthropicRequestSettings;
+  requestId: string;
+}): WireRequest {
+  const { request, config } = input;
+  if (typeof request.n === 'number' && request.n > 1) {
+    throw anthropicRequestError({
+      param: 'n',
+      code: 'unsupported_parameter',
+      message: `n = ${request.n} is not supported by Anthropic, which returns one choice per request; send ${request.n} requests instead.`,
+    });
+  }
+  const conversation = convertToAnthropicMessages(request.messages);
+  const warnings = [...conversation.warnings];
+  const jsonMode = emulateJsonMode(request.response_format);
+  const system: AnthropicTextBlock[] = [...conversation.system, ...(jsonMode ? [{ type: 'text' as const, text: jsonMode.instruction }] : [])];
+  if (jsonMode) warnings.push(jsonMode.warning);
+  const tools = convertToAnthropicTools(request);
+  warnings.push(...tools.warnings);
+
+  const body: AnthropicMessagesRequest = {
+    model: input.upstreamModel,
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? config.defaultMaxTokens,
+    messages: conversation.messages,
+  };
+  if (system.length > 0) body.system = system.some((block) => block.cache_control) ? system : system.map((block) => block.text).join('\n\n');
+  if (typeof request.temperature === 'number') {
+    if (request.temperature > 1) warnings.push(`temperature ${request.temperature} was clamped to 1, the top of Anthropic's range (0–1)`);
+    body.temperature = Math.min(request.temperature, 1);
+  }
+  if (typeof request.top_p === 'number') body.top_p = request.top_p;
+  const stop = typeof request.stop === 'string' ? [request.stop] : (request.stop ?? []);
+  if (stop.length > 0) body.stop_sequences = stop;
+  if (tools.tools) body.tools = tools.tools;
+  if (tools.toolChoice) body.tool_choice = tools.toolChoice;
+  const userId = request.user ?? (typeof request['safety_identifier'] === 'string' ? request['safety_identifier'] : undefined);
+  if (userId) body.metadata = { user_id: userId };
+  const topK = request['top_k'];
+  if (typeof topK === 'number') body.top_k = topK;
+  else if (topK !== undefined && topK !== null) warnings.push('top_k must be a number and was dropped');
+  if (request['thinking'] !== undefined && request['thinking'] !== null) body.thinking = request['thinking'];
+
+  for (const [field, value] of Object.entries(request)) {
+    const asksForSomething = droppedSettings[field];
+    if (asksForSomething ? asksForSomething(value) : !translatedFields.has(field) && value !== undefined && value !== null) {
+      warnings.push(`${field} is not supported by Anthropic and was dropped`);
+    }
+  }
+
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'anthropic-version': config.anthropicVersion,
+    ...config.headers,
+  };
+  if (config.apiKey) headers['x-api-key'] = config.apiKey;
+  return { path: '/messages', headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
+}

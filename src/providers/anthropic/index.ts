@@ -1,0 +1,12 @@
+import type { HttpWireFormat } from '../provider-client.ts';
+import { parseAnthropicError } from './anthropic-error.ts';
+import { convertAnthropicResponse } from './convert-anthropic-response.ts';
+import { convertToAnthropicRequest, type AnthropicRequestSettings } from './convert-to-anthropic-request.ts';
+
+/** Anthropic's Messages API (`POST {baseUrl}/messages`). @see https://docs.anthropic.com/en/api/messages */
+export const anthropicWireFormat: HttpWireFormat<AnthropicRequestSettings> = {
+  type: 'anthropic',
+  buildChatRequest: convertToAnthropicRequest,
+  parseChatResponse: convertAnthropicResponse,
+  parseError: parseAnthropicError,
+};

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { prepareBatchLine } from '../src/batches/batch-line.ts';
+import { parseGatewayConfig } from '../src/config/gateway-config.ts';
+import { catalogueModelsOf } from '../src/routing/find-model.ts';
+import { OpenAIWireServer, echoCompletion } from './support/openai-wire-server.ts';
+import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
+
+interface ModelObject {
+  id: string;
+  object: string;
+  owned_by: string;
+  context_window: number | null;
+  max_output_tokens: number | null;
+  capabilities: { tools: boolean; vision: boolean; json_mode: boolean } | null;
+  pricing: { input_per_million: string; cached_input_per_million: string; output_per_million: string; priced_at: string | null } | null;
+}
+
+/** The model catalogue end to end: listing, capability checks before any upstream call, cached-input cost. */
+describe('model catalogue through the gateway', () => {
+  const upstream = new OpenAIWireServer();
+  let harness: TestGateway;
+  let key: string;
+  let rawConfig: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const baseUrl = await upstream.start();
+    rawConfig = {
+      providers: {
+        openai: { type: 'openai', baseUrl, apiKey: 'sk-test', maxAttempts: 1 },
+        search: { type: 'perplexity', baseUrl, apiKey: 'pplx-test', maxAttempts: 1 },
+      },
+      models: {
+        fast: { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
+        house: { routes: [{ provider: 'openai', model: 'gpt-4.1', pricing: { inputPerMillion: '1', outputPerMillion: '2' } }] },
+        custom: { routes: [{ provider: 'openai', model: 'my-fine-tune' }] },
+      },
+    };
+    harness = await startTestGateway({ config: rawConfig });
+    key = (await harness.createKey('catalogue-project')).key;
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await upstream.stop();
+  });
+
+  beforeEach(() => {
+    upstream.requests.length = 0;
+  });
+
+  const get = async (path: string) => {
+    const response = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('lists configured models and every catalogue model of the configured providers, with pricing and limits', async () => {
+    const { status, body } = await get('/v1/models');
+    expect(status).toBe(200);
+    expect(body['object']).toBe('list');
+    const data = body['data'] as ModelObject[];
+    const byId = new Map(data.map((model) => [model.id, model]));
+    expect(data.slice(0, 3).map((model) => model.id)).toEqual(['fast', 'house', 'custom']);
+
+    expect(byId.get('fast')).toEqual({
+      id: 'fast',
+      object: 'model',
+      created: expect.any(Number),
+      owned_by: 'openai',
+      context_window: 128_000,
+      max_output_tokens: 16_384,
+      capabilities: { tools: true, vision: true, json_mode: true },
+      pricing: { input_per_million: '0.15', cached_input_per_million: '0.075', output_per_million: '0.60', priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+    });
+    // A config price wins over the catalogue's and has no catalogue date; limits still come from the catalogue.
+    expect(byId.get('house')).toMatchObject({
+      context_window: 1_047_576,
+      pricing: { input_per_million: '1', cached_input_per_million: '1', output_per_million: '2', priced_at: null },
+    });
+    // Neither priced nor known: listed, with nulls rather than invented numbers.
+    expect(byId.get('custom')).toMatchObject({ context_window: null, max_output_tokens: null, capabilities: null, pricing: null });
+
+    expect(byId.get('openai/o3-mini')).toMatchObject({ owned_by: 'openai', context_window: 200_000, capabilities: { vision: false }, pricing: { input_per_million: '1.10' } });
+    expect(byId.get('search/sonar')).toMatchObject({ owned_by: 'search', capabilities: { tools: false } });
+    // Each upstream model once: gpt-4o-mini is listed as `fast`.
+    expect(byId.has('openai/gpt-4o-mini')).toBe(false);
+    expect(data.filter((model) => model.id.startsWith('openai/'))).toHaveLength(catalogueModelsOf({ providerType: 'openai' }).length - 2);
+  });
+
+  it('retrieves a provider/model with the slash encoded (as the SDK sends it) or not', async () => {
+    const encoded = await get(`/v1/models/${encodeURIComponent('openai/gpt-4o-2024-08-06')}`);
+    expect(encoded.status).toBe(200);
+    expect(encoded.body).toMatchObject({ id: 'openai/gpt-4o-2024-08-06', owned_by: 'openai', context_window: 128_000, pricing: { input_per_million: '2.50' } });
+    const raw = await get('/v1/models/openai/gpt-4o-2024-08-06');
+    expect(raw.body).toEqual(encoded.body);
+    expect((await get('/v1/models/fast')).body).toMatchObject({ id: 'fast', owned_by: 'openai' });
+    expect((await get('/v1/models/nobody%2Fgpt-4o')).status).toBe(404);
+  });
+
+  const withImage = {
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+  };
+
+  it('refuses an image for a text-only model with 400 before any upstream call', async () => {
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'openai/o3-mini', ...withImage }, key);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      error: { message: expect.stringContaining('does not accept images'), type: 'invalid_request_error', param: 'messages[0].content', code: 'unsupported_capability' },
+    });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('refuses tools for a model without tool calling', async () => {
+    const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }];
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'search/sonar', messages: [{ role: 'user', content: 'hi' }], tools }, key);
+    expect(response.status).toBe(400);
+    expect(response.body['error']).toMatchObject({ code: 'unsupported_capability', param: 'tools' });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('refuses the same on the async endpoint, before the job is accepted', async () => {
+    const response = await postJson(`${harness.url}/v1/async/chat/completions`, { model: 'openai/o3-mini', ...withImage }, key);
+    expect(response.status).toBe(400);
+    expect(response.body['error']).toMatchObject({ code: 'unsupported_capability', param: 'messages[0].content' });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('fails such a batch line alone, for the error file', () => {
+    const config = parseGatewayConfig(rawConfig, {});
+    const line = (body: unknown) => JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/chat/completions', body });
+    expect(prepareBatchLine(line({ model: 'openai/o3-mini', ...withImage }), config)).toEqual({
+      ok: false,
+      code: 'unsupported_capability',
+      message: expect.stringMatching(/^body\.messages\[0\]\.content: .*does not accept images/),
+      statusCode: 400,
+    });
+    expect(prepareBatchLine(line({ model: 'fast', ...withImage }), config)).toMatchObject({ ok: true });
+    // The catalogue does not know it: the provider decides.
+    expect(prepareBatchLine(line({ model: 'custom', ...withImage }), config)).toMatchObject({ ok: true });
+  });
+
+  it('lets a model with vision take the image', async () => {
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'fast', ...withImage }, key);
+    expect(response.status).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('bills cached prompt tokens at the cached rate, exactly, in the answer and in Postgres', async () => {
+    upstream.enqueue((request) => {
+      const answer = echoCompletion(request);
+      const body = answer.body as Record<string, unknown>;
+      return {
+        ...answer,
+        body: { ...body, usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 800 } } },
+      };
+    });
+    // Catalogue gpt-4o: input 2.50, cached 1.25, output 10.00 → 200 × 2.50 + 800 × 1.25 + 100 × 10.00 = 2500 per million.
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'cached?' }] }, key);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-cost')).toBe('0.0025000000');
+    expect(response.body['usage']).toMatchObject({ prompt_tokens: 1000, completion_tokens: 100, cost: 0.0025 });
+    const { rows } = await harness.sql.query('SELECT cost::text AS cost, prompt_tokens, cached_prompt_tokens, estimated FROM usage WHERE request_id = $1', [response.headers.get('x-request-id')]);
+    expect(rows).toEqual([{ cost: '0.0025000000', prompt_tokens: 1000, cached_prompt_tokens: 800, estimated: false }]);
+  });
+});
