@@ -12,7 +12,7 @@ interface ModelObject {
   context_window: number | null;
   max_output_tokens: number | null;
   capabilities: { tools: boolean; vision: boolean; json_mode: boolean } | null;
-  pricing: { input_per_million: string; cached_input_per_million: string; output_per_million: string; priced_at: string | null } | null;
+  pricing: { input_per_million: string; cached_input_per_million: string; cache_write_input_per_million: string; output_per_million: string; priced_at: string | null } | null;
 }
 
 /** The model catalogue end to end: listing, capability checks before any upstream call, cached-input cost. */
@@ -69,12 +69,12 @@ describe('model catalogue through the gateway', () => {
       context_window: 128_000,
       max_output_tokens: 16_384,
       capabilities: { tools: true, vision: true, json_mode: true },
-      pricing: { input_per_million: '0.15', cached_input_per_million: '0.075', output_per_million: '0.60', priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+      pricing: { input_per_million: '0.15', cached_input_per_million: '0.075', cache_write_input_per_million: '0.15', output_per_million: '0.60', priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
     });
     // A config price wins over the catalogue's and has no catalogue date; limits still come from the catalogue.
     expect(byId.get('house')).toMatchObject({
       context_window: 1_047_576,
-      pricing: { input_per_million: '1', cached_input_per_million: '1', output_per_million: '2', priced_at: null },
+      pricing: { input_per_million: '1', cached_input_per_million: '1', cache_write_input_per_million: '1', output_per_million: '2', priced_at: null },
     });
     // Neither priced nor known: listed, with nulls rather than invented numbers.
     expect(byId.get('custom')).toMatchObject({ context_window: null, max_output_tokens: null, capabilities: null, pricing: null });

@@ -19,6 +19,8 @@ export const pricingSchema = z.strictObject({
   outputPerMillion: decimalPrice,
   /** USD per 1M input tokens read from the prompt cache; the input price when absent. */
   cachedInputPerMillion: decimalPrice.optional(),
+  /** USD per 1M input tokens written to the prompt cache (Anthropic); the input price when absent. */
+  cacheWriteInputPerMillion: decimalPrice.optional(),
 });
 
 export const routeSchema = z.strictObject({

@@ -4,12 +4,14 @@ import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 
 /** Exact decimal cost in USD as a string for a `numeric` column; never a float. */
 export function computeCost(options: { usage: TokenUsage; pricing: Pricing }): string {
-  // Cached input tokens are part of promptTokens; they are priced at the cached rate when there is one.
-  const cached = Math.min(options.usage.cachedPromptTokens ?? 0, options.usage.promptTokens);
-  const cachedPrice = options.pricing.cachedInputPerMillion ?? options.pricing.inputPerMillion;
-  const input = new Big(options.pricing.inputPerMillion)
-    .times(options.usage.promptTokens - cached)
-    .plus(new Big(cachedPrice).times(cached));
-  const output = new Big(options.pricing.outputPerMillion).times(options.usage.completionTokens);
+  const { usage, pricing } = options;
+  // Cache reads and writes are part of promptTokens; each is priced at its own rate when there is one.
+  const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
+  const written = Math.min(usage.cacheCreationTokens ?? 0, usage.promptTokens - cached);
+  const input = new Big(pricing.inputPerMillion)
+    .times(usage.promptTokens - cached - written)
+    .plus(new Big(pricing.cachedInputPerMillion ?? pricing.inputPerMillion).times(cached))
+    .plus(new Big(pricing.cacheWriteInputPerMillion ?? pricing.inputPerMillion).times(written));
+  const output = new Big(pricing.outputPerMillion).times(usage.completionTokens);
   return input.plus(output).div(1_000_000).toFixed(10);
 }

@@ -15,8 +15,15 @@ export const zeroPricing: Pricing = { inputPerMillion: '0', outputPerMillion: '0
 
 /** A catalogue entry's prices in the config's terms. */
 export function cataloguePricing(definition: ModelDefinition): Pricing {
-  const { input, cachedInput, output } = definition.prices;
-  return { inputPerMillion: input, outputPerMillion: output, ...(cachedInput === undefined ? {} : { cachedInputPerMillion: cachedInput }) };
+  const { input, output } = definition.prices;
+  const cachedInput = 'cachedInput' in definition.prices ? definition.prices.cachedInput : undefined;
+  const cacheWriteInput = 'cacheWriteInput' in definition.prices ? definition.prices.cacheWriteInput : undefined;
+  return {
+    inputPerMillion: input,
+    outputPerMillion: output,
+    ...(cachedInput === undefined ? {} : { cachedInputPerMillion: cachedInput }),
+    ...(cacheWriteInput === undefined ? {} : { cacheWriteInputPerMillion: cacheWriteInput }),
+  };
 }
 
 /**

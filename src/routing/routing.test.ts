@@ -99,6 +99,17 @@ describe('resolveRoutes: provider/model', () => {
 });
 
 describe('computeCost', () => {
+  it('prices cache reads and cache writes at their own rates, the rest of the prompt at the input rate', () => {
+    // 1,000 prompt tokens: 600 read from cache, 300 written to it, 100 plain; 50 completion tokens.
+    const pricing = { inputPerMillion: '3.00', cachedInputPerMillion: '0.30', cacheWriteInputPerMillion: '3.75', outputPerMillion: '15.00' };
+    const usage = { promptTokens: 1000, completionTokens: 50, totalTokens: 1050, cachedPromptTokens: 600, cacheCreationTokens: 300 };
+    // 100 × 3 + 600 × 0.3 + 300 × 3.75 + 50 × 15 = 300 + 180 + 1125 + 750 = 2355 per million
+    expect(computeCost({ usage, pricing })).toBe('0.0023550000');
+    // Without a cache-write price, writes cost the input rate.
+    const { cacheWriteInputPerMillion: _unused, ...readOnly } = pricing;
+    expect(computeCost({ usage, pricing: readOnly })).toBe('0.0021300000');
+  });
+
   const miniPricing = { inputPerMillion: '0.15', outputPerMillion: '0.60' };
 
   it('prices a million prompt tokens at the per-million rate', () => {

@@ -18,6 +18,7 @@ const modelObjectSchema = z.object({
     .object({
       input_per_million: z.string(),
       cached_input_per_million: z.string(),
+      cache_write_input_per_million: z.string(),
       output_per_million: z.string(),
       /** The catalogue's price date; null for a price from the config. */
       priced_at: z.string().nullable(),
@@ -44,6 +45,7 @@ function toModelObject(listing: ModelListing, created: number): ModelObject {
             input_per_million: pricing.inputPerMillion,
             // What a cached input token is billed at: the input price when there is no cached price.
             cached_input_per_million: pricing.cachedInputPerMillion ?? pricing.inputPerMillion,
+            cache_write_input_per_million: pricing.cacheWriteInputPerMillion ?? pricing.inputPerMillion,
             output_per_million: pricing.outputPerMillion,
             priced_at: pricedAt ?? null,
           },

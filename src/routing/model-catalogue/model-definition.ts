@@ -26,6 +26,8 @@ export interface ModelPrices {
   input: DecimalString;
   /** Input tokens read from the provider's prompt cache; absent = billed as `input`. */
   cachedInput?: DecimalString;
+  /** Input tokens written to the prompt cache (Anthropic bills them above `input`); absent = `input`. */
+  cacheWriteInput?: DecimalString;
   output: DecimalString;
 }
 
