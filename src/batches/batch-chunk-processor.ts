@@ -12,7 +12,8 @@ import { batchStopKey, type BatchChunkJob } from './batch-queues.ts';
 import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
 import { callWithRetries } from './call-with-retries.ts';
 import { StopSignal } from './stop-signal.ts';
-import type { Limiter } from '../workers/provider-limits.ts';
+import type { LimitProvider } from '../workers/provider-limits.ts';
+import { estimateRequestTokens } from '../providers/estimate-usage.ts';
 
 export interface BatchChunkDependencies {
   config: GatewayConfig;
@@ -21,7 +22,7 @@ export interface BatchChunkDependencies {
   prefix: string;
   providers: ReadonlyMap<string, ProviderClient>;
   /** Caps a provider's in-flight calls across sync and batch work in this process. */
-  limitProvider: (provider: string) => Limiter;
+  limitProvider: LimitProvider;
   writer: BatchResultWriter;
   logger: Logger;
 }
@@ -127,7 +128,12 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       requestId: base.requestId,
       maxAttempts: provider.maxAttempts,
       retryBaseDelayMs: provider.retryBaseDelayMs,
-      limit: dependencies.limitProvider(route.provider),
+      limit: dependencies.limitProvider({
+        provider: route.provider,
+        model: route.upstreamModel,
+        estimatedTokens: estimateRequestTokens(prepared.request),
+        trafficClass: 'batch',
+      }),
       shouldStop: async () => (await stop.reason()) !== null,
     });
     const routed = { model, provider: route.provider, upstreamModel: route.upstreamModel, attempts: outcome.attempts, startedAt, providerLatencyMs: outcome.latencyMs };

@@ -10,7 +10,7 @@ import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
 import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
 import { BatchResultWriter } from './batch-result-writer.ts';
-import type { Limiter } from '../workers/provider-limits.ts';
+import type { LimitProvider } from '../workers/provider-limits.ts';
 
 export interface BatchWorkers {
   close(): Promise<void>;
@@ -27,7 +27,7 @@ export async function startBatchWorkers(options: {
   db: Database;
   redis: Redis;
   prefix: string;
-  limitProvider: (provider: string) => Limiter;
+  limitProvider: LimitProvider;
   webhooks: WebhookNotifier;
   logger: Logger;
 }): Promise<BatchWorkers> {

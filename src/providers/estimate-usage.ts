@@ -9,8 +9,13 @@ export function estimateTokens(text: string): number {
  * Usage for a response whose provider reported none: counted from the request's and the answer's
  * text, and flagged `estimated` so the usage row says so.
  */
+/** Input tokens of a request, estimated before the call (rate limits by tokens per minute). */
+export function estimateRequestTokens(request: ChatCompletionRequest): number {
+  return request.messages.reduce((sum, message) => sum + 3 + estimateTokens(messageText(message.content)), 3);
+}
+
 export function estimateUsage(request: ChatCompletionRequest, completion: ChatCompletion): TokenUsage {
-  const promptTokens = request.messages.reduce((sum, message) => sum + 3 + estimateTokens(messageText(message.content)), 3);
+  const promptTokens = estimateRequestTokens(request);
   const completionTokens = completion.choices.reduce(
     (sum, choice) => sum + estimateTokens((choice.message.content ?? '') + JSON.stringify(choice.message.tool_calls ?? '')),
     0,

@@ -3,6 +3,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import type { LimitProvider } from './provider-limits.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
 import type { ChatJobData, ChatJobResult } from './chat-job.ts';
@@ -17,7 +19,7 @@ export interface ChatJobProcessorDependencies {
   publisher: Redis;
   logger: Logger;
   /** Caps in-flight calls per provider across every queue of this process. */
-  limitProvider: (provider: string) => <T>(task: () => Promise<T>) => Promise<T>;
+  limitProvider: LimitProvider;
   /** Async jobs: show `in_progress` while running, and send the webhook once recorded. */
   lifecycle?: ChatJobLifecycle;
 }
@@ -71,7 +73,13 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     let result: ChatResult;
     try {
       if (!client) throw new Error(`provider "${route.provider}" is not configured in this worker`);
-      result = await dependencies.limitProvider(route.provider)(() =>
+      const limit = dependencies.limitProvider({
+        provider: route.provider,
+        model: route.upstreamModel,
+        estimatedTokens: estimateRequestTokens(data.request),
+        trafficClass: 'interactive',
+      });
+      result = await limit(() =>
         client.chat(data.request, { upstreamModel: route.upstreamModel, requestId: data.requestId }),
       );
     } catch (thrown) {

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { providerQueueName, type ChatJobData, type ChatJobResult } from './chat-job.ts';
 import { createChatJobProcessor, providerBackoff, type ChatJobLifecycle } from './chat-job-processor.ts';
-import type { Limiter } from './provider-limits.ts';
+import type { LimitProvider } from './provider-limits.ts';
 import type { ResultStore } from './result-store.ts';
 
 export interface ProviderWorkerPool {
@@ -23,7 +23,7 @@ export async function startProviderWorkers(options: {
   prefix: string;
   resultStore: ResultStore;
   logger: Logger;
-  limitProvider: (provider: string) => Limiter;
+  limitProvider: LimitProvider;
   lifecycle?: ChatJobLifecycle;
 }): Promise<ProviderWorkerPool> {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one

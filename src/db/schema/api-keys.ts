@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { projects } from './projects.ts';
 
 /** Only the SHA-256 of a key is stored; the plaintext is shown once, at creation. */
@@ -15,6 +15,8 @@ export const apiKeys = pgTable(
     keyPrefix: text('key_prefix').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Rate limits and budgets of this key (`{rpm, tpm, maxConcurrent, budgets}`), null = none. */
+    limits: jsonb('limits'),
   },
   (table) => [index('api_keys_project_id_idx').on(table.projectId)],
 );

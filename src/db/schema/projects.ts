@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const projects = pgTable('projects', {
   id: text('id').primaryKey(),
@@ -8,4 +8,6 @@ export const projects = pgTable('projects', {
   webhookSecret: text('webhook_secret'),
   /** Where events go when a batch or job names no webhook of its own. */
   webhookUrl: text('webhook_url'),
+  /** Rate limits and budgets of the whole project (`{rpm, tpm, maxConcurrent, budgets}`), null = none. */
+  limits: jsonb('limits'),
 });

@@ -48,6 +48,11 @@ export const requests = pgTable(
     webhookUrl: text('webhook_url'),
     /** Settings the provider could not honour (dropped with a warning, never silently). */
     warnings: jsonb('warnings'),
+    /**
+     * Every attempt before the one that served (or finally failed) the request, in order:
+     * `[{provider, model, status, error, latencyMs}]` — the fallback trail.
+     */
+    routeAttempts: jsonb('route_attempts'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),
