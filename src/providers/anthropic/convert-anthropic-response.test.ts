@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../provider-error.ts';
 import { convertAnthropicResponse } from './convert-anthropic-response.ts';
+import { thrownBy } from '../../../test/support/thrown-by.ts';
 
 /** Bodies in the shape of Anthropic's API reference examples, recorded in `__fixtures__/`. */
 function fixture(name: string): Record<string, unknown> {
@@ -10,15 +11,6 @@ function fixture(name: string): Record<string, unknown> {
 
 const now = () => Date.parse('2025-06-01T12:00:00.500Z');
 const convert = (body: unknown) => convertAnthropicResponse({ provider: 'anthropic', body }, now);
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('convertAnthropicResponse', () => {
   it('translates a text message into a chat.completion, keeping the msg_ id and the model', () => {

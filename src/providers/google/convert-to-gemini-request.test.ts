@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import { ProviderError } from '../provider-error.ts';
 import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+import { thrownBy } from '../../../test/support/thrown-by.ts';
 
 function request(body: Record<string, unknown>): ChatCompletionRequest {
   return chatCompletionRequestSchema.parse({ model: 'gemini', ...body });
@@ -11,15 +12,6 @@ const config = { apiKey: 'AIza-secret', headers: {} };
 
 function build(body: Record<string, unknown>, upstreamModel = 'gemini-2.5-flash') {
   return convertToGeminiRequest({ request: request(body), upstreamModel, config, requestId: 'req_1' });
-}
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('convertToGeminiRequest', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion } from '../chat-completion-schemas.ts';
 import { ProviderError } from '../provider-error.ts';
 import { buildMockCompletion, countMockTokens } from './mock-completion.ts';
+import { thrownBy } from '../../../test/support/thrown-by.ts';
 
 type Messages = Array<Record<string, unknown>>;
 
@@ -14,15 +15,6 @@ function classify(text: string, system?: string): string | null | undefined {
   const messages: Messages = system === undefined ? [] : [{ role: 'system', content: system }];
   messages.push({ role: 'user', content: text });
   return complete('classifier', messages).choices[0]?.message.content;
-}
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('countMockTokens', () => {

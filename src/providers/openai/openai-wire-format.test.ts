@@ -6,6 +6,7 @@ import { convertOpenAIResponse } from './convert-openai-response.ts';
 import { convertToOpenAIRequest } from './convert-to-openai-request.ts';
 import { openaiWireFormat } from './index.ts';
 import { parseOpenAIError } from './openai-error.ts';
+import { thrownBy } from '../../../test/support/thrown-by.ts';
 
 /** Bodies as OpenAI's API reference documents them, recorded in `__fixtures__/`. */
 function fixture(name: string): unknown {
@@ -14,15 +15,6 @@ function fixture(name: string): unknown {
 
 function request(body: Record<string, unknown>): ChatCompletionRequest {
   return chatCompletionRequestSchema.parse(body);
-}
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('openaiWireFormat', () => {
