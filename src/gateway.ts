@@ -17,6 +17,8 @@ import { createWebhookNotifier, type WebhookService } from './webhooks/webhook-n
 import { startWebhookWorker } from './webhooks/webhook-worker.ts';
 import { ReplyListener } from './workers/reply-channel.ts';
 import { ResultStore } from './workers/result-store.ts';
+import { createRoutingSignals } from './routing/routing-signals.ts';
+import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
 
 export interface GatewayOptions {
   environment: Environment;
@@ -81,16 +83,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closers.push(() => workerRedis.quit());
       const providers = createProviderClients(config);
       closers.push(() => Promise.all([...providers.values()].map((provider) => provider.close())));
-      const limitProvider = createProviderLimits(config);
+      // Breakers and latencies: pipelined, and quick to give up (they fail open) when Redis is away.
+      const routingRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` });
+      closers.push(() => routingRedis.quit());
+      const signals = createRoutingSignals({ config, redis: routingRedis, prefix, logger });
+      // Closed after the workers (closers run in reverse): their last calls settle their limits.
+      const limitProvider = createProviderLimits({ config, redis: workerRedis, prefix, logger: logger.child({ component: 'provider-limits' }) });
+      closers.push(() => limitProvider.close());
+      const tenantLimits = createTenantWorkerLimits({ pool: database.pool, redis: workerRedis, prefix, logger });
+      closers.push(() => tenantLimits.close());
       pool = await startProviderWorkers({
         config,
         providers,
         redis: workerRedis,
         prefix,
-        resultStore: new ResultStore(database.db),
+        resultStore: new ResultStore(database.db, { afterWrite: tenantLimits.meter.afterResultsWritten }),
         logger: logger.child({ component: 'worker' }),
         limitProvider,
         lifecycle: asyncJobLifecycle({ pool: database.pool, webhooks }),
+        signals,
+        retryPolicy: config.routing,
+        maxSlotWaitMs: config.routing.maxSlotWaitMs,
       });
       const workers = pool;
       closers.push(() => workers.close());
@@ -102,6 +115,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         redis: workerRedis,
         prefix,
         limitProvider,
+        tenantLimits,
+        signals,
         webhooks,
         logger,
       });
@@ -133,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const replies = await ReplyListener.start(subscriber, prefix);
     const keyStore = new ApiKeyStore({ db: database.db, redis, prefix });
     await keyStore.listen(subscriber);
+    const apiSignals = createRoutingSignals({ config, redis, prefix, logger });
     const dispatcher = new ChatDispatcher({
       config,
       redis,
@@ -140,8 +156,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       replies,
       requestTimeoutMs: config.server.requestTimeoutMs,
       logger,
+      signals: apiSignals,
     });
     closers.push(() => dispatcher.close(), () => replies.close());
+    const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 
     const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
       const [postgres, redisCheck, migrations] = await Promise.all([
@@ -160,7 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ]);
       return { postgres, redis: redisCheck, migrations };
     };
-    const app = buildApp({ config, database, redis, prefix, keyStore, dispatcher, webhooks, adminKey, logger, readiness });
+    const app = buildApp({ config, database, redis, prefix, keyStore, dispatcher, breakers: apiSignals.breakers, tenantLimits, webhooks, adminKey, logger, readiness });
     // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.
     closers.push(() => app.close());
     await app.ready();

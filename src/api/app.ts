@@ -5,13 +5,17 @@ import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { TenantAdmission } from '../limits/tenant-admission.ts';
 import type { Logger } from '../logger.ts';
 import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
+import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';
 import type { ChatDispatcher } from './chat-dispatcher.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
+import { adminBreakersRoutes } from './routes/admin-breakers.ts';
 import { adminKeysRoutes } from './routes/admin-keys.ts';
+import { adminLimitsRoutes } from './routes/admin-limits.ts';
 import { asyncChatCompletionsRoutes } from './routes/async-chat-completions.ts';
 import { batchesRoutes } from './routes/batches.ts';
 import { adminProjectsRoutes } from './routes/admin-projects.ts';
@@ -31,6 +35,10 @@ export interface AppDependencies {
   prefix: string;
   keyStore: ApiKeyStore;
   dispatcher: ChatDispatcher;
+  /** Circuit breaker states for `GET /admin/breakers`. */
+  breakers: { list(): Promise<BreakerStatus[]> };
+  /** Per-key and per-project rate limits and budgets (admission, and their admin store). */
+  tenantLimits: TenantAdmission;
   /** Sends batch and job events (a WebhookNotifier), and redelivers for the delivery log API. */
   webhooks: WebhookService;
   adminKey: string;
@@ -85,6 +93,8 @@ export function buildApp(dependencies: AppDependencies) {
     admin.addHook('preHandler', adminAuthHook(dependencies.adminKey));
     admin.register(adminKeysRoutes(dependencies));
     admin.register(adminProjectsRoutes(dependencies));
+    admin.register(adminBreakersRoutes(dependencies));
+    admin.register(adminLimitsRoutes(dependencies));
   }, { prefix: '/admin' });
 
   return app;

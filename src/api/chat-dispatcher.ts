@@ -2,16 +2,31 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError, type GatewayErrorPayload } from '../gateway-error.ts';
 import type { Logger } from '../logger.ts';
 import type { ChatCompletion, ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
-import { chatJobOptions, providerQueueName, type ChatJobData, type ChatJobResult } from '../workers/chat-job.ts';
+import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { HeaderValues } from '../routing/routing-controls.ts';
+import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../workers/chat-job.ts';
 import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
+import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
+import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
+
+/** A failed request's error, with the fallback trail that led to it (for the response headers). */
+export class RoutedGatewayError extends GatewayError {
+  readonly trail: RouteAttempt[];
+
+  constructor(payload: GatewayErrorPayload, trail: RouteAttempt[] | undefined) {
+    super(payload);
+    this.trail = trail ?? [];
+  }
+}
 
 /**
- * The API side of a sync call: enqueue the job on its provider's queue, then wait for the worker's
- * reply. Queue objects are cached per provider; they share one Redis connection.
+ * The API side of a call: plan its routes, enqueue the job on its first route's provider queue, then
+ * (sync) wait for the worker's reply — from whichever route served it. Queue objects are cached per
+ * provider; they share one Redis connection.
  */
 export class ChatDispatcher {
   private readonly queues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
@@ -24,20 +39,37 @@ export class ChatDispatcher {
       replies: ReplyListener;
       requestTimeoutMs: number;
       logger: Logger;
+      /** Breaker states and latencies for planning; without them every route counts as closed and unmeasured. */
+      signals?: RoutingSignalsReader;
+      /** The weighted draws. @defaultValue Math.random */
+      random?: () => number;
     },
   ) {}
+
+  /**
+   * The request's attempt order, from its model, strategy, breakers and routing headers; throws the
+   * GatewayError to answer when nothing can serve it (unknown model, pin, capabilities, open breakers).
+   */
+  plan(input: { request: ChatCompletionRequest; headers: HeaderValues }): Promise<RoutedRequest> {
+    return planRequestRoutes({
+      config: this.options.config,
+      request: input.request,
+      headers: input.headers,
+      signals: this.options.signals ?? {},
+      random: this.options.random ?? Math.random,
+    });
+  }
 
   async dispatchSync(input: {
     requestId: string;
     principal: Principal;
     request: ChatCompletionRequest;
     routes: ResolvedRoute[];
-  }): Promise<{ completion: ChatCompletion; cost: string | undefined }> {
-    const route = input.routes[0];
-    if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${input.request.model} has no route`, param: 'model' });
-    const provider = this.options.config.providers[route.provider];
-    const queue = this.queue(route.provider);
-    const reply = this.options.replies.expect(input.requestId, this.options.requestTimeoutMs);
+    /** Routes the planner passed over (open breakers): the start of the trail. */
+    trail?: RouteAttempt[];
+  }): Promise<{ completion: ChatCompletion; cost: string | undefined; trail: RouteAttempt[] }> {
+    const acceptedAt = Date.now();
+    const { requestTimeoutMs } = this.options;
     const data: ChatJobData = {
       requestId: input.requestId,
       kind: 'sync',
@@ -48,42 +80,38 @@ export class ChatDispatcher {
       routeIndex: 0,
       request: input.request,
       replyTo: this.options.replies.channel,
-      acceptedAt: Date.now(),
+      acceptedAt,
+      // Retries and fallback hops fit inside the time the caller waits.
+      deadline: acceptedAt + requestTimeoutMs,
+      ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
     };
+    const reply = this.options.replies.expect(input.requestId, requestTimeoutMs);
     try {
-      await queue.add(
-        'chat',
-        data,
-        chatJobOptions({
-          requestId: input.requestId,
-          maxAttempts: provider?.maxAttempts ?? 1,
-          retryBaseDelayMs: provider?.retryBaseDelayMs ?? 500,
-        }),
-      );
+      await this.enqueue(data);
     } catch (error) {
       this.options.replies.cancel(input.requestId);
-      this.options.logger.error({ err: error, requestId: input.requestId }, 'enqueue failed');
-      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+      throw error;
     }
 
     try {
       const answer = await reply;
-      if (answer.ok) return { completion: answer.completion, cost: answer.cost };
-      throw new GatewayError(answer.error);
+      if (answer.ok) return { completion: answer.completion, cost: answer.cost, trail: answer.trail ?? [] };
+      throw new RoutedGatewayError(answer.error, answer.trail);
     } catch (error) {
       if (!(error instanceof ReplyTimeoutError)) throw error;
-      // Not started yet: take it off the queue so no one pays for an answer nobody reads.
-      const removed = await queue.remove(input.requestId).catch(() => 0);
+      // Not started yet (on any route): take it off its queue so no one pays for an answer nobody reads.
+      const removed = await this.removeQueued(data);
       throw new GatewayError({
         code: 'request_timeout',
-        message: `the request did not complete within ${this.options.requestTimeoutMs} ms${removed ? ' (it was still queued and has been cancelled)' : ''}`,
+        message: `the request did not complete within ${requestTimeoutMs} ms${removed ? ' (it was still queued and has been cancelled)' : ''}`,
       });
     }
   }
 
   /**
    * Async work: queued and answered later (poll or webhook). Throws `service_unavailable` when the
-   * queue cannot take it; the caller then marks the recorded job failed.
+   * queue cannot take it; the caller then marks the recorded job failed. No deadline: its retries and
+   * fallback hops take the time they need.
    */
   async dispatchAsync(input: {
     requestId: string;
@@ -92,11 +120,9 @@ export class ChatDispatcher {
     routes: ResolvedRoute[];
     webhookUrl: string | null;
     acceptedAt: number;
+    trail?: RouteAttempt[];
   }): Promise<void> {
-    const route = input.routes[0];
-    if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${input.request.model} has no route`, param: 'model' });
-    const provider = this.options.config.providers[route.provider];
-    const data: ChatJobData = {
+    await this.enqueue({
       requestId: input.requestId,
       kind: 'async',
       projectId: input.principal.projectId,
@@ -108,21 +134,29 @@ export class ChatDispatcher {
       replyTo: null,
       acceptedAt: input.acceptedAt,
       webhookUrl: input.webhookUrl,
-    };
-    try {
-      await this.queue(route.provider).add(
-        'chat',
-        data,
-        chatJobOptions({ requestId: input.requestId, maxAttempts: provider?.maxAttempts ?? 1, retryBaseDelayMs: provider?.retryBaseDelayMs ?? 500 }),
-      );
-    } catch (error) {
-      this.options.logger.error({ err: error, requestId: input.requestId }, 'enqueue failed');
-      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
-    }
+      ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
+    });
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+
+  private async enqueue(data: ChatJobData): Promise<void> {
+    const route = data.routes[data.routeIndex];
+    if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${data.model} has no route`, param: 'model' });
+    try {
+      await this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config));
+    } catch (error) {
+      this.options.logger.error({ err: error, requestId: data.requestId }, 'enqueue failed');
+      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+    }
+  }
+
+  /** Removes the request's job from whichever route's queue holds it, if it has not started. */
+  private async removeQueued(data: ChatJobData): Promise<boolean> {
+    const removals = data.routes.map((route, index) => this.queue(route.provider).remove(hopJobId(data.requestId, index)).catch(() => 0));
+    return (await Promise.all(removals)).some((removed) => removed === 1);
   }
 
   private queue(provider: string): Queue<ChatJobData, ChatJobResult> {

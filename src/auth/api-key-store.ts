@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema/api-keys.ts';
 import { projects } from '../db/schema/projects.ts';
+import { parseStoredLimits, toLimitsView, type TenantLimitsView } from '../limits/tenant-limits-schema.ts';
 
 /** Who is calling: resolved from the bearer key on every API request. */
 export interface Principal {
@@ -20,6 +21,8 @@ export interface ApiKeyView {
   key_prefix: string;
   created_at: number;
   revoked_at: number | null;
+  /** Rate limits and budgets of this key (`PUT /admin/keys/{id}/limits`). */
+  limits: TenantLimitsView;
 }
 
 /** Keys are 192 random bits, so a fast hash is enough (no brute force to slow down). */
@@ -111,21 +114,32 @@ export class ApiKeyStore {
     return rows.map((row) => toView(row.key, row.projectName));
   }
 
+  /** One key as listed; undefined for an unknown id. */
+  async getKey(id: string): Promise<ApiKeyView | undefined> {
+    const row = await this.findKey(id);
+    return row ? toView(row.key, row.projectName) : undefined;
+  }
+
   /** Idempotent: revoking a revoked key keeps its first revocation time. Undefined for an unknown id. */
   async revokeKey(id: string): Promise<ApiKeyView | undefined> {
     await this.options.db
       .update(apiKeys)
       .set({ revokedAt: new Date() })
       .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+    const row = await this.findKey(id);
+    if (!row) return undefined;
+    this.cache.delete(row.key.keyHash);
+    await this.options.redis.publish(this.channel, row.key.keyHash);
+    return toView(row.key, row.projectName);
+  }
+
+  private async findKey(id: string) {
     const [row] = await this.options.db
       .select({ key: apiKeys, projectName: projects.name })
       .from(apiKeys)
       .innerJoin(projects, eq(apiKeys.projectId, projects.id))
       .where(eq(apiKeys.id, id));
-    if (!row) return undefined;
-    this.cache.delete(row.key.keyHash);
-    await this.options.redis.publish(this.channel, row.key.keyHash);
-    return toView(row.key, row.projectName);
+    return row;
   }
 }
 
@@ -139,5 +153,6 @@ function toView(row: typeof apiKeys.$inferSelect, projectName: string): ApiKeyVi
     key_prefix: row.keyPrefix,
     created_at: Math.floor(row.createdAt.getTime() / 1000),
     revoked_at: row.revokedAt ? Math.floor(row.revokedAt.getTime() / 1000) : null,
+    limits: toLimitsView(parseStoredLimits(row.limits)),
   };
 }

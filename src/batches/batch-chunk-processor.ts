@@ -11,9 +11,15 @@ import { prepareBatchLine, rangesContain } from './batch-line.ts';
 import { batchStopKey, type BatchChunkJob } from './batch-queues.ts';
 import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
 import { callWithRetries } from './call-with-retries.ts';
+import { createBatchLinePlanner } from './plan-batch-line.ts';
+import { GatewayError } from '../gateway-error.ts';
+import { describeChainFailure, spansSeveralRoutes } from '../routing/route-attempts.ts';
+import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
+import type { RouteSignals } from '../workers/call-route.ts';
 import { StopSignal } from './stop-signal.ts';
 import type { LimitProvider } from '../workers/provider-limits.ts';
 import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant-budget-gate.ts';
 
 export interface BatchChunkDependencies {
   config: GatewayConfig;
@@ -23,6 +29,10 @@ export interface BatchChunkDependencies {
   providers: ReadonlyMap<string, ProviderClient>;
   /** Caps a provider's in-flight calls across sync and batch work in this process. */
   limitProvider: LimitProvider;
+  /** Stops lines (`budget_exceeded`) once the batch's key or project is over a spend budget. */
+  budgetGate?: TenantBudgetGate;
+  /** Circuit breakers and latencies: a line falls back over its routes as a sync call does. */
+  signals?: RouteSignals & RoutingSignalsReader;
   writer: BatchResultWriter;
   logger: Logger;
 }
@@ -49,6 +59,13 @@ interface LineRow {
  */
 export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) {
   const { pool, writer } = dependencies;
+  const guardBudget: TenantBudgetGate['guard'] = (limit, owner, provider) => dependencies.budgetGate?.guard(limit, owner, provider) ?? limit;
+  const planLine = createBatchLinePlanner({ config: dependencies.config, signals: dependencies.signals });
+  const providerOf = (name: string) => {
+    const client = dependencies.providers.get(name);
+    const settings = Object.hasOwn(dependencies.config.providers, name) ? dependencies.config.providers[name] : undefined;
+    return client && settings ? { client, maxAttempts: settings.maxAttempts, retryBaseDelayMs: settings.retryBaseDelayMs } : undefined;
+  };
 
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
     const { batchId, ranges } = job.data;
@@ -103,13 +120,10 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       await writer.record(failed({ status: 'failed', statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
       return;
     }
-    const route = prepared.routes[0];
-    const client = route ? dependencies.providers.get(route.provider) : undefined;
-    const provider = route ? dependencies.config.providers[route.provider] : undefined;
     const model = prepared.request.model;
-    if (!route || !client || !provider) {
-      const message = `provider "${route?.provider ?? '?'}" is not configured in this worker`;
-      await writer.record(failed({ status: 'failed', model, statusCode: 502, errorCode: 'provider_error', errorMessage: message }));
+    const planned = await planLine(prepared.request);
+    if (!planned.ok) {
+      await writer.record(failed({ status: 'failed', model, statusCode: planned.statusCode, errorCode: planned.code, errorMessage: planned.message }));
       return;
     }
 
@@ -121,22 +135,33 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     }
 
     const startedAt = new Date();
+    const estimatedTokens = estimateRequestTokens(planned.request);
     const outcome = await callWithRetries({
-      client,
-      request: prepared.request,
-      upstreamModel: route.upstreamModel,
+      routes: planned.routes,
+      providerOf,
+      request: planned.request,
       requestId: base.requestId,
-      maxAttempts: provider.maxAttempts,
-      retryBaseDelayMs: provider.retryBaseDelayMs,
-      limit: dependencies.limitProvider({
-        provider: route.provider,
-        model: route.upstreamModel,
-        estimatedTokens: estimateRequestTokens(prepared.request),
-        trafficClass: 'batch',
-      }),
+      limitFor: (route) =>
+        guardBudget(
+          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens, trafficClass: 'batch' }),
+          { apiKeyId: batch.api_key_id, projectId: batch.project_id },
+          route.provider,
+        ),
+      signals: dependencies.signals,
+      retryPolicy: dependencies.config.routing,
       shouldStop: async () => (await stop.reason()) !== null,
+      waitWhileOpen: true,
     });
-    const routed = { model, provider: route.provider, upstreamModel: route.upstreamModel, attempts: outcome.attempts, startedAt, providerLatencyMs: outcome.latencyMs };
+    const { route, trail } = outcome;
+    const routed = {
+      model,
+      provider: route.provider,
+      upstreamModel: route.upstreamModel,
+      attempts: outcome.attempts,
+      startedAt,
+      providerLatencyMs: outcome.latencyMs,
+      routeAttempts: trail,
+    };
     if (outcome.ok) {
       const { completion, usage } = outcome.result;
       await writer.record({
@@ -153,7 +178,14 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       });
       return;
     }
-    const gatewayError = providerErrorToGatewayError(outcome.error);
+    const lineError = TenantBudgetExceededError.isBudgetStop(outcome.error)
+      ? outcome.error.toGatewayError()
+      : outcome.attempts === 0 && outcome.error.code === 'circuit_open'
+        ? new GatewayError({ code: 'no_route_available', message: `No route of '${model}' is taking calls: ${outcome.error.message}` })
+        : providerErrorToGatewayError(outcome.error);
+    const gatewayError = spansSeveralRoutes(trail)
+      ? new GatewayError({ ...lineError.toPayload(), message: describeChainFailure({ model, trail, lastMessage: lineError.message }) })
+      : lineError;
     await writer.record({
       ...base,
       ...routed,

@@ -32,6 +32,26 @@ export interface BatchControlDependencies {
 
 const pageSize = 5000;
 
+/** A chunk and its place among its batch's chunks on the same provider (1 = first). */
+interface OrderedChunk {
+  job: BatchChunkJob;
+  ordinal: number;
+}
+
+/**
+ * Fair share between batches on one provider queue: a chunk's BullMQ priority is its ordinal within
+ * its batch (lower runs first; FIFO within a priority). Every batch's first chunk comes before any
+ * batch's second, and so on, so the queue serves batches round-robin: a 100-line batch submitted
+ * behind a 1M-line one waits for one chunk of it, not for all of it. Capped at BullMQ's maximum,
+ * past which the tails of huge batches share one priority, FIFO.
+ */
+export function fairSharePriority(ordinal: number): number {
+  return Math.min(Math.max(1, ordinal), maxChunkPriority);
+}
+
+/** BullMQ's largest priority (2^21 - 1). */
+const maxChunkPriority = 2_097_151;
+
 /** The batch lifecycle: start → chunks → (expire | cancel → sweep) → finalize. Every step is idempotent. */
 export function createBatchControlProcessor(dependencies: BatchControlDependencies) {
   const { pool, redis, prefix, config } = dependencies;
@@ -62,10 +82,15 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     if (await redis.get(batchStopKey(prefix, batch.id))) return sweep(batch);
     const fallbackProvider = Object.keys(config.providers)[0];
     const pending = new Map<string, number[]>();
-    const chunks: BatchChunkJob[] = [];
+    const chunks: OrderedChunk[] = [];
+    const chunkCounts = new Map<string, number>();
     const flushProvider = (provider: string) => {
       const lines = pending.get(provider);
-      if (lines && lines.length > 0) chunks.push({ batchId: batch.id, provider, ranges: toRanges(lines) });
+      if (lines && lines.length > 0) {
+        const ordinal = (chunkCounts.get(provider) ?? 0) + 1;
+        chunkCounts.set(provider, ordinal);
+        chunks.push({ job: { batchId: batch.id, provider, ranges: toRanges(lines) }, ordinal });
+      }
       pending.set(provider, []);
     };
     let total = 0;
@@ -103,11 +128,13 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     }
   }
 
-  async function addChunks(chunks: BatchChunkJob[]): Promise<void> {
-    const byProvider = new Map<string, BatchChunkJob[]>();
-    for (const chunk of chunks) byProvider.set(chunk.provider, [...(byProvider.get(chunk.provider) ?? []), chunk]);
-    for (const [provider, jobs] of byProvider) {
-      await dependencies.chunkQueue(provider).addBulk(jobs.map((data) => ({ name: 'chunk', data, opts: chunkJobOptions(data) })));
+  async function addChunks(chunks: OrderedChunk[]): Promise<void> {
+    const byProvider = new Map<string, OrderedChunk[]>();
+    for (const chunk of chunks) byProvider.set(chunk.job.provider, [...(byProvider.get(chunk.job.provider) ?? []), chunk]);
+    for (const [provider, ordered] of byProvider) {
+      await dependencies.chunkQueue(provider).addBulk(
+        ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: job, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })),
+      );
     }
   }
 

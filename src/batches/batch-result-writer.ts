@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { RouteAttempt } from '../routing/route-attempts.ts';
 
 export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -28,6 +29,16 @@ export interface BatchLineOutcome {
   providerLatencyMs: number | null;
   usage: (TokenUsage & { cost: string }) | null;
   warnings?: string[] | undefined;
+  /** The fallback trail: every attempt over the line's routes, the serving (or last) one last. */
+  routeAttempts?: RouteAttempt[] | undefined;
+}
+
+/** The cost one write billed to a batch, hence to its key and project. */
+export interface BatchBilling {
+  batchId: string;
+  projectId: string;
+  apiKeyId: string;
+  cost: string;
 }
 
 /**
@@ -40,12 +51,20 @@ export interface BatchLineOutcome {
 export class BatchResultWriter {
   private readonly committer: GroupCommitter<BatchLineOutcome>;
 
+  private readonly onBilled: ((billed: BatchBilling[]) => Promise<void>) | undefined;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly onBatchesDone: (batchIds: string[]) => Promise<void>,
-    options = { maxBatchSize: 1000, maxInFlight: 2 },
+    options: {
+      maxBatchSize?: number;
+      maxInFlight?: number;
+      /** Told the cost each write billed per batch (spend budgets); must not reject. */
+      onBilled?: (billed: BatchBilling[]) => Promise<void>;
+    } = {},
   ) {
-    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), options);
+    this.onBilled = options.onBilled;
+    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 1000, maxInFlight: options.maxInFlight ?? 2 });
   }
 
   record(outcome: BatchLineOutcome): Promise<void> {
@@ -58,7 +77,7 @@ export class BatchResultWriter {
 
   private async write(outcomes: BatchLineOutcome[]): Promise<void> {
     const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
-    const { rows } = await this.pool.query<{ id: string; done: boolean }>(writeSql, [
+    const { rows } = await this.pool.query<{ id: string; done: boolean; project_id: string; api_key_id: string; billed_cost: string }>(writeSql, [
       column((o) => o.requestId),
       column((o) => o.projectId),
       column((o) => o.apiKeyId),
@@ -86,7 +105,12 @@ export class BatchResultWriter {
       column((o) => (o.usage ? (o.usage.cacheCreationTokens ?? 0) : null)),
       column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),
       column((o) => (o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null)),
+      column((o) => (o.routeAttempts && o.routeAttempts.length > 0 ? JSON.stringify(o.routeAttempts) : null)),
     ]);
+    const billed = rows.filter((row) => row.billed_cost !== '0');
+    if (this.onBilled && billed.length > 0) {
+      await this.onBilled(billed.map((row) => ({ batchId: row.id, projectId: row.project_id, apiKeyId: row.api_key_id, cost: row.billed_cost }))).catch(() => {});
+    }
     const done = rows.filter((row) => row.done).map((row) => row.id);
     if (done.length > 0) await this.onBatchesDone(done);
   }
@@ -98,18 +122,18 @@ WITH input AS (
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
     $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
     $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
-    $24::int[], $25::int[], $26::boolean[], $27::jsonb[]
+    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[]
   ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
          batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
-         cached_prompt_tokens, cache_creation_tokens, estimated, warnings)
+         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number, warnings)
+                        batch_id, custom_id, line_number, warnings, route_attempts)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, warnings
+         batch_id, custom_id, line_number, warnings, route_attempts
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -142,4 +166,5 @@ SET completed_count = b.completed_count + counted.completed,
     cost = b.cost + coalesce(tokens.cost, 0)
 FROM counted LEFT JOIN tokens USING (batch_id)
 WHERE b.id = counted.batch_id
-RETURNING b.id, b.completed_count + b.failed_count >= b.total_count AS done`;
+RETURNING b.id, b.completed_count + b.failed_count >= b.total_count AS done, b.project_id, b.api_key_id,
+          coalesce(tokens.cost, 0)::text AS billed_cost`;

@@ -11,6 +11,9 @@ import { createBatchControlProcessor } from './batch-control-processor.ts';
 import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
 import { BatchResultWriter } from './batch-result-writer.ts';
 import type { LimitProvider } from '../workers/provider-limits.ts';
+import type { TenantWorkerLimits } from '../limits/tenant-limits-wiring.ts';
+import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
+import type { RouteSignals } from '../workers/call-route.ts';
 
 export interface BatchWorkers {
   close(): Promise<void>;
@@ -28,6 +31,10 @@ export async function startBatchWorkers(options: {
   redis: Redis;
   prefix: string;
   limitProvider: LimitProvider;
+  /** Spend budgets: lines stop once their key or project is over one; billed cost is counted. */
+  tenantLimits?: Pick<TenantWorkerLimits, 'meter' | 'budgetGate'>;
+  /** Circuit breakers and latencies: lines fall back across routes as sync calls do. */
+  signals?: RouteSignals & RoutingSignalsReader;
   webhooks: WebhookNotifier;
   logger: Logger;
 }): Promise<BatchWorkers> {
@@ -43,11 +50,15 @@ export async function startBatchWorkers(options: {
     }
     return queue;
   };
-  const writer = new BatchResultWriter(options.pool, async (batchIds) => {
-    for (const batchId of batchIds) {
-      await controlQueue.add('finalize', { type: 'finalize', batchId }, controlJobOptions({ type: 'finalize', batchId }));
-    }
-  });
+  const writer = new BatchResultWriter(
+    options.pool,
+    async (batchIds) => {
+      for (const batchId of batchIds) {
+        await controlQueue.add('finalize', { type: 'finalize', batchId }, controlJobOptions({ type: 'finalize', batchId }));
+      }
+    },
+    options.tenantLimits ? { onBilled: options.tenantLimits.meter.afterBatchBilled } : {},
+  );
 
   const controlWorker = new Worker<BatchControlJob>(
     batchControlQueueName,
@@ -73,6 +84,8 @@ export async function startBatchWorkers(options: {
     prefix,
     providers: options.providers,
     limitProvider: options.limitProvider,
+    ...(options.tenantLimits ? { budgetGate: options.tenantLimits.budgetGate } : {}),
+    ...(options.signals ? { signals: options.signals } : {}),
     writer,
     logger,
   });

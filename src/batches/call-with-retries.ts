@@ -1,43 +1,112 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
-import type { ProviderError } from '../providers/provider-error.ts';
-import { toProviderError } from '../workers/provider-error-mapping.ts';
+import { ProviderError } from '../providers/provider-error.ts';
+import { backoffDelayMs, decideAfterFailure, defaultRetryPolicy, type RetryPolicy } from '../routing/failover-decision.ts';
+import type { ResolvedRoute } from '../routing/resolve-route.ts';
+import { countCalls, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
+import { callRoute, type RouteSignals } from '../workers/call-route.ts';
 import type { Limiter } from '../workers/provider-limits.ts';
 
+interface CallSummary {
+  /** The route that served, or the last one tried. */
+  route: ResolvedRoute;
+  /** Provider calls made, over every route. */
+  attempts: number;
+  /** The last call's latency. */
+  latencyMs: number;
+  trail: RouteAttempt[];
+}
 
-export type CallOutcome = { ok: true; result: ChatResult; attempts: number; latencyMs: number } | { ok: false; error: ProviderError; attempts: number; latencyMs: number };
+export type CallOutcome = ({ ok: true; result: ChatResult } | { ok: false; error: ProviderError }) & CallSummary;
 
 /**
- * One batch line's provider call with retries in process (a chunk job holds many lines, so BullMQ's
- * per-job retries do not fit). The limiter wraps each call only: a line waiting out its backoff does
- * not hold a concurrency slot.
+ * One batch line's provider calls in process (a chunk job holds many lines, so BullMQ's per-job
+ * retries and hops do not fit): each route in the planned order, each retried as a sync job's would
+ * be (`decideAfterFailure`: Retry-After or a jittered backoff, then the next route; a client error
+ * fails at once). A route whose breaker refuses is passed over. The limiter wraps each call only: a
+ * line waiting out its backoff does not hold a concurrency slot.
  */
-export async function callWithRetries(options: {
-  client: ProviderClient;
+export async function callWithRetries(options: CallWithRetriesOptions): Promise<CallOutcome> {
+  const policy = options.retryPolicy ?? defaultRetryPolicy;
+  for (let round = 1; ; round += 1) {
+    const outcome = await tryRoutes(options);
+    const allOpen = !outcome.ok && outcome.attempts === 0 && outcome.trail.some((attempt) => attempt.code === 'circuit_open');
+    if (!allOpen || !options.waitWhileOpen || (await options.shouldStop?.())) return outcome;
+    // Every route's breaker is open: a batch line has hours, so it waits for a half-open probe to close one.
+    await sleep(backoffDelayMs({ attempt: round, baseDelayMs: 1000, maxBackoffMs: policy.maxBackoffMs, random: options.random ?? Math.random }) + 100);
+  }
+}
+
+export interface CallWithRetriesOptions {
+  routes: readonly ResolvedRoute[];
+  /** The provider client and its retry settings in this worker; undefined when it has none. */
+  providerOf: (provider: string) => { client: ProviderClient; maxAttempts: number; retryBaseDelayMs: number } | undefined;
   request: ChatCompletionRequest;
-  upstreamModel: string;
   requestId: string;
-  maxAttempts: number;
-  retryBaseDelayMs: number;
-  limit: Limiter;
-  /** Checked before each retry: a cancelled batch does not keep retrying. */
+  limitFor: (route: ResolvedRoute) => Limiter;
+  signals?: RouteSignals | undefined;
+  retryPolicy?: RetryPolicy | undefined;
+  /** @defaultValue Math.random */
+  random?: (() => number) | undefined;
+  /** Checked before each retry and each next route: a cancelled batch does not keep trying. */
   shouldStop?: () => Promise<boolean>;
-}): Promise<CallOutcome> {
-  let attempts = 0;
-  for (;;) {
-    attempts += 1;
-    const started = performance.now();
-    try {
-      const result = await options.limit(() => options.client.chat(options.request, { upstreamModel: options.upstreamModel, requestId: options.requestId }));
-      return { ok: true, result, attempts, latencyMs: Math.round(performance.now() - started) };
-    } catch (thrown) {
-      const error = toProviderError(thrown, options.client.name);
-      const latencyMs = Math.round(performance.now() - started);
-      if (!error.retryable || attempts >= options.maxAttempts || (await options.shouldStop?.())) {
-        return { ok: false, error, attempts, latencyMs };
-      }
-      await sleep(error.retryAfterMs ?? options.retryBaseDelayMs * 2 ** (attempts - 1));
+  /** When every route's breaker is open, wait (with backoff) and try again instead of failing, until stopped. */
+  waitWhileOpen?: boolean;
+}
+
+/** One pass over the routes, each with its retries. */
+async function tryRoutes(options: CallWithRetriesOptions): Promise<CallOutcome> {
+  const trail: RouteAttempt[] = [];
+  const summary = (route: ResolvedRoute): CallSummary => ({ route, attempts: countCalls(trail), latencyMs: trail[trail.length - 1]?.latencyMs ?? 0, trail });
+  let lastFailure: CallOutcome | undefined;
+
+  for (const [index, route] of options.routes.entries()) {
+    if (index > 0 && lastFailure && (await options.shouldStop?.())) return lastFailure;
+    const provider = options.providerOf(route.provider);
+    const breakers = options.signals?.breakers;
+    const refused = !provider ? 'provider_not_configured' : breakers && !(await breakers.allows({ provider: route.provider, model: route.upstreamModel })) ? 'circuit_open' : undefined;
+    if (!provider || refused) {
+      trail.push(skippedAttempt(route, refused ?? 'provider_not_configured'));
+      lastFailure ??= { ok: false, error: skippedError(route, refused ?? 'provider_not_configured'), ...summary(route) };
+      continue;
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      const call = await callRoute({
+        client: provider.client,
+        route,
+        request: options.request,
+        requestId: options.requestId,
+        limit: options.limitFor(route),
+        signals: options.signals ?? {},
+      });
+      await call.bookkeeping;
+      trail.push(call.attempt);
+      if (call.ok) return { ok: true, result: call.result, ...summary(route) };
+      lastFailure = { ok: false, error: call.error, ...summary(route) };
+      const decision = decideAfterFailure({
+        error: call.error,
+        attempt,
+        maxAttempts: provider.maxAttempts,
+        hasNextRoute: index + 1 < options.routes.length,
+        now: Date.now(),
+        baseDelayMs: provider.retryBaseDelayMs,
+        policy: options.retryPolicy ?? defaultRetryPolicy,
+        random: options.random ?? Math.random,
+      });
+      if (decision.action === 'fail') return lastFailure;
+      if (decision.action === 'fallback') break;
+      if (await options.shouldStop?.()) return lastFailure;
+      await sleep(decision.delayMs);
     }
   }
+  const last = options.routes[options.routes.length - 1];
+  if (!last) throw new Error('callWithRetries needs at least one route');
+  // Routes passed over after the last failure add to the trail, not to the calls.
+  return lastFailure ? { ...lastFailure, attempts: countCalls(trail) } : { ok: false, error: skippedError(last, 'circuit_open'), ...summary(last) };
+}
+
+function skippedError(route: ResolvedRoute, reason: 'circuit_open' | 'provider_not_configured'): ProviderError {
+  const message = reason === 'circuit_open' ? 'its circuit breaker is open' : 'the provider is not configured in this worker';
+  return new ProviderError({ provider: route.provider, code: reason, message: `route ${route.provider}/${route.upstreamModel} was not called: ${message}`, retryable: false });
 }

@@ -63,7 +63,8 @@ describe('parseGatewayConfigYaml', () => {
       retryBaseDelayMs: 500,
     });
     expect(config.server).toEqual({ bodyLimitBytes: 10 * 1024 * 1024, requestTimeoutMs: 600_000 });
-    expect(config.models['gpt-4o-mini']?.routes.map((route) => route.provider)).toEqual(['openai', 'mock']);
+    expect(config.models['gpt-4o-mini']?.routes.map((route) => ('provider' in route ? route.provider : route.alias))).toEqual(['openai', 'mock']);
+    expect(config.models['gpt-4o-mini']?.strategy).toBe('priority');
   });
 
   it('keeps explicit values over defaults', () => {
@@ -115,7 +116,7 @@ describe('parseGatewayConfigYaml', () => {
   it.each([
     ['a top-level key', { ...withBase({}), extra: true }, 'Unrecognized key'],
     ['a provider key', { providers: { openai: { type: 'openai', baseUrl: 'https://x.test', apikey: 'typo' } } }, 'providers.openai'],
-    ['a route key', withBase({ models: { m: { routes: [{ provider: 'openai', model: 'x', weight: 2 }] } } }), 'models.m.routes.0'],
+    ['a route key', withBase({ models: { m: { routes: [{ provider: 'openai', model: 'x', wieght: 2 }] } } }), 'models.m.routes.0: Unrecognized key: "wieght"'],
     ['a pricing key', withBase({ models: { m: { routes: [{ provider: 'openai', model: 'x' }], pricing: { inputPerMillion: 1, outputPerMillion: 2, cached: 1 } } } }), 'models.m.pricing'],
     ['a server key', withBase({ server: { port: 1 } }), 'server'],
   ])('rejects an unknown key in %s', (_what, raw, expected) => {
@@ -150,7 +151,7 @@ describe('parseGatewayConfigYaml', () => {
       {},
     );
     expect(config.models['m']?.pricing).toEqual({ inputPerMillion: '0.15', outputPerMillion: '0.60' });
-    expect(config.models['m']?.routes[0]?.pricing).toEqual({ inputPerMillion: '2', outputPerMillion: '10.00' });
+    expect(config.models['m']?.routes[0]).toMatchObject({ pricing: { inputPerMillion: '2', outputPerMillion: '10.00' } });
   });
 
   it.each([-1, '-0.5', 'free', '1e-7', '1.'])('rejects the price %j', (price) => {

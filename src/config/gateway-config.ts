@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ConfigurationError, formatIssues } from './env.ts';
 import { interpolateEnvironment } from './interpolate.ts';
 import { integer, providerSchema } from './provider-config.ts';
+import { breakersSchema, routeBalancing, routeOrAlias, routingSchema, routingStrategies } from './routing-config.ts';
+import { findRouteConfigProblems } from '../routing/validate-route-config.ts';
 
 /** A price in USD per million tokens, kept as a decimal string so money is never a float. */
 const decimalPrice = z
@@ -29,10 +31,18 @@ export const routeSchema = z.strictObject({
   /** The model name the provider expects. */
   model: z.string().min(1),
   pricing: pricingSchema.optional(),
+  /** Limits on this upstream model of the provider across all worker processes (as the provider's). */
+  rpm: integer({ min: 1 }).optional(),
+  tpm: integer({ min: 1 }).optional(),
+  concurrency: integer({ min: 1, max: 10_000 }).optional(),
+  ...routeBalancing,
 });
 
 export const modelSchema = z.strictObject({
-  routes: z.array(routeSchema).min(1),
+  /** How the routes are ordered (see routing-config.ts). @defaultValue priority */
+  strategy: z.enum(routingStrategies).default('priority'),
+  /** Provider routes and aliases of other models: the fallback chain. */
+  routes: z.array(routeOrAlias(routeSchema)).min(1),
   pricing: pricingSchema.optional(),
 });
 
@@ -90,19 +100,12 @@ export const gatewayConfigSchema = z
       providerSchema,
     ),
     models: z.record(z.string().min(1), modelSchema).default({}),
+    routing: routingSchema.default(routingSchema.parse({})),
+    breakers: breakersSchema.default(breakersSchema.parse({})),
   })
   .superRefine((config, context) => {
-    for (const [modelName, model] of Object.entries(config.models)) {
-      model.routes.forEach((route, index) => {
-        if (!Object.hasOwn(config.providers, route.provider)) {
-          context.addIssue({
-            code: 'custom',
-            path: ['models', modelName, 'routes', index, 'provider'],
-            message: `unknown provider "${route.provider}" (known: ${Object.keys(config.providers).join(', ')})`,
-          });
-        }
-      });
-    }
+    // Unknown providers and aliases, alias cycles: each with its exact path.
+    for (const problem of findRouteConfigProblems(config)) context.addIssue({ code: 'custom', ...problem });
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

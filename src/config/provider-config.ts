@@ -16,8 +16,20 @@ const providerCommon = {
   apiKey: z.string().optional(),
   /** Extra headers sent on every call (e.g. `OpenAI-Organization`). */
   headers: z.record(z.string(), z.string()).default({}),
-  /** Max in-flight calls to this provider from one process (BullMQ worker concurrency). @defaultValue 16 */
+  /**
+   * Max in-flight calls to this provider across ALL worker processes together (through Redis); also
+   * each process's own cap (BullMQ worker concurrency, socket pool). @defaultValue 16
+   */
   concurrency: integer({ min: 1, max: 10_000 }).default(16),
+  /** Requests per minute across all worker processes, as a sliding window. Unset: no limit. */
+  rpm: integer({ min: 1 }).optional(),
+  /**
+   * Tokens (prompt + completion) per minute across all worker processes, as a sliding window: each
+   * call reserves its estimated input tokens, then counts the usage the provider reported. Unset: no limit.
+   */
+  tpm: integer({ min: 1 }).optional(),
+  /** The window `rpm` and `tpm` count over. Only tests shorten it. @defaultValue 60000 */
+  rateWindowMs: integer({ min: 100, max: 3_600_000 }).optional(),
   /** Timeout of one provider call. @defaultValue 60000 */
   timeoutMs: integer({ min: 1, max: 3_600_000 }).default(60_000),
   /** Attempts per job for retryable provider errors (408/409/429/5xx, network). @defaultValue 3 */

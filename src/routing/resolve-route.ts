@@ -1,4 +1,5 @@
-import type { GatewayConfig, Pricing } from '../config/gateway-config.ts';
+import type { GatewayConfig, Pricing, RouteConfig } from '../config/gateway-config.ts';
+import { isAliasRoute } from '../config/routing-config.ts';
 import { findModelDefinition } from './find-model.ts';
 import type { ModelDefinition } from './model-catalogue/index.ts';
 import { resolvePricing, type ResolvedPricing } from './resolve-pricing.ts';
@@ -34,18 +35,49 @@ export function describeRoute(options: {
   return { provider: options.provider, upstreamModel: options.upstreamModel, definition, ...pricing };
 }
 
+/** `provider/upstreamModel`: how a route is named in headers, latencies and logs. */
+export function routeKey(route: { provider: string; upstreamModel: string }): string {
+  return `${route.provider}/${route.upstreamModel}`;
+}
+
+/** A configured provider route of a model, described and priced (route pricing > model pricing > catalogue). */
+export function describeConfiguredRoute(options: { config: GatewayConfig; route: RouteConfig; modelPricing?: Pricing | undefined }): DescribedRoute {
+  const { config, route, modelPricing } = options;
+  return describeRoute({ config, provider: route.provider, upstreamModel: route.model, routePricing: route.pricing, modelPricing });
+}
+
+/** What a job carries of a described route. */
+export function toResolvedRoute(route: DescribedRoute): ResolvedRoute {
+  return {
+    provider: route.provider,
+    upstreamModel: route.upstreamModel,
+    pricing: route.pricing,
+    ...(route.source === 'none' ? { unpriced: true as const } : {}),
+  };
+}
+
 /**
- * The described routes for a model name: a configured model's `routes`, or `provider/model`
- * addressing a provider directly. Undefined when nothing serves the name.
+ * Every provider route a configured model can reach, in config order: its own routes, and an alias's
+ * routes where the alias stands (each priced by its own model). A route reached twice is listed once.
+ */
+function describeModelRoutes(config: GatewayConfig, modelName: string, visited: Set<string>): DescribedRoute[] {
+  const model = Object.hasOwn(config.models, modelName) ? config.models[modelName] : undefined;
+  if (!model || visited.has(modelName)) return [];
+  visited.add(modelName);
+  const routes = model.routes.flatMap((route) =>
+    isAliasRoute(route) ? describeModelRoutes(config, route.alias, visited) : [describeConfiguredRoute({ config, route, modelPricing: model.pricing })],
+  );
+  const seen = new Set<string>();
+  return routes.filter((route) => !seen.has(routeKey(route)) && Boolean(seen.add(routeKey(route))));
+}
+
+/**
+ * The described routes for a model name: a configured model's routes (aliases expanded, in config
+ * order), or `provider/model` addressing a provider directly. Undefined when nothing serves the name.
  */
 export function describeRoutes(options: { model: string; config: GatewayConfig }): DescribedRoute[] | undefined {
   const { config, model } = options;
-  const configured = Object.hasOwn(config.models, model) ? config.models[model] : undefined;
-  if (configured) {
-    return configured.routes.map((route) =>
-      describeRoute({ config, provider: route.provider, upstreamModel: route.model, routePricing: route.pricing, modelPricing: configured.pricing }),
-    );
-  }
+  if (Object.hasOwn(config.models, model)) return describeModelRoutes(config, model, new Set());
   const slash = model.indexOf('/');
   if (slash <= 0 || slash === model.length - 1) return undefined;
   const provider = model.slice(0, slash);
@@ -54,14 +86,10 @@ export function describeRoutes(options: { model: string; config: GatewayConfig }
 }
 
 /**
- * The ordered routes for a model name, priced: route `pricing` > model `pricing` > catalogue > zero
- * (flagged `unpriced`). Undefined when nothing serves the name (the API answers 404).
+ * Every route a model name can reach, in config order, priced: route `pricing` > model `pricing` >
+ * catalogue > zero (flagged `unpriced`). Undefined when nothing serves the name (the API answers 404).
+ * The order a request tries them in is `planRoutes`'s.
  */
 export function resolveRoutes(options: { model: string; config: GatewayConfig }): ResolvedRoute[] | undefined {
-  return describeRoutes(options)?.map((route) => ({
-    provider: route.provider,
-    upstreamModel: route.upstreamModel,
-    pricing: route.pricing,
-    ...(route.source === 'none' ? { unpriced: true as const } : {}),
-  }));
+  return describeRoutes(options)?.map(toResolvedRoute);
 }

@@ -2,17 +2,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
 import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import type { ProviderError } from '../providers/provider-error.ts';
 import type { LimitProvider } from './provider-limits.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
-import type { ChatJobData, ChatJobResult } from './chat-job.ts';
-import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
+import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
+import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
+import { callRoute, type RouteSignals } from './call-route.ts';
+import { RetryDelayError, type ChatJobData, type ChatJobResult } from './chat-job.ts';
+import { providerErrorToGatewayError } from './provider-error-mapping.ts';
 import { publishReply } from './reply-channel.ts';
 import type { RequestOutcome, ResultStore } from './result-store.ts';
 
-export interface ChatJobProcessorDependencies {
+export interface ChatJobProcessorDependencies extends RouteSignals {
   providers: ReadonlyMap<string, ProviderClient>;
   resultStore: ResultStore;
   /** A plain (non-blocking, non-subscriber) connection for publishing replies. */
@@ -22,6 +27,17 @@ export interface ChatJobProcessorDependencies {
   limitProvider: LimitProvider;
   /** Async jobs: show `in_progress` while running, and send the webhook once recorded. */
   lifecycle?: ChatJobLifecycle;
+  /** Queues the request on its next route's provider queue (a fallback hop). Without it, a route's failure is final. */
+  enqueueHop?: (data: ChatJobData) => Promise<void>;
+  /** @defaultValue {@link defaultRetryPolicy} */
+  retryPolicy?: RetryPolicy;
+  /** The jitter source. @defaultValue Math.random */
+  random?: () => number;
+  /**
+   * How long a call waits for a slot under its provider's limits before the request moves on to its
+   * next route; the last route waits as long as the limiter allows. @defaultValue no bound
+   */
+  maxSlotWaitMs?: number;
 }
 
 export interface ChatJobLifecycle {
@@ -29,35 +45,136 @@ export interface ChatJobLifecycle {
   onSettled(data: ChatJobData, outcome: RequestOutcome): Promise<void>;
 }
 
+type ChatJob = Job<ChatJobData, ChatJobResult>;
+
 /**
- * Calls the provider for one job, records the outcome and usage in Postgres (exactly once per request
- * id), then answers the waiting caller. Retryable failures are rethrown for BullMQ to retry with
- * backoff; the last failure is recorded and answered, then ends the job as unrecoverable.
+ * Calls the provider of the job's route, records the outcome and usage in Postgres (exactly once per
+ * request id), then answers the waiting caller. After a failed call `decideAfterFailure` chooses:
+ * retry (rethrown for BullMQ, after Retry-After or a jittered backoff), fall back (the same request
+ * as a new job on the next route's queue, carrying the trail), or fail (recorded and answered with
+ * every attempt listed). Only the final outcome is recorded, and only a success is billed.
  */
 export function createChatJobProcessor(dependencies: ChatJobProcessorDependencies) {
   const { providers, resultStore, publisher } = dependencies;
+  const retryPolicy = dependencies.retryPolicy ?? defaultRetryPolicy;
+  const random = dependencies.random ?? Math.random;
 
-  return async function processChatJob(job: Job<ChatJobData, ChatJobResult>): Promise<ChatJobResult> {
+  return async function processChatJob(job: ChatJob): Promise<ChatJobResult> {
     const data = job.data;
     const route = data.routes[data.routeIndex];
     if (!route) throw new UnrecoverableError(`job ${job.id} has no route ${data.routeIndex}`);
     const logger = dependencies.logger.child({ requestId: data.requestId, jobId: job.id, provider: route.provider, model: data.model });
 
-    // A job seen before (retried, or re-delivered after a worker died) may already be done: answer
-    // from the record instead of calling the provider and billing again.
-    if (job.attemptsMade > 0 || job.stalledCounter > 0) {
-      const stored = await resultStore.findCompleted(data.requestId);
+    // A job seen before (retried, re-delivered after a worker died) or a later hop may find the request
+    // already done: answer from the record instead of calling a provider and billing again.
+    if (job.attemptsMade > 0 || job.stalledCounter > 0 || data.routeIndex > 0) {
+      const stored = await resultStore.findCompletedRecord(data.requestId);
       if (stored) {
-        logger.info('job already completed; answering from the record');
-        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: stored });
+        logger.info('request already completed; answering from the record');
+        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: stored.completion, trail: stored.routeAttempts });
         return { status: 'completed' };
       }
     }
 
-    const client = providers.get(route.provider);
+    const trail = data.routeAttempts ?? [];
+    if (data.deadline !== undefined && Date.now() >= data.deadline) {
+      const timeout = new GatewayError({ code: 'request_timeout', message: `the request timed out before ${routeKey(route)} could be tried` });
+      return fail(job, route, trail, timeout, undefined);
+    }
     await dependencies.lifecycle?.onStart(data);
-    const startedAt = new Date();
-    const base = {
+
+    const client = providers.get(route.provider);
+    const skip: SkipReason | undefined = !client
+      ? 'provider_not_configured'
+      : dependencies.breakers && !(await dependencies.breakers.allows({ provider: route.provider, model: route.upstreamModel }))
+        ? 'circuit_open'
+        : undefined;
+    if (!client || skip) {
+      const reason = skip ?? 'provider_not_configured';
+      const skipped = [...trail, skippedAttempt(route, reason)];
+      logger.warn({ reason }, 'route skipped');
+      const error =
+        reason === 'circuit_open'
+          ? new GatewayError({ code: 'no_route_available', message: `${routeKey(route)} is not taking calls: its circuit breaker is open` })
+          : new GatewayError({ code: 'provider_error', message: `provider "${route.provider}" is not configured in this worker` });
+      return fallBackOrFail(job, route, skipped, error, reason);
+    }
+
+    const startedAt = data.startedAt ?? Date.now();
+    const canMoveOn = data.routeIndex + 1 < data.routes.length && dependencies.enqueueHop !== undefined;
+    const call = await callRoute({
+      client,
+      route,
+      request: data.request,
+      requestId: data.requestId,
+      limit: dependencies.limitProvider({
+        provider: route.provider,
+        model: route.upstreamModel,
+        estimatedTokens: estimateRequestTokens(data.request),
+        trafficClass: 'interactive',
+      }),
+      signals: dependencies,
+      // The caller stops waiting at the deadline: a call running past it would be paid for nobody.
+      signal: data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now())),
+      // A provider paused after a 429, or at its limits, should not hold a request another route can serve.
+      maxWaitMs: canMoveOn ? dependencies.maxSlotWaitMs : undefined,
+    });
+    const attempts = [...trail, call.attempt];
+    if (!call.ok && call.busy) {
+      logger.warn({ waitedMs: dependencies.maxSlotWaitMs }, 'no provider slot in time; moving on');
+      return fallBackOrFail(job, route, attempts, new GatewayError({ code: 'provider_rate_limited', message: call.error.message }), 'route_busy');
+    }
+
+    if (call.ok) {
+      const { result } = call;
+      const success: RequestOutcome = {
+        ...outcomeBase(job, route, attempts, startedAt),
+        status: 'completed',
+        statusCode: 200,
+        response: result.completion,
+        usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
+        warnings: result.warnings,
+      };
+      if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
+      await Promise.all([recordOrAnswerUnavailable(job, success), call.bookkeeping]);
+      await dependencies.lifecycle?.onSettled(data, success);
+      // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
+      if (data.replyTo) {
+        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion, cost: success.usage?.cost, trail: attempts });
+      }
+      return { status: 'completed' };
+    }
+
+    await call.bookkeeping;
+    const attempt = job.attemptsMade + 1;
+    const decision = decideAfterFailure({
+      error: call.error,
+      attempt,
+      maxAttempts: job.opts.attempts ?? 1,
+      hasNextRoute: canMoveOn,
+      now: Date.now(),
+      deadline: data.deadline,
+      baseDelayMs: backoffBaseDelay(job),
+      policy: retryPolicy,
+      random,
+    });
+    if (decision.action === 'retry') {
+      logger.warn({ err: call.error, attempt, delayMs: decision.delayMs }, 'provider call failed; will retry');
+      // The next attempt runs from the job's data: it must know the attempts before it.
+      await job.updateData({ ...data, startedAt, routeAttempts: attempts });
+      throw new RetryDelayError(call.error.message, decision.delayMs);
+    }
+    const gatewayError = providerErrorToGatewayError(call.error);
+    if (decision.action === 'fallback') return fallBackOrFail(job, route, attempts, gatewayError, decision.reason, call.error, startedAt);
+    logger.warn({ err: call.error, attempt }, 'provider call failed; giving up');
+    return fail(job, route, attempts, gatewayError, call.error, startedAt);
+  };
+
+  /** The fields every outcome of this job shares. */
+  function outcomeBase(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], startedAt: number) {
+    const completedAt = new Date();
+    const data = job.data;
+    return {
       requestId: data.requestId,
       kind: data.kind,
       projectId: data.projectId,
@@ -65,77 +182,78 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       model: data.model,
       provider: route.provider,
       upstreamModel: route.upstreamModel,
-      attempts: job.attemptsMade + 1,
+      attempts: countCalls(attempts),
       acceptedAt: new Date(data.acceptedAt),
-      startedAt,
-    } satisfies Partial<RequestOutcome>;
-
-    let result: ChatResult;
-    try {
-      if (!client) throw new Error(`provider "${route.provider}" is not configured in this worker`);
-      const limit = dependencies.limitProvider({
-        provider: route.provider,
-        model: route.upstreamModel,
-        estimatedTokens: estimateRequestTokens(data.request),
-        trafficClass: 'interactive',
-      });
-      result = await limit(() =>
-        client.chat(data.request, { upstreamModel: route.upstreamModel, requestId: data.requestId }),
-      );
-    } catch (thrown) {
-      const providerError = toProviderError(thrown, route.provider);
-      const maxAttempts = job.opts.attempts ?? 1;
-      if (providerError.retryable && job.attemptsMade + 1 < maxAttempts) {
-        logger.warn({ err: providerError, attempt: job.attemptsMade + 1, maxAttempts }, 'provider call failed; will retry');
-        throw providerError;
-      }
-      const gatewayError = providerErrorToGatewayError(providerError);
-      logger.warn({ err: providerError, attempt: job.attemptsMade + 1 }, 'provider call failed; giving up');
-      const completedAt = new Date();
-      const failure: RequestOutcome = {
-        ...base,
-        status: 'failed',
-        statusCode: gatewayError.status,
-        errorCode: providerError.code ?? gatewayError.code,
-        errorMessage: gatewayError.message,
-        completedAt,
-        providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
-      };
-      await recordOrAnswerUnavailable(job, failure);
-      await dependencies.lifecycle?.onSettled(data, failure);
-      if (data.replyTo) {
-        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: false, error: gatewayError.toPayload() });
-      }
-      throw new UnrecoverableError(gatewayError.message);
-    }
-
-    const completedAt = new Date();
-    const success: RequestOutcome = {
-      ...base,
-      status: 'completed',
-      statusCode: 200,
-      response: result.completion,
+      startedAt: new Date(startedAt),
       completedAt,
-      providerLatencyMs: completedAt.getTime() - startedAt.getTime(),
-      usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
-      warnings: result.warnings,
-    };
-    if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
-    await recordOrAnswerUnavailable(job, success);
-    await dependencies.lifecycle?.onSettled(data, success);
-    // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
-    if (data.replyTo) {
-      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion, cost: success.usage?.cost });
+      providerLatencyMs: attempts[attempts.length - 1]?.latencyMs,
+      routeAttempts: attempts,
+    } satisfies Partial<RequestOutcome>;
+  }
+
+  /** Hands the request to its next route's queue, or fails it when there is none (or no time, or Redis refuses). */
+  async function fallBackOrFail(
+    job: ChatJob,
+    route: ResolvedRoute,
+    attempts: RouteAttempt[],
+    error: GatewayError,
+    reason: FailoverReason | SkipReason,
+    providerError?: ProviderError,
+    startedAt?: number,
+  ): Promise<ChatJobResult> {
+    const data = job.data;
+    const next = data.routes[data.routeIndex + 1];
+    const logger = dependencies.logger.child({ requestId: data.requestId, jobId: job.id, provider: route.provider, model: data.model });
+    const inTime = data.deadline === undefined || Date.now() < data.deadline;
+    if (next && inTime && dependencies.enqueueHop) {
+      try {
+        await dependencies.enqueueHop({ ...data, routeIndex: data.routeIndex + 1, routeAttempts: attempts, ...(startedAt === undefined ? {} : { startedAt }) });
+        logger.info({ reason, next: routeKey(next) }, 'falling back to the next route');
+        return { status: 'fallback' };
+      } catch (enqueueError) {
+        logger.error({ err: enqueueError }, 'cannot queue the next route; failing the request');
+      }
     }
-    return { status: 'completed' };
-  };
+    return fail(job, route, attempts, error, providerError, startedAt);
+  }
+
+  /**
+   * The request's final failure: recorded, told to the lifecycle and the caller, and the job ended.
+   * A trail over several routes becomes one message listing every attempt, with the last error's code.
+   */
+  async function fail(
+    job: ChatJob,
+    route: ResolvedRoute,
+    attempts: RouteAttempt[],
+    error: GatewayError,
+    providerError: ProviderError | undefined,
+    startedAt = Date.now(),
+  ): Promise<never> {
+    const data = job.data;
+    const final = spansSeveralRoutes(attempts)
+      ? new GatewayError({ ...error.toPayload(), message: describeChainFailure({ model: data.model, trail: attempts, lastMessage: error.message }) })
+      : error;
+    const failure: RequestOutcome = {
+      ...outcomeBase(job, route, attempts, startedAt),
+      status: 'failed',
+      statusCode: final.status,
+      errorCode: providerError?.code ?? final.code,
+      errorMessage: final.message,
+    };
+    await recordOrAnswerUnavailable(job, failure);
+    await dependencies.lifecycle?.onSettled(data, failure);
+    if (data.replyTo) {
+      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: false, error: final.toPayload(), trail: attempts });
+    }
+    throw new UnrecoverableError(final.message);
+  }
 
   /**
    * The record comes before the answer: no caller gets a result that is not billed. Postgres hiccups
    * are retried here (the result is in memory); if it stays down the job fails for BullMQ to retry,
    * and on the last attempt the caller hears 503 instead of waiting for a timeout.
    */
-  async function recordOrAnswerUnavailable(job: Job<ChatJobData, ChatJobResult>, outcome: RequestOutcome): Promise<void> {
+  async function recordOrAnswerUnavailable(job: ChatJob, outcome: RequestOutcome): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
@@ -156,11 +274,19 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
   }
 }
 
-/** BullMQ backoff: the provider's Retry-After when it sent one, else exponential from the base delay. */
+/** The job's `backoff.delay`: its provider's `retryBaseDelayMs`, set when it was queued. */
+function backoffBaseDelay(job: { opts: { backoff?: unknown } }): number {
+  const backoff = job.opts.backoff;
+  return typeof backoff === 'object' && backoff !== null && 'delay' in backoff && typeof backoff.delay === 'number' ? backoff.delay : 500;
+}
+
+/**
+ * BullMQ backoff: the delay the processor chose (Retry-After, or a jittered exponential backoff); for
+ * any other error, the provider's Retry-After when it sent one, else exponential from the base delay.
+ */
 export function providerBackoff(attemptsMade: number, _type: string | undefined, error: Error | undefined, job?: { opts: { backoff?: unknown } }): number {
+  if (error && 'retryDelayMs' in error && typeof error.retryDelayMs === 'number') return error.retryDelayMs;
   const retryAfter = error && 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
   if (retryAfter !== undefined) return retryAfter;
-  const backoff = job?.opts.backoff;
-  const base = typeof backoff === 'object' && backoff !== null && 'delay' in backoff && typeof backoff.delay === 'number' ? backoff.delay : 500;
-  return base * 2 ** Math.max(0, attemptsMade - 1);
+  return (job ? backoffBaseDelay(job) : 500) * 2 ** Math.max(0, attemptsMade - 1);
 }

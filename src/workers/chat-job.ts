@@ -1,7 +1,9 @@
 import type { JobsOptions } from 'bullmq';
+import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { RequestKind } from '../db/schema/requests.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
+import type { RouteAttempt } from '../routing/route-attempts.ts';
 
 /** BullMQ queue of one provider instance; every process derives the same name from the config. */
 export function providerQueueName(provider: string): string {
@@ -16,8 +18,9 @@ export interface ChatJobData {
   apiKeyId: string;
   /** The model name the client sent. */
   model: string;
+  /** The planned attempt order (see `planRoutes`); the job runs one of them. */
   routes: ResolvedRoute[];
-  /** Index into `routes` this job is for (fallback moves along it in the routing issue). */
+  /** The route this job calls; a fallback hop is a new job on the next route's queue with this + 1. */
   routeIndex: number;
   request: ChatCompletionRequest;
   /** Redis channel the waiting API process listens on; null when nobody waits (async work). */
@@ -26,20 +29,56 @@ export interface ChatJobData {
   acceptedAt: number;
   /** Async jobs: where `job.completed` / `job.failed` go (null: the project's default, if any). */
   webhookUrl?: string | null;
+  /** Epoch ms past which no call, retry or hop starts (sync: accepted + `server.requestTimeoutMs`). */
+  deadline?: number;
+  /** Epoch ms the first call of the request began (kept across hops). */
+  startedAt?: number;
+  /** Every attempt so far — earlier routes, earlier tries of this one: the fallback trail. */
+  routeAttempts?: RouteAttempt[];
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */
 export interface ChatJobResult {
-  status: 'completed' | 'failed';
+  /** `fallback`: this route failed and the request went on to the next route's queue. */
+  status: 'completed' | 'failed' | 'fallback';
 }
 
-export function chatJobOptions(options: { requestId: string; maxAttempts: number; retryBaseDelayMs: number }): JobsOptions {
+/** The BullMQ job id of a request on one of its routes: the request id, then `<id>.r1`, `<id>.r2` … */
+export function hopJobId(requestId: string, routeIndex: number): string {
+  return routeIndex === 0 ? requestId : `${requestId}.r${routeIndex}`;
+}
+
+/** Thrown to have BullMQ retry the job after `retryDelayMs` (read by `providerBackoff`). */
+export class RetryDelayError extends Error {
+  override readonly name = 'RetryDelayError';
+
+  constructor(
+    message: string,
+    readonly retryDelayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+export function chatJobOptions(options: { requestId: string; maxAttempts: number; retryBaseDelayMs: number; routeIndex?: number }): JobsOptions {
   return {
-    jobId: options.requestId,
+    jobId: hopJobId(options.requestId, options.routeIndex ?? 0),
     attempts: options.maxAttempts,
     backoff: { type: 'provider', delay: options.retryBaseDelayMs },
     // The record is in Postgres; Redis keeps no finished sync job for long.
     removeOnComplete: true,
     removeOnFail: { age: 24 * 3600, count: 10_000 },
   };
+}
+
+/** The options of a job on its route's provider: that provider's attempts and backoff, the hop's id. */
+export function chatJobOptionsFor(data: Pick<ChatJobData, 'requestId' | 'routes' | 'routeIndex'>, config: GatewayConfig): JobsOptions {
+  const route = data.routes[data.routeIndex];
+  const provider = route && Object.hasOwn(config.providers, route.provider) ? config.providers[route.provider] : undefined;
+  return chatJobOptions({
+    requestId: data.requestId,
+    maxAttempts: provider?.maxAttempts ?? 1,
+    retryBaseDelayMs: provider?.retryBaseDelayMs ?? 500,
+    routeIndex: data.routeIndex,
+  });
 }

@@ -1,5 +1,7 @@
-import pLimit from 'p-limit';
+import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
+import { GlobalProviderLimiter, type GlobalProviderLimiterOptions } from '../limits/global-provider-limiter.ts';
+import type { Logger } from '../logger.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 
 /** Sync and async calls are `interactive` and go ahead of `batch` lines on the same provider. */
@@ -20,12 +22,21 @@ export type Limiter = <T extends { usage?: TokenUsage }>(task: () => Promise<T>)
 
 export type LimitProvider = (request: ProviderCallRequest) => Limiter;
 
+/** A `LimitProvider` that holds open Redis connections until closed (after the workers that use it). */
+export type ClosableLimitProvider = LimitProvider & { close(): Promise<void> };
+
 /**
- * In-process limits: one p-limit per provider, shared by sync jobs and batch lines, so a batch can
- * never push a provider past `concurrency` in this process.
+ * Provider limits shared by every worker process through Redis (README, "Rate limits"): the
+ * provider's `concurrency`, `rpm` and `tpm` and its routes' per-model ones, a pause after a 429, and
+ * interactive calls ahead of batch lines. Calls over a limit wait for it instead of failing.
  */
-export function createProviderLimits(config: GatewayConfig): LimitProvider {
-  const limits = new Map(Object.entries(config.providers).map(([name, provider]) => [name, pLimit(provider.concurrency)]));
-  const unlimited: Limiter = (task) => task();
-  return (request) => limits.get(request.provider) ?? unlimited;
+export function createProviderLimits(options: {
+  config: GatewayConfig;
+  /** Any connection to the gateway's Redis; the limiter opens its own two from it. */
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
+} & Partial<Pick<GlobalProviderLimiterOptions, 'maxWaitMs' | 'pause' | 'timing'>>): ClosableLimitProvider {
+  const limiter = new GlobalProviderLimiter(options);
+  return Object.assign((request: ProviderCallRequest) => limiter.limit(request), { close: () => limiter.close() });
 }

@@ -1,9 +1,11 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { providerQueueName, type ChatJobData, type ChatJobResult } from './chat-job.ts';
+import type { RetryPolicy } from '../routing/failover-decision.ts';
+import type { RouteSignals } from './call-route.ts';
+import { chatJobOptionsFor, providerQueueName, type ChatJobData, type ChatJobResult } from './chat-job.ts';
 import { createChatJobProcessor, providerBackoff, type ChatJobLifecycle } from './chat-job-processor.ts';
 import type { LimitProvider } from './provider-limits.ts';
 import type { ResultStore } from './result-store.ts';
@@ -25,6 +27,11 @@ export async function startProviderWorkers(options: {
   logger: Logger;
   limitProvider: LimitProvider;
   lifecycle?: ChatJobLifecycle;
+  /** Circuit breakers and route latencies (routing). */
+  signals?: RouteSignals;
+  retryPolicy?: RetryPolicy;
+  /** See `routing.maxSlotWaitMs`. */
+  maxSlotWaitMs?: number;
 }): Promise<ProviderWorkerPool> {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
   // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
@@ -37,7 +44,25 @@ export async function startProviderWorkers(options: {
     logger: options.logger,
     limitProvider: options.limitProvider,
     ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+    ...options.signals,
+    ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
+    ...(options.maxSlotWaitMs === undefined ? {} : { maxSlotWaitMs: options.maxSlotWaitMs }),
+    enqueueHop: async (data) => {
+      const provider = data.routes[data.routeIndex]?.provider ?? '';
+      await hopQueue(provider).add('chat', data, chatJobOptionsFor(data, options.config));
+    },
   });
+  // A fallback hop goes onto the next route's provider queue, so that provider's workers and limits apply.
+  const hopQueues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
+  const hopQueue = (provider: string) => {
+    let queue = hopQueues.get(provider);
+    if (!queue) {
+      queue = new Queue<ChatJobData, ChatJobResult>(providerQueueName(provider), { connection: options.redis, prefix: options.prefix });
+      queue.on('error', (error) => options.logger.error({ err: error, provider }, 'queue error'));
+      hopQueues.set(provider, queue);
+    }
+    return queue;
+  };
 
   const workers = Object.entries(options.config.providers).map(([name, provider]) => {
     const worker = new Worker<ChatJobData, ChatJobResult>(providerQueueName(name), processor, {
@@ -61,6 +86,7 @@ export async function startProviderWorkers(options: {
     async close() {
       // Stop taking jobs, let active ones finish (BullMQ waits for them), then flush their records.
       await Promise.all(workers.map((worker) => worker.close()));
+      await Promise.all([...hopQueues.values()].map((queue) => queue.close()));
       await options.resultStore.flush();
       await publisher.quit().catch(() => publisher.disconnect());
     },

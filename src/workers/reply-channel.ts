@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { GatewayErrorPayload } from '../gateway-error.ts';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
+import type { RouteAttempt } from '../routing/route-attempts.ts';
 
-export type ChatReply =
+export type ChatReply = (
   | { requestId: string; ok: true; completion: ChatCompletion; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
-  | { requestId: string; ok: false; error: GatewayErrorPayload };
+  | { requestId: string; ok: false; error: GatewayErrorPayload }
+) & {
+  /** The fallback trail, for the `x-gateway-route` / `x-gateway-attempts` headers. */
+  trail?: RouteAttempt[] | undefined;
+};
 
 /** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply. */
 export async function publishReply(redis: Redis, channel: string, reply: ChatReply): Promise<void> {

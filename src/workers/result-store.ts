@@ -4,6 +4,7 @@ import type { Database } from '../db/client.ts';
 import { requests, type RequestKind } from '../db/schema/requests.ts';
 import { usage } from '../db/schema/usage.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { RouteAttempt } from '../routing/route-attempts.ts';
 
 export interface RequestOutcome {
   requestId: string;
@@ -25,8 +26,32 @@ export interface RequestOutcome {
   providerLatencyMs?: number | undefined;
   /** Settings the provider could not honour. */
   warnings?: string[] | undefined;
+  /** The fallback trail: every attempt, the serving (or last failed) one last. */
+  routeAttempts?: RouteAttempt[] | undefined;
   /** Present on success: billed once per request id, whatever happens to the job afterwards. */
   usage?: (TokenUsage & { cost: string }) | undefined;
+}
+
+/** A usage row a write actually inserted (a duplicate outcome bills, and reports, nothing). */
+export interface WrittenUsage {
+  requestId: string;
+  projectId: string;
+  apiKeyId: string;
+  totalTokens: number;
+  cost: string;
+  createdAt: Date;
+}
+
+/** Must not reject: it runs after the commit, and a counter must never fail a bill. */
+export type AfterResultsWritten = (written: { outcomes: readonly RequestOutcome[]; billed: readonly WrittenUsage[] }) => Promise<void>;
+
+interface BilledRow {
+  request_id: string;
+  project_id: string;
+  api_key_id: string;
+  total_tokens: number;
+  cost: string;
+  created_at: Date;
 }
 
 interface PendingWrite {
@@ -44,10 +69,21 @@ export class ResultStore {
   private queue: PendingWrite[] = [];
   private draining: Promise<void> | null = null;
 
+  private readonly maxBatchSize: number;
+  private readonly afterWrite: AfterResultsWritten | undefined;
+
   constructor(
     private readonly db: Database,
-    private readonly maxBatchSize = 500,
-  ) {}
+    options: {
+      /** @defaultValue 500 */
+      maxBatchSize?: number;
+      /** Told what each write billed (per-key and per-project spend and tokens), before callers resume. */
+      afterWrite?: AfterResultsWritten;
+    } = {},
+  ) {
+    this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.afterWrite = options.afterWrite;
+  }
 
   record(outcome: RequestOutcome): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -62,6 +98,16 @@ export class ResultStore {
   }
 
   /** The stored response of a request already completed, if any (a re-delivered job's short cut). */
+  /** A completed request's response and fallback trail, if it completed (a fallback hop's short cut). */
+  async findCompletedRecord(requestId: string): Promise<{ completion: ChatCompletion; routeAttempts: RouteAttempt[] | undefined } | undefined> {
+    const [row] = await this.db
+      .select({ status: requests.status, response: requests.response, routeAttempts: requests.routeAttempts })
+      .from(requests)
+      .where(eq(requests.id, requestId));
+    if (row?.status !== 'completed') return undefined;
+    return { completion: row.response as ChatCompletion, routeAttempts: (row.routeAttempts as RouteAttempt[] | null) ?? undefined };
+  }
+
   async findCompleted(requestId: string): Promise<ChatCompletion | undefined> {
     const [row] = await this.db
       .select({ status: requests.status, response: requests.response })
@@ -104,7 +150,18 @@ export class ResultStore {
     const usageRows = unique.flatMap((outcome) => (outcome.usage ? [usageRow(outcome, outcome.usage)] : []));
     const upsertRequests = `${insertRequestsSql} ${requestValues} ${onRequestConflictSql}`;
     const text = usageRows.length === 0 ? upsertRequests : `WITH upserted AS (${upsertRequests}) ${insertUsageSql} ${tuples(usageRows)} ${onUsageConflictSql}`;
-    await this.pool.query(text, values);
+    const { rows } = await this.pool.query<BilledRow>(text, values);
+    if (!this.afterWrite) return;
+    const billed = rows.map((row) => ({
+      requestId: row.request_id,
+      projectId: row.project_id,
+      apiKeyId: row.api_key_id,
+      totalTokens: row.total_tokens,
+      cost: row.cost,
+      createdAt: row.created_at,
+    }));
+    // The hook logs its own failures; this catch only keeps a counter from ever failing a bill.
+    await this.afterWrite({ outcomes: unique, billed }).catch(() => {});
   }
 
   /** The pg pool behind the drizzle handle (`drizzle(pool)` keeps it as `$client`). */
@@ -121,6 +178,7 @@ const requestColumns = [
   requests.id, requests.projectId, requests.apiKeyId, requests.kind, requests.status, requests.model, requests.provider,
   requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode, requests.errorMessage, requests.response,
   requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
+  requests.routeAttempts,
 ];
 function requestRow(outcome: RequestOutcome): unknown[] {
   return [
@@ -129,12 +187,14 @@ function requestRow(outcome: RequestOutcome): unknown[] {
     outcome.response === undefined ? null : JSON.stringify(outcome.response),
     iso(outcome.acceptedAt), iso(outcome.startedAt), iso(outcome.completedAt), outcome.providerLatencyMs ?? null,
     outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
+    outcome.routeAttempts && outcome.routeAttempts.length > 0 ? JSON.stringify(outcome.routeAttempts) : null,
   ];
 }
 /** What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at) stay. */
 const requestUpdatedColumns = [
   requests.status, requests.provider, requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode,
   requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
+  requests.routeAttempts,
 ];
 const insertRequestsSql = `INSERT INTO ${quote(getTableName(requests))} (${requestColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
 // A completed request is final: a late failure report never overwrites it.
@@ -157,4 +217,7 @@ function usageRow(outcome: RequestOutcome, tokens: TokenUsage & { cost: string }
 }
 const insertUsageSql = `INSERT INTO ${quote(getTableName(usage))} (${usageColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
 // Billed once per request id, whatever happens to the job afterwards.
-const onUsageConflictSql = `ON CONFLICT (${quote(usage.requestId.name)}) DO NOTHING`;
+// RETURNING: only the rows actually inserted are reported to `afterWrite` (spend counters).
+const onUsageConflictSql = `ON CONFLICT (${quote(usage.requestId.name)}) DO NOTHING RETURNING ${[usage.requestId, usage.projectId, usage.apiKeyId, usage.totalTokens, usage.cost, usage.createdAt]
+  .map((column) => quote(column.name))
+  .join(', ')}`;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
+import { tenantLimitsViewSchema } from '../../limits/tenant-limits-schema.ts';
 import type { AppDependencies } from '../app.ts';
 
-const keyViewSchema = z.object({
+export const keyViewSchema = z.object({
   id: z.string(),
   object: z.literal('api_key'),
   name: z.string(),
@@ -12,6 +13,7 @@ const keyViewSchema = z.object({
   key_prefix: z.string(),
   created_at: z.number().int(),
   revoked_at: z.number().int().nullable(),
+  limits: tenantLimitsViewSchema,
 });
 
 const nameSchema = z.string().trim().min(1).max(200);

@@ -3,8 +3,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
 import { failAsyncJob, insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
-import { checkRouteCapabilities } from '../../routing/check-capabilities.ts';
-import { resolveRoutes } from '../../routing/resolve-route.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 
@@ -24,13 +22,10 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
       if (chat.stream === true) {
         throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true makes no sense for an async job; poll or use a webhook.', param: 'stream' });
       }
-      const routes = resolveRoutes({ model: chat.model, config: dependencies.config });
-      if (!routes) {
-        throw new GatewayError({ code: 'model_not_found', message: `The model '${chat.model}' does not exist or you do not have access to it.`, param: 'model' });
-      }
-      const unsupported = checkRouteCapabilities({ request: chat, routes, config: dependencies.config });
-      if (unsupported) throw new GatewayError({ code: 'unsupported_capability', message: unsupported.message, param: unsupported.param });
+      const routed = await dependencies.dispatcher.plan({ request: chat, headers: request.headers });
       if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
+      // The lease is held until the job ends: the worker releases it when it records the outcome.
+      const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
       const acceptedAt = new Date();
       const job = await insertAsyncJob(pool, {
         id: request.id,
@@ -44,12 +39,12 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
         await dependencies.dispatcher.dispatchAsync({
           requestId: request.id,
           principal: request.principal,
-          request: chat,
-          routes,
+          ...routed,
           webhookUrl: webhook?.url ?? null,
           acceptedAt: acceptedAt.getTime(),
         });
       } catch (error) {
+        await lease.release();
         if (error instanceof GatewayError) {
           await failAsyncJob(pool, request.id, { code: error.code, message: error.message, statusCode: error.status });
         }

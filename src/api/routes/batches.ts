@@ -37,8 +37,9 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
   return async (app) => {
     app.addHook('onClose', async () => batches.close());
 
-    app.post('/batches', { schema: { body: createBatchSchema } }, async (request) => {
+    app.post('/batches', { schema: { body: createBatchSchema } }, async (request, reply) => {
       const body = request.body;
+      await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
       if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
       let inputFileId = body.input_file_id;
       if (body.requests) {

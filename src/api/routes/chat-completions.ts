@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../../providers/chat-completion-schemas.ts';
-import { checkRouteCapabilities } from '../../routing/check-capabilities.ts';
-import { resolveRoutes } from '../../routing/resolve-route.ts';
+import { routeTrailHeaders } from '../../routing/route-attempts.ts';
 import type { AppDependencies } from '../app.ts';
+import { RoutedGatewayError } from '../chat-dispatcher.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   return async (app) => {
@@ -19,17 +19,16 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
             param: 'stream',
           });
         }
-        const routes = resolveRoutes({ model: body.model, config: dependencies.config });
-        if (!routes) {
-          throw new GatewayError({
-            code: 'model_not_found',
-            message: `The model '${body.model}' does not exist or you do not have access to it.`,
-            param: 'model',
+        // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
+        const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
+        const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: body, kind: 'sync', reply });
+        const { completion, cost, trail } = await lease
+          .run(() => dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, ...routed }))
+          .catch((error: unknown) => {
+            if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
+            throw error;
           });
-        }
-        const unsupported = checkRouteCapabilities({ request: body, routes, config: dependencies.config });
-        if (unsupported) throw new GatewayError({ code: 'unsupported_capability', message: unsupported.message, param: unsupported.param });
-        const { completion, cost } = await dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, request: body, routes });
+        reply.headers(routeTrailHeaders(trail));
         if (cost === undefined) return completion;
         // Exact decimal in the header; a number in `usage.cost` (an extension field) for convenience.
         reply.header('x-gateway-cost', cost);

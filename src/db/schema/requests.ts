@@ -49,8 +49,8 @@ export const requests = pgTable(
     /** Settings the provider could not honour (dropped with a warning, never silently). */
     warnings: jsonb('warnings'),
     /**
-     * Every attempt before the one that served (or finally failed) the request, in order:
-     * `[{provider, model, status, error, latencyMs}]` — the fallback trail.
+     * The fallback trail: every attempt in order, the one that served (or finally failed) the request
+     * last: `[{provider, model, outcome, status, code, message, latencyMs}]` (`RouteAttempt`).
      */
     routeAttempts: jsonb('route_attempts'),
   },

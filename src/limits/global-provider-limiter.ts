@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+import { ProviderError } from '../providers/provider-error.ts';
+import type { Limiter, ProviderCallRequest, TrafficClass } from '../workers/provider-limits.ts';
+import { describeConstraint, planProviderLimits, releaseChannel, routeLimitsByModel, type ProviderLimitPlan } from './limit-plan.ts';
+import { defaultWaitTiming, LimitQueue, type LimitAttempt, type WaitTiming } from './limit-queue.ts';
+import { acquireLimits, pauseLimits, settleLimits } from './limit-scripts.ts';
+
+export interface GlobalProviderLimiterOptions {
+  config: GatewayConfig;
+  /** Commands; the limiter duplicates it for its own (auto-pipelined) connection and a subscriber. */
+  redis: Redis;
+  /** The gateway's Redis prefix: keys are `<prefix>:limits:<provider>…`. */
+  prefix: string;
+  logger: Logger;
+  /**
+   * Longest a call waits for its limits before failing with a retryable 429.
+   * @defaultValue interactive: `server.requestTimeoutMs` (its caller gives up then); batch: 24 h
+   */
+  maxWaitMs?: Partial<Record<TrafficClass, number>>;
+  /** A provider's 429 pauses it for its Retry-After, bounded. @defaultValue { defaultMs: 3000, maxMs: 60000 } */
+  pause?: { defaultMs: number; maxMs: number };
+  timing?: WaitTiming;
+}
+
+interface ModelLimits {
+  plan: ProviderLimitPlan;
+  queue: LimitQueue;
+}
+
+interface ProviderState {
+  inFlight: number;
+  models: Map<string, ModelLimits>;
+}
+
+/**
+ * Provider limits shared by every worker process through Redis: concurrency, rpm and tpm per provider
+ * and per upstream model, and a provider-wide pause after a 429. A call takes every limit in one
+ * atomic script (or none), waits (without polling Redis in a loop) while refused, and settles after:
+ * its slot freed, its window entry re-timed to its completion and its tokens set to the reported usage.
+ */
+export class GlobalProviderLimiter {
+  private readonly commands: Redis;
+  private readonly subscriber: Redis;
+  private readonly providers = new Map<string, ProviderState>();
+  private readonly channels = new Map<string, string>();
+  private readonly routeLimits: ReturnType<typeof routeLimitsByModel>;
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly holderPrefix = randomBytes(6).toString('base64url');
+  private holderCount = 0;
+  private readonly maxWaitMs: Record<TrafficClass, number>;
+  private readonly pause: { defaultMs: number; maxMs: number };
+  private readonly timing: WaitTiming;
+  private closed = false;
+
+  constructor(private readonly options: GlobalProviderLimiterOptions) {
+    const { config, redis, prefix } = options;
+    // Auto-pipelining: the acquires and settles of one event-loop turn leave in one socket write.
+    this.commands = redis.duplicate({ enableAutoPipelining: true, connectionName: `${prefix}-limits` });
+    this.subscriber = redis.duplicate({ connectionName: `${prefix}-limits-sub` });
+    this.routeLimits = routeLimitsByModel(config);
+    this.maxWaitMs = { interactive: config.server.requestTimeoutMs, batch: 24 * 3_600_000, ...options.maxWaitMs };
+    this.pause = options.pause ?? { defaultMs: 3_000, maxMs: 60_000 };
+    this.timing = options.timing ?? defaultWaitTiming;
+    for (const provider of Object.keys(config.providers)) {
+      this.providers.set(provider, { inFlight: 0, models: new Map() });
+      this.channels.set(releaseChannel(prefix, provider), provider);
+    }
+    this.subscriber.on('message', (channel: string) => {
+      const provider = this.channels.get(channel);
+      if (provider) this.wakeProvider(provider);
+    });
+    // Without the subscription, waiters still poll: slower hand-offs between processes, nothing wrong.
+    if (this.channels.size > 0) {
+      this.subscriber.subscribe(...this.channels.keys()).catch((error: unknown) => {
+        if (!this.closed) options.logger.warn({ err: error }, 'provider limits: cannot subscribe to release announcements; waiters will poll');
+      });
+    }
+  }
+
+  /** The limiter for one call (the `LimitProvider` seam). */
+  limit(request: ProviderCallRequest): Limiter {
+    const limits = this.modelLimits(request.provider, request.model);
+    if (!limits) return (task) => task();
+    return (task) => this.run(limits, request, task);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const [provider, state] of this.providers) {
+      const error = new ProviderError({ provider, code: 'worker_closing', message: 'the worker closed while the call waited for its limits', retryable: true });
+      for (const { queue } of state.models.values()) queue.close(error);
+    }
+    await Promise.allSettled([...this.pending]);
+    await Promise.allSettled([this.subscriber.quit(), this.commands.quit()]);
+  }
+
+  private modelLimits(provider: string, model: string): ModelLimits | undefined {
+    const state = this.providers.get(provider);
+    if (!state) return undefined;
+    let limits = state.models.get(model);
+    if (limits) return limits;
+    const plan = planProviderLimits({ config: this.options.config, prefix: this.options.prefix, provider, model, routeLimits: this.routeLimits });
+    if (!plan) return undefined;
+    const queue = new LimitQueue({
+      attempt: (trafficClass, tokens) => this.attempt(plan, trafficClass, tokens),
+      giveBack: (trafficClass, holder, tokens) => this.release(plan, trafficClass, holder, tokens, tokens),
+      localFull: () => state.inFlight >= plan.localConcurrency,
+      timing: this.timing,
+      timeoutError: (trafficClass, waitedMs, reason) =>
+        new ProviderError({
+          provider,
+          status: 429,
+          code: 'rate_limit_wait_timeout',
+          message: `the gateway waited ${waitedMs} ms for ${reason} (${trafficClass} call); the provider stays over its limit`,
+          retryable: true,
+        }),
+    });
+    limits = { plan, queue };
+    state.models.set(model, limits);
+    return limits;
+  }
+
+  private async run<T extends { usage?: TokenUsage }>(limits: ModelLimits, request: ProviderCallRequest, task: () => Promise<T>): Promise<T> {
+    const { plan, queue } = limits;
+    const tokens = Math.max(0, Math.ceil(request.estimatedTokens));
+    let holder: string;
+    try {
+      holder = await queue.acquire(request.trafficClass, tokens, this.maxWaitMs[request.trafficClass]);
+    } catch (error) {
+      if (ProviderError.is(error)) throw error;
+      // Redis failed under the limiter: worth another try, unlike an unexpected error in the call.
+      throw new ProviderError({ provider: plan.provider, code: 'limits_unavailable', message: `provider limits unavailable: ${String(error)}`, retryable: true, cause: error });
+    }
+    let actualTokens = tokens;
+    try {
+      const result = await task();
+      if (result.usage) actualTokens = result.usage.promptTokens + result.usage.completionTokens;
+      return result;
+    } catch (error) {
+      if (ProviderError.is(error) && error.status === 429) this.pauseProvider(plan, error.retryAfterMs);
+      throw error;
+    } finally {
+      this.release(plan, request.trafficClass, holder, tokens, actualTokens);
+    }
+  }
+
+  private async attempt(plan: ProviderLimitPlan, trafficClass: TrafficClass, tokens: number): Promise<LimitAttempt> {
+    const state = this.providers.get(plan.provider);
+    const holder = `${this.holderPrefix}:${(this.holderCount += 1).toString(36)}`;
+    const outcome = await acquireLimits(this.commands, plan.sets[trafficClass], { holder, tokens });
+    if (!outcome.acquired) return { acquired: false, waitMs: outcome.waitMs, reason: describeConstraint(this.options.prefix, outcome.constraint) };
+    if (state) state.inFlight += 1;
+    return { acquired: true, holder };
+  }
+
+  /** Settles in the background (the caller has its answer); a failed settle ends with the lease. */
+  private release(plan: ProviderLimitPlan, trafficClass: TrafficClass, holder: string, reservedTokens: number, actualTokens: number): void {
+    const state = this.providers.get(plan.provider);
+    if (state) state.inFlight -= 1;
+    // Sent before any attempt it wakes, on the same connection: Redis sees the release first.
+    this.track(
+      settleLimits(this.commands, plan.sets[trafficClass], { holder, reservedTokens, actualTokens }).catch((error: unknown) => {
+        this.options.logger.warn({ err: error, provider: plan.provider }, 'provider limits: settle failed; the slot frees when its lease ends');
+      }),
+    );
+    this.wakeProvider(plan.provider);
+  }
+
+  private pauseProvider(plan: ProviderLimitPlan, retryAfterMs: number | undefined): void {
+    const ms = Math.min(Math.max(retryAfterMs ?? this.pause.defaultMs, 0), this.pause.maxMs);
+    if (ms <= 0) return;
+    this.options.logger.warn({ provider: plan.provider, pauseMs: ms, retryAfterMs }, 'provider answered 429: pausing it in every worker process');
+    this.track(
+      pauseLimits(this.commands, plan.pauseKey, ms).catch((error: unknown) => {
+        this.options.logger.warn({ err: error, provider: plan.provider }, 'provider limits: cannot record the 429 pause');
+      }),
+    );
+  }
+
+  private wakeProvider(provider: string): void {
+    for (const { queue } of this.providers.get(provider)?.models.values() ?? []) queue.onRelease();
+  }
+
+  private track(promise: Promise<unknown>): void {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+  }
+}

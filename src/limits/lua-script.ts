@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * Lua helpers every limit script starts with. Times are integer milliseconds from Redis's own clock
+ * (`TIME`), so every process measures windows and leases on one clock; tests pass `now` instead to
+ * make edge cases exact. Integers keep Lua's number-to-string conversion exact in ZADD/SET arguments.
+ */
+export const luaPrelude = `
+local function clock(override)
+  if override ~= '' then return tonumber(override) end
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- Never shortens a TTL another holder relies on.
+local function extend_ttl(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end
+`;
+
+/**
+ * A Lua script run with EVALSHA (the server keeps it compiled), sent whole with EVAL only when the
+ * server does not know it yet (NOSCRIPT: first use, or after a restart or SCRIPT FLUSH).
+ */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return redis.eval(this.source, keys.length, ...keys, ...args);
+      throw error;
+    }
+  }
+}
+
+/** A Lua integer array reply as numbers; throws on anything else (a script bug, not a refusal). */
+export function integerReply(reply: unknown, length: number): number[] {
+  if (!Array.isArray(reply) || reply.length !== length || !reply.every((value) => typeof value === 'number')) {
+    throw new Error(`unexpected reply from a limit script: ${JSON.stringify(reply)}`);
+  }
+  return reply as number[];
+}

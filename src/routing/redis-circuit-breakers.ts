@@ -1,0 +1,241 @@
+import type { Redis } from 'ioredis';
+import { breakerSettingsFor, type BreakerSettings, type BreakersConfig } from '../config/routing-config.ts';
+import type { Logger } from '../logger.ts';
+import type { BreakerKey, BreakerState, CircuitBreakers } from './circuit-breaker-types.ts';
+import { luaNow, RedisScript } from './redis-script.ts';
+
+export type BreakerStatus = BreakerKey & { state: BreakerState; failures: number; requests: number; openedAt: number | null };
+
+/**
+ * Whether a call may go ahead. KEYS: the provider's breaker, then (optionally) the provider+model's.
+ * ARGV: cooldownMs, halfOpenProbes, probeLeaseMs. Checks every key before changing any, so a refusal
+ * by one takes no probe slot of the other. An open breaker past its cooldown turns half-open here,
+ * handing out the first probe; a probe slot whose result never came back is reclaimed after the lease.
+ */
+const allowsScript = new RedisScript(`${luaNow}
+local cooldown, maxProbes, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local grants = {}
+for _, key in ipairs(KEYS) do
+  local fields = redis.call('HMGET', key, 'state', 'openedAt', 'probes', 'probeAt')
+  if fields[1] == 'open' then
+    if now - tonumber(fields[2]) < cooldown then return 0 end
+    grants[#grants + 1] = { key, 0 }
+  elseif fields[1] == 'half_open' then
+    local probes = tonumber(fields[3] or '0')
+    if probes > 0 and now - tonumber(fields[4] or '0') >= lease then probes = 0 end
+    if probes >= maxProbes then return 0 end
+    grants[#grants + 1] = { key, probes }
+  end
+end
+for _, grant in ipairs(grants) do
+  redis.call('HSET', grant[1], 'state', 'half_open', 'probes', grant[2] + 1, 'probeAt', now)
+end
+return 1`);
+
+/**
+ * One call's outcome. KEYS: the index, the provider's breaker, then (optionally) the provider+model's.
+ * ARGV: outcome, failureRate, minRequests, windowMs, ttlMs, provider, model.
+ * Closed: counts the call in its bucket (ten per window), drops buckets past the window, and opens
+ * once the window holds at least minRequests calls with at least failureRate of them failed.
+ * Half-open: a success closes (and forgets the window), a failure re-opens. Open: late results of
+ * calls begun before it opened are ignored.
+ */
+const recordScript = new RedisScript(`${luaNow}
+local failed = ARGV[1] == 'failure'
+local rate, minRequests, window, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local bucketMs = math.max(1, math.floor(window / 10))
+for i = 2, #KEYS do
+  local key = KEYS[i]
+  local state = redis.call('HGET', key, 'state') or 'closed'
+  if state == 'half_open' then
+    if failed then
+      redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
+    else
+      redis.call('DEL', key)
+    end
+  elseif state == 'closed' then
+    local bucket = string.format('%.0f', now - (now % bucketMs))
+    redis.call('HINCRBY', key, 'r:' .. bucket, 1)
+    if failed then redis.call('HINCRBY', key, 'f:' .. bucket, 1) end
+    local fields = redis.call('HGETALL', key)
+    local requests, failures = 0, 0
+    for j = 1, #fields, 2 do
+      local kind = string.sub(fields[j], 1, 2)
+      if kind == 'r:' or kind == 'f:' then
+        if tonumber(string.sub(fields[j], 3)) + bucketMs <= now - window then
+          redis.call('HDEL', key, fields[j])
+        elseif kind == 'r:' then
+          requests = requests + tonumber(fields[j + 1])
+        else
+          failures = failures + tonumber(fields[j + 1])
+        end
+      end
+    end
+    if requests >= minRequests and failures >= rate * requests then
+      redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
+    end
+  end
+  redis.call('HSET', key, 'provider', ARGV[6], 'model', i == 3 and ARGV[7] or '')
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('ZADD', KEYS[1], now, key)
+end
+return 1`);
+
+/**
+ * Read-only: 1 where a call would be let through now, 0 where not, per key. ARGV: cooldownMs,
+ * halfOpenProbes and probeLeaseMs of each key in turn (keys of different providers differ).
+ */
+const peekScript = new RedisScript(`${luaNow}
+local answers = {}
+for i, key in ipairs(KEYS) do
+  local cooldown, maxProbes, lease = tonumber(ARGV[i * 3 - 2]), tonumber(ARGV[i * 3 - 1]), tonumber(ARGV[i * 3])
+  local fields = redis.call('HMGET', key, 'state', 'openedAt', 'probes', 'probeAt')
+  local allowed = 1
+  if fields[1] == 'open' then
+    if now - tonumber(fields[2]) < cooldown then allowed = 0 end
+  elseif fields[1] == 'half_open' then
+    local probes = tonumber(fields[3] or '0')
+    if probes > 0 and now - tonumber(fields[4] or '0') >= lease then probes = 0 end
+    if probes >= maxProbes then allowed = 0 end
+  end
+  answers[i] = allowed
+end
+return answers`);
+
+/** Shortest time a probe slot is held for a probe whose result never arrives (its worker died). */
+const minimumProbeLeaseMs = 10_000;
+
+/**
+ * Circuit breakers per provider and per provider+model, their state in Redis hashes updated by Lua
+ * scripts (atomic, and timed by Redis's clock), so every API and worker process sees the same state.
+ * A key with a `model` covers both levels: `allows` needs both breakers to allow, `record` counts the
+ * call on both. Redis trouble fails open: calls go ahead, and the error is logged.
+ */
+export class RedisCircuitBreakers implements CircuitBreakers {
+  private readonly indexKey: string;
+
+  constructor(
+    private readonly options: {
+      redis: Redis;
+      prefix: string;
+      breakers: BreakersConfig;
+      logger?: Logger | undefined;
+    },
+  ) {
+    this.indexKey = `${options.prefix}:breakers`;
+  }
+
+  async allows(key: BreakerKey): Promise<boolean> {
+    const settings = this.settings(key.provider);
+    if (!settings.enabled) return true;
+    try {
+      const answer = await allowsScript.run(this.options.redis, this.keysOf(key), [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)]);
+      return answer === 1;
+    } catch (error) {
+      this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; allowing the call');
+      return true;
+    }
+  }
+
+  async record(key: BreakerKey, outcome: 'success' | 'failure'): Promise<void> {
+    const settings = this.settings(key.provider);
+    if (!settings.enabled) return;
+    const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
+    try {
+      await recordScript.run(
+        this.options.redis,
+        [this.indexKey, ...this.keysOf(key)],
+        [outcome, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? ''],
+      );
+    } catch (error) {
+      this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; outcome not counted');
+    }
+  }
+
+  /**
+   * For the planner: whether each key's calls would be let through now, without taking a probe slot
+   * (the worker's `allows` takes it when it calls). Everything allowed when Redis fails.
+   */
+  async peek(keys: readonly BreakerKey[]): Promise<boolean[]> {
+    const enabled = keys.map((key) => this.settings(key.provider).enabled);
+    const checked = keys.filter((_key, index) => enabled[index]);
+    if (checked.length === 0) return keys.map(() => true);
+    const redisKeys = checked.flatMap((key) => this.keysOf(key));
+    const args = checked.flatMap((key) => {
+      const settings = this.settings(key.provider);
+      const triple = [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)];
+      return key.model === undefined ? triple : [...triple, ...triple];
+    });
+    let answers: unknown;
+    try {
+      answers = await peekScript.run(this.options.redis, redisKeys, args);
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'circuit breakers unavailable; planning as if closed');
+      return keys.map(() => true);
+    }
+    const flags = Array.isArray(answers) ? answers : [];
+    let cursor = 0;
+    const results = new Map<BreakerKey, boolean>();
+    for (const key of checked) {
+      const width = key.model === undefined ? 1 : 2;
+      results.set(key, flags.slice(cursor, cursor + width).every((flag) => flag === 1));
+      cursor += width;
+    }
+    return keys.map((key) => results.get(key) ?? true);
+  }
+
+  async list(): Promise<BreakerStatus[]> {
+    const { redis } = this.options;
+    const [seconds, micros] = await redis.time();
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const keys = await redis.zrange(this.indexKey, 0, -1);
+    const hashes = await Promise.all(keys.map((key) => redis.hgetall(key)));
+    const statuses: BreakerStatus[] = [];
+    const gone: string[] = [];
+    keys.forEach((key, index) => {
+      const hash = hashes[index] ?? {};
+      if (!hash['provider']) {
+        gone.push(key); // expired: no activity for a long while
+        return;
+      }
+      statuses.push(toStatus(hash, now, this.settings(hash['provider'])));
+    });
+    if (gone.length > 0) await redis.zrem(this.indexKey, ...gone);
+    return statuses.sort((left, right) => left.provider.localeCompare(right.provider) || (left.model ?? '').localeCompare(right.model ?? ''));
+  }
+
+  private settings(provider: string): BreakerSettings {
+    return breakerSettingsFor(this.options.breakers, provider);
+  }
+
+  private keysOf(key: BreakerKey): string[] {
+    const providerKey = `${this.options.prefix}:breaker:p:${key.provider}`;
+    return key.model === undefined ? [providerKey] : [providerKey, `${this.options.prefix}:breaker:m:${key.provider}:${key.model}`];
+  }
+}
+
+function probeLease(settings: BreakerSettings): number {
+  return Math.max(settings.cooldownMs, minimumProbeLeaseMs);
+}
+
+/** A breaker hash as the API shows it; an open breaker past its cooldown is reported half-open. */
+function toStatus(hash: Record<string, string>, now: number, settings: BreakerSettings): BreakerStatus {
+  let requests = 0;
+  let failures = 0;
+  for (const [field, value] of Object.entries(hash)) {
+    if (field.startsWith('r:')) requests += Number(value);
+    else if (field.startsWith('f:')) failures += Number(value);
+  }
+  const openedAt = hash['openedAt'] ? Number(hash['openedAt']) : null;
+  const stored = hash['state'];
+  const state: BreakerState =
+    stored === 'open' ? (openedAt !== null && now - openedAt >= settings.cooldownMs ? 'half_open' : 'open') : stored === 'half_open' ? 'half_open' : 'closed';
+  return {
+    provider: hash['provider'] ?? '',
+    ...(hash['model'] ? { model: hash['model'] } : {}),
+    state,
+    failures,
+    requests,
+    openedAt: state === 'closed' ? null : openedAt,
+  };
+}

@@ -1,0 +1,99 @@
+import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import { ProviderError } from '../providers/provider-error.ts';
+import type { CircuitBreakers } from '../routing/circuit-breaker-types.ts';
+import { breakerOutcomeOf } from '../routing/failover-decision.ts';
+import type { RedisRouteLatencies } from '../routing/redis-route-latencies.ts';
+import { completedAttempt, failedAttempt, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
+import type { ResolvedRoute } from '../routing/resolve-route.ts';
+import { toProviderError } from './provider-error-mapping.ts';
+import type { Limiter } from './provider-limits.ts';
+
+export type RouteLatencyRecorder = Pick<RedisRouteLatencies, 'record'>;
+
+/** What routing learns from calls: breaker verdicts and latencies. Either may be absent (tests). */
+export interface RouteSignals {
+  breakers?: CircuitBreakers | undefined;
+  latencies?: RouteLatencyRecorder | undefined;
+}
+
+export type RouteCallOutcome = ({ ok: true; result: ChatResult } | { ok: false; error: ProviderError; /** No slot within `maxWaitMs`: not called. */ busy?: true }) & {
+  attempt: RouteAttempt;
+  /** The breaker and latency bookkeeping, under way; never rejects. Await it beside the record. */
+  bookkeeping: Promise<void>;
+};
+
+/**
+ * One provider call on one route, inside the route's limiter, as a trail entry. Only a call that
+ * reached the provider is counted by its breakers (a limiter's wait timeout says nothing about the
+ * provider), and its latency is the call's own, without the time spent waiting for a slot.
+ */
+export async function callRoute(options: {
+  client: ProviderClient;
+  route: ResolvedRoute;
+  request: ChatCompletionRequest;
+  requestId: string;
+  limit: Limiter;
+  signals: RouteSignals;
+  signal?: AbortSignal | undefined;
+  /**
+   * How long to wait for a slot under the route's limits (full, or the provider paused after a 429)
+   * before giving the route up as busy. @defaultValue the limiter's own bound
+   */
+  maxWaitMs?: number | undefined;
+}): Promise<RouteCallOutcome> {
+  const { client, route, signals } = options;
+  const key = { provider: route.provider, model: route.upstreamModel };
+  let calledAt: number | undefined;
+  const elapsed = () => (calledAt === undefined ? 0 : Math.round(performance.now() - calledAt));
+  let gaveUp = false;
+  try {
+    const limited = options.limit(() => {
+      // A slot that comes after we gave up is handed straight back, without a call.
+      if (gaveUp) return Promise.reject(new ProviderError({ provider: route.provider, code: 'route_busy', message: 'gave up waiting for a slot', retryable: false }));
+      calledAt = performance.now();
+      return client.chat(options.request, { upstreamModel: route.upstreamModel, requestId: options.requestId, signal: options.signal });
+    });
+    const result = options.maxWaitMs === undefined ? await limited : await giveUpAfter(limited, options.maxWaitMs, () => (gaveUp = calledAt === undefined));
+    const latencyMs = elapsed();
+    const bookkeeping = Promise.all([signals.breakers?.record(key, 'success'), signals.latencies?.record(route, latencyMs)]).then(
+      () => undefined,
+      () => undefined,
+    );
+    return { ok: true, result, attempt: completedAttempt(route, latencyMs), bookkeeping };
+  } catch (thrown) {
+    if (thrown instanceof SlotWaitExpired) {
+      const message = `no slot on ${route.provider} within ${options.maxWaitMs} ms (its limits are full, or it is paused after a 429)`;
+      const error = new ProviderError({ provider: route.provider, code: 'route_busy', message, retryable: false });
+      return { ok: false, busy: true, error, attempt: skippedAttempt(route, 'route_busy'), bookkeeping: Promise.resolve() };
+    }
+    const error = toProviderError(thrown, route.provider);
+    const verdict = calledAt === undefined || options.signal?.aborted ? undefined : breakerOutcomeOf(error);
+    const bookkeeping = verdict && signals.breakers ? signals.breakers.record(key, verdict).catch(() => undefined) : Promise.resolve();
+    return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping };
+  }
+}
+
+class SlotWaitExpired extends Error {
+  override readonly name = 'SlotWaitExpired';
+}
+
+/**
+ * The call's result, unless no slot came within `waitMs`: then `onExpire` runs and SlotWaitExpired is
+ * thrown (a call already under way is awaited as usual; the limiter learns of a late slot through the task).
+ */
+async function giveUpAfter<T>(limited: Promise<T>, waitMs: number, onExpire: () => boolean): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), waitMs);
+  });
+  try {
+    const first = await Promise.race([limited, expired]);
+    if (first !== 'expired') return first;
+    if (!onExpire()) return await limited; // the call had started: its answer is worth having
+    limited.catch(() => undefined);
+    throw new SlotWaitExpired();
+  } finally {
+    clearTimeout(timer);
+  }
+}

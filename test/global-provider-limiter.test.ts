@@ -1,0 +1,171 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayConfig } from '../src/config/gateway-config.ts';
+import { defaultWaitTiming } from '../src/limits/limit-queue.ts';
+import { createLogger } from '../src/logger.ts';
+import { ProviderError } from '../src/providers/provider-error.ts';
+import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/workers/provider-limits.ts';
+import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
+
+// Two limiters on one prefix stand for two worker processes: they share nothing but Redis.
+let redis: Redis;
+const opened: Array<{ limits: ClosableLimitProvider; prefix: string }> = [];
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+});
+afterEach(async () => {
+  for (const { limits, prefix } of opened.splice(0)) {
+    await limits.close();
+    await deleteRedisPrefix(prefix);
+  }
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+function processes(provider: Record<string, unknown>, options: { models?: Record<string, unknown>; maxWaitMs?: { interactive?: number; batch?: number }; batchDelayMs?: number } = {}) {
+  const prefix = uniqueName('gplimit');
+  const config = parseGatewayConfig({ providers: { p: { type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', ...provider } }, models: options.models ?? {} }, {});
+  const start = () => {
+    const limits = createProviderLimits({
+      config,
+      redis,
+      prefix,
+      logger: createLogger('silent'),
+      ...(options.maxWaitMs ? { maxWaitMs: options.maxWaitMs } : {}),
+      ...(options.batchDelayMs === undefined ? {} : { timing: { ...defaultWaitTiming, batchDelayMs: options.batchDelayMs } }),
+    });
+    opened.push({ limits, prefix });
+    return limits;
+  };
+  return [start(), start()] as const;
+}
+
+const call = (overrides: Partial<ProviderCallRequest> = {}): ProviderCallRequest => ({ provider: 'p', model: 'm', estimatedTokens: 10, trafficClass: 'interactive', ...overrides });
+
+/** What a promise rejects with; fails the test when it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+describe('global provider limits', () => {
+  it('caps in-flight calls across processes at the provider concurrency', async () => {
+    const [a, b] = processes({ concurrency: 3 });
+    let running = 0;
+    let peak = 0;
+    const task = async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(30);
+      running -= 1;
+      return {};
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, index) => (index % 2 ? a : b)(call())(task)));
+    expect(peak).toBe(3);
+  });
+
+  it('keeps concurrency slots for interactive calls: batch takes at most concurrency - reserve', async () => {
+    const [a, b] = processes({ concurrency: 4 });
+    const release = deferred();
+    let batchRunning = 0;
+    const batch = Array.from({ length: 6 }, () =>
+      a(call({ trafficClass: 'batch' }))(async () => {
+        batchRunning += 1;
+        await release.promise;
+        return {};
+      }),
+    );
+    await sleep(100);
+    expect(batchRunning).toBe(3);
+    // Without the reserve it would wait for a batch call to end, which never happens before the release.
+    const interactive = b(call())(async () => ({}));
+    expect(await Promise.race([interactive.then(() => 'ran'), sleep(1000).then(() => 'waiting')])).toBe('ran');
+    release.resolve();
+    await Promise.all(batch);
+    expect(batchRunning).toBe(6);
+  });
+
+  it('lets an interactive waiter through before a batch waiter that waited longer', async () => {
+    // Both sleep until the window frees; batch 100 ms longer here (25 ms by default), a margin the event
+    // loop of a loaded test machine cannot eat.
+    const [a, b] = processes({ rpm: 1, rateWindowMs: 500 }, { batchDelayMs: 100 });
+    await a(call())(async () => ({}));
+    const order: string[] = [];
+    const batch = a(call({ trafficClass: 'batch' }))(async () => {
+      order.push('batch');
+      return {};
+    });
+    await sleep(50);
+    const interactive = b(call())(async () => {
+      order.push('interactive');
+      return {};
+    });
+    await Promise.all([batch, interactive]);
+    expect(order).toEqual(['interactive', 'batch']);
+  });
+
+  it("pauses every process for the provider's Retry-After after a 429", async () => {
+    const [a, b] = processes({ concurrency: 10 });
+    const limited = new ProviderError({ provider: 'p', status: 429, message: 'slow down', retryAfterMs: 600 });
+    const error = await rejectionOf(
+      a(call())(async () => {
+        throw limited;
+      }),
+    );
+    expect(error).toBe(limited);
+    const pausedAt = performance.now();
+    await sleep(20);
+    await b(call({ trafficClass: 'batch' }))(async () => ({}));
+    expect(performance.now() - pausedAt).toBeGreaterThanOrEqual(550);
+  });
+
+  it('reserves estimated tokens and counts the reported usage instead', async () => {
+    const [a, b] = processes({ tpm: 100, rateWindowMs: 500 });
+    const usage = (promptTokens: number, completionTokens: number) => ({ usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens } });
+    await a(call({ estimatedTokens: 80 }))(async () => usage(10, 10));
+    const firstDone = performance.now();
+    // 20 used, not 80: 70 more fit at once.
+    await b(call({ estimatedTokens: 70 }))(async () => usage(60, 10));
+    expect(performance.now() - firstDone).toBeLessThan(300);
+    // 90 used: 50 more need 40 gone, i.e. both earlier calls out of the window (500 ms after each ended).
+    await a(call({ estimatedTokens: 50 }))(async () => ({}));
+    expect(performance.now() - firstDone).toBeGreaterThanOrEqual(480);
+  });
+
+  it("limits one upstream model by its route's keys, not the provider's other models", async () => {
+    const models = { small: { routes: [{ provider: 'p', model: 'small-upstream', rpm: 1 }] } };
+    const [a, b] = processes({ rateWindowMs: 2000 }, { models });
+    await a(call({ model: 'small-upstream' }))(async () => ({}));
+    const started = performance.now();
+    await b(call({ model: 'other-upstream' }))(async () => ({}));
+    expect(performance.now() - started).toBeLessThan(1000);
+    // The limited model still waits (its window is 2 s).
+    const waiting = b(call({ model: 'small-upstream' }))(async () => ({}));
+    expect(await Promise.race([waiting.then(() => 'ran'), sleep(300).then(() => 'waiting')])).toBe('waiting');
+    await waiting;
+  });
+
+  it('a call still over the limit at its deadline fails with a retryable 429', async () => {
+    const [a] = processes({ rpm: 1, rateWindowMs: 5000 }, { maxWaitMs: { interactive: 200 } });
+    await a(call())(async () => ({}));
+    const started = performance.now();
+    const error = await rejectionOf(a(call())(async () => ({})));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(ProviderError.is(error)).toBe(true);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limit_wait_timeout', retryable: true });
+    expect((error as Error).message).toContain('rpm 1 of p');
+  });
+});
