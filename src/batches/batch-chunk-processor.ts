@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import pLimit from 'p-limit';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -86,7 +87,11 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     );
     const lines = rows.filter((row) => rangesContain(ranges, row.line_number));
     const stop = new StopSignal(dependencies.redis, batchStopKey(dependencies.prefix, batchId));
-    await Promise.all(lines.map((line) => runLine(batch, line, stop)));
+    // At most `concurrency` lines of a chunk are started at once: the rest wait here, not in the
+    // provider limiter, so they see a cancel or expiry before they start and Redis sees few waiters.
+    const concurrency = dependencies.config.providers[job.data.provider]?.concurrency ?? 1;
+    const startLine = pLimit(Math.max(1, concurrency));
+    await Promise.all(lines.map((line) => startLine(() => runLine(batch, line, stop))));
     return { lines: lines.length };
   };
 

@@ -15,8 +15,8 @@ export interface ProviderWorkerPool {
 }
 
 /**
- * One BullMQ worker per provider queue, with the provider's concurrency. A p-limit per provider caps
- * in-flight calls across every queue of this process (batch and priority queues will share it).
+ * One BullMQ worker per provider queue, with the provider's concurrency. Every call goes through
+ * `limitProvider` (the global limiter in Redis), shared with batch lines and every other process.
  */
 export async function startProviderWorkers(options: {
   config: GatewayConfig;
