@@ -6,7 +6,7 @@
  *
  *   npm run bench:batch
  *   BENCH_BATCH_SIZES=10000,100000   BENCH_SKIP_BUILD=1   DATABASE_URL / REDIS_URL
- *   BENCH_NODE_ARGS="--max-old-space-size=192"   node flags of the gateway processes (as npm start)
+ *   BENCH_NODE_ARGS="--max-old-space-size=192 --max-semi-space-size=16"   node flags of the gateway processes (as npm start)
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,7 @@ const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const targets = { requestsPerSecond: 5_000, rssMb: 256 };
 /** The flags `npm start` and the Dockerfile run the gateway with. */
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192').split(' ').filter(Boolean);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192 --max-semi-space-size=16').split(' ').filter(Boolean);
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 const cleanups: Array<() => Promise<unknown>> = [];

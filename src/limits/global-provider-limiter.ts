@@ -108,7 +108,7 @@ export class GlobalProviderLimiter {
     const queue = new LimitQueue({
       attempt: (trafficClass, tokens) => this.attempt(plan, trafficClass, tokens),
       giveBack: (trafficClass, holder, tokens) => this.release(plan, trafficClass, holder, tokens, tokens),
-      localFull: () => state.inFlight >= plan.localConcurrency,
+      localRoom: () => plan.localConcurrency - state.inFlight,
       timing: this.timing,
       timeoutError: (trafficClass, waitedMs, reason) =>
         new ProviderError({

@@ -26,8 +26,8 @@ export interface LimitQueueOptions {
   attempt(trafficClass: TrafficClass, tokens: number): Promise<LimitAttempt>;
   /** Gives back what was taken for a waiter that gave up while its attempt was on its way. */
   giveBack(trafficClass: TrafficClass, holder: string, tokens: number): void;
-  /** This process already has its own cap of calls in flight to the provider. */
-  localFull(): boolean;
+  /** How many more calls this process may start under its own cap (0: full). */
+  localRoom(): number;
   timing: WaitTiming;
   /** The error a waiter gets when its deadline passes. */
   timeoutError(trafficClass: TrafficClass, waitedMs: number, reason: string): Error;
@@ -68,7 +68,7 @@ export class LimitQueue {
   /** Resolves with a holder id once every limit is taken; rejects after `maxWaitMs`. */
   async acquire(trafficClass: TrafficClass, tokens: number, maxWaitMs: number): Promise<string> {
     const startedAt = performance.now();
-    if (this.size === 0 && !this.options.localFull()) {
+    if (this.size === 0 && this.options.localRoom() > 0) {
       const first = await this.options.attempt(trafficClass, tokens);
       if (first.acquired) return first.holder;
       this.lastReason = first.reason;
@@ -112,33 +112,59 @@ export class LimitQueue {
     return waiter;
   }
 
+  /**
+   * Up to this many waiters are tried at once: each attempt is one atomic script, so several in flight
+   * stay exact, and a busy provider is not held to one grant per Redis round trip.
+   */
+  private static readonly maxParallelAttempts = 64;
+
+  /** The next waiters to try, interactive before batch, FIFO within a class. */
+  private heads(count: number): Waiter[] {
+    return [...this.waiting.interactive, ...this.waiting.batch].slice(0, count);
+  }
+
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      for (let head = this.head(); head; head = this.head()) {
-        if (this.options.localFull()) {
+      while (this.head()) {
+        const room = this.options.localRoom();
+        if (room <= 0) {
           this.waitsForRelease = true;
-          await this.sleep(this.pollDelay(head.trafficClass));
+          await this.sleep(this.pollDelay(this.head()?.trafficClass ?? 'batch'));
           continue;
         }
-        let attempt: LimitAttempt;
-        try {
-          attempt = await this.options.attempt(head.trafficClass, head.tokens);
-        } catch (error) {
-          this.finish(head)?.reject(error instanceof Error ? error : new Error(String(error)));
-          continue;
-        }
-        if (attempt.acquired) {
+        const heads = this.heads(Math.min(room, LimitQueue.maxParallelAttempts));
+        const attempts = await Promise.all(
+          heads.map((head) =>
+            this.options.attempt(head.trafficClass, head.tokens).then(
+              (attempt) => ({ attempt }),
+              (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+            ),
+          ),
+        );
+        let refusal: { trafficClass: TrafficClass; waitMs: number } | undefined;
+        attempts.forEach((result, index) => {
+          const head = heads[index]!;
+          if ('error' in result) {
+            this.finish(head)?.reject(result.error);
+            return;
+          }
+          const { attempt } = result;
+          if (attempt.acquired) {
+            // The waiter may have timed out while the attempt was on its way: give the slot back.
+            if (head.done) this.options.giveBack(head.trafficClass, attempt.holder, head.tokens);
+            else this.finish(head)?.resolve(attempt.holder);
+            return;
+          }
+          this.lastReason = attempt.reason;
+          if (!head.done) refusal ??= { trafficClass: head.trafficClass, waitMs: attempt.waitMs };
+        });
+        if (!refusal) {
           this.pollStep = 0;
           this.waitsForRelease = false;
-          // The waiter may have timed out while the attempt was on its way: give the slot back.
-          if (head.done) this.options.giveBack(head.trafficClass, attempt.holder, head.tokens);
-          else this.finish(head)?.resolve(attempt.holder);
           continue;
         }
-        this.lastReason = attempt.reason;
-        if (head.done) continue;
-        await this.sleep(this.delay(head.trafficClass, attempt.waitMs));
+        await this.sleep(this.delay(refusal.trafficClass, refusal.waitMs));
       }
     } finally {
       this.pumping = false;

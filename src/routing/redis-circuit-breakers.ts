@@ -11,6 +11,7 @@ export type BreakerStatus = BreakerKey & { state: BreakerState; failures: number
  * ARGV: cooldownMs, halfOpenProbes, probeLeaseMs. Checks every key before changing any, so a refusal
  * by one takes no probe slot of the other. An open breaker past its cooldown turns half-open here,
  * handing out the first probe; a probe slot whose result never came back is reclaimed after the lease.
+ * Answers 0 (refused), 1 (a half-open probe slot taken) or 2 (every breaker closed).
  */
 const allowsScript = new RedisScript(`${luaNow}
 local cooldown, maxProbes, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -27,6 +28,7 @@ for _, key in ipairs(KEYS) do
     grants[#grants + 1] = { key, probes }
   end
 end
+if #grants == 0 then return 2 end
 for _, grant in ipairs(grants) do
   redis.call('HSET', grant[1], 'state', 'half_open', 'probes', grant[2] + 1, 'probeAt', now)
 end
@@ -112,6 +114,10 @@ const minimumProbeLeaseMs = 10_000;
  * call on both. Redis trouble fails open: calls go ahead, and the error is logged.
  */
 export class RedisCircuitBreakers implements CircuitBreakers {
+  /** How long this process trusts a "closed" answer. */
+  static readonly closedCacheMs = 100;
+  private readonly closedUntil = new Map<string, number>();
+
   private readonly indexKey: string;
 
   constructor(
@@ -128,9 +134,16 @@ export class RedisCircuitBreakers implements CircuitBreakers {
   async allows(key: BreakerKey): Promise<boolean> {
     const settings = this.settings(key.provider);
     if (!settings.enabled) return true;
+    // A closed verdict is reused for a moment: a batch asks for every line, and a breaker that opens
+    // meanwhile is honoured within `closedCacheMs` (probe grants are never reused).
+    const cacheKey = `${key.provider}\u0000${key.model ?? ''}`;
+    const closedUntil = this.closedUntil.get(cacheKey);
+    if (closedUntil !== undefined && closedUntil > Date.now()) return true;
     try {
       const answer = await allowsScript.run(this.options.redis, this.keysOf(key), [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)]);
-      return answer === 1;
+      if (answer === 2) this.closedUntil.set(cacheKey, Date.now() + RedisCircuitBreakers.closedCacheMs);
+      else this.closedUntil.delete(cacheKey);
+      return answer === 1 || answer === 2;
     } catch (error) {
       this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; allowing the call');
       return true;
@@ -141,6 +154,8 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     const settings = this.settings(key.provider);
     if (!settings.enabled) return;
     const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
+    // A failure may open the breaker: the next call asks Redis again.
+    if (outcome === 'failure') this.closedUntil.delete(`${key.provider}\u0000${key.model ?? ''}`);
     try {
       await recordScript.run(
         this.options.redis,
