@@ -164,6 +164,15 @@ describe('RedisRouteLatencies', () => {
     expect(read).toEqual(new Map([['openai/gpt-4o-mini', 200], ['backup/gpt-4o-mini', 50]]));
   });
 
+  it('sends at most one sample per route per sampleEveryMs from a process', async () => {
+    const latencies = new RedisRouteLatencies({ redis, prefix: `${prefix}-sampled`, smoothing: 0.5, maxAgeMs: 60_000, sampleEveryMs: 60_000 });
+    const route = { provider: 'openai', upstreamModel: 'sampled' };
+    await latencies.record(route, 100);
+    await latencies.record(route, 900);
+    expect((await latencies.read([route])).get('openai/sampled')).toBe(100);
+    await deleteRedisPrefix(`${prefix}-sampled`);
+  });
+
   it('forgets an average older than maxAgeMs', async () => {
     const latencies = new RedisRouteLatencies({ redis, prefix: `${prefix}-old`, smoothing: 0.5, maxAgeMs: 1000 });
     const route = { provider: 'openai', upstreamModel: 'm' };

@@ -51,13 +51,28 @@ export class RedisRouteLatencies {
       smoothing: number;
       /** An average not updated for this long is forgotten. */
       maxAgeMs: number;
+      /**
+       * Send at most one sample per route this often from this process (0: every call). A batch
+       * makes thousands of calls a second; a sampled average ranks routes just as well.
+       * @defaultValue 0
+       */
+      sampleEveryMs?: number;
       logger?: Logger | undefined;
     },
   ) {
     this.hashKey = `${options.prefix}:route-latency`;
   }
 
+  private readonly lastSampleAt = new Map<string, number>();
+
   async record(route: RouteName, latencyMs: number): Promise<void> {
+    const every = this.options.sampleEveryMs ?? 0;
+    if (every > 0) {
+      const key = routeKey(route);
+      const now = Date.now();
+      if (now - (this.lastSampleAt.get(key) ?? 0) < every) return;
+      this.lastSampleAt.set(key, now);
+    }
     try {
       await recordScript.run(this.options.redis, [this.hashKey], [routeKey(route), Math.max(0, Math.round(latencyMs)), this.options.smoothing, this.options.maxAgeMs]);
     } catch (error) {

@@ -26,6 +26,7 @@ export function createRoutingSignals(options: { config: GatewayConfig; redis: Re
       prefix: options.prefix,
       smoothing: options.config.routing.latencySmoothing,
       maxAgeMs: options.config.routing.latencyMaxAgeMs,
+      sampleEveryMs: 100,
       logger,
     }),
   };
