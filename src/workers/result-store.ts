@@ -1,6 +1,7 @@
 import { eq, getTableName } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../db/client.ts';
+import { GroupCommitter } from '../db/group-commit.ts';
 import { requests, type RequestKind } from '../db/schema/requests.ts';
 import { usage } from '../db/schema/usage.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
@@ -54,22 +55,13 @@ interface BilledRow {
   created_at: Date;
 }
 
-interface PendingWrite {
-  outcome: RequestOutcome;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Writes request outcomes and usage to Postgres with group commit: while one write is in flight,
  * outcomes queue up and go together in the next transaction. At low load every outcome is written
  * at once; under load a few round trips carry many rows. `record` resolves only once committed.
  */
 export class ResultStore {
-  private queue: PendingWrite[] = [];
-  private draining: Promise<void> | null = null;
-
-  private readonly maxBatchSize: number;
+  private readonly committer: GroupCommitter<RequestOutcome>;
   private readonly afterWrite: AfterResultsWritten | undefined;
 
   constructor(
@@ -81,23 +73,19 @@ export class ResultStore {
       afterWrite?: AfterResultsWritten;
     } = {},
   ) {
-    this.maxBatchSize = options.maxBatchSize ?? 500;
     this.afterWrite = options.afterWrite;
+    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 500, maxInFlight: 1 });
   }
 
   record(outcome: RequestOutcome): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ outcome, resolve, reject });
-      this.draining ??= this.drain();
-    });
+    return this.committer.add(outcome);
   }
 
   /** Resolves when everything recorded so far is written (used at shutdown). */
-  async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+  flush(): Promise<void> {
+    return this.committer.flush();
   }
 
-  /** The stored response of a request already completed, if any (a re-delivered job's short cut). */
   /** A completed request's response and fallback trail, if it completed (a fallback hop's short cut). */
   async findCompletedRecord(requestId: string): Promise<{ completion: ChatCompletion; routeAttempts: RouteAttempt[] | undefined } | undefined> {
     const [row] = await this.db
@@ -106,30 +94,6 @@ export class ResultStore {
       .where(eq(requests.id, requestId));
     if (row?.status !== 'completed') return undefined;
     return { completion: row.response as ChatCompletion, routeAttempts: (row.routeAttempts as RouteAttempt[] | null) ?? undefined };
-  }
-
-  async findCompleted(requestId: string): Promise<ChatCompletion | undefined> {
-    const [row] = await this.db
-      .select({ status: requests.status, response: requests.response })
-      .from(requests)
-      .where(eq(requests.id, requestId));
-    return row?.status === 'completed' ? (row.response as ChatCompletion) : undefined;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatchSize);
-        try {
-          await this.write(batch.map((entry) => entry.outcome));
-          for (const entry of batch) entry.resolve();
-        } catch (error) {
-          for (const entry of batch) entry.reject(error);
-        }
-      }
-    } finally {
-      this.draining = null;
-    }
   }
 
   private async write(outcomes: RequestOutcome[]): Promise<void> {
