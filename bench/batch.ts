@@ -15,9 +15,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
+import { createScratchDatabase, deleteRedisPrefix } from './scratch-services.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const sizes = (process.env.BENCH_BATCH_SIZES ?? '10000,100000').split(',').map(Number);
@@ -63,30 +63,11 @@ async function main(): Promise<number> {
     process.exit(3);
   }, 15 * 60_000);
 
-  const databaseName = `bench_batch_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${databaseName}"`);
-  await admin.end();
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(databaseUrl);
-  url.pathname = `/${databaseName}`;
+  const database = await createScratchDatabase(databaseUrl, 'bench_batch');
+  cleanups.push(database.drop);
+  const url = new URL(database.url);
   const prefix = `benchbatch${randomBytes(3).toString('hex')}`;
-  cleanups.push(async () => {
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
-  });
+  cleanups.push(() => deleteRedisPrefix(redisUrl, prefix));
   const directory = await mkdtemp(join(tmpdir(), 'bench-batch-'));
   cleanups.push(() => rm(directory, { recursive: true, force: true }));
   const configPath = join(directory, 'gateway.yaml');

@@ -11,12 +11,12 @@
  * Targets: ≥ 97 % of the limit used in every window on average, 0 over-limit 429s.
  */
 import { spawnSync } from 'node:child_process';
+import { createScratchDatabase, deleteRedisPrefix } from './scratch-services.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { windowShares } from '../test/support/strict-rate-limit.ts';
 import { freePort, killChildrenNow, startChild, stopChild, waitUntil, type Child } from './processes.ts';
@@ -44,34 +44,14 @@ interface MockStats {
 }
 
 async function temporaryDatabase(): Promise<string> {
-  const name = `bench_ratelimit_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const database = await createScratchDatabase(databaseUrl, 'bench_ratelimit');
+  cleanups.push(database.drop);
+  return database.url;
 }
 
 function temporaryPrefix(): string {
   const prefix = `benchrl${randomBytes(3).toString('hex')}`;
-  cleanups.push(async () => {
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    await redis.quit();
-  });
+  cleanups.push(() => deleteRedisPrefix(redisUrl, prefix));
   return prefix;
 }
 

@@ -16,12 +16,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
 import { printReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
+import { deleteRedisPrefix } from './scratch-services.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const numberEnv = (name: string, fallback: number) => {
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
   const gatewayDatabaseUrl = new URL(databaseUrl);
   gatewayDatabaseUrl.pathname = `/${databaseName}`;
   const prefix = `bench_sync_${process.pid}_${randomBytes(3).toString('hex')}`;
-  cleanups.push({ label: 'delete redis keys', run: () => deleteRedisPrefix(prefix) });
+  cleanups.push({ label: 'delete redis keys', run: () => deleteRedisPrefix(redisUrl, prefix) });
   const configDirectory = await mkdtemp(join(tmpdir(), 'bench-sync-'));
   cleanups.push({ label: 'remove config', run: () => rm(configDirectory, { recursive: true, force: true }) });
   const configPath = join(configDirectory, 'gateway.yaml');
@@ -221,19 +221,6 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 10_000 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 let exitCode = 2;
 try {
