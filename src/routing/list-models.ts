@@ -38,7 +38,7 @@ export function listModels(options: { config: GatewayConfig }): ModelListing[] {
   return listings;
 }
 
-/** What `GET /v1/models/{model}` answers: any name `resolveRoutes` accepts, described by its first route. */
+/** What `GET /v1/models/{model}` answers: every name `resolveRoutes` accepts, described by its first route. */
 export function describeModel(options: { model: string; config: GatewayConfig }): ModelListing | undefined {
   const route = describeRoutes(options)?.[0];
   return route ? { id: options.model, ownedBy: route.provider, route } : undefined;

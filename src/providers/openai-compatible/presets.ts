@@ -42,7 +42,7 @@ export interface OpenAICompatiblePreset {
 const maxCompletionTokensAsMaxTokens = { max_completion_tokens: 'max_tokens' } as const;
 
 export const openAICompatiblePresets = {
-  // Strict schema: any field it does not know is a 422 `extra_forbidden`; `seed` is `random_seed`.
+  // Strict schema: every field it does not know is a 422 `extra_forbidden`; `seed` is `random_seed`.
   mistral: {
     baseUrl: 'https://api.mistral.ai/v1',
     requiresApiKey: true,
