@@ -16,6 +16,8 @@ import { asyncJobLifecycle } from './jobs/async-jobs.ts';
 import { createWebhookNotifier, type WebhookService } from './webhooks/webhook-notifier-postgres.ts';
 import { startWebhookWorker } from './webhooks/webhook-worker.ts';
 import { ReplyListener } from './workers/reply-channel.ts';
+import { ChatCache } from './cache/chat-cache.ts';
+import { ResponseCache } from './cache/response-cache.ts';
 import { ResultStore } from './workers/result-store.ts';
 import { createRoutingSignals } from './routing/routing-signals.ts';
 import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
@@ -77,6 +79,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     closers.push(() => webhooks.close());
 
+    // The response cache: its own connection (and, with CACHE_REDIS_URL, its own Redis that may evict).
+    const cacheRedis = new Redis(environment.CACHE_REDIS_URL ?? environment.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      enableAutoPipelining: true,
+      connectionName: `${prefix}-cache`,
+    });
+    closers.push(() => cacheRedis.quit());
+    const cache = new ChatCache(
+      config,
+      new ResponseCache({ redis: cacheRedis, prefix, logger: logger.child({ component: 'cache' }), maxEntryBytes: config.cache.maxEntryBytes }),
+    );
+
     let pool: ProviderWorkerPool | undefined;
     if (role === 'worker' || role === 'all') {
       const workerRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` });
@@ -104,6 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         signals,
         retryPolicy: config.routing,
         maxSlotWaitMs: config.routing.maxSlotWaitMs,
+        cache,
       });
       const workers = pool;
       closers.push(() => workers.close());
@@ -118,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         tenantLimits,
         signals,
         webhooks,
+        cache,
         logger,
       });
       closers.push(() => batchWorkers.close());
@@ -159,6 +175,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       signals: apiSignals,
     });
     closers.push(() => dispatcher.close(), () => replies.close());
+    // Cache hits are answered by this process: their records are written here, behind the answers.
+    const hitRecorder = new ResultStore(database.db);
+    closers.push(() => hitRecorder.flush());
     const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 
     const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
@@ -178,7 +197,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ]);
       return { postgres, redis: redisCheck, migrations };
     };
-    const app = buildApp({ config, database, redis, prefix, keyStore, dispatcher, breakers: apiSignals.breakers, tenantLimits, webhooks, adminKey, logger, readiness });
+    const app = buildApp({
+      config,
+      database,
+      redis,
+      prefix,
+      keyStore,
+      dispatcher,
+      breakers: apiSignals.breakers,
+      tenantLimits,
+      webhooks,
+      cache,
+      hitRecorder,
+      adminKey,
+      logger,
+      readiness,
+    });
     // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.
     closers.push(() => app.close());
     await app.ready();

@@ -95,6 +95,10 @@ describe('exactly-once usage', () => {
         calls += 1;
         throw new Error('must not be called');
       },
+      chatStream: async () => {
+        calls += 1;
+        throw new Error('must not be called');
+      },
       close: async () => {},
     };
     const published: string[] = [];

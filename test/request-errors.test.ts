@@ -107,8 +107,14 @@ describe('bad input on the OpenAI API', () => {
     expect(response.body.error.code).toBe('unsupported_media_type');
   });
 
-  it('400 stream_not_supported for stream: true', async () => {
-    const response = await postJson(chatUrl(), { model: 'mock-echo', stream: true, messages: [{ role: 'user', content: 'x' }] }, key);
+  it('400 stream_not_supported for stream: true with n > 1', async () => {
+    const response = await postJson(chatUrl(), { model: 'mock-echo', stream: true, n: 3, messages: [{ role: 'user', content: 'x' }] }, key);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({ code: 'stream_not_supported', param: 'n' });
+  });
+
+  it('400 for a stream: true on the async endpoint', async () => {
+    const response = await postJson(`${harness.url}/v1/async/chat/completions`, { model: 'mock-echo', stream: true, messages: [{ role: 'user', content: 'x' }] }, key);
     expect(response.status).toBe(400);
     expect(response.body.error).toMatchObject({ code: 'stream_not_supported', param: 'stream' });
   });

@@ -3,6 +3,8 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
+import type { ChatCache } from '../cache/chat-cache.ts';
+import type { ResultStore } from '../workers/result-store.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { TenantAdmission } from '../limits/tenant-admission.ts';
@@ -41,6 +43,9 @@ export interface AppDependencies {
   tenantLimits: TenantAdmission;
   /** Sends batch and job events (a WebhookNotifier), and redelivers for the delivery log API. */
   webhooks: WebhookService;
+  /** The response cache (plans, lookups); hits are recorded through `hitRecorder`. */
+  cache: ChatCache;
+  hitRecorder: Pick<ResultStore, 'record'>;
   adminKey: string;
   logger: Logger;
   readiness: () => Promise<Record<string, ReadinessCheck>>;

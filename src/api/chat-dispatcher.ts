@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import type { CachePlan } from '../cache/chat-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -12,6 +13,19 @@ import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type 
 import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
+import { StreamReception } from './stream-reception.ts';
+import { streamCancelChannel } from '../workers/stream-messages.ts';
+
+export interface SyncDispatchInput {
+  requestId: string;
+  principal: Principal;
+  request: ChatCompletionRequest;
+  routes: ResolvedRoute[];
+  /** Routes the planner passed over (open breakers): the start of the trail. */
+  trail?: RouteAttempt[];
+  cache?: CachePlan | undefined;
+  cacheStatus?: 'miss' | 'bypass';
+}
 
 /** A failed request's error, with the fallback trail that led to it (for the response headers). */
 export class RoutedGatewayError extends GatewayError {
@@ -60,31 +74,9 @@ export class ChatDispatcher {
     });
   }
 
-  async dispatchSync(input: {
-    requestId: string;
-    principal: Principal;
-    request: ChatCompletionRequest;
-    routes: ResolvedRoute[];
-    /** Routes the planner passed over (open breakers): the start of the trail. */
-    trail?: RouteAttempt[];
-  }): Promise<{ completion: ChatCompletion; cost: string | undefined; trail: RouteAttempt[] }> {
-    const acceptedAt = Date.now();
+  async dispatchSync(input: SyncDispatchInput): Promise<{ completion: ChatCompletion; cost: string | undefined; trail: RouteAttempt[] }> {
     const { requestTimeoutMs } = this.options;
-    const data: ChatJobData = {
-      requestId: input.requestId,
-      kind: 'sync',
-      projectId: input.principal.projectId,
-      apiKeyId: input.principal.apiKeyId,
-      model: input.request.model,
-      routes: input.routes,
-      routeIndex: 0,
-      request: input.request,
-      replyTo: this.options.replies.channel,
-      acceptedAt,
-      // Retries and fallback hops fit inside the time the caller waits.
-      deadline: acceptedAt + requestTimeoutMs,
-      ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
-    };
+    const data = this.syncJobData(input);
     const reply = this.options.replies.expect(input.requestId, requestTimeoutMs);
     try {
       await this.enqueue(data);
@@ -101,11 +93,54 @@ export class ChatDispatcher {
       if (!(error instanceof ReplyTimeoutError)) throw error;
       // Not started yet (on any route): take it off its queue so no one pays for an answer nobody reads.
       const removed = await this.removeQueued(data);
-      throw new GatewayError({
-        code: 'request_timeout',
-        message: `the request did not complete within ${requestTimeoutMs} ms${removed ? ' (it was still queued and has been cancelled)' : ''}`,
-      });
+      throw this.timeoutError(removed);
     }
+  }
+
+  /**
+   * A `stream: true` call: queued like a sync one; its worker publishes chunks as they come. The
+   * caller reads them from the returned reception and calls `abandon` when its client goes away or
+   * nothing arrives in time (the job is taken off its queue, or its running call cancelled).
+   */
+  async dispatchStream(input: SyncDispatchInput): Promise<{ reception: StreamReception; abandon: () => Promise<boolean> }> {
+    const data = this.syncJobData(input);
+    const reception = new StreamReception(this.options.replies, input.requestId);
+    try {
+      await this.enqueue(data);
+    } catch (error) {
+      reception.close();
+      throw error;
+    }
+    const abandon = async (): Promise<boolean> => {
+      reception.close();
+      const [removed] = await Promise.all([
+        this.removeQueued(data),
+        this.options.redis.publish(streamCancelChannel(this.options.prefix), input.requestId).catch(() => 0),
+      ]);
+      return removed;
+    };
+    return { reception, abandon };
+  }
+
+  timeoutError(removedFromQueue: boolean): GatewayError {
+    const { requestTimeoutMs } = this.options;
+    return new GatewayError({
+      code: 'request_timeout',
+      message: `the request did not complete within ${requestTimeoutMs} ms${removedFromQueue ? ' (it was still queued and has been cancelled)' : ''}`,
+    });
+  }
+
+  private syncJobData(input: SyncDispatchInput): ChatJobData {
+    const acceptedAt = Date.now();
+    return {
+      ...jobDataBase(input),
+      kind: 'sync',
+      replyTo: this.options.replies.channel,
+      acceptedAt,
+      // Retries and fallback hops fit inside the time the caller waits.
+      deadline: acceptedAt + this.options.requestTimeoutMs,
+      ...(input.cacheStatus ? { cacheStatus: input.cacheStatus } : {}),
+    };
   }
 
   /**
@@ -121,20 +156,14 @@ export class ChatDispatcher {
     webhookUrl: string | null;
     acceptedAt: number;
     trail?: RouteAttempt[];
+    cache?: CachePlan | undefined;
   }): Promise<void> {
     await this.enqueue({
-      requestId: input.requestId,
+      ...jobDataBase(input),
       kind: 'async',
-      projectId: input.principal.projectId,
-      apiKeyId: input.principal.apiKeyId,
-      model: input.request.model,
-      routes: input.routes,
-      routeIndex: 0,
-      request: input.request,
       replyTo: null,
       acceptedAt: input.acceptedAt,
       webhookUrl: input.webhookUrl,
-      ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
     });
   }
 
@@ -171,4 +200,19 @@ export class ChatDispatcher {
     }
     return queue;
   }
+}
+
+/** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
+function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache'>) {
+  return {
+    requestId: input.requestId,
+    projectId: input.principal.projectId,
+    apiKeyId: input.principal.apiKeyId,
+    model: input.request.model,
+    routes: input.routes,
+    routeIndex: 0,
+    request: input.request,
+    ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
+    ...(input.cache ? { cache: input.cache } : {}),
+  };
 }

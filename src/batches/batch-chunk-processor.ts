@@ -20,6 +20,7 @@ import type { RouteSignals } from '../workers/call-route.ts';
 import { StopSignal } from './stop-signal.ts';
 import type { LimitProvider } from '../workers/provider-limits.ts';
 import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
 import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant-budget-gate.ts';
 
 export interface BatchChunkDependencies {
@@ -35,6 +36,8 @@ export interface BatchChunkDependencies {
   /** Circuit breakers and latencies: a line falls back over its routes as a sync call does. */
   signals?: RouteSignals & RoutingSignalsReader;
   writer: BatchResultWriter;
+  /** The response cache, under the config's policy (batch lines carry no cache headers). */
+  cache?: ChatCache;
   logger: Logger;
 }
 
@@ -139,6 +142,31 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       return;
     }
 
+    const cachePlan = dependencies.cache?.plan({ projectId: batch.project_id, request: planned.request, routes: planned.routes });
+    const cached = await dependencies.cache?.lookup(cachePlan);
+    if (cached) {
+      const now = new Date();
+      await writer.record({
+        ...base,
+        model,
+        provider: cached.provider,
+        upstreamModel: cached.upstreamModel,
+        status: 'completed',
+        statusCode: 200,
+        errorCode: null,
+        errorMessage: null,
+        response: cached.completion,
+        attempts: 0,
+        startedAt: now,
+        completedAt: now,
+        providerLatencyMs: null,
+        usage: cacheHitUsage(cached),
+        cacheStatus: 'hit',
+      });
+      return;
+    }
+    const cacheStatus = cacheStatusOf(cachePlan, false);
+
     const startedAt = new Date();
     const estimatedTokens = estimateRequestTokens(planned.request);
     const outcome = await callWithRetries({
@@ -166,9 +194,12 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       startedAt,
       providerLatencyMs: outcome.latencyMs,
       routeAttempts: trail,
+      cacheStatus,
     };
     if (outcome.ok) {
       const { completion, usage } = outcome.result;
+      const cost = computeCost({ usage, pricing: route.pricing });
+      void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost });
       await writer.record({
         ...base,
         ...routed,
@@ -178,7 +209,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         errorMessage: null,
         response: completion,
         completedAt: new Date(),
-        usage: { ...usage, cost: computeCost({ usage, pricing: route.pricing }) },
+        usage: { ...usage, cost },
         warnings: outcome.result.warnings,
       });
       return;

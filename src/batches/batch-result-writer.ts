@@ -27,7 +27,9 @@ export interface BatchLineOutcome {
   startedAt: Date | null;
   completedAt: Date;
   providerLatencyMs: number | null;
-  usage: (TokenUsage & { cost: string }) | null;
+  usage: (TokenUsage & { cost: string; /** A cache hit: what the original call cost. */ costSaved?: string }) | null;
+  /** The response cache's part in the line. */
+  cacheStatus?: 'hit' | 'miss' | 'bypass' | undefined;
   warnings?: string[] | undefined;
   /** The fallback trail: every attempt over the line's routes, the serving (or last) one last. */
   routeAttempts?: RouteAttempt[] | undefined;
@@ -106,6 +108,8 @@ export class BatchResultWriter {
       column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),
       column((o) => (o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null)),
       column((o) => (o.routeAttempts && o.routeAttempts.length > 0 ? JSON.stringify(o.routeAttempts) : null)),
+      column((o) => o.cacheStatus ?? null),
+      column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
     ]);
     const billed = rows.filter((row) => row.billed_cost !== '0');
     if (this.onBilled && billed.length > 0) {
@@ -122,28 +126,28 @@ WITH input AS (
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
     $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
     $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
-    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[]
+    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[]
   ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
          batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
-         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts)
+         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number, warnings, route_attempts)
+                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, warnings, route_attempts
+         batch_id, custom_id, line_number, warnings, route_attempts, cache_status
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id
 ), billed AS (
   INSERT INTO usage (request_id, project_id, api_key_id, model, provider, upstream_model, prompt_tokens,
                      completion_tokens, total_tokens, cost, created_at, batch_id, cached_prompt_tokens,
-                     cache_creation_tokens, estimated)
+                     cache_creation_tokens, estimated, cost_saved, cache_hit)
   SELECT i.id, i.project_id, i.api_key_id, i.model, i.provider, i.upstream_model, i.prompt_tokens,
          i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id, i.cached_prompt_tokens,
-         i.cache_creation_tokens, i.estimated
+         i.cache_creation_tokens, i.estimated, i.cost_saved, i.cache_status IS NOT DISTINCT FROM 'hit'
   FROM input i JOIN inserted USING (id)
   WHERE i.prompt_tokens IS NOT NULL
   ON CONFLICT DO NOTHING

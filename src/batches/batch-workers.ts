@@ -7,6 +7,7 @@ import type { Database } from '../db/client.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
+import type { ChatCache } from '../cache/chat-cache.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
 import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
 import { BatchResultWriter } from './batch-result-writer.ts';
@@ -36,6 +37,8 @@ export async function startBatchWorkers(options: {
   /** Circuit breakers and latencies: lines fall back across routes as sync calls do. */
   signals?: RouteSignals & RoutingSignalsReader;
   webhooks: WebhookNotifier;
+  /** The response cache: lines look their answers up and store them, under the config's policy. */
+  cache?: ChatCache;
   logger: Logger;
 }): Promise<BatchWorkers> {
   const { config, redis, prefix } = options;
@@ -87,6 +90,7 @@ export async function startBatchWorkers(options: {
     ...(options.tenantLimits ? { budgetGate: options.tenantLimits.budgetGate } : {}),
     ...(options.signals ? { signals: options.signals } : {}),
     writer,
+    ...(options.cache ? { cache: options.cache } : {}),
     logger,
   });
   const chunkWorkers = Object.entries(config.providers).map(

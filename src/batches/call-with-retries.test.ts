@@ -19,6 +19,7 @@ function scripted(name: string, answers: Array<ProviderError | 'ok'>): ProviderC
       if (answer !== 'ok') throw answer;
       return result;
     },
+    chatStream: () => Promise.reject(new Error('batch lines are never streamed')),
     close: async () => {},
   };
   return client;

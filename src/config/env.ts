@@ -14,6 +14,14 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  /**
+   * The response cache's Redis; defaults to REDIS_URL. Give the cache a Redis of its own (with
+   * `maxmemory` and `allkeys-lru`) when it should be bounded: BullMQ's Redis must stay `noeviction`.
+   */
+  CACHE_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   /** Namespace of every Redis key the gateway writes (BullMQ queues included). */
   REDIS_PREFIX: z
     .string()

@@ -57,12 +57,14 @@ describe('parseGatewayConfigYaml', () => {
       type: 'mock',
       headers: {},
       latencyMs: 0,
+      streamIntervalMs: 0,
       concurrency: 256,
       timeoutMs: 60_000,
       maxAttempts: 3,
       retryBaseDelayMs: 500,
     });
-    expect(config.server).toEqual({ bodyLimitBytes: 10 * 1024 * 1024, requestTimeoutMs: 600_000 });
+    expect(config.server).toEqual({ bodyLimitBytes: 10 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 120_000 });
+    expect(config.cache).toEqual({ enabled: false, ttlSeconds: 3600, maxEntryBytes: 1024 * 1024 });
     expect(config.models['gpt-4o-mini']?.routes.map((route) => ('provider' in route ? route.provider : route.alias))).toEqual(['openai', 'mock']);
     expect(config.models['gpt-4o-mini']?.strategy).toBe('priority');
   });
@@ -72,7 +74,7 @@ describe('parseGatewayConfigYaml', () => {
       `${validYaml}server:\n  bodyLimitBytes: 2048\n  requestTimeoutMs: 1000\n`.replace('apiKey: sk-test', 'apiKey: sk-test\n    concurrency: 4\n    maxAttempts: 1'),
       {},
     );
-    expect(config.server).toEqual({ bodyLimitBytes: 2048, requestTimeoutMs: 1000 });
+    expect(config.server).toEqual({ bodyLimitBytes: 2048, requestTimeoutMs: 1000, streamIdleTimeoutMs: 120_000 });
     expect(config.providers['openai']).toMatchObject({ concurrency: 4, maxAttempts: 1, timeoutMs: 60_000 });
   });
 

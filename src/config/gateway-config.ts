@@ -44,6 +44,23 @@ export const modelSchema = z.strictObject({
   /** Provider routes and aliases of other models: the fallback chain. */
   routes: z.array(routeOrAlias(routeSchema)).min(1),
   pricing: pricingSchema.optional(),
+  /** This model's response cache settings, over the global `cache` ones. */
+  cache: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Seconds a stored answer of this model is served. */
+      ttlSeconds: integer({ min: 1, max: 365 * 86_400 }).optional(),
+    })
+    .optional(),
+});
+
+export const cacheSchema = z.strictObject({
+  /** Exact-match response cache (see README). Off unless enabled here or per model. @defaultValue false */
+  enabled: z.boolean().default(false),
+  /** Seconds a stored answer is served. @defaultValue 3600 */
+  ttlSeconds: integer({ min: 1, max: 365 * 86_400 }).default(3_600),
+  /** Answers larger than this (serialised) are not stored. @defaultValue 1 MiB */
+  maxEntryBytes: integer({ min: 1024, max: 64 * 1024 * 1024 }).default(1024 * 1024),
 });
 
 export const serverSchema = z.strictObject({
@@ -51,6 +68,11 @@ export const serverSchema = z.strictObject({
   bodyLimitBytes: integer({ min: 1024 }).default(10 * 1024 * 1024),
   /** How long a sync call waits for its job before answering 504. @defaultValue 600000 (OpenAI SDK's default) */
   requestTimeoutMs: integer({ min: 100 }).default(600_000),
+  /**
+   * A started stream ends with a `stream_interrupted` error event when nothing arrived from its worker
+   * for this long (the provider's own `timeoutMs` normally fires first). @defaultValue 120000
+   */
+  streamIdleTimeoutMs: integer({ min: 100 }).default(120_000),
 });
 
 export const webhooksSchema = z.strictObject({
@@ -101,6 +123,7 @@ export const gatewayConfigSchema = z
     ),
     models: z.record(z.string().min(1), modelSchema).default({}),
     routing: routingSchema.default(routingSchema.parse({})),
+    cache: cacheSchema.default(cacheSchema.parse({})),
     breakers: breakersSchema.default(breakersSchema.parse({})),
   })
   .superRefine((config, context) => {
@@ -112,6 +135,7 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
 export type Pricing = z.infer<typeof pricingSchema>;
 export type WebhooksConfig = z.infer<typeof webhooksSchema>;
+export type CacheConfig = z.infer<typeof cacheSchema>;
 
 /** Validates an already-parsed config object (after `${ENV}` interpolation). */
 export function parseGatewayConfig(raw: unknown, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {

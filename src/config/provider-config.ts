@@ -86,6 +86,8 @@ export const mockProviderSchema = z.strictObject({
   type: z.literal('mock'),
   /** Simulated latency of every call. @defaultValue 0 */
   latencyMs: integer({ min: 0, max: 600_000 }).default(0),
+  /** Streamed calls: the pause between two chunks (the first comes after `latencyMs`). @defaultValue 0 */
+  streamIntervalMs: integer({ min: 0, max: 60_000 }).default(0),
   ...providerCommon,
   concurrency: providerCommon.concurrency.default(256),
 });

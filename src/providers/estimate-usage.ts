@@ -5,19 +5,19 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/**
- * Usage for a response whose provider reported none: counted from the request's and the answer's
- * text, and flagged `estimated` so the usage row says so.
- */
 /** Input tokens of a request, estimated before the call (rate limits by tokens per minute). */
 export function estimateRequestTokens(request: ChatCompletionRequest): number {
   return request.messages.reduce((sum, message) => sum + 3 + estimateTokens(messageText(message.content)), 3);
 }
 
+/**
+ * Usage for a response whose provider reported none: counted from the request's and the answer's
+ * text, and flagged `estimated` so the usage row says so.
+ */
 export function estimateUsage(request: ChatCompletionRequest, completion: ChatCompletion): TokenUsage {
   const promptTokens = estimateRequestTokens(request);
   const completionTokens = completion.choices.reduce(
-    (sum, choice) => sum + estimateTokens((choice.message.content ?? '') + JSON.stringify(choice.message.tool_calls ?? '')),
+    (sum, choice) => sum + estimateTokens((choice.message.content ?? '') + (choice.message.tool_calls ? JSON.stringify(choice.message.tool_calls) : '')),
     0,
   );
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };

@@ -3,6 +3,7 @@ import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
 import type { ChatCallContext, ChatResult, HttpWireFormat, ProviderClient } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
+import { parseJson, streamChatCall } from './http-stream-call.ts';
 
 export interface HttpProviderSettings {
   name: string;
@@ -14,7 +15,7 @@ export interface HttpProviderSettings {
 
 /**
  * The shared I/O half of every HTTP adapter: a keep-alive undici pool per provider instance,
- * JSON in and out, every failure mapped onto {@link ProviderError}.
+ * JSON in and out (or SSE, see {@link streamChatCall}), every failure mapped onto {@link ProviderError}.
  */
 export function createHttpProviderClient<Config>(
   wireFormat: HttpWireFormat<Config>,
@@ -74,16 +75,20 @@ export function createHttpProviderClient<Config>(
     name: settings.name,
     type: wireFormat.type,
     chat,
+    chatStream: (request, context, onChunks) =>
+      streamChatCall({
+        wireFormat,
+        config,
+        pool,
+        provider: settings.name,
+        basePath,
+        request,
+        context,
+        onChunks,
+        networkError: (error) => networkError(settings.name, error, false, settings.timeoutMs),
+      }),
     close: () => pool.close(),
   };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function networkError(provider: string, error: unknown, timedOut: boolean, timeoutMs: number): ProviderError {

@@ -1,4 +1,5 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
+import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
 
 export interface ChatCallContext {
   /** The model name the provider expects (the route's `model`). */
@@ -21,6 +22,12 @@ export interface ProviderClient {
   readonly name: string;
   readonly type: string;
   chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult>;
+  /**
+   * The same call, streamed: `onChunks` receives the OpenAI chunks as they arrive (never usage
+   * chunks); the promise resolves with the whole answer assembled from them and the usage, or
+   * rejects with a `ProviderError` (also after chunks went out: the caller knows whether any did).
+   */
+  chatStream(request: ChatCompletionRequest, context: ChatCallContext, onChunks: (chunks: ChatCompletionChunk[]) => void): Promise<ChatResult>;
   close(): Promise<void>;
 }
 
@@ -41,13 +48,26 @@ export interface WireErrorInput {
   body: unknown;
 }
 
+export interface BuildChatRequestInput<Config> {
+  request: ChatCompletionRequest;
+  upstreamModel: string;
+  config: Config;
+  requestId: string;
+}
+
 /**
- * The pure half of an HTTP adapter: no fetch, Redis or logger inside. Streaming transform and
- * native batch hooks join this interface in their issues.
+ * The pure half of an HTTP adapter: no fetch, Redis or logger inside. Native batch hooks join this
+ * interface in their issue.
  */
 export interface HttpWireFormat<Config> {
   readonly type: string;
-  buildChatRequest(input: { request: ChatCompletionRequest; upstreamModel: string; config: Config; requestId: string }): WireRequest;
+  buildChatRequest(input: BuildChatRequestInput<Config>): WireRequest;
   parseChatResponse(input: { provider: string; body: unknown; upstreamModel: string; requestId: string }): ChatResult;
   parseError(input: WireErrorInput): import('./provider-error.ts').ProviderError;
+  /**
+   * The streamed variant of {@link buildChatRequest}: the provider's streaming endpoint or flag, with
+   * usage asked for where the provider only sends it on request (OpenAI `stream_options.include_usage`).
+   */
+  buildStreamRequest(input: BuildChatRequestInput<Config>): WireRequest;
+  createStreamTranslator(input: StreamTranslatorInput): StreamTranslator;
 }

@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import type { CircuitBreakers } from '../routing/circuit-breaker-types.ts';
@@ -36,6 +37,8 @@ export async function callRoute(options: {
   limit: Limiter;
   signals: RouteSignals;
   signal?: AbortSignal | undefined;
+  /** Stream the call: chunks go here as they arrive (see `ProviderClient.chatStream`). */
+  onChunks?: ((chunks: ChatCompletionChunk[]) => void) | undefined;
   /**
    * How long to wait for a slot under the route's limits (full, or the provider paused after a 429)
    * before giving the route up as busy. @defaultValue the limiter's own bound
@@ -52,7 +55,8 @@ export async function callRoute(options: {
       // A slot that comes after we gave up is handed straight back, without a call.
       if (gaveUp) return Promise.reject(new ProviderError({ provider: route.provider, code: 'route_busy', message: 'gave up waiting for a slot', retryable: false }));
       calledAt = performance.now();
-      return client.chat(options.request, { upstreamModel: route.upstreamModel, requestId: options.requestId, signal: options.signal });
+      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal: options.signal };
+      return options.onChunks ? client.chatStream(options.request, context, options.onChunks) : client.chat(options.request, context);
     });
     const result = options.maxWaitMs === undefined ? await limited : await giveUpAfter(limited, options.maxWaitMs, () => (gaveUp = calledAt === undefined));
     const latencyMs = elapsed();

@@ -10,11 +10,14 @@ import { GatewayError } from '../gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
-import { countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
+import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
 import { callRoute, type RouteSignals } from './call-route.ts';
 import { RetryDelayError, type ChatJobData, type ChatJobResult } from './chat-job.ts';
 import { providerErrorToGatewayError } from './provider-error-mapping.ts';
 import { publishReply } from './reply-channel.ts';
+import { StreamRun, type ActiveStreams } from './stream-run.ts';
+import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
+import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { RequestOutcome, ResultStore } from './result-store.ts';
 
 export interface ChatJobProcessorDependencies extends RouteSignals {
@@ -27,6 +30,10 @@ export interface ChatJobProcessorDependencies extends RouteSignals {
   limitProvider: LimitProvider;
   /** Async jobs: show `in_progress` while running, and send the webhook once recorded. */
   lifecycle?: ChatJobLifecycle;
+  /** The response cache: async jobs look their answer up here; every success is offered to it. */
+  cache?: ChatCache;
+  /** Streamed calls running here, for cancels from the API; without it `stream: true` calls are answered whole. */
+  activeStreams?: ActiveStreams;
   /** Queues the request on its next route's provider queue (a fallback hop). Without it, a route's failure is final. */
   enqueueHop?: (data: ChatJobData) => Promise<void>;
   /** @defaultValue {@link defaultRetryPolicy} */
@@ -76,6 +83,9 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       }
     }
 
+    const cached = data.cache?.lookup && dependencies.cache ? await dependencies.cache.lookup(data.cache) : undefined;
+    if (cached) return answerFromCache(job, cached);
+
     const trail = data.routeAttempts ?? [];
     if (data.deadline !== undefined && Date.now() >= data.deadline) {
       const timeout = new GatewayError({ code: 'request_timeout', message: `the request timed out before ${routeKey(route)} could be tried` });
@@ -102,6 +112,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
 
     const startedAt = data.startedAt ?? Date.now();
     const canMoveOn = data.routeIndex + 1 < data.routes.length && dependencies.enqueueHop !== undefined;
+    const run = streamRunFor(data, route, trail);
     const call = await callRoute({
       client,
       route,
@@ -115,11 +126,18 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       }),
       signals: dependencies,
       // The caller stops waiting at the deadline: a call running past it would be paid for nobody.
-      signal: data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now())),
+      // (A stream only has to start by then; see StreamRun.)
+      signal: run ? run.signal : data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now())),
+      onChunks: run?.onChunks,
       // A provider paused after a 429, or at its limits, should not hold a request another route can serve.
       maxWaitMs: canMoveOn ? dependencies.maxSlotWaitMs : undefined,
     });
+    run?.close();
     const attempts = [...trail, call.attempt];
+    if (run && !call.ok && (run.started || run.cancelReason)) {
+      await call.bookkeeping;
+      return endBrokenStream(job, route, attempts, run, call.error, startedAt);
+    }
     if (!call.ok && call.busy) {
       logger.warn({ waitedMs: dependencies.maxSlotWaitMs }, 'no provider slot in time; moving on');
       return fallBackOrFail(job, route, attempts, new GatewayError({ code: 'provider_rate_limited', message: call.error.message }), 'route_busy');
@@ -136,10 +154,16 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
         warnings: result.warnings,
       };
       if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
-      await Promise.all([recordOrAnswerUnavailable(job, success), call.bookkeeping]);
+      await Promise.all([
+        recordOrAnswerUnavailable(job, success),
+        call.bookkeeping,
+        dependencies.cache?.remember(data.cache, result, { provider: route.provider, upstreamModel: route.upstreamModel, cost: success.usage?.cost ?? '0' }),
+      ]);
       await dependencies.lifecycle?.onSettled(data, success);
       // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
-      if (data.replyTo) {
+      if (run) {
+        await run.end({ usage: result.usage, cost: success.usage?.cost });
+      } else if (data.replyTo) {
         await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion, cost: success.usage?.cost, trail: attempts });
       }
       return { status: 'completed' };
@@ -170,6 +194,75 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     return fail(job, route, attempts, gatewayError, call.error, startedAt);
   };
 
+  /** A streamed sync call runs as a StreamRun (when this process can cancel streams). */
+  function streamRunFor(data: ChatJobData, route: ResolvedRoute, trail: RouteAttempt[]): StreamRun | undefined {
+    if (data.request.stream !== true || !data.replyTo || !dependencies.activeStreams) return undefined;
+    return new StreamRun({
+      requestId: data.requestId,
+      redis: publisher,
+      channel: data.replyTo,
+      streams: dependencies.activeStreams,
+      trail: [...trail, completedAttempt(route, 0)],
+      deadline: data.deadline,
+    });
+  }
+
+  /**
+   * A stream that broke off after its first chunk (no retry, no fallback: the client has part of an
+   * answer), or whose client went away. What was sent is recorded and billed once, its usage counted
+   * from the text; a client still listening gets an error event.
+   */
+  async function endBrokenStream(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], run: StreamRun, providerError: ProviderError, startedAt: number): Promise<never> {
+    const data = job.data;
+    const cancelled = run.cancelReason !== undefined;
+    const error = cancelled
+      ? new GatewayError({ code: 'client_closed_request', message: 'the client closed the connection before the stream ended' })
+      : new GatewayError({ code: 'stream_interrupted', message: `the provider's stream broke off: ${providerError.message}` });
+    const partial = run.started ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
+    const usage = partial ? { ...partial.usage, cost: computeCost({ usage: partial.usage, pricing: route.pricing }) } : undefined;
+    const failure: RequestOutcome = {
+      ...outcomeBase(job, route, attempts, startedAt),
+      status: 'failed',
+      statusCode: error.status,
+      errorCode: cancelled ? error.code : (providerError.code ?? error.code),
+      errorMessage: error.message,
+      response: partial?.completion,
+      usage,
+    };
+    dependencies.logger.warn({ requestId: data.requestId, err: providerError, cancelled, reason: run.cancelReason }, 'stream ended early');
+    await recordOrAnswerUnavailable(job, failure);
+    if (!cancelled && partial) await run.end({ usage: partial.usage, cost: usage?.cost, error: error.toPayload() }).catch(() => undefined);
+    throw new UnrecoverableError(error.message);
+  }
+
+  /** An async job whose answer was in the cache: recorded (nothing billed, the saving noted) and settled. */
+  async function answerFromCache(job: ChatJob, answer: CachedAnswer): Promise<ChatJobResult> {
+    const data = job.data;
+    const now = new Date();
+    const hit: RequestOutcome = {
+      requestId: data.requestId,
+      kind: data.kind,
+      projectId: data.projectId,
+      apiKeyId: data.apiKeyId,
+      model: data.model,
+      provider: answer.provider,
+      upstreamModel: answer.upstreamModel,
+      attempts: 0,
+      status: 'completed',
+      statusCode: 200,
+      response: answer.completion,
+      acceptedAt: new Date(data.acceptedAt),
+      startedAt: now,
+      completedAt: now,
+      usage: cacheHitUsage(answer),
+      cacheStatus: 'hit',
+    };
+    await recordOrAnswerUnavailable(job, hit);
+    await dependencies.lifecycle?.onSettled(data, hit);
+    if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: answer.completion, cost: '0' });
+    return { status: 'completed' };
+  }
+
   /** The fields every outcome of this job shares. */
   function outcomeBase(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], startedAt: number) {
     const completedAt = new Date();
@@ -188,6 +281,8 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       completedAt,
       providerLatencyMs: attempts[attempts.length - 1]?.latencyMs,
       routeAttempts: attempts,
+      cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
+      streamed: data.request.stream === true,
     } satisfies Partial<RequestOutcome>;
   }
 

@@ -1,6 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { RequestKind } from '../db/schema/requests.ts';
+import type { CachePlan } from '../cache/chat-cache.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
@@ -35,6 +36,10 @@ export interface ChatJobData {
   startedAt?: number;
   /** Every attempt so far — earlier routes, earlier tries of this one: the fallback trail. */
   routeAttempts?: RouteAttempt[];
+  /** The response cache's plan (key, lookup, TTL); absent when the cache has no part in the request. */
+  cache?: CachePlan;
+  /** Set when the API already looked the answer up (a sync miss): the worker only stores. */
+  cacheStatus?: 'miss' | 'bypass';
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */

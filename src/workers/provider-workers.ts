@@ -9,6 +9,9 @@ import { chatJobOptionsFor, providerQueueName, type ChatJobData, type ChatJobRes
 import { createChatJobProcessor, providerBackoff, type ChatJobLifecycle } from './chat-job-processor.ts';
 import type { LimitProvider } from './provider-limits.ts';
 import type { ResultStore } from './result-store.ts';
+import type { ChatCache } from '../cache/chat-cache.ts';
+import { streamCancelChannel } from './stream-messages.ts';
+import { ActiveStreams } from './stream-run.ts';
 
 export interface ProviderWorkerPool {
   close(): Promise<void>;
@@ -32,12 +35,22 @@ export async function startProviderWorkers(options: {
   retryPolicy?: RetryPolicy;
   /** See `routing.maxSlotWaitMs`. */
   maxSlotWaitMs?: number;
+  cache?: ChatCache;
 }): Promise<ProviderWorkerPool> {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
   // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
   // rest of the reply. Only PUBLISH runs on it (BullMQ's own commands stay on the plain connection).
   const publisher = options.redis.duplicate({ enableAutoPipelining: true });
+  // Streams whose client went away: the API broadcasts the request id, the process running it aborts it.
+  const activeStreams = new ActiveStreams();
+  const cancelSubscriber = options.redis.duplicate();
+  cancelSubscriber.on('message', (_channel: string, requestId: string) => {
+    if (activeStreams.cancel(requestId)) options.logger.info({ requestId }, 'stream cancelled by its client');
+  });
+  await cancelSubscriber.subscribe(streamCancelChannel(options.prefix));
   const processor = createChatJobProcessor({
+    activeStreams,
+    ...(options.cache ? { cache: options.cache } : {}),
     providers: options.providers,
     resultStore: options.resultStore,
     publisher,
@@ -78,6 +91,7 @@ export async function startProviderWorkers(options: {
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady())).catch((error: unknown) => {
     publisher.disconnect();
+    cancelSubscriber.disconnect();
     throw error;
   });
   options.logger.info({ queues: workers.map((worker) => worker.name) }, 'provider workers started');
@@ -89,6 +103,7 @@ export async function startProviderWorkers(options: {
       await Promise.all([...hopQueues.values()].map((queue) => queue.close()));
       await options.resultStore.flush();
       await publisher.quit().catch(() => publisher.disconnect());
+      await cancelSubscriber.quit().catch(() => cancelSubscriber.disconnect());
     },
   };
 }

@@ -29,6 +29,7 @@ export class ReplyTimeoutError extends Error {
 export class ReplyListener {
   readonly channel: string;
   private readonly waiting = new Map<string, { resolve: (reply: ChatReply) => void; timer: NodeJS.Timeout }>();
+  private readonly listening = new Map<string, (message: unknown) => void>();
 
   private constructor(
     private readonly subscriber: Redis,
@@ -57,6 +58,17 @@ export class ReplyListener {
     });
   }
 
+  /**
+   * Every message for the request, until the returned function stops listening (streams: many
+   * messages per request). Register before enqueueing, as with {@link expect}.
+   */
+  listen(requestId: string, onMessage: (message: unknown) => void): () => void {
+    this.listening.set(requestId, onMessage);
+    return () => {
+      if (this.listening.get(requestId) === onMessage) this.listening.delete(requestId);
+    };
+  }
+
   /** Stop waiting (the enqueue failed); the promise stays pending and is dropped. */
   cancel(requestId: string): void {
     const entry = this.waiting.get(requestId);
@@ -66,7 +78,7 @@ export class ReplyListener {
   }
 
   get pending(): number {
-    return this.waiting.size;
+    return this.waiting.size + this.listening.size;
   }
 
   async close(): Promise<void> {
@@ -78,6 +90,11 @@ export class ReplyListener {
     try {
       reply = JSON.parse(message) as ChatReply;
     } catch {
+      return;
+    }
+    const listener = this.listening.get(reply.requestId);
+    if (listener) {
+      listener(reply);
       return;
     }
     const entry = this.waiting.get(reply.requestId);

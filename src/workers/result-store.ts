@@ -2,7 +2,7 @@ import { eq, getTableName } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { GroupCommitter } from '../db/group-commit.ts';
-import { requests, type RequestKind } from '../db/schema/requests.ts';
+import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
 import { usage } from '../db/schema/usage.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
@@ -30,7 +30,9 @@ export interface RequestOutcome {
   /** The fallback trail: every attempt, the serving (or last failed) one last. */
   routeAttempts?: RouteAttempt[] | undefined;
   /** Present on success: billed once per request id, whatever happens to the job afterwards. */
-  usage?: (TokenUsage & { cost: string }) | undefined;
+  usage?: (TokenUsage & { cost: string; /** Answered from the cache: what the original call cost. */ costSaved?: string }) | undefined;
+  cacheStatus?: RequestCacheStatus | undefined;
+  streamed?: boolean | undefined;
 }
 
 /** A usage row a write actually inserted (a duplicate outcome bills, and reports, nothing). */
@@ -142,7 +144,7 @@ const requestColumns = [
   requests.id, requests.projectId, requests.apiKeyId, requests.kind, requests.status, requests.model, requests.provider,
   requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode, requests.errorMessage, requests.response,
   requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
-  requests.routeAttempts,
+  requests.routeAttempts, requests.cacheStatus, requests.streamed,
 ];
 function requestRow(outcome: RequestOutcome): unknown[] {
   return [
@@ -152,13 +154,14 @@ function requestRow(outcome: RequestOutcome): unknown[] {
     iso(outcome.acceptedAt), iso(outcome.startedAt), iso(outcome.completedAt), outcome.providerLatencyMs ?? null,
     outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
     outcome.routeAttempts && outcome.routeAttempts.length > 0 ? JSON.stringify(outcome.routeAttempts) : null,
+    outcome.cacheStatus ?? null, outcome.streamed ?? false,
   ];
 }
 /** What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at) stay. */
 const requestUpdatedColumns = [
   requests.status, requests.provider, requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode,
   requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
-  requests.routeAttempts,
+  requests.routeAttempts, requests.cacheStatus, requests.streamed,
 ];
 const insertRequestsSql = `INSERT INTO ${quote(getTableName(requests))} (${requestColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
 // A completed request is final: a late failure report never overwrites it.
@@ -170,13 +173,14 @@ const onRequestConflictSql = `ON CONFLICT (${quote(requests.id.name)}) DO UPDATE
 const usageColumns = [
   usage.requestId, usage.projectId, usage.apiKeyId, usage.model, usage.provider, usage.upstreamModel, usage.promptTokens,
   usage.completionTokens, usage.totalTokens, usage.cost, usage.createdAt, usage.cachedPromptTokens, usage.cacheCreationTokens,
-  usage.estimated,
+  usage.estimated, usage.costSaved, usage.cacheHit,
 ];
-function usageRow(outcome: RequestOutcome, tokens: TokenUsage & { cost: string }): unknown[] {
+function usageRow(outcome: RequestOutcome, tokens: NonNullable<RequestOutcome['usage']>): unknown[] {
   return [
     outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.model, outcome.provider, outcome.upstreamModel,
     tokens.promptTokens, tokens.completionTokens, tokens.totalTokens, tokens.cost, iso(outcome.completedAt),
-    tokens.cachedPromptTokens ?? 0, tokens.cacheCreationTokens ?? 0, tokens.estimated ?? false,
+    tokens.cachedPromptTokens ?? 0, tokens.cacheCreationTokens ?? 0, tokens.estimated ?? false, tokens.costSaved ?? '0',
+    outcome.cacheStatus === 'hit',
   ];
 }
 const insertUsageSql = `INSERT INTO ${quote(getTableName(usage))} (${usageColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;

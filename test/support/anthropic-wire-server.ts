@@ -1,4 +1,4 @@
-import { OpenAIWireServer, type RecordedRequest, type ScriptedResponse } from './openai-wire-server.ts';
+import { OpenAIWireServer, splitText, type RecordedRequest, type ScriptedResponse, type ScriptedStream } from './openai-wire-server.ts';
 
 type Responder = (request: RecordedRequest) => ScriptedResponse;
 
@@ -6,16 +6,23 @@ type Responder = (request: RecordedRequest) => ScriptedResponse;
  * A local HTTP server speaking Anthropic's Messages wire format, for tests. It records every request
  * (the HTTP side is the OpenAI-wire server's), checks each the way Anthropic does (auth and version
  * headers, required and unknown fields, role alternation, tool_result placement) and answers
- * Anthropic's own 4xx when one is wrong; otherwise a scripted answer (`enqueue`) or a message echoing
- * the last user text. @see https://docs.anthropic.com/en/api/messages
+ * Anthropic's own 4xx when one is wrong; otherwise a scripted answer (`enqueue`, `enqueueStream`) or
+ * a message echoing the last user text, streamed as Anthropic's events when the body says
+ * `"stream": true`. A refused request still uses up the next scripted answer.
+ * @see https://docs.anthropic.com/en/api/messages
  */
 export class AnthropicWireServer extends OpenAIWireServer {
   constructor(fallback: Responder = echoMessage) {
-    super((request) => refusal(request) ?? fallback(request));
+    super(fallback);
   }
 
-  override enqueue(...responses: Array<ScriptedResponse | Responder>): void {
-    super.enqueue(...responses.map((response): Responder => (request) => refusal(request) ?? (typeof response === 'function' ? response(request) : response)));
+  protected override answer(request: RecordedRequest): ScriptedResponse | ScriptedStream {
+    const answer = super.answer(request);
+    return refusal(request) ?? answer;
+  }
+
+  protected override defaultStream(request: RecordedRequest): ScriptedStream {
+    return echoMessageStream(request);
   }
 }
 
@@ -48,12 +55,62 @@ interface MessagesBody {
 }
 type Block = { type?: unknown; text?: unknown; id?: unknown; tool_use_id?: unknown };
 
-export function echoMessage(request: RecordedRequest): ScriptedResponse {
-  const body = request.body as MessagesBody;
+function lastUserText(request: RecordedRequest): string {
+  // Also reached for a request about to be refused (a body that is not even an object).
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as MessagesBody;
   const lastUser = [...(body.messages ?? [])].reverse().find((message) => message.role === 'user');
   const blocks = Array.isArray(lastUser?.content) ? (lastUser.content as Block[]) : [];
-  const text = blocks.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
-  return anthropicMessage({ content: [{ type: 'text', text: `echo: ${text}` }] });
+  return blocks.map((block) => (block.type === 'text' && typeof block.text === 'string' ? block.text : '')).join('');
+}
+
+export function echoMessage(request: RecordedRequest): ScriptedResponse {
+  return anthropicMessage({ content: [{ type: 'text', text: `echo: ${lastUserText(request)}` }] });
+}
+
+/** One server-sent event as Anthropic frames it: the event name is the data's `type`. */
+export function anthropicEvent(data: { type: string } & Record<string, unknown>): string {
+  return `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * The frames of a streamed text answer, in the shape of Anthropic's streaming guide: `message_start`
+ * (input usage), one text block whose text arrives in the given deltas (a `ping` after its start),
+ * `message_delta` (stop reason, cumulative output tokens), `message_stop`.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ */
+export function anthropicTextStreamFrames(fields: { deltas: string[]; stop_reason?: string; usage?: { input_tokens: number; output_tokens: number }; model?: string }): string[] {
+  const usage = fields.usage ?? { input_tokens: 12, output_tokens: 6 };
+  return [
+    anthropicEvent({
+      type: 'message_start',
+      message: {
+        id: 'msg_013Zva2CMHLNnXjNJJKqJ2EF',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model: fields.model ?? 'claude-sonnet-4-5-20250929',
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 },
+      },
+    }),
+    anthropicEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    anthropicEvent({ type: 'ping' }),
+    ...fields.deltas.map((text) => anthropicEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
+    anthropicEvent({ type: 'content_block_stop', index: 0 }),
+    anthropicEvent({ type: 'message_delta', delta: { stop_reason: fields.stop_reason ?? 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }),
+    anthropicEvent({ type: 'message_stop' }),
+  ];
+}
+
+/** An `event: error` frame, as Anthropic sends one mid-stream (e.g. `overloaded_error`). */
+export function anthropicErrorEvent(type: string, message: string): string {
+  return anthropicEvent({ type: 'error', error: { type, message } });
+}
+
+/** {@link echoMessage} as Anthropic streams it: the echo text in three deltas, usage in message_start and message_delta. */
+export function echoMessageStream(request: RecordedRequest): ScriptedStream {
+  return { headers: { 'request-id': 'req_018EeWyXxfu5pfWkrYcMdjWG' }, frames: anthropicTextStreamFrames({ deltas: splitText(`echo: ${lastUserText(request)}`, 3) }) };
 }
 
 const topLevelFields = new Set(['model', 'max_tokens', 'messages', 'system', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'tools', 'tool_choice', 'metadata', 'thinking', 'stream']);

@@ -23,6 +23,8 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
         throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true makes no sense for an async job; poll or use a webhook.', param: 'stream' });
       }
       const routed = await dependencies.dispatcher.plan({ request: chat, headers: request.headers });
+      // Looked up by the worker: a hit there is recorded and delivered like any answer.
+      const cache = dependencies.cache.plan({ projectId: request.principal.projectId, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
       if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
       // The lease is held until the job ends: the worker releases it when it records the outcome.
       const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
@@ -42,6 +44,7 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
           ...routed,
           webhookUrl: webhook?.url ?? null,
           acceptedAt: acceptedAt.getTime(),
+          cache,
         });
       } catch (error) {
         await lease.release();

@@ -1,33 +1,87 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { cacheHitUsage } from '../../cache/chat-cache.ts';
 import { GatewayError } from '../../gateway-error.ts';
-import { chatCompletionRequestSchema, chatCompletionSchema } from '../../providers/chat-completion-schemas.ts';
+import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { routeTrailHeaders } from '../../routing/route-attempts.ts';
 import type { AppDependencies } from '../app.ts';
 import { RoutedGatewayError } from '../chat-dispatcher.ts';
+import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const { config, cache } = dependencies;
   return async (app) => {
     app.post(
       '/chat/completions',
       { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
       async (request, reply) => {
         const body = request.body;
-        if (body.stream === true) {
-          throw new GatewayError({
-            code: 'stream_not_supported',
-            message: 'stream: true is not supported by this gateway yet; send the request without stream.',
-            param: 'stream',
-          });
-        }
+        checkStreamSettings(body);
+        const { principal } = request;
         // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
         const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
-        const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: body, kind: 'sync', reply });
-        const { completion, cost, trail } = await lease
-          .run(() => dependencies.dispatcher.dispatchSync({ requestId: request.id, principal: request.principal, ...routed }))
-          .catch((error: unknown) => {
-            if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
-            throw error;
+        const cachePlan = cache.plan({ projectId: principal.projectId, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
+        const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
+        const streamed = body.stream === true;
+
+        // A hit is answered here, without the queue or a worker; its record is written behind the answer.
+        const hit = await cache.lookup(cachePlan);
+        if (hit) {
+          await lease.release();
+          const now = new Date();
+          const recorded = dependencies.hitRecorder.record({
+            requestId: request.id,
+            kind: 'sync',
+            projectId: principal.projectId,
+            apiKeyId: principal.apiKeyId,
+            model: body.model,
+            provider: hit.provider,
+            upstreamModel: hit.upstreamModel,
+            attempts: 0,
+            status: 'completed',
+            statusCode: 200,
+            response: hit.completion,
+            acceptedAt: now,
+            startedAt: now,
+            completedAt: now,
+            usage: cacheHitUsage(hit),
+            cacheStatus: 'hit',
+            streamed,
           });
+          recorded.catch((error: unknown) => dependencies.logger.error({ err: error, requestId: request.id }, 'cannot record a cache hit'));
+          reply.header('x-gateway-cache', 'HIT');
+          reply.header('x-gateway-cost', '0');
+          if (streamed) {
+            replayAsStream({ reply, completion: hit.completion, cost: '0', includeUsage: body.stream_options?.include_usage === true, headers: { 'x-request-id': request.id, 'x-gateway-cache': 'HIT' } });
+            return reply;
+          }
+          return hit.completion.usage ? { ...hit.completion, usage: { ...hit.completion.usage, cost: 0 } } : hit.completion;
+        }
+
+        const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
+        const cacheHeader = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
+        // The lookup is done: the worker only stores the answer.
+        const dispatch = { requestId: request.id, principal, ...routed, cache: cachePlan && { ...cachePlan, lookup: false }, cacheStatus } as const;
+        if (streamed) {
+          await lease.run(() =>
+            streamChatCompletion({
+              request,
+              reply,
+              dispatcher: dependencies.dispatcher,
+              dispatch,
+              requestTimeoutMs: config.server.requestTimeoutMs,
+              idleTimeoutMs: config.server.streamIdleTimeoutMs,
+              headers: cacheHeader,
+              logger: dependencies.logger,
+            }),
+          );
+          return reply;
+        }
+
+        reply.headers(cacheHeader);
+        const { completion, cost, trail } = await lease.run(() => dependencies.dispatcher.dispatchSync(dispatch)).catch((error: unknown) => {
+          if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
+          throw error;
+        });
         reply.headers(routeTrailHeaders(trail));
         if (cost === undefined) return completion;
         // Exact decimal in the header; a number in `usage.cost` (an extension field) for convenience.
@@ -36,4 +90,14 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
       },
     );
   };
+}
+
+/** Combinations OpenAI refuses too, and `n > 1` streams (one choice per stream here), answered before any work. */
+function checkStreamSettings(body: ChatCompletionRequest): void {
+  if (body.stream !== true && body.stream_options !== undefined && body.stream_options !== null) {
+    throw new GatewayError({ code: 'invalid_request_body', message: "stream_options is only allowed when 'stream' is true", param: 'stream_options' });
+  }
+  if (body.stream === true && body.n !== undefined && body.n !== null && body.n > 1) {
+    throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true supports one choice per request (n: 1); send n > 1 without stream', param: 'n' });
+  }
 }

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
 import { projects } from './projects.ts';
 
@@ -6,6 +6,7 @@ export const requestStatuses = ['queued', 'in_progress', 'completed', 'failed', 
 export type RequestStatus = (typeof requestStatuses)[number];
 export const requestKinds = ['sync', 'async', 'batch'] as const;
 export type RequestKind = (typeof requestKinds)[number];
+export type RequestCacheStatus = 'hit' | 'miss' | 'bypass';
 
 /**
  * One row per chat request (a job). Its id is the BullMQ job id and the `x-request-id` the client
@@ -53,6 +54,10 @@ export const requests = pgTable(
      * last: `[{provider, model, outcome, status, code, message, latencyMs}]` (`RouteAttempt`).
      */
     routeAttempts: jsonb('route_attempts'),
+    /** The response cache's part: `hit` (answered from it), `miss` (looked up, computed), `bypass` (not looked up). */
+    cacheStatus: text('cache_status').$type<RequestCacheStatus>(),
+    /** Answered as an SSE stream (`stream: true`). */
+    streamed: boolean('streamed').notNull().default(false),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),

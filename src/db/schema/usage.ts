@@ -33,6 +33,9 @@ export const usage = pgTable(
     estimated: boolean('estimated').notNull().default(false),
     /** USD; numeric so sums are exact. */
     cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
+    /** Answered from the response cache: `cost` is 0 and this is what the original call cost. */
+    costSaved: numeric('cost_saved', { precision: 20, scale: 10 }).notNull().default('0'),
+    cacheHit: boolean('cache_hit').notNull().default(false),
     /** Set for batch lines, so a batch's usage sums without touching `requests`. */
     batchId: text('batch_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

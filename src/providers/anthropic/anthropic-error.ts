@@ -30,3 +30,34 @@ function shouldRetryHeader(headers: WireErrorInput['headers']): boolean | undefi
   const text = (Array.isArray(value) ? value[0] : value)?.trim().toLowerCase();
   return text === 'true' ? true : text === 'false' ? false : undefined;
 }
+
+/**
+ * The HTTP status each documented error type comes with; an error that arrives inside a stream
+ * (after the 200) is given the status it would have had, so that it is retried the same way.
+ * @see https://docs.anthropic.com/en/api/errors#http-errors
+ */
+const statusByErrorType: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+/**
+ * An `event: error` in a stream (`{"type":"error","error":{"type","message"}}`, the HTTP error body's
+ * shape) → ProviderError, with the status of its type: `overloaded_error` mid-stream is a 529 and
+ * retryable, `invalid_request_error` a 400 and not. An unknown type counts as `api_error` (500).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#error-events
+ */
+export function parseAnthropicStreamError(input: { provider: string; body: unknown }): ProviderError {
+  const parsed = anthropicErrorBodySchema.safeParse(input.body);
+  const type = parsed.success ? parsed.data.error.type : undefined;
+  const status = type !== undefined && Object.hasOwn(statusByErrorType, type) ? (statusByErrorType[type] ?? 500) : 500;
+  return parseAnthropicError({ provider: input.provider, status, headers: {}, body: input.body });
+}

@@ -88,6 +88,8 @@ export const anthropicMessagesRequestSchema = z.strictObject({
   metadata: z.strictObject({ user_id: z.string() }).optional(),
   /** Extended thinking, passed through as the client sent it. */
   thinking: z.unknown().optional(),
+  /** Server-sent events instead of one JSON message (`convertToAnthropicStreamRequest`). */
+  stream: z.literal(true).optional(),
 });
 
 export type AnthropicTextBlock = z.infer<typeof anthropicTextBlockSchema>;

@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import type { WireRequest } from '../provider-client.ts';
+import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
 import type { AnthropicMessagesRequest, AnthropicTextBlock } from './anthropic-wire-schemas.ts';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
@@ -99,4 +99,15 @@ export function convertToAnthropicRequest(input: {
   };
   if (config.apiKey) headers['x-api-key'] = config.apiKey;
   return { path: '/messages', headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * The streamed variant: the same request with `"stream": true`, which Anthropic answers with
+ * server-sent events (see `convert-anthropic-stream.ts`).
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
+ */
+export function convertToAnthropicStreamRequest(input: BuildChatRequestInput<AnthropicRequestSettings>): WireRequest {
+  const wire = convertToAnthropicRequest(input);
+  const body: AnthropicMessagesRequest = { ...(wire.body as AnthropicMessagesRequest), stream: true };
+  return { ...wire, headers: { ...wire.headers, accept: 'text/event-stream' }, body };
 }

@@ -6,7 +6,7 @@ import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
 import { ProviderError } from '../provider-error.ts';
 import { parseAzureError } from './azure-error.ts';
 import { convertAzureResponse } from './convert-azure-response.ts';
-import { convertToAzureRequest } from './convert-to-azure-request.ts';
+import { azureAcceptsStreamOptions, convertToAzureRequest, convertToAzureStreamRequest } from './convert-to-azure-request.ts';
 import { azureWireFormat, createAzureProviderClient } from './index.ts';
 
 /** Bodies as Azure's REST reference and content filtering docs show them, in `__fixtures__/`. */
@@ -60,6 +60,37 @@ describe('convertToAzureRequest', () => {
     expect(keyless.headers).not.toHaveProperty('api-key');
     expect(keyless.headers['Authorization']).toBe('Bearer entra-token');
     expect(keyless.path).toBe('/openai/deployments/d/chat/completions?api-version=2025-04-01-preview');
+  });
+});
+
+describe('convertToAzureStreamRequest', () => {
+  const settings = { request, upstreamModel: 'gpt-4o', config: { apiKey: 'azure-key', apiVersion: '2024-10-21', headers: {} }, requestId: 'req_1' };
+
+  it('streams the chat request with the usage chunk asked for, to the same URL with the same headers', () => {
+    expect(azureWireFormat.buildStreamRequest).toBe(convertToAzureStreamRequest);
+    const chat = convertToAzureRequest(settings);
+    const wire = convertToAzureStreamRequest(settings);
+    expect(wire.path).toBe(chat.path);
+    expect(wire.headers).toEqual(chat.headers);
+    expect(wire.body).toEqual({ ...(chat.body as object), stream: true, stream_options: { include_usage: true } });
+    expect(wire.body).not.toHaveProperty('model');
+  });
+
+  it.each(['2024-06-01', '2024-08-01-preview', '2023-05-15'])('asks for no usage from api-version %s, which refuses stream_options', (apiVersion) => {
+    const wire = convertToAzureStreamRequest({ ...settings, config: { ...settings.config, apiVersion } });
+    expect(wire.body).toMatchObject({ stream: true });
+    expect(wire.body).not.toHaveProperty('stream_options');
+  });
+
+  it.each([
+    ['2024-09-01-preview', true],
+    ['2024-10-21', true],
+    ['2025-04-01-preview', true],
+    ['preview', true],
+    ['2024-08-01-preview', false],
+    ['2024-02-01', false],
+  ])('azureAcceptsStreamOptions(%s) is %s', (apiVersion, accepted) => {
+    expect(azureAcceptsStreamOptions(apiVersion)).toBe(accepted);
   });
 });
 

@@ -3,7 +3,8 @@ import type { AzureProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
 import type { HttpWireFormat, ProviderClient } from '../provider-client.ts';
 import { convertAzureResponse } from './convert-azure-response.ts';
-import { convertToAzureRequest, type AzureRequestSettings } from './convert-to-azure-request.ts';
+import { createAzureStreamTranslator } from './convert-azure-stream.ts';
+import { convertToAzureRequest, convertToAzureStreamRequest, type AzureRequestSettings } from './convert-to-azure-request.ts';
 import { parseAzureError } from './azure-error.ts';
 
 /** Azure OpenAI's Chat Completions (deployment URLs, `api-key` auth, content filter results and errors). */
@@ -12,6 +13,8 @@ export const azureWireFormat: HttpWireFormat<AzureRequestSettings> = {
   buildChatRequest: convertToAzureRequest,
   parseChatResponse: convertAzureResponse,
   parseError: parseAzureError,
+  buildStreamRequest: convertToAzureStreamRequest,
+  createStreamTranslator: createAzureStreamTranslator,
 };
 
 /**

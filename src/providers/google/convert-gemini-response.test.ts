@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../provider-error.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
-import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
+import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
 import { parseGeminiError } from './gemini-error.ts';
 import { googleWireFormat } from './index.ts';
 
@@ -24,6 +25,8 @@ describe('googleWireFormat', () => {
       buildChatRequest: convertToGeminiRequest,
       parseChatResponse: convertGeminiResponse,
       parseError: parseGeminiError,
+      buildStreamRequest: convertToGeminiStreamRequest,
+      createStreamTranslator: createGeminiStreamTranslator,
     });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import { ProviderError } from '../provider-error.ts';
-import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
+import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 
 function request(body: Record<string, unknown>): ChatCompletionRequest {
@@ -27,6 +27,23 @@ describe('convertToGeminiRequest', () => {
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-goog-user-project': 'my-project', 'x-goog-api-key': 'AIza-secret' },
       body: { contents: [{ role: 'user', parts: [{ text: 'Explain how AI works in a few words' }] }] },
     });
+  });
+
+  it('streams the same body through models/{model}:streamGenerateContent?alt=sse, key header kept', () => {
+    const input = {
+      request: request({ messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true }, temperature: 0.2 }),
+      upstreamModel: 'gemini-2.5-flash',
+      config: { apiKey: 'AIza-secret', headers: { 'x-goog-user-project': 'my-project' } },
+      requestId: 'req_1',
+    };
+    const wire = convertToGeminiStreamRequest(input);
+    expect(wire).toEqual({
+      path: '/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-goog-user-project': 'my-project', 'x-goog-api-key': 'AIza-secret' },
+      body: { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }], generationConfig: { temperature: 0.2 } },
+    });
+    expect(wire.body).toEqual(convertToGeminiRequest(input).body);
+    expect(convertToGeminiStreamRequest({ ...input, upstreamModel: 'tunedModels/my-model-7' }).path).toBe('/tunedModels/my-model-7:streamGenerateContent?alt=sse');
   });
 
   it('sends no key header without an apiKey, and keeps full resource names in the path', () => {

@@ -75,18 +75,35 @@ function generationConfig(request: ChatCompletionRequest, warnings: string[]): G
   return { ...config, ...responseFormatConfig(request, warnings) };
 }
 
+/** What both `generateContent` and `streamGenerateContent` need. */
+export interface GeminiRequestInput {
+  request: ChatCompletionRequest;
+  upstreamModel: string;
+  config: GeminiRequestSettings;
+  requestId: string;
+}
+
 /**
  * OpenAI Chat Completions request → Gemini `generateContent` (pure). The model goes in the path, the
  * key in `x-goog-api-key`. Settings Gemini cannot express are dropped and reported as warnings;
  * content it cannot carry fails the request (see {@link geminiInvalidRequest}).
  * @see https://ai.google.dev/api/generate-content#method:-models.generatecontent
  */
-export function convertToGeminiRequest(input: {
-  request: ChatCompletionRequest;
-  upstreamModel: string;
-  config: GeminiRequestSettings;
-  requestId: string;
-}): WireRequest {
+export function convertToGeminiRequest(input: GeminiRequestInput): WireRequest {
+  return buildGeminiRequest(input, ':generateContent', 'application/json');
+}
+
+/**
+ * The same request for `streamGenerateContent`: an identical body, the streaming method in the path
+ * and `alt=sse`, without which Gemini streams one JSON array instead of server-sent events (each
+ * event a whole `GenerateContentResponse`, usage included; there is no `stream_options` to set).
+ * @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
+ */
+export function convertToGeminiStreamRequest(input: GeminiRequestInput): WireRequest {
+  return buildGeminiRequest(input, ':streamGenerateContent?alt=sse', 'text/event-stream');
+}
+
+function buildGeminiRequest(input: GeminiRequestInput, method: string, accept: string): WireRequest {
   const { request } = input;
   const warnings: string[] = [];
   const { systemInstruction, contents } = convertToGeminiContents(request.messages, warnings);
@@ -101,7 +118,7 @@ export function convertToGeminiRequest(input: {
     ...tools,
     ...(Object.keys(config).length > 0 ? { generationConfig: config } : {}),
   };
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...input.config.headers };
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept, ...input.config.headers };
   if (input.config.apiKey) headers['x-goog-api-key'] = input.config.apiKey;
-  return { path: `/${modelPath(input.upstreamModel)}:generateContent`, headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
+  return { path: `/${modelPath(input.upstreamModel)}${method}`, headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -2,31 +2,38 @@ import { ConfigurationError } from '../../config/env.ts';
 import type { PresetProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
 import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';
-import { openAIRequestBody, openAIRequestHeaders, type OpenAIRequestSettings } from '../openai/convert-to-openai-request.ts';
+import { createOpenAIStreamTranslator } from '../openai/convert-openai-stream.ts';
+import { openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequestSettings } from '../openai/convert-to-openai-request.ts';
 import { parseOpenAIError } from '../openai/openai-error.ts';
-import type { HttpWireFormat, ProviderClient } from '../provider-client.ts';
+import type { BuildChatRequestInput, HttpWireFormat, ProviderClient, WireRequest } from '../provider-client.ts';
 import { applyPresetQuirks } from './apply-preset-quirks.ts';
-import { openAICompatiblePresets, type OpenAICompatiblePresetName } from './presets.ts';
+import { openAICompatiblePresets, type OpenAICompatiblePreset, type OpenAICompatiblePresetName } from './presets.ts';
 
 /**
  * An OpenAI-compatible vendor's wire format: OpenAI's, with the preset's quirks applied to the request
- * body (see {@link applyPresetQuirks}). Bearer auth is sent only when a key is configured.
+ * body (see {@link applyPresetQuirks}). Bearer auth is sent only when a key is configured. Streamed,
+ * usage is asked for as the preset's `streamUsage` says, and the stream is read as OpenAI's.
  */
 export function createPresetWireFormat(presetName: OpenAICompatiblePresetName): HttpWireFormat<OpenAIRequestSettings> {
-  const preset = openAICompatiblePresets[presetName];
+  const preset: OpenAICompatiblePreset = openAICompatiblePresets[presetName];
+  const build = ({ request, upstreamModel, config, requestId }: BuildChatRequestInput<OpenAIRequestSettings>, stream: boolean): WireRequest => {
+    const fitted = applyPresetQuirks({ body: openAIRequestBody(request, upstreamModel), preset, vendor: presetName, upstreamModel });
+    // Streaming is added after the quirks: it is the gateway's own setting, not one of the client's to fit.
+    const body = stream ? withStreaming(fitted.body, request, { includeUsage: (preset.streamUsage ?? 'on-request') === 'on-request' }) : fitted.body;
+    return {
+      path: '/chat/completions',
+      headers: openAIRequestHeaders(config, requestId),
+      body,
+      ...(fitted.warnings.length > 0 ? { warnings: fitted.warnings } : {}),
+    };
+  };
   return {
     type: presetName,
-    buildChatRequest({ request, upstreamModel, config, requestId }) {
-      const fitted = applyPresetQuirks({ body: openAIRequestBody(request, upstreamModel), preset, vendor: presetName, upstreamModel });
-      return {
-        path: '/chat/completions',
-        headers: openAIRequestHeaders(config, requestId),
-        body: fitted.body,
-        ...(fitted.warnings.length > 0 ? { warnings: fitted.warnings } : {}),
-      };
-    },
+    buildChatRequest: (input) => build(input, false),
     parseChatResponse: convertOpenAIResponse,
     parseError: parseOpenAIError,
+    buildStreamRequest: (input) => build(input, true),
+    createStreamTranslator: (input) => createOpenAIStreamTranslator(input),
   };
 }
 

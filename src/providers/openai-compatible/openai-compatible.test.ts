@@ -3,6 +3,7 @@ import { ConfigurationError } from '../../config/env.ts';
 import { presetProviderSchema } from '../../config/provider-config.ts';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
 import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';
+import { OpenAIStreamTranslator } from '../openai/convert-openai-stream.ts';
 import { parseOpenAIError } from '../openai/openai-error.ts';
 import { applyPresetQuirks } from './apply-preset-quirks.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './index.ts';
@@ -138,6 +139,40 @@ describe('createPresetWireFormat', () => {
   it('passes every other field through, vendor extensions included', () => {
     const wire = build('perplexity', { search_domain_filter: ['wikipedia.org'], temperature: 0.1, stop: ['x'] });
     expect(wire.body).toEqual({ model: 'vendor-model', messages: hello, search_domain_filter: ['wikipedia.org'], temperature: 0.1, stop: ['x'] });
+  });
+});
+
+describe('createPresetWireFormat, streamed', () => {
+  function buildStream(preset: OpenAICompatiblePresetName, body: Record<string, unknown>) {
+    return createPresetWireFormat(preset).buildStreamRequest({
+      request: chatCompletionRequestSchema.parse({ model: 'client-model', messages: hello, ...body }),
+      upstreamModel: 'vendor-model',
+      config: { apiKey: 'k', headers: {} },
+      requestId: 'req_1',
+    });
+  }
+
+  it('sends the chat request with the preset’s quirks, stream: true and the usage chunk asked for', () => {
+    const chat = build('groq', { n: 3, temperature: 0.5 }, { apiKey: 'k' });
+    const wire = buildStream('groq', { n: 3, temperature: 0.5, stream: true, stream_options: { include_usage: false } });
+    expect(wire.path).toBe(chat.path);
+    expect(wire.headers).toEqual(chat.headers);
+    expect(wire.body).toEqual({ ...(chat.body as object), stream: true, stream_options: { include_usage: true } });
+    expect(wire.warnings).toEqual(chat.warnings);
+  });
+
+  it('sends mistral no stream_options (a 422 there; its usage comes unasked), the client’s neither', () => {
+    const wire = buildStream('mistral', { seed: 7, stream: true, stream_options: { include_usage: true } });
+    expect(wire.body).toEqual({ model: 'vendor-model', messages: hello, random_seed: 7, stream: true });
+    expect(wire.warnings).toBeUndefined();
+  });
+
+  it.each(openAICompatiblePresetNames)('%s streams, whatever its quirks drop', (name) => {
+    expect(buildStream(name, {}).body).toMatchObject({ stream: true });
+  });
+
+  it('reads the stream as OpenAI’s', () => {
+    expect(createPresetWireFormat('ollama').createStreamTranslator({ provider: 'local', upstreamModel: 'llama3.2', requestId: 'r', created: 1 })).toBeInstanceOf(OpenAIStreamTranslator);
   });
 });
 

@@ -7,6 +7,13 @@
  */
 export type ResponseFormatType = 'text' | 'json_object' | 'json_schema';
 
+/**
+ * How a vendor reports usage in a stream: `'on-request'` when asked with OpenAI's
+ * `stream_options.include_usage` (the gateway always asks); `'always'` on its last chunk unasked, while
+ * refusing `stream_options` itself, so none is sent (the client's included).
+ */
+export type StreamUsage = 'on-request' | 'always';
+
 /** Quirks of some of a vendor's models only (e.g. reasoning models), matched on the upstream model name. */
 export interface PresetModelQuirk {
   models: RegExp;
@@ -35,6 +42,8 @@ export interface OpenAICompatiblePreset {
    */
   responseFormats?: readonly ResponseFormatType[];
   modelQuirks?: readonly PresetModelQuirk[];
+  /** @defaultValue 'on-request' (see {@link StreamUsage}) */
+  streamUsage?: StreamUsage;
   /** @see the vendor's API reference, where the quirks above are documented */
   docs: string;
 }
@@ -43,12 +52,14 @@ const maxCompletionTokensAsMaxTokens = { max_completion_tokens: 'max_tokens' } a
 
 export const openAICompatiblePresets = {
   // Strict schema: every field it does not know is a 422 `extra_forbidden`; `seed` is `random_seed`.
+  // Streamed, usage comes on the last chunk unasked, and `stream_options` is one of those 422s.
   mistral: {
     baseUrl: 'https://api.mistral.ai/v1',
     requiresApiKey: true,
     unsupportedFields: ['logit_bias', 'logprobs', 'top_logprobs', 'user', 'metadata', 'store', 'service_tier'],
     renamedFields: { ...maxCompletionTokensAsMaxTokens, seed: 'random_seed' },
     unsupportedMessageFields: ['name'],
+    streamUsage: 'always',
     docs: 'https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post',
   },
   // Documented 400s: logprobs, logit_bias, top_logprobs, messages[].name, and any n other than 1.

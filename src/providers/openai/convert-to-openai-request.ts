@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import type { WireRequest } from '../provider-client.ts';
+import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
 
 export interface OpenAIRequestSettings {
   apiKey?: string | undefined;
@@ -8,11 +8,36 @@ export interface OpenAIRequestSettings {
 
 /**
  * The client's body as sent (unknown fields included, every value untouched), with the route's upstream
- * model. `stream` and `stream_options` are dropped: this path is non-streaming until the streaming issue.
+ * model. `stream` and `stream_options` are dropped: whether the call streams is the gateway's choice
+ * (see {@link withStreaming}), not the client's.
  */
 export function openAIRequestBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
   const { stream: _stream, stream_options: _streamOptions, ...rest } = request;
   return { ...rest, model: upstreamModel };
+}
+
+export interface StreamingSettings {
+  /**
+   * Ask for the usage chunk with `stream_options.include_usage`. Off for a server that refuses
+   * `stream_options` (it then sends no `stream_options` at all, the client's included).
+   */
+  includeUsage: boolean;
+}
+
+/**
+ * A body from {@link openAIRequestBody} turned into a streamed call: `stream: true`, and usage always
+ * asked for, since the gateway bills every call; whether the client sees a usage chunk is decided by
+ * the gateway from the client's own `stream_options`, which therefore cannot switch it off here. The
+ * client's other stream options (e.g. `include_obfuscation`) are kept.
+ * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
+ */
+export function withStreaming(
+  body: Readonly<Record<string, unknown>>,
+  request: ChatCompletionRequest,
+  settings: StreamingSettings,
+): Record<string, unknown> {
+  if (!settings.includeUsage) return { ...body, stream: true };
+  return { ...body, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
 }
 
 /** JSON in and out, the gateway request id, the configured extra headers, and Bearer auth when a key is set. */
@@ -28,15 +53,20 @@ export function openAIRequestHeaders(config: OpenAIRequestSettings, requestId: s
 }
 
 /** @see https://platform.openai.com/docs/api-reference/chat/create */
-export function convertToOpenAIRequest(input: {
-  request: ChatCompletionRequest;
-  upstreamModel: string;
-  config: OpenAIRequestSettings;
-  requestId: string;
-}): WireRequest {
+export function convertToOpenAIRequest(input: BuildChatRequestInput<OpenAIRequestSettings>): WireRequest {
   return {
     path: '/chat/completions',
     headers: openAIRequestHeaders(input.config, input.requestId),
     body: openAIRequestBody(input.request, input.upstreamModel),
+  };
+}
+
+/** The same call, streamed, with the usage chunk asked for. @see https://platform.openai.com/docs/api-reference/chat-streaming */
+export function convertToOpenAIStreamRequest(input: BuildChatRequestInput<OpenAIRequestSettings>): WireRequest {
+  const body = openAIRequestBody(input.request, input.upstreamModel);
+  return {
+    path: '/chat/completions',
+    headers: openAIRequestHeaders(input.config, input.requestId),
+    body: withStreaming(body, input.request, { includeUsage: true }),
   };
 }

@@ -1,6 +1,7 @@
 import type { HttpWireFormat } from '../provider-client.ts';
 import { convertOpenAIResponse } from './convert-openai-response.ts';
-import { convertToOpenAIRequest, type OpenAIRequestSettings } from './convert-to-openai-request.ts';
+import { createOpenAIStreamTranslator } from './convert-openai-stream.ts';
+import { convertToOpenAIRequest, convertToOpenAIStreamRequest, type OpenAIRequestSettings } from './convert-to-openai-request.ts';
 import { parseOpenAIError } from './openai-error.ts';
 
 /** OpenAI's Chat Completions wire format; every OpenAI-compatible vendor reuses it. */
@@ -9,4 +10,6 @@ export const openaiWireFormat: HttpWireFormat<OpenAIRequestSettings> = {
   buildChatRequest: convertToOpenAIRequest,
   parseChatResponse: convertOpenAIResponse,
   parseError: parseOpenAIError,
+  buildStreamRequest: convertToOpenAIStreamRequest,
+  createStreamTranslator: (input) => createOpenAIStreamTranslator(input),
 };

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import { ProviderError } from '../provider-error.ts';
 import { convertOpenAIResponse } from './convert-openai-response.ts';
-import { convertToOpenAIRequest } from './convert-to-openai-request.ts';
+import { OpenAIStreamTranslator } from './convert-openai-stream.ts';
+import { convertToOpenAIRequest, convertToOpenAIStreamRequest } from './convert-to-openai-request.ts';
 import { openaiWireFormat } from './index.ts';
 import { parseOpenAIError } from './openai-error.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
@@ -23,6 +24,8 @@ describe('openaiWireFormat', () => {
     expect(openaiWireFormat.buildChatRequest).toBe(convertToOpenAIRequest);
     expect(openaiWireFormat.parseChatResponse).toBe(convertOpenAIResponse);
     expect(openaiWireFormat.parseError).toBe(parseOpenAIError);
+    expect(openaiWireFormat.buildStreamRequest).toBe(convertToOpenAIStreamRequest);
+    expect(openaiWireFormat.createStreamTranslator({ provider: 'openai', upstreamModel: 'm', requestId: 'r', created: 1 })).toBeInstanceOf(OpenAIStreamTranslator);
   });
 });
 
@@ -85,6 +88,38 @@ describe('convertToOpenAIRequest', () => {
     convertToOpenAIRequest({ request: clientBody, upstreamModel: 'other', config: { headers: {} }, requestId: 'r' });
     expect(clientBody.model).toBe('gpt-4o-mini');
     expect(clientBody.stream).toBe(false);
+  });
+});
+
+describe('convertToOpenAIStreamRequest', () => {
+  const hello = [{ role: 'user', content: 'Hello!' }];
+
+  it('sends the chat request’s body, headers and path with stream: true and the usage chunk asked for', () => {
+    const clientBody = request({ model: 'gpt-4o-mini', messages: hello, temperature: 0.2, store: true });
+    const settings = { request: clientBody, upstreamModel: 'gpt-4o-mini-2024-07-18', config: { apiKey: 'sk-secret', headers: { 'OpenAI-Project': 'proj_1' } }, requestId: 'req_abc' };
+    const chat = convertToOpenAIRequest(settings);
+    const stream = convertToOpenAIStreamRequest(settings);
+    expect(stream.path).toBe('/chat/completions');
+    expect(stream.headers).toEqual(chat.headers);
+    expect(stream.body).toEqual({ ...(chat.body as object), stream: true, stream_options: { include_usage: true } });
+    expect(stream.warnings).toBeUndefined();
+  });
+
+  it.each([
+    ['stream: false and no stream_options', { stream: false }, { include_usage: true }],
+    ['include_usage: false (the gateway bills every call)', { stream: true, stream_options: { include_usage: false } }, { include_usage: true }],
+    ['stream_options: null', { stream: true, stream_options: null }, { include_usage: true }],
+    ['other stream options, kept', { stream: true, stream_options: { include_usage: false, include_obfuscation: false } }, { include_usage: true, include_obfuscation: false }],
+  ])('always streams with usage, whatever the client sent: %s', (_what, fields, streamOptions) => {
+    const wire = convertToOpenAIStreamRequest({ request: request({ model: 'm', messages: hello, ...fields }), upstreamModel: 'm', config: { headers: {} }, requestId: 'r' });
+    expect(wire.body).toEqual({ model: 'm', messages: hello, stream: true, stream_options: streamOptions });
+  });
+
+  it('does not modify the client request', () => {
+    const clientBody = request({ model: 'gpt-4o-mini', messages: hello, stream: true, stream_options: { include_usage: false } });
+    convertToOpenAIStreamRequest({ request: clientBody, upstreamModel: 'other', config: { headers: {} }, requestId: 'r' });
+    expect(clientBody.stream_options).toEqual({ include_usage: false });
+    expect(clientBody.model).toBe('gpt-4o-mini');
   });
 });
 

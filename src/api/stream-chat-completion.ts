@@ -1,0 +1,106 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../gateway-error.ts';
+import type { Logger } from '../logger.ts';
+import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
+import { convertOpenAIUsage } from '../providers/openai/convert-openai-response.ts';
+import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
+import { routeTrailHeaders } from '../routing/route-attempts.ts';
+import { isStreamMessage } from '../workers/stream-messages.ts';
+import { RoutedGatewayError, type ChatDispatcher, type SyncDispatchInput } from './chat-dispatcher.ts';
+import { SseWriter } from './sse-writer.ts';
+import type { StreamReceived } from './stream-reception.ts';
+
+/**
+ * Answers a `stream: true` call through the queue. Until the first chunk nothing is sent, so a
+ * failure there (after the worker's retries and fallbacks) is an ordinary HTTP error; from the first
+ * chunk on the response is an SSE stream that ends with `[DONE]` or an error event, never silently.
+ * A client that goes away cancels the job (queued: removed; running: its call aborted).
+ */
+export async function streamChatCompletion(options: {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  dispatcher: ChatDispatcher;
+  dispatch: SyncDispatchInput;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Extra response headers (`x-gateway-cache`). */
+  headers?: Record<string, string>;
+  logger: Logger;
+}): Promise<void> {
+  const { reply, dispatcher, dispatch } = options;
+  const includeUsage = dispatch.request.stream_options?.include_usage === true;
+  const { reception, abandon } = await dispatcher.dispatchStream(dispatch);
+  let finished = false;
+  const onClose = () => {
+    if (finished) return;
+    finished = true;
+    void abandon().then((removed) => options.logger.info({ requestId: dispatch.requestId, removedFromQueue: removed }, 'stream client disconnected; cancelled'));
+  };
+  reply.raw.on('close', onClose);
+
+  try {
+    const first = await reception.next(options.requestTimeoutMs);
+    if (first === undefined) {
+      if (finished) return; // the client left while it was queued
+      finished = true;
+      throw dispatcher.timeoutError(await abandon());
+    }
+    const baseHeaders = { 'x-request-id': options.request.id, ...options.headers };
+    const writer = new SseWriter(reply.raw, includeUsage);
+    if (!isStreamMessage(first)) {
+      finished = true;
+      if (!first.ok) throw new RoutedGatewayError(first.error, first.trail);
+      // Answered whole (a re-delivered job found the record): replayed as a stream.
+      reply.hijack();
+      writer.start({ ...baseHeaders, ...routeTrailHeaders(first.trail ?? []) });
+      writeWhole(writer, first.completion, first.cost);
+      return;
+    }
+
+    reply.hijack();
+    writer.start({ ...baseHeaders, ...(first.stream === 'chunks' ? routeTrailHeaders(first.trail ?? []) : {}) });
+    let expected = 0;
+    let message: StreamReceived | undefined = first;
+    while (message && !finished) {
+      if (!isStreamMessage(message) || message.seq !== expected) {
+        // A message lost in a Redis reconnect, or the job re-run from scratch after its worker died.
+        writer.fail(new GatewayError({ code: 'stream_interrupted', message: 'the stream from the worker was interrupted; retry the request' }).toBody());
+        finished = true;
+        await abandon();
+        return;
+      }
+      expected += 1;
+      if (message.stream === 'chunks') {
+        writer.chunks(message.chunks);
+      } else {
+        finished = true;
+        if (message.error) writer.fail(new GatewayError(message.error).toBody());
+        else writer.finish(message.usage, message.cost);
+        return;
+      }
+      const next = await reception.next(options.idleTimeoutMs);
+      if (next === undefined && !finished) {
+        writer.fail(new GatewayError({ code: 'stream_interrupted', message: `nothing arrived from the provider for ${options.idleTimeoutMs} ms` }).toBody());
+        finished = true;
+        await abandon();
+        return;
+      }
+      message = next;
+    }
+  } finally {
+    reception.close();
+  }
+}
+
+/** A whole answer (a cache hit) sent as the stream a `stream: true` caller expects. */
+export function replayAsStream(options: { reply: FastifyReply; completion: ChatCompletion; cost: string; includeUsage: boolean; headers: Record<string, string> }): void {
+  options.reply.hijack();
+  const writer = new SseWriter(options.reply.raw, options.includeUsage);
+  writer.start(options.headers);
+  writeWhole(writer, options.completion, options.cost);
+}
+
+function writeWhole(writer: SseWriter, completion: ChatCompletion, cost: string | undefined): void {
+  writer.chunks(replayCompletionAsChunks(completion));
+  writer.finish(convertOpenAIUsage(completion.usage), cost);
+}

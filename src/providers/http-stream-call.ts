@@ -1,0 +1,124 @@
+import { createParser } from 'eventsource-parser';
+import type { Dispatcher } from 'undici';
+import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from './chat-stream.ts';
+import type { ChatCallContext, ChatResult, HttpWireFormat } from './provider-client.ts';
+import { ProviderError } from './provider-error.ts';
+import { estimateUsage } from './estimate-usage.ts';
+import { CompletionAssembler } from './stream/assemble-completion.ts';
+import { replayCompletionAsChunks } from './stream/replay-completion.ts';
+
+export interface StreamCallInput<Config> {
+  wireFormat: HttpWireFormat<Config>;
+  config: Config;
+  pool: Dispatcher;
+  provider: string;
+  basePath: string;
+  request: ChatCompletionRequest;
+  context: ChatCallContext;
+  onChunks: (chunks: ChatCompletionChunk[]) => void;
+  /** Maps a thrown network error (reset, timeout) onto a ProviderError. */
+  networkError: (error: unknown) => ProviderError;
+}
+
+/**
+ * One streamed call: the wire format's stream request, the SSE body split into events by
+ * `eventsource-parser`, each event through the format's translator, chunks handed on per network
+ * read. The pool's header and body timeouts bound the wait for the first byte and between reads, not
+ * the length of the answer. A provider that answers a plain JSON completion to a stream request is
+ * replayed as chunks rather than refused.
+ */
+export async function streamChatCall<Config>(input: StreamCallInput<Config>): Promise<ChatResult> {
+  const { wireFormat, provider, request, context } = input;
+  const wire = wireFormat.buildStreamRequest({ request, upstreamModel: context.upstreamModel, config: input.config, requestId: context.requestId });
+  const fallback = { id: `chatcmpl-${context.requestId}`, model: context.upstreamModel, created: Math.floor(Date.now() / 1000) };
+  const translator = wireFormat.createStreamTranslator({ provider, upstreamModel: context.upstreamModel, requestId: context.requestId, created: fallback.created });
+  const assembler = new CompletionAssembler();
+  let failure: unknown;
+  let pending: ChatCompletionChunk[] = [];
+  const parser = createParser({
+    onEvent(event) {
+      // Read to the end even once `done` (Gemini has no end marker: a late candidate or usage event still counts).
+      if (failure !== undefined) return;
+      try {
+        pending.push(...translator.push({ event: event.event, data: event.data }));
+      } catch (error) {
+        failure = error;
+      }
+    },
+  });
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunks = pending;
+    pending = [];
+    assembler.push(chunks);
+    input.onChunks(chunks);
+  };
+
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await input.pool.request({
+      method: 'POST',
+      path: input.basePath + wire.path,
+      headers: { ...wire.headers, accept: 'text/event-stream' },
+      body: JSON.stringify(wire.body),
+      signal: context.signal,
+    });
+  } catch (error) {
+    throw input.networkError(error);
+  }
+  const contentType = String(response.headers['content-type'] ?? '');
+  if (response.statusCode >= 400 || contentType.includes('application/json')) {
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw input.networkError(error);
+    }
+    const body = parseJson(text);
+    if (response.statusCode >= 400) {
+      throw wireFormat.parseError({ provider, status: response.statusCode, headers: response.headers, body: body === undefined ? text : body });
+    }
+    const whole = wireFormat.parseChatResponse({ provider, body, upstreamModel: context.upstreamModel, requestId: context.requestId });
+    input.onChunks(replayCompletionAsChunks(whole.completion));
+    return withWarnings(whole.usage.estimated ? { ...whole, usage: estimateUsage(request, whole.completion) } : whole, wire.warnings);
+  }
+
+  const decoder = new TextDecoder();
+  try {
+    for await (const piece of response.body) {
+      parser.feed(decoder.decode(piece as Buffer, { stream: true }));
+      flush();
+      if (failure !== undefined) break;
+    }
+    parser.feed(decoder.decode());
+    flush();
+  } catch (error) {
+    flush();
+    throw input.networkError(error);
+  }
+  if (failure !== undefined) {
+    response.body.destroy();
+    throw failure;
+  }
+  if (!translator.done) {
+    throw new ProviderError({ provider, status: 502, code: 'stream_incomplete', message: 'the provider ended the stream before the answer was complete', retryable: true });
+  }
+  const completion = assembler.completion(fallback, translator.usage());
+  const usage = translator.usage() ?? estimateUsage(request, completion);
+  return withWarnings({ completion, usage }, wire.warnings);
+}
+
+function withWarnings(result: ChatResult, wireWarnings: string[] | undefined): ChatResult {
+  const warnings = [...(wireWarnings ?? []), ...(result.warnings ?? [])];
+  return warnings.length > 0 ? { ...result, warnings } : result;
+}
+
+/** The parsed body, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
