@@ -18,6 +18,7 @@ import { startWebhookWorker } from './webhooks/webhook-worker.ts';
 import { ReplyListener } from './workers/reply-channel.ts';
 import { ChatCache } from './cache/chat-cache.ts';
 import { ResponseCache } from './cache/response-cache.ts';
+import { SettledRequests } from './observability/settled-requests.ts';
 import { ResultStore } from './workers/result-store.ts';
 import { createRoutingSignals } from './routing/routing-signals.ts';
 import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
@@ -91,6 +92,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       new ResponseCache({ redis: cacheRedis, prefix, logger: logger.child({ component: 'cache' }), maxEntryBytes: config.cache.maxEntryBytes }),
     );
 
+    // Every committed outcome of this process, for metrics and the request log.
+    const settled = new SettledRequests(logger);
+
     let pool: ProviderWorkerPool | undefined;
     if (role === 'worker' || role === 'all') {
       const workerRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` });
@@ -111,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         providers,
         redis: workerRedis,
         prefix,
-        resultStore: new ResultStore(database.db, { afterWrite: tenantLimits.meter.afterResultsWritten }),
+        resultStore: new ResultStore(database.db, { afterWrite: tenantLimits.meter.afterResultsWritten, settled }),
         logger: logger.child({ component: 'worker' }),
         limitProvider,
         lifecycle: asyncJobLifecycle({ pool: database.pool, webhooks }),
@@ -134,6 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         signals,
         webhooks,
         cache,
+        settled,
         logger,
       });
       closers.push(() => batchWorkers.close());
@@ -176,7 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
     closers.push(() => dispatcher.close(), () => replies.close());
     // Cache hits are answered by this process: their records are written here, behind the answers.
-    const hitRecorder = new ResultStore(database.db);
+    const hitRecorder = new ResultStore(database.db, { settled });
     closers.push(() => hitRecorder.flush());
     const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { Stream } from 'openai/streaming';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, postJson, type TestGateway } from './support/test-gateway.ts';
 
@@ -56,6 +57,20 @@ describe('streamed chat completions (mock provider)', () => {
     expect(rows[0]?.status).toBe('completed');
     expect(rows[0]?.response.choices[0]?.message.content).toBe('one two three four');
     expect(rows[0]?.total_tokens).toBe(16);
+  });
+
+  it('writes exactly `data: <chunk JSON>\\n\\n` events that the SDK’s own SSE reader yields unchanged', async () => {
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-echo', messages: [{ role: 'user', content: 'bytes on the wire' }], stream: true, stream_options: { include_usage: true } }),
+    });
+    const raw = await response.clone().text();
+    const fromSdk: unknown[] = [];
+    for await (const chunk of Stream.fromSSEResponse<unknown>(response, new AbortController())) fromSdk.push(chunk);
+    // Rebuilding the body from what the SDK yielded gives back the very bytes the gateway sent.
+    expect(fromSdk.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`).join('') + 'data: [DONE]\n\n').toBe(raw);
+    expect(fromSdk.length).toBeGreaterThan(4);
   });
 
   it('without include_usage sends no usage chunk and no usage fields, and ends with [DONE]', async () => {

@@ -56,6 +56,7 @@ describe('response cache', () => {
     expect(second.status).toBe(200);
     expect(second.headers.get('x-gateway-cache')).toBe('HIT');
     expect(second.headers.get('x-gateway-cost')).toBe('0');
+    expect(second.headers.get('server-timing')).toMatch(/^gateway;dur=\d+\.\d{3}$/);
     expect(second.body.choices).toEqual(first.body.choices);
     expect(second.body.usage).toMatchObject({ ...first.body.usage, cost: 0 });
     expect(upstream.requests).toHaveLength(1);

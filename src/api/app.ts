@@ -15,6 +15,7 @@ import type { ChatDispatcher } from './chat-dispatcher.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
+import { registerServerTiming } from './plugins/server-timing.ts';
 import { adminBreakersRoutes } from './routes/admin-breakers.ts';
 import { adminKeysRoutes } from './routes/admin-keys.ts';
 import { adminLimitsRoutes } from './routes/admin-limits.ts';
@@ -66,6 +67,7 @@ export function buildApp(dependencies: AppDependencies) {
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
 
+  registerServerTiming(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);

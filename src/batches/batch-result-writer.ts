@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
 
 export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -54,6 +55,7 @@ export class BatchResultWriter {
   private readonly committer: GroupCommitter<BatchLineOutcome>;
 
   private readonly onBilled: ((billed: BatchBilling[]) => Promise<void>) | undefined;
+  private readonly settled: SettledRequests | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -63,9 +65,12 @@ export class BatchResultWriter {
       maxInFlight?: number;
       /** Told the cost each write billed per batch (spend budgets); must not reject. */
       onBilled?: (billed: BatchBilling[]) => Promise<void>;
+      /** Told every line once committed (metrics, the request log). */
+      settled?: SettledRequests;
     } = {},
   ) {
     this.onBilled = options.onBilled;
+    this.settled = options.settled;
     this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 1000, maxInFlight: options.maxInFlight ?? 2 });
   }
 
@@ -111,6 +116,8 @@ export class BatchResultWriter {
       column((o) => o.cacheStatus ?? null),
       column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
     ]);
+    // A line written twice (a re-run chunk) is reported twice here; Postgres, not this, is the bill.
+    this.settled?.publish(outcomes.map(settledLineOf));
     const billed = rows.filter((row) => row.billed_cost !== '0');
     if (this.onBilled && billed.length > 0) {
       await this.onBilled(billed.map((row) => ({ batchId: row.id, projectId: row.project_id, apiKeyId: row.api_key_id, cost: row.billed_cost }))).catch(() => {});
@@ -118,6 +125,39 @@ export class BatchResultWriter {
     const done = rows.filter((row) => row.done).map((row) => row.id);
     if (done.length > 0) await this.onBatchesDone(done);
   }
+}
+
+function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
+  const started = outcome.startedAt ?? outcome.completedAt;
+  return {
+    requestId: outcome.requestId,
+    kind: 'batch',
+    projectId: outcome.projectId,
+    apiKeyId: outcome.apiKeyId,
+    model: outcome.model,
+    provider: outcome.provider,
+    upstreamModel: outcome.upstreamModel,
+    batchId: outcome.batchId,
+    status: outcome.status,
+    statusCode: outcome.statusCode,
+    errorCode: outcome.errorCode,
+    attempts: outcome.attempts,
+    cacheStatus: outcome.cacheStatus ?? null,
+    streamed: false,
+    latencyMs: Math.max(0, outcome.completedAt.getTime() - started.getTime()),
+    queueWaitMs: null,
+    providerLatencyMs: outcome.providerLatencyMs,
+    usage: outcome.usage
+      ? {
+          promptTokens: outcome.usage.promptTokens,
+          cachedPromptTokens: outcome.usage.cachedPromptTokens ?? 0,
+          completionTokens: outcome.usage.completionTokens,
+          totalTokens: outcome.usage.totalTokens,
+          cost: outcome.usage.cost,
+          costSaved: outcome.usage.costSaved ?? '0',
+        }
+      : null,
+  };
 }
 
 const writeSql = `

@@ -8,6 +8,7 @@ import type { ProviderClient } from '../providers/provider-client.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
+import type { SettledRequests } from '../observability/settled-requests.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
 import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
 import { BatchResultWriter } from './batch-result-writer.ts';
@@ -39,6 +40,8 @@ export async function startBatchWorkers(options: {
   webhooks: WebhookNotifier;
   /** The response cache: lines look their answers up and store them, under the config's policy. */
   cache?: ChatCache;
+  /** Told every line once committed (metrics, the request log). */
+  settled?: SettledRequests;
   logger: Logger;
 }): Promise<BatchWorkers> {
   const { config, redis, prefix } = options;
@@ -60,7 +63,10 @@ export async function startBatchWorkers(options: {
         await controlQueue.add('finalize', { type: 'finalize', batchId }, controlJobOptions({ type: 'finalize', batchId }));
       }
     },
-    options.tenantLimits ? { onBilled: options.tenantLimits.meter.afterBatchBilled } : {},
+    {
+      ...(options.tenantLimits ? { onBilled: options.tenantLimits.meter.afterBatchBilled } : {}),
+      ...(options.settled ? { settled: options.settled } : {}),
+    },
   );
 
   const controlWorker = new Worker<BatchControlJob>(

@@ -6,6 +6,7 @@ import { requests, type RequestCacheStatus, type RequestKind } from '../db/schem
 import { usage } from '../db/schema/usage.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
 
 export interface RequestOutcome {
   requestId: string;
@@ -65,6 +66,7 @@ interface BilledRow {
 export class ResultStore {
   private readonly committer: GroupCommitter<RequestOutcome>;
   private readonly afterWrite: AfterResultsWritten | undefined;
+  private readonly settled: SettledRequests | undefined;
 
   constructor(
     private readonly db: Database,
@@ -73,9 +75,12 @@ export class ResultStore {
       maxBatchSize?: number;
       /** Told what each write billed (per-key and per-project spend and tokens), before callers resume. */
       afterWrite?: AfterResultsWritten;
+      /** Told every outcome once committed (metrics, the request log). */
+      settled?: SettledRequests;
     } = {},
   ) {
     this.afterWrite = options.afterWrite;
+    this.settled = options.settled;
     this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 500, maxInFlight: 1 });
   }
 
@@ -117,6 +122,10 @@ export class ResultStore {
     const upsertRequests = `${insertRequestsSql} ${requestValues} ${onRequestConflictSql}`;
     const text = usageRows.length === 0 ? upsertRequests : `WITH upserted AS (${upsertRequests}) ${insertUsageSql} ${tuples(usageRows)} ${onUsageConflictSql}`;
     const { rows } = await this.pool.query<BilledRow>(text, values);
+    if (this.settled) {
+      const billedIds = new Set(rows.map((row) => row.request_id));
+      this.settled.publish(unique.map((outcome) => settledRequestOf(outcome, billedIds.has(outcome.requestId))));
+    }
     if (!this.afterWrite) return;
     const billed = rows.map((row) => ({
       requestId: row.request_id,
@@ -134,6 +143,42 @@ export class ResultStore {
   private get pool(): pg.Pool {
     return (this.db as Database & { $client: pg.Pool }).$client;
   }
+}
+
+/** An outcome as its watchers see it; `billed` when this write inserted its usage row. */
+function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequest {
+  const accepted = outcome.acceptedAt.getTime();
+  const hit = outcome.cacheStatus === 'hit';
+  return {
+    requestId: outcome.requestId,
+    kind: outcome.kind,
+    projectId: outcome.projectId,
+    apiKeyId: outcome.apiKeyId,
+    model: outcome.model,
+    provider: outcome.provider,
+    upstreamModel: outcome.upstreamModel,
+    batchId: null,
+    status: outcome.status,
+    statusCode: outcome.statusCode,
+    errorCode: outcome.errorCode ?? null,
+    attempts: outcome.attempts,
+    cacheStatus: outcome.cacheStatus ?? null,
+    streamed: outcome.streamed ?? false,
+    latencyMs: Math.max(0, outcome.completedAt.getTime() - accepted),
+    queueWaitMs: hit ? null : Math.max(0, outcome.startedAt.getTime() - accepted),
+    providerLatencyMs: outcome.providerLatencyMs ?? null,
+    usage:
+      billed && outcome.usage
+        ? {
+            promptTokens: outcome.usage.promptTokens,
+            cachedPromptTokens: outcome.usage.cachedPromptTokens ?? 0,
+            completionTokens: outcome.usage.completionTokens,
+            totalTokens: outcome.usage.totalTokens,
+            cost: outcome.usage.cost,
+            costSaved: outcome.usage.costSaved ?? '0',
+          }
+        : null,
+  };
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;

@@ -1,0 +1,69 @@
+import type { RequestCacheStatus, RequestKind } from '../db/schema/requests.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * One request's final outcome, as committed to Postgres: what metrics, request logs and anything
+ * else that watches traffic need, in one shape for sync calls, streams, cache hits, async jobs and
+ * batch lines. Published after the commit, by the process that wrote it.
+ */
+export interface SettledRequest {
+  requestId: string;
+  kind: RequestKind;
+  projectId: string;
+  apiKeyId: string;
+  /** The model the client asked for. */
+  model: string;
+  /** The provider and upstream model that served (or last tried) it; null when none was tried. */
+  provider: string | null;
+  upstreamModel: string | null;
+  batchId: string | null;
+  status: 'completed' | 'failed' | 'cancelled' | 'expired';
+  statusCode: number | null;
+  errorCode: string | null;
+  attempts: number;
+  cacheStatus: RequestCacheStatus | null;
+  streamed: boolean;
+  /** Accepted → settled (sync and async); for batch lines, started → settled (the batch's wait is not the line's). */
+  latencyMs: number;
+  /** Accepted → first call started (sync and async); null for batch lines and cache hits. */
+  queueWaitMs: number | null;
+  /** The final provider call alone. */
+  providerLatencyMs: number | null;
+  /** Present when the request was billed by this write (exactly once per request). */
+  usage: {
+    promptTokens: number;
+    cachedPromptTokens: number;
+    completionTokens: number;
+    totalTokens: number;
+    /** USD, exact decimal. */
+    cost: string;
+    costSaved: string;
+  } | null;
+}
+
+export type SettledRequestListener = (requests: readonly SettledRequest[]) => void;
+
+/**
+ * In-process fan-out of settled requests to their watchers (metrics, the request log). Listeners run
+ * synchronously after the commit; one that throws is logged and never fails the write.
+ */
+export class SettledRequests {
+  private readonly listeners: SettledRequestListener[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  subscribe(listener: SettledRequestListener): void {
+    this.listeners.push(listener);
+  }
+
+  publish(requests: readonly SettledRequest[]): void {
+    if (requests.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(requests);
+      } catch (error) {
+        this.logger.error({ err: error }, 'a settled-request listener failed');
+      }
+    }
+  }
+}
