@@ -2,6 +2,7 @@
  * Load phases for the benchmarks: autocannon at a fixed concurrency, and a sequential (c=1) loop of
  * undici requests timed with `process.hrtime.bigint()` for sub-millisecond percentiles.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import autocannon from 'autocannon';
 import { Client } from 'undici';
 
@@ -28,6 +29,16 @@ export interface Target {
   body: string;
 }
 
+/**
+ * Sees each response's status and headers (`header` takes a lower-case name), to check or count
+ * them: in the sequential loop after the response is timed, under autocannon once its head is parsed.
+ */
+export type ResponseHeadersHook = (statusCode: number, header: (name: string) => string | undefined) => void;
+
+export interface PhaseOptions {
+  onHeaders?: ResponseHeadersHook;
+}
+
 /** Nearest-rank percentile of ascending-sorted samples. */
 export function percentile(sorted: ArrayLike<number>, quantile: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -35,7 +46,8 @@ export function percentile(sorted: ArrayLike<number>, quantile: number): number 
   return sorted[rank - 1] ?? Number.NaN;
 }
 
-class Samples {
+/** A growable array of numbers, sorted once at the end. */
+export class Samples {
   private values = new Float64Array(1 << 16);
   length = 0;
   push(value: number): void {
@@ -58,12 +70,41 @@ interface DrainableClient {
 }
 
 /**
+ * What autocannon's HTTP client emits as `headers` once a response's head is parsed: http-parser-js's
+ * head info (@types/autocannon declares a headers object, which autocannon 9 does not pass).
+ */
+interface ParsedHead {
+  statusCode: number;
+  /** Raw, alternating name and value. */
+  headers: string[];
+}
+interface HeadEmittingClient {
+  on(event: 'headers', listener: (head: ParsedHead) => void): unknown;
+}
+
+function rawHeaderLookup(raw: readonly string[]): (name: string) => string | undefined {
+  return (name) => {
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      if (raw[index]?.toLowerCase() === name) return raw[index + 1];
+    }
+    return undefined;
+  };
+}
+
+function headerLookup(headers: IncomingHttpHeaders): (name: string) => string | undefined {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+}
+
+/**
  * autocannon for `seconds` at `connections`, ended by draining rather than cutting: at the deadline
  * every connection is told it has made its last request, so each in-flight request still gets its
  * response (autocannon's own duration stop destroys sockets mid-request, and a gateway that served
  * such a request would then hold a usage row no 2xx was counted for).
  */
-export async function runAutocannon(label: string, target: Target, connections: number, seconds: number): Promise<PhaseResult> {
+export async function runAutocannon(label: string, target: Target, connections: number, seconds: number, options: PhaseOptions = {}): Promise<PhaseResult> {
   const clients: DrainableClient[] = [];
   const latencies = new Samples();
   const statusCounts: Record<string, number> = {};
@@ -88,6 +129,8 @@ export async function runAutocannon(label: string, target: Target, connections: 
     timeout: 30,
     setupClient: (client) => {
       clients.push(client as unknown as DrainableClient);
+      const { onHeaders } = options;
+      if (onHeaders) (client as unknown as HeadEmittingClient).on('headers', (head) => onHeaders(head.statusCode, rawHeaderLookup(head.headers)));
     },
   }, (error, result) => settle?.(error, result));
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -126,7 +169,7 @@ export async function runAutocannon(label: string, target: Target, connections: 
 }
 
 /** One request after another on one keep-alive connection, for `seconds`; each timed end to end. */
-export async function runSequential(label: string, target: Target, seconds: number): Promise<PhaseResult> {
+export async function runSequential(label: string, target: Target, seconds: number, options: PhaseOptions = {}): Promise<PhaseResult> {
   const url = new URL(target.url);
   const client = new Client(url.origin, { keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const latencies = new Samples();
@@ -146,6 +189,7 @@ export async function runSequential(label: string, target: Target, seconds: numb
         statusCounts[response.statusCode] = (statusCounts[response.statusCode] ?? 0) + 1;
         if (response.statusCode >= 200 && response.statusCode < 300) ok += 1;
         else non2xx += 1;
+        options.onHeaders?.(response.statusCode, headerLookup(response.headers));
       } catch {
         errors += 1;
       }

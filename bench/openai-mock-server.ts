@@ -3,6 +3,12 @@
  * latency, nothing recorded), in a process of its own so it shares no event loop with the load
  * generator or the gateway. Prints `MOCK_URL=<base url>` when listening; stops on SIGTERM/SIGINT or
  * when its parent goes away (stdin closes).
+ *
+ * A `stream: true` call gets OpenAI's SSE (its `echoStream`): a role chunk, the echo in three content
+ * chunks, a `stop` chunk, with `stream_options.include_usage` a usage chunk (`choices: []`), then
+ * `data: [DONE]`. Every frame is written at once, back to back, as soon as the request body is read
+ * (no delay between frames: each is its own `write`, so its own HTTP chunk), so time to first byte
+ * and total stream time measure the transport and the gateway, not a simulated model.
  */
 import { OpenAIWireServer } from '../test/support/openai-wire-server.ts';
 

@@ -1,11 +1,14 @@
 /**
  * Sync chat benchmark: a 0 ms OpenAI-wire mock (own process), a whole gateway from the compiled build
  * (own process), then autocannon at c=50 and a sequential c=1 loop against both; prints throughput,
- * latency and the gateway's overhead against the targets, and checks that every 2xx the gateway
- * gave was billed exactly once (usage rows = 2xx responses).
+ * latency and the gateway's overhead against the targets. Then streams at c=1 (time to first byte,
+ * direct and through the gateway) and response-cache hits (c=50 and c=1, on a second model with the
+ * cache on), and checks that every 2xx the gateway gave was billed exactly once (usage rows = 2xx
+ * responses) and every cache hit was recorded as one (cache_hit rows = HIT responses).
  *
  *   npm run bench:sync
  *   BENCH_DURATION=20 BENCH_C1_DURATION=5 BENCH_WARMUP=3 BENCH_CONNECTIONS=50
+ *   BENCH_STREAM_REQUESTS=500               streamed calls timed per target (after 100 warm-up ones)
  *   BENCH_SKIP_BUILD=1                      reuse dist/ as it is
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the gateway
  *   BENCH_GATEWAY_ENTRY=/path/to/other/dist/main.js   another build, for A/B comparisons
@@ -18,10 +21,13 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
+import { cacheProblems, runCacheBench } from './cache-hits.ts';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
-import { printReport } from './report.ts';
+import { printCacheReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
+import { readRecordCounts } from './record-checks.ts';
 import { deleteRedisPrefix } from './scratch-services.ts';
+import { runStreamSequential, streamChatBody } from './stream-ttfb.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const numberEnv = (name: string, fallback: number) => {
@@ -33,6 +39,8 @@ const duration = numberEnv('BENCH_DURATION', 10);
 const c1Duration = numberEnv('BENCH_C1_DURATION', 5);
 const warmup = numberEnv('BENCH_WARMUP', 3);
 const connections = numberEnv('BENCH_CONNECTIONS', 50);
+const streamRequests = Math.round(numberEnv('BENCH_STREAM_REQUESTS', 500));
+const streamWarmup = Math.min(100, streamRequests);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const upstreamModel = 'gpt-4o-mini';
@@ -63,7 +71,9 @@ async function main(): Promise<number> {
     if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal ?? build.error?.message})`);
   }
   // Everything below is bounded: if some wait were to hang anyway, give up, clean up and fail.
-  const limitMs = (2 * (warmup + duration + 35) + 2 * (c1Duration + 1) + 120) * 1000;
+  // Streams: 100 ms a call is ten times what a loaded 2-core machine takes. Record checks: 30 s.
+  const streamSeconds = 2 * (streamWarmup + streamRequests) * 0.1;
+  const limitMs = (3 * (warmup + duration + 35) + 3 * (c1Duration + 1) + streamSeconds + 30 + 120) * 1000;
   // Not unref'd: a wait that hangs with nothing else pending must still end here, cleaned up.
   setTimeout(() => {
     log(`overall time limit (${Math.round(limitMs / 1000)} s) reached; giving up`);
@@ -103,6 +113,11 @@ async function main(): Promise<number> {
       '  bench-model:',
       '    routes:',
       `      - { provider: upstream, model: ${upstreamModel} }`,
+      // The same upstream with the response cache on for this model alone (global cache stays off).
+      '  bench-cached:',
+      '    routes:',
+      `      - { provider: upstream, model: ${upstreamModel} }`,
+      '    cache: { enabled: true }',
       '',
     ].join('\n'),
   );
@@ -150,11 +165,11 @@ async function main(): Promise<number> {
   if (created.statusCode !== 201 || !createdBody.key) throw new Error(`POST /admin/keys: HTTP ${created.statusCode}`);
 
   const direct: Target = { url: `${mockUrl}/chat/completions`, headers: { 'content-type': 'application/json' }, body: chatBody(upstreamModel) };
-  const viaGateway: Target = {
-    url: `${gatewayUrl}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${createdBody.key}` },
-    body: chatBody('bench-model'),
-  };
+  const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${createdBody.key}` };
+  const viaGateway: Target = { url: `${gatewayUrl}/v1/chat/completions`, headers: gatewayHeaders, body: chatBody('bench-model') };
+  const streamDirect: Target = { ...direct, body: streamChatBody(upstreamModel) };
+  const streamViaGateway: Target = { ...viaGateway, body: streamChatBody('bench-model') };
+  const cachedViaGateway: Target = { ...viaGateway, body: chatBody('bench-cached') };
 
   // Context for the figures: on a shared machine, other work steals the cores the phases need.
   const loadBefore = loadavg()[0] ?? 0;
@@ -188,27 +203,28 @@ async function main(): Promise<number> {
   onGateway(await runSequential('warm-up', viaGateway, 1));
   const gatewayIdle = onGateway(await runSequential('gateway (c=1, seq)', viaGateway, c1Duration));
 
-  // Each 2xx was committed before it was sent, so the count is final; wait a moment for stragglers
-  // (a non-2xx whose job still finished) so a mismatch is a real one.
-  const pool = new pg.Pool({ connectionString: gatewayDatabaseUrl.toString(), max: 1 });
-  let usageRows = -1;
-  let requestRows: Record<string, number> = {};
-  try {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
-      const { rows } = await pool.query<{ count: string }>('SELECT count(*) AS count FROM usage');
-      const count = Number(rows[0]?.count ?? -1);
-      if (count === usageRows) break;
-      usageRows = count;
-      await new Promise((resolveWait) => setTimeout(resolveWait, 300));
-    }
-    const { rows } = await pool.query<{ status: string; count: string }>('SELECT status, count(*) AS count FROM requests GROUP BY status');
-    requestRows = Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
-  } finally {
-    await pool.end();
-  }
+  log(`streams at c=1: ${streamWarmup} warm-up then ${streamRequests} timed each: mock direct, gateway`);
+  await runStreamSequential('warm-up', streamDirect, streamWarmup);
+  const streamDirectResult = await runStreamSequential('mock direct (stream)', streamDirect, streamRequests);
+  const streamGatewayWarmup = await runStreamSequential('warm-up', streamViaGateway, streamWarmup);
+  const streamGatewayResult = await runStreamSequential('gateway (stream)', streamViaGateway, streamRequests);
+  gateway2xx += streamGatewayWarmup.ok + streamGatewayResult.ok;
 
-  printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, usageRows, gateway2xx, requestRows, gatewayCost, loadBefore });
-  return usageRows === gateway2xx ? 0 : 1;
+  const cacheResult = await runCacheBench({ target: cachedViaGateway, connections, duration, warmup, c1Duration, gatewayPid: gateway.pid, log });
+  gateway2xx += cacheResult.gateway2xx;
+
+  // Hits are recorded behind their answers (group commit): wait for the counts to settle.
+  log('waiting for the usage rows to settle');
+  const records = await readRecordCounts(gatewayDatabaseUrl.toString(), { usageRows: gateway2xx, cacheHitRows: cacheResult.hit2xx });
+
+  printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, gatewayCost, loadBefore });
+  printStreamReport(streamDirectResult, streamGatewayResult, streamGatewayWarmup);
+  const problems = cacheProblems(cacheResult);
+  printCacheReport(cacheResult, problems);
+  printRecordChecks(records, { gateway2xx, hit2xx: cacheResult.hit2xx });
+  const billed = records.usageRows === gateway2xx && records.cacheHitRows === cacheResult.hit2xx;
+  const streamsWhole = [streamDirectResult, streamGatewayWarmup, streamGatewayResult].every((result) => result.completed === result.requests);
+  return billed && streamsWhole && problems.length === 0 ? 0 : 1;
 }
 
 async function adminQuery(sql: string): Promise<void> {
