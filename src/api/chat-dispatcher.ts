@@ -6,9 +6,9 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError, type GatewayErrorPayload } from '../gateway-error.ts';
 import type { Logger } from '../logger.ts';
 import type { ChatCompletion, ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import type { ResolvedRoute } from '../routing/resolve-route.ts';
+import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
-import type { HeaderValues } from '../routing/routing-controls.ts';
+import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../workers/chat-job.ts';
 import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
@@ -44,6 +44,7 @@ export class RoutedGatewayError extends GatewayError {
  */
 export class ChatDispatcher {
   private readonly queues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
+  private readonly candidateRoutes = new Map<string, ResolvedRoute[]>();
 
   constructor(
     private readonly options: {
@@ -59,6 +60,25 @@ export class ChatDispatcher {
       random?: () => number;
     },
   ) {}
+
+  /**
+   * The routes that could serve the request (its pin applied, breakers and capabilities not looked
+   * at) and the request as providers see it: enough for its cache key, without planning. Undefined
+   * when the request cannot be routed (`plan` then answers why). Memoised per configured model.
+   */
+  cacheCandidates(input: { request: ChatCompletionRequest; headers: HeaderValues }): { request: ChatCompletionRequest; routes: ResolvedRoute[] } | undefined {
+    const controls = readRoutingControls({ headers: input.headers, request: input.request });
+    if (!controls.ok) return undefined;
+    const model = controls.request.model;
+    let routes = this.candidateRoutes.get(model);
+    if (!routes) {
+      routes = resolveRoutes({ model, config: this.options.config }) ?? [];
+      // Configured names only: `provider/<anything>` names are unbounded.
+      if (Object.hasOwn(this.options.config.models, model)) this.candidateRoutes.set(model, routes);
+    }
+    const pinned = controls.pin === undefined ? routes : routes.filter((route) => route.provider === controls.pin);
+    return pinned.length === 0 ? undefined : { request: controls.request, routes: pinned };
+  }
 
   /**
    * The request's attempt order, from its model, strategy, breakers and routing headers; throws the

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 
@@ -22,8 +22,8 @@ const keyVersion = 'v1';
 export function responseCacheKey(input: { projectId: string; request: ChatCompletionRequest; routes: readonly Pick<ResolvedRoute, 'provider' | 'upstreamModel'>[] }): string {
   const request = Object.fromEntries(Object.entries(input.request).filter(([field, value]) => !deliveryOnlyFields.has(field) && value !== undefined));
   const routes = [...new Set(input.routes.map((route) => `${route.provider}/${route.upstreamModel}`))].sort();
-  const hash = createHash('sha256').update(canonicalJson({ routes, request })).digest('hex');
-  return `${keyVersion}:${input.projectId}:${hash}`;
+  // One-shot hash: no Hash object per request.
+  return `${keyVersion}:${input.projectId}:${hash('sha256', canonicalJson({ routes, request }), 'hex')}`;
 }
 
 /** JSON with object keys sorted at every depth: equal values, equal text. */

@@ -12,20 +12,24 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
   return async (app) => {
     app.post(
       '/chat/completions',
-      { schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } } },
+      {
+        schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } },
+        // The schema documents the answer; the answer itself was validated where it came from (the
+        // provider's converter, the cache entry), so it is written without a second zod pass.
+        serializerCompiler: () => (data) => JSON.stringify(data),
+      },
       async (request, reply) => {
         const body = request.body;
         checkStreamSettings(body);
         const { principal } = request;
-        // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
-        const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
-        const cachePlan = cache.plan({ projectId: principal.projectId, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
-        const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
         const streamed = body.stream === true;
-
-        // A hit is answered here, without the queue or a worker; its record is written behind the answer.
+        // The cache comes first: a hit needs no plan (no breaker reads), no queue and no worker.
+        const candidates = dependencies.dispatcher.cacheCandidates({ request: body, headers: request.headers });
+        const cachePlan = candidates && cache.plan({ projectId: principal.projectId, request: candidates.request, routes: candidates.routes, headers: request.headers });
         const hit = await cache.lookup(cachePlan);
         if (hit) {
+          // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
+          const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
           await lease.release();
           const now = new Date();
           const recorded = dependencies.hitRecorder.record({
@@ -39,7 +43,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
             attempts: 0,
             status: 'completed',
             statusCode: 200,
-            response: hit.completion,
+            // No copy of the body per hit: a sync answer is never read back from its record.
             acceptedAt: now,
             startedAt: now,
             completedAt: now,
@@ -56,6 +60,10 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
           }
           return hit.completion.usage ? { ...hit.completion, usage: { ...hit.completion.usage, cost: 0 } } : hit.completion;
         }
+
+        // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
+        const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
+        const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
 
         const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
         const cacheHeader = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
