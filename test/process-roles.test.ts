@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,30 @@ describe('graceful shutdown', () => {
       const { rows } = await harness.sql.query('SELECT count(*)::int AS n FROM usage WHERE request_id = ANY($1)', [ids]);
       expect(rows[0].n).toBe(3);
       await expect(fetch(`${harness.url}/healthz`)).rejects.toThrow();
+    } finally {
+      await harness.close();
+    }
+  });
+});
+
+describe('shutdown with idle connections', () => {
+  it('does not wait for a connection that never sent a request (a preconnect), yet finishes the one in flight', async () => {
+    const harness = await startTestGateway({
+      config: { providers: { mock: { type: 'mock', latencyMs: 300 } }, models: { 'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] } } },
+    });
+    try {
+      const { key } = await harness.createKey();
+      const { port } = new URL(harness.url);
+      const silent = connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => silent.once('connect', resolve));
+      const inFlight = postJson(`${harness.url}/v1/chat/completions`, echo('still answered'), key);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const startedAt = Date.now();
+      await harness.gateway.close();
+      // Node's own headers timeout (60 s) would have held the close without the drain.
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+      expect((await inFlight).status).toBe(200);
+      expect(silent.destroyed || silent.readableEnded).toBe(true);
     } finally {
       await harness.close();
     }

@@ -150,6 +150,23 @@ describe('streaming from every wire format through the gateway', () => {
     await expect(ask('claude', 'y')).rejects.toMatchObject({ status: 502, code: 'provider_auth_error' });
   });
 
+  it('a client that disconnects mid-stream makes the worker close the provider connection', async () => {
+    const frames = Array.from({ length: 40 }, (_unused, index) =>
+      sseData({ id: 'c-slow', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: `w${index} ` }, finish_reason: null }] }),
+    );
+    openai.enqueueStream({ frames: [...frames, 'data: [DONE]\n\n'], frameDelayMs: 100 });
+    const closedBefore = openai.streamsClosedByClient;
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }], stream: true }, { signal: controller.signal });
+    let seen = 0;
+    for await (const _chunk of stream) {
+      seen += 1;
+      if (seen === 2) controller.abort();
+    }
+    // Long before the 4 s the provider would take to finish.
+    await expect.poll(() => openai.streamsClosedByClient, { timeout: 2_000 }).toBe(closedBefore + 1);
+  });
+
   it('a slow Gemini stream arrives piece by piece, the first before the last is sent', async () => {
     gemini.enqueueStream(streamGenerateContent(['one ', 'two ', 'three'], { frameDelayMs: 300 }));
     const { data } = await ask('gemini', 'slow');
