@@ -19,6 +19,8 @@ import { ReplyListener } from './workers/reply-channel.ts';
 import { ChatCache } from './cache/chat-cache.ts';
 import { ResponseCache } from './cache/response-cache.ts';
 import { SettledRequests } from './observability/settled-requests.ts';
+import { createRequestLog } from './observability/request-log.ts';
+import { startProcessMetrics } from './metrics/process-metrics.ts';
 import { ResultStore } from './workers/result-store.ts';
 import { createRoutingSignals } from './routing/routing-signals.ts';
 import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
@@ -37,6 +39,8 @@ export interface Gateway {
   /** `http://host:port` once listening. */
   url: string | undefined;
   adminKey: string;
+  /** `http://host:port` of the `METRICS_PORT` metrics server, when the environment asks for one. */
+  metricsUrl: string | undefined;
   /** Webhook events, in every role: batch finalisation and async jobs (workers) send them too. */
   webhooks: WebhookService;
   close(): Promise<void>;
@@ -94,6 +98,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     // Every committed outcome of this process, for metrics and the request log.
     const settled = new SettledRequests(logger);
+    // Prometheus metrics (GET /metrics, or METRICS_PORT) and the request log watch every outcome.
+    const processMetrics = await startProcessMetrics({ config, environment, prefix, logger });
+    closers.push(() => processMetrics.close());
+    const { metrics } = processMetrics;
+    settled.subscribe(metrics.observeSettled);
+    settled.subscribe(createRequestLog(logger));
 
     let pool: ProviderWorkerPool | undefined;
     if (role === 'worker' || role === 'all') {
@@ -148,17 +158,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         redis: workerRedis,
         prefix,
         logger: logger.child({ component: 'webhook-worker' }),
+        metrics,
       });
       closers.push(() => webhookWorker.close());
     }
 
     if (role === 'worker') {
-      return { app: undefined, url: undefined, adminKey: '', webhooks, close: closeAll };
+      return { app: undefined, url: undefined, adminKey: '', metricsUrl: processMetrics.url, webhooks, close: closeAll };
     }
 
     const adminKey = environment.GATEWAY_ADMIN_KEY ?? randomBytes(24).toString('base64url');
     if (!environment.GATEWAY_ADMIN_KEY) {
-      logger.warn({ adminKey }, 'GATEWAY_ADMIN_KEY is not set: generated an admin key for this run only');
+      // The key never goes into the log stream (shipped, kept, read by others): main.ts shows it on a terminal.
+      logger.warn('GATEWAY_ADMIN_KEY is not set: the admin API takes a key generated for this run only (shown on an interactive terminal, never logged)');
     }
     // Auto-pipelining: the enqueues (and the odd PUBLISH or PING) of one event-loop turn go out in one
     // socket write; one write per request cost more CPU than BullMQ's whole add. Each command still
@@ -215,6 +227,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cache,
       hitRecorder,
       adminKey,
+      metrics,
       logger,
       readiness,
     });
@@ -226,7 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       url = await app.listen({ host: environment.HOST, port: environment.PORT });
       logger.info({ url, role }, 'gateway listening');
     }
-    return { app, url, adminKey, webhooks, close: closeAll };
+    return { app, url, adminKey, metricsUrl: processMetrics.url, webhooks, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -2,7 +2,8 @@ import { ConfigurationError, loadEnvironment } from './config/env.ts';
 import { defaultGatewayConfig } from './config/default-config.ts';
 import { loadGatewayConfigFile } from './config/gateway-config.ts';
 import { startGateway } from './gateway.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { KnownSecrets, secretsOf } from './observability/log-redaction.ts';
 
 async function main(): Promise<void> {
   let environment;
@@ -13,11 +14,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(environment.LOG_LEVEL);
+  // Censored from every log line whatever their shape; the config's keys join once it is loaded.
+  const secrets = new KnownSecrets();
+  const connectionUrls = [environment.DATABASE_URL, environment.REDIS_URL, environment.CACHE_REDIS_URL];
+  secrets.add(...secretsOf({ providers: {}, urls: connectionUrls, adminKey: environment.GATEWAY_ADMIN_KEY }));
+  const logger = createLogger(environment.LOG_LEVEL, { secrets });
   try {
     const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG) : defaultGatewayConfig();
+    secrets.add(...secretsOf({ providers: config.providers, urls: [] }));
     if (!environment.GATEWAY_CONFIG) logger.info('GATEWAY_CONFIG is not set: serving the built-in mock provider (models mock-echo, mock-classifier)');
     const gateway = await startGateway({ environment, config, logger });
+    secrets.add(gateway.adminKey);
+    if (!environment.GATEWAY_ADMIN_KEY && gateway.adminKey) showGeneratedAdminKey(gateway.adminKey, logger);
 
     let stopping = false;
     const stop = (signal: string) => {
@@ -47,6 +55,19 @@ async function main(): Promise<void> {
       logger.fatal({ err: error }, 'gateway failed to start');
     }
     process.exit(1);
+  }
+}
+
+/**
+ * The one place a secret is printed on purpose: a generated admin key, on an interactive terminal
+ * only, as plain text outside the JSON log stream (which is shipped and kept). Without a terminal
+ * (a container, a service manager) nobody could read it safely, so it is not shown at all.
+ */
+function showGeneratedAdminKey(adminKey: string, logger: Logger): void {
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\nAdmin key for this run (set GATEWAY_ADMIN_KEY to choose your own): ${adminKey}\n\n`);
+  } else {
+    logger.warn('stderr is not a terminal, so the generated admin key is not shown: set GATEWAY_ADMIN_KEY to use the admin API');
   }
 }
 

@@ -11,12 +11,18 @@ import type { TenantAdmission } from '../limits/tenant-admission.ts';
 import type { Logger } from '../logger.ts';
 import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { ChatDispatcher } from './chat-dispatcher.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
 import { registerServerTiming } from './plugins/server-timing.ts';
+import { registerConnectionDrain } from './plugins/connection-drain.ts';
+import { openApiPlugin } from './plugins/openapi.ts';
+import { queueBoardPlugin } from './plugins/queue-board.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { adminBreakersRoutes } from './routes/admin-breakers.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { adminKeysRoutes } from './routes/admin-keys.ts';
 import { adminLimitsRoutes } from './routes/admin-limits.ts';
 import { asyncChatCompletionsRoutes } from './routes/async-chat-completions.ts';
@@ -27,6 +33,8 @@ import { filesRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelsRoutes } from './routes/models.ts';
 import { webhookDeliveriesRoutes } from './routes/webhook-deliveries.ts';
+import { usageRoutes } from './routes/usage.ts';
+import { adminUsageRoutes } from './routes/admin-usage.ts';
 
 export type ReadinessCheck = 'ok' | 'failing';
 
@@ -48,6 +56,8 @@ export interface AppDependencies {
   cache: ChatCache;
   hitRecorder: Pick<ResultStore, 'record'>;
   adminKey: string;
+  /** This process's Prometheus metrics, for `GET /metrics` (admin key). */
+  metrics: Pick<GatewayMetrics, 'exposition'>;
   logger: Logger;
   readiness: () => Promise<Record<string, ReadinessCheck>>;
 }
@@ -74,6 +84,7 @@ export function buildApp(dependencies: AppDependencies) {
 
   // On shutdown, in-flight requests still get their answers, on connections that then close:
   // a keep-alive socket left open would hold `close()` until the client's idle timeout.
+  registerConnectionDrain(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -83,7 +94,10 @@ export function buildApp(dependencies: AppDependencies) {
     if (closing) reply.header('connection', 'close');
   });
 
+  // Before every route: its onRoute hook collects them into the spec.
+  app.register(openApiPlugin);
   app.register(healthRoutes(dependencies));
+  app.register(metricsRoutes(dependencies));
 
   app.register(async (v1) => {
     v1.decorateRequest('principal', undefined as never);
@@ -94,6 +108,7 @@ export function buildApp(dependencies: AppDependencies) {
     v1.register(webhookDeliveriesRoutes(dependencies));
     v1.register(batchesRoutes(dependencies));
     v1.register(asyncChatCompletionsRoutes(dependencies));
+    v1.register(usageRoutes(dependencies));
   }, { prefix: '/v1' });
 
   app.register(async (admin) => {
@@ -102,7 +117,11 @@ export function buildApp(dependencies: AppDependencies) {
     admin.register(adminProjectsRoutes(dependencies));
     admin.register(adminBreakersRoutes(dependencies));
     admin.register(adminLimitsRoutes(dependencies));
+    admin.register(adminUsageRoutes(dependencies));
   }, { prefix: '/admin' });
+  // Its own scope: a browser page, so the admin key also comes as HTTP Basic auth.
+  app.register(queueBoardPlugin(dependencies, '/admin/queues'), { prefix: '/admin/queues' });
+  app.register(dashboardRoutes(dependencies));
 
   return app;
 }

@@ -3,6 +3,7 @@ import { GroupCommitter } from '../db/group-commit.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
+import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
 
 export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -84,7 +85,8 @@ export class BatchResultWriter {
 
   private async write(outcomes: BatchLineOutcome[]): Promise<void> {
     const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
-    const { rows } = await this.pool.query<{ id: string; done: boolean; project_id: string; api_key_id: string; billed_cost: string }>(writeSql, [
+    // Named: prepared once per connection (the statement's planning cost more than a small chunk's run).
+    const { rows } = await this.pool.query<{ id: string; done: boolean; project_id: string; api_key_id: string; billed_cost: string }>({ name: 'record-batch-lines', text: writeSql, values: [
       column((o) => o.requestId),
       column((o) => o.projectId),
       column((o) => o.apiKeyId),
@@ -115,7 +117,7 @@ export class BatchResultWriter {
       column((o) => (o.routeAttempts && o.routeAttempts.length > 0 ? JSON.stringify(o.routeAttempts) : null)),
       column((o) => o.cacheStatus ?? null),
       column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
-    ]);
+    ] });
     // A line written twice (a re-run chunk) is reported twice here; Postgres, not this, is the bill.
     this.settled?.publish(outcomes.map(settledLineOf));
     const billed = rows.filter((row) => row.billed_cost !== '0');
@@ -191,7 +193,7 @@ WITH input AS (
   FROM input i JOIN inserted USING (id)
   WHERE i.prompt_tokens IS NOT NULL
   ON CONFLICT DO NOTHING
-  RETURNING batch_id, prompt_tokens, completion_tokens, cost
+  RETURNING request_id, batch_id, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved
 ), counted AS (
   SELECT i.batch_id,
          count(*) FILTER (WHERE i.status = 'completed') AS completed,
@@ -201,7 +203,16 @@ WITH input AS (
 ), tokens AS (
   SELECT batch_id, sum(prompt_tokens) AS prompt, sum(completion_tokens) AS completion, sum(cost) AS cost
   FROM billed GROUP BY batch_id
-)
+), settled AS (
+  -- Rollup input: the lines inserted here (a re-run chunk's lines insert nothing), billed or not.
+  -- A line's latency is started → settled: the batch's own wait is not the line's.
+  SELECT i.completed_at AS settled_at, i.project_id, i.api_key_id, i.model, coalesce(i.provider, '') AS provider, i.batch_id,
+         1 AS requests, (i.status <> 'completed')::int AS errors, (i.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
+         coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
+         coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
+         ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
+  FROM input i JOIN inserted USING (id) LEFT JOIN billed b ON b.request_id = i.id
+)${rollupUpsertCtes('settled')}
 UPDATE batches b
 SET completed_count = b.completed_count + counted.completed,
     failed_count = b.failed_count + counted.failed,

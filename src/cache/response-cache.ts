@@ -56,7 +56,7 @@ export class ResponseCache {
     if (text === null) return undefined;
     const parsed = parseEntry(text);
     if (parsed) return parsed;
-    this.options.logger.warn({ key }, 'dropping a cache entry that does not parse');
+    this.options.logger.warn({ cacheKey: key }, 'dropping a cache entry that does not parse');
     await this.options.redis.del(this.redisKey(key)).catch(() => 0);
     return undefined;
   }

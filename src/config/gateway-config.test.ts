@@ -165,6 +165,18 @@ describe('parseGatewayConfigYaml', () => {
     const error = configErrorOf(() => parseGatewayConfigYaml('providers:\n  openai: {type: openai\n', {}));
     expect(error.message).toMatch(/^Invalid gateway config YAML: /);
   });
+
+  it('names the line and column of a YAML error without quoting the line (it may hold a key)', () => {
+    const error = configErrorOf(() => parseGatewayConfigYaml('providers:\n  openai:\n    apiKey: sk-live-0123456789abcdef: x\n', {}));
+    expect(error.message).toMatch(/^Invalid gateway config YAML: .+ at line 3, column \d+$/);
+    expect(error.message).not.toContain('sk-live-0123456789abcdef');
+  });
+
+  it('does not quote a secret given where the schema wants something else', () => {
+    const error = configErrorOf(() => parseGatewayConfigYaml('providers:\n  openai:\n    type: openai\n    apiKey: [sk-live-0123456789abcdef]\n', {}));
+    expect(error.message).toContain('providers.openai.apiKey');
+    expect(error.message).not.toContain('sk-live-0123456789abcdef');
+  });
 });
 
 describe('${VAR} interpolation', () => {

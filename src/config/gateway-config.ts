@@ -155,7 +155,9 @@ export function parseGatewayConfigYaml(text: string, environment: NodeJS.Process
   try {
     raw = parseYaml(text);
   } catch (error) {
-    if (error instanceof YAMLParseError) throw new ConfigurationError(`Invalid gateway config YAML: ${error.message}`);
+    // The message's first line names the problem and its line and column; the rest quotes the
+    // source line, which may hold a key written into the file as is: never printed.
+    if (error instanceof YAMLParseError) throw new ConfigurationError(`Invalid gateway config YAML: ${error.message.split('\n')[0]?.replace(/:$/, '') ?? error.code}`);
     throw error;
   }
   return parseGatewayConfig(raw ?? {}, environment);

@@ -4,6 +4,7 @@ import type { ChatCompletionRequest } from '../providers/chat-completion-schemas
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import type { ChatJobData } from '../workers/chat-job.ts';
 import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
+import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
 import type { RequestOutcome } from '../workers/result-store.ts';
 
 export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
@@ -71,12 +72,23 @@ export async function loadAsyncJob(pool: pg.Pool, id: string, projectId: string)
   return rows[0] ? toJobObject(rows[0]) : undefined;
 }
 
+/** A job that could not be queued: failed at once, and counted in the usage rollups in the same statement. */
 export async function failAsyncJob(pool: pg.Pool, id: string, error: { code: string; message: string; statusCode: number }): Promise<void> {
-  await pool.query(
-    `UPDATE requests SET status = 'failed', error_code = $2, error_message = $3, status_code = $4, completed_at = now() WHERE id = $1 AND status = 'queued'`,
-    [id, error.code, error.message, error.statusCode],
-  );
+  await pool.query(failAsyncJobSql, [id, error.code, error.message, error.statusCode]);
 }
+
+const failAsyncJobSql = `
+WITH failed AS (
+  UPDATE requests SET status = 'failed', error_code = $2, error_message = $3, status_code = $4, completed_at = now()
+  WHERE id = $1 AND status = 'queued'
+  RETURNING project_id, api_key_id, model, provider, created_at, completed_at
+), settled AS (
+  SELECT completed_at AS settled_at, project_id, api_key_id, model, coalesce(provider, '') AS provider, '' AS batch_id,
+         1 AS requests, 1 AS errors, 0 AS cache_hits, 0 AS prompt_tokens, 0 AS cached_prompt_tokens, 0 AS completion_tokens,
+         0 AS cost, 0 AS cost_saved, ${millisecondsBetween('created_at', 'completed_at')} AS latency_ms
+  FROM failed
+)${rollupUpsertCtes('settled')}
+SELECT count(*) FROM failed`;
 
 /** Worker-side hooks for async jobs; sync jobs pass through untouched. */
 export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNotifier }): ChatJobLifecycle {

@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
 import type { WebhookDeliveryStatus } from '../db/schema/webhooks.ts';
 import type { Logger } from '../logger.ts';
+import type { WebhookAttemptMetrics } from '../metrics/gateway-metrics.ts';
 import { clearDefaultWebhookUrl, signingSecretFor } from './project-webhook-settings.ts';
 import { allowListOf } from './ssrf-guard.ts';
 import { findDelivery, recordAttempt } from './webhook-deliveries-store.ts';
@@ -31,7 +32,7 @@ class WebhookAttemptFailed extends Error {
   override readonly name = 'WebhookAttemptFailed';
 }
 
-export function createWebhookProcessor(deps: { db: Database; sender: WebhookSender; logger: Logger }) {
+export function createWebhookProcessor(deps: { db: Database; sender: WebhookSender; logger: Logger; metrics?: WebhookAttemptMetrics | undefined }) {
   const { db, sender } = deps;
   return async function processWebhookJob(job: Job<WebhookJobData, void>): Promise<void> {
     const { deliveryId } = job.data;
@@ -65,6 +66,8 @@ export function createWebhookProcessor(deps: { db: Database; sender: WebhookSend
       error: result.error,
       nextAttemptAt,
     });
+    // Counted once the attempt is on record: a stalled job re-run after this point is skipped above.
+    deps.metrics?.recordWebhookAttempt({ eventType: delivery.payload.type, outcome: outcome === 'retry' ? 'retrying' : outcome });
     const fields = { attempt, statusCode: result.statusCode, latencyMs: Math.round(result.latencyMs), error: result.error, outcome };
     if (outcome === 'delivered') logger.info(fields, 'webhook delivered');
     else logger.warn({ ...fields, nextAttemptAt }, 'webhook attempt failed');
@@ -92,11 +95,13 @@ export async function startWebhookWorker(options: {
   logger: Logger;
   /** Deliveries in flight per process. @defaultValue 16 */
   concurrency?: number;
+  /** Told each attempt's outcome (`gateway_webhook_deliveries_total`). */
+  metrics?: WebhookAttemptMetrics;
 }): Promise<WebhookWorker> {
   // Fails fast on a malformed `webhooks.allowHosts` CIDR rather than at the first delivery.
   allowListOf(options.config.webhooks);
   const sender = createWebhookSender(options.config.webhooks);
-  const worker = new Worker<WebhookJobData, void>(webhookQueueName, createWebhookProcessor({ db: options.db, sender, logger: options.logger }), {
+  const worker = new Worker<WebhookJobData, void>(webhookQueueName, createWebhookProcessor({ db: options.db, sender, logger: options.logger, metrics: options.metrics }), {
     connection: options.redis,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 16,

@@ -1,12 +1,12 @@
-import { eq, getTableName } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { GroupCommitter } from '../db/group-commit.ts';
 import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
-import { usage } from '../db/schema/usage.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
+import { recordOutcomesParameters, recordOutcomesSql } from './record-outcomes-sql.ts';
 
 export interface RequestOutcome {
   requestId: string;
@@ -111,17 +111,9 @@ export class ResultStore {
       if (!seen || outcome.status === 'completed') byId.set(outcome.requestId, outcome);
     }
     const unique = [...byId.values()];
-    // One statement, so one round trip and atomic without BEGIN/COMMIT: the usage insert rides on the
-    // requests upsert as a data-modifying CTE (its foreign key sees the rows inserted beside it).
-    // Plain pg rather than drizzle's builder: building a multi-row insert cost more CPU than sending it.
-    const values: unknown[] = [];
-    const tuples = (rows: unknown[][]) =>
-      rows.map((row) => `(${row.map((value) => `$${values.push(value)}`).join(', ')})`).join(', ');
-    const requestValues = tuples(unique.map(requestRow));
-    const usageRows = unique.flatMap((outcome) => (outcome.usage ? [usageRow(outcome, outcome.usage)] : []));
-    const upsertRequests = `${insertRequestsSql} ${requestValues} ${onRequestConflictSql}`;
-    const text = usageRows.length === 0 ? upsertRequests : `WITH upserted AS (${upsertRequests}) ${insertUsageSql} ${tuples(usageRows)} ${onUsageConflictSql}`;
-    const { rows } = await this.pool.query<BilledRow>(text, values);
+    // Plain pg rather than drizzle's builder (building a multi-row insert cost more CPU than sending
+    // it), as a named statement: prepared once per connection. The usage rollups ride along.
+    const { rows } = await this.pool.query<BilledRow>({ name: 'record-outcomes', text: recordOutcomesSql, values: recordOutcomesParameters(unique) });
     if (this.settled) {
       const billedIds = new Set(rows.map((row) => row.request_id));
       this.settled.publish(unique.map((outcome) => settledRequestOf(outcome, billedIds.has(outcome.requestId))));
@@ -180,57 +172,3 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
         : null,
   };
 }
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const iso = (date: Date) => date.toISOString();
-
-/** Columns of `requests`, in the order {@link requestRow} gives their values. */
-const requestColumns = [
-  requests.id, requests.projectId, requests.apiKeyId, requests.kind, requests.status, requests.model, requests.provider,
-  requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode, requests.errorMessage, requests.response,
-  requests.createdAt, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
-  requests.routeAttempts, requests.cacheStatus, requests.streamed,
-];
-function requestRow(outcome: RequestOutcome): unknown[] {
-  return [
-    outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.kind, outcome.status, outcome.model, outcome.provider,
-    outcome.upstreamModel, outcome.attempts, outcome.statusCode, outcome.errorCode ?? null, outcome.errorMessage ?? null,
-    outcome.response === undefined ? null : JSON.stringify(outcome.response),
-    iso(outcome.acceptedAt), iso(outcome.startedAt), iso(outcome.completedAt), outcome.providerLatencyMs ?? null,
-    outcome.warnings && outcome.warnings.length > 0 ? JSON.stringify(outcome.warnings) : null,
-    outcome.routeAttempts && outcome.routeAttempts.length > 0 ? JSON.stringify(outcome.routeAttempts) : null,
-    outcome.cacheStatus ?? null, outcome.streamed ?? false,
-  ];
-}
-/** What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at) stay. */
-const requestUpdatedColumns = [
-  requests.status, requests.provider, requests.upstreamModel, requests.attempts, requests.statusCode, requests.errorCode,
-  requests.errorMessage, requests.response, requests.startedAt, requests.completedAt, requests.providerLatencyMs, requests.warnings,
-  requests.routeAttempts, requests.cacheStatus, requests.streamed,
-];
-const insertRequestsSql = `INSERT INTO ${quote(getTableName(requests))} (${requestColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
-// A completed request is final: a late failure report never overwrites it.
-const onRequestConflictSql = `ON CONFLICT (${quote(requests.id.name)}) DO UPDATE SET ${requestUpdatedColumns
-  .map((column) => `${quote(column.name)} = excluded.${quote(column.name)}`)
-  .join(', ')} WHERE ${quote(getTableName(requests))}.${quote(requests.status.name)} <> 'completed'`;
-
-/** Columns of `usage`, in the order {@link usageRow} gives their values. */
-const usageColumns = [
-  usage.requestId, usage.projectId, usage.apiKeyId, usage.model, usage.provider, usage.upstreamModel, usage.promptTokens,
-  usage.completionTokens, usage.totalTokens, usage.cost, usage.createdAt, usage.cachedPromptTokens, usage.cacheCreationTokens,
-  usage.estimated, usage.costSaved, usage.cacheHit,
-];
-function usageRow(outcome: RequestOutcome, tokens: NonNullable<RequestOutcome['usage']>): unknown[] {
-  return [
-    outcome.requestId, outcome.projectId, outcome.apiKeyId, outcome.model, outcome.provider, outcome.upstreamModel,
-    tokens.promptTokens, tokens.completionTokens, tokens.totalTokens, tokens.cost, iso(outcome.completedAt),
-    tokens.cachedPromptTokens ?? 0, tokens.cacheCreationTokens ?? 0, tokens.estimated ?? false, tokens.costSaved ?? '0',
-    outcome.cacheStatus === 'hit',
-  ];
-}
-const insertUsageSql = `INSERT INTO ${quote(getTableName(usage))} (${usageColumns.map((column) => quote(column.name)).join(', ')}) VALUES`;
-// Billed once per request id, whatever happens to the job afterwards.
-// RETURNING: only the rows actually inserted are reported to `afterWrite` (spend counters).
-const onUsageConflictSql = `ON CONFLICT (${quote(usage.requestId.name)}) DO NOTHING RETURNING ${[usage.requestId, usage.projectId, usage.apiKeyId, usage.totalTokens, usage.cost, usage.createdAt]
-  .map((column) => quote(column.name))
-  .join(', ')}`;

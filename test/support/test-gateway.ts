@@ -2,7 +2,7 @@ import pg from 'pg';
 import { loadEnvironment, type Environment } from '../../src/config/env.ts';
 import { parseGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type LoggerOptions } from '../../src/logger.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './test-services.ts';
 
 export const testAdminKey = 'test-admin-key-0123456789';
@@ -25,6 +25,8 @@ export interface TestGatewayOptions {
   /** Share a database/prefix with another gateway (e.g. an API and a worker process). */
   database?: TestDatabase;
   prefix?: string;
+  /** Where the gateway's log lines go (e.g. a capture stream; set `environment.LOG_LEVEL` too). */
+  logDestination?: LoggerOptions['destination'];
 }
 
 export const mockConfig = {
@@ -50,7 +52,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...options.environment,
   });
   const config: GatewayConfig = parseGatewayConfig(options.config ?? mockConfig, {});
-  const gateway = await startGateway({ environment, config, logger: createLogger(environment.LOG_LEVEL) });
+  const gateway = await startGateway({ environment, config, logger: createLogger(environment.LOG_LEVEL, { destination: options.logDestination }) });
   const sql = new pg.Pool({ connectionString: database.url, max: 2 });
   const url = gateway.url ?? '';
   return {

@@ -5,3 +5,4 @@ export * from './usage.ts';
 export * from './files.ts';
 export * from './batches.ts';
 export * from './webhooks.ts';
+export * from './usage-rollups.ts';

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../gateway-error.ts';
+import { findRequestLog } from '../../usage/request-log.ts';
+import { parseUsageGroups, resolveUsageRange } from '../../usage/usage-params.ts';
+import { findProject, queryUsage } from '../../usage/usage-report.ts';
+import type { AppDependencies } from '../app.ts';
+import { requestIdParams, requestLogSchema, unknownRequest, usageQuerySchema, usageReportSchema } from './usage.ts';
+
+/** Usage across projects (or one, `project=` by name or id) and any request's log, for the admin. */
+export function adminUsageRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const { pool } = dependencies.database;
+  return async (app) => {
+    app.get('/usage', { schema: { querystring: usageQuerySchema, response: { 200: usageReportSchema } } }, async (request) => {
+      const range = resolveUsageRange(request.query);
+      const groups = parseUsageGroups(request.query.group_by);
+      let projectId: string | undefined;
+      if (request.query.project !== undefined) {
+        const project = await findProject(pool, request.query.project);
+        if (!project) throw new GatewayError({ code: 'not_found', message: `No project '${request.query.project}'.`, param: 'project' });
+        projectId = project.id;
+      }
+      return queryUsage(pool, { range, groups, projectId });
+    });
+
+    app.get('/requests/:id', { schema: { params: requestIdParams, response: { 200: requestLogSchema } } }, async (request) => {
+      const log = await findRequestLog(pool, request.params.id);
+      if (!log) throw unknownRequest(request.params.id);
+      return log;
+    });
+  };
+}

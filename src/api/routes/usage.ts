@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../gateway-error.ts';
+import { findRequestLog } from '../../usage/request-log.ts';
+import { parseUsageGroups, resolveUsageRange, usageGroups } from '../../usage/usage-params.ts';
+import { findProject, queryUsage } from '../../usage/usage-report.ts';
+import type { AppDependencies } from '../app.ts';
+
+const countersSchema = z.object({
+  requests: z.number().int(),
+  errors: z.number().int(),
+  cache_hits: z.number().int(),
+  input_tokens: z.number().int(),
+  cached_input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  cost: z.string(),
+  cost_saved: z.string(),
+  latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+});
+
+export const usageReportSchema = z.object({
+  object: z.literal('list'),
+  from: z.string(),
+  to: z.string(),
+  group_by: z.array(z.enum(usageGroups)),
+  data: z.array(
+    countersSchema.extend({
+      project_id: z.string().optional(),
+      project: z.string().optional(),
+      api_key_id: z.string().optional(),
+      model: z.string().optional(),
+      provider: z.string().nullable().optional(),
+      batch_id: z.string().nullable().optional(),
+      day: z.string().optional(),
+      hour: z.string().optional(),
+    }),
+  ),
+  total: countersSchema,
+});
+
+export const usageQuerySchema = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  group_by: z.union([z.string(), z.array(z.string())]).optional(),
+  project: z.string().min(1).max(200).optional(),
+});
+
+export const requestLogSchema = z.object({
+  id: z.string(),
+  object: z.literal('request'),
+  kind: z.string(),
+  status: z.string(),
+  status_code: z.number().int().nullable(),
+  model: z.string(),
+  provider: z.string().nullable(),
+  upstream_model: z.string().nullable(),
+  batch_id: z.string().nullable(),
+  custom_id: z.string().nullable(),
+  streamed: z.boolean(),
+  cache_status: z.string().nullable(),
+  attempts: z.number().int(),
+  route_attempts: z.array(
+    z.object({
+      provider: z.string(),
+      model: z.string(),
+      outcome: z.string(),
+      status: z.number().int().nullable(),
+      code: z.string().nullable(),
+      message: z.string().nullable(),
+      latency_ms: z.number(),
+    }),
+  ),
+  error: z.object({ code: z.string().nullable(), message: z.string().nullable() }).nullable(),
+  timings: z.object({
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    queue_wait_ms: z.number().nullable(),
+    provider_latency_ms: z.number().nullable(),
+    total_ms: z.number().nullable(),
+  }),
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      cached_input_tokens: z.number().int(),
+      output_tokens: z.number().int(),
+      total_tokens: z.number().int(),
+      cost: z.string(),
+      cost_saved: z.string(),
+      estimated: z.boolean(),
+    })
+    .nullable(),
+  warnings: z.array(z.string()),
+});
+
+export const requestIdParams = z.object({ id: z.string().min(1).max(200) });
+
+export const unknownRequest = (id: string) => new GatewayError({ code: 'not_found', message: `No request with id '${id}'.`, param: 'id' });
+
+/** The caller's project's usage and request logs: `GET /v1/usage`, `GET /v1/requests/{id}`. */
+export function usageRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const { pool } = dependencies.database;
+  return async (app) => {
+    app.get('/usage', { schema: { querystring: usageQuerySchema, response: { 200: usageReportSchema } } }, async (request) => {
+      const { projectId } = request.principal;
+      const range = resolveUsageRange(request.query);
+      const groups = parseUsageGroups(request.query.group_by);
+      // A key sees its own project only: naming another (or an unknown one) is as if it did not exist.
+      if (request.query.project !== undefined) {
+        const named = await findProject(pool, request.query.project);
+        if (named?.id !== projectId) throw new GatewayError({ code: 'not_found', message: `No project '${request.query.project}'.`, param: 'project' });
+      }
+      return queryUsage(pool, { range, groups, projectId });
+    });
+
+    app.get('/requests/:id', { schema: { params: requestIdParams, response: { 200: requestLogSchema } } }, async (request) => {
+      const log = await findRequestLog(pool, request.params.id, request.principal.projectId);
+      if (!log) throw unknownRequest(request.params.id);
+      return log;
+    });
+  };
+}

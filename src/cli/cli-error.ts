@@ -1,0 +1,23 @@
+/** How the CLI ends: 0 done, 1 an error, 2 a batch that ended without completing, 130 interrupted. */
+export const exitCodes = { error: 1, batchNotCompleted: 2, interrupted: 130 } as const;
+
+/**
+ * An expected failure (bad input, HTTP error, gateway down): printed as one line on stderr, no stack.
+ * Recognised by `name` as well as `instanceof`, as the house's error classes are.
+ */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly exitCode: number;
+  /** The gateway was unreachable or answered 5xx: worth another try while waiting on a batch. */
+  readonly transient: boolean;
+
+  constructor(message: string, options: { exitCode?: number; transient?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.exitCode = options.exitCode ?? exitCodes.error;
+    this.transient = options.transient ?? false;
+  }
+}
+
+export function isCliError(error: unknown): error is CliError {
+  return error instanceof CliError || (error instanceof Error && error.name === 'CliError' && 'exitCode' in error);
+}

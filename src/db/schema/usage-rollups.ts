@@ -1,0 +1,70 @@
+import { bigint, date, index, numeric, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+
+/**
+ * The counters one rollup row keeps for its key: what the usage API sums. Tokens and cost come from
+ * the `usage` rows actually inserted; requests, errors, cache hits and latency from the `requests`
+ * rows actually written. `latency_histogram` counts requests per fixed log-spaced millisecond bucket
+ * (`src/usage/latency-buckets.ts`): element i is bucket i, added element-wise on every upsert.
+ */
+function rollupCounters() {
+  return {
+    /** '' when the request reached no provider (the key needs a non-null value). */
+    provider: text('provider').notNull().default(''),
+    /** '' for requests outside any batch. */
+    batchId: text('batch_id').notNull().default(''),
+    requests: bigint('requests', { mode: 'number' }).notNull().default(0),
+    /** Requests settled with any status but `completed`. */
+    errors: bigint('errors', { mode: 'number' }).notNull().default(0),
+    cacheHits: bigint('cache_hits', { mode: 'number' }).notNull().default(0),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+    cachedPromptTokens: bigint('cached_prompt_tokens', { mode: 'number' }).notNull().default(0),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+    /** USD; numeric so sums stay exact. */
+    cost: numeric('cost', { precision: 24, scale: 10 }).notNull().default('0'),
+    costSaved: numeric('cost_saved', { precision: 24, scale: 10 }).notNull().default('0'),
+    latencyHistogram: bigint('latency_histogram', { mode: 'number' }).array().notNull(),
+  };
+}
+
+const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; batchId: AnyPgColumn }) =>
+  [table.projectId, table.apiKeyId, table.model, table.provider, table.batchId] as const;
+
+/**
+ * Usage per settle hour (UTC) and (project, key, model, provider, batch), maintained in the very
+ * statement that records the outcomes, so it is exactly as durable as they are. No foreign keys:
+ * they would cost the hot path a lookup per row, and `usage:rebuild` recomputes the table anyway.
+ */
+export const usageRollups = pgTable(
+  'usage_rollups',
+  {
+    hour: timestamp('hour', { withTimezone: true }).notNull(),
+    projectId: text('project_id').notNull(),
+    apiKeyId: text('api_key_id').notNull(),
+    model: text('model').notNull(),
+    ...rollupCounters(),
+  },
+  (table) => [
+    primaryKey({ name: 'usage_rollups_pkey', columns: [table.hour, ...keyColumns(table)] }),
+    index('usage_rollups_project_id_hour_idx').on(table.projectId, table.hour),
+  ],
+);
+
+/**
+ * The same counters per UTC day: a 30-day question reads ~24 times fewer rows than from the hourly
+ * table (measured: summing 100k hourly rows' histograms alone takes ~0.5 s). Written beside the hourly
+ * rows, in the same statement.
+ */
+export const usageDailyRollups = pgTable(
+  'usage_daily_rollups',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    projectId: text('project_id').notNull(),
+    apiKeyId: text('api_key_id').notNull(),
+    model: text('model').notNull(),
+    ...rollupCounters(),
+  },
+  (table) => [
+    primaryKey({ name: 'usage_daily_rollups_pkey', columns: [table.day, ...keyColumns(table)] }),
+    index('usage_daily_rollups_project_id_day_idx').on(table.projectId, table.day),
+  ],
+);

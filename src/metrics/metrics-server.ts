@@ -1,0 +1,56 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+
+export interface MetricsServer {
+  /** `http://host:port`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /metrics` on a port of its own (`METRICS_PORT`), for processes without the API (the worker
+ * role) or to scrape without the admin key. It has no authentication: keep the port internal.
+ */
+export async function startMetricsServer(options: { metrics: GatewayMetrics; host: string; port: number; logger: Logger }): Promise<MetricsServer> {
+  const { metrics, logger } = options;
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: only GET /metrics is served here.\n');
+      return;
+    }
+    metrics.exposition().then(
+      ({ contentType, body }) => {
+        response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        response.end(request.method === 'HEAD' ? undefined : body);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'cannot render metrics');
+        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics unavailable\n');
+      },
+    );
+  });
+  // A scraper's keep-alive socket must not hold shutdown.
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
+  logger.info({ url: `${url}/metrics` }, 'metrics server listening');
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,73 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { batchChunkQueueName, batchControlQueueName } from '../batches/batch-queues.ts';
+import type { Environment } from '../config/env.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
+import { RedisCircuitBreakers } from '../routing/redis-circuit-breakers.ts';
+import { webhookQueueName } from '../webhooks/webhook-queue.ts';
+import { providerQueueName } from '../workers/chat-job.ts';
+import { GatewayMetrics } from './gateway-metrics.ts';
+import { startMetricsServer } from './metrics-server.ts';
+import { registerScrapeGauges } from './scrape-gauges.ts';
+
+export interface ProcessMetrics {
+  metrics: GatewayMetrics;
+  /** `http://host:port` of the `METRICS_PORT` server, when one was asked for. */
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Every queue the gauges watch: per provider its chat and batch-chunk queues, then the shared ones. */
+export function watchedQueueNames(config: GatewayConfig): string[] {
+  const perProvider = Object.keys(config.providers).flatMap((provider) => [providerQueueName(provider), batchChunkQueueName(provider)]);
+  return [...perProvider, batchControlQueueName, webhookQueueName];
+}
+
+/**
+ * The metrics of one gateway process (any role): the registry, the scrape-time gauges on a Redis
+ * connection of their own (quick to give up, so a slow Redis cannot hang a scrape), and the
+ * `METRICS_PORT` server when the environment asks for one.
+ */
+export async function startProcessMetrics(options: {
+  config: GatewayConfig;
+  environment: Pick<Environment, 'REDIS_URL' | 'HOST' | 'METRICS_PORT'>;
+  prefix: string;
+  logger: Logger;
+}): Promise<ProcessMetrics> {
+  const { config, environment, prefix } = options;
+  const logger = options.logger.child({ component: 'metrics' });
+  const metrics = new GatewayMetrics({ config });
+  const redis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 1, connectionName: `${prefix}-metrics` });
+  // ioredis logs an unhandled 'error' event itself; the gauges' read failures are counted instead.
+  redis.on('error', (error: Error) => logger.debug({ err: error }, 'metrics Redis connection error'));
+  const queues = watchedQueueNames(config).map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix });
+    queue.on('error', (error) => logger.debug({ err: error, queue: name }, 'metrics queue error'));
+    return queue;
+  });
+  const breakers = new RedisCircuitBreakers({ redis, prefix, breakers: config.breakers, logger });
+  registerScrapeGauges({ registry: metrics.registry, labels: metrics.labels, queues, breakers });
+
+  const closeClients = async () => {
+    await Promise.all(queues.map((queue) => queue.close()));
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  if (environment.METRICS_PORT !== undefined) {
+    try {
+      server = await startMetricsServer({ metrics, host: environment.HOST, port: environment.METRICS_PORT, logger });
+    } catch (error) {
+      await closeClients();
+      throw error;
+    }
+  }
+  return {
+    metrics,
+    url: server?.url,
+    async close() {
+      await server?.close();
+      await closeClients();
+    },
+  };
+}
