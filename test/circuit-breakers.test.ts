@@ -97,6 +97,21 @@ describe('RedisCircuitBreakers', () => {
     expect(await subject.allows(key)).toBe(true);
   });
 
+  it('a planner trusts a closed verdict for closedCacheMs, then sees a breaker another process opened', async () => {
+    const config = breakersSchema.parse({ failureRate: 1, minRequests: 1, windowMs: 10_000, cooldownMs: 60_000 });
+    const prefix = uniqueName('breakers');
+    prefixes.push(prefix);
+    const planner = new RedisCircuitBreakers({ redis, prefix, breakers: config });
+    const worker = new RedisCircuitBreakers({ redis, prefix, breakers: config });
+    expect(await planner.peek([route])).toEqual([true]);
+    await worker.record(route, 'failure'); // opens it, in another process's view
+    expect(await planner.peek([route])).toEqual([true]); // within the moment it trusts "closed"
+    await sleep(RedisCircuitBreakers.closedCacheMs + 20);
+    expect(await planner.peek([route])).toEqual([false]);
+    // Not closed: no longer cached, so it is asked again every time.
+    expect(await planner.peek([route])).toEqual([false]);
+  });
+
   it('lets halfOpenProbes calls through at once', async () => {
     const subject = breakers({ minRequests: 1, failureRate: 1, halfOpenProbes: 2 });
     const key = { provider: 'openai' };

@@ -92,10 +92,13 @@ local answers = {}
 for i, key in ipairs(KEYS) do
   local cooldown, maxProbes, lease = tonumber(ARGV[i * 3 - 2]), tonumber(ARGV[i * 3 - 1]), tonumber(ARGV[i * 3])
   local fields = redis.call('HMGET', key, 'state', 'openedAt', 'probes', 'probeAt')
-  local allowed = 1
+  -- 2: closed (or never seen), 1: allowed but not closed, 0: refused
+  local allowed = 2
   if fields[1] == 'open' then
+    allowed = 1
     if now - tonumber(fields[2]) < cooldown then allowed = 0 end
   elseif fields[1] == 'half_open' then
+    allowed = 1
     local probes = tonumber(fields[3] or '0')
     if probes > 0 and now - tonumber(fields[4] or '0') >= lease then probes = 0 end
     if probes >= maxProbes then allowed = 0 end
@@ -103,6 +106,11 @@ for i, key in ipairs(KEYS) do
   answers[i] = allowed
 end
 return answers`);
+
+/** The closed-verdict cache's key: a provider, or a provider and model (both of its levels). */
+function closedCacheKey(key: BreakerKey): string {
+  return `${key.provider}\u0000${key.model ?? ''}`;
+}
 
 /** Shortest time a probe slot is held for a probe whose result never arrives (its worker died). */
 const minimumProbeLeaseMs = 10_000;
@@ -136,7 +144,7 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     if (!settings.enabled) return true;
     // A closed verdict is reused for a moment: a batch asks for every line, and a breaker that opens
     // meanwhile is honoured within `closedCacheMs` (probe grants are never reused).
-    const cacheKey = `${key.provider}\u0000${key.model ?? ''}`;
+    const cacheKey = closedCacheKey(key);
     const closedUntil = this.closedUntil.get(cacheKey);
     if (closedUntil !== undefined && closedUntil > Date.now()) return true;
     try {
@@ -155,7 +163,7 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     if (!settings.enabled) return;
     const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
     // A failure may open the breaker: the next call asks Redis again.
-    if (outcome === 'failure') this.closedUntil.delete(`${key.provider}\u0000${key.model ?? ''}`);
+    if (outcome === 'failure') this.closedUntil.delete(closedCacheKey(key));
     try {
       await recordScript.run(
         this.options.redis,
@@ -169,12 +177,16 @@ export class RedisCircuitBreakers implements CircuitBreakers {
 
   /**
    * For the planner: whether each key's calls would be let through now, without taking a probe slot
-   * (the worker's `allows` takes it when it calls). Everything allowed when Redis fails.
+   * (the worker's `allows` takes it when it calls). Everything allowed when Redis fails. Closed
+   * verdicts are reused for `closedCacheMs`, as `allows` does.
    */
   async peek(keys: readonly BreakerKey[]): Promise<boolean[]> {
     const enabled = keys.map((key) => this.settings(key.provider).enabled);
     const checked = keys.filter((_key, index) => enabled[index]);
     if (checked.length === 0) return keys.map(() => true);
+    // Every breaker known closed a moment ago (here, or by `allows`): no Redis round trip per request.
+    const now = Date.now();
+    if (checked.every((key) => (this.closedUntil.get(closedCacheKey(key)) ?? 0) > now)) return keys.map(() => true);
     const redisKeys = checked.flatMap((key) => this.keysOf(key));
     const args = checked.flatMap((key) => {
       const settings = this.settings(key.provider);
@@ -193,7 +205,10 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     const results = new Map<BreakerKey, boolean>();
     for (const key of checked) {
       const width = key.model === undefined ? 1 : 2;
-      results.set(key, flags.slice(cursor, cursor + width).every((flag) => flag === 1));
+      const own = flags.slice(cursor, cursor + width);
+      results.set(key, own.every((flag) => flag === 1 || flag === 2));
+      if (own.length === width && own.every((flag) => flag === 2)) this.closedUntil.set(closedCacheKey(key), now + RedisCircuitBreakers.closedCacheMs);
+      else this.closedUntil.delete(closedCacheKey(key));
       cursor += width;
     }
     return keys.map((key) => results.get(key) ?? true);
