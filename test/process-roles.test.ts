@@ -36,6 +36,19 @@ describe('API and workers as separate processes', () => {
     expect(answered.status).toBe(200);
     expect(answered.body.choices[0].message.content).toBe('now?');
 
+    // Streams cross processes over Redis (no in-process hand-off here): chunks, usage, [DONE].
+    const streamed = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...echo('across two processes'), stream: true, stream_options: { include_usage: true } }),
+    });
+    expect(streamed.status).toBe(200);
+    const events = (await streamed.text()).split('\n\n').filter((event) => event.length > 0);
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const chunks = events.slice(0, -1).map((event) => JSON.parse(event.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }>; usage: unknown });
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('across two processes');
+    expect(chunks.at(-1)?.usage).toMatchObject({ total_tokens: expect.any(Number) });
+
     // Cleanup order: these two share a database and prefix, so drop them once at the end.
     started.length = 0;
     await worker.close();

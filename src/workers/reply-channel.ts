@@ -12,8 +12,24 @@ export type ChatReply = (
   trail?: RouteAttempt[] | undefined;
 };
 
-/** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply. */
+/** The reply channels of listeners in this process (role `all`), by channel name. */
+const localListeners = new Map<string, (message: unknown) => void>();
+
+/**
+ * Hands a message to a listener of this process directly, when the channel is one of ours: a worker
+ * answering the API process it runs in skips a Redis round trip (the job itself still went through the
+ * queue). False when the channel belongs to another process.
+ */
+export function deliverLocally(channel: string, message: unknown): boolean {
+  const listener = localListeners.get(channel);
+  if (!listener) return false;
+  listener(message);
+  return true;
+}
+
+/** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply (none in-process). */
 export async function publishReply(redis: Redis, channel: string, reply: ChatReply): Promise<void> {
+  if (deliverLocally(channel, reply)) return;
   await redis.publish(channel, JSON.stringify(reply));
 }
 
@@ -44,6 +60,7 @@ export class ReplyListener {
       if (channel === listener.channel) listener.deliver(message);
     });
     await subscriber.subscribe(listener.channel);
+    localListeners.set(listener.channel, (message) => listener.route(message as ChatReply));
     return listener;
   }
 
@@ -82,6 +99,7 @@ export class ReplyListener {
   }
 
   async close(): Promise<void> {
+    localListeners.delete(this.channel);
     await this.subscriber.unsubscribe(this.channel).catch(() => {});
   }
 
@@ -92,6 +110,11 @@ export class ReplyListener {
     } catch {
       return;
     }
+    this.route(reply);
+  }
+
+  /** A reply or stream message, to whoever waits for its request. */
+  private route(reply: ChatReply): void {
     const listener = this.listening.get(reply.requestId);
     if (listener) {
       listener(reply);

@@ -3,6 +3,7 @@ import type { GatewayErrorPayload } from '../gateway-error.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import { deliverLocally } from './reply-channel.ts';
 
 /**
  * A streamed request's messages from the worker to the API process holding the client's connection,
@@ -73,6 +74,8 @@ export class StreamPublisher {
 
   private send(message: StreamMessage): void {
     this.seq += 1;
+    // The API process is this one (role `all`): in memory, in order, no PUBLISH.
+    if (deliverLocally(this.channel, message)) return;
     const published = this.redis.publish(this.channel, JSON.stringify(message)).then(
       (receivers) => {
         if (receivers === 0) this.onOrphaned();
