@@ -18,6 +18,7 @@ import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
 import { registerServerTiming } from './plugins/server-timing.ts';
 import { registerConnectionDrain } from './plugins/connection-drain.ts';
+import { registerRefusalLog } from './plugins/refusal-log.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { queueBoardPlugin } from './plugins/queue-board.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -57,7 +58,7 @@ export interface AppDependencies {
   hitRecorder: Pick<ResultStore, 'record'>;
   adminKey: string;
   /** This process's Prometheus metrics, for `GET /metrics` (admin key). */
-  metrics: Pick<GatewayMetrics, 'exposition'>;
+  metrics: Pick<GatewayMetrics, 'exposition' | 'observeHttp'>;
   logger: Logger;
   readiness: () => Promise<Record<string, ReadinessCheck>>;
 }
@@ -85,6 +86,7 @@ export function buildApp(dependencies: AppDependencies) {
   // On shutdown, in-flight requests still get their answers, on connections that then close:
   // a keep-alive socket left open would hold `close()` until the client's idle timeout.
   registerConnectionDrain(app);
+  registerRefusalLog(app, dependencies.metrics);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

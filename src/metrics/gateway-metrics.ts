@@ -35,6 +35,7 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
   private readonly costSaved: Counter<'model'>;
   private readonly cacheLookups: Counter<'result'>;
   private readonly webhookDeliveries: Counter<'event_type' | 'outcome'>;
+  private readonly httpResponses: Counter<'method' | 'route' | 'status_class'>;
 
   constructor(options: { config: GatewayConfig }) {
     this.labels = createMetricLabels(options.config);
@@ -93,12 +94,26 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
       labelNames: ['event_type', 'outcome'],
       registers,
     });
+    this.httpResponses = new Counter({
+      name: 'gateway_http_responses_total',
+      help: 'HTTP answers of the API by method, route pattern and status class (refusals before the queue included).',
+      labelNames: ['method', 'route', 'status_class'],
+      registers,
+    });
   }
 
   /** A `SettledRequests` listener: counts each committed outcome once. */
   readonly observeSettled = (requests: readonly SettledRequest[]): void => {
     for (const request of requests) this.observe(request);
   };
+
+  /**
+   * Every HTTP answer of the API, by route pattern (never the raw URL) and status class: the requests
+   * refused before they became records (400, 401, 404, 429 …) are only counted here.
+   */
+  observeHttp(answer: { method: string; route: string | undefined; statusCode: number }): void {
+    this.httpResponses.inc({ method: answer.method, route: answer.route ?? 'unmatched', status_class: statusClassOf(answer.statusCode) });
+  }
 
   recordWebhookAttempt(attempt: { eventType: string; outcome: WebhookAttemptOutcome }): void {
     this.webhookDeliveries.inc({ event_type: attempt.eventType, outcome: attempt.outcome });

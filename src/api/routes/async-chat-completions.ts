@@ -29,6 +29,7 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
       // The lease is held until the job ends: the worker releases it when it records the outcome.
       const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
       const acceptedAt = new Date();
+      request.recorded = true;
       const job = await insertAsyncJob(pool, {
         id: request.id,
         projectId: request.principal.projectId,

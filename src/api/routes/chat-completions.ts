@@ -28,6 +28,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
         const cachePlan = candidates && cache.plan({ projectId: principal.projectId, request: candidates.request, routes: candidates.routes, headers: request.headers });
         const hit = await cache.lookup(cachePlan);
         if (hit) {
+          request.recorded = true;
           // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
           const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
           await lease.release();
@@ -65,6 +66,8 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
         const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
         const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
 
+        // From here the request is queued: its outcome is recorded (and logged) when it settles.
+        request.recorded = true;
         const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
         const cacheHeader = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
         // The lookup is done: the worker only stores the answer.
