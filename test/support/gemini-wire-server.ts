@@ -1,14 +1,9 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { RecordedRequest, ScriptedResponse, ScriptedStream } from './openai-wire-server.ts';
+import { OpenAIWireServer, type RecordedRequest, type ScriptedResponse, type ScriptedStream } from './openai-wire-server.ts';
 
 export type { RecordedRequest, ScriptedResponse, ScriptedStream };
 
 type Responder = (request: RecordedRequest) => ScriptedResponse;
 type StreamResponder = (request: RecordedRequest) => ScriptedStream;
-
-/** One scripted answer: a JSON response or a stream, taken in the order they were queued. */
-type Scripted = { kind: 'response'; responder: Responder } | { kind: 'stream'; stream: ScriptedStream };
 
 const methodPath = /^\/v1beta\/models\/([^/:?]+):(generateContent|streamGenerateContent)(\?.*)?$/;
 
@@ -21,65 +16,28 @@ const methodPath = /^\/v1beta\/models\/([^/:?]+):(generateContent|streamGenerate
  * `enqueue` and `enqueueStream` script the next answers one by one, in one queue: a JSON answer to a
  * streamed request is how Gemini fails a stream before it starts.
  */
-export class GeminiWireServer {
-  readonly requests: RecordedRequest[] = [];
-  /** Streamed responses whose socket the client closed before the server ended them. */
-  streamsClosedByClient = 0;
-  private readonly scripted: Scripted[] = [];
-  private server: Server | undefined;
-  private stopping = false;
+export class GeminiWireServer extends OpenAIWireServer {
+  protected override readonly basePath = '/v1beta';
 
   constructor(
     private readonly apiKey: string,
-    private readonly fallback: Responder = echoGenerateContent,
+    fallback: Responder = echoGenerateContent,
     private readonly streamFallback: StreamResponder = echoStreamGenerateContent,
-  ) {}
-
-  async start(): Promise<string> {
-    this.stopping = false;
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text) as unknown;
-        } catch {
-          // keep the raw text; answered as INVALID_ARGUMENT below
-        }
-        const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body };
-        this.requests.push(recorded);
-        const refused = this.protocolError(recorded);
-        if (refused) return sendJson(response, refused);
-        const next = this.scripted.shift();
-        if (next?.kind === 'stream') return this.sendStream(response, next.stream);
-        if (next) return sendJson(response, next.responder(recorded));
-        if (isStreamed(recorded)) return this.sendStream(response, this.streamFallback(recorded));
-        return sendJson(response, this.fallback(recorded));
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/v1beta`;
+  ) {
+    super(fallback);
   }
 
-  /** The next answers, in order; afterwards the default echo resumes. */
-  enqueue(...responses: Array<ScriptedResponse | Responder>): void {
-    for (const response of responses) this.scripted.push({ kind: 'response', responder: typeof response === 'function' ? response : () => response });
+  /** Requests the real API refuses are refused first, without using up a scripted answer. */
+  protected override answer(request: RecordedRequest): ScriptedResponse | ScriptedStream {
+    return this.protocolError(request) ?? super.answer(request);
   }
 
-  /** The next answers as streams, queued after (and before) those of {@link enqueue}, in call order. */
-  enqueueStream(...streams: ScriptedStream[]): void {
-    for (const stream of streams) this.scripted.push({ kind: 'stream', stream });
+  protected override isStreamRequest(request: RecordedRequest): boolean {
+    return request.path.includes(':streamGenerateContent');
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.stopping = true;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected override defaultStream(request: RecordedRequest): ScriptedStream {
+    return this.streamFallback(request);
   }
 
   /** What the real API answers before it looks at the request's content. */
@@ -106,50 +64,6 @@ export class GeminiWireServer {
     if (!Array.isArray(contents)) return geminiError(400, 'INVALID_ARGUMENT', '* GenerateContentRequest.contents: contents is not specified');
     return undefined;
   }
-
-  /** Writes the frames as they are, one `frameDelayMs` apart, then ends (or cuts) the response. */
-  private sendStream(response: ServerResponse, stream: ScriptedStream): void {
-    let cutByServer = false;
-    let timer: NodeJS.Timeout | undefined;
-    response.on('close', () => {
-      clearTimeout(timer);
-      if (!response.writableEnded && !cutByServer && !this.stopping) this.streamsClosedByClient += 1;
-    });
-    response.writeHead(stream.status ?? 200, { 'content-type': 'text/event-stream', 'content-disposition': 'attachment', ...stream.headers });
-    const delayMs = stream.frameDelayMs ?? 0;
-    const writeFrom = (position: number): void => {
-      for (let next = position; next < stream.frames.length; next += 1) {
-        // The client may have gone while the timer ran; then there is no one left to write to.
-        if (response.destroyed) return;
-        response.write(stream.frames[next]);
-        if (delayMs > 0 && next + 1 < stream.frames.length) {
-          timer = setTimeout(() => writeFrom(next + 1), delayMs);
-          return;
-        }
-      }
-      if (response.destroyed) return;
-      if (stream.cut) {
-        // Ending the socket (not the response) flushes the frames still corked in it, then closes the
-        // connection without the chunked body's terminator: the client sees a cut stream.
-        cutByServer = true;
-        response.flushHeaders();
-        const socket = response.socket;
-        socket?.end(() => socket.destroy());
-      } else {
-        response.end();
-      }
-    };
-    writeFrom(0);
-  }
-}
-
-function isStreamed(request: RecordedRequest): boolean {
-  return request.path.includes(':streamGenerateContent');
-}
-
-function sendJson(response: ServerResponse, answer: ScriptedResponse): void {
-  response.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...answer.headers });
-  response.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
 }
 
 interface GeminiBody {

@@ -55,9 +55,13 @@ export class OpenAIWireServer {
   /** Streamed responses whose socket the client closed before the server ended them. */
   streamsClosedByClient = 0;
 
+  /** The API's path prefix, in the URL `start` answers. */
+  protected readonly basePath: string = '/v1';
+
   constructor(private readonly fallback: Responder = echoCompletion) {}
 
   async start(): Promise<string> {
+    this.stopping = false;
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -88,7 +92,7 @@ export class OpenAIWireServer {
     this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/v1`;
+    return `http://127.0.0.1:${port}${this.basePath}`;
   }
 
   /** The next answers, in order; afterwards the default echo resumes. A JSON answer to a streamed request is how a provider fails it before streaming. */
