@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
-import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
+import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
 
 export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
@@ -149,16 +149,7 @@ function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
     latencyMs: Math.max(0, outcome.completedAt.getTime() - started.getTime()),
     queueWaitMs: null,
     providerLatencyMs: outcome.providerLatencyMs,
-    usage: outcome.usage
-      ? {
-          promptTokens: outcome.usage.promptTokens,
-          cachedPromptTokens: outcome.usage.cachedPromptTokens ?? 0,
-          completionTokens: outcome.usage.completionTokens,
-          totalTokens: outcome.usage.totalTokens,
-          cost: outcome.usage.cost,
-          costSaved: outcome.usage.costSaved ?? '0',
-        }
-      : null,
+    usage: outcome.usage ? settledUsageOf(outcome.usage) : null,
   };
 }
 

@@ -41,6 +41,25 @@ export interface SettledRequest {
   } | null;
 }
 
+/** A record's usage as watchers see it (cached tokens and savings default to 0). */
+export function settledUsageOf(usage: {
+  promptTokens: number;
+  cachedPromptTokens?: number | undefined;
+  completionTokens: number;
+  totalTokens: number;
+  cost: string;
+  costSaved?: string | undefined;
+}): NonNullable<SettledRequest['usage']> {
+  return {
+    promptTokens: usage.promptTokens,
+    cachedPromptTokens: usage.cachedPromptTokens ?? 0,
+    completionTokens: usage.completionTokens,
+    totalTokens: usage.totalTokens,
+    cost: usage.cost,
+    costSaved: usage.costSaved ?? '0',
+  };
+}
+
 export type SettledRequestListener = (requests: readonly SettledRequest[]) => void;
 
 /**

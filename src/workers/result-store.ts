@@ -5,7 +5,7 @@ import { GroupCommitter } from '../db/group-commit.ts';
 import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
-import type { SettledRequest, SettledRequests } from '../observability/settled-requests.ts';
+import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { recordOutcomesParameters, recordOutcomesSql } from './record-outcomes-sql.ts';
 
 export interface RequestOutcome {
@@ -159,16 +159,6 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     latencyMs: Math.max(0, outcome.completedAt.getTime() - accepted),
     queueWaitMs: hit ? null : Math.max(0, outcome.startedAt.getTime() - accepted),
     providerLatencyMs: outcome.providerLatencyMs ?? null,
-    usage:
-      billed && outcome.usage
-        ? {
-            promptTokens: outcome.usage.promptTokens,
-            cachedPromptTokens: outcome.usage.cachedPromptTokens ?? 0,
-            completionTokens: outcome.usage.completionTokens,
-            totalTokens: outcome.usage.totalTokens,
-            cost: outcome.usage.cost,
-            costSaved: outcome.usage.costSaved ?? '0',
-          }
-        : null,
+    usage: billed && outcome.usage ? settledUsageOf(outcome.usage) : null,
   };
 }
