@@ -103,7 +103,9 @@ export function buildApp(dependencies: AppDependencies) {
 
   app.register(async (v1) => {
     v1.decorateRequest('principal', undefined as never);
-    v1.addHook('preHandler', apiKeyAuthHook(dependencies.keyStore));
+    // onRequest, before the body is read or validated: without a valid key nothing else is answered
+    // (a 401 whatever the body, so the schemas cannot be probed), and an upload is not even read.
+    v1.addHook('onRequest', apiKeyAuthHook(dependencies.keyStore));
     v1.register(chatCompletionsRoutes(dependencies));
     v1.register(modelsRoutes(dependencies));
     v1.register(filesRoutes(dependencies));
@@ -114,7 +116,7 @@ export function buildApp(dependencies: AppDependencies) {
   }, { prefix: '/v1' });
 
   app.register(async (admin) => {
-    admin.addHook('preHandler', adminAuthHook(dependencies.adminKey));
+    admin.addHook('onRequest', adminAuthHook(dependencies.adminKey));
     admin.register(adminKeysRoutes(dependencies));
     admin.register(adminProjectsRoutes(dependencies));
     admin.register(adminBreakersRoutes(dependencies));

@@ -16,7 +16,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1]?.trim();
 }
 
-/** A preHandler that resolves the caller's key, or answers 401 in OpenAI's shape. */
+/** An onRequest hook that resolves the caller's key, or answers 401 in OpenAI's shape (before the body is read). */
 export function apiKeyAuthHook(keyStore: ApiKeyStore) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = bearerToken(request);

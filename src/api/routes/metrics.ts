@@ -9,7 +9,7 @@ import { adminAuthHook } from '../plugins/admin-auth.ts';
  */
 export function metricsRoutes(dependencies: { metrics: Pick<GatewayMetrics, 'exposition'>; adminKey: string }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.addHook('preHandler', adminAuthHook(dependencies.adminKey));
+    app.addHook('onRequest', adminAuthHook(dependencies.adminKey));
     app.get(
       '/metrics',
       {
