@@ -4,7 +4,7 @@ import { ApiKeyStore } from '../src/auth/api-key-store.ts';
 import { BatchResultWriter, type BatchLineOutcome } from '../src/batches/batch-result-writer.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { failAsyncJob, insertAsyncJob } from '../src/jobs/async-jobs.ts';
+import { insertAsyncJob } from '../src/jobs/async-jobs.ts';
 import { latencyBoundsMs } from '../src/usage/latency-buckets.ts';
 import { rebuildUsageRollups } from '../src/usage/rebuild-usage-rollups.ts';
 import { ResultStore, type RequestOutcome } from '../src/workers/result-store.ts';
@@ -70,17 +70,13 @@ describe('usage rollups at the writers', () => {
     expect(histogram.reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
-  it('counts an async job once, when it settles, and a job that could not be queued as an error', async () => {
+  it('counts an async job once, when it settles', async () => {
     const request = { model: 'async-model', messages: [{ role: 'user' as const, content: 'x' }] };
     await insertAsyncJob(handle.pool, { id: 'req_async', ...principal, request, webhookUrl: null, acceptedAt: new Date(settledAt.getTime() - 500) });
     expect((await rollup('async-model')).requests).toBeNull();
     await new ResultStore(handle.db).record(outcome('req_async', 'async-model', { kind: 'async', acceptedAt: new Date(settledAt.getTime() - 500) }));
     expect(await rollup('async-model')).toMatchObject({ requests: 1, errors: 0, prompt_tokens: 10 });
 
-    await insertAsyncJob(handle.pool, { id: 'req_unqueued', ...principal, request: { ...request, model: 'unqueued-model' }, webhookUrl: null, acceptedAt: new Date() });
-    await failAsyncJob(handle.pool, 'req_unqueued', { code: 'service_unavailable', message: 'no Redis', statusCode: 503 });
-    await failAsyncJob(handle.pool, 'req_unqueued', { code: 'service_unavailable', message: 'no Redis', statusCode: 503 });
-    expect(await rollup('unqueued-model')).toMatchObject({ requests: 1, errors: 1, prompt_tokens: 0 });
   });
 
   it('counts a batch line once however often its chunk re-runs; a line that never started has no latency', async () => {

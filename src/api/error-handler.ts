@@ -1,6 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { GatewayError } from '../gateway-error.ts';
+import { unavailableDependency } from '../durability/outage-errors.ts';
+
+/**
+ * Seconds a client should wait after a 503: long enough for a Redis reconnect or a Postgres restart
+ * to be under way, short enough that the SDKs' own retries (which honour Retry-After) land soon after.
+ */
+export const outageRetryAfterSeconds = 2;
+
+const outageMessages = {
+  postgres: 'The gateway cannot reach its database (Postgres) right now; nothing was created. Retry shortly.',
+  redis: 'The gateway cannot reach its queue (Redis) right now; nothing was created. Retry shortly.',
+  network: 'The gateway cannot reach Postgres or Redis right now; nothing was created. Retry shortly.',
+} as const;
 
 /** `/messages/0/content` → `messages[0].content`, the way OpenAI names a parameter. */
 export function formatParamPath(instancePath: string): string | null {
@@ -12,6 +25,8 @@ export function formatParamPath(instancePath: string): string | null {
 /** Maps anything thrown in a route onto a GatewayError; unknown errors are the only 500s. */
 export function toGatewayError(error: FastifyError | Error): GatewayError {
   if (error instanceof GatewayError) return error;
+  const unavailable = unavailableDependency(error);
+  if (unavailable) return new GatewayError({ code: 'service_unavailable', message: outageMessages[unavailable] });
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
     const param = first ? formatParamPath(first.instancePath) : null;
@@ -51,6 +66,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    if (gatewayError.status === 503) {
+      if (gatewayError !== error) request.log.warn({ err: error }, 'a backing service is unavailable; answered 503');
+      if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(outageRetryAfterSeconds));
+    }
     return reply.code(gatewayError.status).send(gatewayError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

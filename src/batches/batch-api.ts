@@ -8,6 +8,9 @@ import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.t
 import type { RequestStatus } from '../db/schema/requests.ts';
 import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
 import { batchControlQueueName, batchStopKey, controlJobOptions, type BatchControlJob } from './batch-queues.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { storeJsonlLines } from '../files/inline-batch-file.ts';
+import { fenceCreation } from '../durability/creation-fence.ts';
 import { insertBatchRow, listBatchRows, loadBatchRow, markCancelling, newBatchId } from './batch-store.ts';
 
 export interface CreateBatchInput {
@@ -29,61 +32,72 @@ export class BatchApi {
   }
 
   async create(input: CreateBatchInput): Promise<BatchObject> {
-    const windowMs = parseCompletionWindow(input.completionWindow);
-    if (windowMs === undefined) {
-      throw new GatewayError({
-        code: 'invalid_request_body',
-        message: "completion_window must be a duration such as '24h' (also '30s', '90m', '7d'; from 1 second to 30 days).",
-        param: 'completion_window',
-      });
-    }
+    return inTransaction(this.options.pool, (client) => this.createWithin(client, input));
+  }
+
+  /**
+   * An inline batch (an extension): its requests are stored as a file of kind `inline`, and the batch
+   * is created in the same transaction, so a refusal anywhere leaves neither behind.
+   */
+  async createInline(input: Omit<CreateBatchInput, 'inputFileId'> & { requests: unknown[]; maxRequests: number }): Promise<BatchObject> {
+    completionWindowMs(input.completionWindow);
+    let created: BatchObject | undefined;
+    await storeJsonlLines({
+      pool: this.options.pool,
+      projectId: input.principal.projectId,
+      requests: input.requests,
+      maxLines: input.maxRequests,
+      within: async (client, file) => {
+        created = await this.createWithin(client, { ...input, inputFileId: file.id });
+      },
+    });
+    if (!created) throw new Error('the inline batch was stored without its batch');
+    return created;
+  }
+
+  /**
+   * Creates the batch inside the caller's transaction (an inline batch's file is written in the same
+   * one) and queues its start and expiry before the caller commits, behind a creation fence: if the
+   * queue refuses, the caller rolls back and nothing exists; if the commit fails, the start step finds
+   * no batch and does nothing.
+   */
+  async createWithin(client: pg.PoolClient, input: CreateBatchInput): Promise<BatchObject> {
+    const windowMs = completionWindowMs(input.completionWindow);
     // FOR SHARE: a concurrent delete of the input file waits until the batch row exists (and then
     // keeps the lines for it), instead of removing the lines under a batch being created.
-    const client = await this.options.pool.connect();
-    let batch: BatchRow;
-    try {
-      await client.query('BEGIN');
-      const { rows: files } = await client.query<{ id: string; purpose: string; kind: string; line_count: number }>(
-        'SELECT id, purpose, kind, line_count FROM files WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL FOR SHARE',
-        [input.inputFileId, input.principal.projectId],
-      );
-      const file = files[0];
-      if (!file) throw new GatewayError({ code: 'not_found', message: `No file with id '${input.inputFileId}'.`, param: 'input_file_id' });
-      if (file.purpose !== 'batch' || (file.kind !== 'upload' && file.kind !== 'inline')) {
-        throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, param: 'input_file_id' });
-      }
-      if (file.line_count === 0) {
-        throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has no requests.`, param: 'input_file_id' });
-      }
-      batch = await insertBatchRow(client, {
-        id: newBatchId(),
-        projectId: input.principal.projectId,
-        apiKeyId: input.principal.apiKeyId,
-        inputFileId: file.id,
-        completionWindow: input.completionWindow,
-        expiresAt: new Date(Date.now() + windowMs),
-        metadata: input.metadata,
-        webhookUrl: input.webhookUrl,
-        totalCount: file.line_count,
-      });
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    const { rows: files } = await client.query<{ id: string; purpose: string; kind: string; line_count: number }>(
+      'SELECT id, purpose, kind, line_count FROM files WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL FOR SHARE',
+      [input.inputFileId, input.principal.projectId],
+    );
+    const file = files[0];
+    if (!file) throw new GatewayError({ code: 'not_found', message: `No file with id '${input.inputFileId}'.`, param: 'input_file_id' });
+    if (file.purpose !== 'batch' || (file.kind !== 'upload' && file.kind !== 'inline')) {
+      throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has purpose '${file.purpose}'; a batch needs a file uploaded with purpose 'batch'.`, param: 'input_file_id' });
     }
+    if (file.line_count === 0) {
+      throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has no requests.`, param: 'input_file_id' });
+    }
+    const batch = await insertBatchRow(client, {
+      id: newBatchId(),
+      projectId: input.principal.projectId,
+      apiKeyId: input.principal.apiKeyId,
+      inputFileId: file.id,
+      completionWindow: input.completionWindow,
+      expiresAt: new Date(Date.now() + windowMs),
+      metadata: input.metadata,
+      webhookUrl: input.webhookUrl,
+      totalCount: file.line_count,
+    });
+    await fenceCreation(client, batch.id);
     try {
       const start: BatchControlJob = { type: 'start', batchId: batch.id };
       const expire: BatchControlJob = { type: 'expire', batchId: batch.id };
-      await this.controlQueue.add('start', start, controlJobOptions(start));
-      await this.controlQueue.add('expire', expire, controlJobOptions(expire, windowMs));
+      await this.controlQueue.addBulk([
+        { name: 'start', data: start, opts: controlJobOptions(start) },
+        { name: 'expire', data: expire, opts: controlJobOptions(expire, windowMs) },
+      ]);
     } catch {
-      await this.options.pool.query(
-        `UPDATE batches SET status = 'failed', failed_at = now(), errors = $2 WHERE id = $1`,
-        [batch.id, JSON.stringify({ object: 'list', data: [{ code: 'queue_unavailable', message: 'The job queue was unavailable.', param: null, line: null }] })],
-      );
-      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+      throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; the batch was not created. Retry shortly.' });
     }
     return toBatchObject(batch);
   }
@@ -148,6 +162,18 @@ interface ResultRow {
   error_message: string | null;
   response_json: string | null;
   line_number: number;
+}
+
+function completionWindowMs(value: string): number {
+  const windowMs = parseCompletionWindow(value);
+  if (windowMs === undefined) {
+    throw new GatewayError({
+      code: 'invalid_request_body',
+      message: "completion_window must be a duration such as '24h' (also '30s', '90m', '7d'; from 1 second to 30 days).",
+      param: 'completion_window',
+    });
+  }
+  return windowMs;
 }
 
 function notFound(batchId: string): GatewayError {

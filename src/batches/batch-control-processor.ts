@@ -14,6 +14,7 @@ import { loadBatchRow } from './batch-store.ts';
 import { newFileId } from '../files/file-record.ts';
 import { releaseDeletedFileLines } from '../files/file-store.ts';
 import type { Database } from '../db/client.ts';
+import { awaitCreation } from '../durability/creation-fence.ts';
 
 export interface BatchControlDependencies {
   config: GatewayConfig;
@@ -57,6 +58,8 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
   const { pool, redis, prefix, config } = dependencies;
 
   return async function processBatchControl(job: Job<BatchControlJob>): Promise<void> {
+    // The start job is queued before its batch row commits: wait for that transaction to end.
+    if (job.data.type === 'start') await awaitCreation(pool, job.data.batchId);
     const batch = await loadBatchRow(pool, job.data.batchId);
     if (!batch || terminalBatchStatuses.has(batch.status)) return;
     const logger = dependencies.logger.child({ batchId: batch.id, step: job.data.type });

@@ -90,17 +90,23 @@ export class FileLineWriter implements LineSink {
     if (inserted.rowCount !== rows.length) throw await this.locateDuplicate(lineNumbers, customIds);
   }
 
-  /** The stats are the caller's (it saw the bytes); the row is returned as committed. */
-  async commit(stats: { bytes: number; lineCount: number }): Promise<FileRecord> {
+  /**
+   * The stats are the caller's (it saw the bytes); the row is returned as committed. `within` runs in
+   * the same transaction just before the commit (an inline batch created with its file, an idempotency
+   * key completed with it): if it throws, nothing is stored.
+   */
+  async commit(stats: { bytes: number; lineCount: number }, within?: (client: pg.PoolClient, file: FileRecord) => Promise<void>): Promise<FileRecord> {
     await this.flush();
     const result = await this.client.query(`UPDATE files SET bytes = $2, line_count = $3 WHERE id = $1 RETURNING ${fileRowColumns}`, [
       this.fileId,
       stats.bytes,
       stats.lineCount,
     ]);
+    const file = fileRecordFromRow(result.rows[0]);
+    await within?.(this.client, file);
     await this.client.query('COMMIT');
     this.release();
-    return fileRecordFromRow(result.rows[0]);
+    return file;
   }
 
   /** Rolls back and returns the connection; safe to call more than once or after a failure. */

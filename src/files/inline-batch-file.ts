@@ -15,6 +15,8 @@ export interface StoreJsonlLinesOptions {
   maxLines?: number;
   /** Turns a problem into the answer; defaults to 400 `invalid_request_body` naming `requests[i]`. */
   errorFor?: (detail: FileProblemDetail) => GatewayError;
+  /** Runs in the file's transaction before it commits (see `FileLineWriter.commit`). */
+  within?: (client: pg.PoolClient, file: FileRecord) => Promise<void>;
 }
 
 const inlineLabel = (lineNumber: number) => `requests[${lineNumber - 1}]`;
@@ -57,7 +59,7 @@ export async function storeJsonlLines(options: StoreJsonlLinesOptions): Promise<
       await writer.append({ lineNumber, customId: check.customId, content: check.content });
     }
     if (lineNumber === 0) throw new FileProblem({ kind: 'invalid', reason: 'no requests' });
-    return await writer.commit({ bytes, lineCount: lineNumber });
+    return await writer.commit({ bytes, lineCount: lineNumber }, options.within);
   } catch (error) {
     await writer.abort();
     if (error instanceof FileProblem) throw (options.errorFor ?? inlineError)(error.detail);

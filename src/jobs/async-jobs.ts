@@ -1,10 +1,10 @@
 import type pg from 'pg';
+import { awaitCreation } from '../durability/creation-fence.ts';
 import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import type { ChatJobData } from '../workers/chat-job.ts';
 import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
-import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
 import type { RequestOutcome } from '../workers/result-store.ts';
 
 export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
@@ -56,7 +56,7 @@ const jobColumns = 'id, status, model, status_code, error_code, error_message, r
 
 /** Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued. */
 export async function insertAsyncJob(
-  pool: pg.Pool,
+  pool: pg.Pool | pg.PoolClient,
   job: { id: string; projectId: string; apiKeyId: string; request: ChatCompletionRequest; webhookUrl: string | null; acceptedAt: Date },
 ): Promise<AsyncJobObject> {
   const { rows } = await pool.query<JobRow>(
@@ -72,30 +72,20 @@ export async function loadAsyncJob(pool: pg.Pool, id: string, projectId: string)
   return rows[0] ? toJobObject(rows[0]) : undefined;
 }
 
-/** A job that could not be queued: failed at once, and counted in the usage rollups in the same statement. */
-export async function failAsyncJob(pool: pg.Pool, id: string, error: { code: string; message: string; statusCode: number }): Promise<void> {
-  await pool.query(failAsyncJobSql, [id, error.code, error.message, error.statusCode]);
-}
-
-const failAsyncJobSql = `
-WITH failed AS (
-  UPDATE requests SET status = 'failed', error_code = $2, error_message = $3, status_code = $4, completed_at = now()
-  WHERE id = $1 AND status = 'queued'
-  RETURNING project_id, api_key_id, model, provider, created_at, completed_at
-), settled AS (
-  SELECT completed_at AS settled_at, project_id, api_key_id, model, coalesce(provider, '') AS provider, '' AS batch_id,
-         1 AS requests, 1 AS errors, 0 AS cache_hits, 0 AS prompt_tokens, 0 AS cached_prompt_tokens, 0 AS completion_tokens,
-         0 AS cost, 0 AS cost_saved, ${millisecondsBetween('created_at', 'completed_at')} AS latency_ms
-  FROM failed
-)${rollupUpsertCtes('settled')}
-SELECT count(*) FROM failed`;
-
 /** Worker-side hooks for async jobs; sync jobs pass through untouched. */
 export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNotifier }): ChatJobLifecycle {
   return {
     async onStart(data: ChatJobData) {
-      if (data.kind !== 'async') return;
-      await options.pool.query("UPDATE requests SET status = 'in_progress', started_at = now() WHERE id = $1 AND status = 'queued'", [data.requestId]);
+      if (data.kind !== 'async') return true;
+      // The job was queued before its row committed: wait for that, then claim it. No row to claim
+      // means it never was accepted (rolled back) or has settled already (a job put back after a loss
+      // of Redis, or re-delivered): nothing to run, nothing to bill.
+      await awaitCreation(options.pool, data.requestId);
+      const { rowCount } = await options.pool.query(
+        "UPDATE requests SET status = 'in_progress', started_at = coalesce(started_at, now()) WHERE id = $1 AND kind = 'async' AND status IN ('queued', 'in_progress')",
+        [data.requestId],
+      );
+      return rowCount === 1;
     },
     async onSettled(data: ChatJobData, outcome: RequestOutcome) {
       if (data.kind !== 'async') return;

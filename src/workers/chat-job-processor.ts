@@ -48,7 +48,8 @@ export interface ChatJobProcessorDependencies extends RouteSignals {
 }
 
 export interface ChatJobLifecycle {
-  onStart(data: ChatJobData): Promise<void>;
+  /** Before anything runs; false: the request is not (or no longer) to be run, and the job ends quietly. */
+  onStart(data: ChatJobData): Promise<boolean>;
   onSettled(data: ChatJobData, outcome: RequestOutcome): Promise<void>;
 }
 
@@ -74,13 +75,18 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
 
     // A job seen before (retried, re-delivered after a worker died) or a later hop may find the request
     // already done: answer from the record instead of calling a provider and billing again.
-    if (job.attemptsMade > 0 || job.stalledCounter > 0 || data.routeIndex > 0) {
+    if (job.attemptsMade > 0 || job.stalledCounter > 0 || data.routeIndex > 0 || data.restored === true) {
       const stored = await resultStore.findCompletedRecord(data.requestId);
       if (stored) {
         logger.info('request already completed; answering from the record');
         if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: stored.completion, trail: stored.routeAttempts });
         return { status: 'completed' };
       }
+    }
+
+    if (dependencies.lifecycle && !(await dependencies.lifecycle.onStart(data))) {
+      logger.info('request is not pending (settled, or never accepted); nothing to run');
+      return { status: 'completed' };
     }
 
     const cached = data.cache?.lookup && dependencies.cache ? await dependencies.cache.lookup(data.cache) : undefined;
@@ -91,7 +97,6 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       const timeout = new GatewayError({ code: 'request_timeout', message: `the request timed out before ${routeKey(route)} could be tried` });
       return fail(job, route, trail, timeout, undefined);
     }
-    await dependencies.lifecycle?.onStart(data);
 
     const client = providers.get(route.provider);
     const skip: SkipReason | undefined = !client

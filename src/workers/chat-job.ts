@@ -40,6 +40,11 @@ export interface ChatJobData {
   cache?: CachePlan;
   /** Set when the API already looked the answer up (a sync miss): the worker only stores. */
   cacheStatus?: 'miss' | 'bypass';
+  /**
+   * Queued again after Redis lost the original (which may still be running somewhere): the worker
+   * looks for a completed record before calling, as for a retry.
+   */
+  restored?: boolean;
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */

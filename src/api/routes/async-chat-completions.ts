@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
-import { failAsyncJob, insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { fenceCreation } from '../../durability/creation-fence.ts';
+import { insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
@@ -30,15 +32,18 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
       const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
       const acceptedAt = new Date();
       request.recorded = true;
-      const job = await insertAsyncJob(pool, {
-        id: request.id,
-        projectId: request.principal.projectId,
-        apiKeyId: request.principal.apiKeyId,
-        request: chat,
-        webhookUrl: webhook?.url ?? null,
-        acceptedAt,
-      });
-      try {
+      // Recorded and queued together (see creation-fence.ts): if the queue refuses, the row is rolled
+      // back and the caller gets a 503; nothing is left half-created.
+      const job = await inTransaction(pool, async (client) => {
+        const inserted = await insertAsyncJob(client, {
+          id: request.id,
+          projectId: request.principal.projectId,
+          apiKeyId: request.principal.apiKeyId,
+          request: chat,
+          webhookUrl: webhook?.url ?? null,
+          acceptedAt,
+        });
+        await fenceCreation(client, request.id);
         await dependencies.dispatcher.dispatchAsync({
           requestId: request.id,
           principal: request.principal,
@@ -47,13 +52,13 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
           acceptedAt: acceptedAt.getTime(),
           cache,
         });
-      } catch (error) {
+        return inserted;
+      }).catch(async (error: unknown) => {
+        // Never accepted: not recorded, so logged as refused.
+        request.recorded = false;
         await lease.release();
-        if (error instanceof GatewayError) {
-          await failAsyncJob(pool, request.id, { code: error.code, message: error.message, statusCode: error.status });
-        }
         throw error;
-      }
+      });
       return reply.code(202).send(job);
     });
 

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { BatchApi } from '../../batches/batch-api.ts';
 import { GatewayError } from '../../gateway-error.ts';
-import { storeJsonlLines } from '../../files/inline-batch-file.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { webhookOptionSchema } from './async-chat-completions.ts';
@@ -41,30 +40,13 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
       const body = request.body;
       await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
       if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
-      let inputFileId = body.input_file_id;
-      if (body.requests) {
-        if (body.requests.length > dependencies.config.batches.maxInlineRequests) {
-          throw new GatewayError({
-            code: 'invalid_request_body',
-            message: `An inline batch takes at most ${dependencies.config.batches.maxInlineRequests} requests; upload a file for more.`,
-            param: 'requests',
-          });
-        }
-        const file = await storeJsonlLines({
-          pool: dependencies.database.pool,
-          projectId: request.principal.projectId,
-          requests: body.requests,
-          maxLines: dependencies.config.batches.maxInlineRequests,
-        });
-        inputFileId = file.id;
+      const input = { principal: request.principal, completionWindow: body.completion_window, metadata: body.metadata ?? null, webhookUrl: body.webhook?.url ?? null };
+      if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });
+      const { maxInlineRequests } = dependencies.config.batches;
+      if (body.requests.length > maxInlineRequests) {
+        throw new GatewayError({ code: 'invalid_request_body', message: `An inline batch takes at most ${maxInlineRequests} requests; upload a file for more.`, param: 'requests' });
       }
-      return batches.create({
-        principal: request.principal,
-        inputFileId: inputFileId ?? '',
-        completionWindow: body.completion_window,
-        metadata: body.metadata ?? null,
-        webhookUrl: body.webhook?.url ?? null,
-      });
+      return batches.createInline({ ...input, requests: body.requests, maxRequests: maxInlineRequests });
     });
 
     app.get('/batches', { schema: { querystring: pageQuerySchema } }, async (request) => batches.list(request.principal, request.query));
