@@ -20,8 +20,8 @@ describe('migrations', () => {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
       );
       expect(tables.map((row) => row.table_name)).toEqual([
-        'api_keys', 'batches', 'file_lines', 'files', 'projects', 'requests', 'usage', 'usage_daily_rollups', 'usage_rollups', 'webhook_attempts',
-        'webhook_deliveries',
+        'api_keys', 'batch_chunks', 'batches', 'file_lines', 'files', 'idempotency_keys', 'projects', 'requests', 'usage', 'usage_daily_rollups',
+        'usage_rollups', 'webhook_attempts', 'webhook_deliveries',
       ]);
       const { rows: cost } = await pool.query(
         "SELECT data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'usage' AND column_name = 'cost'",

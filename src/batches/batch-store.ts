@@ -5,7 +5,7 @@ import type { BatchRow } from './batch-object.ts';
 const columns = `id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, output_file_id,
   error_file_id, errors, metadata, webhook_url, total_count, completed_count, failed_count, prompt_tokens,
   completion_tokens, cost, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
-  expired_at, cancelling_at, cancelled_at`;
+  expired_at, cancelling_at, cancelled_at, stop_reason, fanned_out_at`;
 
 interface RawBatchRow {
   id: string;
@@ -35,6 +35,8 @@ interface RawBatchRow {
   expired_at: Date | null;
   cancelling_at: Date | null;
   cancelled_at: Date | null;
+  stop_reason: BatchRow['stopReason'];
+  fanned_out_at: Date | null;
 }
 
 function fromRaw(row: RawBatchRow): BatchRow {
@@ -66,6 +68,8 @@ function fromRaw(row: RawBatchRow): BatchRow {
     expiredAt: row.expired_at,
     cancellingAt: row.cancelling_at,
     cancelledAt: row.cancelled_at,
+    stopReason: row.stop_reason,
+    fannedOutAt: row.fanned_out_at,
   };
 }
 

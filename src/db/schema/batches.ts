@@ -1,7 +1,11 @@
-import { bigint, index, integer, jsonb, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
 import { files } from './files.ts';
 import { projects } from './projects.ts';
+
+export const batchStopReasons = ['cancelled', 'expired'] as const;
+export type BatchStopReason = (typeof batchStopReasons)[number];
 
 export const batchStatuses = ['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled'] as const;
 export type BatchStatus = (typeof batchStatuses)[number];
@@ -44,6 +48,39 @@ export const batches = pgTable(
     expiredAt: timestamp('expired_at', { withTimezone: true }),
     cancellingAt: timestamp('cancelling_at', { withTimezone: true }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    /**
+     * Why the batch stops starting lines: set by a cancel or when its window ends. The record of it;
+     * Redis holds a copy (the stop key) for the chunk workers' fast check, restored from here.
+     */
+    stopReason: text('stop_reason').$type<BatchStopReason>(),
+    /** When its start step had queued every chunk (`batch_chunks`); until then a re-run start adds the rest. */
+    fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
   },
-  (table) => [index('batches_project_id_created_at_idx').on(table.projectId, table.createdAt)],
+  (table) => [
+    index('batches_project_id_created_at_idx').on(table.projectId, table.createdAt),
+    // The reconciler's scan for batches still running.
+    index('batches_unfinished_created_at_idx').on(table.createdAt).where(sql`status IN ('validating', 'in_progress', 'finalizing', 'cancelling')`),
+  ],
+);
+
+/**
+ * The chunks a batch was fanned out into, one row per BullMQ chunk job (whose id is
+ * `<batch_id>-<provider>-<first_line>`): what the reconciler puts back on the queues when Redis has
+ * lost them. A chunk is done once every line in it has a result.
+ */
+export const batchChunks = pgTable(
+  'batch_chunks',
+  {
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => batches.id),
+    provider: text('provider').notNull(),
+    firstLine: integer('first_line').notNull(),
+    /** Its line numbers as inclusive `[from, to]` runs. */
+    ranges: jsonb('ranges').$type<Array<[number, number]>>().notNull(),
+    /** Its place among the batch's chunks on that provider (1 = first): its fair-share priority. */
+    ordinal: integer('ordinal').notNull(),
+    doneAt: timestamp('done_at', { withTimezone: true }),
+  },
+  (table) => [primaryKey({ name: 'batch_chunks_pkey', columns: [table.batchId, table.provider, table.firstLine] })],
 );

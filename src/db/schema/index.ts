@@ -6,3 +6,4 @@ export * from './files.ts';
 export * from './batches.ts';
 export * from './webhooks.ts';
 export * from './usage-rollups.ts';
+export * from './idempotency-keys.ts';

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { projects } from './projects.ts';
 
@@ -28,6 +29,8 @@ export const webhookDeliveries = pgTable(
   (table) => [
     index('webhook_deliveries_project_id_created_at_idx').on(table.projectId, table.createdAt),
     index('webhook_deliveries_subject_id_idx').on(table.subjectId),
+    // The reconciler's scan for deliveries still due.
+    index('webhook_deliveries_pending_next_attempt_at_idx').on(table.nextAttemptAt).where(sql`status = 'pending'`),
   ],
 );
 
