@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import { openBatchInput } from './batch-input.ts';
@@ -8,6 +9,7 @@ import { CliError, exitCodes } from './cli-error.ts';
 import type { GatewayClient } from './gateway-client.ts';
 import { batchSchema, fileSchema, type Batch } from './gateway-schemas.ts';
 import { multipartJsonlUpload } from './multipart-upload.ts';
+import { withRetries } from './retry-request.ts';
 import { formatDuration, formatRate } from './throughput-estimate.ts';
 import { waitForBatch } from './wait-for-batch.ts';
 
@@ -28,23 +30,36 @@ export async function submitBatch(context: CliContext, path: string, options: Su
   const client = context.apiClient();
   const { stdout, stderr } = context;
   if (!options.wait && (options.output || options.errors)) throw new CliError('--output and --errors need --wait (or use `batch download` later)');
-  const input = await openBatchInput({ path, model: options.model, system: options.system, textColumn: options.textColumn, idColumn: options.idColumn });
+  const inputOptions = { path, model: options.model, system: options.system, textColumn: options.textColumn, idColumn: options.idColumn };
+  let input = await openBatchInput(inputOptions);
   const name = basename(path);
   const what = input.format === 'texts' ? `texts as ${options.model} chat requests` : 'batch requests';
   writeLine(stderr, `Uploading ${name} (${what}) to ${client.baseUrl} …`);
+  // One key per request of this invocation: a retry after a lost answer gets the first answer back
+  // instead of uploading a second file or creating a second batch.
+  const keys = { file: randomUUID(), batch: randomUUID() };
+  const onRetry = (error: Error, attempt: number, delayMs: number) => writeLine(stderr, `${error.message}; retrying in ${formatDuration(delayMs / 1000)} (attempt ${attempt})`);
 
   const uploadStarted = performance.now();
-  const upload = multipartJsonlUpload({ filename: `${basename(name, extname(name))}.jsonl`, lines: input.lines });
-  const file = await client.postStream({ path: '/v1/files', contentType: upload.contentType, body: upload.body, bodyError: upload.sourceError, schema: fileSchema });
+  const file = await withRetries(
+    async (attempt) => {
+      // A retry sends the whole file again, read afresh: the first try's lines are spent.
+      if (attempt > 1) input = await openBatchInput(inputOptions);
+      const upload = multipartJsonlUpload({ filename: `${basename(name, extname(name))}.jsonl`, lines: input.lines });
+      return client.postStream({ path: '/v1/files', contentType: upload.contentType, body: upload.body, bodyError: upload.sourceError, schema: fileSchema, idempotencyKey: keys.file });
+    },
+    { onRetry },
+  );
   const uploadSeconds = (performance.now() - uploadStarted) / 1000;
   writeLine(stderr, `Uploaded ${input.count().toLocaleString('en-US')} requests (${formatBytes(file.bytes)}) as ${file.id} in ${formatDuration(uploadSeconds)}`);
 
-  const created = await client.json('POST', '/v1/batches', batchSchema, {
+  const batchRequest = {
     input_file_id: file.id,
     endpoint: '/v1/chat/completions',
     completion_window: options.window,
     metadata: { source: 'llm-gateway-cli', input: name.slice(0, 512) },
-  });
+  };
+  const created = await withRetries(() => client.json('POST', '/v1/batches', batchSchema, batchRequest, { idempotencyKey: keys.batch }), { onRetry });
   const createdAt = performance.now();
   writeLine(stdout, created.id);
   if (!options.wait) {

@@ -10,11 +10,17 @@ export class CliError extends Error {
   readonly exitCode: number;
   /** The gateway was unreachable or answered 5xx: worth another try while waiting on a batch. */
   readonly transient: boolean;
+  /** The gateway's HTTP answer, when there was one: its status, error code and Retry-After. */
+  readonly http: { status: number; code: string | null; retryAfterMs: number | undefined } | undefined;
 
-  constructor(message: string, options: { exitCode?: number; transient?: boolean; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { exitCode?: number; transient?: boolean; cause?: unknown; http?: { status: number; code: string | null; retryAfterMs: number | undefined } } = {},
+  ) {
     super(message, { cause: options.cause });
     this.exitCode = options.exitCode ?? exitCodes.error;
     this.transient = options.transient ?? false;
+    this.http = options.http;
   }
 }
 

@@ -22,10 +22,11 @@ export class GatewayClient {
     this.baseUrl = normalizeBaseUrl(options.url);
   }
 
-  async json<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  /** `idempotencyKey` makes a POST safe to retry: the gateway answers a repeat with the first answer. */
+  async json<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
     const response = await this.send(path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...idempotencyHeader(options.idempotencyKey) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(jsonTimeoutMs),
     });
@@ -33,12 +34,19 @@ export class GatewayClient {
   }
 
   /** POSTs a streamed body (e.g. a multipart upload); `bodyError` lets a failing source win over fetch's own error. */
-  async postStream<T>(input: { path: string; contentType: string; body: AsyncIterable<Uint8Array>; bodyError: () => unknown; schema: z.ZodType<T> }): Promise<T> {
+  async postStream<T>(input: {
+    path: string;
+    contentType: string;
+    body: AsyncIterable<Uint8Array>;
+    bodyError: () => unknown;
+    schema: z.ZodType<T>;
+    idempotencyKey?: string;
+  }): Promise<T> {
     let response: Response;
     try {
       response = await this.send(input.path, {
         method: 'POST',
-        headers: { 'content-type': input.contentType },
+        headers: { 'content-type': input.contentType, ...idempotencyHeader(input.idempotencyKey) },
         body: ReadableStream.from(input.body),
         duplex: 'half',
       });
@@ -105,11 +113,12 @@ export class GatewayClient {
     const parsed = errorBodySchema.safeParse(body);
     const where = `${method} ${path}`;
     const transient = response.status >= 500;
-    if (!parsed.success) return new CliError(`${where}: HTTP ${response.status} ${response.statusText}${text ? `: ${excerpt(text)}` : ''}`, { transient });
+    const http = { status: response.status, code: parsed.success ? (parsed.data.error.code ?? null) : null, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+    if (!parsed.success) return new CliError(`${where}: HTTP ${response.status} ${response.statusText}${text ? `: ${excerpt(text)}` : ''}`, { transient, http });
     const { message, code, param } = parsed.data.error;
     const hint = response.status === 401 ? ` Check ${this.options.credentialSource}.` : '';
     const paramText = param ? ` (param: ${param})` : '';
-    return new CliError(`${message}${paramText} [HTTP ${response.status}${code ? ` ${code}` : ''}, ${where}]${hint}`, { transient });
+    return new CliError(`${message}${paramText} [HTTP ${response.status}${code ? ` ${code}` : ''}, ${where}]${hint}`, { transient, http });
   }
 }
 
@@ -123,6 +132,17 @@ export function normalizeBaseUrl(url: string): string {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CliError(`'${url}' is not an http(s) URL`);
   return parsed.href.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
+const idempotencyHeader = (key: string | undefined): Record<string, string> => (key === undefined ? {} : { 'idempotency-key': key });
+
+/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function excerpt(text: string): string {

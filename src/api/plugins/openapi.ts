@@ -70,6 +70,23 @@ const documentedBodies: Record<string, Pick<FastifySchema, 'consumes'> & { body:
   },
 };
 
+/**
+ * `Idempotency-Key`, on the routes that declare `config.idempotencyKey`: the handler reads it (its
+ * errors have codes of their own), so it is documented here rather than validated by a schema.
+ */
+const idempotencyKeyHeaders = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        "A unique key (e.g. a UUID) that makes retries safe: the same key with the same body within 24 hours returns the first answer (header `idempotent-replayed: true`) and does nothing again; with another body it is 422 `idempotency_key_reused`. See the README's 'Idempotency keys'.",
+    },
+  },
+};
+
 const matches = (url: string, prefix: string) => prefix === '/' || url === prefix || url.startsWith(`${prefix}/`);
 
 /** The zod transform, plus tags, security, the error response and the documented-only bodies. */
@@ -82,6 +99,7 @@ const transform: SwaggerTransform = (input) => {
   const methods = ([] as string[]).concat(input.route.method);
   const extra = documentedBodies[`${methods[0]} ${url}`];
   if (extra && !schema.body) Object.assign(schema, extra);
+  if (input.route.config?.idempotencyKey === true && !schema.headers) schema.headers = idempotencyKeyHeaders;
   const area = areas.find((candidate) => matches(url, candidate.prefix));
   const security = securityByPrefix.find((candidate) => matches(url, candidate.prefix))?.security;
   const response = (schema.response ?? {}) as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
+import { IdempotentRequests } from '../idempotency.ts';
 
 export const webhookOptionSchema = z.strictObject({ url: z.string().min(1) });
 
@@ -18,49 +19,55 @@ const asyncRequestSchema = chatCompletionRequestSchema.extend({ webhook: webhook
  */
 export function asyncChatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const pool = dependencies.database.pool;
+  const idempotency = new IdempotentRequests({ pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
   return async (app) => {
-    app.post('/async/chat/completions', { schema: { body: asyncRequestSchema } }, async (request, reply) => {
-      const { webhook, ...chat } = request.body;
-      if (chat.stream === true) {
-        throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true makes no sense for an async job; poll or use a webhook.', param: 'stream' });
-      }
-      const routed = await dependencies.dispatcher.plan({ request: chat, headers: request.headers });
-      // Looked up by the worker: a hit there is recorded and delivered like any answer.
-      const cache = dependencies.cache.plan({ projectId: request.principal.projectId, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
-      if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
-      // The lease is held until the job ends: the worker releases it when it records the outcome.
-      const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
-      const acceptedAt = new Date();
-      request.recorded = true;
-      // Recorded and queued together (see creation-fence.ts): if the queue refuses, the row is rolled
-      // back and the caller gets a 503; nothing is left half-created.
-      const job = await inTransaction(pool, async (client) => {
-        const inserted = await insertAsyncJob(client, {
-          id: request.id,
-          projectId: request.principal.projectId,
-          apiKeyId: request.principal.apiKeyId,
-          request: chat,
-          webhookUrl: webhook?.url ?? null,
-          acceptedAt,
+    app.post('/async/chat/completions', { schema: { body: asyncRequestSchema }, ...idempotency.routeOptions }, async (request, reply) =>
+      idempotency.run(request, reply, async (key) => {
+        const { webhook, ...chat } = request.body;
+        if (chat.stream === true) {
+          throw new GatewayError({ code: 'stream_not_supported', message: 'stream: true makes no sense for an async job; poll or use a webhook.', param: 'stream' });
+        }
+        const routed = await dependencies.dispatcher.plan({ request: chat, headers: request.headers });
+        // Looked up by the worker: a hit there is recorded and delivered like any answer.
+        const cache = dependencies.cache.plan({ projectId: request.principal.projectId, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
+        if (webhook) await assertWebhookUrlAllowed(webhook.url, dependencies.config.webhooks);
+        // The lease is held until the job ends: the worker releases it when it records the outcome.
+        const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, request: chat, kind: 'async', reply });
+        const acceptedAt = new Date();
+        request.recorded = true;
+        // Recorded and queued together (see creation-fence.ts): if the queue refuses, the row is rolled
+        // back and the caller gets a 503; nothing is left half-created.
+        const job = await inTransaction(pool, async (client) => {
+          const inserted = await insertAsyncJob(client, {
+            id: request.id,
+            projectId: request.principal.projectId,
+            apiKeyId: request.principal.apiKeyId,
+            request: chat,
+            webhookUrl: webhook?.url ?? null,
+            acceptedAt,
+          });
+          // Committed with the job, so a retry with the key finds both or neither.
+          await key?.completeWithin(client, { status: 202, body: inserted });
+          await fenceCreation(client, request.id);
+          await dependencies.dispatcher.dispatchAsync({
+            requestId: request.id,
+            principal: request.principal,
+            ...routed,
+            webhookUrl: webhook?.url ?? null,
+            acceptedAt: acceptedAt.getTime(),
+            cache,
+          });
+          return inserted;
+        }).catch(async (error: unknown) => {
+          // Never accepted: not recorded, so logged as refused.
+          request.recorded = false;
+          await lease.release();
+          throw error;
         });
-        await fenceCreation(client, request.id);
-        await dependencies.dispatcher.dispatchAsync({
-          requestId: request.id,
-          principal: request.principal,
-          ...routed,
-          webhookUrl: webhook?.url ?? null,
-          acceptedAt: acceptedAt.getTime(),
-          cache,
-        });
-        return inserted;
-      }).catch(async (error: unknown) => {
-        // Never accepted: not recorded, so logged as refused.
-        request.recorded = false;
-        await lease.release();
-        throw error;
-      });
-      return reply.code(202).send(job);
-    });
+        reply.code(202);
+        return job;
+      }),
+    );
 
     app.get('/async/chat/completions/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (request) => {
       const job = await loadAsyncJob(pool, request.params.id, request.principal.projectId);

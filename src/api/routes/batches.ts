@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type pg from 'pg';
 import { BatchApi } from '../../batches/batch-api.ts';
+import type { BatchObject } from '../../batches/batch-object.ts';
 import { GatewayError } from '../../gateway-error.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
+import { IdempotentRequests } from '../idempotency.ts';
 import { webhookOptionSchema } from './async-chat-completions.ts';
 
 const createBatchSchema = z
@@ -32,22 +35,31 @@ const idParamsSchema = z.object({ id: z.string().min(1) });
 
 /** OpenAI's Batches API, plus inline requests and JSON result pages. */
 export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const batches = new BatchApi({ pool: dependencies.database.pool, redis: dependencies.redis, prefix: dependencies.prefix, config: dependencies.config });
+  const batches = new BatchApi({ pool: dependencies.database.pool, redis: dependencies.redis, prefix: dependencies.prefix, config: dependencies.config, logger: dependencies.logger });
+  const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
   return async (app) => {
     app.addHook('onClose', async () => batches.close());
 
-    app.post('/batches', { schema: { body: createBatchSchema } }, async (request, reply) => {
-      const body = request.body;
-      await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
-      if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
-      const input = { principal: request.principal, completionWindow: body.completion_window, metadata: body.metadata ?? null, webhookUrl: body.webhook?.url ?? null };
-      if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });
-      const { maxInlineRequests } = dependencies.config.batches;
-      if (body.requests.length > maxInlineRequests) {
-        throw new GatewayError({ code: 'invalid_request_body', message: `An inline batch takes at most ${maxInlineRequests} requests; upload a file for more.`, param: 'requests' });
-      }
-      return batches.createInline({ ...input, requests: body.requests, maxRequests: maxInlineRequests });
-    });
+    app.post('/batches', { schema: { body: createBatchSchema }, ...idempotency.routeOptions }, async (request, reply) =>
+      idempotency.run(request, reply, async (key) => {
+        const body = request.body;
+        await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
+        if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
+        const input = {
+          principal: request.principal,
+          completionWindow: body.completion_window,
+          metadata: body.metadata ?? null,
+          webhookUrl: body.webhook?.url ?? null,
+          within: key && ((client: pg.PoolClient, batch: BatchObject) => key.completeWithin(client, { status: 200, body: batch })),
+        };
+        if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });
+        const { maxInlineRequests } = dependencies.config.batches;
+        if (body.requests.length > maxInlineRequests) {
+          throw new GatewayError({ code: 'invalid_request_body', message: `An inline batch takes at most ${maxInlineRequests} requests; upload a file for more.`, param: 'requests' });
+        }
+        return batches.createInline({ ...input, requests: body.requests, maxRequests: maxInlineRequests });
+      }),
+    );
 
     app.get('/batches', { schema: { querystring: pageQuerySchema } }, async (request) => batches.list(request.principal, request.query));
 

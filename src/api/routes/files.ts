@@ -8,8 +8,11 @@ import { fileObjectSchema, toFileObject } from '../../files/file-record.ts';
 import { deleteFile, getFile, listFiles } from '../../files/file-store.ts';
 import { fileContentStream } from '../../files/file-content-stream.ts';
 import { ingestJsonl, type IngestStats, type JsonlLimits } from '../../files/jsonl-upload.ts';
+import { countBytes } from '../../files/jsonl-lines.ts';
 import { GatewayError } from '../../gateway-error.ts';
+import { sha256Tap, type UploadIdentity } from '../../idempotency/request-fingerprint.ts';
 import type { AppDependencies } from '../app.ts';
+import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';
 import { readMultipart, uploadFieldsSchema, uploadFilenameSchema, withUploadIdleTimeout } from './files-multipart.ts';
 
 const fileIdParams = z.object({ id: z.string().min(1).max(200) });
@@ -35,6 +38,7 @@ const notFound = (id: string) => new GatewayError({ code: 'not_found', message: 
 /** OpenAI's Files API for batch input files; output and error files are served from `requests`. */
 export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { config, database } = dependencies;
+  const idempotency = new IdempotentRequests({ pool: database.pool, requestTimeoutMs: config.server.requestTimeoutMs });
   const limits: JsonlLimits = {
     maxBytes: config.files.maxBytes,
     maxLines: config.files.maxLines,
@@ -50,44 +54,57 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
       limits: { fileSize: limits.maxBytes + 1, files: 1, fields: 20, parts: 25, fieldSize: 64 * 1024, headerPairs: 100 },
     });
 
-    app.post('/files', { schema: { response: { 200: fileObjectSchema } } }, async (request) => {
+    app.post('/files', { schema: { response: { 200: fileObjectSchema } }, ...idempotency.routeOptions }, async (request, reply) => {
       if (!request.isMultipart()) {
         throw new GatewayError({
           code: 'unsupported_media_type',
           message: 'POST /v1/files takes multipart/form-data with the fields purpose ("batch") and file.',
         });
       }
-      return withUploadIdleTimeout(request, () => receiveUpload(request));
+      return withUploadIdleTimeout(request, () =>
+        idempotency.runUpload(request, reply, { store: (key) => receiveUpload(request, key), identify: () => identifyUpload(request) }),
+      );
     });
 
-    async function receiveUpload(request: FastifyRequest) {
+    /** Stores the upload; with a key, hashes it as it streams and completes the key in the file's transaction. */
+    async function receiveUpload(request: FastifyRequest, key: HeldIdempotencyKey | undefined) {
       const started = performance.now();
-      const fields: Record<string, unknown> = {};
-      let writer: FileLineWriter | undefined;
-      let stats: IngestStats | undefined;
+      const upload: { writer?: FileLineWriter; stats?: IngestStats; hash?: ReturnType<typeof sha256Tap> } = {};
       try {
-        for await (const part of readMultipart(request.parts())) {
-          if (part.type === 'field') {
-            fields[part.fieldname] = part.value;
-            // Fail fast when purpose comes first (curl -F does that); the SDK sends it after the file.
-            if (part.fieldname === 'purpose') parseFields(fields);
-            continue;
-          }
-          if (part.fieldname !== 'file') {
-            throw new GatewayError({ code: 'invalid_request_body', message: `Unexpected file field '${part.fieldname}'; send the file as 'file'.`, param: part.fieldname });
-          }
-          const filename = uploadFilenameSchema.safeParse(part.filename || 'file.jsonl');
-          if (!filename.success) throw new GatewayError({ code: 'invalid_request_body', message: filename.error.issues[0]?.message ?? 'Invalid filename.', param: 'file' });
-          writer = await FileLineWriter.begin(database.pool, { projectId: request.principal.projectId, filename: filename.data, purpose: 'batch', kind: 'upload' });
-          stats = await ingestJsonl(readMultipart(part.file), writer, limits);
-        }
-        parseFields(fields);
-        if (!writer || !stats) throw new GatewayError({ code: 'invalid_request_body', message: "Missing required parameter: 'file'.", param: 'file' });
-        const file = await writer.commit(stats);
+        const form = await readUploadForm(request, async (file) => {
+          upload.writer = await FileLineWriter.begin(database.pool, { projectId: request.principal.projectId, filename: file.filename, purpose: 'batch', kind: 'upload' });
+          // Hashed on its way into Postgres (the key's fingerprint), never held to be hashed later.
+          upload.hash = key && sha256Tap(file.bytes);
+          upload.stats = await ingestJsonl(upload.hash ? upload.hash.chunks : file.bytes, upload.writer, limits);
+        });
+        const { writer, stats, hash } = upload;
+        if (!writer || !stats) throw new Error('an upload form was read without its file');
+        const identity = hash && { ...form, contentSha256: hash.digest() };
+        const file = await writer.commit(stats, key && identity && ((client, committed) => key.completeWithin(client, { status: 200, body: toFileObject(committed), upload: identity })));
         request.log.info({ fileId: file.id, bytes: file.bytes, lines: file.lineCount, ms: Math.round(performance.now() - started) }, 'file uploaded');
         return toFileObject(file);
       } catch (error) {
-        await writer?.abort();
+        await upload.writer?.abort();
+        if (error instanceof FileProblem) throw fileProblemError(error.detail);
+        throw error;
+      }
+    }
+
+    /**
+     * A duplicate upload (its key is held or completed by another): read whole and hashed, to compare
+     * with the first, and stored nowhere. Memory stays flat: the bytes pass through the hash.
+     */
+    async function identifyUpload(request: FastifyRequest): Promise<UploadIdentity> {
+      let contentSha256 = '';
+      try {
+        const form = await readUploadForm(request, async (file) => {
+          const tap = sha256Tap(file.bytes);
+          // Read to the end (and refused past files.maxBytes, as the first was); only the hash keeps anything.
+          for await (const chunk of countBytes(tap.chunks, limits.maxBytes, { bytes: 0 })) void chunk;
+          contentSha256 = tap.digest();
+        });
+        return { ...form, contentSha256 };
+      } catch (error) {
         if (error instanceof FileProblem) throw fileProblemError(error.detail);
         throw error;
       }
@@ -128,10 +145,41 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
   };
 }
 
-function parseFields(fields: Record<string, unknown>): void {
+/**
+ * Reads an upload's form, fields and file in either order; the file part is handed to `consume` as it
+ * streams, and must be read to its end there. Answers the form's field and filename problems.
+ */
+async function readUploadForm(
+  request: FastifyRequest,
+  consume: (file: { filename: string; bytes: AsyncIterable<Uint8Array> }) => Promise<void>,
+): Promise<{ purpose: string; filename: string }> {
+  const fields: Record<string, unknown> = {};
+  let filename: string | undefined;
+  for await (const part of readMultipart(request.parts())) {
+    if (part.type === 'field') {
+      fields[part.fieldname] = part.value;
+      // Fail fast when purpose comes first (curl -F does that); the SDK sends it after the file.
+      if (part.fieldname === 'purpose') parseFields(fields);
+      continue;
+    }
+    if (part.fieldname !== 'file') {
+      throw new GatewayError({ code: 'invalid_request_body', message: `Unexpected file field '${part.fieldname}'; send the file as 'file'.`, param: part.fieldname });
+    }
+    const parsed = uploadFilenameSchema.safeParse(part.filename || 'file.jsonl');
+    if (!parsed.success) throw new GatewayError({ code: 'invalid_request_body', message: parsed.error.issues[0]?.message ?? 'Invalid filename.', param: 'file' });
+    filename = parsed.data;
+    await consume({ filename, bytes: readMultipart(part.file) });
+  }
+  const purpose = parseFields(fields);
+  if (filename === undefined) throw new GatewayError({ code: 'invalid_request_body', message: "Missing required parameter: 'file'.", param: 'file' });
+  return { purpose, filename };
+}
+
+function parseFields(fields: Record<string, unknown>): string {
   const parsed = uploadFieldsSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new GatewayError({ code: 'invalid_request_body', message: issue?.message ?? 'Invalid form fields.', param: String(issue?.path[0] ?? 'purpose') });
   }
+  return parsed.data.purpose;
 }
