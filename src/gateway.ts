@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { ChatDispatcher } from './api/chat-dispatcher.ts';
 import { buildApp, type ReadinessCheck } from './api/app.ts';
 import { ApiKeyStore } from './auth/api-key-store.ts';
@@ -24,6 +23,8 @@ import { startProcessMetrics } from './metrics/process-metrics.ts';
 import { ResultStore } from './workers/result-store.ts';
 import { createRoutingSignals } from './routing/routing-signals.ts';
 import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
+import { startDurability } from './durability/durability-wiring.ts';
+import { openRedis } from './queues/redis-connections.ts';
 
 export interface GatewayOptions {
   environment: Environment;
@@ -73,7 +74,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.info('database migrations applied');
 
     // Its own connection, so notify() fails fast (maxRetriesPerRequest) in either role's callers.
-    const webhookRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-webhooks` });
+    const webhookRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-webhooks` }, logger);
     closers.push(() => webhookRedis.quit());
     const webhooks = createWebhookNotifier({
       db: database.db,
@@ -85,11 +86,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closers.push(() => webhooks.close());
 
     // The response cache: its own connection (and, with CACHE_REDIS_URL, its own Redis that may evict).
-    const cacheRedis = new Redis(environment.CACHE_REDIS_URL ?? environment.REDIS_URL, {
+    const cacheRedis = openRedis(environment.CACHE_REDIS_URL ?? environment.REDIS_URL, {
       maxRetriesPerRequest: 1,
       enableAutoPipelining: true,
       connectionName: `${prefix}-cache`,
-    });
+    }, logger);
     closers.push(() => cacheRedis.quit());
     const cache = new ChatCache(
       config,
@@ -105,14 +106,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     settled.subscribe(metrics.observeSettled);
     settled.subscribe(createRequestLog(logger));
 
+    // Postgres is the record, Redis a cache of work: the reconciler puts back what Redis lost.
+    const durability = await startDurability({ environment, config, database, prefix, logger, webhooks, settled, metrics });
+    closers.push(() => durability.close());
+
     let pool: ProviderWorkerPool | undefined;
     if (role === 'worker' || role === 'all') {
-      const workerRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` });
+      const workerRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` }, logger);
       closers.push(() => workerRedis.quit());
       const providers = createProviderClients(config);
       closers.push(() => Promise.all([...providers.values()].map((provider) => provider.close())));
       // Breakers and latencies: pipelined, and quick to give up (they fail open) when Redis is away.
-      const routingRedis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` });
+      const routingRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` }, logger);
       closers.push(() => routingRedis.quit());
       const signals = createRoutingSignals({ config, redis: routingRedis, prefix, logger });
       // Closed after the workers (closers run in reverse): their last calls settle their limits.
@@ -175,8 +180,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Auto-pipelining: the enqueues (and the odd PUBLISH or PING) of one event-loop turn go out in one
     // socket write; one write per request cost more CPU than BullMQ's whole add. Each command still
     // succeeds or fails on its own.
-    const redis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-api`, enableAutoPipelining: true });
-    const subscriber = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-api-sub` });
+    const redis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-api`, enableAutoPipelining: true }, logger);
+    const subscriber = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-api-sub` }, logger);
     closers.push(() => redis.quit(), () => subscriber.quit());
     const replies = await ReplyListener.start(subscriber, prefix);
     const keyStore = new ApiKeyStore({ db: database.db, redis, prefix });
@@ -192,6 +197,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       signals: apiSignals,
     });
     closers.push(() => dispatcher.close(), () => replies.close());
+    // Sync calls have no record until they settle: this process queues their jobs again itself.
+    durability.watcher.onLoss(async () => {
+      await dispatcher.restoreWaiting();
+    });
     // Cache hits are answered by this process: their records are written here, behind the answers.
     const hitRecorder = new ResultStore(database.db, { settled });
     closers.push(() => hitRecorder.flush());

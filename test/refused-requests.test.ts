@@ -52,8 +52,8 @@ describe('refused requests', () => {
       [unknownModel.headers.get('x-request-id'), 404, '/v1/chat/completions'],
       [noKey.headers.get('x-request-id'), 401, '/v1/chat/completions'],
     ]);
-    // The key is known once authentication ran (body validation comes first, so not for the 400).
-    expect(refused.map((line) => line.keyId)).toEqual([undefined, keyId, undefined]);
+    // Authentication runs first: every refusal but the keyless one names its key, the 400 included.
+    expect(refused.map((line) => line.keyId)).toEqual([keyId, keyId, undefined]);
     // The served request is logged once, when it settles, and never as refused.
     const servedId = served.headers.get('x-request-id');
     await expect.poll(() => outcomeLinesOf(servedId)).toEqual(['request settled']);

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
 import type { CachePlan } from '../cache/chat-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
@@ -13,6 +14,7 @@ import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type 
 import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
+import { withinTime } from '../durability/time-limit.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../workers/stream-messages.ts';
 
@@ -45,6 +47,11 @@ export class RoutedGatewayError extends GatewayError {
 export class ChatDispatcher {
   private readonly queues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
   private readonly candidateRoutes = new Map<string, ResolvedRoute[]>();
+  /**
+   * Sync and streamed calls of this process waiting for their jobs: their job data stays here (a sync
+   * call has no record in Postgres until it settles), so a job Redis lost can be queued again.
+   */
+  private readonly waiting = new Map<string, { data: ChatJobData; restorable: () => boolean }>();
 
   constructor(
     private readonly options: {
@@ -59,7 +66,11 @@ export class ChatDispatcher {
       /** The weighted draws. @defaultValue Math.random */
       random?: () => number;
     },
-  ) {}
+  ) {
+    // Opened now, while Redis answers: BullMQ opens a queue by waiting for its connection to be ready,
+    // which would hold a request for as long as Redis is away instead of failing it.
+    for (const provider of Object.keys(options.config.providers)) this.queue(provider);
+  }
 
   /**
    * The routes that could serve the request (its pin applied, breakers and capabilities not looked
@@ -98,10 +109,12 @@ export class ChatDispatcher {
     const { requestTimeoutMs } = this.options;
     const data = this.syncJobData(input);
     const reply = this.options.replies.expect(input.requestId, requestTimeoutMs);
+    this.waiting.set(input.requestId, { data, restorable: () => true });
     try {
       await this.enqueue(data);
     } catch (error) {
       this.options.replies.cancel(input.requestId);
+      this.waiting.delete(input.requestId);
       throw error;
     }
 
@@ -114,7 +127,29 @@ export class ChatDispatcher {
       // Not started yet (on any route): take it off its queue so no one pays for an answer nobody reads.
       const removed = await this.removeQueued(data);
       throw this.timeoutError(removed);
+    } finally {
+      this.waiting.delete(input.requestId);
     }
+  }
+
+  /**
+   * After Redis lost data: queues again the job of every call still waiting here (streams only until
+   * their first message), under the same id and marked `restored`, so a worker that finds the request
+   * already recorded answers from the record instead of calling again. Returns how many it queued.
+   */
+  async restoreWaiting(): Promise<number> {
+    let restored = 0;
+    for (const { data, restorable } of [...this.waiting.values()]) {
+      if (!restorable()) continue;
+      try {
+        await this.enqueue({ ...data, restored: true });
+        restored += 1;
+      } catch (error) {
+        this.options.logger.warn({ err: error, requestId: data.requestId }, 'cannot queue a waiting call again; it will time out');
+      }
+    }
+    if (restored > 0) this.options.logger.warn({ restored }, 'queued waiting calls again after Redis lost data');
+    return restored;
   }
 
   /**
@@ -124,7 +159,9 @@ export class ChatDispatcher {
    */
   async dispatchStream(input: SyncDispatchInput): Promise<{ reception: StreamReception; abandon: () => Promise<boolean> }> {
     const data = this.syncJobData(input);
-    const reception = new StreamReception(this.options.replies, input.requestId);
+    const reception = new StreamReception(this.options.replies, input.requestId, () => this.waiting.delete(input.requestId));
+    // A stream that has not started can be queued again; once chunks flowed, a re-run would repeat them.
+    this.waiting.set(input.requestId, { data, restorable: () => !reception.heardFrom });
     try {
       await this.enqueue(data);
     } catch (error) {
@@ -195,10 +232,10 @@ export class ChatDispatcher {
     const route = data.routes[data.routeIndex];
     if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${data.model} has no route`, param: 'model' });
     try {
-      await this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config));
+      await withinTime(this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config)), enqueueTimeLimitMs, 'queueing the job');
     } catch (error) {
       this.options.logger.error({ err: error, requestId: data.requestId }, 'enqueue failed');
-      throw new GatewayError({ code: 'service_unavailable', message: 'the job queue is unavailable; retry shortly' });
+      throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; nothing was queued. Retry shortly.' });
     }
   }
 
@@ -215,12 +252,15 @@ export class ChatDispatcher {
         connection: this.options.redis,
         prefix: this.options.prefix,
       });
-      queue.on('error', (error) => this.options.logger.error({ err: error, provider }, 'queue error'));
+      reportErrors(queue, `queue ${providerQueueName(provider)}`, this.options.logger);
       this.queues.set(provider, queue);
     }
     return queue;
   }
 }
+
+/** A job Redis has not taken by then is refused (503): Redis is away, and the caller should retry. */
+const enqueueTimeLimitMs = 5000;
 
 /** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
 function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache'>) {

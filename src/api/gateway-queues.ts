@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
+import type { Logger } from '../logger.ts';
 import type { Redis } from 'ioredis';
 import { batchChunkQueueName, batchControlQueueName } from '../batches/batch-queues.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -33,14 +35,15 @@ export interface OpenGatewayQueue extends GatewayQueueName {
  * Read handles on the gateway's queues for observers (the queue board, the dashboard): they add no
  * jobs. They share the given connection, which `close()` leaves open.
  */
-export function openGatewayQueues(options: { config: Pick<GatewayConfig, 'providers'>; redis: Redis; prefix: string }): {
+export function openGatewayQueues(options: { config: Pick<GatewayConfig, 'providers'>; redis: Redis; prefix: string; logger: Logger }): {
   queues: OpenGatewayQueue[];
   close(): Promise<void>;
 } {
-  const queues = gatewayQueueNames(options.config).map((entry) => ({
-    ...entry,
-    queue: new Queue(entry.name, { connection: options.redis, prefix: options.prefix }),
-  }));
+  const queues = gatewayQueueNames(options.config).map((entry) => {
+    const queue = new Queue(entry.name, { connection: options.redis, prefix: options.prefix });
+    reportErrors(queue, `queue ${entry.name}`, options.logger);
+    return { ...entry, queue };
+  });
   return {
     queues,
     async close() {

@@ -12,9 +12,19 @@ export class StreamReception {
   private waiter: ((message: StreamReceived | undefined) => void) | undefined;
   private readonly stopListening: () => void;
   private closed = false;
+  private heard = false;
 
-  constructor(replies: ReplyListener, requestId: string) {
+  constructor(
+    replies: ReplyListener,
+    requestId: string,
+    private readonly onClose?: () => void,
+  ) {
     this.stopListening = replies.listen(requestId, (message) => this.push(message as StreamReceived));
+  }
+
+  /** Whether anything arrived from the worker yet (a stream not started can be queued again). */
+  get heardFrom(): boolean {
+    return this.heard;
   }
 
   next(timeoutMs: number): Promise<StreamReceived | undefined> {
@@ -38,9 +48,11 @@ export class StreamReception {
     this.closed = true;
     this.stopListening();
     this.waiter?.(undefined);
+    this.onClose?.();
   }
 
   private push(message: StreamReceived): void {
+    this.heard = true;
     if (this.waiter) this.waiter(message);
     else this.received.push(message);
   }

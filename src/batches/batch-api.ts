@@ -1,13 +1,15 @@
 import { Queue } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { Logger } from '../logger.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';
 import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
-import { batchControlQueueName, batchStopKey, controlJobOptions, type BatchControlJob } from './batch-queues.ts';
+import { batchControlQueueName, batchStopKey, controlJobOptions, sweepGraceMs, type BatchControlJob } from './batch-queues.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { storeJsonlLines } from '../files/inline-batch-file.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';
@@ -19,6 +21,11 @@ export interface CreateBatchInput {
   completionWindow: string;
   metadata: Record<string, string> | null;
   webhookUrl: string | null;
+  /**
+   * Runs in the batch's transaction once the batch is created, before the commit (an idempotency key
+   * completed with it); if it throws, nothing is created.
+   */
+  within?: (client: pg.PoolClient, batch: BatchObject) => Promise<void>;
 }
 
 /** The API side of batches: create, read, list, cancel and page through results. */
@@ -26,13 +33,18 @@ export class BatchApi {
   private readonly controlQueue: Queue<BatchControlJob>;
 
   constructor(
-    private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig },
+    private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig; logger: Logger },
   ) {
     this.controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: options.redis, prefix: options.prefix });
+    reportErrors(this.controlQueue, `queue ${batchControlQueueName}`, options.logger);
   }
 
   async create(input: CreateBatchInput): Promise<BatchObject> {
-    return inTransaction(this.options.pool, (client) => this.createWithin(client, input));
+    return inTransaction(this.options.pool, async (client) => {
+      const batch = await this.createWithin(client, input);
+      await input.within?.(client, batch);
+      return batch;
+    });
   }
 
   /**
@@ -49,6 +61,7 @@ export class BatchApi {
       maxLines: input.maxRequests,
       within: async (client, file) => {
         created = await this.createWithin(client, { ...input, inputFileId: file.id });
+        await input.within?.(client, created);
       },
     });
     if (!created) throw new Error('the inline batch was stored without its batch');
@@ -122,11 +135,16 @@ export class BatchApi {
       if (!batch) throw notFound(batchId);
       throw new GatewayError({ code: 'batch_not_cancellable', message: `Cannot cancel a batch with status '${batch.status}'.`, param: 'batch_id' });
     }
-    await this.options.redis.set(batchStopKey(this.options.prefix, batchId), 'cancelled', 'NX');
-    const graceMs = Math.max(...Object.values(this.options.config.providers).map((provider) => provider.timeoutMs), 1000) + 5000;
-    const sweep: BatchControlJob = { type: 'sweep', batchId };
-    // Chunks still queued mark their lines cancelled as they come up; the sweep is the safety net.
-    await this.controlQueue.add('sweep', sweep, controlJobOptions(sweep, graceMs));
+    // The cancel is recorded: from here, Redis only makes it take effect sooner. If Redis is away, the
+    // reconciler writes the stop key and queues the sweep from the record once it is back.
+    try {
+      await this.options.redis.set(batchStopKey(this.options.prefix, batchId), 'cancelled');
+      const sweep: BatchControlJob = { type: 'sweep', batchId };
+      // Chunks still queued mark their lines cancelled as they come up; the sweep is the safety net.
+      await this.controlQueue.add('sweep', sweep, controlJobOptions(sweep, sweepGraceMs(this.options.config)));
+    } catch (error) {
+      this.options.logger.warn({ err: error, batchId }, 'batch cancel recorded; Redis unavailable, the reconciler will apply it');
+    }
     return toBatchObject(cancelling);
   }
 

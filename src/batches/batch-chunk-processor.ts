@@ -9,7 +9,8 @@ import { computeCost } from '../routing/cost.ts';
 import { providerErrorToGatewayError } from '../workers/provider-error-mapping.ts';
 import { batchRequestId } from './batch-object.ts';
 import { prepareBatchLine, rangesContain } from './batch-line.ts';
-import { batchStopKey, type BatchChunkJob } from './batch-queues.ts';
+import { batchStopKey, type BatchChunkJob, type BatchStopReason } from './batch-queues.ts';
+import { markChunkDone } from './batch-chunk-store.ts';
 import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
 import { callWithRetries } from './call-with-retries.ts';
 import { createBatchLinePlanner } from './plan-batch-line.ts';
@@ -47,6 +48,7 @@ interface BatchHeader {
   api_key_id: string;
   input_file_id: string;
   status: string;
+  stop_reason: BatchStopReason | null;
   created_at: Date;
 }
 
@@ -74,11 +76,14 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
     const { batchId, ranges } = job.data;
     const { rows: headers } = await pool.query<BatchHeader>(
-      'SELECT id, project_id, api_key_id, input_file_id, status, created_at FROM batches WHERE id = $1',
+      'SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at FROM batches WHERE id = $1',
       [batchId],
     );
     const batch = headers[0];
-    if (!batch || !['in_progress', 'cancelling'].includes(batch.status)) return { lines: 0 };
+    if (!batch || !['in_progress', 'cancelling'].includes(batch.status)) {
+      await markChunkDone(pool, job.data);
+      return { lines: 0 };
+    }
     const first = ranges[0]?.[0] ?? 0;
     const last = ranges[ranges.length - 1]?.[1] ?? -1;
     const { rows } = await pool.query<LineRow>(
@@ -89,12 +94,14 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       [batch.input_file_id, first, last, batchId],
     );
     const lines = rows.filter((row) => rangesContain(ranges, row.line_number));
-    const stop = new StopSignal(dependencies.redis, batchStopKey(dependencies.prefix, batchId));
+    const stop = new StopSignal(dependencies.redis, batchStopKey(dependencies.prefix, batchId), undefined, batch.stop_reason);
     // At most `concurrency` lines of a chunk are started at once: the rest wait here, not in the
     // provider limiter, so they see a cancel or expiry before they start and Redis sees few waiters.
     const concurrency = dependencies.config.providers[job.data.provider]?.concurrency ?? 1;
     const startLine = pLimit(Math.max(1, concurrency));
     await Promise.all(lines.map((line) => startLine(() => runLine(batch, line, stop))));
+    // Every line of the chunk is committed: the reconciler has nothing to put back for it.
+    await markChunkDone(pool, job.data);
     return { lines: lines.length };
   };
 

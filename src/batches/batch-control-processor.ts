@@ -8,6 +8,7 @@ import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { batchRequestId, terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
 import { toRanges } from './batch-line.ts';
 import { batchStopKey, chunkJobOptions, controlJobOptions, type BatchChunkJob, type BatchControlJob, type BatchStopReason } from './batch-queues.ts';
+import { recordChunks, type OrderedChunk } from './batch-chunk-store.ts';
 import type { BatchResultWriter } from './batch-result-writer.ts';
 import { measureBatchResultFile } from './batch-result-file.ts';
 import { loadBatchRow } from './batch-store.ts';
@@ -32,12 +33,6 @@ export interface BatchControlDependencies {
 }
 
 const pageSize = 5000;
-
-/** A chunk and its place among its batch's chunks on the same provider (1 = first). */
-interface OrderedChunk {
-  job: BatchChunkJob;
-  ordinal: number;
-}
 
 /**
  * Fair share between batches on one provider queue: a chunk's BullMQ priority is its ordinal within
@@ -81,8 +76,8 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       "UPDATE batches SET status = 'in_progress', in_progress_at = coalesce(in_progress_at, now()) WHERE id = $1 AND status = 'validating'",
       [batch.id],
     );
-    // Cancelled before it started: nothing is in flight, so every line can be marked at once.
-    if (await redis.get(batchStopKey(prefix, batch.id))) return sweep(batch);
+    // Cancelled (or expired) before it started: nothing is in flight, so every line can be marked at once.
+    if (batch.stopReason) return sweep(batch);
     const fallbackProvider = Object.keys(config.providers)[0];
     const pending = new Map<string, number[]>();
     const chunks: OrderedChunk[] = [];
@@ -114,10 +109,12 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
         if (lines.length >= config.batches.chunkSize) flushProvider(provider);
       }
       total += rows.length;
-      await addChunks(chunks.splice(0));
+      await addChunks(batch.id, chunks.splice(0));
     }
     for (const provider of pending.keys()) flushProvider(provider);
-    await addChunks(chunks.splice(0));
+    await addChunks(batch.id, chunks.splice(0));
+    // From here the chunks' rows say what is left to do; a start step re-run before this re-adds the rest.
+    await pool.query('UPDATE batches SET fanned_out_at = now() WHERE id = $1', [batch.id]);
     logger.info({ lines: total }, 'batch fanned out');
     if (total === 0) await dependencies.controlQueue.add('finalize', { type: 'finalize', batchId: batch.id }, controlJobOptions({ type: 'finalize', batchId: batch.id }));
   }
@@ -131,9 +128,11 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     }
   }
 
-  async function addChunks(chunks: OrderedChunk[]): Promise<void> {
+  /** Records the chunks, then queues those not done yet (all of them, unless this start step is a re-run). */
+  async function addChunks(batchId: string, chunks: OrderedChunk[]): Promise<void> {
+    const toQueue = await recordChunks(pool, batchId, chunks);
     const byProvider = new Map<string, OrderedChunk[]>();
-    for (const chunk of chunks) byProvider.set(chunk.job.provider, [...(byProvider.get(chunk.job.provider) ?? []), chunk]);
+    for (const chunk of toQueue) byProvider.set(chunk.job.provider, [...(byProvider.get(chunk.job.provider) ?? []), chunk]);
     for (const [provider, ordered] of byProvider) {
       await dependencies.chunkQueue(provider).addBulk(
         ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: job, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })),
@@ -141,15 +140,19 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     }
   }
 
-  /** Cancel and expiry: chunk workers stop starting lines at once; the sweep catches what is left. */
+  /** Expiry: recorded, then chunk workers stop starting lines at once; the sweep catches what is left. */
   async function stopBatch(batch: BatchRow, reason: BatchStopReason): Promise<void> {
-    await redis.set(batchStopKey(prefix, batch.id), reason, 'NX');
+    const { rows } = await pool.query<{ stop_reason: BatchStopReason }>(
+      'UPDATE batches SET stop_reason = coalesce(stop_reason, $2) WHERE id = $1 RETURNING stop_reason',
+      [batch.id, reason],
+    );
+    await redis.set(batchStopKey(prefix, batch.id), rows[0]?.stop_reason ?? reason);
     await dependencies.controlQueue.add('sweep', { type: 'sweep', batchId: batch.id }, controlJobOptions({ type: 'sweep', batchId: batch.id }, dependencies.sweepGraceMs));
   }
 
   /** Records every line still without a result as cancelled or expired, then finalizes. */
   async function sweep(batch: BatchRow): Promise<void> {
-    const reason = ((await redis.get(batchStopKey(prefix, batch.id))) as BatchStopReason | null) ?? 'expired';
+    const reason = batch.stopReason ?? 'expired';
     for (let from = 1; from <= batch.totalCount; from += pageSize) {
       const { rows } = await pool.query<{ line_number: number; custom_id: string }>(
         `SELECT fl.line_number, fl.custom_id FROM file_lines fl
@@ -191,7 +194,7 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
 
   async function finalize(batch: BatchRow, logger: Logger): Promise<void> {
     if (batch.completedCount + batch.failedCount < batch.totalCount) return;
-    const reason = (await redis.get(batchStopKey(prefix, batch.id))) as BatchStopReason | null;
+    const reason = batch.stopReason;
     await pool.query("UPDATE batches SET status = 'finalizing', finalizing_at = coalesce(finalizing_at, now()) WHERE id = $1", [batch.id]);
     const output = batch.completedCount > 0 ? await createResultFile(batch, 'batch_output') : null;
     const errors = batch.failedCount > 0 ? await createResultFile(batch, 'batch_error') : null;

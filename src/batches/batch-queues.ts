@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import type { GatewayConfig } from '../config/gateway-config.ts';
 
 /** Batch lifecycle jobs: start (fan out into chunks), expire, sweep, finalize. */
 export const batchControlQueueName = 'batch-control';
@@ -33,9 +34,14 @@ export function controlJobOptions(job: BatchControlJob, delayMs = 0): JobsOption
   };
 }
 
+/** `<batch id>-<provider>-<first line>`: a chunk's one job id, whoever queues it (start step or reconciler). */
+export function chunkJobId(job: BatchChunkJob): string {
+  return `${job.batchId}-${job.provider}-${job.ranges[0]?.[0] ?? 0}`;
+}
+
 export function chunkJobOptions(job: BatchChunkJob): JobsOptions {
   return {
-    jobId: `${job.batchId}-${job.provider}-${job.ranges[0]?.[0] ?? 0}`,
+    jobId: chunkJobId(job),
     attempts: 5,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: true,
@@ -43,9 +49,20 @@ export function chunkJobOptions(job: BatchChunkJob): JobsOptions {
   };
 }
 
-/** Redis key whose value (`cancelled` | `expired`) tells chunk workers to stop starting lines. */
+/**
+ * Redis key whose value (`cancelled` | `expired`) tells chunk workers to stop starting lines: a fast
+ * copy of `batches.stop_reason`, which the reconciler writes back if Redis loses it.
+ */
 export function batchStopKey(prefix: string, batchId: string): string {
   return `${prefix}:batch-stop:${batchId}`;
 }
 
-export type BatchStopReason = 'cancelled' | 'expired';
+export type { BatchStopReason } from '../db/schema/batches.ts';
+
+/**
+ * How long after a cancel or expiry in-flight lines may still finish before the sweep marks the rest:
+ * the slowest provider's call timeout, plus a margin.
+ */
+export function sweepGraceMs(config: Pick<GatewayConfig, 'providers'>): number {
+  return Math.max(...Object.values(config.providers).map((provider) => provider.timeoutMs), 1000) + 5000;
+}

@@ -115,11 +115,11 @@ export async function insertBatchRow(
   return fromRaw(rows[0]!);
 }
 
-/** Moves a running batch to `cancelling`; undefined when it is not cancellable (already finished). */
+/** Moves a running batch to `cancelling`; undefined when it is not cancellable (finished, or stopped by its expiry). */
 export async function markCancelling(pool: pg.Pool, batchId: string, projectId: string): Promise<BatchRow | undefined> {
   const { rows } = await pool.query<RawBatchRow>(
-    `UPDATE batches SET status = 'cancelling', cancelling_at = now()
-     WHERE id = $1 AND project_id = $2 AND status IN ('validating', 'in_progress') RETURNING ${columns}`,
+    `UPDATE batches SET status = 'cancelling', cancelling_at = now(), stop_reason = 'cancelled'
+     WHERE id = $1 AND project_id = $2 AND status IN ('validating', 'in_progress') AND stop_reason IS NULL RETURNING ${columns}`,
     [batchId, projectId],
   );
   return rows[0] ? fromRaw(rows[0]) : undefined;

@@ -1,4 +1,6 @@
 import { Queue, Worker } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
+import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -10,7 +12,7 @@ import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
 import type { SettledRequests } from '../observability/settled-requests.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
-import { batchChunkQueueName, batchControlQueueName, controlJobOptions, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
+import { batchChunkQueueName, batchControlQueueName, controlJobOptions, sweepGraceMs, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
 import { BatchResultWriter } from './batch-result-writer.ts';
 import type { LimitProvider } from '../workers/provider-limits.ts';
 import type { TenantWorkerLimits } from '../limits/tenant-limits-wiring.ts';
@@ -47,11 +49,13 @@ export async function startBatchWorkers(options: {
   const { config, redis, prefix } = options;
   const logger = options.logger.child({ component: 'batch-worker' });
   const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix });
+  reportErrors(controlQueue, `queue ${batchControlQueueName}`, logger);
   const chunkQueues = new Map<string, Queue<BatchChunkJob>>();
   const chunkQueue = (provider: string) => {
     let queue = chunkQueues.get(provider);
     if (!queue) {
       queue = new Queue<BatchChunkJob>(batchChunkQueueName(provider), { connection: redis, prefix });
+      reportErrors(queue, `queue ${batchChunkQueueName(provider)}`, logger);
       chunkQueues.set(provider, queue);
     }
     return queue;
@@ -82,9 +86,9 @@ export async function startBatchWorkers(options: {
       chunkQueue,
       webhooks: options.webhooks,
       logger,
-      sweepGraceMs: Math.max(...Object.values(config.providers).map((provider) => provider.timeoutMs), 1000) + 5000,
+      sweepGraceMs: sweepGraceMs(config),
     }),
-    { connection: redis, prefix, concurrency: 4 },
+    { connection: redis, prefix, concurrency: 4, ...workerLockOptions(config) },
   );
   const chunkProcessor = createBatchChunkProcessor({
     config,
@@ -106,10 +110,11 @@ export async function startBatchWorkers(options: {
         prefix,
         // Enough chunks to keep the provider busy while the next chunk is read.
         concurrency: Math.max(2, Math.ceil(provider.concurrency / config.batches.chunkSize) + 1),
+        ...workerLockOptions(config),
       }),
   );
   const workers = [controlWorker, ...chunkWorkers];
-  for (const worker of workers) worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'batch worker error'));
+  for (const worker of workers) reportErrors(worker, `worker ${worker.name}`, logger);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
   return {

@@ -3,10 +3,11 @@ import type { BatchStopReason } from './batch-queues.ts';
 
 /**
  * Whether a batch was cancelled or expired, read from Redis at most every `refreshMs`: hundreds of
- * lines in flight ask, one GET answers them all.
+ * lines in flight ask, one GET answers them all. `initial` is what Postgres said when the chunk began
+ * (the record: Redis may have lost its copy); once stopped, a batch stays stopped.
  */
 export class StopSignal {
-  private value: BatchStopReason | null = null;
+  private value: BatchStopReason | null;
   private checkedAt = 0;
   private pending: Promise<BatchStopReason | null> | undefined;
 
@@ -14,7 +15,10 @@ export class StopSignal {
     private readonly redis: Redis,
     private readonly key: string,
     private readonly refreshMs = 200,
-  ) {}
+    initial: BatchStopReason | null = null,
+  ) {
+    this.value = initial;
+  }
 
   async reason(): Promise<BatchStopReason | null> {
     if (this.value !== null || Date.now() - this.checkedAt < this.refreshMs) return this.value;

@@ -73,6 +73,31 @@ export const serverSchema = z.strictObject({
    * for this long (the provider's own `timeoutMs` normally fires first). @defaultValue 120000
    */
   streamIdleTimeoutMs: integer({ min: 100 }).default(120_000),
+  /**
+   * On SIGTERM/SIGINT, how long the process drains: requests already accepted are answered and active
+   * jobs finish within it; jobs still running then are handed back to their queue (never failed, never
+   * billed twice). Keep the orchestrator's grace period above it. @defaultValue 30000
+   */
+  shutdownTimeoutMs: integer({ min: 0, max: 3_600_000 }).default(30_000),
+  /**
+   * On SIGTERM/SIGINT, how long the listener keeps accepting while `/readyz` already answers 503, so
+   * load balancers that poll readiness stop routing first. Leave 0 behind Kubernetes (a `preStop`
+   * pause does this); counted within `shutdownTimeoutMs`. @defaultValue 0
+   */
+  drainDelayMs: integer({ min: 0, max: 600_000 }).default(0),
+});
+
+export const durabilitySchema = z.strictObject({
+  /** How often the leading process compares what Postgres says is unfinished with what Redis holds. @defaultValue 60000 */
+  reconcileIntervalMs: integer({ min: 1_000, max: 3_600_000 }).default(60_000),
+  /** How often every process checks whether Redis lost its data (its epoch key, the server's run_id). @defaultValue 1000 */
+  redisCheckIntervalMs: integer({ min: 100, max: 60_000 }).default(1_000),
+  /**
+   * BullMQ's job lock: a job whose process died (`kill -9`, an OOM kill) goes back to its queue about
+   * this long after its last lock renewal. Shorter recovers faster; each active job renews its lock
+   * every half of it. @defaultValue 30000
+   */
+  jobLockMs: integer({ min: 1_000, max: 600_000 }).default(30_000),
 });
 
 export const webhooksSchema = z.strictObject({
@@ -102,6 +127,11 @@ export const filesSchema = z.strictObject({
   maxBytes: integer({ min: 1024 }).default(512 * 1024 * 1024),
   /** Most lines in a batch input file (OpenAI: 50,000). @defaultValue 1,000,000 */
   maxLines: integer({ min: 1 }).default(1_000_000),
+  /**
+   * Uploads one API process receives at once; beyond, 503 with Retry-After. Each holds a pooled
+   * Postgres connection while it streams. @defaultValue a quarter of `DATABASE_POOL_MAX` (at least 1)
+   */
+  maxConcurrentUploads: integer({ min: 1, max: 1_000 }).optional(),
 });
 
 export const batchesSchema = z.strictObject({
@@ -125,6 +155,7 @@ export const gatewayConfigSchema = z
     routing: routingSchema.default(routingSchema.parse({})),
     cache: cacheSchema.default(cacheSchema.parse({})),
     breakers: breakersSchema.default(breakersSchema.parse({})),
+    durability: durabilitySchema.default(durabilitySchema.parse({})),
   })
   .superRefine((config, context) => {
     // Unknown providers and aliases, alias cycles: each with its exact path.

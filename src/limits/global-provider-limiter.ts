@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { duplicateRedis } from '../queues/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
@@ -59,8 +60,8 @@ export class GlobalProviderLimiter {
   constructor(private readonly options: GlobalProviderLimiterOptions) {
     const { config, redis, prefix } = options;
     // Auto-pipelining: the acquires and settles of one event-loop turn leave in one socket write.
-    this.commands = redis.duplicate({ enableAutoPipelining: true, connectionName: `${prefix}-limits` });
-    this.subscriber = redis.duplicate({ connectionName: `${prefix}-limits-sub` });
+    this.commands = duplicateRedis(redis, `${prefix}-limits`, options.logger, { enableAutoPipelining: true });
+    this.subscriber = duplicateRedis(redis, `${prefix}-limits-sub`, options.logger);
     this.routeLimits = routeLimitsByModel(config);
     this.maxWaitMs = { interactive: config.server.requestTimeoutMs, batch: 24 * 3_600_000, ...options.maxWaitMs };
     this.pause = options.pause ?? { defaultMs: 3_000, maxMs: 60_000 };

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { duplicateRedis } from '../queues/redis-connections.ts';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { TenantAdmission } from './tenant-admission.ts';
@@ -44,8 +45,8 @@ export interface TenantWorkerLimits {
  * on a counter).
  */
 export function createTenantWorkerLimits(options: { pool: pg.Pool; redis: Redis; prefix: string; logger: Logger }): TenantWorkerLimits {
-  const redis = options.redis.duplicate({ maxRetriesPerRequest: 1, commandTimeout: 2000, enableAutoPipelining: true, connectionName: `${options.prefix}-tenant-limits` });
   const logger = options.logger.child({ component: 'tenant-limits' });
+  const redis = duplicateRedis(options.redis, `${options.prefix}-tenant-limits`, logger, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableAutoPipelining: true });
   const budgets = new TenantBudgets({ redis, pool: options.pool, prefix: options.prefix });
   // No broadcast listener in workers: a short cache picks up limit changes within seconds.
   const store = new TenantLimitsStore({ pool: options.pool, redis, prefix: options.prefix, ttlMs: 5000 });

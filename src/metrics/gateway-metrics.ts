@@ -36,6 +36,9 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
   private readonly cacheLookups: Counter<'result'>;
   private readonly webhookDeliveries: Counter<'event_type' | 'outcome'>;
   private readonly httpResponses: Counter<'method' | 'route' | 'status_class'>;
+  private readonly reconcilePasses: Counter<'reason'>;
+  private readonly reconcileRestored: Counter<'task'>;
+  private readonly redisLosses: Counter<'reason'>;
 
   constructor(options: { config: GatewayConfig }) {
     this.labels = createMetricLabels(options.config);
@@ -100,6 +103,35 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
       labelNames: ['method', 'route', 'status_class'],
       registers,
     });
+    this.reconcilePasses = new Counter({
+      name: 'gateway_reconcile_passes_total',
+      help: 'Reconciler passes this process led, by reason (start, period, leadership, or a Redis data loss: epoch-missing, epoch-changed, server-restarted).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.reconcileRestored = new Counter({
+      name: 'gateway_reconcile_restored_total',
+      help: 'Work put back on the queues from Postgres (or expired rows swept), by reconcile task.',
+      labelNames: ['task'],
+      registers,
+    });
+    this.redisLosses = new Counter({
+      name: 'gateway_redis_data_losses_total',
+      help: 'Times this process saw Redis lose data (its epoch key gone or replaced, or the server restarted).',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** A reconciler pass this process led: what each task put back. */
+  recordReconcile(report: { reason: string; led: boolean; restored: Record<string, number> }): void {
+    if (!report.led) return;
+    this.reconcilePasses.inc({ reason: report.reason });
+    for (const [task, count] of Object.entries(report.restored)) if (count > 0) this.reconcileRestored.inc({ task }, count);
+  }
+
+  recordRedisLoss(reason: string): void {
+    this.redisLosses.inc({ reason });
   }
 
   /** A `SettledRequests` listener: counts each committed outcome once. */

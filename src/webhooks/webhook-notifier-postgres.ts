@@ -32,7 +32,7 @@ export function createWebhookNotifier(options: {
   retryScheduleMs?: readonly number[];
 }): WebhookService {
   const { db, logger } = options;
-  const queue = openWebhookQueue(options.redis, options.prefix);
+  const queue = openWebhookQueue(options.redis, options.prefix, logger);
   const jobData = (deliveryId: string): WebhookJobData => ({ deliveryId, retryScheduleMs: [...(options.retryScheduleMs ?? defaultRetryScheduleMs)] });
 
   return {

@@ -1,4 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
+import type { Logger } from '../logger.ts';
 import type { Redis } from 'ioredis';
 
 /** One queue for every delivery, next to the provider queues under the same Redis prefix. */
@@ -11,19 +13,36 @@ export interface WebhookJobData {
    * and workers may run different config revisions during a rollout (like chat jobs carry routes).
    */
   retryScheduleMs: number[];
+  /**
+   * The delivery's attempt number this job's first run makes (1 unless the job was queued again after
+   * Redis lost it, when Postgres says how many attempts were made): the schedule goes on from there.
+   */
+  firstAttempt?: number;
+}
+
+/** The delivery's attempt number of a job run: its first attempt plus the runs before this one. */
+export function attemptNumber(data: Pick<WebhookJobData, 'firstAttempt'>, attemptsMade: number): number {
+  return (data.firstAttempt ?? 1) + attemptsMade;
+}
+
+/** Attempts a delivery gets in all: the immediate one, then one per scheduled delay. */
+export function totalAttempts(retryScheduleMs: readonly number[]): number {
+  return retryScheduleMs.length + 1;
 }
 
 export type WebhookQueue = Queue<WebhookJobData, void>;
 
-export function openWebhookQueue(redis: Redis, prefix: string): WebhookQueue {
-  return new Queue<WebhookJobData, void>(webhookQueueName, { connection: redis, prefix });
+export function openWebhookQueue(redis: Redis, prefix: string, logger: Logger): WebhookQueue {
+  const queue = new Queue<WebhookJobData, void>(webhookQueueName, { connection: redis, prefix });
+  reportErrors(queue, `queue ${webhookQueueName}`, logger);
+  return queue;
 }
 
 export function webhookJobOptions(data: WebhookJobData): JobsOptions {
   return {
     jobId: data.deliveryId,
-    // The first attempt is immediate; the schedule's length caps the retries.
-    attempts: data.retryScheduleMs.length + 1,
+    // The first attempt is immediate; the schedule's length caps the retries (those left, for a restored job).
+    attempts: Math.max(1, totalAttempts(data.retryScheduleMs) - (data.firstAttempt ?? 1) + 1),
     backoff: { type: 'webhook-schedule' },
     // The delivery log is in Postgres; removing finished jobs frees the job id for a redelivery.
     removeOnComplete: true,
@@ -39,7 +58,7 @@ export function webhookRetryDelay(retryScheduleMs: readonly number[], retry: num
 /** BullMQ's custom backoffStrategy: `attemptsMade` counts the attempt that just failed. */
 export function webhookBackoff(attemptsMade: number, _type?: string, _error?: Error, job?: { data?: unknown }): number {
   const data = job?.data as Partial<WebhookJobData> | undefined;
-  return webhookRetryDelay(Array.isArray(data?.retryScheduleMs) ? data.retryScheduleMs : [], attemptsMade);
+  return webhookRetryDelay(Array.isArray(data?.retryScheduleMs) ? data.retryScheduleMs : [], attemptNumber(data ?? {}, attemptsMade) - 1);
 }
 
 export async function addDeliveryJob(queue: WebhookQueue, data: WebhookJobData): Promise<void> {

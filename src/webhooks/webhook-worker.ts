@@ -1,4 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { reportErrors } from '../queues/redis-connections.ts';
+import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
@@ -9,7 +11,7 @@ import { clearDefaultWebhookUrl, signingSecretFor } from './project-webhook-sett
 import { allowListOf } from './ssrf-guard.ts';
 import { findDelivery, recordAttempt } from './webhook-deliveries-store.ts';
 import { webhookEventTypes } from './webhook-notifier.ts';
-import { webhookBackoff, webhookQueueName, webhookRetryDelay, type WebhookJobData } from './webhook-queue.ts';
+import { attemptNumber, totalAttempts, webhookBackoff, webhookQueueName, webhookRetryDelay, type WebhookJobData } from './webhook-queue.ts';
 import { createWebhookSender, type AttemptResult, type WebhookSender } from './webhook-sender.ts';
 import { serializePayload, signWebhook, type WebhookPayload } from './webhook-signing.ts';
 
@@ -54,8 +56,8 @@ export function createWebhookProcessor(deps: { db: Database; sender: WebhookSend
     const headers = signWebhook({ secret, id: delivery.id, body, sentAt: new Date() });
     const result = await sender.send({ url: delivery.url, headers, body });
 
-    const retry = job.attemptsMade + 1;
-    const outcome = decideOutcome(result, retry >= (job.opts.attempts ?? 1));
+    const retry = attemptNumber(job.data, job.attemptsMade);
+    const outcome = decideOutcome(result, retry >= totalAttempts(job.data.retryScheduleMs));
     const nextAttemptAt = outcome === 'retry' ? new Date(Date.now() + webhookRetryDelay(job.data.retryScheduleMs, retry)) : null;
     const status: WebhookDeliveryStatus = outcome === 'retry' ? 'pending' : outcome;
     const attempt = await recordAttempt(db, {
@@ -105,10 +107,11 @@ export async function startWebhookWorker(options: {
     connection: options.redis,
     prefix: options.prefix,
     concurrency: options.concurrency ?? 16,
+    ...workerLockOptions(options.config),
     settings: { backoffStrategy: webhookBackoff },
     autorun: true,
   });
-  worker.on('error', (error) => options.logger.error({ err: error }, 'webhook worker error'));
+  reportErrors(worker, `worker ${webhookQueueName}`, options.logger);
   try {
     await worker.waitUntilReady();
   } catch (error) {

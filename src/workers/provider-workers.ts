@@ -1,4 +1,6 @@
 import { Queue, Worker } from 'bullmq';
+import { duplicateRedis, reportErrors } from '../queues/redis-connections.ts';
+import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
@@ -40,10 +42,10 @@ export async function startProviderWorkers(options: {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
   // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
   // rest of the reply. Only PUBLISH runs on it (BullMQ's own commands stay on the plain connection).
-  const publisher = options.redis.duplicate({ enableAutoPipelining: true });
+  const publisher = duplicateRedis(options.redis, `${options.prefix}-replies`, options.logger, { enableAutoPipelining: true });
   // Streams whose client went away: the API broadcasts the request id, the process running it aborts it.
   const activeStreams = new ActiveStreams();
-  const cancelSubscriber = options.redis.duplicate();
+  const cancelSubscriber = duplicateRedis(options.redis, `${options.prefix}-stream-cancels`, options.logger);
   cancelSubscriber.on('message', (_channel: string, requestId: string) => {
     if (activeStreams.cancel(requestId)) options.logger.info({ requestId }, 'stream cancelled by its client');
   });
@@ -71,7 +73,7 @@ export async function startProviderWorkers(options: {
     let queue = hopQueues.get(provider);
     if (!queue) {
       queue = new Queue<ChatJobData, ChatJobResult>(providerQueueName(provider), { connection: options.redis, prefix: options.prefix });
-      queue.on('error', (error) => options.logger.error({ err: error, provider }, 'queue error'));
+      reportErrors(queue, `queue ${providerQueueName(provider)}`, options.logger);
       hopQueues.set(provider, queue);
     }
     return queue;
@@ -83,10 +85,11 @@ export async function startProviderWorkers(options: {
       connection: options.redis,
       prefix: options.prefix,
       concurrency: provider.concurrency,
+      ...workerLockOptions(options.config),
       settings: { backoffStrategy: providerBackoff },
       autorun: true,
     });
-    worker.on('error', (error) => options.logger.error({ err: error, provider: name }, 'worker error'));
+    reportErrors(worker, `worker ${providerQueueName(name)}`, options.logger);
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady())).catch((error: unknown) => {

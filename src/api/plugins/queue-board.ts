@@ -18,7 +18,7 @@ const descriptions = {
  * belongs to a request, batch or delivery whose state is in Postgres, so removing or retrying one
  * by hand would split the two; the API (cancel a batch, redeliver a webhook) is how to act.
  */
-export function queueBoardPlugin(dependencies: Pick<AppDependencies, 'config' | 'redis' | 'prefix' | 'adminKey'>, basePath: string) {
+export function queueBoardPlugin(dependencies: Pick<AppDependencies, 'config' | 'redis' | 'prefix' | 'adminKey' | 'logger'>, basePath: string) {
   return async (app: FastifyInstance): Promise<void> => {
     const { queues, close } = openGatewayQueues(dependencies);
     app.addHook('onClose', close);

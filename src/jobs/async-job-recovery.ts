@@ -1,0 +1,137 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { createBatchLinePlanner } from '../batches/plan-batch-line.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
+import { jobPresence } from '../durability/job-presence.ts';
+import type { ReconcileTask } from '../durability/reconciler.ts';
+import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { QueueRegistry } from '../queues/queue-registry.ts';
+import { resolveRoutes } from '../routing/resolve-route.ts';
+import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData } from '../workers/chat-job.ts';
+import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
+import type { RequestOutcome, ResultStore } from '../workers/result-store.ts';
+
+interface UnsettledJob {
+  id: string;
+  project_id: string;
+  api_key_id: string;
+  request_body: ChatCompletionRequest;
+  webhook_url: string | null;
+  created_at: Date;
+  cursor: string;
+}
+
+const pageSize = 500;
+
+/**
+ * Accepted async jobs (`queued` or `in_progress` in Postgres) whose job Redis no longer holds under any
+ * of its routes' queues and hop ids, nor holds only as failed for good: queued again from the stored
+ * body, planned as a stored request is (the model's strategy, no breakers), marked `restored` so the
+ * worker checks for a record first. The worker claims the row before it runs (`asyncJobLifecycle`),
+ * so a job that settled meanwhile is not run or billed twice. A job whose model no longer routes is
+ * failed with the reason, and its webhook sent.
+ */
+export function asyncJobRecoveryTask(options: {
+  pool: pg.Pool;
+  redis: Redis;
+  queues: QueueRegistry;
+  config: GatewayConfig;
+  resultStore: Pick<ResultStore, 'record'>;
+  lifecycle: ChatJobLifecycle;
+}): ReconcileTask {
+  const { pool, redis, queues, config } = options;
+  const planLine = createBatchLinePlanner({ config });
+
+  /** Every id the job can have in Redis: its request id or a hop id, on any of its model's providers' queues. */
+  function candidateKeys(job: UnsettledJob): string[] {
+    const routes = resolveRoutes({ model: job.request_body.model, config }) ?? [];
+    const providers = routes.length > 0 ? [...new Set(routes.map((route) => route.provider))] : Object.keys(config.providers);
+    const hops = Math.max(1, routes.length);
+    return providers.flatMap((provider) => Array.from({ length: hops }, (_, hop) => queues.jobKey(providerQueueName(provider), hopJobId(job.id, hop))));
+  }
+
+  async function restore(job: UnsettledJob): Promise<void> {
+    const planned = await planLine(job.request_body);
+    const acceptedAt = job.created_at.getTime();
+    if (!planned.ok) {
+      const failure: RequestOutcome = {
+        requestId: job.id,
+        kind: 'async',
+        projectId: job.project_id,
+        apiKeyId: job.api_key_id,
+        model: job.request_body.model,
+        provider: '',
+        upstreamModel: '',
+        attempts: 0,
+        status: 'failed',
+        statusCode: planned.statusCode,
+        errorCode: planned.code,
+        errorMessage: `${planned.message} (the job was restored after its queue lost it, and can no longer be routed)`,
+        acceptedAt: job.created_at,
+        startedAt: new Date(),
+        completedAt: new Date(),
+      };
+      await options.resultStore.record(failure);
+      await options.lifecycle.onSettled(jobData(job, [], acceptedAt), failure);
+      return;
+    }
+    const data = { ...jobData(job, planned.routes, acceptedAt), request: planned.request, model: planned.request.model };
+    const provider = planned.routes[0]?.provider ?? '';
+    const queue = queues.get<ChatJobData>(providerQueueName(provider));
+    const opts = chatJobOptionsFor(data, config);
+    // A hash kept from a failure for good holds the id: make room.
+    await queue.remove(String(opts.jobId));
+    await queue.add('chat', data, opts);
+  }
+
+  return {
+    name: 'async-jobs',
+    async run(context) {
+      let restored = 0;
+      let after: string | undefined;
+      for (;;) {
+        if (!(await context.stillLeader())) break;
+        const { rows } = await pool.query<UnsettledJob>(
+          `SELECT id, project_id, api_key_id, request_body, webhook_url, created_at, created_at::text || '|' || id AS cursor
+           FROM requests
+           WHERE kind = 'async' AND status IN ('queued', 'in_progress')
+             AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
+           ORDER BY created_at, id LIMIT ${pageSize}`,
+          [after ?? null],
+        );
+        if (rows.length === 0) break;
+        const keysPerJob = rows.map(candidateKeys);
+        const presence = await jobPresence(redis, keysPerJob.flat());
+        let offset = 0;
+        for (const [index, job] of rows.entries()) {
+          const count = keysPerJob[index]?.length ?? 0;
+          const held = presence.slice(offset, offset + count).some((state) => state === 'pending');
+          offset += count;
+          if (held || job.request_body === null) continue;
+          await restore(job);
+          restored += 1;
+        }
+        after = rows[rows.length - 1]?.cursor;
+        if (rows.length < pageSize) break;
+      }
+      return restored;
+    },
+  };
+}
+
+function jobData(job: UnsettledJob, routes: ChatJobData['routes'], acceptedAt: number): ChatJobData {
+  return {
+    requestId: job.id,
+    kind: 'async',
+    projectId: job.project_id,
+    apiKeyId: job.api_key_id,
+    model: job.request_body.model,
+    routes,
+    routeIndex: 0,
+    request: job.request_body,
+    replyTo: null,
+    acceptedAt,
+    webhookUrl: job.webhook_url,
+    restored: true,
+  };
+}

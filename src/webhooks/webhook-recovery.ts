@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { jobPresence } from '../durability/job-presence.ts';
+import type { ReconcileTask } from '../durability/reconciler.ts';
+import type { QueueRegistry } from '../queues/queue-registry.ts';
+import { totalAttempts, webhookJobOptions, webhookQueueName, type WebhookJobData } from './webhook-queue.ts';
+
+interface PendingDelivery {
+  id: string;
+  attempts: number;
+  due_in_ms: string;
+  cursor: string;
+}
+
+const pageSize = 1000;
+
+/**
+ * Deliveries still due (`pending` in Postgres) whose job Redis does not hold, or holds only as failed
+ * for good (e.g. its last attempt's own write to Postgres failed): queued again at their next attempt
+ * time, the schedule going on from the attempts already recorded. The worker skips a delivery that is
+ * no longer pending, so a delivery restored twice is still sent once per attempt.
+ */
+export function webhookRecoveryTask(options: { pool: pg.Pool; redis: Redis; queues: QueueRegistry; retryScheduleMs: readonly number[] }): ReconcileTask {
+  const { pool, redis, queues } = options;
+  const queue = () => queues.get<WebhookJobData>(webhookQueueName);
+
+  return {
+    name: 'webhook-deliveries',
+    async run(context) {
+      let restored = 0;
+      let after: string | undefined;
+      for (;;) {
+        if (!(await context.stillLeader())) break;
+        const { rows } = await pool.query<PendingDelivery>(
+          // A pending delivery always has its next attempt time (set on insert, on retry and on redelivery).
+          `SELECT id, attempts, greatest(0, extract(epoch FROM next_attempt_at - now()) * 1000)::bigint::text AS due_in_ms,
+                  next_attempt_at::text || '|' || id AS cursor
+           FROM webhook_deliveries
+           WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+             AND ($1::text IS NULL OR (next_attempt_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
+           ORDER BY next_attempt_at, id LIMIT ${pageSize}`,
+          [after ?? null],
+        );
+        if (rows.length === 0) break;
+        const presence = await jobPresence(redis, rows.map((row) => queues.jobKey(webhookQueueName, row.id)));
+        for (const [index, delivery] of rows.entries()) {
+          if (presence[index] === 'pending') continue;
+          const data: WebhookJobData = {
+            deliveryId: delivery.id,
+            retryScheduleMs: [...options.retryScheduleMs],
+            // At least one attempt more: a delivery still pending has not been settled by its last one.
+            firstAttempt: Math.min(delivery.attempts + 1, totalAttempts(options.retryScheduleMs)),
+          };
+          if (presence[index] === 'finished') await queue().remove(delivery.id);
+          await queue().add('deliver', data, { ...webhookJobOptions(data), delay: Number(delivery.due_in_ms) });
+          restored += 1;
+        }
+        after = rows[rows.length - 1]?.cursor;
+        if (rows.length < pageSize) break;
+      }
+      return restored;
+    },
+  };
+}

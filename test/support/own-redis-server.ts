@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { freePort } from '../../bench/processes.ts';
+
+/**
+ * A `redis-server` of a test's (or benchmark's) own on a free port, without persistence: FLUSHDB,
+ * restarts and outages happen to it alone, never to the Redis other test files share.
+ */
+export class OwnRedisServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort());
+    await server.up();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** A connection of the caller's own (quit it when done). */
+  client(): Redis {
+    return new Redis(this.url, { maxRetriesPerRequest: 1, lazyConnect: false });
+  }
+
+  /** Empties the database, as a FLUSHDB by an operator (or a bug) would. */
+  async flush(): Promise<void> {
+    const client = this.client();
+    try {
+      await client.flushdb();
+    } finally {
+      await client.quit();
+    }
+  }
+
+  /** Stops the server (SIGKILL: nothing is saved) and starts it again on the same port, empty. */
+  async restart(downMs = 0): Promise<void> {
+    await this.down();
+    if (downMs > 0) await sleep(downMs);
+    await this.up();
+  }
+
+  async stop(): Promise<void> {
+    await this.down();
+  }
+
+  private async up(): Promise<void> {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
+      stdio: 'ignore',
+    });
+    this.process = child;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      const ready = await probe
+        .connect()
+        .then(() => probe.ping())
+        .then(
+          () => true,
+          () => false,
+        );
+      probe.disconnect();
+      if (ready) return;
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      await sleep(50);
+    }
+  }
+
+  private async down(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
