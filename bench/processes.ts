@@ -26,9 +26,9 @@ export function startChild(
   name: string,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; echoLines?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; echoLines?: number; /** Its own process group (signal it with `-pid`). */ detached?: boolean } = {},
 ): Child {
-  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached ?? false });
   if (child.pid === undefined) throw new Error(`cannot start ${name}: ${command} ${args.join(' ')}`);
   const tail: string[] = [];
   const lineWaiters: Array<{ pattern: RegExp; resolve: (match: RegExpExecArray) => void }> = [];
@@ -68,7 +68,8 @@ export function startChild(
   child.stdin.on('error', () => {});
 
   const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': it comes once the child's output has been read to the end.
+    child.once('close', (code, signal) => {
       children.delete(handle);
       if (suppressed > 0) process.stderr.write(`[${name}] (${suppressed} more output lines not shown)\n`);
       resolve(code ?? signal ?? 'unknown');

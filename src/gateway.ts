@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { ChatDispatcher } from './api/chat-dispatcher.ts';
-import { buildApp, type ReadinessCheck } from './api/app.ts';
+import { buildApp } from './api/app.ts';
 import { ApiKeyStore } from './auth/api-key-store.ts';
 import type { Environment } from './config/env.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { createDatabase } from './db/client.ts';
-import { migrationsApplied, runMigrations } from './db/migrate.ts';
+import { runMigrations } from './db/migrate.ts';
 import type { Logger } from './logger.ts';
 import { createProviderClients } from './providers/provider-registry.ts';
 import { startProviderWorkers, type ProviderWorkerPool } from './workers/provider-workers.ts';
@@ -25,6 +26,8 @@ import { createRoutingSignals } from './routing/routing-signals.ts';
 import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-limits-wiring.ts';
 import { startDurability } from './durability/durability-wiring.ts';
 import { openRedis } from './queues/redis-connections.ts';
+import { Shutdown } from './durability/shutdown.ts';
+import { createReadiness } from './durability/readiness.ts';
 
 export interface GatewayOptions {
   environment: Environment;
@@ -61,11 +64,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     applicationName: `llm-gateway-${role}`,
   });
   const closers: Array<() => Promise<unknown>> = [];
+  const shutdown = new Shutdown({ shutdownTimeoutMs: config.server.shutdownTimeoutMs, drainDelayMs: config.server.drainDelayMs, logger });
+  let listening = false;
   let closing: Promise<void> | undefined;
   // Idempotent: SIGTERM then SIGINT, or a test and its teardown, may both ask.
   const closeAll = () =>
     (closing ??= (async () => {
+      shutdown.begin();
+      // Readiness says `draining` from now; load balancers polling it stop routing before the listener closes.
+      if (listening && shutdown.drainDelayMs > 0) await sleep(shutdown.drainDelayMs);
       for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+      shutdown.finish();
     })());
   closers.push(() => database.close());
 
@@ -114,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (role === 'worker' || role === 'all') {
       const workerRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` }, logger);
       closers.push(() => workerRedis.quit());
+      processMetrics.setReadiness(createReadiness({ pool: database.pool, redis: workerRedis, shutdown }));
       const providers = createProviderClients(config);
       closers.push(() => Promise.all([...providers.values()].map((provider) => provider.close())));
       // Breakers and latencies: pipelined, and quick to give up (they fail open) when Redis is away.
@@ -130,7 +140,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         providers,
         redis: workerRedis,
         prefix,
-        resultStore: new ResultStore(database.db, { afterWrite: tenantLimits.meter.afterResultsWritten, settled }),
+        resultStore: new ResultStore(database.db, {
+          afterWrite: tenantLimits.meter.afterResultsWritten,
+          settled,
+          outage: { maxWaitMs: config.durability.outageWaitMs, logger, what: 'request outcomes' },
+        }),
         logger: logger.child({ component: 'worker' }),
         limitProvider,
         lifecycle: asyncJobLifecycle({ pool: database.pool, webhooks }),
@@ -138,6 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         retryPolicy: config.routing,
         maxSlotWaitMs: config.routing.maxSlotWaitMs,
         cache,
+        handBack: shutdown.handBack,
       });
       const workers = pool;
       closers.push(() => workers.close());
@@ -155,6 +170,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         cache,
         settled,
         logger,
+        handBack: shutdown.handBack,
       });
       closers.push(() => batchWorkers.close());
       const webhookWorker = await startWebhookWorker({
@@ -201,28 +217,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     durability.watcher.onLoss(async () => {
       await dispatcher.restoreWaiting();
     });
+    shutdown.onDeadline(async () => {
+      await dispatcher.giveUpWaiting();
+    });
     // Cache hits are answered by this process: their records are written here, behind the answers.
     const hitRecorder = new ResultStore(database.db, { settled });
     closers.push(() => hitRecorder.flush());
     const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 
-    const readiness = async (): Promise<Record<string, ReadinessCheck>> => {
-      const [postgres, redisCheck, migrations] = await Promise.all([
-        database.pool.query('SELECT 1').then(
-          () => 'ok' as const,
-          () => 'failing' as const,
-        ),
-        redis.ping().then(
-          () => 'ok' as const,
-          () => 'failing' as const,
-        ),
-        migrationsApplied(database.pool).then(
-          (applied) => (applied ? ('ok' as const) : ('failing' as const)),
-          () => 'failing' as const,
-        ),
-      ]);
-      return { postgres, redis: redisCheck, migrations };
-    };
+    const readiness = createReadiness({ pool: database.pool, redis, shutdown });
+    processMetrics.setReadiness(readiness);
     const app = buildApp({
       config,
       database,
@@ -246,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let url: string | undefined;
     if (options.listen ?? true) {
       url = await app.listen({ host: environment.HOST, port: environment.PORT });
+      listening = true;
       logger.info({ url, role }, 'gateway listening');
     }
     return { app, url, adminKey, metricsUrl: processMetrics.url, webhooks, close: closeAll };

@@ -5,6 +5,11 @@ import { startGateway } from './gateway.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { KnownSecrets, secretsOf } from './observability/log-redaction.ts';
 
+/** Signals closer together than this are one signal delivered twice. */
+const repeatedSignalMs = 1000;
+/** How long past `server.shutdownTimeoutMs` the drain may run (handing jobs back, flushing) before the process exits anyway. */
+const drainOverrunMs = 10_000;
+
 async function main(): Promise<void> {
   let environment;
   try {
@@ -27,14 +32,27 @@ async function main(): Promise<void> {
     secrets.add(gateway.adminKey);
     if (!environment.GATEWAY_ADMIN_KEY && gateway.adminKey) showGeneratedAdminKey(gateway.adminKey, logger);
 
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        logger.warn({ signal }, 'second signal: exiting without waiting');
-        process.exit(1);
+    let stoppingSince: number | undefined;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stoppingSince !== undefined) {
+        // One deploy often signals twice: to the whole process group (docker stop, a Kubernetes
+        // rollout) and again through a parent that forwards it (npm, tsx). Only a person's second
+        // Ctrl-C, a moment after the first, means "stop waiting".
+        if (signal === 'SIGINT' && Date.now() - stoppingSince > repeatedSignalMs) {
+          logger.warn({ signal }, 'second interrupt: exiting without waiting for the drain');
+          process.exit(1);
+        }
+        logger.info({ signal }, 'already draining; signal ignored (press Ctrl-C again to exit at once)');
+        return;
       }
-      stopping = true;
-      logger.info({ signal }, 'shutting down: finishing in-flight work');
+      stoppingSince = Date.now();
+      logger.info({ signal, shutdownTimeoutMs: config.server.shutdownTimeoutMs }, 'shutting down: draining in-flight work');
+      // A drain that cannot finish (a call that ignores its abort) must not keep the process forever:
+      // its jobs are recovered from their locks and by the reconciler.
+      setTimeout(() => {
+        logger.error('drain did not finish in time; exiting');
+        process.exit(1);
+      }, config.server.shutdownTimeoutMs + drainOverrunMs).unref();
       gateway.close().then(
         () => {
           logger.info('shut down cleanly');
@@ -46,8 +64,8 @@ async function main(): Promise<void> {
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   } catch (error) {
     if (error instanceof ConfigurationError) {
       logger.fatal(error.message);

@@ -13,6 +13,7 @@ import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { ChatDispatcher } from './chat-dispatcher.ts';
+import type { ReadinessReport } from '../durability/readiness.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
@@ -37,8 +38,6 @@ import { webhookDeliveriesRoutes } from './routes/webhook-deliveries.ts';
 import { usageRoutes } from './routes/usage.ts';
 import { adminUsageRoutes } from './routes/admin-usage.ts';
 
-export type ReadinessCheck = 'ok' | 'failing';
-
 export interface AppDependencies {
   config: GatewayConfig;
   database: DatabaseHandle;
@@ -60,7 +59,7 @@ export interface AppDependencies {
   /** This process's Prometheus metrics, for `GET /metrics` (admin key). */
   metrics: Pick<GatewayMetrics, 'exposition' | 'observeHttp'>;
   logger: Logger;
-  readiness: () => Promise<Record<string, ReadinessCheck>>;
+  readiness: () => Promise<ReadinessReport>;
 }
 
 /** The HTTP API as a fastify instance; `inject()` drives it in tests, `listen()` in production. */
@@ -75,7 +74,9 @@ export function buildApp(dependencies: AppDependencies) {
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     // Requests wait for their jobs; shutdown lets them finish, the sync timeout bounds them.
     requestTimeout: 0,
-    return503OnClosing: true,
+    // Requests already on a connection when the drain begins are served (with `Connection: close`)
+    // rather than refused: the listener is closed, so no new connection brings more.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   registerServerTiming(app);

@@ -179,6 +179,24 @@ export class ChatDispatcher {
     return { reception, abandon };
   }
 
+  /**
+   * The drain deadline: every call still waiting here whose job has not started streaming is taken off
+   * its queue (where it went back when the workers handed it back) and answered 503, so the client
+   * retries elsewhere instead of hearing nothing. Returns how many it answered.
+   */
+  async giveUpWaiting(): Promise<number> {
+    const given = [...this.waiting.values()].filter((entry) => entry.restorable());
+    const error = new GatewayError({ code: 'service_unavailable', message: 'The gateway is shutting down and could not finish this request in time; retry it.' });
+    await Promise.all(
+      given.map(async ({ data }) => {
+        await withinTime(this.removeQueued(data), 2000, 'taking the job off its queue').catch(() => false);
+        this.options.replies.answer({ requestId: data.requestId, ok: false, error: error.toPayload() });
+      }),
+    );
+    if (given.length > 0) this.options.logger.warn({ calls: given.length }, 'drain deadline: answered waiting calls with 503');
+    return given.length;
+  }
+
   timeoutError(removedFromQueue: boolean): GatewayError {
     const { requestTimeoutMs } = this.options;
     return new GatewayError({

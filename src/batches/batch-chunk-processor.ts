@@ -11,6 +11,7 @@ import { batchRequestId } from './batch-object.ts';
 import { prepareBatchLine, rangesContain } from './batch-line.ts';
 import { batchStopKey, type BatchChunkJob, type BatchStopReason } from './batch-queues.ts';
 import { markChunkDone } from './batch-chunk-store.ts';
+import { HandBackError } from '../durability/hand-back.ts';
 import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
 import { callWithRetries } from './call-with-retries.ts';
 import { createBatchLinePlanner } from './plan-batch-line.ts';
@@ -40,6 +41,11 @@ export interface BatchChunkDependencies {
   /** The response cache, under the config's policy (batch lines carry no cache headers). */
   cache?: ChatCache;
   logger: Logger;
+  /**
+   * The drain deadline: lines not started are left, calls under way are given up (their lines not
+   * recorded) and the chunk goes back to its queue, to skip the lines recorded so far when it runs again.
+   */
+  handBack?: AbortSignal;
 }
 
 interface BatchHeader {
@@ -99,7 +105,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     // provider limiter, so they see a cancel or expiry before they start and Redis sees few waiters.
     const concurrency = dependencies.config.providers[job.data.provider]?.concurrency ?? 1;
     const startLine = pLimit(Math.max(1, concurrency));
-    await Promise.all(lines.map((line) => startLine(() => runLine(batch, line, stop))));
+    const handBack = dependencies.handBack;
+    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : runLine(batch, line, stop)))));
+    if (handBack?.aborted) throw new HandBackError();
     // Every line of the chunk is committed: the reconciler has nothing to put back for it.
     await markChunkDone(pool, job.data);
     return { lines: lines.length };
@@ -189,9 +197,12 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         ),
       signals: dependencies.signals,
       retryPolicy: dependencies.config.routing,
-      shouldStop: async () => (await stop.reason()) !== null,
+      shouldStop: async () => dependencies.handBack?.aborted === true || (await stop.reason()) !== null,
       waitWhileOpen: true,
+      handBack: dependencies.handBack,
     });
+    // Stopped by the drain: nothing to record; the chunk's next run makes this line's call.
+    if (!outcome.ok && dependencies.handBack?.aborted) return;
     const { route, trail } = outcome;
     const routed = {
       model,

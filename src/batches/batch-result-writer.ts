@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
+import type { OutageWait } from '../durability/outage-retry.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
@@ -37,6 +38,11 @@ export interface BatchLineOutcome {
   routeAttempts?: RouteAttempt[] | undefined;
 }
 
+/** A row of the write's answer: a batch it counted lines on, or a line it inserted. */
+type WrittenRow =
+  | { kind: 'batch'; id: string; done: boolean; project_id: string; api_key_id: string; billed_cost: string }
+  | { kind: 'line'; id: string; done: null; project_id: null; api_key_id: null; billed_cost: null };
+
 /** The cost one write billed to a batch, hence to its key and project. */
 export interface BatchBilling {
   batchId: string;
@@ -68,11 +74,17 @@ export class BatchResultWriter {
       onBilled?: (billed: BatchBilling[]) => Promise<void>;
       /** Told every line once committed (metrics, the request log). */
       settled?: SettledRequests;
+      /** Wait out a Postgres outage with the outcomes in memory (see GroupCommitter). */
+      outage?: OutageWait;
     } = {},
   ) {
     this.onBilled = options.onBilled;
     this.settled = options.settled;
-    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 1000, maxInFlight: options.maxInFlight ?? 2 });
+    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), {
+      maxBatchSize: options.maxBatchSize ?? 1000,
+      maxInFlight: options.maxInFlight ?? 2,
+      outage: options.outage,
+    });
   }
 
   record(outcome: BatchLineOutcome): Promise<void> {
@@ -86,7 +98,7 @@ export class BatchResultWriter {
   private async write(outcomes: BatchLineOutcome[]): Promise<void> {
     const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
     // Named: prepared once per connection (the statement's planning cost more than a small chunk's run).
-    const { rows } = await this.pool.query<{ id: string; done: boolean; project_id: string; api_key_id: string; billed_cost: string }>({ name: 'record-batch-lines', text: writeSql, values: [
+    const { rows } = await this.pool.query<WrittenRow>({ name: 'record-batch-lines', text: writeSql, values: [
       column((o) => o.requestId),
       column((o) => o.projectId),
       column((o) => o.apiKeyId),
@@ -118,13 +130,19 @@ export class BatchResultWriter {
       column((o) => o.cacheStatus ?? null),
       column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
     ] });
-    // A line written twice (a re-run chunk) is reported twice here; Postgres, not this, is the bill.
-    this.settled?.publish(outcomes.map(settledLineOf));
-    const billed = rows.filter((row) => row.billed_cost !== '0');
+    // Only the lines this write inserted: a line written again (a re-run chunk, a job put back after
+    // Redis lost it) was reported by the write that inserted it, and must not count twice.
+    if (this.settled) {
+      const inserted = new Set(rows.filter((row) => row.kind === 'line').map((row) => row.id));
+      const firsts = outcomes.filter((outcome) => inserted.has(outcome.requestId));
+      if (firsts.length > 0) this.settled.publish(firsts.map(settledLineOf));
+    }
+    const batchRows = rows.filter((row): row is WrittenRow & { kind: 'batch' } => row.kind === 'batch');
+    const billed = batchRows.filter((row) => row.billed_cost !== '0');
     if (this.onBilled && billed.length > 0) {
       await this.onBilled(billed.map((row) => ({ batchId: row.id, projectId: row.project_id, apiKeyId: row.api_key_id, cost: row.billed_cost }))).catch(() => {});
     }
-    const done = rows.filter((row) => row.done).map((row) => row.id);
+    const done = batchRows.filter((row) => row.done).map((row) => row.id);
     if (done.length > 0) await this.onBatchesDone(done);
   }
 }
@@ -203,14 +221,18 @@ WITH input AS (
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
          ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
   FROM input i JOIN inserted USING (id) LEFT JOIN billed b ON b.request_id = i.id
-)${rollupUpsertCtes('settled')}
-UPDATE batches b
-SET completed_count = b.completed_count + counted.completed,
-    failed_count = b.failed_count + counted.failed,
-    prompt_tokens = b.prompt_tokens + coalesce(tokens.prompt, 0),
-    completion_tokens = b.completion_tokens + coalesce(tokens.completion, 0),
-    cost = b.cost + coalesce(tokens.cost, 0)
-FROM counted LEFT JOIN tokens USING (batch_id)
-WHERE b.id = counted.batch_id
-RETURNING b.id, b.completed_count + b.failed_count >= b.total_count AS done, b.project_id, b.api_key_id,
-          coalesce(tokens.cost, 0)::text AS billed_cost`;
+)${rollupUpsertCtes('settled')}, updated AS (
+  UPDATE batches b
+  SET completed_count = b.completed_count + counted.completed,
+      failed_count = b.failed_count + counted.failed,
+      prompt_tokens = b.prompt_tokens + coalesce(tokens.prompt, 0),
+      completion_tokens = b.completion_tokens + coalesce(tokens.completion, 0),
+      cost = b.cost + coalesce(tokens.cost, 0)
+  FROM counted LEFT JOIN tokens USING (batch_id)
+  WHERE b.id = counted.batch_id
+  RETURNING b.id, b.completed_count + b.failed_count >= b.total_count AS done, b.project_id, b.api_key_id,
+            coalesce(tokens.cost, 0)::text AS billed_cost
+)
+SELECT 'batch' AS kind, id, done, project_id, api_key_id, billed_cost FROM updated
+UNION ALL
+SELECT 'line', id, NULL, NULL, NULL, NULL FROM inserted`;

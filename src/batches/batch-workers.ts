@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { reportErrors } from '../queues/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
+import { handingBack } from '../durability/hand-back.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -45,6 +46,8 @@ export async function startBatchWorkers(options: {
   /** Told every line once committed (metrics, the request log). */
   settled?: SettledRequests;
   logger: Logger;
+  /** The drain deadline's signal: chunks still running then go back to their queues. */
+  handBack?: AbortSignal;
 }): Promise<BatchWorkers> {
   const { config, redis, prefix } = options;
   const logger = options.logger.child({ component: 'batch-worker' });
@@ -70,6 +73,7 @@ export async function startBatchWorkers(options: {
     {
       ...(options.tenantLimits ? { onBilled: options.tenantLimits.meter.afterBatchBilled } : {}),
       ...(options.settled ? { settled: options.settled } : {}),
+      outage: { maxWaitMs: config.durability.outageWaitMs, logger, what: 'batch line outcomes' },
     },
   );
 
@@ -101,11 +105,12 @@ export async function startBatchWorkers(options: {
     ...(options.signals ? { signals: options.signals } : {}),
     writer,
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.handBack ? { handBack: options.handBack } : {}),
     logger,
   });
   const chunkWorkers = Object.entries(config.providers).map(
     ([name, provider]) =>
-      new Worker<BatchChunkJob>(batchChunkQueueName(name), chunkProcessor, {
+      new Worker<BatchChunkJob>(batchChunkQueueName(name), handingBack(chunkProcessor, options.handBack), {
         connection: redis,
         prefix,
         // Enough chunks to keep the provider busy while the next chunk is read.

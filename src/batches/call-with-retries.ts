@@ -53,6 +53,8 @@ export interface CallWithRetriesOptions {
   shouldStop?: () => Promise<boolean>;
   /** When every route's breaker is open, wait (with backoff) and try again instead of failing, until stopped. */
   waitWhileOpen?: boolean;
+  /** The drain deadline: a slot wait or a call under way is given up (the line is then left for a re-run). */
+  handBack?: AbortSignal | undefined;
 }
 
 /** One pass over the routes, each with its retries. */
@@ -79,6 +81,7 @@ async function tryRoutes(options: CallWithRetriesOptions): Promise<CallOutcome> 
         requestId: options.requestId,
         limit: options.limitFor(route),
         signals: options.signals ?? {},
+        handBack: options.handBack,
       });
       await call.bookkeeping;
       trail.push(call.attempt);

@@ -64,7 +64,7 @@ describe('parseGatewayConfigYaml', () => {
       retryBaseDelayMs: 500,
     });
     expect(config.server).toEqual({ bodyLimitBytes: 10 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 120_000, shutdownTimeoutMs: 30_000, drainDelayMs: 0 });
-    expect(config.durability).toEqual({ reconcileIntervalMs: 60_000, redisCheckIntervalMs: 1_000, jobLockMs: 30_000 });
+    expect(config.durability).toEqual({ reconcileIntervalMs: 60_000, redisCheckIntervalMs: 1_000, jobLockMs: 30_000, outageWaitMs: 60_000 });
     expect(config.cache).toEqual({ enabled: false, ttlSeconds: 3600, maxEntryBytes: 1024 * 1024 });
     expect(config.models['gpt-4o-mini']?.routes.map((route) => ('provider' in route ? route.provider : route.alias))).toEqual(['openai', 'mock']);
     expect(config.models['gpt-4o-mini']?.strategy).toBe('priority');

@@ -98,6 +98,12 @@ export const durabilitySchema = z.strictObject({
    * every half of it. @defaultValue 30000
    */
   jobLockMs: integer({ min: 1_000, max: 600_000 }).default(30_000),
+  /**
+   * How long a worker keeps finished results in memory while Postgres is unreachable, writing them once
+   * it is back, before it fails their jobs (which then run again: BullMQ's retries, or the reconciler).
+   * @defaultValue 60000
+   */
+  outageWaitMs: integer({ min: 0, max: 3_600_000 }).default(60_000),
 });
 
 export const webhooksSchema = z.strictObject({

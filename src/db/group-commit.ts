@@ -1,3 +1,5 @@
+import { waitOutOutage, type OutageWait } from '../durability/outage-retry.ts';
+
 interface Pending<Item> {
   item: Item;
   resolve: () => void;
@@ -14,10 +16,23 @@ export class GroupCommitter<Item> {
   private inFlight = 0;
   private idle: Array<() => void> = [];
 
+  private readonly write: (items: Item[]) => Promise<void>;
+
   constructor(
-    private readonly write: (items: Item[]) => Promise<void>,
-    private readonly options: { maxBatchSize: number; maxInFlight: number } = { maxBatchSize: 500, maxInFlight: 1 },
-  ) {}
+    write: (items: Item[]) => Promise<void>,
+    private readonly options: {
+      maxBatchSize: number;
+      maxInFlight: number;
+      /**
+       * While Postgres is unreachable, a write is tried again (its items stay in memory) for up to
+       * `maxWaitMs` before its callers see the error: the write must be idempotent.
+       */
+      outage?: OutageWait | undefined;
+    } = { maxBatchSize: 500, maxInFlight: 1 },
+  ) {
+    const outage = options.outage;
+    this.write = outage ? (items) => waitOutOutage(() => write(items), outage) : write;
+  }
 
   add(item: Item): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import { RedisCircuitBreakers } from '../routing/redis-circuit-breakers.ts';
 import { webhookQueueName } from '../webhooks/webhook-queue.ts';
 import { providerQueueName } from '../workers/chat-job.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
+import type { ReadinessReport } from '../durability/readiness.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import { registerScrapeGauges } from './scrape-gauges.ts';
 
@@ -15,6 +16,8 @@ export interface ProcessMetrics {
   metrics: GatewayMetrics;
   /** `http://host:port` of the `METRICS_PORT` server, when one was asked for. */
   url: string | undefined;
+  /** What the `METRICS_PORT` server answers on `/readyz` (set once the process has what it checks). */
+  setReadiness(readiness: () => Promise<ReadinessReport>): void;
   close(): Promise<void>;
 }
 
@@ -54,9 +57,10 @@ export async function startProcessMetrics(options: {
     await redis.quit().catch(() => redis.disconnect());
   };
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+  const probes: { readiness?: () => Promise<ReadinessReport> } = {};
   if (environment.METRICS_PORT !== undefined) {
     try {
-      server = await startMetricsServer({ metrics, host: environment.HOST, port: environment.METRICS_PORT, logger });
+      server = await startMetricsServer({ metrics, host: environment.HOST, port: environment.METRICS_PORT, logger, probes });
     } catch (error) {
       await closeClients();
       throw error;
@@ -65,6 +69,9 @@ export async function startProcessMetrics(options: {
   return {
     metrics,
     url: server?.url,
+    setReadiness(readiness) {
+      probes.readiness = readiness;
+    },
     async close() {
       await server?.close();
       await closeClients();

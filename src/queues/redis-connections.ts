@@ -17,7 +17,7 @@ export function reportErrors(emitter: { on(event: 'error', listener: (error: Err
     const now = Date.now();
     if (now - lastLoggedAt < errorLogIntervalMs) return;
     lastLoggedAt = now;
-    logger.warn({ err: error, connection: name }, 'Redis connection error; retrying');
+    logger.warn({ err: error, connection: name }, 'Redis error (retried by its client; more of the same are not logged for 10 s)');
   });
   if (emitter instanceof Redis) {
     emitter.on('ready', () => {

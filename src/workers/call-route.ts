@@ -44,6 +44,11 @@ export async function callRoute(options: {
    * before giving the route up as busy. @defaultValue the limiter's own bound
    */
   maxWaitMs?: number | undefined;
+  /**
+   * Fires when the process drains past its deadline: a call waiting for a slot gives up at once, one
+   * under way is aborted. The caller then hands its job back instead of recording the failure.
+   */
+  handBack?: AbortSignal | undefined;
 }): Promise<RouteCallOutcome> {
   const { client, route, signals } = options;
   const key = { provider: route.provider, model: route.upstreamModel };
@@ -55,10 +60,12 @@ export async function callRoute(options: {
       // A slot that comes after we gave up is handed straight back, without a call.
       if (gaveUp) return Promise.reject(new ProviderError({ provider: route.provider, code: 'route_busy', message: 'gave up waiting for a slot', retryable: false }));
       calledAt = performance.now();
-      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal: options.signal };
+      const signal = options.handBack && options.signal ? AbortSignal.any([options.signal, options.handBack]) : (options.signal ?? options.handBack);
+      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal };
       return options.onChunks ? client.chatStream(options.request, context, options.onChunks) : client.chat(options.request, context);
     });
-    const result = options.maxWaitMs === undefined ? await limited : await giveUpAfter(limited, options.maxWaitMs, () => (gaveUp = calledAt === undefined));
+    const bounded = options.maxWaitMs !== undefined || options.handBack !== undefined;
+    const result = bounded ? await giveUpAfter(limited, { waitMs: options.maxWaitMs, signal: options.handBack }, () => (gaveUp = calledAt === undefined)) : await limited;
     const latencyMs = elapsed();
     const bookkeeping = Promise.all([signals.breakers?.record(key, 'success'), signals.latencies?.record(route, latencyMs)]).then(
       () => undefined,
@@ -72,7 +79,8 @@ export async function callRoute(options: {
       return { ok: false, busy: true, error, attempt: skippedAttempt(route, 'route_busy'), bookkeeping: Promise.resolve() };
     }
     const error = toProviderError(thrown, route.provider);
-    const verdict = calledAt === undefined || options.signal?.aborted ? undefined : breakerOutcomeOf(error);
+    const aborted = options.signal?.aborted === true || options.handBack?.aborted === true;
+    const verdict = calledAt === undefined || aborted ? undefined : breakerOutcomeOf(error);
     const bookkeeping = verdict && signals.breakers ? signals.breakers.record(key, verdict).catch(() => undefined) : Promise.resolve();
     return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping };
   }
@@ -83,21 +91,28 @@ class SlotWaitExpired extends Error {
 }
 
 /**
- * The call's result, unless no slot came within `waitMs`: then `onExpire` runs and SlotWaitExpired is
- * thrown (a call already under way is awaited as usual; the limiter learns of a late slot through the task).
+ * The call's result, unless no slot came within `waitMs` or `signal` fired first: then `onExpire` runs
+ * and SlotWaitExpired (or, for the signal, its reason) is thrown. A call already under way is awaited
+ * as usual (the signal aborts it itself); the limiter learns of a late slot through the task.
  */
-async function giveUpAfter<T>(limited: Promise<T>, waitMs: number, onExpire: () => boolean): Promise<T> {
+async function giveUpAfter<T>(limited: Promise<T>, bounds: { waitMs?: number | undefined; signal?: AbortSignal | undefined }, onExpire: () => boolean): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), waitMs);
+  let onAbort: (() => void) | undefined;
+  const expired = new Promise<'expired' | 'aborted'>((resolve) => {
+    if (bounds.waitMs !== undefined) timer = setTimeout(() => resolve('expired'), bounds.waitMs);
+    if (bounds.signal?.aborted) resolve('aborted');
+    onAbort = () => resolve('aborted');
+    bounds.signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const first = await Promise.race([limited, expired]);
-    if (first !== 'expired') return first;
+    if (first !== 'expired' && first !== 'aborted') return first;
     if (!onExpire()) return await limited; // the call had started: its answer is worth having
     limited.catch(() => undefined);
+    if (first === 'aborted') throw bounds.signal?.reason ?? new Error('aborted');
     throw new SlotWaitExpired();
   } finally {
     clearTimeout(timer);
+    if (onAbort) bounds.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -12,6 +12,7 @@ import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type Retry
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
 import { callRoute, type RouteSignals } from './call-route.ts';
+import { HandBackError } from '../durability/hand-back.ts';
 import { RetryDelayError, type ChatJobData, type ChatJobResult } from './chat-job.ts';
 import { providerErrorToGatewayError } from './provider-error-mapping.ts';
 import { publishReply } from './reply-channel.ts';
@@ -45,6 +46,11 @@ export interface ChatJobProcessorDependencies extends RouteSignals {
    * next route; the last route waits as long as the limiter allows. @defaultValue no bound
    */
   maxSlotWaitMs?: number;
+  /**
+   * Fires when the process drains past its deadline: a call not finished is abandoned and the job
+   * handed back to its queue (`HandBackError`), unrecorded. Streams already under way finish.
+   */
+  handBack?: AbortSignal;
 }
 
 export interface ChatJobLifecycle {
@@ -136,8 +142,14 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       onChunks: run?.onChunks,
       // A provider paused after a 429, or at its limits, should not hold a request another route can serve.
       maxWaitMs: canMoveOn ? dependencies.maxSlotWaitMs : undefined,
+      handBack: run ? undefined : dependencies.handBack,
     });
     run?.close();
+    if (!call.ok && !run && dependencies.handBack?.aborted) {
+      await call.bookkeeping;
+      logger.info('draining: the call was stopped; its job goes back to the queue');
+      throw new HandBackError();
+    }
     const attempts = [...trail, call.attempt];
     if (run && !call.ok && (run.started || run.cancelReason)) {
       await call.bookkeeping;

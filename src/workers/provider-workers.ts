@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { duplicateRedis, reportErrors } from '../queues/redis-connections.ts';
+import { handingBack } from '../durability/hand-back.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -38,6 +39,8 @@ export async function startProviderWorkers(options: {
   /** See `routing.maxSlotWaitMs`. */
   maxSlotWaitMs?: number;
   cache?: ChatCache;
+  /** The drain deadline's signal: jobs still held then go back to their queues. */
+  handBack?: AbortSignal;
 }): Promise<ProviderWorkerPool> {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
   // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
@@ -62,6 +65,7 @@ export async function startProviderWorkers(options: {
     ...options.signals,
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     ...(options.maxSlotWaitMs === undefined ? {} : { maxSlotWaitMs: options.maxSlotWaitMs }),
+    ...(options.handBack ? { handBack: options.handBack } : {}),
     enqueueHop: async (data) => {
       const provider = data.routes[data.routeIndex]?.provider ?? '';
       await hopQueue(provider).add('chat', data, chatJobOptionsFor(data, options.config));
@@ -80,7 +84,7 @@ export async function startProviderWorkers(options: {
   };
 
   const workers = Object.entries(options.config.providers).map(([name, provider]) => {
-    const worker = new Worker<ChatJobData, ChatJobResult>(providerQueueName(name), processor, {
+    const worker = new Worker<ChatJobData, ChatJobResult>(providerQueueName(name), handingBack(processor, options.handBack), {
       // BullMQ duplicates this connection for its blocking reads; it needs maxRetriesPerRequest: null.
       connection: options.redis,
       prefix: options.prefix,

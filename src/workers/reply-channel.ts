@@ -94,6 +94,11 @@ export class ReplyListener {
     this.waiting.delete(requestId);
   }
 
+  /** Answers a waiting request from this process (the drain gave up on it), as a worker's reply would. */
+  answer(reply: ChatReply): void {
+    this.route(reply);
+  }
+
   get pending(): number {
     return this.waiting.size + this.listening.size;
   }

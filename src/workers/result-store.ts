@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { GroupCommitter } from '../db/group-commit.ts';
+import type { OutageWait } from '../durability/outage-retry.ts';
 import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
@@ -77,11 +78,13 @@ export class ResultStore {
       afterWrite?: AfterResultsWritten;
       /** Told every outcome once committed (metrics, the request log). */
       settled?: SettledRequests;
+      /** Wait out a Postgres outage with the outcomes in memory (see GroupCommitter). */
+      outage?: OutageWait;
     } = {},
   ) {
     this.afterWrite = options.afterWrite;
     this.settled = options.settled;
-    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 500, maxInFlight: 1 });
+    this.committer = new GroupCommitter((outcomes) => this.write(outcomes), { maxBatchSize: options.maxBatchSize ?? 500, maxInFlight: 1, outage: options.outage });
   }
 
   record(outcome: RequestOutcome): Promise<void> {

@@ -9,21 +9,20 @@ export function healthRoutes(dependencies: AppDependencies): FastifyPluginAsyncZ
     /** Liveness: the process answers. */
     app.get('/healthz', { schema: { response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
-    /** Readiness: Postgres and Redis answer and migrations are applied. */
+    /** Readiness: Postgres and Redis answer, migrations are applied, and the process is not draining. */
     app.get(
       '/readyz',
       {
         schema: {
           response: {
-            200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), checkSchema) }),
-            503: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), checkSchema) }),
+            200: z.object({ status: z.enum(['ready', 'not_ready', 'draining']), checks: z.record(z.string(), checkSchema) }),
+            503: z.object({ status: z.enum(['ready', 'not_ready', 'draining']), checks: z.record(z.string(), checkSchema) }),
           },
         },
       },
       async (_request, reply) => {
-        const checks = await dependencies.readiness();
-        const ready = Object.values(checks).every((check) => check === 'ok');
-        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+        const report = await dependencies.readiness();
+        return reply.code(report.status === 'ready' ? 200 : 503).send(report);
       },
     );
   };
