@@ -13,6 +13,7 @@ import { GatewayError } from '../../gateway-error.ts';
 import { sha256Tap, type UploadIdentity } from '../../idempotency/request-fingerprint.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';
+import { UploadSlots } from '../upload-slots.ts';
 import { readMultipart, uploadFieldsSchema, uploadFilenameSchema, withUploadIdleTimeout } from './files-multipart.ts';
 
 const fileIdParams = z.object({ id: z.string().min(1).max(200) });
@@ -39,6 +40,8 @@ const notFound = (id: string) => new GatewayError({ code: 'not_found', message: 
 export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { config, database } = dependencies;
   const idempotency = new IdempotentRequests({ pool: database.pool, requestTimeoutMs: config.server.requestTimeoutMs });
+  // Each upload holds a pooled Postgres connection while it streams: a cap keeps the rest for everything else.
+  const uploads = new UploadSlots(config.files.maxConcurrentUploads ?? Math.max(1, Math.floor((database.pool.options.max ?? 10) / 4)));
   const limits: JsonlLimits = {
     maxBytes: config.files.maxBytes,
     maxLines: config.files.maxLines,
@@ -61,8 +64,10 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
           message: 'POST /v1/files takes multipart/form-data with the fields purpose ("batch") and file.',
         });
       }
-      return withUploadIdleTimeout(request, () =>
-        idempotency.runUpload(request, reply, { store: (key) => receiveUpload(request, key), identify: () => identifyUpload(request) }),
+      return uploads.run(() =>
+        withUploadIdleTimeout(request, () =>
+          idempotency.runUpload(request, reply, { store: (key) => receiveUpload(request, key), identify: () => identifyUpload(request) }),
+        ),
       );
     });
 
