@@ -69,6 +69,21 @@ describe('batch result writer', () => {
     expect(done).toEqual([]);
   });
 
+  it('counts a line once when one write holds it twice (two runs of its chunk at once)', async () => {
+    await handle.pool.query(
+      "INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, total_count) VALUES ('batch_d', $1, $2, '/v1/chat/completions', 'file-w', '24h', 'in_progress', now() + interval '1 day', 3)",
+      [principal.projectId, principal.apiKeyId],
+    );
+    const single = new BatchResultWriter(handle.pool, async () => {}, { maxInFlight: 1 });
+    const line = (lineNumber: number, status: BatchLineOutcome['status']) => ({ ...outcome(lineNumber, status), batchId: 'batch_d', requestId: batchRequestId('batch_d', lineNumber) });
+    // The first write goes alone; the next three queue behind it and go as one statement.
+    await Promise.all([single.record(line(1, 'completed')), single.record(line(2, 'failed')), single.record(line(2, 'completed')), single.record(line(2, 'completed'))]);
+    const { rows } = await handle.pool.query("SELECT completed_count, failed_count, cost::text FROM batches WHERE id = 'batch_d'");
+    expect(rows[0]).toEqual({ completed_count: 2, failed_count: 0, cost: '0.0000400000' });
+    const { rows: hourly } = await handle.pool.query("SELECT sum(requests)::int AS requests FROM usage_rollups WHERE batch_id = 'batch_d'");
+    expect(hourly[0].requests).toBe(2);
+  });
+
   it('reports the batch as done when its last line is recorded', async () => {
     await writer.record(outcome(3, 'expired'));
     expect(done).toEqual(['batch_w']);

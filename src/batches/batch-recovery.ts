@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { jobPresence } from '../durability/job-presence.ts';
+import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
 import { pendingChunks } from './batch-chunk-store.ts';
@@ -57,26 +58,25 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
     name: 'batches',
     async run(context) {
       let restored = 0;
-      let after: { createdAt: string; id: string } | undefined;
-      for (;;) {
-        if (!(await context.stillLeader())) break;
-        const { rows } = await pool.query<UnfinishedBatch & { created_at: string }>(
-          `SELECT id, status, stop_reason, fanned_out_at IS NOT NULL AS fanned_out, completed_count + failed_count >= total_count AS settled,
-                  (extract(epoch FROM expires_at - now()) * 1000)::bigint AS expires_in_ms,
-                  (extract(epoch FROM coalesce(cancelling_at, expires_at) - now()) * 1000)::bigint + $3 AS sweep_in_ms,
-                  created_at::text AS created_at
-           FROM batches
-           WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling')
-             AND ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::text))
-           ORDER BY created_at, id LIMIT ${pageSize}`,
-          [after?.createdAt ?? null, after?.id ?? null, graceMs],
-        );
-        if (rows.length === 0) break;
-        restored += await restorePage(rows);
-        const last = rows[rows.length - 1]!;
-        after = { createdAt: last.created_at, id: last.id };
-        if (rows.length < pageSize) break;
-      }
+      const pages = keysetPages<UnfinishedBatch & { cursor: string }>({
+        pageSize,
+        stillLeader: context.stillLeader,
+        fetch: async (after) =>
+          (
+            await pool.query<UnfinishedBatch & { cursor: string }>(
+              `SELECT id, status, stop_reason, fanned_out_at IS NOT NULL AS fanned_out, completed_count + failed_count >= total_count AS settled,
+                      (extract(epoch FROM expires_at - now()) * 1000)::bigint AS expires_in_ms,
+                      (extract(epoch FROM coalesce(cancelling_at, expires_at) - now()) * 1000)::bigint + $2 AS sweep_in_ms,
+                      created_at::text || '|' || id AS cursor
+               FROM batches
+               WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling')
+                 AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
+               ORDER BY created_at, id LIMIT ${pageSize}`,
+              [after ?? null, graceMs],
+            )
+          ).rows,
+      });
+      for await (const rows of pages) restored += await restorePage(rows);
       return restored;
     },
   };

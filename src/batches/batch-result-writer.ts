@@ -95,7 +95,15 @@ export class BatchResultWriter {
     return this.committer.flush();
   }
 
-  private async write(outcomes: BatchLineOutcome[]): Promise<void> {
+  private async write(written: BatchLineOutcome[]): Promise<void> {
+    // One row per line per statement: the same line twice in one write (two runs of its chunk at once,
+    // e.g. one put back after Redis lost it) would be counted twice by the joins below. A success wins.
+    const byId = new Map<string, BatchLineOutcome>();
+    for (const outcome of written) {
+      const seen = byId.get(outcome.requestId);
+      if (!seen || (outcome.status === 'completed' && seen.status !== 'completed')) byId.set(outcome.requestId, outcome);
+    }
+    const outcomes = [...byId.values()];
     const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
     // Named: prepared once per connection (the statement's planning cost more than a small chunk's run).
     const { rows } = await this.pool.query<WrittenRow>({ name: 'record-batch-lines', text: writeSql, values: [

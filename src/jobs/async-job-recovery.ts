@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { createBatchLinePlanner } from '../batches/plan-batch-line.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { jobPresence } from '../durability/job-presence.ts';
+import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
@@ -88,18 +89,22 @@ export function asyncJobRecoveryTask(options: {
     name: 'async-jobs',
     async run(context) {
       let restored = 0;
-      let after: string | undefined;
-      for (;;) {
-        if (!(await context.stillLeader())) break;
-        const { rows } = await pool.query<UnsettledJob>(
-          `SELECT id, project_id, api_key_id, request_body, webhook_url, created_at, created_at::text || '|' || id AS cursor
-           FROM requests
-           WHERE kind = 'async' AND status IN ('queued', 'in_progress')
-             AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
-           ORDER BY created_at, id LIMIT ${pageSize}`,
-          [after ?? null],
-        );
-        if (rows.length === 0) break;
+      const pages = keysetPages<UnsettledJob>({
+        pageSize,
+        stillLeader: context.stillLeader,
+        fetch: async (after) =>
+          (
+            await pool.query<UnsettledJob>(
+              `SELECT id, project_id, api_key_id, request_body, webhook_url, created_at, created_at::text || '|' || id AS cursor
+               FROM requests
+               WHERE kind = 'async' AND status IN ('queued', 'in_progress')
+                 AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
+               ORDER BY created_at, id LIMIT ${pageSize}`,
+              [after ?? null],
+            )
+          ).rows,
+      });
+      for await (const rows of pages) {
         const keysPerJob = rows.map(candidateKeys);
         const presence = await jobPresence(redis, keysPerJob.flat());
         let offset = 0;
@@ -111,8 +116,6 @@ export function asyncJobRecoveryTask(options: {
           await restore(job);
           restored += 1;
         }
-        after = rows[rows.length - 1]?.cursor;
-        if (rows.length < pageSize) break;
       }
       return restored;
     },

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { jobPresence } from '../durability/job-presence.ts';
+import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
 import { totalAttempts, webhookJobOptions, webhookQueueName, type WebhookJobData } from './webhook-queue.ts';
@@ -28,20 +29,24 @@ export function webhookRecoveryTask(options: { pool: pg.Pool; redis: Redis; queu
     name: 'webhook-deliveries',
     async run(context) {
       let restored = 0;
-      let after: string | undefined;
-      for (;;) {
-        if (!(await context.stillLeader())) break;
-        const { rows } = await pool.query<PendingDelivery>(
-          // A pending delivery always has its next attempt time (set on insert, on retry and on redelivery).
-          `SELECT id, attempts, greatest(0, extract(epoch FROM next_attempt_at - now()) * 1000)::bigint::text AS due_in_ms,
-                  next_attempt_at::text || '|' || id AS cursor
-           FROM webhook_deliveries
-           WHERE status = 'pending' AND next_attempt_at IS NOT NULL
-             AND ($1::text IS NULL OR (next_attempt_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
-           ORDER BY next_attempt_at, id LIMIT ${pageSize}`,
-          [after ?? null],
-        );
-        if (rows.length === 0) break;
+      const pages = keysetPages<PendingDelivery>({
+        pageSize,
+        stillLeader: context.stillLeader,
+        fetch: async (after) =>
+          (
+            await pool.query<PendingDelivery>(
+              // A pending delivery always has its next attempt time (set on insert, on retry and on redelivery).
+              `SELECT id, attempts, greatest(0, extract(epoch FROM next_attempt_at - now()) * 1000)::bigint::text AS due_in_ms,
+                      next_attempt_at::text || '|' || id AS cursor
+               FROM webhook_deliveries
+               WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+                 AND ($1::text IS NULL OR (next_attempt_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
+               ORDER BY next_attempt_at, id LIMIT ${pageSize}`,
+              [after ?? null],
+            )
+          ).rows,
+      });
+      for await (const rows of pages) {
         const presence = await jobPresence(redis, rows.map((row) => queues.jobKey(webhookQueueName, row.id)));
         for (const [index, delivery] of rows.entries()) {
           if (presence[index] === 'pending') continue;
@@ -55,8 +60,6 @@ export function webhookRecoveryTask(options: { pool: pg.Pool; redis: Redis; queu
           await queue().add('deliver', data, { ...webhookJobOptions(data), delay: Number(delivery.due_in_ms) });
           restored += 1;
         }
-        after = rows[rows.length - 1]?.cursor;
-        if (rows.length < pageSize) break;
       }
       return restored;
     },
