@@ -27,6 +27,7 @@ import { createTenantWorkerLimits, startTenantAdmission } from './limits/tenant-
 import { startDurability } from './durability/durability-wiring.ts';
 import { openRedis } from './queues/redis-connections.ts';
 import { Shutdown } from './durability/shutdown.ts';
+import { PostgresHealth } from './durability/postgres-health.ts';
 import { createReadiness } from './durability/readiness.ts';
 
 export interface GatewayOptions {
@@ -203,7 +204,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const keyStore = new ApiKeyStore({ db: database.db, redis, prefix });
     await keyStore.listen(subscriber);
     const apiSignals = createRoutingSignals({ config, redis, prefix, logger });
+    const postgresHealth = new PostgresHealth({ pool: database.pool, logger });
+    postgresHealth.start();
+    closers.push(async () => postgresHealth.close());
     const dispatcher = new ChatDispatcher({
+      postgres: postgresHealth,
       config,
       redis,
       prefix,
@@ -221,7 +226,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await dispatcher.giveUpWaiting();
     });
     // Cache hits are answered by this process: their records are written here, behind the answers.
-    const hitRecorder = new ResultStore(database.db, { settled });
+    const hitRecorder = new ResultStore(database.db, { settled, outage: { maxWaitMs: config.durability.outageWaitMs, logger, what: 'cache hit records' } });
     closers.push(() => hitRecorder.flush());
     const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 

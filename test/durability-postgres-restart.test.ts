@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchLedger } from './support/batch-ledger.ts';
 import { OwnPostgresCluster } from './support/own-postgres-cluster.ts';
@@ -59,6 +58,13 @@ describe('a Postgres restart', () => {
     return { status: response.status, body: (await response.json()) as { status: string; checks: Record<string, string> } };
   };
 
+  const recorded = async () => {
+    const { rows } = await harness.sql.query<{ batches: number; jobs: number }>(
+      "SELECT (SELECT count(*) FROM batches)::int AS batches, (SELECT count(*) FROM requests WHERE kind = 'async')::int AS jobs",
+    );
+    return rows[0]!;
+  };
+
   it('a restart mid-batch (down for a second): the batch completes, each line once, billed once', async () => {
     const requests = Array.from({ length: lines }, (_unused, index) => ({ custom_id: `line-${index}`, body: request(`line ${index}`) }));
     const created = await postJson(`${harness.url}/v1/batches`, { endpoint: '/v1/chat/completions', completion_window: '24h', requests }, key);
@@ -90,6 +96,7 @@ describe('a Postgres restart', () => {
   it('Postgres down: submissions get 503 service_unavailable with Retry-After, readiness says postgres is failing; all answer again once it is back', async () => {
     // A key in use: authenticated just now, so the probes below reach what each submission writes.
     expect((await postJson(`${harness.url}/v1/chat/completions`, request('warm'), key)).status).toBe(200);
+    const before = await recorded();
     const downMs = 8000;
     let back = false;
     const restarted = cluster!.restart(downMs).then(() => {
@@ -101,10 +108,10 @@ describe('a Postgres restart', () => {
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ status: 'not_ready', checks: { postgres: 'failing', redis: 'ok' } });
 
-      // Bounded: a probe still unanswered when Postgres is back has waited for it instead of refusing.
+      // A probe answered only once Postgres is back has waited for it instead of refusing.
       const probe = async (path: string, body: unknown) => {
         const startedAt = Date.now();
-        const answer = await postJson(`${harness.url}${path}`, body, key, {}).catch((error: unknown) => ({ status: 0, headers: new Headers(), body: { error: { code: String(error) } } }));
+        const answer = await postJson(`${harness.url}${path}`, body, key).catch((error: unknown) => ({ status: 0, headers: new Headers(), body: { error: { code: String(error) } } }));
         return { path, status: answer.status, code: answer.body?.error?.code, retryAfter: answer.headers.get('retry-after'), ms: Date.now() - startedAt, answeredWhileDown: !back };
       };
       const probes = await Promise.all([
@@ -112,10 +119,16 @@ describe('a Postgres restart', () => {
         probe('/v1/async/chat/completions', request('down')),
         probe('/v1/chat/completions', request('down')),
       ]);
-      expect(probes.map(({ path, status, code, answeredWhileDown }) => ({ path, status, code, answeredWhileDown }))).toEqual(
-        ['/v1/batches', '/v1/async/chat/completions', '/v1/chat/completions'].map((path) => ({ path, status: 503, code: 'service_unavailable', answeredWhileDown: true })),
-      );
-      for (const answer of probes) expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+      // Soft: each submission's verdict is reported, and the recovery below is checked whatever they said.
+      for (const answer of probes) {
+        expect.soft({ path: answer.path, status: answer.status, code: answer.code, answeredWhileDown: answer.answeredWhileDown }, `answered after ${answer.ms} ms`).toEqual({
+          path: answer.path,
+          status: 503,
+          code: 'service_unavailable',
+          answeredWhileDown: true,
+        });
+        if (answer.status === 503) expect.soft(Number(answer.retryAfter)).toBeGreaterThan(0);
+      }
     } finally {
       await restarted;
     }
@@ -127,9 +140,7 @@ describe('a Postgres restart', () => {
     expect([batch.status, job.status, call.status]).toEqual([200, 202, 200]);
     expect(call.body.choices[0].message.content).toBe('up');
     await expect.poll(async () => (await readBatch(batch.body.id))?.status, { timeout: 15_000, interval: 50 }).toBe('completed');
-    // Nothing the refused submissions carried was recorded.
-    const { rows } = await harness.sql.query("SELECT count(*)::int AS n FROM requests WHERE request_body::text LIKE '%\"down\"%'");
-    expect(rows[0].n).toBe(0);
-    await sleep(0);
+    // Nothing the refused submissions carried was recorded: only the two made after the restart are new.
+    expect(await recorded()).toEqual({ batches: before.batches + 1, jobs: before.jobs + 1 });
   });
 });

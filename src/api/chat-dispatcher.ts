@@ -15,6 +15,7 @@ import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
 import { withinTime } from '../durability/time-limit.ts';
+import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../workers/stream-messages.ts';
 
@@ -65,6 +66,8 @@ export class ChatDispatcher {
       signals?: RoutingSignalsReader;
       /** The weighted draws. @defaultValue Math.random */
       random?: () => number;
+      /** While Postgres is away, sync calls are refused (their outcome could not be recorded). */
+      postgres?: Pick<PostgresHealth, 'assertUp'>;
     },
   ) {
     // Opened now, while Redis answers: BullMQ opens a queue by waiting for its connection to be ready,
@@ -107,6 +110,7 @@ export class ChatDispatcher {
 
   async dispatchSync(input: SyncDispatchInput): Promise<{ completion: ChatCompletion; cost: string | undefined; trail: RouteAttempt[] }> {
     const { requestTimeoutMs } = this.options;
+    await this.options.postgres?.assertUp();
     const data = this.syncJobData(input);
     const reply = this.options.replies.expect(input.requestId, requestTimeoutMs);
     this.waiting.set(input.requestId, { data, restorable: () => true });
@@ -158,6 +162,7 @@ export class ChatDispatcher {
    * nothing arrives in time (the job is taken off its queue, or its running call cancelled).
    */
   async dispatchStream(input: SyncDispatchInput): Promise<{ reception: StreamReception; abandon: () => Promise<boolean> }> {
+    await this.options.postgres?.assertUp();
     const data = this.syncJobData(input);
     const reception = new StreamReception(this.options.replies, input.requestId, () => this.waiting.delete(input.requestId));
     // A stream that has not started can be queued again; once chunks flowed, a re-run would repeat them.
