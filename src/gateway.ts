@@ -29,6 +29,10 @@ import { openRedis } from './queues/redis-connections.ts';
 import { Shutdown } from './durability/shutdown.ts';
 import { PostgresHealth } from './durability/postgres-health.ts';
 import { createReadiness } from './durability/readiness.ts';
+import { withinTime } from './durability/time-limit.ts';
+
+/** How long past the drain deadline one shutdown step may take before the next one runs. */
+const closeStepGraceMs = 5000;
 
 export interface GatewayOptions {
   environment: Environment;
@@ -74,7 +78,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       shutdown.begin();
       // Readiness says `draining` from now; load balancers polling it stop routing before the listener closes.
       if (listening && shutdown.drainDelayMs > 0) await sleep(shutdown.drainDelayMs);
-      for (const close of closers.reverse()) await close().catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'));
+      // Each step gets until the drain deadline, then a few seconds more: one that hangs (a connection
+      // that never comes back) must not keep the rest from closing.
+      for (const close of closers.reverse()) {
+        await withinTime(close(), shutdown.remainingMs + closeStepGraceMs, `shutdown step ${close.toString().slice(0, 80)}`).catch((error: unknown) =>
+          logger.error({ err: error }, 'error during shutdown'),
+        );
+      }
       shutdown.finish();
     })());
   closers.push(() => database.close());
