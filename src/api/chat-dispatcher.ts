@@ -255,7 +255,8 @@ export class ChatDispatcher {
     const route = data.routes[data.routeIndex];
     if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${data.model} has no route`, param: 'model' });
     try {
-      await withinTime(this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config)), enqueueTimeLimitMs, 'queueing the job');
+      // Fails fast when Redis is away (the connection's maxRetriesPerRequest): its queue was opened at start.
+      await this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config));
     } catch (error) {
       this.options.logger.error({ err: error, requestId: data.requestId }, 'enqueue failed');
       throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; nothing was queued. Retry shortly.' });
@@ -281,9 +282,6 @@ export class ChatDispatcher {
     return queue;
   }
 }
-
-/** A job Redis has not taken by then is refused (503): Redis is away, and the caller should retry. */
-const enqueueTimeLimitMs = 5000;
 
 /** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
 function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache'>) {
