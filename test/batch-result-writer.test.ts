@@ -5,6 +5,8 @@ import { batchRequestId } from '../src/batches/batch-object.ts';
 import { BatchResultWriter, type BatchLineOutcome } from '../src/batches/batch-result-writer.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
+import { createLogger } from '../src/logger.ts';
+import { SettledRequests } from '../src/observability/settled-requests.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
 
 /** Batch lines are recorded, billed and counted exactly once, however often a chunk re-runs. */
@@ -82,6 +84,22 @@ describe('batch result writer', () => {
     expect(rows[0]).toEqual({ completed_count: 2, failed_count: 0, cost: '0.0000400000' });
     const { rows: hourly } = await handle.pool.query("SELECT sum(requests)::int AS requests FROM usage_rollups WHERE batch_id = 'batch_d'");
     expect(hourly[0].requests).toBe(2);
+  });
+
+  it('tells metrics and the request log of each line once, however often it is written', async () => {
+    await handle.pool.query(
+      "INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, total_count) VALUES ('batch_m', $1, $2, '/v1/chat/completions', 'file-w', '24h', 'in_progress', now() + interval '1 day', 3)",
+      [principal.projectId, principal.apiKeyId],
+    );
+    const settled = new SettledRequests(createLogger('silent'));
+    const told: string[] = [];
+    settled.subscribe((requests) => told.push(...requests.map((request) => request.requestId)));
+    const observed = new BatchResultWriter(handle.pool, async () => {}, { settled });
+    const line = (lineNumber: number) => ({ ...outcome(lineNumber, 'completed'), batchId: 'batch_m', requestId: batchRequestId('batch_m', lineNumber) });
+    await Promise.all([observed.record(line(1)), observed.record(line(2)), observed.record(line(2))]);
+    // A chunk run again (after a crash, or put back after Redis lost it) writes its lines again.
+    await Promise.all([observed.record(line(1)), observed.record(line(2))]);
+    expect(told.sort()).toEqual([batchRequestId('batch_m', 1), batchRequestId('batch_m', 2)]);
   });
 
   it('reports the batch as done when its last line is recorded', async () => {
