@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -15,7 +16,10 @@ export class Shutdown {
   private timer: NodeJS.Timeout | undefined;
   private deadlineReached: Promise<void> | undefined;
 
-  constructor(private readonly options: { shutdownTimeoutMs: number; drainDelayMs: number; logger: Logger }) {}
+  constructor(private readonly options: { shutdownTimeoutMs: number; drainDelayMs: number; logger: Logger }) {
+    // Every call in flight listens to it (its slot wait, its HTTP request): hundreds at once is normal.
+    setMaxListeners(0, this.handBackController.signal);
+  }
 
   get draining(): boolean {
     return this.beganAt !== undefined;
