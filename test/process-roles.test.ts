@@ -150,3 +150,25 @@ describe('health and readiness', () => {
     }
   });
 });
+
+describe('probes of a worker-role process', () => {
+  it('answers /healthz and /readyz on METRICS_PORT, as the API port does', async () => {
+    const harness = await startTestGateway({ environment: { GATEWAY_ROLE: 'worker', METRICS_PORT: '0' } });
+    try {
+      const base = harness.gateway.metricsUrl ?? '';
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok', migrations: 'ok' } });
+      // A database behind this build's migrations is not ready, here too.
+      await harness.sql.query('DELETE FROM drizzle.__drizzle_migrations');
+      const behind = await fetch(`${base}/readyz`);
+      expect(behind.status).toBe(503);
+      expect(await behind.json()).toMatchObject({ status: 'not_ready', checks: { migrations: 'failing' } });
+    } finally {
+      await harness.close();
+    }
+  });
+});

@@ -32,8 +32,9 @@ export const environmentSchema = z.object({
   GATEWAY_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
-   * Serve `GET /metrics` (Prometheus) on HOST:METRICS_PORT too, without authentication, in any role:
-   * how worker-role processes (which have no HTTP API) are scraped. Keep this port internal. Unset:
+   * Serve `GET /metrics` (Prometheus), `/healthz` and `/readyz` on HOST:METRICS_PORT too, without
+   * authentication, in any role: how worker-role processes (which have no HTTP API) are scraped and
+   * probed. Keep this port internal. Unset:
    * no such server; the API's own `GET /metrics` (admin key) is always there in the api and all roles.
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
