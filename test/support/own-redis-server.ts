@@ -53,6 +53,10 @@ export class OwnRedisServer {
       stdio: 'ignore',
     });
     this.process = child;
+    // Never outlive the test process, even when its teardown did not run (a hook that timed out).
+    const kill = () => child.kill('SIGKILL');
+    process.once('exit', kill);
+    child.once('exit', () => process.off('exit', kill));
     const deadline = Date.now() + 10_000;
     for (;;) {
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
