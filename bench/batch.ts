@@ -9,6 +9,7 @@
  *   BENCH_NODE_ARGS="--max-old-space-size=192 --max-semi-space-size=16"   node flags of the gateway processes (as npm start)
  */
 import { spawnSync } from 'node:child_process';
+import { batchInputFile } from './batch-input.ts';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,15 +42,6 @@ function rssMb(pid: number): number {
   }
 }
 
-function inputFile(lines: number): Blob {
-  const parts: string[] = [];
-  for (let line = 1; line <= lines; line += 1) {
-    parts.push(
-      `${JSON.stringify({ custom_id: `item-${line}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'bench-model', messages: [{ role: 'system', content: 'labels: positive, negative, neutral' }, { role: 'user', content: `Review ${line}: the product arrived on time and works.` }] } })}\n`,
-    );
-  }
-  return new Blob(parts, { type: 'application/jsonl' });
-}
 
 async function main(): Promise<number> {
   if (process.env.BENCH_SKIP_BUILD !== '1') {
@@ -105,7 +97,7 @@ async function main(): Promise<number> {
     }, 50);
     const form = new FormData();
     form.set('purpose', 'batch');
-    form.set('file', inputFile(size), `bench-${size}.jsonl`);
+    form.set('file', batchInputFile(size), `bench-${size}.jsonl`);
     const uploadStart = performance.now();
     const upload = await fetch(`${base}/v1/files`, { method: 'POST', headers, body: form });
     if (!upload.ok) throw new Error(`upload failed: ${upload.status} ${await upload.text()}`);

@@ -14,6 +14,7 @@
  *   BENCH_SKIP_BUILD=1         reuse dist/ as it is
  */
 import { spawnSync } from 'node:child_process';
+import { batchInputFile } from './batch-input.ts';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -70,15 +71,6 @@ async function runCleanups(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
 }
 
-function inputFile(lines: number): Blob {
-  const parts: string[] = [];
-  for (let line = 1; line <= lines; line += 1) {
-    parts.push(
-      `${JSON.stringify({ custom_id: `item-${line}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'bench-model', messages: [{ role: 'system', content: 'labels: positive, negative, neutral' }, { role: 'user', content: `Review ${line}: the product arrived on time and works.` }] } })}\n`,
-    );
-  }
-  return new Blob(parts, { type: 'application/jsonl' });
-}
 
 interface Fault {
   name: string;
@@ -203,7 +195,7 @@ async function main(): Promise<number> {
     durability,
   };
   await writeFile(configPath, JSON.stringify(config, null, 2)); // JSON is YAML
-  const services: Services = { postgres, redis, configPath, adminKey: randomBytes(18).toString('hex'), input: inputFile(lineCount) };
+  const services: Services = { postgres, redis, configPath, adminKey: randomBytes(18).toString('hex'), input: batchInputFile(lineCount) };
   process.stdout.write(
     [
       `Chaos benchmark: ${lineCount} lines per run, 1 API + 2 worker processes from dist/ (node ${nodeArgs.join(' ')}),`,
