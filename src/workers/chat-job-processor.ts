@@ -13,6 +13,7 @@ import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
 import { callRoute, type RouteSignals } from './call-route.ts';
 import { HandBackError } from '../durability/hand-back.ts';
+import { backoffBaseDelay } from './provider-backoff.ts';
 import { RetryDelayError, type ChatJobData, type ChatJobResult } from './chat-job.ts';
 import { providerErrorToGatewayError } from './provider-error-mapping.ts';
 import { publishReply } from './reply-channel.ts';
@@ -384,21 +385,4 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     }
     throw lastError;
   }
-}
-
-/** The job's `backoff.delay`: its provider's `retryBaseDelayMs`, set when it was queued. */
-function backoffBaseDelay(job: { opts: { backoff?: unknown } }): number {
-  const backoff = job.opts.backoff;
-  return typeof backoff === 'object' && backoff !== null && 'delay' in backoff && typeof backoff.delay === 'number' ? backoff.delay : 500;
-}
-
-/**
- * BullMQ backoff: the delay the processor chose (Retry-After, or a jittered exponential backoff); for
- * any other error, the provider's Retry-After when it sent one, else exponential from the base delay.
- */
-export function providerBackoff(attemptsMade: number, _type: string | undefined, error: Error | undefined, job?: { opts: { backoff?: unknown } }): number {
-  if (error && 'retryDelayMs' in error && typeof error.retryDelayMs === 'number') return error.retryDelayMs;
-  const retryAfter = error && 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
-  if (retryAfter !== undefined) return retryAfter;
-  return (job ? backoffBaseDelay(job) : 500) * 2 ** Math.max(0, attemptsMade - 1);
 }
