@@ -17,6 +17,8 @@ RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# `npm run build` copies the dashboard assets with this script after tsc.
+COPY scripts ./scripts
 RUN npm run build
 
 # --- deps: production dependencies only -----------------------------------------------------------
