@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { reportErrors } from '../queues/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
+import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -53,16 +54,8 @@ export async function startBatchWorkers(options: {
   const logger = options.logger.child({ component: 'batch-worker' });
   const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix });
   reportErrors(controlQueue, `queue ${batchControlQueueName}`, logger);
-  const chunkQueues = new Map<string, Queue<BatchChunkJob>>();
-  const chunkQueue = (provider: string) => {
-    let queue = chunkQueues.get(provider);
-    if (!queue) {
-      queue = new Queue<BatchChunkJob>(batchChunkQueueName(provider), { connection: redis, prefix });
-      reportErrors(queue, `queue ${batchChunkQueueName(provider)}`, logger);
-      chunkQueues.set(provider, queue);
-    }
-    return queue;
-  };
+  const chunkQueues = new QueueRegistry({ redis, prefix, logger });
+  const chunkQueue = (provider: string) => chunkQueues.get<BatchChunkJob>(batchChunkQueueName(provider));
   const writer = new BatchResultWriter(
     options.pool,
     async (batchIds) => {
@@ -126,7 +119,7 @@ export async function startBatchWorkers(options: {
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
       await writer.flush();
-      await Promise.all([controlQueue.close(), ...[...chunkQueues.values()].map((queue) => queue.close())]);
+      await Promise.all([controlQueue.close(), chunkQueues.close()]);
     },
   };
 }

@@ -1,5 +1,6 @@
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { duplicateRedis, reportErrors } from '../queues/redis-connections.ts';
+import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
@@ -73,16 +74,8 @@ export async function startProviderWorkers(options: {
     },
   });
   // A fallback hop goes onto the next route's provider queue, so that provider's workers and limits apply.
-  const hopQueues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
-  const hopQueue = (provider: string) => {
-    let queue = hopQueues.get(provider);
-    if (!queue) {
-      queue = new Queue<ChatJobData, ChatJobResult>(providerQueueName(provider), { connection: options.redis, prefix: options.prefix });
-      reportErrors(queue, `queue ${providerQueueName(provider)}`, options.logger);
-      hopQueues.set(provider, queue);
-    }
-    return queue;
-  };
+  const hopQueues = new QueueRegistry({ redis: options.redis, prefix: options.prefix, logger: options.logger });
+  const hopQueue = (provider: string) => hopQueues.get<ChatJobData>(providerQueueName(provider));
 
   const workers = Object.entries(options.config.providers).map(([name, provider]) => {
     const worker = new Worker<ChatJobData, ChatJobResult>(providerQueueName(name), handingBack(processor, options.handBack), {
@@ -108,7 +101,7 @@ export async function startProviderWorkers(options: {
     async close() {
       // Stop taking jobs, let active ones finish (BullMQ waits for them), then flush their records.
       await Promise.all(workers.map((worker) => worker.close()));
-      await Promise.all([...hopQueues.values()].map((queue) => queue.close()));
+      await hopQueues.close();
       await options.resultStore.flush();
       await publisher.quit().catch(() => publisher.disconnect());
       await cancelSubscriber.quit().catch(() => cancelSubscriber.disconnect());
