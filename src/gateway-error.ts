@@ -13,6 +13,7 @@ export const gatewayErrorCodes = {
   webhook_url_not_allowed: { status: 400, type: 'invalid_request_error' },
   batch_not_cancellable: { status: 400, type: 'invalid_request_error' },
   invalid_file: { status: 400, type: 'invalid_request_error' },
+  invalid_batch_lines: { status: 400, type: 'invalid_request_error' },
   unsupported_capability: { status: 400, type: 'invalid_request_error' },
   provider_not_routable: { status: 400, type: 'invalid_request_error' },
   invalid_idempotency_key: { status: 400, type: 'invalid_request_error' },
@@ -47,14 +48,40 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/**
+ * OpenAI's error `type` for an answer's code: the table's for a gateway code, else (a provider's own
+ * code passed through, or a record's code) the one OpenAI gives that HTTP status. Every answer that
+ * shows an error — the HTTP answer, an async job, a batch's error file — takes its type from here, so
+ * one cause has one type wherever a client reads it.
+ */
+export function errorTypeFor(code: string, status: number): string {
+  if (Object.hasOwn(gatewayErrorCodes, code)) return gatewayErrorCodes[code as GatewayErrorCode].type;
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+/** The OpenAI error body of a recorded error: its code (as the client saw it), status and message. */
+export function errorBodyOf(error: { code: string; status: number; message: string; param?: string | null }): OpenAIErrorBody {
+  return { error: { message: error.message, type: errorTypeFor(error.code, error.status), param: error.param ?? null, code: error.code } };
+}
+
 /** Plain data, so it can travel from a worker to the API through Redis. */
 export interface GatewayErrorPayload {
   code: GatewayErrorCode;
   message: string;
   param?: string | null;
-  /** Overrides the table's type/code in the body, e.g. to keep a provider's own error code. */
+  /** Overrides the table's type in the body (the tenant rate limits' `requests` / `tokens`). */
   bodyType?: string;
+  /** Overrides the table's code in the body, e.g. to keep a provider's own error code. */
   bodyCode?: string;
+}
+
+/** What only the operator reads (config paths, env var names, the upstream's own words): logged, never answered. */
+export interface GatewayErrorOptions {
+  hint?: string;
 }
 
 export class GatewayError extends Error {
@@ -63,17 +90,25 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly bodyType: string | undefined;
   readonly bodyCode: string | undefined;
+  /** For the log line only: it never goes into an answer, a record or the payload. */
+  readonly hint: string | undefined;
 
-  constructor(payload: GatewayErrorPayload) {
+  constructor(payload: GatewayErrorPayload, options: GatewayErrorOptions = {}) {
     super(payload.message);
     this.code = payload.code;
     this.param = payload.param ?? null;
     this.bodyType = payload.bodyType;
     this.bodyCode = payload.bodyCode;
+    this.hint = options.hint;
   }
 
   get status(): number {
     return gatewayErrorCodes[this.code].status;
+  }
+
+  /** The code the client reads in the answer's body: the one records and log lines carry too. */
+  get answerCode(): string {
+    return this.bodyCode ?? this.code;
   }
 
   toPayload(): GatewayErrorPayload {
@@ -87,13 +122,7 @@ export class GatewayError extends Error {
   }
 
   toBody(): OpenAIErrorBody {
-    return {
-      error: {
-        message: this.message,
-        type: this.bodyType ?? gatewayErrorCodes[this.code].type,
-        param: this.param,
-        code: this.bodyCode ?? this.code,
-      },
-    };
+    const body = errorBodyOf({ code: this.answerCode, status: this.status, message: this.message, param: this.param });
+    return this.bodyType === undefined ? body : { error: { ...body.error, type: this.bodyType } };
   }
 }

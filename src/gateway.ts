@@ -30,6 +30,8 @@ import { Shutdown } from './durability/shutdown.ts';
 import { PostgresHealth } from './durability/postgres-health.ts';
 import { createReadiness } from './durability/readiness.ts';
 import { withinTime } from './durability/time-limit.ts';
+import { beginProcessStartup } from './startup/process-startup.ts';
+import { guardDeployment } from './startup/deployment-guard.ts';
 
 /** How long past the drain deadline one shutdown step may take before the next one runs. */
 const closeStepGraceMs = 5000;
@@ -40,6 +42,13 @@ export interface GatewayOptions {
   logger: Logger;
   /** Listen on HOST:PORT (the default); tests drive the app through `inject()` instead. */
   listen?: boolean;
+  /** Aborted (SIGTERM/SIGINT) while starting: stop waiting and reject with StartupAbortedError. */
+  signal?: AbortSignal;
+  /**
+   * A running process must stop: another deployment took its Redis prefix (after Redis lost its data).
+   * Without it, the error is only logged.
+   */
+  onFatal?: (error: Error) => void;
 }
 
 export interface Gateway {
@@ -57,17 +66,15 @@ export interface Gateway {
 
 /**
  * Wires one gateway process for its role: `api` (HTTP + enqueue), `worker` (provider queues) or
- * `all`. Migrations run first in every role, serialised by an advisory lock.
+ * `all`. It listens first (probes only), waits for Postgres and Redis, refuses a Redis prefix that
+ * another deployment holds, then runs the migrations (every role, serialised by an advisory lock)
+ * and builds the rest.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const { environment, config, logger } = options;
+  const { environment, config, logger, signal } = options;
   const role = environment.GATEWAY_ROLE;
   const prefix = environment.REDIS_PREFIX;
-  const database = createDatabase({
-    url: environment.DATABASE_URL,
-    maxConnections: environment.DATABASE_POOL_MAX,
-    applicationName: `llm-gateway-${role}`,
-  });
+  const startup = await beginProcessStartup({ environment, logger, listen: options.listen ?? true });
   const closers: Array<() => Promise<unknown>> = [];
   const shutdown = new Shutdown({ shutdownTimeoutMs: config.server.shutdownTimeoutMs, drainDelayMs: config.server.drainDelayMs, logger });
   let listening = false;
@@ -87,11 +94,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       shutdown.finish();
     })());
-  closers.push(() => database.close());
+  closers.push(() => startup.close());
 
   try {
+    await startup.awaitDependencies({ timeoutMs: config.server.startupTimeoutMs, ...(signal ? { signal } : {}) });
+    startup.enter('migrating', signal);
+    const database = createDatabase({
+      url: environment.DATABASE_URL,
+      maxConnections: environment.DATABASE_POOL_MAX,
+      applicationName: `llm-gateway-${role}`,
+      logger,
+    });
+    closers.push(() => database.close());
     await runMigrations(database.pool);
     logger.info('database migrations applied');
+    startup.enter('starting-services', signal);
+    // Before anything is written under the prefix: it must be this deployment's.
+    const deployment = await guardDeployment({ pool: database.pool, redisUrl: environment.REDIS_URL, prefix, logger });
+    closers.push(() => deployment.close());
 
     // Its own connection, so notify() fails fast (maxRetriesPerRequest) in either role's callers.
     const webhookRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-webhooks` }, logger);
@@ -110,6 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       maxRetriesPerRequest: 1,
       enableAutoPipelining: true,
       connectionName: `${prefix}-cache`,
+      variable: environment.CACHE_REDIS_URL ? 'CACHE_REDIS_URL' : 'REDIS_URL',
     }, logger);
     closers.push(() => cacheRedis.quit());
     const cache = new ChatCache(
@@ -120,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Every committed outcome of this process, for metrics and the request log.
     const settled = new SettledRequests(logger);
     // Prometheus metrics (GET /metrics, or METRICS_PORT) and the request log watch every outcome.
+    await startup.releaseMetricsPort();
     const processMetrics = await startProcessMetrics({ config, environment, prefix, logger });
     closers.push(() => processMetrics.close());
     const { metrics } = processMetrics;
@@ -129,6 +151,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Postgres is the record, Redis a cache of work: the reconciler puts back what Redis lost.
     const durability = await startDurability({ environment, config, database, prefix, logger, webhooks, settled, metrics });
     closers.push(() => durability.close());
+    // The prefix's registration goes with the rest of Redis's data: claimed again after each loss.
+    deployment.keepClaimed(durability.watcher, (error) => (options.onFatal ? options.onFatal(error) : logger.error({ err: error }, error.message)));
 
     let pool: ProviderWorkerPool | undefined;
     if (role === 'worker' || role === 'all') {
@@ -196,6 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
 
     if (role === 'worker') {
+      startup.checkStopped(signal);
       return { app: undefined, url: undefined, adminKey: '', metricsUrl: processMetrics.url, webhooks, close: closeAll };
     }
 
@@ -258,12 +283,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics,
       logger,
       readiness,
+      // The server listening since start-up: the port never refuses a connection in between.
+      ...(startup.apiServer ? { serverFactory: startup.apiServer.serverFactory } : {}),
     });
     // Closed first (closers run in reverse): stop accepting, let in-flight requests get their replies.
     closers.push(() => app.close());
     await app.ready();
+    startup.checkStopped(signal);
     let url: string | undefined;
     if (options.listen ?? true) {
+      startup.apiServer?.handOver();
       url = await app.listen({ host: environment.HOST, port: environment.PORT });
       listening = true;
       logger.info({ url, role }, 'gateway listening');

@@ -12,7 +12,9 @@ export interface LoggerOptions {
 
 /**
  * The root logger. Everything else logs through `logger.child({ ... })` bound to
- * `{ requestId, jobId, provider, model }` so one request can be followed across API and worker.
+ * `{ requestId, jobId, provider, model }` so one request can be followed across API and worker: the
+ * request id is `requestId` in every line (fastify's request logger is told so too), with the caller's
+ * `clientRequestId` and `trace_id` beside it when it sent them (see observability/request-correlation.ts).
  *
  * Secrets are kept out in layers: fields named like credentials are censored at any depth, in the
  * logged object, in child bindings and in errors (a provider error may carry request headers); and

@@ -1,9 +1,10 @@
 import { ConfigurationError, loadEnvironment } from './config/env.ts';
 import { defaultGatewayConfig } from './config/default-config.ts';
 import { loadGatewayConfigFile } from './config/gateway-config.ts';
-import { startGateway } from './gateway.ts';
+import { startGateway, type Gateway } from './gateway.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { KnownSecrets, secretsOf } from './observability/log-redaction.ts';
+import { isStartupAborted, startupErrorDetails } from './startup/startup-errors.ts';
 
 /** Signals closer together than this are one signal delivered twice. */
 const repeatedSignalMs = 1000;
@@ -24,16 +25,36 @@ async function main(): Promise<void> {
   const connectionUrls = [environment.DATABASE_URL, environment.REDIS_URL, environment.CACHE_REDIS_URL];
   secrets.add(...secretsOf({ providers: {}, urls: connectionUrls, adminKey: environment.GATEWAY_ADMIN_KEY }));
   const logger = createLogger(environment.LOG_LEVEL, { secrets });
+  const starting = new AbortController();
   try {
-    const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG) : defaultGatewayConfig();
+    const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG, process.env, { logger }) : defaultGatewayConfig();
     secrets.add(...secretsOf({ providers: config.providers, urls: [] }));
     if (!environment.GATEWAY_CONFIG) logger.info('GATEWAY_CONFIG is not set: serving the built-in mock provider (models mock-echo, mock-classifier)');
-    const gateway = await startGateway({ environment, config, logger });
-    secrets.add(gateway.adminKey);
-    if (!environment.GATEWAY_ADMIN_KEY && gateway.adminKey) showGeneratedAdminKey(gateway.adminKey, logger);
-
+    // Signals are handled from the start: one that comes while Postgres or Redis is awaited stops the wait.
+    let gateway: Gateway | undefined;
     let stoppingSince: number | undefined;
-    const stop = (signal: NodeJS.Signals) => {
+    let exitCode = 0;
+    // A drain that cannot finish (a call that ignores its abort) must not keep the process forever:
+    // its jobs are recovered from their locks and by the reconciler.
+    const armDrainDeadline = () =>
+      setTimeout(() => {
+        logger.error('drain did not finish in time; exiting');
+        process.exit(1);
+      }, config.server.shutdownTimeoutMs + drainOverrunMs).unref();
+    const drain = (running: Gateway) => {
+      armDrainDeadline();
+      running.close().then(
+        () => {
+          logger.info('shut down cleanly');
+          process.exit(exitCode);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    const stop = (signal: NodeJS.Signals | 'deployment-conflict') => {
       if (stoppingSince !== undefined) {
         // One deploy often signals twice: to the whole process group (docker stop, a Kubernetes
         // rollout) and again through a parent that forwards it (npm, tsx). Only a person's second
@@ -46,29 +67,50 @@ async function main(): Promise<void> {
         return;
       }
       stoppingSince = Date.now();
+      if (!gateway) {
+        // Still starting: stop waiting; startGateway closes what it built and rejects.
+        logger.info({ signal }, 'stopping during start-up');
+        armDrainDeadline();
+        starting.abort();
+        return;
+      }
       logger.info({ signal, shutdownTimeoutMs: config.server.shutdownTimeoutMs }, 'shutting down: draining in-flight work');
-      // A drain that cannot finish (a call that ignores its abort) must not keep the process forever:
-      // its jobs are recovered from their locks and by the reconciler.
-      setTimeout(() => {
-        logger.error('drain did not finish in time; exiting');
-        process.exit(1);
-      }, config.server.shutdownTimeoutMs + drainOverrunMs).unref();
-      gateway.close().then(
-        () => {
-          logger.info('shut down cleanly');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      drain(gateway);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+
+    gateway = await startGateway({
+      environment,
+      config,
+      logger,
+      signal: starting.signal,
+      // Another deployment took this Redis prefix while the process ran (after Redis lost its data).
+      onFatal: (error) => {
+        logger.fatal(startupErrorDetails(error) ?? { err: error }, error.message);
+        exitCode = 1;
+        stop('deployment-conflict');
+      },
+    });
+    if (starting.signal.aborted) {
+      // The signal came as the last step finished: nothing will abort it now, so drain what just started.
+      drain(gateway);
+      return;
+    }
+    secrets.add(gateway.adminKey);
+    if (!environment.GATEWAY_ADMIN_KEY && gateway.adminKey) showGeneratedAdminKey(gateway.adminKey, logger);
   } catch (error) {
+    // Asked to stop while starting: whatever the unwinding threw, stopping is what was asked for.
+    if (isStartupAborted(error) || starting.signal.aborted) {
+      logger.info('stopped before start-up finished');
+      process.exit(0);
+    }
+    const details = startupErrorDetails(error);
     if (error instanceof ConfigurationError) {
       logger.fatal(error.message);
+    } else if (details) {
+      // Waited too long for Postgres or Redis, or the Redis prefix belongs to another deployment.
+      logger.fatal(details, (error as Error).message);
     } else {
       logger.fatal({ err: error }, 'gateway failed to start');
     }

@@ -28,7 +28,8 @@ describe('batches', () => {
           'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing: { inputPerMillion: '1', outputPerMillion: '2' } },
           'slow-echo': { routes: [{ provider: 'slow', model: 'echo' }] },
         },
-        batches: { chunkSize: 4 },
+        // Lines that cannot run fail alone, into the error file (the create-time refusal: batch-validation.test.ts).
+        batches: { chunkSize: 4, onInvalidLines: 'fail_lines' },
       },
     });
     key = (await harness.createKey('batch-project')).key;
@@ -80,6 +81,8 @@ describe('batches', () => {
       ['c', 'model_not_found'],
       ['d', 'mock_error'],
     ]);
+    const { rows: refused } = await harness.sql.query("SELECT model, provider FROM requests WHERE batch_id = $1 AND custom_id = 'c'", [created.id]);
+    expect(refused).toEqual([{ model: 'no-such-model', provider: null }]);
     expect(errors[1]!.response).toMatchObject({ status_code: 400, body: { error: { code: 'mock_error' } } });
 
     const outputFile = await client.files.retrieve(done.output_file_id!);
@@ -115,6 +118,9 @@ describe('batches', () => {
     const errors = await readLines(cancelled.error_file_id!);
     expect(errors.every((line) => line.error.code === 'batch_cancelled')).toBe(true);
     expect(errors).toHaveLength(counts.failed);
+    // Lines that never ran keep the model they asked for.
+    const { rows: models } = await harness.sql.query('SELECT DISTINCT model FROM requests WHERE batch_id = $1', [batch.id]);
+    expect(models).toEqual([{ model: 'slow-echo' }]);
 
     await expect(client.batches.cancel(batch.id)).rejects.toMatchObject({ status: 400, code: 'batch_not_cancellable' });
   });
@@ -131,6 +137,8 @@ describe('batches', () => {
     const errors = await readLines(expired.error_file_id!);
     expect(errors.length).toBe(counts.failed);
     expect(errors.every((line) => line.error.code === 'batch_expired' && line.response === null)).toBe(true);
+    const { rows: models } = await harness.sql.query('SELECT DISTINCT model FROM requests WHERE batch_id = $1', [batch.id]);
+    expect(models).toEqual([{ model: 'slow-echo' }]);
   });
 
   it('runs an inline batch and pages its results as JSON', async () => {

@@ -1,40 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.ts';
+import { buildCli, type BuiltCli, type CliRun } from './support/built-cli.ts';
 import { startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
-
-const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The CLI as a user runs it: a child process, configured only by its environment. */
-function startCli(args: string[], environment: Record<string, string>): { child: ChildProcess; done: Promise<CliRun>; stdout: () => string } {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEWAY_')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repositoryRoot,
-    env: { ...inherited, ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<CliRun>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done, stdout: () => stdout };
-}
 
 const readJsonl = async (path: string) =>
   (await readFile(path, 'utf8'))
@@ -55,11 +27,14 @@ const progressLine = /^(batch_\w+) (validating|in_progress|finalizing|completed|
 /** The CLI end to end: child processes against a whole gateway on the mock provider. */
 describe('llm-gateway CLI', () => {
   let harness: TestGateway;
+  let built: BuiltCli;
   let directory: string;
   let environment: Record<string, string>;
+  const startCli = (args: string[], extra: Record<string, string>) => built.start(args, extra);
   const cli = (args: string[], extra: Record<string, string> = {}) => startCli(args, { ...environment, ...extra }).done;
 
   beforeAll(async () => {
+    built = await buildCli();
     harness = await startTestGateway({
       config: {
         providers: {
@@ -81,6 +56,7 @@ describe('llm-gateway CLI', () => {
   });
   afterAll(async () => {
     await harness?.close();
+    await built?.remove();
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 
@@ -143,9 +119,10 @@ describe('llm-gateway CLI', () => {
     const [output, errors] = [join(directory, 'out.jsonl'), join(directory, 'errors.jsonl')];
 
     const run = await cli(['batch', 'submit', join(directory, 'requests.jsonl'), '--model', 'slow-echo', '--wait', '--output', output, '--errors', errors]);
-    expect(run.code).toBe(0);
+    // Completed, but not every line: exit 3, and the failed line named on stderr.
+    expect(run.code).toBe(3);
     expect(run.stdout).toMatch(/completed in .+: 39 completed, 1 failed of 40/);
-    expect(run.stderr).toContain('1 request(s) failed');
+    expect(run.stderr).toContain('1 request(s) failed; the first one:\n  line-7: mock_error: mock provider failed with HTTP 400 as asked\n');
 
     // Off a terminal: whole lines, no cursor movement, one every couple of seconds while it runs.
     expect(run.stderr).not.toContain('\u001b');
@@ -254,9 +231,32 @@ describe('llm-gateway CLI', () => {
       expect((thrown as CommanderError).code).toBe('commander.helpDisplayed');
       return text;
     };
-    const paths = [[], ['batch'], ['batch', 'submit'], ['batch', 'status'], ['batch', 'cancel'], ['batch', 'download'], ['batch', 'list'], ['keys'], ['keys', 'create']];
+    const leaves = [
+      ['batch', 'submit'],
+      ['batch', 'wait'],
+      ['batch', 'status'],
+      ['batch', 'cancel'],
+      ['batch', 'download'],
+      ['batch', 'list'],
+      ['files', 'list'],
+      ['files', 'download'],
+      ['keys', 'create'],
+      ['keys', 'list'],
+      ['keys', 'revoke'],
+      ['usage'],
+      ['models'],
+    ];
+    const paths = [[], ['batch'], ['files'], ['keys'], ...leaves];
     for (const path of paths) expect(helpOf(path)).toMatch(new RegExp(`^Usage: llm-gateway ${path.join(' ')}`));
+    // Machine-readable output everywhere.
+    for (const leaf of leaves) expect(helpOf(leaf)).toMatch(/^ {2}--json /m);
+    // And the leaves listed are all there are: a new command joins the list (and gets --json).
+    const program = buildProgram();
+    const leafPaths = (command: Command, path: string[]): string[][] =>
+      command.commands.length === 0 ? [path] : command.commands.flatMap((sub) => leafPaths(sub, [...path, sub.name()]));
+    expect(leafPaths(program, []).map((path) => path.join(' ')).sort()).toEqual(leaves.map((path) => path.join(' ')).sort());
     expect(helpOf(['batch', 'submit'])).toMatch(/--model <model>[\s\S]*--wait[\s\S]*--output <file>[\s\S]*--errors <file>/);
     expect(helpOf([])).toMatch(/GATEWAY_URL[\s\S]*GATEWAY_API_KEY[\s\S]*GATEWAY_ADMIN_KEY/);
+    expect(helpOf([])).toMatch(/Exit status: 0 success; 1 .*; 2 .*; 3 .*; 130 interrupted/s);
   });
 });

@@ -77,6 +77,46 @@ describe('dashboard summary API', () => {
     expect(new Big(body.totals.cost_saved).gt(0)).toBe(true);
   });
 
+  it("lists the usage API's models, and narrows every number to the chosen ones (totals as the usage API counts them)", async () => {
+    const all = await summary(run.key);
+    const query = new URLSearchParams({ group_by: 'model', from: all.body.from, to: all.body.to });
+    const usageResponse = await fetch(`${harness.url}/v1/usage?${query}`, { headers: { authorization: `Bearer ${run.key}` } });
+    const usage = ((await usageResponse.json()) as { data: Array<{ model: string | null; requests: number; errors: number; cache_hits: number; cost: string; latency_ms: unknown }> }).data;
+    expect(all.body.models.map((model) => model.label).sort()).toEqual(usage.map((row) => row.model ?? '(no model)').sort());
+    expect(all.body.filter).toEqual({ models: null });
+    expect(new Set(all.body.models.map((model) => model.colour)).size).toBe(all.body.models.length);
+
+    const echo = await summary(run.key, '?model=mock-echo');
+    const echoUsage = usage.find((row) => row.model === 'mock-echo');
+    expect(echo.status).toBe(200);
+    expect(echo.body.totals).toMatchObject({ requests: echoUsage?.requests, errors: echoUsage?.errors, cache_hits: echoUsage?.cache_hits, latency_ms: echoUsage?.latency_ms });
+    expect(new Big(echo.body.totals.cost).eq(echoUsage?.cost ?? 'NaN')).toBe(true);
+    expect(echo.body.totals.requests).toBeLessThan(all.body.totals.requests);
+    expect(sum(echo.body.traffic.requests)).toBe(echoUsage?.requests);
+    expect(echo.body.cost_by_model.map((model) => model.model)).toEqual(['mock-echo']);
+    // The filter's choices, and their colours, do not depend on the filter.
+    expect(echo.body.models).toEqual(all.body.models);
+    expect(echo.body.filter).toEqual({ models: ['mock-echo'] });
+
+    const both = await summary(run.key, '?model=mock-echo&model=mock-classifier');
+    expect(both.body.totals).toEqual(all.body.totals);
+    expect(both.body.traffic).toEqual(all.body.traffic);
+    // An empty value is the group without a model: none in this run, so zeros, not an error.
+    const none = await summary(run.key, '?model=');
+    expect(none.status).toBe(200);
+    expect(none.body.filter).toEqual({ models: [null] });
+    expect(none.body.totals.requests).toBe(0);
+    expect(none.body.cost_by_model).toEqual([]);
+    expect(none.body.models).toEqual(all.body.models);
+  });
+
+  it('refuses more than 100 models in one filter', async () => {
+    const query = Array.from({ length: 101 }, (_unused, index) => `model=m${index}`).join('&');
+    const { status, body } = await summary(run.key, `?${query}`);
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({ code: 'invalid_request_body', param: 'model' });
+  });
+
   it('gives the admin every project, the queue depth per provider and every batch', async () => {
     const { status, body } = await summary(testAdminKey);
     expect(status).toBe(200);

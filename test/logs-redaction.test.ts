@@ -128,7 +128,8 @@ describe('request log and redaction (a full run at trace level)', () => {
     expect(byId.get(syncIds[0])).toMatchObject({ status: 'completed', statusCode: 200, keyId: first.id, promptTokens: 19, completionTokens: 10, queueWaitMs: expect.any(Number), providerLatencyMs: expect.any(Number) });
     expect(byId.get(syncIds[1])).toMatchObject({ keyId: second.id });
     expect(byId.get(streamed.headers.get('x-request-id'))).toMatchObject({ streamed: true });
-    expect(byId.get(refused.headers.get('x-request-id'))).toMatchObject({ status: 'failed', errorCode: 'invalid_api_key', promptTokens: null, cost: null });
+    // The provider refused the gateway's key: the line has the code the client read.
+    expect(byId.get(refused.headers.get('x-request-id'))).toMatchObject({ status: 'failed', errorCode: 'provider_auth_error', promptTokens: null, cost: null });
     expect(byId.get(job.body.id)).toMatchObject({ kind: 'async', status: 'completed' });
 
     // Nothing secret anywhere, in a log that says a lot.

@@ -129,6 +129,7 @@ describe('model catalogue through the gateway', () => {
     const line = (body: unknown) => JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/chat/completions', body });
     expect(prepareBatchLine(line({ model: 'openai/o3-mini', ...withImage }), config)).toEqual({
       ok: false,
+      model: 'openai/o3-mini',
       code: 'unsupported_capability',
       message: expect.stringMatching(/^body\.messages\[0\]\.content: .*does not accept images/),
       statusCode: 400,

@@ -194,7 +194,9 @@ describe('routing: retries and fallback', () => {
     expect(response.headers.get('x-gateway-attempts')).toBe('4');
     const requestId = response.headers.get('x-request-id');
     const row = await stored(requestId);
-    expect(row).toMatchObject({ status: 'failed', provider: 'backup', attempts: 4, error_code: 'rate_limit_exceeded' });
+    // The record keeps the code the client read; each attempt keeps the provider's own code.
+    expect(row).toMatchObject({ status: 'failed', provider: 'backup', attempts: 4, error_code: 'provider_rate_limited' });
+    expect(row.route_attempts[3]).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
     expect(row.route_attempts).toHaveLength(4);
     expect(await billed(requestId)).toEqual([]);
   });

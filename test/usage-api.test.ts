@@ -292,7 +292,7 @@ describe('usage API and request logs, after a real run', () => {
     expect(timings.queue_wait_ms).toBeGreaterThanOrEqual(0);
 
     const failed = made.find((one) => one.error && !one.batch)!;
-    expect((await get(`/v1/requests/${failed.requestId}`, keys['a1']!.key)).body).toMatchObject({ status: 'failed', status_code: 502, usage: null, error: { code: 'mock_error' } });
+    expect((await get(`/v1/requests/${failed.requestId}`, keys['a1']!.key)).body).toMatchObject({ status: 'failed', status_code: 502, usage: null, error: { code: 'provider_error' } }); // the code its 502 answer had
     const hit = made.find((one) => one.cacheHit)!;
     expect((await get(`/v1/requests/${hit.requestId}`, keys['a1']!.key)).body).toMatchObject({ cache_status: 'hit', usage: { cost: '0', cost_saved: hit.costSaved } });
     const line = made.find((one) => one.batch && !one.error)!;

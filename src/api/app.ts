@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
@@ -20,6 +20,7 @@ import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
 import { registerServerTiming } from './plugins/server-timing.ts';
 import { registerConnectionDrain } from './plugins/connection-drain.ts';
 import { registerRefusalLog } from './plugins/refusal-log.ts';
+import { registerRequestCorrelation } from './plugins/request-correlation.ts';
 import { openApiPlugin } from './plugins/openapi.ts';
 import { queueBoardPlugin } from './plugins/queue-board.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -60,16 +61,20 @@ export interface AppDependencies {
   metrics: Pick<GatewayMetrics, 'exposition' | 'observeHttp'>;
   logger: Logger;
   readiness: () => Promise<ReadinessReport>;
+  /** The HTTP server to serve on (one already listening since start-up); fastify creates its own without. */
+  serverFactory?: FastifyServerFactory;
 }
 
 /** The HTTP API as a fastify instance; `inject()` drives it in tests, `listen()` in production. */
 export function buildApp(dependencies: AppDependencies) {
   const app = Fastify({
     loggerInstance: dependencies.logger as FastifyBaseLogger,
-    // One log line per request would cost more than the request itself at our rates.
-    logController: new LogController({ disableRequestLogging: true }),
+    // One log line per request would cost more than the request itself at our rates. The request id
+    // is `requestId` in every log line, API and worker alike (fastify's default label is `reqId`).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     bodyLimit: dependencies.config.server.bodyLimitBytes,
-    // Our id is the job id: never taken from the client.
+    // Our id is the job id and the record's key: never taken from the client (a caller's own
+    // `x-request-id` is kept beside it as its correlation id; see plugins/request-correlation.ts).
     requestIdHeader: false,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     // Requests wait for their jobs; shutdown lets them finish, the sync timeout bounds them.
@@ -77,8 +82,10 @@ export function buildApp(dependencies: AppDependencies) {
     // Requests already on a connection when the drain begins are served (with `Connection: close`)
     // rather than refused: the listener is closed, so no new connection brings more.
     return503OnClosing: false,
+    ...(dependencies.serverFactory ? { serverFactory: dependencies.serverFactory } : {}),
   }).withTypeProvider<ZodTypeProvider>();
 
+  registerRequestCorrelation(app);
   registerServerTiming(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -92,8 +99,7 @@ export function buildApp(dependencies: AppDependencies) {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { ChatCompletion, ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { RequestCorrelation } from '../observability/request-correlation.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../workers/chat-job.ts';
 import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
@@ -28,6 +29,8 @@ export interface SyncDispatchInput {
   trail?: RouteAttempt[];
   cache?: CachePlan | undefined;
   cacheStatus?: 'miss' | 'bypass';
+  /** The caller's correlation headers, carried to the worker. */
+  correlation?: RequestCorrelation | undefined;
 }
 
 /** A failed request's error, with the fallback trail that led to it (for the response headers). */
@@ -237,6 +240,7 @@ export class ChatDispatcher {
     acceptedAt: number;
     trail?: RouteAttempt[];
     cache?: CachePlan | undefined;
+    correlation?: RequestCorrelation | undefined;
   }): Promise<void> {
     await this.enqueue({
       ...jobDataBase(input),
@@ -284,7 +288,7 @@ export class ChatDispatcher {
 }
 
 /** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
-function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache'>) {
+function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache' | 'correlation'>) {
   return {
     requestId: input.requestId,
     projectId: input.principal.projectId,
@@ -295,5 +299,6 @@ function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 
     request: input.request,
     ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
     ...(input.cache ? { cache: input.cache } : {}),
+    ...(input.correlation && Object.keys(input.correlation).length > 0 ? { correlation: input.correlation } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError, errorBodyOf, errorTypeFor } from '../gateway-error.ts';
 import { formatParamPath, toGatewayError } from './error-handler.ts';
 
 /** An Error carrying Fastify's `code` / `statusCode`, as Fastify throws them. */
@@ -106,6 +106,27 @@ describe('GatewayError', () => {
     const revived = new GatewayError(payload);
     expect(revived.status).toBe(429);
     expect(revived.toBody()).toEqual(original.toBody());
+  });
+
+  it('answers with its answer code (a passed-through code first) and keeps its hint out of the body and the payload', () => {
+    const error = new GatewayError({ code: 'provider_invalid_request', message: 'bad', bodyCode: 'invalid_value' }, { hint: 'check providers.x.apiKey' });
+    expect(error.answerCode).toBe('invalid_value');
+    expect(new GatewayError({ code: 'provider_error', message: 'x' }).answerCode).toBe('provider_error');
+    expect(error.hint).toBe('check providers.x.apiKey');
+    expect(JSON.stringify(error.toBody())).not.toContain('providers.');
+    expect(JSON.stringify(error.toPayload())).not.toContain('providers.');
+  });
+
+  it.each([
+    ['provider_auth_error', 502, 'api_error'],
+    ['invalid_value', 400, 'invalid_request_error'],
+    ['invalid_api_key_upstream', 401, 'authentication_error'],
+    ['forbidden', 403, 'permission_error'],
+    ['slow_down', 429, 'rate_limit_error'],
+    ['mock_error', 503, 'server_error'],
+  ])('types the recorded code %s (HTTP %i) as %s, as its answer was typed', (code, status, type) => {
+    expect(errorTypeFor(code, status)).toBe(type);
+    expect(errorBodyOf({ code, status, message: 'm' })).toEqual({ error: { message: 'm', type, param: null, code } });
   });
 
   it.each([

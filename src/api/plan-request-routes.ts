@@ -5,6 +5,7 @@ import { checkCapabilities, type CapabilityProblem } from '../routing/check-capa
 import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { describeRoute, resolveRoutes, routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { describeRoutePlanRefusal } from '../routing/route-plan-refusal.ts';
 import { skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 
@@ -53,23 +54,6 @@ export async function planRequestRoutes(options: {
     noFallback: controls.noFallback,
   });
   if (plan.ok) return { request, routes: plan.routes, trail: plan.skipped.map((route) => skippedAttempt(route, 'circuit_open')) };
-  switch (plan.reason) {
-    case 'model_not_found':
-      throw new GatewayError({ code: 'model_not_found', message: `The model '${model}' does not exist or you do not have access to it.`, param: 'model' });
-    case 'provider_not_routable':
-      throw new GatewayError({
-        code: 'provider_not_routable',
-        message: `The model '${model}' has no route on provider '${controls.pin ?? ''}'; its routes use: ${plan.providers.join(', ')}.`,
-        param: 'provider',
-      });
-    case 'unsupported': {
-      const problem = problemOf(plan.route);
-      throw new GatewayError({ code: 'unsupported_capability', message: problem?.message ?? `The model '${model}' cannot take this request.`, param: problem?.param ?? null });
-    }
-    case 'no_route_available':
-      throw new GatewayError({
-        code: 'no_route_available',
-        message: `No route of '${model}' is taking calls: the circuit breaker is open for ${plan.skipped.map(routeKey).join(', ')}. Retry shortly.`,
-      });
-  }
+  // One wording for every planner (sync, async, batch lines at submit and at run): see describeRoutePlanRefusal.
+  throw new GatewayError(describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf }));
 }

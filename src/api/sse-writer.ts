@@ -4,19 +4,45 @@ import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 
 /**
+ * An SSE comment line: every SSE client skips it (the OpenAI SDKs' decoders included), while proxies
+ * and load balancers see traffic and keep an idle connection open.
+ */
+export const keepAliveComment = ': keep-alive\n\n';
+
+export interface SseWriterOptions {
+  /** Add the final usage chunk, and `usage: null` on every other chunk. */
+  includeUsage: boolean;
+  /**
+   * After `start`, a {@link keepAliveComment} whenever this long passed without a write; every write
+   * restarts the count. 0: none. @defaultValue 0
+   */
+  heartbeatIntervalMs?: number;
+}
+
+/**
  * Writes an OpenAI chat completion stream: `data: <chunk>` events, the `include_usage` chunk, then
  * `data: [DONE]` — or an error event (`data: {"error":…}`, which the OpenAI SDKs raise as an
  * APIError) and a clean end. With `include_usage` every other chunk carries `usage: null`, as OpenAI's.
+ * Heartbeats run from `start` until the response ends or its connection closes.
  */
 export class SseWriter {
   private template: Pick<ChatCompletionChunk, 'id' | 'created' | 'model' | 'system_fingerprint'> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private committed = false;
+  private readonly includeUsage: boolean;
+  private readonly heartbeatIntervalMs: number;
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly includeUsage: boolean,
-  ) {}
+    options: SseWriterOptions,
+  ) {
+    this.includeUsage = options.includeUsage;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 0;
+  }
 
+  /** Commits the response: status 200 and the SSE headers, sent with the first write. */
   start(headers: Record<string, string>): void {
+    this.committed = true;
     this.response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -24,10 +50,24 @@ export class SseWriter {
       'x-accel-buffering': 'no',
       ...headers,
     });
+    if (this.heartbeatIntervalMs > 0 && this.open) {
+      this.heartbeat = setInterval(() => this.keepAlive(), this.heartbeatIntervalMs);
+      this.response.once('close', () => this.stopHeartbeat());
+    }
+  }
+
+  /** Whether `start` ran: the status is sent, so a failure can only be an error event now. */
+  get started(): boolean {
+    return this.committed;
   }
 
   get open(): boolean {
     return !this.response.writableEnded && !this.response.destroyed;
+  }
+
+  /** One {@link keepAliveComment} now (it also restarts the heartbeat count). */
+  keepAlive(): void {
+    if (this.open) this.write(keepAliveComment);
   }
 
   chunks(chunks: readonly ChatCompletionChunk[]): void {
@@ -37,7 +77,7 @@ export class SseWriter {
       this.template ??= { id: chunk.id, created: chunk.created, model: chunk.model, system_fingerprint: chunk.system_fingerprint };
       text += `data: ${JSON.stringify(this.includeUsage ? { ...chunk, usage: null } : chunk)}\n\n`;
     }
-    this.response.write(text);
+    this.write(text);
   }
 
   /** The final usage chunk (when asked for), `[DONE]`, and the end of the response. */
@@ -56,13 +96,25 @@ export class SseWriter {
       };
       text += `data: ${JSON.stringify(usageChunk)}\n\n`;
     }
+    this.stopHeartbeat();
     this.response.end(`${text}data: [DONE]\n\n`);
   }
 
   /** An error after the stream started: one error event, then the end (no `[DONE]`: the answer is incomplete). */
   fail(error: OpenAIErrorBody): void {
     if (!this.open) return;
+    this.stopHeartbeat();
     this.response.end(`data: ${JSON.stringify(error)}\n\n`);
+  }
+
+  private write(text: string): void {
+    this.response.write(text);
+    this.heartbeat?.refresh();
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 }
 

@@ -11,10 +11,12 @@ import { SseWriter } from './sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';
 
 /**
- * Answers a `stream: true` call through the queue. Until the first chunk nothing is sent, so a
- * failure there (after the worker's retries and fallbacks) is an ordinary HTTP error; from the first
- * chunk on the response is an SSE stream that ends with `[DONE]` or an error event, never silently.
- * A client that goes away cancels the job (queued: removed; running: its call aborted).
+ * Answers a `stream: true` call through the queue. The response commits (status 200, SSE headers)
+ * at the first chunk, or at the first heartbeat if the call is still waiting `heartbeatIntervalMs`
+ * after it was queued, whichever comes first. A failure before that (after the worker's retries and
+ * fallbacks) is an ordinary HTTP error with its status; after it, the SSE stream ends with `[DONE]`
+ * or an error event, never silently. Errors found before queueing (unknown model, rate limits) are
+ * always HTTP statuses. A client that goes away cancels the job (queued: removed; running: aborted).
  */
 export async function streamChatCompletion(options: {
   request: FastifyRequest;
@@ -23,12 +25,15 @@ export async function streamChatCompletion(options: {
   dispatch: SyncDispatchInput;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
+  /** An SSE comment after this long without a write, queued or between chunks; 0: none. @defaultValue 0 */
+  heartbeatIntervalMs?: number;
   /** Extra response headers (`x-gateway-cache`). */
   headers?: Record<string, string>;
   logger: Logger;
 }): Promise<void> {
   const { reply, dispatcher, dispatch } = options;
   const includeUsage = dispatch.request.stream_options?.include_usage === true;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 0;
   const { reception, abandon } = await dispatcher.dispatchStream(dispatch);
   let finished = false;
   const onClose = () => {
@@ -38,27 +43,48 @@ export async function streamChatCompletion(options: {
   };
   reply.raw.on('close', onClose);
 
+  const baseHeaders = { 'x-request-id': options.request.id, ...options.headers };
+  const writer = new SseWriter(reply.raw, { includeUsage, heartbeatIntervalMs });
+  const commit = (headers: Record<string, string>) => {
+    if (writer.started) return;
+    reply.hijack();
+    writer.start({ ...baseHeaders, ...headers });
+  };
+  /** A failure before the first chunk: an HTTP error while nothing was sent, else an error event. */
+  const failBeforeFirstChunk = (error: GatewayError) => {
+    if (!writer.started) throw error;
+    writer.fail(error.toBody());
+  };
+
   try {
-    const first = await reception.next(options.requestTimeoutMs);
+    let first = await reception.next(heartbeatIntervalMs > 0 ? Math.min(heartbeatIntervalMs, options.requestTimeoutMs) : options.requestTimeoutMs);
+    const waitLeftMs = options.requestTimeoutMs - heartbeatIntervalMs;
+    if (first === undefined && !finished && heartbeatIntervalMs > 0 && waitLeftMs > 0) {
+      // Still queued behind a busy provider: commit now and keep the connection alive while it waits.
+      commit({});
+      writer.keepAlive();
+      first = await reception.next(waitLeftMs);
+    }
     if (first === undefined) {
       if (finished) return; // the client left while it was queued
       finished = true;
-      throw dispatcher.timeoutError(await abandon());
+      failBeforeFirstChunk(dispatcher.timeoutError(await abandon()));
+      return;
     }
-    const baseHeaders = { 'x-request-id': options.request.id, ...options.headers };
-    const writer = new SseWriter(reply.raw, includeUsage);
     if (!isStreamMessage(first)) {
       finished = true;
-      if (!first.ok) throw new RoutedGatewayError(first.error, first.trail);
+      if (!first.ok) {
+        failBeforeFirstChunk(new RoutedGatewayError(first.error, first.trail));
+        return;
+      }
       // Answered whole (a re-delivered job found the record): replayed as a stream.
-      reply.hijack();
-      writer.start({ ...baseHeaders, ...routeTrailHeaders(first.trail ?? []) });
+      commit(routeTrailHeaders(first.trail ?? []));
       writeWhole(writer, first.completion, first.cost);
       return;
     }
 
-    reply.hijack();
-    writer.start({ ...baseHeaders, ...(first.stream === 'chunks' ? routeTrailHeaders(first.trail ?? []) : {}) });
+    // Headers committed by a heartbeat could not carry the route trail; the record has it.
+    commit(first.stream === 'chunks' ? routeTrailHeaders(first.trail ?? []) : {});
     let expected = 0;
     let message: StreamReceived | undefined = first;
     while (message && !finished) {
@@ -95,7 +121,7 @@ export async function streamChatCompletion(options: {
 /** A whole answer (a cache hit) sent as the stream a `stream: true` caller expects. */
 export function replayAsStream(options: { reply: FastifyReply; completion: ChatCompletion; cost: string; includeUsage: boolean; headers: Record<string, string> }): void {
   options.reply.hijack();
-  const writer = new SseWriter(options.reply.raw, options.includeUsage);
+  const writer = new SseWriter(options.reply.raw, { includeUsage: options.includeUsage });
   writer.start(options.headers);
   writeWhole(writer, options.completion, options.cost);
 }

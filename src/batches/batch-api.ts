@@ -3,7 +3,7 @@ import { reportErrors } from '../queues/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
-import type { GatewayConfig } from '../config/gateway-config.ts';
+import type { GatewayConfig, OnInvalidLines } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
@@ -14,6 +14,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { storeJsonlLines } from '../files/inline-batch-file.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';
 import { insertBatchRow, listBatchRows, loadBatchRow, markCancelling, newBatchId } from './batch-store.ts';
+import { findInvalidLines, invalidLinesError } from './find-invalid-lines.ts';
 
 export interface CreateBatchInput {
   principal: Principal;
@@ -21,6 +22,8 @@ export interface CreateBatchInput {
   completionWindow: string;
   metadata: Record<string, string> | null;
   webhookUrl: string | null;
+  /** What to do with lines that cannot run (the body's `on_invalid_lines`). @defaultValue `batches.onInvalidLines` */
+  onInvalidLines?: OnInvalidLines | undefined;
   /**
    * Runs in the batch's transaction once the batch is created, before the commit (an idempotency key
    * completed with it); if it throws, nothing is created.
@@ -89,6 +92,11 @@ export class BatchApi {
     }
     if (file.line_count === 0) {
       throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has no requests.`, param: 'input_file_id' });
+    }
+    // Every line is checked before anything is queued; with `fail_lines` the start step fails them instead.
+    if ((input.onInvalidLines ?? this.options.config.batches.onInvalidLines) === 'reject') {
+      const invalid = await findInvalidLines({ client, fileId: file.id, lineCount: file.line_count, config: this.options.config });
+      if (invalid.count > 0) throw invalidLinesError(invalid, { inline: file.kind === 'inline' });
     }
     const batch = await insertBatchRow(client, {
       id: newBatchId(),

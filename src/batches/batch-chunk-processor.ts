@@ -8,7 +8,7 @@ import type { ProviderClient } from '../providers/provider-client.ts';
 import { computeCost } from '../routing/cost.ts';
 import { providerErrorToGatewayError } from '../workers/provider-error-mapping.ts';
 import { batchRequestId } from './batch-object.ts';
-import { prepareBatchLine, rangesContain } from './batch-line.ts';
+import { createBatchLineChecker, rangesContain } from './batch-line.ts';
 import { batchStopKey, type BatchChunkJob, type BatchStopReason } from './batch-queues.ts';
 import { markChunkDone } from './batch-chunk-store.ts';
 import { HandBackError } from '../durability/hand-back.ts';
@@ -73,6 +73,8 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
   const { pool, writer } = dependencies;
   const guardBudget: TenantBudgetGate['guard'] = (limit, owner, provider) => dependencies.budgetGate?.guard(limit, owner, provider) ?? limit;
   const planLine = createBatchLinePlanner({ config: dependencies.config, signals: dependencies.signals });
+  // Lines share the answers for their (model, capabilities) combinations.
+  const checkLine = createBatchLineChecker(dependencies.config);
   const providerOf = (name: string) => {
     const client = dependencies.providers.get(name);
     const settings = Object.hasOwn(dependencies.config.providers, name) ? dependencies.config.providers[name] : undefined;
@@ -106,14 +108,15 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const concurrency = dependencies.config.providers[job.data.provider]?.concurrency ?? 1;
     const startLine = pLimit(Math.max(1, concurrency));
     const handBack = dependencies.handBack;
-    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : runLine(batch, line, stop)))));
+    const hinted = new Set<string>();
+    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : runLine(batch, line, stop, hinted)))));
     if (handBack?.aborted) throw new HandBackError();
     // Every line of the chunk is committed: the reconciler has nothing to put back for it.
     await markChunkDone(pool, job.data);
     return { lines: lines.length };
   };
 
-  async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal): Promise<void> {
+  async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>): Promise<void> {
     const base = {
       requestId: batchRequestId(batch.id, line.line_number),
       batchId: batch.id,
@@ -123,9 +126,8 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       apiKeyId: batch.api_key_id,
       acceptedAt: batch.created_at,
     };
-    const failed = (fields: Partial<BatchLineOutcome> & Pick<BatchLineOutcome, 'status' | 'errorCode' | 'errorMessage'>): BatchLineOutcome => ({
+    const failed = (fields: Partial<BatchLineOutcome> & Pick<BatchLineOutcome, 'model' | 'status' | 'errorCode' | 'errorMessage'>): BatchLineOutcome => ({
       ...base,
-      model: '',
       provider: null,
       upstreamModel: null,
       statusCode: null,
@@ -138,12 +140,13 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       ...fields,
     });
 
-    const prepared = prepareBatchLine(line.content, dependencies.config);
+    // Checked when the batch was created and started too; again here, for a worker whose config differs.
+    const prepared = checkLine(line.content);
     if (!prepared.ok) {
-      await writer.record(failed({ status: 'failed', statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
+      await writer.record(failed({ status: 'failed', model: prepared.model, statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
       return;
     }
-    const model = prepared.request.model;
+    const model = prepared.model;
     const planned = await planLine(prepared.request);
     if (!planned.ok) {
       await writer.record(failed({ status: 'failed', model, statusCode: planned.statusCode, errorCode: planned.code, errorMessage: planned.message }));
@@ -240,12 +243,19 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const gatewayError = spansSeveralRoutes(trail)
       ? new GatewayError({ ...lineError.toPayload(), message: describeChainFailure({ model, trail, lastMessage: lineError.message }) })
       : lineError;
+    // A config problem (the provider refusing the gateway's key, an unknown deployment) fails every line
+    // alike: its hint is logged once per chunk run, not once per line.
+    if (lineError.hint !== undefined && !hinted.has(lineError.answerCode)) {
+      hinted.add(lineError.answerCode);
+      dependencies.logger.warn({ requestId: base.requestId, batchId: batch.id, errorCode: lineError.answerCode, hint: lineError.hint, err: outcome.error }, 'batch line failed');
+    }
     await writer.record({
       ...base,
       ...routed,
       status: 'failed',
       statusCode: gatewayError.status,
-      errorCode: outcome.error.code ?? gatewayError.code,
+      // The code the line's error body shows: one code per cause in sync, async and batch answers.
+      errorCode: gatewayError.answerCode,
       errorMessage: gatewayError.message,
       // The provider answered: the error file shows its answer as OpenAI's does.
       response: outcome.error.status === undefined ? null : gatewayError.toBody(),

@@ -3,13 +3,13 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
-import { resolveRoutes } from '../routing/resolve-route.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
-import { batchRequestId, terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
-import { toRanges } from './batch-line.ts';
+import { terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
+import { createBatchLineChecker, modelOfLine, toRanges } from './batch-line.ts';
+import { lineNotRun } from './line-not-run.ts';
 import { batchStopKey, chunkJobOptions, controlJobOptions, type BatchChunkJob, type BatchControlJob, type BatchStopReason } from './batch-queues.ts';
 import { recordChunks, type OrderedChunk } from './batch-chunk-store.ts';
-import type { BatchResultWriter } from './batch-result-writer.ts';
+import type { BatchLineOutcome, BatchResultWriter } from './batch-result-writer.ts';
 import { measureBatchResultFile } from './batch-result-file.ts';
 import { loadBatchRow } from './batch-store.ts';
 import { newFileId } from '../files/file-record.ts';
@@ -78,7 +78,7 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     );
     // Cancelled (or expired) before it started: nothing is in flight, so every line can be marked at once.
     if (batch.stopReason) return sweep(batch);
-    const fallbackProvider = Object.keys(config.providers)[0];
+    const checkLine = createBatchLineChecker(config);
     const pending = new Map<string, number[]>();
     const chunks: OrderedChunk[] = [];
     const chunkCounts = new Map<string, number>();
@@ -95,20 +95,26 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     // Line numbers are dense (1..n): fixed windows keep every page an index range scan, where
     // `> after ORDER BY … LIMIT` can be planned as a scan and sort of the rest of the file.
     for (let from = 1; from <= batch.totalCount; from += pageSize) {
-      const { rows } = await pool.query<{ line_number: number; content: string }>(
-        'SELECT line_number, content FROM file_lines WHERE file_id = $1 AND line_number BETWEEN $2 AND $3 ORDER BY line_number',
+      const { rows } = await pool.query<{ line_number: number; custom_id: string; content: string }>(
+        'SELECT line_number, custom_id, content FROM file_lines WHERE file_id = $1 AND line_number BETWEEN $2 AND $3 ORDER BY line_number',
         [batch.inputFileId, from, from + pageSize - 1],
       );
+      const refused: BatchLineOutcome[] = [];
       for (const row of rows) {
-        // Only the model is needed to pick the queue; the chunk validates the whole line.
-        const provider = providerOf(row.content) ?? fallbackProvider;
-        if (!provider) continue;
-        const lines = pending.get(provider) ?? [];
+        // A line that cannot run fails here, at once (`batches.onInvalidLines: fail_lines`, or a config
+        // changed since the batch was created): it waits in no queue and reaches no provider.
+        const line = checkLine(row.content);
+        if (!line.ok) {
+          refused.push(lineNotRun({ batch, line: { lineNumber: row.line_number, customId: row.custom_id }, model: line.model, status: 'failed', statusCode: line.statusCode, errorCode: line.code, errorMessage: line.message }));
+          continue;
+        }
+        const lines = pending.get(line.provider) ?? [];
         lines.push(row.line_number);
-        pending.set(provider, lines);
-        if (lines.length >= config.batches.chunkSize) flushProvider(provider);
+        pending.set(line.provider, lines);
+        if (lines.length >= config.batches.chunkSize) flushProvider(line.provider);
       }
       total += rows.length;
+      await Promise.all(refused.map((outcome) => dependencies.writer.record(outcome)));
       await addChunks(batch.id, chunks.splice(0));
     }
     for (const provider of pending.keys()) flushProvider(provider);
@@ -117,15 +123,6 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     await pool.query('UPDATE batches SET fanned_out_at = now() WHERE id = $1', [batch.id]);
     logger.info({ lines: total }, 'batch fanned out');
     if (total === 0) await dependencies.controlQueue.add('finalize', { type: 'finalize', batchId: batch.id }, controlJobOptions({ type: 'finalize', batchId: batch.id }));
-  }
-
-  function providerOf(content: string): string | undefined {
-    try {
-      const model = (JSON.parse(content) as { body?: { model?: unknown } }).body?.model;
-      return typeof model === 'string' ? resolveRoutes({ model, config })?.[0]?.provider : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Records the chunks, then queues those not done yet (all of them, unless this start step is a re-run). */
@@ -154,8 +151,8 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
   async function sweep(batch: BatchRow): Promise<void> {
     const reason = batch.stopReason ?? 'expired';
     for (let from = 1; from <= batch.totalCount; from += pageSize) {
-      const { rows } = await pool.query<{ line_number: number; custom_id: string }>(
-        `SELECT fl.line_number, fl.custom_id FROM file_lines fl
+      const { rows } = await pool.query<{ line_number: number; custom_id: string; content: string }>(
+        `SELECT fl.line_number, fl.custom_id, fl.content FROM file_lines fl
          WHERE fl.file_id = $1 AND fl.line_number BETWEEN $2 AND $3
            AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.batch_id = $4 AND r.line_number = fl.line_number)
          ORDER BY fl.line_number`,
@@ -163,28 +160,17 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       );
       await Promise.all(
         rows.map((row) =>
-          dependencies.writer.record({
-            requestId: batchRequestId(batch.id, row.line_number),
-            batchId: batch.id,
-            lineNumber: row.line_number,
-            customId: row.custom_id,
-            projectId: batch.projectId,
-            apiKeyId: batch.apiKeyId,
-            model: '',
-            provider: null,
-            upstreamModel: null,
-            status: reason,
-            statusCode: null,
-            errorCode: reason === 'cancelled' ? 'batch_cancelled' : 'batch_expired',
-            errorMessage: reason === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.',
-            response: null,
-            attempts: 0,
-            acceptedAt: batch.createdAt,
-            startedAt: null,
-            completedAt: new Date(),
-            providerLatencyMs: null,
-            usage: null,
-          }),
+          dependencies.writer.record(
+            lineNotRun({
+              batch,
+              line: { lineNumber: row.line_number, customId: row.custom_id },
+              model: modelOfLine(row.content),
+              status: reason,
+              statusCode: null,
+              errorCode: reason === 'cancelled' ? 'batch_cancelled' : 'batch_expired',
+              errorMessage: reason === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.',
+            }),
+          ),
         ),
       );
     }

@@ -1,43 +1,141 @@
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { checkRouteCapabilities } from '../routing/check-capabilities.ts';
-import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { gatewayErrorCodes } from '../gateway-error.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import { checkCapabilities } from '../routing/check-capabilities.ts';
+import type { ModelCapabilities } from '../routing/model-catalogue/index.ts';
+import { planRoutes } from '../routing/plan-routes.ts';
+import { describeRoute, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
+import { readRoutingControls } from '../routing/routing-controls.ts';
+import { noModelName } from '../usage/no-model.ts';
+
+export type LineRefusalCode = 'invalid_json' | 'invalid_request_body' | 'stream_not_supported' | RoutePlanRefusalCode;
 
 export type PreparedLine =
-  | { ok: true; request: ChatCompletionRequest; routes: ResolvedRoute[] }
-  | { ok: false; code: string; message: string; statusCode: number };
+  | {
+      ok: true;
+      /** The model the line asks for: what its records carry. */
+      model: string;
+      /** The body as a sync call would take it (a string `provider` pin still in it: the planner reads it). */
+      request: ChatCompletionRequest;
+      /** The provider whose queue the line waits in: the first route of its plan. */
+      provider: string;
+    }
+  | {
+      ok: false;
+      /** The model the line asks for, or `noModelName` when its body names none. */
+      model: string;
+      code: LineRefusalCode;
+      message: string;
+      statusCode: number;
+    };
 
-interface Envelope {
-  body?: unknown;
+/** A line is refused at run time exactly as at submit: one checker for both. */
+export type BatchLineChecker = (content: string) => PreparedLine;
+
+/** Routing answers one checker keeps; far more than a batch's distinct combinations. */
+const maxVerdicts = 10_000;
+
+type RouteVerdict = { ok: true; provider: string } | { ok: false; code: RoutePlanRefusalCode; message: string };
+
+/**
+ * Checks stored JSONL lines as the sync API checks a request: the body against the chat schema, then
+ * whether any route of its model (and pin) can take it — an unknown model, a pin no route has, a
+ * capability none of its routes has — with the sync API's wording (`describeRoutePlanRefusal`).
+ *
+ * The routing answer depends only on the model, the pin and the capabilities the body needs, and a
+ * batch has few distinct such combinations, so it is worked out once per combination: a 100k-line
+ * file costs a JSON parse and a schema check per line. Breakers and latencies are not read: they say
+ * where a line runs first, not whether it can run.
+ */
+export function createBatchLineChecker(config: GatewayConfig): BatchLineChecker {
+  const verdicts = new Map<string, RouteVerdict>();
+  return function checkBatchLine(content: string): PreparedLine {
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(content);
+    } catch {
+      return refused(noModelName, 'invalid_json', 'the line is not valid JSON');
+    }
+    const body = isObject(envelope) ? envelope['body'] : undefined;
+    const model = modelOfBody(body);
+    const parsed = chatCompletionRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `body.${issue.path.join('.')}: ` : 'body: ';
+      return refused(model, 'invalid_request_body', `${where}${issue?.message ?? 'invalid'}`);
+    }
+    if (parsed.data.stream === true) return refused(model, 'stream_not_supported', 'stream: true is not supported in batches');
+    const controls = readRoutingControls({ headers: {}, request: parsed.data });
+    if (!controls.ok) return refused(model, 'invalid_request_body', controls.message);
+    const key = JSON.stringify([controls.request.model, controls.pin ?? null, capabilityNeeds(controls.request)]);
+    let verdict = verdicts.get(key);
+    if (!verdict) {
+      verdict = routeVerdict(config, controls.request, controls.pin);
+      // Bounded, for a checker that lives as long as its process: model names come from clients.
+      if (verdicts.size >= maxVerdicts) verdicts.clear();
+      verdicts.set(key, verdict);
+    }
+    return verdict.ok ? { ok: true, model, request: parsed.data, provider: verdict.provider } : refused(model, verdict.code, verdict.message);
+  };
+}
+
+function routeVerdict(config: GatewayConfig, request: ChatCompletionRequest, pin: string | undefined): RouteVerdict {
+  const problemOf = (route: ResolvedRoute) =>
+    checkCapabilities({ request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition });
+  // A fixed draw: the queue a line waits in is stable (its calls are planned again when it runs).
+  const plan = planRoutes({ model: request.model, config, random: () => 0, pin, canServe: (route) => problemOf(route) === undefined });
+  const first = plan.ok ? plan.routes[0] : undefined;
+  if (first) return { ok: true, provider: first.provider };
+  const refusal = describeRoutePlanRefusal({ plan: plan.ok ? { ok: false, reason: 'model_not_found' } : plan, model: request.model, pin, problemOf });
+  // An error line has no `param`: the body field that needs the capability leads the message instead.
+  const where = refusal.code === 'unsupported_capability' && refusal.param !== null ? `body.${refusal.param}: ` : '';
+  return { ok: false, code: refusal.code, message: `${where}${refusal.message}` };
 }
 
 /**
- * A stored JSONL line to a routed chat request, or the reason it fails alone (into the error file).
- * The envelope was validated at upload; the body is validated here, as the sync API would.
+ * Everything `checkCapabilities` reads of a request, one entry per capability (a capability added to
+ * the catalogue does not compile here until it is added), so requests with equal needs get one answer.
  */
+function capabilityNeeds(request: ChatCompletionRequest): Record<keyof ModelCapabilities, string | number | null> {
+  const imageAt = request.messages.findIndex((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
+  return {
+    vision: imageAt >= 0 ? imageAt : null,
+    tools: hasItems(request.tools) ? 'tools' : hasItems(request['functions']) ? 'functions' : null,
+    jsonMode: request.response_format?.type ?? null,
+  };
+}
+
+function refused(model: string, code: LineRefusalCode, message: string): PreparedLine {
+  return { ok: false, model, code, message, statusCode: gatewayErrorCodes[code].status };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasItems(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
+}
+
+function modelOfBody(body: unknown): string {
+  const model = isObject(body) ? body['model'] : undefined;
+  return typeof model === 'string' && model.length > 0 ? model : noModelName;
+}
+
+/** One line checked on its own (a checker per batch or chunk shares its answers between lines). */
 export function prepareBatchLine(content: string, config: GatewayConfig): PreparedLine {
-  let envelope: Envelope;
+  return createBatchLineChecker(config)(content);
+}
+
+/** The model a stored line asks for (what its record carries even when it never ran), or `noModelName`. */
+export function modelOfLine(content: string): string {
   try {
-    envelope = JSON.parse(content) as Envelope;
+    const envelope: unknown = JSON.parse(content);
+    return modelOfBody(isObject(envelope) ? envelope['body'] : undefined);
   } catch {
-    return { ok: false, code: 'invalid_json', message: 'the line is not valid JSON', statusCode: 400 };
+    return noModelName;
   }
-  const parsed = chatCompletionRequestSchema.safeParse(envelope.body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `body.${issue.path.join('.')}: ` : 'body: ';
-    return { ok: false, code: 'invalid_request_body', message: `${where}${issue?.message ?? 'invalid'}`, statusCode: 400 };
-  }
-  if (parsed.data.stream === true) {
-    return { ok: false, code: 'stream_not_supported', message: 'stream: true is not supported in batches', statusCode: 400 };
-  }
-  const routes = resolveRoutes({ model: parsed.data.model, config });
-  if (!routes || routes.length === 0) {
-    return { ok: false, code: 'model_not_found', message: `The model '${parsed.data.model}' does not exist or you do not have access to it.`, statusCode: 404 };
-  }
-  const unsupported = checkRouteCapabilities({ request: parsed.data, routes, config });
-  if (unsupported) return { ok: false, code: 'unsupported_capability', message: `body.${unsupported.param}: ${unsupported.message}`, statusCode: 400 };
-  return { ok: true, request: parsed.data, routes };
 }
 
 /** Line numbers as `[from, to]` runs, so a chunk job stays small whatever its size. */

@@ -16,6 +16,7 @@ export interface BatchLineOutcome {
   customId: string;
   projectId: string;
   apiKeyId: string;
+  /** The model the line asked for, even when it never ran; `noModelName` when it names none. Never empty. */
   model: string;
   provider: string | null;
   upstreamModel: string | null;

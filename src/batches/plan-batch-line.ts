@@ -1,14 +1,16 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
+import { gatewayErrorCodes } from '../gateway-error.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import { checkCapabilities } from '../routing/check-capabilities.ts';
 import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
 import { describeRoute, resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 
 export type PlannedLine =
   | { ok: true; request: ChatCompletionRequest; routes: ResolvedRoute[] }
-  | { ok: false; code: 'provider_not_routable' | 'unsupported_capability' | 'model_not_found'; message: string; statusCode: number };
+  | { ok: false; code: RoutePlanRefusalCode; message: string; statusCode: number };
 
 /** How long a model's latencies read for `fastest` serve the lines that follow. */
 const latencyReuseMs = 1000;
@@ -36,18 +38,13 @@ export function createBatchLinePlanner(options: { config: GatewayConfig; signals
     const controls = readRoutingControls({ headers: {}, request });
     if (!controls.ok) return { ok: false, code: 'provider_not_routable', message: controls.message, statusCode: 400 };
     const model = controls.request.model;
-    const canServe = (route: ResolvedRoute) =>
-      checkCapabilities({ request: controls.request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition }) === undefined;
+    const problemOf = (route: ResolvedRoute) =>
+      checkCapabilities({ request: controls.request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition });
+    const canServe = (route: ResolvedRoute) => problemOf(route) === undefined;
     const plan = planRoutes({ model, config, random: options.random ?? Math.random, latencies: await latenciesOf(model), pin: controls.pin, canServe });
     if (plan.ok) return { ok: true, request: controls.request, routes: plan.routes };
-    switch (plan.reason) {
-      case 'provider_not_routable':
-        return { ok: false, code: plan.reason, statusCode: 400, message: `The model '${model}' has no route on provider '${controls.pin ?? ''}'; its routes use: ${plan.providers.join(', ')}.` };
-      case 'unsupported':
-        return { ok: false, code: 'unsupported_capability', statusCode: 400, message: `The model '${model}' cannot take this request on any of its routes.` };
-      default:
-        // Breakers are not consulted here, so only an unknown model is left (batch-line.ts checks it first).
-        return { ok: false, code: 'model_not_found', statusCode: 404, message: `The model '${model}' does not exist or you do not have access to it.` };
-    }
+    // The line's checker (batch-line.ts) refuses these first, in the same words; this is its safety net.
+    const refusal = describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf });
+    return { ok: false, code: refusal.code, statusCode: gatewayErrorCodes[refusal.code].status, message: refusal.message };
   };
 }

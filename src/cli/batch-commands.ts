@@ -1,22 +1,27 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { batchElapsedSeconds, reportOutcome } from './batch-outcome.ts';
 import { formatBatchSummary, formatBatchTable, countsText } from './batch-format.ts';
 import { saveBatchFiles } from './batch-results.ts';
 import { submitBatch, submitOptionsSchema } from './batch-submit.ts';
-import { contextOf, optionsOf, writeLine } from './cli-context.ts';
-import { CliError } from './cli-error.ts';
+import { contextOf, optionsOf, runAction, writeLine } from './cli-context.ts';
+import { CliError, exitCodes } from './cli-error.ts';
+import { followBatch } from './follow-batch.ts';
 import type { GatewayClient } from './gateway-client.ts';
 import { batchListSchema, batchSchema, terminalStatuses } from './gateway-schemas.ts';
-
-/** Runs an action and records its exit code; errors go to main's handler. */
-const run =
-  <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
-  async (...args: A): Promise<void> => {
-    process.exitCode = await action(...args);
-  };
+import { jsonOption, writeJson } from './json-output.ts';
 
 const batchPath = (id: string) => `/v1/batches/${encodeURIComponent(id)}`;
 const getBatch = (client: GatewayClient, id: string) => client.json('GET', batchPath(id), batchSchema);
+const jsonOnly = z.object({ json: z.boolean().default(false) });
+
+const exitStatusHelp = (when: string) => `
+Exit status ${when}:
+  0    the batch completed and every line succeeded
+  3    it completed, but some lines failed (the first 5 are printed on stderr)
+  2    it failed, expired or was cancelled
+  1    an error: input, HTTP, connection
+  130  interrupted by Ctrl-C (the batch keeps running)`;
 
 export function batchCommand(): Command {
   const batch = new Command('batch').description('submit and follow batches (OpenAI Batches API)');
@@ -33,8 +38,32 @@ export function batchCommand(): Command {
     .option('--wait', 'follow the batch with a progress bar until it ends, then fetch its results')
     .option('--output <file>', 'with --wait: write the output file (results JSONL) here')
     .option('--errors <file>', 'with --wait: write the error file here')
-    .addHelpText('after', '\nExit status with --wait: 0 when the batch completed (even with failed lines), 2 when it failed, expired or was cancelled.')
-    .action(run(async (file: string, _options: unknown, command: Command) => submitBatch(contextOf(command), file, optionsOf(command, submitOptionsSchema))));
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `\nWith --json: the batch object; with --wait --json, the outcome\n{batch, result, exit_code, elapsed_seconds, first_errors, saved}.\n${exitStatusHelp('with --wait')}`,
+    )
+    .action(runAction(async (file: string, _options: unknown, command: Command) => submitBatch(contextOf(command), file, optionsOf(command, submitOptionsSchema))));
+
+  batch
+    .command('wait')
+    .description('follow a batch with a progress bar until it ends, then report (and fetch) its results')
+    .argument('<id>', 'the batch id')
+    .option('--output <file>', 'write the output file (results JSONL) here once it ends')
+    .option('--errors <file>', 'write the error file here once it ends')
+    .addOption(jsonOption())
+    .addHelpText('after', `\nWith --json: the outcome {batch, result, exit_code, elapsed_seconds, first_errors, saved}.\n${exitStatusHelp('once the batch ends')}`)
+    .action(
+      runAction(async (id: string, _options: unknown, command: Command) => {
+        const context = contextOf(command);
+        const options = optionsOf(command, jsonOnly.extend({ output: z.string().min(1).optional(), errors: z.string().min(1).optional() }));
+        const client = context.apiClient();
+        const started = performance.now();
+        const finished = await followBatch(context, client, id);
+        const elapsedSeconds = batchElapsedSeconds(finished, (performance.now() - started) / 1000);
+        return reportOutcome(context, client, finished, { ...options, elapsedSeconds });
+      }),
+    );
 
   batch
     .command('status')
@@ -42,12 +71,13 @@ export function batchCommand(): Command {
     .argument('<id>', 'the batch id')
     .option('--json', 'print the batch object as JSON')
     .action(
-      run(async (id: string, _options: unknown, command: Command) => {
+      runAction(async (id: string, _options: unknown, command: Command) => {
         const context = contextOf(command);
-        const { json } = optionsOf(command, z.object({ json: z.boolean().default(false) }));
+        const { json } = optionsOf(command, jsonOnly);
         const found = await getBatch(context.apiClient(), id);
-        writeLine(context.stdout, json ? JSON.stringify(found, null, 2) : formatBatchSummary(found));
-        return 0;
+        if (json) writeJson(context.stdout, found);
+        else writeLine(context.stdout, formatBatchSummary(found));
+        return exitCodes.success;
       }),
     );
 
@@ -55,12 +85,15 @@ export function batchCommand(): Command {
     .command('cancel')
     .description('cancel a batch: lines not started are cancelled, finished ones are kept')
     .argument('<id>', 'the batch id')
+    .addOption(jsonOption())
     .action(
-      run(async (id: string, _options: unknown, command: Command) => {
+      runAction(async (id: string, _options: unknown, command: Command) => {
         const context = contextOf(command);
+        const { json } = optionsOf(command, jsonOnly);
         const cancelled = await context.apiClient().json('POST', `${batchPath(id)}/cancel`, batchSchema);
-        writeLine(context.stdout, `${cancelled.id} ${cancelled.status} (${countsText(cancelled)})`);
-        return 0;
+        if (json) writeJson(context.stdout, cancelled);
+        else writeLine(context.stdout, `${cancelled.id} ${cancelled.status} (${countsText(cancelled)})`);
+        return exitCodes.success;
       }),
     );
 
@@ -68,19 +101,23 @@ export function batchCommand(): Command {
     .command('download')
     .description("write a finished batch's output (and error) file")
     .argument('<id>', 'the batch id')
-    .option('--output <file>', 'where to write the output file (default: stdout)')
+    .option('--output <file>', 'where to write the output file (default: stdout, except with --json)')
     .option('--errors <file>', 'where to write the error file (default: only say it exists)')
+    .addOption(jsonOption())
+    .addHelpText('after', '\nWith --json: {batch_id, saved: [{which, file_id, path, bytes, lines}]}; the output file is written only where --output says.')
     .action(
-      run(async (id: string, _options: unknown, command: Command) => {
+      runAction(async (id: string, _options: unknown, command: Command) => {
         const context = contextOf(command);
-        const options = optionsOf(command, z.object({ output: z.string().min(1).optional(), errors: z.string().min(1).optional() }));
+        const options = optionsOf(command, jsonOnly.extend({ output: z.string().min(1).optional(), errors: z.string().min(1).optional() }));
         const client = context.apiClient();
         const found = await getBatch(client, id);
         if (!terminalStatuses.has(found.status)) {
-          throw new CliError(`${found.id} is ${found.status} (${countsText(found)}); its files exist once it ends (see llm-gateway batch status ${found.id})`);
+          throw new CliError(`${found.id} is ${found.status} (${countsText(found)}); its files exist once it ends (llm-gateway batch wait ${found.id})`);
         }
-        await saveBatchFiles(context, client, found, { ...options, outputToStdout: true });
-        return 0;
+        // With --json, stdout holds the JSON document: the output file goes to a path or nowhere.
+        const saved = await saveBatchFiles(context, client, found, { output: options.output, errors: options.errors, outputToStdout: !options.json });
+        if (options.json) writeJson(context.stdout, { batch_id: found.id, saved });
+        return exitCodes.success;
       }),
     );
 
@@ -91,16 +128,16 @@ export function batchCommand(): Command {
     .option('--after <id>', 'list the batches after this one (pagination)')
     .option('--json', 'print the list as JSON')
     .action(
-      run(async (_options: unknown, command: Command) => {
+      runAction(async (_options: unknown, command: Command) => {
         const context = contextOf(command);
-        const options = optionsOf(command, z.object({ limit: z.coerce.number().int().min(1).max(100), after: z.string().min(1).optional(), json: z.boolean().default(false) }));
+        const options = optionsOf(command, jsonOnly.extend({ limit: z.coerce.number().int().min(1).max(100), after: z.string().min(1).optional() }));
         const query = new URLSearchParams({ limit: String(options.limit), ...(options.after ? { after: options.after } : {}) });
         const page = await context.apiClient().json('GET', `/v1/batches?${query}`, batchListSchema);
-        if (options.json) writeLine(context.stdout, JSON.stringify(page, null, 2));
+        if (options.json) writeJson(context.stdout, page);
         else if (page.data.length === 0) writeLine(context.stderr, 'no batches');
         else writeLine(context.stdout, formatBatchTable(page.data));
         if (!options.json && page.has_more) writeLine(context.stderr, `more: llm-gateway batch list --after ${page.data.at(-1)?.id ?? ''}`);
-        return 0;
+        return exitCodes.success;
       }),
     );
 

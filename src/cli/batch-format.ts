@@ -1,3 +1,4 @@
+import { formatTable, type TableColumn } from './format-table.ts';
 import type { Batch } from './gateway-schemas.ts';
 import { formatDuration } from './throughput-estimate.ts';
 
@@ -43,11 +44,10 @@ export function formatBatchSummary(batch: Batch): string {
 
 /** `batch list`: one row a batch. */
 export function formatBatchTable(batches: Batch[]): string {
-  const header = ['ID', 'STATUS', 'DONE/TOTAL', 'FAILED', 'CREATED'];
+  const columns: TableColumn[] = [{ title: 'ID' }, { title: 'STATUS' }, { title: 'DONE/TOTAL', align: 'right' }, { title: 'FAILED', align: 'right' }, { title: 'CREATED' }];
   const rows = batches.map((batch) => {
     const { total, completed, failed } = batch.request_counts;
     return [batch.id, batch.status, `${number(completed + failed)}/${number(total)}`, number(failed), formatTime(batch.created_at)];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return formatTable(columns, rows);
 }

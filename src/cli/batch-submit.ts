@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
 import { openBatchInput } from './batch-input.ts';
-import { BatchProgress } from './batch-progress.ts';
-import { formatBytes, saveBatchFiles } from './batch-results.ts';
+import { reportOutcome } from './batch-outcome.ts';
+import { formatBytes } from './batch-results.ts';
 import { writeLine, type CliContext } from './cli-context.ts';
 import { CliError, exitCodes } from './cli-error.ts';
-import type { GatewayClient } from './gateway-client.ts';
-import { batchSchema, fileSchema, type Batch } from './gateway-schemas.ts';
+import { followBatch } from './follow-batch.ts';
+import { batchSchema, fileSchema } from './gateway-schemas.ts';
+import { writeJson } from './json-output.ts';
 import { multipartJsonlUpload } from './multipart-upload.ts';
 import { withRetries } from './retry-request.ts';
-import { formatDuration, formatRate } from './throughput-estimate.ts';
-import { waitForBatch } from './wait-for-batch.ts';
+import { formatDuration } from './throughput-estimate.ts';
 
 export const submitOptionsSchema = z.object({
   model: z.string().min(1).optional(),
@@ -22,6 +22,7 @@ export const submitOptionsSchema = z.object({
   wait: z.boolean().default(false),
   output: z.string().min(1).optional(),
   errors: z.string().min(1).optional(),
+  json: z.boolean().default(false),
 });
 export type SubmitOptions = z.infer<typeof submitOptionsSchema>;
 
@@ -61,56 +62,17 @@ export async function submitBatch(context: CliContext, path: string, options: Su
   };
   const created = await withRetries(() => client.json('POST', '/v1/batches', batchSchema, batchRequest, { idempotencyKey: keys.batch }), { onRetry });
   const createdAt = performance.now();
-  writeLine(stdout, created.id);
   if (!options.wait) {
-    writeLine(stderr, `Created ${created.id} (${created.status}). Follow it with: llm-gateway batch status ${created.id}`);
-    return 0;
+    if (options.json) writeJson(stdout, created);
+    else writeLine(stdout, created.id);
+    writeLine(stderr, `Created ${created.id} (${created.status}). Follow it with: llm-gateway batch wait ${created.id} (or batch status ${created.id})`);
+    return exitCodes.success;
   }
+  if (options.json) writeLine(stderr, `Created ${created.id}`);
+  else writeLine(stdout, created.id);
 
   const finished = await followBatch(context, client, created.id);
-  const seconds = (performance.now() - createdAt) / 1000;
-  return reportFinished(context, client, finished, { ...options, seconds });
-}
-
-/** Waits with a progress bar; Ctrl-C stops waiting, not the batch. */
-async function followBatch(context: CliContext, client: GatewayClient, batchId: string): Promise<Batch> {
-  const progress = new BatchProgress({ stream: context.stderr });
-  const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  try {
-    return await waitForBatch(client, batchId, {
-      signal: interrupt.signal,
-      onUpdate: (batch) => progress.update(batch),
-      onTransientError: (error, attempt) => writeLine(context.stderr, `poll ${attempt} failed, retrying: ${error.message}`),
-    });
-  } catch (error) {
-    if (interrupt.signal.aborted) {
-      progress.stop();
-      throw new CliError(`stopped waiting; ${batchId} keeps running on the gateway (llm-gateway batch status ${batchId}, or batch cancel ${batchId})`, {
-        exitCode: exitCodes.interrupted,
-      });
-    }
-    throw error;
-  } finally {
-    progress.stop();
-    process.off('SIGINT', onSignal);
-  }
-}
-
-async function reportFinished(context: CliContext, client: GatewayClient, batch: Batch, options: SubmitOptions & { seconds: number }): Promise<number> {
-  const { stdout, stderr } = context;
-  const { completed, failed } = batch.request_counts;
-  const rate = (completed + failed) / Math.max(options.seconds, 0.001);
-  const total = batch.request_counts.total.toLocaleString('en-US');
-  writeLine(stdout, `${batch.id} ${batch.status} in ${formatDuration(options.seconds)}: ${completed.toLocaleString('en-US')} completed, ${failed.toLocaleString('en-US')} failed of ${total} (${formatRate(rate)} req/s)`);
-
-  await saveBatchFiles(context, client, batch, { output: options.output, errors: options.errors, outputToStdout: false });
-  for (const error of batch.errors?.data ?? []) writeLine(stderr, `  ${error.code ?? 'error'}: ${error.message}${error.line ? ` (line ${error.line})` : ''}`);
-  if (batch.status === 'completed') {
-    if (failed > 0) writeLine(stderr, `${failed.toLocaleString('en-US')} request(s) failed; the error file says why`);
-    return 0;
-  }
-  writeLine(stderr, `${batch.id} did not complete: it is ${batch.status}`);
-  return exitCodes.batchNotCompleted;
+  // Timed here rather than by the gateway's clock: this invocation saw the batch from its creation.
+  const elapsedSeconds = (performance.now() - createdAt) / 1000;
+  return reportOutcome(context, client, finished, { output: options.output, errors: options.errors, json: options.json, elapsedSeconds });
 }

@@ -10,7 +10,7 @@ export function addConnectionOptions(program: Command): Command {
   return program
     .addOption(new Option('--url <url>', "the gateway's base URL").env('GATEWAY_URL').default(defaultGatewayUrl))
     .addOption(new Option('--api-key <key>', 'an API key of the project (prefer the env var: flags show in ps)').env('GATEWAY_API_KEY'))
-    .addOption(new Option('--admin-key <key>', 'the admin key, for keys create').env('GATEWAY_ADMIN_KEY'));
+    .addOption(new Option('--admin-key <key>', 'the admin key, for the keys commands').env('GATEWAY_ADMIN_KEY'));
 }
 
 const connectionSchema = z.object({
@@ -54,6 +54,13 @@ export function optionsOf<T>(command: Command, schema: z.ZodType<T>): T {
   }
   return parsed.data;
 }
+
+/** Wraps an action that answers its exit code; errors go on to main's handler. */
+export const runAction =
+  <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+  async (...args: A): Promise<void> => {
+    process.exitCode = await action(...args);
+  };
 
 export function writeLine(stream: NodeJS.WriteStream, text = ''): void {
   stream.write(`${text}\n`);

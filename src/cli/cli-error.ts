@@ -1,5 +1,10 @@
-/** How the CLI ends: 0 done, 1 an error, 2 a batch that ended without completing, 130 interrupted. */
-export const exitCodes = { error: 1, batchNotCompleted: 2, interrupted: 130 } as const;
+/**
+ * How the CLI ends. 0: done (a waited-on batch completed with every line answered). 1: an error (bad
+ * usage or input, no key, an HTTP error, the gateway unreachable). 2: a waited-on batch ended without
+ * completing (failed, expired or cancelled). 3: a waited-on batch completed but some of its lines failed.
+ * 130: interrupted (Ctrl-C while waiting; the batch keeps running).
+ */
+export const exitCodes = { success: 0, error: 1, batchNotCompleted: 2, batchLinesFailed: 3, interrupted: 130 } as const;
 
 /**
  * An expected failure (bad input, HTTP error, gateway down): printed as one line on stderr, no stack.

@@ -1,3 +1,4 @@
+import { builtInConfig } from './built-in-config.ts';
 import { parseGatewayConfig, type GatewayConfig } from './gateway-config.ts';
 
 /**
@@ -5,13 +6,5 @@ import { parseGatewayConfig, type GatewayConfig } from './gateway-config.ts';
  * `mock-echo` replies with the last user message; `mock-classifier` picks a label deterministically.
  */
 export function defaultGatewayConfig(): GatewayConfig {
-  return parseGatewayConfig({
-    providers: {
-      mock: { type: 'mock', latencyMs: 0, concurrency: 256 },
-    },
-    models: {
-      'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] },
-      'mock-classifier': { routes: [{ provider: 'mock', model: 'classifier' }] },
-    },
-  });
+  return parseGatewayConfig(builtInConfig);
 }

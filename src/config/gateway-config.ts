@@ -4,6 +4,10 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { ConfigurationError, formatIssues } from './env.ts';
 import { interpolateEnvironment } from './interpolate.ts';
+import { describeBuiltIns, mergeOverBuiltInConfig } from './config-file-merge.ts';
+import { liteLLMConfigHint } from './litellm-config-hint.ts';
+import { configErrorMap } from './unknown-key-hints.ts';
+import type { Logger } from '../logger.ts';
 import { integer, providerSchema } from './provider-config.ts';
 import { breakersSchema, routeBalancing, routeOrAlias, routingSchema, routingStrategies } from './routing-config.ts';
 import { findRouteConfigProblems } from '../routing/validate-route-config.ts';
@@ -74,6 +78,15 @@ export const serverSchema = z.strictObject({
    */
   streamIdleTimeoutMs: integer({ min: 100 }).default(120_000),
   /**
+   * A streamed call sends an SSE comment (`: keep-alive`) after this long without a write, while it
+   * waits in its provider's queue and between chunks, so proxies with an idle timeout (often 60 s)
+   * keep the connection. The first one commits the response (200 and SSE headers): a failure after it
+   * is an error event, not an HTTP status. 0 sends none. @defaultValue 15000
+   */
+  streamHeartbeatIntervalMs: integer({ min: 0, max: 600_000 })
+    .refine((value) => value === 0 || value >= 100, 'must be 0 (off) or at least 100')
+    .default(15_000),
+  /**
    * On SIGTERM/SIGINT, how long the process drains: requests already accepted are answered and active
    * jobs finish within it; jobs still running then are handed back to their queue (never failed, never
    * billed twice). Keep the orchestrator's grace period above it. @defaultValue 30000
@@ -85,6 +98,13 @@ export const serverSchema = z.strictObject({
    * pause does this); counted within `shutdownTimeoutMs`. @defaultValue 0
    */
   drainDelayMs: integer({ min: 0, max: 600_000 }).default(0),
+  /**
+   * At start, how long the process waits for Postgres (DATABASE_URL) and Redis (REDIS_URL) to answer
+   * before it gives up and exits with code 1, so an orchestrator restarts it and the failure shows.
+   * Meanwhile `/healthz` answers 200 and `/readyz` 503 naming what is awaited. 0: wait forever.
+   * @defaultValue 120000
+   */
+  startupTimeoutMs: integer({ min: 0, max: 86_400_000 }).default(120_000),
 });
 
 export const durabilitySchema = z.strictObject({
@@ -140,11 +160,23 @@ export const filesSchema = z.strictObject({
   maxConcurrentUploads: integer({ min: 1, max: 1_000 }).optional(),
 });
 
+/** What a batch's create does with lines that cannot run (`batches.onInvalidLines`). */
+export const onInvalidLinesModes = ['reject', 'fail_lines'] as const;
+export type OnInvalidLines = (typeof onInvalidLinesModes)[number];
+
 export const batchesSchema = z.strictObject({
   /** Lines per BullMQ job; a job's lines run concurrently under the provider's limit. @defaultValue 500 */
   chunkSize: integer({ min: 1, max: 10_000 }).default(500),
   /** Most `requests` in an inline batch. @defaultValue 50000 */
   maxInlineRequests: integer({ min: 1 }).default(50_000),
+  /**
+   * What creating a batch does with lines the gateway would refuse without calling a provider (an
+   * unknown model, a capability no route of the model has, an invalid body): `reject` answers 400
+   * `invalid_batch_lines` naming them and creates nothing; `fail_lines` creates the batch, fails those
+   * lines at once (into the error file, with the error a sync call would get) and runs the rest. A
+   * batch may choose for itself with `on_invalid_lines`. @defaultValue 'reject'
+   */
+  onInvalidLines: z.enum(onInvalidLinesModes).default('reject'),
 });
 
 export const gatewayConfigSchema = z
@@ -176,38 +208,59 @@ export type CacheConfig = z.infer<typeof cacheSchema>;
 
 /** Validates an already-parsed config object (after `${ENV}` interpolation). */
 export function parseGatewayConfig(raw: unknown, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const foreign = liteLLMConfigHint(raw);
+  if (foreign !== undefined) throw new ConfigurationError(`Invalid gateway config:\n${foreign}`);
   const interpolated = interpolateEnvironment(raw, environment);
   if (interpolated.errors.length > 0) {
     throw new ConfigurationError(`Invalid gateway config:\n${interpolated.errors.join('\n')}`);
   }
-  const parsed = gatewayConfigSchema.safeParse(interpolated.value);
+  const parsed = gatewayConfigSchema.safeParse(interpolated.value, { error: configErrorMap });
   if (!parsed.success) {
     throw new ConfigurationError(`Invalid gateway config:\n${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }
 
-export function parseGatewayConfigYaml(text: string, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  let raw: unknown;
+function readConfigYaml(text: string): unknown {
   try {
-    raw = parseYaml(text);
+    return parseYaml(text) ?? {};
   } catch (error) {
     // The message's first line names the problem and its line and column; the rest quotes the
     // source line, which may hold a key written into the file as is: never printed.
     if (error instanceof YAMLParseError) throw new ConfigurationError(`Invalid gateway config YAML: ${error.message.split('\n')[0]?.replace(/:$/, '') ?? error.code}`);
     throw error;
   }
-  return parseGatewayConfig(raw ?? {}, environment);
 }
 
-export async function loadGatewayConfigFile(path: string, environment: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+/** A whole config as YAML text, without the built-in entries (tests and tools). */
+export function parseGatewayConfigYaml(text: string, environment: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return parseGatewayConfig(readConfigYaml(text), environment);
+}
+
+/**
+ * The `GATEWAY_CONFIG` file, merged over the built-in configuration (RFC 7396: see
+ * `mergeOverBuiltInConfig`), interpolated and validated. Says at info level whether the built-in mock
+ * provider is served with it.
+ */
+export async function loadGatewayConfigFile(path: string, environment: NodeJS.ProcessEnv = process.env, options: { logger?: Logger } = {}): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new ConfigurationError(`GATEWAY_CONFIG: cannot read ${path}: ${(error as Error).message}`);
   }
-  return parseGatewayConfigYaml(text, environment);
+  const { raw, builtIns } = mergeOverBuiltInConfig(readConfigYaml(text));
+  let config: GatewayConfig;
+  try {
+    config = parseGatewayConfig(raw, environment);
+  } catch (error) {
+    if (builtIns === 'left-out' && error instanceof ConfigurationError && error.message.includes('unknown provider "mock"')) {
+      throw new ConfigurationError(`${error.message}\n(the built-in mock provider is left out of a file that names providers or models of its own: declare \`mock: { type: mock }\` under providers to keep it)`);
+    }
+    throw error;
+  }
+  options.logger?.info({ path, builtIns }, describeBuiltIns(builtIns));
+  return config;
 }
 
 export type { ProviderConfig, OpenAIProviderConfig, MockProviderConfig } from './provider-config.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { integer } from './provider-config.ts';
+import { configErrorMap } from './unknown-key-hints.ts';
 
 /**
  * How a model orders its routes (the README's "Routing and failover" explains each):
@@ -42,7 +43,7 @@ export type AliasRouteConfig = z.infer<typeof aliasRouteSchema>;
 export function routeOrAlias<Route extends z.ZodType<object>>(routeSchema: Route) {
   return z.unknown().transform((value, context): z.output<Route> | AliasRouteConfig => {
     const isAlias = typeof value === 'object' && value !== null && 'alias' in value;
-    const parsed = isAlias ? aliasRouteSchema.safeParse(value) : routeSchema.safeParse(value);
+    const parsed = isAlias ? aliasRouteSchema.safeParse(value, { error: configErrorMap }) : routeSchema.safeParse(value, { error: configErrorMap });
     if (parsed.success) return parsed.data as z.output<Route> | AliasRouteConfig;
     for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: [...issue.path] });
     return z.NEVER;

@@ -15,11 +15,14 @@ export interface DashboardAsset {
  */
 export const dashboardAssetsDirectory = fileURLToPath(new URL('./assets/', import.meta.url));
 
+/** The page's ES modules: `dashboard.js` and the modules it imports. */
+export const dashboardScriptNames = ['dashboard.js', 'view-state.js', 'model-filter.js', 'charts.js'] as const;
+
 const ownAssets = {
   'index.html': 'text/html; charset=utf-8',
-  'dashboard.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
-} as const;
+  ...Object.fromEntries(dashboardScriptNames.map((name) => [name, 'text/javascript; charset=utf-8'])),
+} as Record<'index.html' | 'dashboard.css' | (typeof dashboardScriptNames)[number], string>;
 
 const vendorAssets = {
   'uPlot.iife.min.js': { module: 'uplot/dist/uPlot.iife.min.js', contentType: 'text/javascript; charset=utf-8' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketStarts, buildDashboardSummary, chooseBucket, type UsageRow } from './dashboard-summary.ts';
+import { bucketStarts, buildDashboardSummary, chooseBucket, dashboardSummarySchema, type UsageRow } from './dashboard-summary.ts';
+import { assignModelColours, noModelColour } from './model-colours.ts';
 
 const at = (iso: string) => new Date(iso);
 const seconds = (iso: string) => Date.parse(iso) / 1000;
@@ -53,7 +54,12 @@ describe('buildDashboardSummary', () => {
       row({ hour: '2024-06-01T11:00:00.000Z', model: 'cheap', cost: '0.0000000001' }),
       row({ hour: '2024-06-01T11:00:00.000Z', model: 'dear', cost: '0.1' }),
       row({ hour: '2024-06-01T13:00:00.000Z', model: 'dear', cost: '0.2' }),
+      // Requests recorded without a model, as the usage API spells them today ('') and tomorrow (null).
+      row({ hour: '2024-06-01T11:00:00.000Z', model: '', cost: '0' }),
+      row({ hour: '2024-06-01T13:00:00.000Z', model: null, cost: '0' }),
     ],
+    models: ['cheap', 'dear', 'quiet', null],
+    filter: null,
     queues: null,
     batches: [],
   });
@@ -71,14 +77,34 @@ describe('buildDashboardSummary', () => {
   });
 
   it('gives one cost series per model, most expensive first, with an exact total', () => {
+    const colours = assignModelColours(['cheap', 'dear', 'quiet', null]);
     expect(summary.cost_by_model).toEqual([
-      { model: 'dear', total: '0.3', cost: [0, 0.1, 0, 0.2] },
-      { model: 'cheap', total: '0.0000000001', cost: [0, 1e-10, 0, 0] },
+      { model: 'dear', label: 'dear', colour: colours.get('dear'), total: '0.3', cost: [0, 0.1, 0, 0.2] },
+      { model: 'cheap', label: 'cheap', colour: colours.get('cheap'), total: '0.0000000001', cost: [0, 1e-10, 0, 0] },
+      { model: null, label: '(no model)', colour: noModelColour, total: '0', cost: [0, 0, 0, 0] },
     ]);
   });
 
+  it('never names a series with nothing: rows without a model are one "(no model)" series', () => {
+    const labels = summary.cost_by_model.map((series) => series.label);
+    expect(labels.every((label) => label.length > 0 && label !== 'Value')).toBe(true);
+    expect(labels.filter((label) => label === '(no model)')).toHaveLength(1);
+  });
+
+  it('lists every model of the period for the filter, by label with the no-model group last, in distinct colours', () => {
+    expect(summary.models.map((model) => [model.model, model.label])).toEqual([
+      ['cheap', 'cheap'],
+      ['dear', 'dear'],
+      ['quiet', 'quiet'],
+      [null, '(no model)'],
+    ]);
+    expect(new Set(summary.models.map((model) => model.colour)).size).toBe(4);
+    expect(summary.filter).toEqual({ models: null });
+    expect(dashboardSummarySchema.safeParse(summary).success).toBe(true);
+  });
+
   it('has no rates without requests', () => {
-    const empty = buildDashboardSummary({ scope: { kind: 'admin', project_id: null, project_name: null }, from, to, bucket: 'hour', byTime: { data: [], total: row({}) }, byTimeAndModel: [], queues: [], batches: [] });
+    const empty = buildDashboardSummary({ scope: { kind: 'admin', project_id: null, project_name: null }, from, to, bucket: 'hour', byTime: { data: [], total: row({}) }, byTimeAndModel: [], models: [], filter: null, queues: [], batches: [] });
     expect(empty.totals.error_rate).toBeNull();
     expect(empty.totals.cache_hit_rate).toBeNull();
     expect(empty.traffic.requests).toEqual([0, 0, 0, 0]);

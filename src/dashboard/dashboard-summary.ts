@@ -1,7 +1,10 @@
 import Big from 'big.js';
 import { z } from 'zod';
+import { modelKeyOf, modelLabel, type ModelKey } from './model-key.ts';
+import { assignModelColours } from './model-colours.ts';
 
 const latencySchema = z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() });
+const modelSchema = z.object({ model: z.string().nullable(), label: z.string().min(1), colour: z.string().regex(/^#[0-9a-f]{6}$/) });
 
 /** What `GET /dashboard/api/summary` answers: everything the page draws, in one request. */
 export const dashboardSummarySchema = z.object({
@@ -31,8 +34,16 @@ export const dashboardSummarySchema = z.object({
   }),
   traffic: z.object({ requests: z.array(z.number().int()), errors: z.array(z.number().int()), cache_hits: z.array(z.number().int()) }),
   latency_ms: z.object({ p50: z.array(z.number().nullable()), p95: z.array(z.number().nullable()), p99: z.array(z.number().nullable()) }),
-  /** One series per model, most expensive first; per-bucket costs are numbers for drawing, the total exact. */
-  cost_by_model: z.array(z.object({ model: z.string(), total: z.string(), cost: z.array(z.number()) })),
+  /**
+   * Every model with usage in the period, whatever the filter (the filter's choices), by label. `model`
+   * is the usage API's name, null for requests recorded without one; `label` is what the page shows
+   * ("(no model)" for null); `colour` (`#rrggbb`) is distinct per model and the same on every load.
+   */
+  models: z.array(modelSchema),
+  /** The models the numbers are narrowed to (the `model` parameters), or null for every model. */
+  filter: z.object({ models: z.array(z.string().nullable()).nullable() }),
+  /** One series per shown model, most expensive first; per-bucket costs are numbers for drawing, the total exact. */
+  cost_by_model: z.array(modelSchema.extend({ total: z.string(), cost: z.array(z.number()) })),
   /** Job counts per provider queue; null for a project key (queues are shared by every project). */
   queues: z
     .array(
@@ -60,7 +71,8 @@ export type DashboardBucket = DashboardSummary['bucket'];
 export interface UsageRow {
   hour?: string;
   day?: string;
-  model?: string;
+  /** Null (or empty) for requests recorded without a model. */
+  model?: string | null;
   requests: number;
   errors: number;
   cache_hits: number;
@@ -102,10 +114,14 @@ export interface SummaryInput {
   from: Date;
   to: Date;
   bucket: DashboardBucket;
-  /** Usage grouped by the bucket only, and its total. */
+  /** Usage grouped by the bucket only, and its total (of the shown models). */
   byTime: { data: UsageRow[]; total: UsageRow };
-  /** Usage grouped by bucket and model. */
+  /** Usage grouped by bucket and model (of the shown models). */
   byTimeAndModel: UsageRow[];
+  /** Every model with usage in the period, shown or not. */
+  models: readonly ModelKey[];
+  /** The shown models, or null for every one. */
+  filter: readonly ModelKey[] | null;
   queues: DashboardSummary['queues'];
   batches: DashboardSummary['batches'];
 }
@@ -129,18 +145,26 @@ export function buildDashboardSummary(input: SummaryInput): DashboardSummary {
     latency.p99[index] = row.latency_ms.p99;
   }
 
-  const models = new Map<string, { costs: string[]; cost: number[] }>();
+  const series = new Map<ModelKey, { costs: string[]; cost: number[] }>();
   for (const row of input.byTimeAndModel) {
     const index = position.get(rowBucket(row) ?? Number.NaN);
     if (index === undefined || row.model === undefined) continue;
-    let model = models.get(row.model);
-    if (!model) models.set(row.model, (model = { costs: [], cost: zeros() }));
+    // One series for every row without a model, however the usage API spells that.
+    const key = modelKeyOf(row.model);
+    let model = series.get(key);
+    if (!model) series.set(key, (model = { costs: [], cost: zeros() }));
     model.costs.push(row.cost);
     model.cost[index] = (model.cost[index] ?? 0) + Number(row.cost);
   }
-  const costByModel = [...models.entries()]
-    .map(([model, series]) => ({ model, total: sumDecimals(series.costs), cost: series.cost }))
-    .sort((left, right) => Number(right.total) - Number(left.total) || left.model.localeCompare(right.model));
+  // Colours over every model of the period, not the shown ones: narrowing the filter recolours nothing.
+  const allModels = [...new Set([...input.models, ...series.keys()])];
+  const colours = assignModelColours(allModels);
+  const describe = (key: ModelKey) => ({ model: key, label: modelLabel(key), colour: colours.get(key) ?? '' });
+  const byLabel = (left: { model: ModelKey; label: string }, right: { model: ModelKey; label: string }) =>
+    Number(left.model === null) - Number(right.model === null) || left.label.localeCompare(right.label);
+  const costByModel = [...series.entries()]
+    .map(([key, { costs, cost }]) => ({ ...describe(key), total: sumDecimals(costs), cost }))
+    .sort((left, right) => Number(right.total) - Number(left.total) || byLabel(left, right));
 
   const { total } = input.byTime;
   return {
@@ -162,6 +186,8 @@ export function buildDashboardSummary(input: SummaryInput): DashboardSummary {
     },
     traffic,
     latency_ms: latency,
+    models: allModels.map(describe).sort(byLabel),
+    filter: { models: input.filter === null ? null : [...input.filter] },
     cost_by_model: costByModel,
     queues: input.queues,
     batches: input.batches,

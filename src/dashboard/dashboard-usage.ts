@@ -1,26 +1,37 @@
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { UsageRange } from '../usage/usage-params.ts';
-import { queryUsage } from '../usage/usage-report.ts';
-import type { DashboardBucket, UsageRow } from './dashboard-summary.ts';
+import { buildUsageQuery } from '../usage/usage-query.ts';
+import type { GroupedRow } from '../usage/usage-report.ts';
+import type { DashboardBucket } from './dashboard-summary.ts';
 
 /** Who asks: the admin (every project, and the queues) or one project's key. */
 export type DashboardScope = { kind: 'admin' } | { kind: 'project'; principal: Principal };
 
 /**
- * Usage by time bucket (with the period's total), and by bucket and model: the usage API's own
- * query over its rollups, scoped to the key's project unless the admin asks.
+ * Usage by model and time bucket, with each group's latency histogram: the usage API's own query over
+ * its rollups, scoped to the key's project unless the admin asks. One read serves the whole page:
+ * the per-bucket and total numbers (of every model or of a filter's) are added up from these rows.
  */
 export async function readDashboardUsage(options: {
   pool: pg.Pool;
   scope: DashboardScope;
   range: UsageRange;
   bucket: DashboardBucket;
-}): Promise<{ byTime: { data: UsageRow[]; total: UsageRow }; byTimeAndModel: UsageRow[] }> {
+}): Promise<GroupedRow[]> {
   const projectId = options.scope.kind === 'project' ? options.scope.principal.projectId : undefined;
-  const [byTime, byTimeAndModel] = await Promise.all([
-    queryUsage(options.pool, { range: options.range, groups: [options.bucket], projectId }),
-    queryUsage(options.pool, { range: options.range, groups: ['model', options.bucket], projectId }),
-  ]);
-  return { byTime: { data: byTime.data, total: byTime.total }, byTimeAndModel: byTimeAndModel.data };
+  const { text, values } = buildUsageQuery({ range: options.range, groups: ['model', options.bucket], projectId });
+  const client = await options.pool.connect();
+  try {
+    // As the usage API runs it: parallel workers cost more than they save on a few thousand rollup rows.
+    await client.query('BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0');
+    const { rows } = await client.query<GroupedRow>(text, values);
+    await client.query('COMMIT');
+    return rows;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }

@@ -1,6 +1,9 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
+import { connectionErrors } from '../durability/connection-error-log.ts';
+import type { Logger } from '../logger.ts';
+import { connectionAddress } from '../startup/dependency-target.ts';
 
 export type Database = NodePgDatabase<typeof schema>;
 
@@ -13,14 +16,25 @@ export interface DatabaseHandle {
 /** Numeric columns come back as strings (exact); bigint counts as JS numbers (they fit). */
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export function createDatabase(options: { url: string; maxConnections?: number; applicationName?: string }): DatabaseHandle {
+export function createDatabase(options: {
+  url: string;
+  maxConnections?: number;
+  applicationName?: string;
+  /** Where an idle connection's errors (Postgres restarted, unreachable) are reported, rate-limited. */
+  logger?: Logger;
+}): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 20,
     application_name: options.applicationName ?? 'llm-gateway',
   });
   // An idle client's error (e.g. Postgres restarted) must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
+  const { logger } = options;
+  const target = { variable: 'DATABASE_URL', address: connectionAddress(options.url, 'postgres'), label: 'Postgres' };
+  pool.on('error', (error) => {
+    if (logger) connectionErrors.failed(target, 'pool', error, logger);
+  });
+  if (logger) pool.on('connect', () => connectionErrors.recovered(target, logger));
   const db = drizzle(pool, { schema });
   return {
     pool,

@@ -1,4 +1,4 @@
-import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
+import { errorBodyOf, errorTypeFor } from '../gateway-error.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';
 
 /** The `requests` columns a batch output or error line is made of. */
@@ -48,18 +48,11 @@ export function formatErrorLine(row: BatchResultRow): string {
       ? {
           status_code: row.statusCode,
           request_id: row.id,
-          body: { error: { message: error.message, type: errorType(error.code, row.statusCode), param: null, code: error.code } },
+          body: errorBodyOf({ code: error.code, status: row.statusCode, message: error.message }),
         }
       : null;
   return JSON.stringify({ id: row.id, custom_id: row.customId, response, error });
 }
 
-/** OpenAI's error `type` for a code we know, else for the HTTP status. */
-export function errorType(code: string, status: number): string {
-  if (Object.hasOwn(gatewayErrorCodes, code)) return gatewayErrorCodes[code as GatewayErrorCode].type;
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 429) return 'rate_limit_error';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
+/** OpenAI's error `type` for a code we know, else for the HTTP status (the one rule every answer uses). */
+export const errorType = errorTypeFor;

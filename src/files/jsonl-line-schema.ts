@@ -18,8 +18,10 @@ export const customIdSchema = z
   .max(maxCustomIdLength, { error: `custom_id is longer than ${maxCustomIdLength} characters` });
 
 /**
- * Only the outline of a chat request: deeper checks (roles, parameters, the model being routable)
- * happen per line when the batch runs, so one bad request fails its line, not the whole file.
+ * Only the outline of a chat request: a file is stored whatever its models. The deeper checks (roles,
+ * parameters, the model being routable with the capabilities the body needs) run when a batch is
+ * created from it, under `batches.onInvalidLines`: the batch is refused naming the lines, or those
+ * lines alone fail.
  */
 export const batchRequestBodySchema = z.looseObject(
   {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { awaitCreation } from '../durability/creation-fence.ts';
-import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
+import { errorTypeFor } from '../gateway-error.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import type { ChatJobData } from '../workers/chat-job.ts';
@@ -27,7 +27,6 @@ const seconds = (date: Date | null) => (date ? Math.floor(date.getTime() / 1000)
 /** The job object `GET /v1/async/chat/completions/{id}` answers and `job.*` webhooks carry. */
 export function toJobObject(row: JobRow) {
   const status = (['queued', 'in_progress', 'completed', 'failed'].includes(row.status) ? row.status : 'failed') as AsyncJobStatus;
-  const code = row.error_code as GatewayErrorCode | null;
   return {
     id: row.id,
     object: 'chat.completion.job' as const,
@@ -41,7 +40,8 @@ export function toJobObject(row: JobRow) {
       status === 'failed'
         ? {
             message: row.error_message ?? 'the job failed',
-            type: code !== null && code in gatewayErrorCodes ? gatewayErrorCodes[code].type : 'api_error',
+            // As the sync answer for the same cause (the record keeps the code the client would have read).
+            type: errorTypeFor(row.error_code ?? 'provider_error', row.status_code ?? 502),
             param: null,
             code: row.error_code,
             status_code: row.status_code,
@@ -57,12 +57,12 @@ const jobColumns = 'id, status, model, status_code, error_code, error_message, r
 /** Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued. */
 export async function insertAsyncJob(
   pool: pg.Pool | pg.PoolClient,
-  job: { id: string; projectId: string; apiKeyId: string; request: ChatCompletionRequest; webhookUrl: string | null; acceptedAt: Date },
+  job: { id: string; projectId: string; apiKeyId: string; request: ChatCompletionRequest; webhookUrl: string | null; acceptedAt: Date; clientRequestId?: string | null },
 ): Promise<AsyncJobObject> {
   const { rows } = await pool.query<JobRow>(
-    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at)
-     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7) RETURNING ${jobColumns}`,
-    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt],
+    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at, client_request_id)
+     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7, $8) RETURNING ${jobColumns}`,
+    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt, job.clientRequestId ?? null],
   );
   return toJobObject(rows[0]!);
 }

@@ -5,6 +5,9 @@ import type { SettledRequest, SettledRequestListener } from './settled-requests.
 export function requestLogFields(request: SettledRequest) {
   return {
     requestId: request.requestId,
+    // Only when the caller sent them; `trace_id` as OpenTelemetry spells it (see request-correlation.ts).
+    ...(request.clientRequestId ? { clientRequestId: request.clientRequestId } : {}),
+    ...(request.traceId ? { trace_id: request.traceId } : {}),
     kind: request.kind,
     keyId: request.apiKeyId,
     projectId: request.projectId,

@@ -19,7 +19,11 @@ export interface SettledRequest {
   batchId: string | null;
   status: 'completed' | 'failed' | 'cancelled' | 'expired';
   statusCode: number | null;
+  /** The code the client read in the answer (the gateway's, or a provider's own passed through on a 400). */
   errorCode: string | null;
+  /** The caller's `x-request-id` and the trace id of its `traceparent`, when it sent them (sync and async). */
+  clientRequestId?: string | null;
+  traceId?: string | null;
   attempts: number;
   cacheStatus: RequestCacheStatus | null;
   streamed: boolean;

@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
-import type { ChatCallContext, ChatResult, HttpWireFormat, ProviderClient } from './provider-client.ts';
+import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat, type ProviderClient } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
@@ -42,7 +42,7 @@ export function createHttpProviderClient<Config>(
       const response = await pool.request({
         method: 'POST',
         path: basePath + wire.path,
-        headers: wire.headers,
+        headers: withTraceContext(wire.headers, context),
         body: JSON.stringify(wire.body),
         signal,
       });

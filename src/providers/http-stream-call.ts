@@ -2,7 +2,7 @@ import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from './chat-stream.ts';
-import type { ChatCallContext, ChatResult, HttpWireFormat } from './provider-client.ts';
+import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { CompletionAssembler } from './stream/assemble-completion.ts';
@@ -60,7 +60,7 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
     response = await input.pool.request({
       method: 'POST',
       path: input.basePath + wire.path,
-      headers: { ...wire.headers, accept: 'text/event-stream' },
+      headers: { ...withTraceContext(wire.headers, context), accept: 'text/event-stream' },
       body: JSON.stringify(wire.body),
       signal: context.signal,
     });

@@ -6,7 +6,15 @@ export interface ChatCallContext {
   upstreamModel: string;
   /** The gateway request id, forwarded where the provider accepts one. */
   requestId: string;
+  /** The caller's W3C `traceparent` (validated), sent on as a header by HTTP providers. */
+  traceparent?: string;
   signal?: AbortSignal;
+}
+
+/** The wire request's headers plus the caller's trace context, unless the provider's config sets its own. */
+export function withTraceContext(headers: Record<string, string>, context: Pick<ChatCallContext, 'traceparent'>): Record<string, string> {
+  if (context.traceparent === undefined || Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent')) return headers;
+  return { ...headers, traceparent: context.traceparent };
 }
 
 export interface ChatResult {

@@ -1,4 +1,5 @@
 import { latencyBucketCount } from './latency-buckets.ts';
+import { usageModelSql } from './no-model.ts';
 import { ceilTo, dayMs, floorTo, type UsageGroup, type UsageRange } from './usage-params.ts';
 
 export interface UsageQueryOptions {
@@ -56,7 +57,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   const sources: string[] = [];
   if (plan.days) {
     sources.push(
-      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, model, provider, batch_id, ${counterColumns}
+      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, ${usageModelSql} AS model, provider, batch_id, ${counterColumns}
        FROM usage_daily_rollups WHERE day >= ${parameter(isoDay(plan.days.from))}::date AND day < ${parameter(isoDay(plan.days.to))}::date${projectFilter}`,
     );
   }
@@ -64,7 +65,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   // was planned as a scan of the whole hourly table).
   for (const window of plan.hours) {
     sources.push(
-      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, model, provider, batch_id, ${counterColumns}
+      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, ${usageModelSql} AS model, provider, batch_id, ${counterColumns}
        FROM usage_rollups WHERE hour >= ${parameter(window.from.toISOString())} AND hour < ${parameter(window.to.toISOString())}${projectFilter}`,
     );
   }

@@ -21,7 +21,8 @@ export interface UsageGroupFields {
   project_id?: string;
   project?: string;
   api_key_id?: string;
-  model?: string;
+  /** Null for requests recorded without a model. */
+  model?: string | null;
   provider?: string | null;
   batch_id?: string | null;
   day?: string;
@@ -45,7 +46,8 @@ export interface GroupedRow {
   project_id?: string;
   project_name?: string | null;
   api_key_id?: string;
-  model?: string;
+  /** NULL for requests recorded without a model (see `usageModelSql`). */
+  model?: string | null;
   provider?: string;
   batch_id?: string;
   /** `day` itself comes back as a Date at local midnight; its text is what the answer needs. */
@@ -145,7 +147,7 @@ export function toUsageRow(row: GroupedRow, groups: readonly UsageGroup[]): Usag
         fields.api_key_id = row.api_key_id ?? '';
         break;
       case 'model':
-        fields.model = row.model ?? '';
+        fields.model = row.model ? row.model : null;
         break;
       case 'provider':
         fields.provider = row.provider ? row.provider : null;

@@ -34,6 +34,8 @@ export async function callRoute(options: {
   route: ResolvedRoute;
   request: ChatCompletionRequest;
   requestId: string;
+  /** The caller's W3C trace context, passed on to HTTP providers. */
+  traceparent?: string | undefined;
   limit: Limiter;
   signals: RouteSignals;
   signal?: AbortSignal | undefined;
@@ -61,7 +63,7 @@ export async function callRoute(options: {
       if (gaveUp) return Promise.reject(new ProviderError({ provider: route.provider, code: 'route_busy', message: 'gave up waiting for a slot', retryable: false }));
       calledAt = performance.now();
       const signal = options.handBack && options.signal ? AbortSignal.any([options.signal, options.handBack]) : (options.signal ?? options.handBack);
-      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal };
+      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) };
       return options.onChunks ? client.chatStream(options.request, context, options.onChunks) : client.chat(options.request, context);
     });
     const bounded = options.maxWaitMs !== undefined || options.handBack !== undefined;

@@ -21,6 +21,7 @@ import { StreamRun, type ActiveStreams } from './stream-run.ts';
 import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { RequestOutcome, ResultStore } from './result-store.ts';
+import { correlationLogFields } from '../observability/request-correlation.ts';
 
 export interface ChatJobProcessorDependencies extends RouteSignals {
   providers: ReadonlyMap<string, ProviderClient>;
@@ -78,7 +79,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     const data = job.data;
     const route = data.routes[data.routeIndex];
     if (!route) throw new UnrecoverableError(`job ${job.id} has no route ${data.routeIndex}`);
-    const logger = dependencies.logger.child({ requestId: data.requestId, jobId: job.id, provider: route.provider, model: data.model });
+    const logger = jobLogger(job, route);
 
     // A job seen before (retried, re-delivered after a worker died) or a later hop may find the request
     // already done: answer from the record instead of calling a provider and billing again.
@@ -102,7 +103,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     const trail = data.routeAttempts ?? [];
     if (data.deadline !== undefined && Date.now() >= data.deadline) {
       const timeout = new GatewayError({ code: 'request_timeout', message: `the request timed out before ${routeKey(route)} could be tried` });
-      return fail(job, route, trail, timeout, undefined);
+      return fail(job, route, trail, timeout);
     }
 
     const client = providers.get(route.provider);
@@ -125,11 +126,13 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     const startedAt = data.startedAt ?? Date.now();
     const canMoveOn = data.routeIndex + 1 < data.routes.length && dependencies.enqueueHop !== undefined;
     const run = streamRunFor(data, route, trail);
+    const deadline = run || data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now()));
     const call = await callRoute({
       client,
       route,
       request: data.request,
       requestId: data.requestId,
+      traceparent: data.correlation?.traceparent,
       limit: dependencies.limitProvider({
         provider: route.provider,
         model: route.upstreamModel,
@@ -139,7 +142,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       signals: dependencies,
       // The caller stops waiting at the deadline: a call running past it would be paid for nobody.
       // (A stream only has to start by then; see StreamRun.)
-      signal: run ? run.signal : data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now())),
+      signal: run ? run.signal : deadline,
       onChunks: run?.onChunks,
       // A provider paused after a 429, or at its limits, should not hold a request another route can serve.
       maxWaitMs: canMoveOn ? dependencies.maxSlotWaitMs : undefined,
@@ -206,11 +209,20 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       await job.updateData({ ...data, startedAt, routeAttempts: attempts });
       throw new RetryDelayError(call.error.message, decision.delayMs);
     }
-    const gatewayError = providerErrorToGatewayError(call.error);
-    if (decision.action === 'fallback') return fallBackOrFail(job, route, attempts, gatewayError, decision.reason, call.error, startedAt);
-    logger.warn({ err: call.error, attempt }, 'provider call failed; giving up');
-    return fail(job, route, attempts, gatewayError, call.error, startedAt);
+    // Stopped at the caller's deadline: the caller was answered `request_timeout`, and so is the record.
+    const gatewayError = deadline?.aborted
+      ? new GatewayError({ code: 'request_timeout', message: `the request did not complete within ${(data.deadline ?? 0) - data.acceptedAt} ms` })
+      : providerErrorToGatewayError(call.error);
+    if (decision.action === 'fallback') return fallBackOrFail(job, route, attempts, gatewayError, decision.reason, startedAt);
+    logger.warn({ err: call.error, attempt, errorCode: gatewayError.answerCode, hint: gatewayError.hint }, 'provider call failed; giving up');
+    return fail(job, route, attempts, gatewayError, startedAt);
   };
+
+  /** Every line about a job carries the request id (and the caller's correlation) as the API's lines do. */
+  function jobLogger(job: ChatJob, route: ResolvedRoute): Logger {
+    const data = job.data;
+    return dependencies.logger.child({ requestId: data.requestId, ...correlationLogFields(data.correlation), jobId: job.id, provider: route.provider, model: data.model });
+  }
 
   /** A streamed sync call runs as a StreamRun (when this process can cancel streams). */
   function streamRunFor(data: ChatJobData, route: ResolvedRoute, trail: RouteAttempt[]): StreamRun | undefined {
@@ -242,12 +254,12 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       ...outcomeBase(job, route, attempts, startedAt),
       status: 'failed',
       statusCode: error.status,
-      errorCode: cancelled ? error.code : (providerError.code ?? error.code),
+      errorCode: error.answerCode,
       errorMessage: error.message,
       response: partial?.completion,
       usage,
     };
-    dependencies.logger.warn({ requestId: data.requestId, err: providerError, cancelled, reason: run.cancelReason }, 'stream ended early');
+    jobLogger(job, route).warn({ err: providerError, errorCode: error.answerCode, cancelled, reason: run.cancelReason }, 'stream ended early');
     await recordOrAnswerUnavailable(job, failure);
     if (!cancelled && partial) await run.end({ usage: partial.usage, cost: usage?.cost, error: error.toPayload() }).catch(() => undefined);
     throw new UnrecoverableError(error.message);
@@ -301,6 +313,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       routeAttempts: attempts,
       cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
       streamed: data.request.stream === true,
+      correlation: data.correlation,
     } satisfies Partial<RequestOutcome>;
   }
 
@@ -311,12 +324,11 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     attempts: RouteAttempt[],
     error: GatewayError,
     reason: FailoverReason | SkipReason,
-    providerError?: ProviderError,
     startedAt?: number,
   ): Promise<ChatJobResult> {
     const data = job.data;
     const next = data.routes[data.routeIndex + 1];
-    const logger = dependencies.logger.child({ requestId: data.requestId, jobId: job.id, provider: route.provider, model: data.model });
+    const logger = jobLogger(job, route);
     const inTime = data.deadline === undefined || Date.now() < data.deadline;
     if (next && inTime && dependencies.enqueueHop) {
       try {
@@ -327,30 +339,24 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
         logger.error({ err: enqueueError }, 'cannot queue the next route; failing the request');
       }
     }
-    return fail(job, route, attempts, error, providerError, startedAt);
+    return fail(job, route, attempts, error, startedAt);
   }
 
   /**
    * The request's final failure: recorded, told to the lifecycle and the caller, and the job ended.
    * A trail over several routes becomes one message listing every attempt, with the last error's code.
    */
-  async function fail(
-    job: ChatJob,
-    route: ResolvedRoute,
-    attempts: RouteAttempt[],
-    error: GatewayError,
-    providerError: ProviderError | undefined,
-    startedAt = Date.now(),
-  ): Promise<never> {
+  async function fail(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], error: GatewayError, startedAt = Date.now()): Promise<never> {
     const data = job.data;
     const final = spansSeveralRoutes(attempts)
-      ? new GatewayError({ ...error.toPayload(), message: describeChainFailure({ model: data.model, trail: attempts, lastMessage: error.message }) })
+      ? new GatewayError({ ...error.toPayload(), message: describeChainFailure({ model: data.model, trail: attempts, lastMessage: error.message }) }, { hint: error.hint })
       : error;
     const failure: RequestOutcome = {
       ...outcomeBase(job, route, attempts, startedAt),
       status: 'failed',
       statusCode: final.status,
-      errorCode: providerError?.code ?? final.code,
+      // The code the caller reads in the answer: one code per cause in the answer, the record and the log.
+      errorCode: final.answerCode,
       errorMessage: final.message,
     };
     await recordOrAnswerUnavailable(job, failure);

@@ -5,6 +5,7 @@ import type { CachePlan } from '../cache/chat-cache.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { RequestCorrelation } from '../observability/request-correlation.ts';
 
 /** BullMQ queue of one provider instance; every process derives the same name from the config. */
 export function providerQueueName(provider: string): string {
@@ -40,6 +41,8 @@ export interface ChatJobData {
   cache?: CachePlan;
   /** Set when the API already looked the answer up (a sync miss): the worker only stores. */
   cacheStatus?: 'miss' | 'bypass';
+  /** The caller's `x-request-id` and `traceparent`: the worker's log lines, the record and the provider call carry them. */
+  correlation?: RequestCorrelation;
   /**
    * Queued again after Redis lost the original (which may still be running somewhere): the worker
    * looks for a completed record before calling, as for a retry.

@@ -5,7 +5,7 @@ import { providerBackoff } from './provider-backoff.ts';
 import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
 
 describe('providerErrorToGatewayError', () => {
-  it.each([400, 422])('passes a provider %i through as provider_invalid_request with its type, code and param', (status) => {
+  it.each([400, 422])('passes a provider %i through as provider_invalid_request with its code and param, the type by status', (status) => {
     const providerError = new ProviderError({
       provider: 'openai',
       status,
@@ -21,6 +21,12 @@ describe('providerErrorToGatewayError', () => {
     expect(error.toBody()).toEqual({
       error: { message: "Invalid value for 'messages[0].role'.", type: 'invalid_request_error', param: 'messages[0].role', code: 'invalid_value' },
     });
+  });
+
+  it("gives a provider 400 OpenAI's type for the status, not the vendor's own (it could not be shown the same in async and batch answers)", () => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'vllm', status: 400, type: 'BadRequestError', code: '400', message: 'max_tokens is too large' }));
+    expect(error.toBody().error).toEqual({ message: 'max_tokens is too large', type: 'invalid_request_error', param: null, code: '400' });
+    expect(error.answerCode).toBe('400');
   });
 
   it('uses the table type and code for a 400 the provider did not describe', () => {
@@ -72,28 +78,33 @@ describe('providerErrorToGatewayError', () => {
   });
 
   it.each([
-    [401, 'Incorrect API key provided: sk-upstr***', 'rejected the gateway\'s credentials (HTTP 401)'],
+    [401, 'Incorrect API key provided: sk-upstr***', "rejected the gateway's credentials (HTTP 401)"],
     [403, 'Country, region, or territory not supported', 'denied the gateway access (HTTP 403)'],
-  ])('answers a provider %i as provider_auth_error (502): the gateway\'s credentials, not the caller\'s', (status, message, what) => {
+  ])("answers a provider %i as provider_auth_error (502): the gateway's credentials, not the caller's", (status, message, what) => {
     const error = providerErrorToGatewayError(new ProviderError({ provider: 'openai', status, message, code: 'invalid_api_key', type: 'invalid_request_error' }));
     expect(error.code).toBe('provider_auth_error');
     expect(error.status).toBe(502);
-    expect(error.message).toBe(`provider "openai" ${what}: ${message} — check providers.openai.apiKey and headers in the gateway config`);
+    expect(error.message).toBe(`provider "openai" ${what}; the fault is the gateway's, not your request's, and it has been logged.`);
     // Neither the caller's 401 nor the provider's own code: the SDK must not read it as a bad gateway key.
     expect(error.toBody().error).toEqual({ message: error.message, type: 'api_error', param: null, code: 'provider_auth_error' });
+    // Where to fix it, and the upstream's words (which may quote part of the key), are for the log only.
+    expect(error.hint).toBe(`check providers.openai.apiKey and headers in the gateway config (the provider said: ${message})`);
+    expect(JSON.stringify(error.toBody())).not.toMatch(/providers\.|apiKey|config|sk-upstr/);
+    expect(JSON.stringify(error.toPayload())).not.toContain('providers.');
   });
 
-  it('answers a provider 404 (unknown model or deployment) as 404 provider_model_not_found', () => {
+  it('answers a provider 404 (unknown model or deployment) as 404 provider_model_not_found, the config hint kept apart', () => {
     const error = providerErrorToGatewayError(
       new ProviderError({ provider: 'azure', status: 404, code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' }),
     );
     expect(error.status).toBe(404);
     expect(error.toBody().error).toEqual({
-      message: 'provider "azure" answered HTTP 404 (unknown upstream model or deployment, or a wrong baseUrl): The API deployment for this resource does not exist.',
+      message: 'provider "azure" answered HTTP 404 (unknown upstream model or deployment): The API deployment for this resource does not exist.',
       type: 'invalid_request_error',
       param: null,
       code: 'provider_model_not_found',
     });
+    expect(error.hint).toContain('providers.azure.baseUrl');
   });
 
   it('answers a provider 413 as 413 provider_request_too_large', () => {

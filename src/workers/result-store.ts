@@ -7,6 +7,7 @@ import { requests, type RequestCacheStatus, type RequestKind } from '../db/schem
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
+import { traceIdOf, type RequestCorrelation } from '../observability/request-correlation.ts';
 import { recordOutcomesParameters, recordOutcomesSql } from './record-outcomes-sql.ts';
 
 export interface RequestOutcome {
@@ -35,6 +36,8 @@ export interface RequestOutcome {
   usage?: (TokenUsage & { cost: string; /** Answered from the cache: what the original call cost. */ costSaved?: string }) | undefined;
   cacheStatus?: RequestCacheStatus | undefined;
   streamed?: boolean | undefined;
+  /** The caller's `x-request-id` (stored) and `traceparent` (logged). */
+  correlation?: RequestCorrelation | undefined;
 }
 
 /** A usage row a write actually inserted (a duplicate outcome bills, and reports, nothing). */
@@ -156,6 +159,8 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     status: outcome.status,
     statusCode: outcome.statusCode,
     errorCode: outcome.errorCode ?? null,
+    clientRequestId: outcome.correlation?.clientRequestId ?? null,
+    traceId: traceIdOf(outcome.correlation?.traceparent) ?? null,
     attempts: outcome.attempts,
     cacheStatus: outcome.cacheStatus ?? null,
     streamed: outcome.streamed ?? false,

@@ -10,16 +10,21 @@ import { freePort } from '../../bench/processes.ts';
 export class OwnRedisServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** `requirepass`: clients must AUTH with it. */
+    private readonly password?: string,
+  ) {}
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  /** On a free port, or on `options.port` (one a test kept closed until now); with `requirepass` when a password is given. */
+  static async start(options: { port?: number; password?: string } = {}): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(options.port ?? (await freePort()), options.password);
     await server.up();
     return server;
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.password ? `redis://:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}` : `redis://127.0.0.1:${this.port}`;
   }
 
   /** A connection of the caller's own (quit it when done). */
@@ -49,7 +54,8 @@ export class OwnRedisServer {
   }
 
   private async up(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
+    const passwordArgs = this.password ? ['--requirepass', this.password] : [];
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...passwordArgs], {
       stdio: 'ignore',
     });
     this.process = child;

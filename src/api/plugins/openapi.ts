@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+// Registers the components every document has (ErrorResponse), whichever routes are mounted.
+import '../openapi-schemas.ts';
+import { accessOf, dropSafeIntegerBounds, errorResponses, matchesPrefix, namePathParameters, pruneUnusedSchemas, serversFor, sharedErrorCodes, withUsedTags } from '../openapi-document.ts';
 
 /** Areas of the API, by URL prefix (first match wins): the spec's tags. */
 const areas: ReadonlyArray<{ prefix: string; tag: string; description: string }> = [
@@ -23,34 +27,8 @@ const areas: ReadonlyArray<{ prefix: string; tag: string; description: string }>
   { prefix: '/', tag: 'Operations', description: 'Health, readiness and metrics.' },
 ];
 
-/** Security requirements by URL prefix: what the caller sends as `Authorization: Bearer`. */
-const securityByPrefix: ReadonlyArray<{ prefix: string; security: ReadonlyArray<Record<string, readonly string[]>> }> = [
-  { prefix: '/v1', security: [{ apiKey: [] }] },
-  { prefix: '/admin', security: [{ adminKey: [] }] },
-  { prefix: '/metrics', security: [{ adminKey: [] }] },
-  { prefix: '/dashboard/api', security: [{ adminKey: [] }, { apiKey: [] }] },
-];
-
 /** Pages and their assets: served by the gateway, not part of the API. */
 const undocumentedPrefixes = ['/docs', '/openapi.json', '/admin/queues', '/dashboard/assets', '/dashboard/vendor'];
-
-/** OpenAI's error object: every error answer has this body. */
-const errorBodySchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['message', 'type', 'param', 'code'],
-      properties: {
-        message: { type: 'string' },
-        type: { type: 'string' },
-        param: { type: ['string', 'null'] },
-        code: { type: ['string', 'null'] },
-      },
-    },
-  },
-};
 
 /**
  * Request bodies the route cannot declare as zod (fastify would validate them) but the spec should
@@ -82,34 +60,72 @@ const idempotencyKeyHeaders = {
       minLength: 1,
       maxLength: 255,
       description:
-        "A unique key (e.g. a UUID) that makes retries safe: the same key with the same body within 24 hours returns the first answer (header `idempotent-replayed: true`) and does nothing again; with another body it is 422 `idempotency_key_reused`. See the README's 'Idempotency keys'.",
+        "A unique key (e.g. a UUID) that makes retries safe: the same key with the same body within 24 hours returns the first answer (header `idempotent-replayed: true`) and does nothing again; with another body it is 422 `idempotency_key_reused`.",
     },
   },
 };
 
-const matches = (url: string, prefix: string) => prefix === '/' || url === prefix || url.startsWith(`${prefix}/`);
+type Responses = Record<string, unknown>;
 
-/** The zod transform, plus tags, security, the error response and the documented-only bodies. */
+const isContentResponse = (value: unknown): value is { description?: unknown; content: Record<string, unknown> } =>
+  typeof value === 'object' && value !== null && 'content' in value && typeof value.content === 'object' && value.content !== null;
+
+/**
+ * The route's own answers (zod JSON schemas, or per-content-type ones) as response objects with a
+ * description: the schema's own, else the status text.
+ */
+function describeResponses(responses: Responses, produces: readonly string[] | undefined): Responses {
+  const described: Responses = {};
+  for (const [status, response] of Object.entries(responses)) {
+    const statusText = STATUS_CODES[Number(status)] ?? 'Response';
+    if (isContentResponse(response)) {
+      described[status] = { ...response, description: typeof response.description === 'string' ? response.description : statusText };
+      continue;
+    }
+    const description = typeof response === 'object' && response !== null && 'description' in response && typeof response.description === 'string' ? response.description : statusText;
+    const mediaTypes = produces && produces.length > 0 ? produces : ['application/json'];
+    described[status] = { description, content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, { schema: response }])) };
+  }
+  return described;
+}
+
+/**
+ * The zod transform, then: tags and security by URL, path parameters named for what they identify,
+ * the documented-only bodies and headers, and every answer with a description — the route's own,
+ * plus an ErrorResponse per status for the codes the shared layers and the route answer.
+ */
 const transform: SwaggerTransform = (input) => {
   const { url } = input;
-  if (undocumentedPrefixes.some((prefix) => matches(url, prefix))) return { schema: { hide: true }, url };
+  if (undocumentedPrefixes.some((prefix) => matchesPrefix(url, prefix))) return { schema: { hide: true }, url };
   const transformed = jsonSchemaTransform(input);
-  const schema: FastifySchema & Record<string, unknown> = { ...transformed.schema };
-  if (schema.hide) return transformed;
+  if (transformed.schema.hide) return transformed;
+  const { errorCodes = [], ...schema }: FastifySchema & Record<string, unknown> = { ...transformed.schema };
   const methods = ([] as string[]).concat(input.route.method);
   const extra = documentedBodies[`${methods[0]} ${url}`];
   if (extra && !schema.body) Object.assign(schema, extra);
-  if (input.route.config?.idempotencyKey === true && !schema.headers) schema.headers = idempotencyKeyHeaders;
-  const area = areas.find((candidate) => matches(url, candidate.prefix));
-  const security = securityByPrefix.find((candidate) => matches(url, candidate.prefix))?.security;
-  const response = (schema.response ?? {}) as Record<string, unknown>;
+  const idempotent = input.route.config?.idempotencyKey === true;
+  if (idempotent && !schema.headers) schema.headers = idempotencyKeyHeaders;
+  const access = accessOf(url);
+  const area = areas.find((candidate) => matchesPrefix(url, candidate.prefix));
+  const named = namePathParameters(url, schema.params as Parameters<typeof namePathParameters>[1]);
+  const routeSchema = input.schema;
+  const shared = sharedErrorCodes({
+    access,
+    jsonBody: routeSchema.body !== undefined,
+    validatedInput: [routeSchema.body, routeSchema.querystring, routeSchema.params, routeSchema.headers].some((part) => part !== undefined),
+    idempotent,
+  });
   return {
-    url,
+    url: named.url,
     schema: {
       ...schema,
+      ...(named.params ? { params: named.params } : {}),
       tags: schema.tags ?? (area ? [area.tag] : []),
-      ...(security ? { security } : {}),
-      response: { ...response, ...(security && !response['4XX'] ? { '4XX': { description: "An error, in OpenAI's shape", ...errorBodySchema } } : {}) },
+      ...(access.security ? { security: access.security } : {}),
+      response: {
+        ...errorResponses([...shared, ...errorCodes]),
+        ...describeResponses((schema.response ?? {}) as Responses, schema.produces),
+      },
     },
   };
 };
@@ -144,6 +160,8 @@ async function openApi(app: FastifyInstance): Promise<void> {
         description: 'OpenAI-compatible chat and batch API (`/v1`, project API keys) and its operator API (`/admin`, the admin key).',
       },
       tags,
+      // `/openapi.json` answers with the servers of the request it serves (see serversFor).
+      servers: [{ url: '/', description: 'The gateway that served this document.' }],
       components: {
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (`POST /admin/keys` creates one).' },
@@ -152,10 +170,11 @@ async function openApi(app: FastifyInstance): Promise<void> {
       },
     },
     transform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => withUsedTags(dropSafeIntegerBounds(pruneUnusedSchemas(jsonSchemaTransformObject(documentObject)))),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The document is built once; each answer adds the servers as this request reached the gateway.
+  app.get('/openapi.json', { schema: { hide: true } }, async (request) => ({ ...app.swagger(), servers: serversFor(request) }));
 }
 
 export const openApiPlugin = fastifyPlugin(openApi, { name: 'gateway-openapi' });

@@ -21,9 +21,9 @@ export function registerRefusalLog(app: FastifyInstance, metrics: Pick<GatewayMe
     metrics.observeHttp({ method: request.method, route, statusCode: reply.statusCode });
     if (reply.statusCode < 400 || request.recorded || !route?.startsWith('/v1/')) return;
     const principal = request.principal as { apiKeyId?: string; projectId?: string } | undefined;
+    // `requestId` (and the caller's correlation) come bound with the request's logger.
     request.log.info(
       {
-        requestId: request.id,
         keyId: principal?.apiKeyId,
         projectId: principal?.projectId,
         method: request.method,

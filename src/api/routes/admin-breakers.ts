@@ -19,7 +19,13 @@ const breakerSchema = z.object({
 /** `GET /admin/breakers`: every breaker with recent activity, provider-wide and per model. */
 export function adminBreakersRoutes(dependencies: { breakers: { list(): Promise<BreakerStatus[]> } }): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/breakers', { schema: { response: { 200: z.object({ object: z.literal('list'), data: z.array(breakerSchema) }) } } }, async (request) => {
+    const listSchema = {
+      operationId: 'listCircuitBreakers',
+      summary: 'List circuit breakers',
+      description: 'Every breaker with recent activity, provider-wide and per model.',
+      response: { 200: z.object({ object: z.literal('list'), data: z.array(breakerSchema) }) },
+    };
+    app.get('/breakers', { schema: listSchema }, async (request) => {
       let statuses: BreakerStatus[];
       try {
         statuses = await dependencies.breakers.list();

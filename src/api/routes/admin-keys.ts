@@ -14,7 +14,13 @@ export const keyViewSchema = z.object({
   created_at: z.number().int(),
   revoked_at: z.number().int().nullable(),
   limits: tenantLimitsViewSchema,
-});
+}).meta({ id: 'ApiKey', description: 'A project API key as listed: never its secret.' });
+
+const createdKeySchema = keyViewSchema
+  .extend({ key: z.string().describe('The key itself, to send as `Authorization: Bearer`: shown only in this answer.') })
+  .meta({ id: 'CreatedApiKey' });
+
+const keyListSchema = z.object({ object: z.literal('list'), data: z.array(keyViewSchema) }).meta({ id: 'ListApiKeysResponse' });
 
 const nameSchema = z.string().trim().min(1).max(200);
 
@@ -24,8 +30,11 @@ export function adminKeysRoutes(dependencies: AppDependencies): FastifyPluginAsy
       '/keys',
       {
         schema: {
+          operationId: 'createApiKey',
+          summary: 'Create an API key',
+          description: 'A key for a project (created with the key if it is new).',
           body: z.strictObject({ name: nameSchema, project: nameSchema }),
-          response: { 201: keyViewSchema.extend({ key: z.string() }) },
+          response: { 201: createdKeySchema },
         },
       },
       async (request, reply) => {
@@ -39,8 +48,10 @@ export function adminKeysRoutes(dependencies: AppDependencies): FastifyPluginAsy
       '/keys',
       {
         schema: {
+          operationId: 'listApiKeys',
+          summary: 'List API keys',
           querystring: z.object({ project: nameSchema.optional() }),
-          response: { 200: z.object({ object: z.literal('list'), data: z.array(keyViewSchema) }) },
+          response: { 200: keyListSchema },
         },
       },
       async (request) => ({ object: 'list' as const, data: await dependencies.keyStore.listKeys({ project: request.query.project }) }),
@@ -48,7 +59,15 @@ export function adminKeysRoutes(dependencies: AppDependencies): FastifyPluginAsy
 
     app.delete(
       '/keys/:id',
-      { schema: { params: z.object({ id: z.string().min(1) }), response: { 200: keyViewSchema } } },
+      {
+        schema: {
+          operationId: 'revokeApiKey',
+          summary: 'Revoke an API key',
+          params: z.object({ id: z.string().min(1) }),
+          response: { 200: keyViewSchema },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => {
         const revoked = await dependencies.keyStore.revokeKey(request.params.id);
         if (!revoked) throw new GatewayError({ code: 'not_found', message: `No API key with id '${request.params.id}'.`, param: 'id' });

@@ -12,7 +12,9 @@ const projectViewSchema = z.object({
   created_at: z.number().int(),
   webhook_url: z.string().nullable(),
   limits: tenantLimitsViewSchema,
-});
+}).meta({ id: 'Project' });
+
+const projectListSchema = z.object({ object: z.literal('list'), data: z.array(projectViewSchema) }).meta({ id: 'ListProjectsResponse' });
 
 /**
  * Per-key and per-project rate limits and spend budgets. A PUT merges: fields left out keep their
@@ -24,7 +26,16 @@ export function adminLimitsRoutes(dependencies: AppDependencies): FastifyPluginA
   return async (app) => {
     app.put(
       '/keys/:id/limits',
-      { schema: { params: z.object({ id: z.string().min(1) }), body: tenantLimitsPatchSchema, response: { 200: keyViewSchema } } },
+      {
+        schema: {
+          operationId: 'setApiKeyLimits',
+          summary: "Set an API key's limits",
+          params: z.object({ id: z.string().min(1) }),
+          body: tenantLimitsPatchSchema,
+          response: { 200: keyViewSchema },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => {
         const limits = await store.updateKeyLimits(request.params.id, request.body);
         const key = limits === undefined ? undefined : await dependencies.keyStore.getKey(request.params.id);
@@ -36,7 +47,16 @@ export function adminLimitsRoutes(dependencies: AppDependencies): FastifyPluginA
 
     app.put(
       '/projects/:project/limits',
-      { schema: { params: z.object({ project: z.string().trim().min(1).max(200) }), body: tenantLimitsPatchSchema, response: { 200: projectViewSchema } } },
+      {
+        schema: {
+          operationId: 'setProjectLimits',
+          summary: "Set a project's limits",
+          params: z.object({ project: z.string().trim().min(1).max(200) }),
+          body: tenantLimitsPatchSchema,
+          response: { 200: projectViewSchema },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => {
         const project = await store.updateProjectLimits(request.params.project, request.body);
         if (!project) throw new GatewayError({ code: 'not_found', message: `No project named '${request.params.project}'.`, param: 'project' });
@@ -49,8 +69,10 @@ export function adminLimitsRoutes(dependencies: AppDependencies): FastifyPluginA
       '/projects',
       {
         schema: {
+          operationId: 'listProjects',
+          summary: 'List projects',
           querystring: z.object({ name: z.string().trim().min(1).max(200).optional() }),
-          response: { 200: z.object({ object: z.literal('list'), data: z.array(projectViewSchema) }) },
+          response: { 200: projectListSchema },
         },
       },
       async (request) => ({ object: 'list' as const, data: await store.listProjects(request.query.name) }),

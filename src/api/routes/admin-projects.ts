@@ -17,7 +17,16 @@ export function adminProjectsRoutes(dependencies: AppDependencies): FastifyPlugi
     // verifying at once (in-flight retries are signed with the new one).
     app.post(
       '/projects/:project/webhook-secret',
-      { schema: { params: projectParams, response: { 200: z.object({ secret: z.string() }) } } },
+      {
+        schema: {
+          operationId: 'rotateProjectWebhookSecret',
+          summary: "Rotate a project's webhook signing secret",
+          description: 'Creates or replaces the secret; this answer is the only time it is shown.',
+          params: projectParams,
+          response: { 200: z.object({ secret: z.string() }) },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => {
         const rotated = await rotateWebhookSecret(db, request.params.project);
         if (!rotated) throw unknownProject(request.params.project);
@@ -30,6 +39,10 @@ export function adminProjectsRoutes(dependencies: AppDependencies): FastifyPlugi
       '/projects/:project/webhook',
       {
         schema: {
+          operationId: 'setProjectWebhook',
+          summary: "Set a project's default webhook URL",
+          description: 'Where batch and job events go when a request names no `webhook`; `null` clears it.',
+          errorCodes: ['not_found', 'webhook_url_not_allowed'],
           params: projectParams,
           body: z.strictObject({ url: z.string().min(1).max(2048).nullable() }),
           response: { 200: z.object({ project: z.string(), project_id: z.string(), webhook_url: z.string().nullable() }) },

@@ -8,6 +8,7 @@ import { chatCompletionRequestSchema } from '../../providers/chat-completion-sch
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests } from '../idempotency.ts';
+import { asyncChatCompletionErrorCodes, chatCompletionJobSchema } from '../openapi-schemas.ts';
 
 export const webhookOptionSchema = z.strictObject({ url: z.string().min(1) });
 
@@ -21,7 +22,15 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
   const pool = dependencies.database.pool;
   const idempotency = new IdempotentRequests({ pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
   return async (app) => {
-    app.post('/async/chat/completions', { schema: { body: asyncRequestSchema }, ...idempotency.routeOptions }, async (request, reply) =>
+    const createSchema = {
+      operationId: 'createAsyncChatCompletion',
+      summary: 'Queue a chat completion (async)',
+      description: 'Accepts the request at once (202, a job) and runs it in the background: poll the job, or take the `webhook`.',
+      body: asyncRequestSchema,
+      response: { 202: chatCompletionJobSchema },
+      errorCodes: asyncChatCompletionErrorCodes,
+    };
+    app.post('/async/chat/completions', { schema: createSchema, ...idempotency.routeOptions }, async (request, reply) =>
       idempotency.run(request, reply, async (key) => {
         const { webhook, ...chat } = request.body;
         if (chat.stream === true) {
@@ -45,6 +54,7 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
             request: chat,
             webhookUrl: webhook?.url ?? null,
             acceptedAt,
+            clientRequestId: request.correlation.clientRequestId ?? null,
           });
           // Committed with the job, so a retry with the key finds both or neither.
           await key?.completeWithin(client, { status: 202, body: inserted });
@@ -56,6 +66,7 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
             webhookUrl: webhook?.url ?? null,
             acceptedAt: acceptedAt.getTime(),
             cache,
+            correlation: request.correlation,
           });
           return inserted;
         }).catch(async (error: unknown) => {
@@ -69,7 +80,14 @@ export function asyncChatCompletionsRoutes(dependencies: AppDependencies): Fasti
       }),
     );
 
-    app.get('/async/chat/completions/:id', { schema: { params: z.object({ id: z.string().min(1) }) } }, async (request) => {
+    const retrieveSchema = {
+      operationId: 'retrieveAsyncChatCompletion',
+      summary: 'Retrieve an async chat completion job',
+      params: z.object({ id: z.string().min(1) }),
+      response: { 200: chatCompletionJobSchema },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/async/chat/completions/:id', { schema: retrieveSchema }, async (request) => {
       const job = await loadAsyncJob(pool, request.params.id, request.principal.projectId);
       if (!job) throw new GatewayError({ code: 'not_found', message: `No async job with id '${request.params.id}'.`, param: 'id' });
       return job;

@@ -3,10 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { BatchApi } from '../../batches/batch-api.ts';
 import type { BatchObject } from '../../batches/batch-object.ts';
+import { onInvalidLinesModes } from '../../config/gateway-config.ts';
 import { GatewayError } from '../../gateway-error.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests } from '../idempotency.ts';
+import { batchSchema, listBatchesResponseSchema, listBatchResultsResponseSchema } from '../openapi-schemas.ts';
 import { webhookOptionSchema } from './async-chat-completions.ts';
 
 const createBatchSchema = z
@@ -21,6 +23,12 @@ const createBatchSchema = z
       .refine((metadata) => Object.keys(metadata).length <= 16, 'at most 16 keys')
       .nullish(),
     webhook: webhookOptionSchema.optional(),
+    /**
+     * An extension: what to do with lines that cannot run (unknown model, missing capability, invalid
+     * body): `reject` refuses the batch naming them, `fail_lines` fails them and runs the rest.
+     * Defaults to the config's `batches.onInvalidLines`.
+     */
+    on_invalid_lines: z.enum(onInvalidLinesModes).optional(),
   })
   .refine((body) => (body.input_file_id === undefined) !== (body.requests === undefined), {
     message: 'give exactly one of input_file_id or requests',
@@ -40,7 +48,15 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
   return async (app) => {
     app.addHook('onClose', async () => batches.close());
 
-    app.post('/batches', { schema: { body: createBatchSchema }, ...idempotency.routeOptions }, async (request, reply) =>
+    const createSchema = {
+      operationId: 'createBatch',
+      summary: 'Create a batch',
+      description: 'From an uploaded JSONL file (`input_file_id`), or inline `requests` (an extension).',
+      body: createBatchSchema,
+      response: { 200: batchSchema },
+      errorCodes: ['not_found', 'invalid_batch_lines', 'webhook_url_not_allowed', 'insufficient_quota'] as const,
+    };
+    app.post('/batches', { schema: createSchema, ...idempotency.routeOptions }, async (request, reply) =>
       idempotency.run(request, reply, async (key) => {
         const body = request.body;
         await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
@@ -50,6 +66,7 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
           completionWindow: body.completion_window,
           metadata: body.metadata ?? null,
           webhookUrl: body.webhook?.url ?? null,
+          onInvalidLines: body.on_invalid_lines,
           within: key && ((client: pg.PoolClient, batch: BatchObject) => key.completeWithin(client, { status: 200, body: batch })),
         };
         if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });
@@ -61,15 +78,28 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
       }),
     );
 
-    app.get('/batches', { schema: { querystring: pageQuerySchema } }, async (request) => batches.list(request.principal, request.query));
+    const listSchema = { operationId: 'listBatches', summary: 'List batches', querystring: pageQuerySchema, response: { 200: listBatchesResponseSchema } };
+    app.get('/batches', { schema: listSchema }, async (request) => batches.list(request.principal, request.query));
 
-    app.get('/batches/:id', { schema: { params: idParamsSchema } }, async (request) => batches.get(request.principal, request.params.id));
+    const retrieveSchema = { operationId: 'retrieveBatch', summary: 'Retrieve a batch', params: idParamsSchema, response: { 200: batchSchema }, errorCodes: ['not_found'] as const };
+    app.get('/batches/:id', { schema: retrieveSchema }, async (request) => batches.get(request.principal, request.params.id));
 
-    app.post('/batches/:id/cancel', { schema: { params: idParamsSchema } }, async (request) => batches.cancel(request.principal, request.params.id));
+    const cancelSchema = { operationId: 'cancelBatch', summary: 'Cancel a batch', params: idParamsSchema, response: { 200: batchSchema }, errorCodes: ['not_found', 'batch_not_cancellable'] as const };
+    app.post('/batches/:id/cancel', { schema: cancelSchema }, async (request) => batches.cancel(request.principal, request.params.id));
 
     app.get(
       '/batches/:id/results',
-      { schema: { params: idParamsSchema, querystring: pageQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) } },
+      {
+        schema: {
+          operationId: 'listBatchResults',
+          summary: "List a batch's results",
+          description: 'Output and error lines as JSON pages, in input order, while the batch runs and after (an extension).',
+          params: idParamsSchema,
+          querystring: pageQuerySchema.extend({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+          response: { 200: listBatchResultsResponseSchema },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => batches.results(request.principal, request.params.id, request.query),
     );
   };

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { cacheHitUsage } from '../../cache/chat-cache.ts';
 import { GatewayError } from '../../gateway-error.ts';
-import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { routeTrailHeaders } from '../../routing/route-attempts.ts';
 import type { AppDependencies } from '../app.ts';
 import { RoutedGatewayError } from '../chat-dispatcher.ts';
 import { IdempotentRequests, idempotencyKeyOf } from '../idempotency.ts';
+import { chatCompletionErrorCodes, createChatCompletionResponseSchema, createChatCompletionStreamResponseSchema } from '../openapi-schemas.ts';
 import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
@@ -15,7 +16,22 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
     app.post(
       '/chat/completions',
       {
-        schema: { body: chatCompletionRequestSchema, response: { 200: chatCompletionSchema } },
+        schema: {
+          operationId: 'createChatCompletion',
+          summary: 'Create a chat completion',
+          description: 'Answers with the completion, or with `stream: true` as server-sent events (`text/event-stream`).',
+          body: chatCompletionRequestSchema,
+          response: {
+            200: {
+              description: 'The completion (`application/json`), or with `stream: true` its chunks (`text/event-stream`).',
+              content: {
+                'application/json': { schema: createChatCompletionResponseSchema },
+                'text/event-stream': { schema: createChatCompletionStreamResponseSchema },
+              },
+            },
+          },
+          errorCodes: chatCompletionErrorCodes,
+        },
         // The schema documents the answer; the answer itself was validated where it came from (the
         // provider's converter, the cache entry), so it is written without a second zod pass.
         serializerCompiler: () => (data) => JSON.stringify(data),
@@ -55,6 +71,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
               usage: cacheHitUsage(hit),
               cacheStatus: 'hit',
               streamed,
+              correlation: request.correlation,
             });
             recorded.catch((error: unknown) => dependencies.logger.error({ err: error, requestId: request.id }, 'cannot record a cache hit'));
             reply.header('x-gateway-cache', 'HIT');
@@ -75,7 +92,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
           const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
           const cacheHeader = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
           // The lookup is done: the worker only stores the answer.
-          const dispatch = { requestId: request.id, principal, ...routed, cache: cachePlan && { ...cachePlan, lookup: false }, cacheStatus } as const;
+          const dispatch = { requestId: request.id, principal, ...routed, cache: cachePlan && { ...cachePlan, lookup: false }, cacheStatus, correlation: request.correlation } as const;
           if (streamed) {
             await lease.run(() =>
               streamChatCompletion({
@@ -85,6 +102,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
                 dispatch,
                 requestTimeoutMs: config.server.requestTimeoutMs,
                 idleTimeoutMs: config.server.streamIdleTimeoutMs,
+                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
                 headers: cacheHeader,
                 logger: dependencies.logger,
               }),

@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { loadDashboardAssets, type DashboardAsset } from '../../dashboard/dashboard-assets.ts';
+import { dashboardScriptNames, loadDashboardAssets, type DashboardAsset } from '../../dashboard/dashboard-assets.ts';
 import { readProjectName, readQueueDepths, readRecentBatches } from '../../dashboard/dashboard-data.ts';
+import { modelFilterQuerySchema, parseModelFilter, selectUsage } from '../../dashboard/dashboard-models.ts';
 import { buildDashboardSummary, chooseBucket, dashboardSummarySchema } from '../../dashboard/dashboard-summary.ts';
 import { readDashboardUsage, type DashboardScope } from '../../dashboard/dashboard-usage.ts';
 import { GatewayError } from '../../gateway-error.ts';
@@ -31,10 +32,11 @@ const maxRangeDays = 366;
 const summaryQuerySchema = z.object({
   from: z.string().min(1).optional().describe('ISO 8601 (with an offset) or Unix seconds, rounded down to the hour; default: `to` minus 24 hours'),
   to: z.string().min(1).optional().describe('ISO 8601 (with an offset) or Unix seconds, rounded up to the hour; default: now'),
+  model: modelFilterQuerySchema,
 });
 
 /** The usage API's range (hour-aligned: what its rollups hold), at most {@link maxRangeDays} long. */
-export function parseDashboardRange(query: z.infer<typeof summaryQuerySchema>, now = new Date()): UsageRange {
+export function parseDashboardRange(query: Pick<z.infer<typeof summaryQuerySchema>, 'from' | 'to'>, now = new Date()): UsageRange {
   const range = resolveUsageRange(query, now);
   if (range.to.getTime() - range.from.getTime() > maxRangeDays * 24 * 3600 * 1000) {
     throw new GatewayError({ code: 'invalid_request_body', message: `The dashboard shows at most ${maxRangeDays} days at once; narrow 'from'.`, param: 'from' });
@@ -63,7 +65,7 @@ export function dashboardRoutes(dependencies: AppDependencies): FastifyPluginAsy
     app.get('/dashboard/', page, servePage);
     app.get(
       '/dashboard/assets/:name',
-      { schema: { hide: true, params: z.object({ name: z.enum(['dashboard.js', 'dashboard.css']) }) } },
+      { schema: { hide: true, params: z.object({ name: z.enum([...dashboardScriptNames, 'dashboard.css']) }) } },
       async (request, reply) => sendAsset(reply, assets.own[request.params.name], { 'x-content-type-options': 'nosniff' }),
     );
     app.get(
@@ -92,6 +94,7 @@ export function dashboardRoutes(dependencies: AppDependencies): FastifyPluginAsy
           scopes.set(request, await authenticate(request));
         },
         schema: {
+          operationId: 'getDashboardSummary',
           summary: 'Everything the dashboard page draws for a period',
           querystring: summaryQuerySchema,
           response: { 200: dashboardSummarySchema },
@@ -102,6 +105,7 @@ export function dashboardRoutes(dependencies: AppDependencies): FastifyPluginAsy
         const range = parseDashboardRange(request.query);
         const { from, to } = range;
         const bucket = chooseBucket(from, to);
+        const filter = parseModelFilter(request.query.model);
         const projectId = scope.kind === 'project' ? scope.principal.projectId : null;
         const [usage, batches, queueDepths, projectName] = await Promise.all([
           readDashboardUsage({ pool: dependencies.database.pool, scope, range, bucket }),
@@ -110,13 +114,16 @@ export function dashboardRoutes(dependencies: AppDependencies): FastifyPluginAsy
           scope.kind === 'admin' ? readQueueDepths(queues) : Promise.resolve(null),
           projectId ? readProjectName(dependencies.database.pool, projectId) : Promise.resolve(null),
         ]);
+        const selected = selectUsage(usage, { bucket, filter });
         return buildDashboardSummary({
           scope: { kind: scope.kind, project_id: projectId, project_name: projectName },
           from,
           to,
           bucket,
-          byTime: usage.byTime,
-          byTimeAndModel: usage.byTimeAndModel,
+          byTime: selected.byTime,
+          byTimeAndModel: selected.byTimeAndModel,
+          models: selected.models,
+          filter,
           queues: queueDepths,
           batches,
         });

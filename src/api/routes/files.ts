@@ -13,6 +13,7 @@ import { GatewayError } from '../../gateway-error.ts';
 import { sha256Tap, type UploadIdentity } from '../../idempotency/request-fingerprint.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';
+import { component, deleteFileResponseSchema, fileContentSchema } from '../openapi-schemas.ts';
 import { UploadSlots } from '../upload-slots.ts';
 import { readMultipart, uploadFieldsSchema, uploadFilenameSchema, withUploadIdleTimeout } from './files-multipart.ts';
 
@@ -57,7 +58,14 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
       limits: { fileSize: limits.maxBytes + 1, files: 1, fields: 20, parts: 25, fieldSize: 64 * 1024, headerPairs: 100 },
     });
 
-    app.post('/files', { schema: { response: { 200: fileObjectSchema } }, ...idempotency.routeOptions }, async (request, reply) => {
+    const createSchema = {
+      operationId: 'createFile',
+      summary: 'Upload a file',
+      description: 'A batch input file: multipart/form-data with `purpose` (`batch`) and `file` (JSONL, one request per line).',
+      response: { 200: component(fileObjectSchema, 'OpenAIFile') },
+      errorCodes: ['invalid_request_body', 'invalid_file', 'file_too_large', 'unsupported_media_type'] as const,
+    };
+    app.post('/files', { schema: createSchema, ...idempotency.routeOptions }, async (request, reply) => {
       if (!request.isMultipart()) {
         throw new GatewayError({
           code: 'unsupported_media_type',
@@ -115,20 +123,35 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
       }
     }
 
-    app.get('/files', { schema: { querystring: listQuerySchema, response: { 200: fileListSchema } } }, async (request) => {
+    const listSchema = { operationId: 'listFiles', summary: 'List files', querystring: listQuerySchema, response: { 200: component(fileListSchema, 'ListFilesResponse') } };
+    app.get('/files', { schema: listSchema }, async (request) => {
       const page = await listFiles(database.db, { projectId: request.principal.projectId, ...request.query });
       if (!page) throw new GatewayError({ code: 'invalid_request_body', message: `Invalid value for 'after': no file '${request.query.after}'.`, param: 'after' });
       const data = page.data.map(toFileObject);
       return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
     });
 
-    app.get('/files/:id', { schema: { params: fileIdParams, response: { 200: fileObjectSchema } } }, async (request) => {
+    const retrieveSchema = {
+      operationId: 'retrieveFile',
+      summary: 'Retrieve a file',
+      params: fileIdParams,
+      response: { 200: component(fileObjectSchema, 'OpenAIFile') },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/files/:id', { schema: retrieveSchema }, async (request) => {
       const file = await getFile(database.db, request.principal.projectId, request.params.id);
       if (!file) throw notFound(request.params.id);
       return toFileObject(file);
     });
 
-    app.get('/files/:id/content', { schema: { params: fileIdParams } }, async (request, reply) => {
+    const downloadSchema = {
+      operationId: 'downloadFile',
+      summary: "Retrieve a file's content",
+      params: fileIdParams,
+      response: { 200: { description: 'The file as uploaded (or, for an output or error file, as written).', content: { 'application/octet-stream': { schema: fileContentSchema } } } },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/files/:id/content', { schema: downloadSchema }, async (request, reply) => {
       const file = await getFile(database.db, request.principal.projectId, request.params.id);
       if (!file) throw notFound(request.params.id);
       const stream = fileContentStream(database.pool, file);
@@ -139,7 +162,15 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
 
     app.delete(
       '/files/:id',
-      { schema: { params: fileIdParams, response: { 200: z.object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) }) } } },
+      {
+        schema: {
+          operationId: 'deleteFile',
+          summary: 'Delete a file',
+          params: fileIdParams,
+          response: { 200: deleteFileResponseSchema },
+          errorCodes: ['not_found'],
+        },
+      },
       async (request) => {
         const deleted = await deleteFile(database.db, request.principal.projectId, request.params.id);
         if (!deleted) throw notFound(request.params.id);

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.ts';
+import { metricsTextSchema } from '../openapi-schemas.ts';
 import { adminAuthHook } from '../plugins/admin-auth.ts';
 
 /**
@@ -14,8 +14,10 @@ export function metricsRoutes(dependencies: { metrics: Pick<GatewayMetrics, 'exp
       '/metrics',
       {
         schema: {
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
           description: 'Prometheus metrics of this process (text exposition format 0.0.4); needs the admin key.',
-          response: { 200: z.string().describe('text/plain; version=0.0.4 exposition') },
+          response: { 200: { description: 'The metrics, `text/plain; version=0.0.4`.', content: { 'text/plain': { schema: metricsTextSchema } } } },
         },
       },
       async (_request, reply) => {

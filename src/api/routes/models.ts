@@ -24,7 +24,9 @@ const modelObjectSchema = z.object({
       priced_at: z.string().nullable(),
     })
     .nullable(),
-});
+}).meta({ id: 'Model', description: "A model this gateway routes (OpenAI's model object, plus context window, capabilities and prices)." });
+
+const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelObjectSchema) }).meta({ id: 'ListModelsResponse' });
 
 type ModelObject = z.infer<typeof modelObjectSchema>;
 
@@ -59,13 +61,20 @@ export function modelsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZ
     dependencies.logger.warn(route, 'no price in the config or the catalogue for this route; its calls are billed at 0');
   }
   return async (app) => {
-    app.get('/models', { schema: { response: { 200: z.object({ object: z.literal('list'), data: z.array(modelObjectSchema) }) } } }, async () => ({
+    app.get('/models', { schema: { operationId: 'listModels', summary: 'List models', response: { 200: modelListSchema } } }, async () => ({
       object: 'list' as const,
       data: listModels({ config: dependencies.config }).map((listing) => toModelObject(listing, startedAt)),
     }));
 
     // A wildcard, so `provider/model` names work whether the slash is sent encoded (as the SDK does) or not.
-    app.get('/models/*', { schema: { params: z.object({ '*': z.string().min(1) }), response: { 200: modelObjectSchema } } }, async (request) => {
+    const retrieveSchema = {
+      operationId: 'retrieveModel',
+      summary: 'Retrieve a model',
+      params: z.object({ '*': z.string().min(1) }),
+      response: { 200: modelObjectSchema },
+      errorCodes: ['model_not_found'] as const,
+    };
+    app.get('/models/*', { schema: retrieveSchema }, async (request) => {
       const model = request.params['*'];
       const listing = describeModel({ model, config: dependencies.config });
       if (!listing) throw new GatewayError({ code: 'model_not_found', message: `The model '${model}' does not exist.`, param: 'model' });

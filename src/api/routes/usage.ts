@@ -5,6 +5,7 @@ import { findRequestLog } from '../../usage/request-log.ts';
 import { parseUsageGroups, resolveUsageRange, usageGroups } from '../../usage/usage-params.ts';
 import { findProject, queryUsage } from '../../usage/usage-report.ts';
 import type { AppDependencies } from '../app.ts';
+import { component } from '../openapi-schemas.ts';
 
 const countersSchema = z.object({
   requests: z.number().int(),
@@ -28,7 +29,7 @@ export const usageReportSchema = z.object({
       project_id: z.string().optional(),
       project: z.string().optional(),
       api_key_id: z.string().optional(),
-      model: z.string().optional(),
+      model: z.string().nullable().optional(),
       provider: z.string().nullable().optional(),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
@@ -48,6 +49,7 @@ export const usageQuerySchema = z.object({
 export const requestLogSchema = z.object({
   id: z.string(),
   object: z.literal('request'),
+  client_request_id: z.string().nullable(),
   kind: z.string(),
   status: z.string(),
   status_code: z.number().int().nullable(),
@@ -101,7 +103,15 @@ export const unknownRequest = (id: string) => new GatewayError({ code: 'not_foun
 export function usageRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { pool } = dependencies.database;
   return async (app) => {
-    app.get('/usage', { schema: { querystring: usageQuerySchema, response: { 200: usageReportSchema } } }, async (request) => {
+    const usageSchema = {
+      operationId: 'getUsage',
+      summary: "Get the project's usage",
+      description: "Requests, tokens, cost and latency of the calling key's project over a period, grouped as asked.",
+      querystring: usageQuerySchema,
+      response: { 200: component(usageReportSchema, 'UsageReport') },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/usage', { schema: usageSchema }, async (request) => {
       const { projectId } = request.principal;
       const range = resolveUsageRange(request.query);
       const groups = parseUsageGroups(request.query.group_by);
@@ -113,7 +123,14 @@ export function usageRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
       return queryUsage(pool, { range, groups, projectId });
     });
 
-    app.get('/requests/:id', { schema: { params: requestIdParams, response: { 200: requestLogSchema } } }, async (request) => {
+    const requestSchema = {
+      operationId: 'retrieveRequestLog',
+      summary: "Retrieve a request's log",
+      params: requestIdParams,
+      response: { 200: component(requestLogSchema, 'RequestLog') },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/requests/:id', { schema: requestSchema }, async (request) => {
       const log = await findRequestLog(pool, request.params.id, request.principal.projectId);
       if (!log) throw unknownRequest(request.params.id);
       return log;

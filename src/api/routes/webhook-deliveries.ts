@@ -24,7 +24,7 @@ const deliveryViewSchema = z.object({
   next_attempt_at: z.number().int().nullable(),
   created_at: z.number().int(),
   delivered_at: z.number().int().nullable(),
-});
+}).meta({ id: 'WebhookDelivery' });
 
 const attemptViewSchema = z.object({
   attempt: z.number().int(),
@@ -35,10 +35,12 @@ const attemptViewSchema = z.object({
 });
 
 /** One delivery with what was sent and every attempt: the answer of retrieve and redeliver. */
-const deliveryDetailSchema = deliveryViewSchema.extend({
-  payload: z.unknown(),
-  attempts: z.array(attemptViewSchema),
-});
+const deliveryDetailSchema = deliveryViewSchema
+  .extend({
+    payload: z.unknown().describe('The event as it was sent (the signed body).'),
+    attempts: z.array(attemptViewSchema),
+  })
+  .meta({ id: 'WebhookDeliveryDetail' });
 
 const listSchema = z.object({
   object: z.literal('list'),
@@ -46,7 +48,7 @@ const listSchema = z.object({
   first_id: z.string().nullable(),
   last_id: z.string().nullable(),
   has_more: z.boolean(),
-});
+}).meta({ id: 'ListWebhookDeliveriesResponse' });
 
 const idParams = z.object({ id: z.string().min(1) });
 
@@ -61,12 +63,15 @@ export function webhookDeliveriesRoutes(dependencies: AppDependencies): FastifyP
       '/webhook-deliveries',
       {
         schema: {
+          operationId: 'listWebhookDeliveries',
+          summary: 'List webhook deliveries',
           querystring: z.object({
             subject_id: z.string().min(1).optional(),
             after: z.string().min(1).optional(),
             limit: z.coerce.number().int().min(1).max(100).default(20),
           }),
           response: { 200: listSchema },
+          errorCodes: ['not_found'],
         },
       },
       async (request) => {
@@ -82,13 +87,28 @@ export function webhookDeliveriesRoutes(dependencies: AppDependencies): FastifyP
       },
     );
 
-    app.get('/webhook-deliveries/:id', { schema: { params: idParams, response: { 200: deliveryDetailSchema } } }, async (request) => {
+    const retrieveSchema = {
+      operationId: 'retrieveWebhookDelivery',
+      summary: 'Retrieve a webhook delivery',
+      params: idParams,
+      response: { 200: deliveryDetailSchema },
+      errorCodes: ['not_found'] as const,
+    };
+    app.get('/webhook-deliveries/:id', { schema: retrieveSchema }, async (request) => {
       const row = await findDelivery(db, request.params.id, request.principal.projectId);
       if (!row) throw notFound(request.params.id);
       return detail(row);
     });
 
-    app.post('/webhook-deliveries/:id/redeliver', { schema: { params: idParams, response: { 200: deliveryDetailSchema } } }, async (request) => {
+    const redeliverSchema = {
+      operationId: 'redeliverWebhookDelivery',
+      summary: 'Redeliver a webhook',
+      description: 'Queues the event to be sent again now (unless an attempt is in flight); the delivery goes back to `pending`.',
+      params: idParams,
+      response: { 200: deliveryDetailSchema },
+      errorCodes: ['not_found'] as const,
+    };
+    app.post('/webhook-deliveries/:id/redeliver', { schema: redeliverSchema }, async (request) => {
       const existing = await findDelivery(db, request.params.id, request.principal.projectId);
       if (!existing) throw notFound(request.params.id);
       const queued = await dependencies.webhooks.redeliver(existing.id);

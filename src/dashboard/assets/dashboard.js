@@ -1,8 +1,14 @@
 // The gateway dashboard: one summary request, three uPlot charts, a queue table and batch progress.
 // Plain browser JavaScript served as is (no build step); uPlot comes from /dashboard/vendor.
+// The view (period, model filter) lives in the URL (view-state.js); the key in sessionStorage.
+
+import { drawChart, line, milliseconds, money, percent, resizeCharts } from './charts.js';
+import { noModelLabel, renderModelFilter } from './model-filter.js';
+import { defaultPeriod, fromLocalInput, isoSeconds, localInputValue, parseTime, periods, readView, summarySearch, viewSearch } from './view-state.js';
 
 const keyStorageName = 'gateway-dashboard-key';
-const palette = ['#2f6fdf', '#e07b1f', '#2e8540', '#8e44ad', '#c2362f', '#16a3a3', '#7a6a00', '#d6336c'];
+/** The fixed series of the traffic and latency charts (model colours come with the summary). */
+const colours = { blue: '#2f6fdf', orange: '#e07b1f', green: '#2e8540', red: '#c2362f' };
 const refreshEveryMs = 30_000;
 
 const byId = (id) => {
@@ -11,8 +17,10 @@ const byId = (id) => {
   return element;
 };
 
-const charts = new Map();
+let view = readView(location.search);
 let refreshTimer;
+/** Each load's number: an answer to an older load (the view changed meanwhile) is dropped. */
+let loadNumber = 0;
 
 function storedKey() {
   return sessionStorage.getItem(keyStorageName);
@@ -34,42 +42,72 @@ function setStatus(text) {
   byId('status').textContent = text;
 }
 
+/** The controls show the view (after a load from the URL, a back/forward, or a change). */
+function syncControls() {
+  byId('range').value = view.period;
+  const custom = view.period === 'custom';
+  byId('custom-range').hidden = !custom;
+  if (custom) {
+    byId('from').value = localInputValue(parseTime(view.from));
+    byId('to').value = localInputValue(parseTime(view.to));
+  }
+}
+
+/** A new view: a new history entry (so back returns to the previous view), then a load. */
+function navigate(next) {
+  const search = viewSearch(next);
+  view = readView(search);
+  if (search !== location.search) history.pushState(null, '', `${location.pathname}${search}`);
+  syncControls();
+  void load();
+}
+
 async function load() {
   const key = storedKey();
   if (!key) return showKeyForm();
   clearTimeout(refreshTimer);
+  const number = ++loadNumber;
   byId('key-form').hidden = true;
   byId('range-form').hidden = false;
-  const hours = Number(byId('range').value);
-  const to = Math.floor(Date.now() / 1000);
-  const from = to - hours * 3600;
   setStatus('Loading…');
+  const relative = view.period !== 'custom';
   let response;
   try {
-    response = await fetch(`/dashboard/api/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${key}` } });
+    response = await fetch(`/dashboard/api/summary${summarySearch(view, Date.now())}`, { headers: { authorization: `Bearer ${key}` } });
   } catch (error) {
+    if (number !== loadNumber) return;
     setStatus(`The gateway did not answer (${error.message}); retrying.`);
     refreshTimer = setTimeout(load, refreshEveryMs);
     return;
   }
+  if (number !== loadNumber) return;
   if (response.status === 401) {
     sessionStorage.removeItem(keyStorageName);
     return showKeyForm('The gateway refused that key.');
   }
   const body = await response.json().catch(() => null);
+  if (number !== loadNumber) return;
   if (!response.ok || !body) {
     setStatus(`The summary failed: ${body?.error?.message ?? `HTTP ${response.status}`}`);
     return;
   }
   render(body);
-  setStatus(`Updated ${new Date().toLocaleTimeString()}; refreshes every ${refreshEveryMs / 1000} s.`);
-  refreshTimer = setTimeout(load, refreshEveryMs);
+  // A fixed period does not move: only a relative one is worth refreshing.
+  setStatus(`Updated ${new Date().toLocaleTimeString()}${relative ? `; refreshes every ${refreshEveryMs / 1000} s` : ''}.`);
+  if (relative) refreshTimer = setTimeout(load, refreshEveryMs);
 }
 
 function render(summary) {
   byId('scope').textContent =
     summary.scope.kind === 'admin' ? 'All projects (admin key)' : `Project ${summary.scope.project_name ?? summary.scope.project_id}`;
-  const empty = summary.totals.requests === 0 && summary.batches.length === 0;
+  renderModelFilter({
+    list: byId('model-options'),
+    summary: byId('model-filter-summary'),
+    models: summary.models,
+    selected: view.models,
+    onChange: (models) => navigate({ ...view, models }),
+  });
+  const empty = summary.models.length === 0 && summary.totals.requests === 0 && summary.batches.length === 0;
   byId('empty-state').hidden = !empty;
   byId('content').hidden = empty;
   if (empty) return;
@@ -82,48 +120,31 @@ function render(summary) {
   byId('total-cost-saved').textContent = money(totals.cost_saved);
   byId('total-latency').textContent = [totals.latency_ms.p50, totals.latency_ms.p95, totals.latency_ms.p99].map(milliseconds).join(' / ');
   for (const unit of document.querySelectorAll('.bucket-unit')) unit.textContent = summary.bucket;
+  // The period and models the numbers are for, as the gateway answered (hours widened to whole ones).
+  for (const [id, time] of [['period-from', summary.from], ['period-to', summary.to]]) {
+    byId(id).dateTime = time;
+    byId(id).textContent = new Date(time).toLocaleString();
+  }
+  byId('period-models').textContent = summary.filter.models === null ? 'all' : summary.filter.models.map((model) => model ?? noModelLabel).join(', ');
 
   const xs = summary.buckets;
   drawChart('chart-cost', [xs, ...summary.cost_by_model.map((model) => model.cost)], [
-    ...summary.cost_by_model.map((model, index) => line(model.model, palette[index % palette.length], (value) => money(value, 4))),
+    ...summary.cost_by_model.map((model) => line(model.label, model.colour, (value) => money(value, 4))),
   ]);
   const errorRates = summary.traffic.requests.map((count, index) => (count === 0 ? null : (summary.traffic.errors[index] / count) * 100));
   drawChart('chart-traffic', [xs, summary.traffic.requests, summary.traffic.errors, errorRates], [
-    line('Requests', palette[0]),
-    line('Errors', palette[4]),
-    { ...line('Error rate %', palette[1], (value) => `${value.toFixed(1)} %`), scale: '%', dash: [6, 4] },
+    line('Requests', colours.blue),
+    line('Errors', colours.red),
+    { ...line('Error rate %', colours.orange, (value) => `${value.toFixed(1)} %`), scale: '%', dash: [6, 4] },
   ], [{ scale: '%', side: 1, grid: { show: false }, values: (_plot, ticks) => ticks.map((tick) => `${tick}%`) }]);
   drawChart('chart-latency', [xs, summary.latency_ms.p50, summary.latency_ms.p95, summary.latency_ms.p99], [
-    line('p50', palette[2], milliseconds),
-    line('p95', palette[1], milliseconds),
-    line('p99', palette[4], milliseconds),
+    line('p50', colours.green, milliseconds),
+    line('p95', colours.orange, milliseconds),
+    line('p99', colours.red, milliseconds),
   ]);
 
   renderQueues(summary.queues);
   renderBatches(summary.batches);
-}
-
-function line(label, stroke, format) {
-  // Filled points where there is something (an hour with traffic between quiet ones is a dot, not
-  // a line of one point, which draws nothing); quiet buckets are just the line.
-  const points = { show: true, size: 6, fill: stroke, filter: (plot, seriesIndex) => plot.data[seriesIndex].flatMap((value, index) => (value ? [index] : [])) };
-  return { label, stroke, width: 2, spanGaps: false, points, ...(format ? { value: (_plot, value) => (value == null ? '–' : format(value)) } : {}) };
-}
-
-function drawChart(id, data, series, extraAxes = []) {
-  const container = byId(id);
-  const width = Math.max(280, container.clientWidth);
-  const options = {
-    width,
-    height: 240,
-    series: [{ label: 'Time' }, ...series],
-    axes: [{}, {}, ...extraAxes],
-    scales: { x: { time: true }, ...(extraAxes.length > 0 ? { '%': { range: [0, 100] } } : {}) },
-    legend: { live: true },
-  };
-  charts.get(id)?.destroy();
-  // A fresh chart each time: the series (models) change between periods.
-  charts.set(id, new window.uPlot(options, data, container));
 }
 
 function renderQueues(queues) {
@@ -169,14 +190,6 @@ function renderBatches(batches) {
   byId('batches').replaceChildren(...items);
 }
 
-const percent = (ratio) => (ratio == null ? '–' : `${(ratio * 100).toFixed(1)} %`);
-const milliseconds = (value) => (value == null ? '–' : `${Math.round(value).toLocaleString()} ms`);
-const money = (value, digits = 2) => {
-  const number = Number(value);
-  // Small amounts keep their significant digits: a mock or a cheap model costs fractions of a cent.
-  return number !== 0 && Math.abs(number) < 0.01 ? `$${number.toPrecision(3)}` : `$${number.toFixed(digits)}`;
-};
-
 byId('key-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const key = byId('key').value.trim();
@@ -189,14 +202,36 @@ byId('range-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void load();
 });
-byId('range').addEventListener('change', () => void load());
+byId('range').addEventListener('change', () => {
+  const period = byId('range').value;
+  if (period !== 'custom') return navigate({ ...view, period, from: null, to: null });
+  // A fixed period starts as the relative one on screen, to the next whole hour.
+  const to = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
+  const hours = periods[view.period] ?? periods[defaultPeriod];
+  navigate({ ...view, period: 'custom', from: isoSeconds(new Date(to.getTime() - hours * 3_600_000)), to: isoSeconds(to) });
+});
+for (const id of ['from', 'to']) {
+  byId(id).addEventListener('change', () => {
+    const from = fromLocalInput(byId('from').value);
+    const to = fromLocalInput(byId('to').value);
+    if (from && to) navigate({ ...view, period: 'custom', from, to });
+  });
+}
+byId('models-all').addEventListener('click', () => navigate({ ...view, models: null }));
 byId('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem(keyStorageName);
   showKeyForm();
 });
-window.addEventListener('resize', () => {
-  for (const [id, chart] of charts) chart.setSize({ width: Math.max(280, byId(id).clientWidth), height: 240 });
+window.addEventListener('popstate', () => {
+  view = readView(location.search);
+  syncControls();
+  void load();
 });
+window.addEventListener('resize', resizeCharts);
 
+// The URL in its canonical form (unknown or default parameters dropped), without a history entry.
+const canonical = viewSearch(view);
+if (canonical !== location.search) history.replaceState(null, '', `${location.pathname}${canonical}`);
+syncControls();
 // uPlot is a classic deferred script; module scripts run after deferred ones, so it is loaded here.
 void load();

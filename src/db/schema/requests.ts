@@ -59,6 +59,11 @@ export const requests = pgTable(
     cacheStatus: text('cache_status').$type<RequestCacheStatus>(),
     /** Answered as an SSE stream (`stream: true`). */
     streamed: boolean('streamed').notNull().default(false),
+    /**
+     * The caller's own `x-request-id`, when well-formed: a correlation id, not a key (two requests may
+     * send the same one; each keeps its own `id`).
+     */
+    clientRequestId: text('client_request_id'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),

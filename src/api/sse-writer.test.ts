@@ -1,0 +1,104 @@
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
+import { keepAliveComment, SseWriter } from './sse-writer.ts';
+
+/** The part of a ServerResponse the writer uses, recording what was written. */
+class RecordingResponse extends EventEmitter {
+  written: string[] = [];
+  status: number | undefined;
+  writableEnded = false;
+  destroyed = false;
+
+  writeHead(status: number): this {
+    this.status = status;
+    return this;
+  }
+
+  write(text: string): boolean {
+    this.written.push(text);
+    return true;
+  }
+
+  end(text: string): this {
+    this.written.push(text);
+    this.writableEnded = true;
+    this.emit('close');
+    return this;
+  }
+
+  /** The client went away. */
+  disconnect(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+const chunk: ChatCompletionChunk = {
+  id: 'chatcmpl-1',
+  object: 'chat.completion.chunk',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, delta: { content: 'hi' }, logprobs: null, finish_reason: null }],
+};
+
+describe('SseWriter heartbeats', () => {
+  let response: RecordingResponse;
+  const writerFor = (heartbeatIntervalMs: number) => new SseWriter(response as unknown as ServerResponse, { includeUsage: false, heartbeatIntervalMs });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    response = new RecordingResponse();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends nothing before start', () => {
+    writerFor(100);
+    vi.advanceTimersByTime(1_000);
+    expect(response.written).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('writes a comment after each interval without a write, counted from the last write', () => {
+    const writer = writerFor(100);
+    writer.start({});
+    vi.advanceTimersByTime(250);
+    expect(response.written).toEqual([keepAliveComment, keepAliveComment]);
+    vi.advanceTimersByTime(40);
+    writer.chunks([chunk]);
+    // 90 ms after the chunk: nothing yet, though 100 ms passed since the last heartbeat.
+    vi.advanceTimersByTime(90);
+    expect(response.written).toHaveLength(3);
+    vi.advanceTimersByTime(10);
+    expect(response.written[3]).toBe(keepAliveComment);
+  });
+
+  it.each([
+    ['finish', (writer: SseWriter) => writer.finish({ promptTokens: 1, completionTokens: 1, totalTokens: 2 }, undefined)],
+    ['fail', (writer: SseWriter) => writer.fail({ error: { message: 'x', type: 'server_error', param: null, code: 'stream_interrupted' } })],
+    ['a client disconnect', () => response.disconnect()],
+  ])('stops at %s, leaving no timer', (_end, end) => {
+    const writer = writerFor(100);
+    writer.start({});
+    expect(vi.getTimerCount()).toBe(1);
+    end(writer);
+    expect(vi.getTimerCount()).toBe(0);
+    const written = response.written.length;
+    vi.advanceTimersByTime(1_000);
+    expect(response.written).toHaveLength(written);
+  });
+
+  it('starts no timer for a response already closed, nor with an interval of 0', () => {
+    response.disconnect();
+    writerFor(100).start({});
+    expect(vi.getTimerCount()).toBe(0);
+    response = new RecordingResponse();
+    writerFor(0).start({});
+    vi.advanceTimersByTime(1_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(response.written).toEqual([]);
+  });
+});
