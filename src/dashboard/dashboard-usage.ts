@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { UsageRange } from '../usage/usage-params.ts';
 import { buildUsageQuery } from '../usage/usage-query.ts';
-import type { GroupedRow } from '../usage/usage-report.ts';
+import { withoutParallelWorkers, type GroupedRow } from '../usage/usage-report.ts';
 import type { DashboardBucket } from './dashboard-summary.ts';
 
 /** Who asks: the admin (every project, and the queues) or one project's key. */
@@ -21,17 +21,6 @@ export async function readDashboardUsage(options: {
 }): Promise<GroupedRow[]> {
   const projectId = options.scope.kind === 'project' ? options.scope.principal.projectId : undefined;
   const { text, values } = buildUsageQuery({ range: options.range, groups: ['model', options.bucket], projectId });
-  const client = await options.pool.connect();
-  try {
-    // As the usage API runs it: parallel workers cost more than they save on a few thousand rollup rows.
-    await client.query('BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0');
-    const { rows } = await client.query<GroupedRow>(text, values);
-    await client.query('COMMIT');
-    return rows;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  // As the usage API runs it: parallel workers cost more than they save on a few thousand rollup rows.
+  return withoutParallelWorkers<GroupedRow>(options.pool, (client) => client.query<GroupedRow>(text, values));
 }

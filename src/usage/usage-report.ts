@@ -86,7 +86,7 @@ export async function queryUsage(
  * rollup rows, and starting the workers the planner picks for that costs more than they save:
  * measured over the 10M-row benchmark's rollups, 8 ms without them against 50-70 ms with two.
  */
-async function withoutParallelWorkers<Row extends pg.QueryResultRow>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<pg.QueryResult<Row>>): Promise<Row[]> {
+export async function withoutParallelWorkers<Row extends pg.QueryResultRow>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<pg.QueryResult<Row>>): Promise<Row[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0');
