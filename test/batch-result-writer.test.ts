@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../src/auth/api-key-store.ts';
 import { batchRequestId } from '../src/batches/batch-object.ts';
-import { BatchResultWriter, type BatchLineOutcome } from '../src/batches/batch-result-writer.ts';
+import { BatchResultWriter, type BatchLineOutcome } from '../src/records/batch-result-writer.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';

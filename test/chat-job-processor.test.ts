@@ -6,10 +6,10 @@ import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMockProviderClient } from '../src/providers/mock/index.ts';
-import type { ChatJobData, ChatJobResult } from '../src/workers/chat-job.ts';
+import type { ChatJobData, ChatJobResult } from '../src/queues/request-job.ts';
 import { createChatJobProcessor } from '../src/workers/chat-job-processor.ts';
-import type { ChatReply } from '../src/workers/reply-channel.ts';
-import { ResultStore } from '../src/workers/result-store.ts';
+import type { ChatReply } from '../src/queues/reply-channel.ts';
+import { ResultStore } from '../src/records/result-store.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
 
 /** The processor when Postgres misbehaves: the record always comes before the answer. */

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebhookPayload, deliveryIdFor, serializePayload } from '../src/webhooks/webhook-signing.ts';
-import { providerQueueName } from '../src/workers/chat-job.ts';
+import { providerQueueName } from '../src/queues/request-job.ts';
 import { parseExposition, sumOf } from './support/prometheus-text.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';

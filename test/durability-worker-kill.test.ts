@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killChildrenNow } from '../bench/processes.ts';
-import { batchChunkQueueName } from '../src/batches/batch-queues.ts';
+import { batchChunkQueueName } from '../src/queues/batch-queues.ts';
 import { batchLedger, exactlyOnce } from './support/batch-ledger.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';

@@ -2,10 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
-import { defaultWaitTiming } from '../src/limits/limit-queue.ts';
+import { defaultWaitTiming } from '../src/limits/provider/limit-queue.ts';
 import { createLogger } from '../src/logger.ts';
 import { ProviderError } from '../src/providers/provider-error.ts';
-import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/workers/provider-limits.ts';
+import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/limits/provider/provider-limits.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
 
 // Two limiters on one prefix stand for two worker processes: they share nothing but Redis.

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { providerQueueName } from '../src/workers/chat-job.ts';
+import { providerQueueName } from '../src/queues/request-job.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLimits, pauseLimits, settleLimits, type LimitSet } from '../src/limits/limit-scripts.ts';
+import { acquireLimits, pauseLimits, settleLimits, type LimitSet } from '../src/limits/provider/limit-scripts.ts';
 import { RedisSemaphore } from '../src/limits/redis-semaphore.ts';
 import { RedisSlidingWindow } from '../src/limits/redis-sliding-window.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';

@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../src/auth/api-key-store.ts';
-import { BatchResultWriter, type BatchLineOutcome } from '../src/batches/batch-result-writer.ts';
+import { BatchResultWriter, type BatchLineOutcome } from '../src/records/batch-result-writer.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { insertAsyncJob } from '../src/jobs/async-jobs.ts';
+import { insertAsyncJob } from '../src/async-jobs/async-jobs.ts';
 import { latencyBoundsMs } from '../src/usage/latency-buckets.ts';
 import { rebuildUsageRollups } from '../src/usage/rebuild-usage-rollups.ts';
-import { ResultStore, type RequestOutcome } from '../src/workers/result-store.ts';
+import { ResultStore, type RequestOutcome } from '../src/records/result-store.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
 
 /** The rollups count what the records hold, once, written in the same statement as the records. */

@@ -4,10 +4,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
-import type { ResultStore } from '../workers/result-store.ts';
+import type { ResultStore } from '../records/result-store.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { TenantAdmission } from '../limits/tenant-admission.ts';
+import type { TenantAdmission } from '../limits/tenant/tenant-admission.ts';
 import type { Logger } from '../logger.ts';
 import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';

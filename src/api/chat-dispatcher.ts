@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { reportErrors } from '../queues/redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import type { CachePlan } from '../cache/chat-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
@@ -11,14 +11,14 @@ import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
-import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../workers/chat-job.ts';
-import { ReplyTimeoutError, type ReplyListener } from '../workers/reply-channel.ts';
+import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
+import { ReplyTimeoutError, type ReplyListener } from '../queues/reply-channel.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
 import { withinTime } from '../durability/time-limit.ts';
 import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
-import { streamCancelChannel } from '../workers/stream-messages.ts';
+import { streamCancelChannel } from '../queues/stream-messages.ts';
 
 export interface SyncDispatchInput {
   requestId: string;

@@ -5,7 +5,7 @@ import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 import { convertOpenAIUsage } from '../providers/openai/convert-openai-response.ts';
 import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
-import { isStreamMessage } from '../workers/stream-messages.ts';
+import { isStreamMessage } from '../queues/stream-messages.ts';
 import { RoutedGatewayError, type ChatDispatcher, type SyncDispatchInput } from './chat-dispatcher.ts';
 import { SseWriter } from './sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';

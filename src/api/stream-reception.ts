@@ -1,5 +1,5 @@
-import type { ChatReply, ReplyListener } from '../workers/reply-channel.ts';
-import type { StreamMessage } from '../workers/stream-messages.ts';
+import type { ChatReply, ReplyListener } from '../queues/reply-channel.ts';
+import type { StreamMessage } from '../queues/stream-messages.ts';
 
 export type StreamReceived = ChatReply | StreamMessage;
 

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { reportErrors } from '../queues/redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
@@ -9,7 +9,7 @@ import { GatewayError } from '../gateway-error.ts';
 import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';
 import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
-import { batchControlQueueName, batchStopKey, controlJobOptions, sweepGraceMs, type BatchControlJob } from './batch-queues.ts';
+import { batchControlQueueName, batchStopKey, controlJobOptions, sweepGraceMs, type BatchControlJob } from '../queues/batch-queues.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { storeJsonlLines } from '../files/inline-batch-file.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BatchChunkJob } from './batch-queues.ts';
+import type { BatchChunkJob } from '../queues/batch-queues.ts';
 
 /** A chunk and its place among its batch's chunks on the same provider (1 = first). */
 export interface OrderedChunk {

@@ -19,7 +19,7 @@ import {
   type BatchChunkJob,
   type BatchControlJob,
   type BatchStopReason,
-} from './batch-queues.ts';
+} from '../queues/batch-queues.ts';
 
 interface UnfinishedBatch {
   id: string;

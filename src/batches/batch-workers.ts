@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { reportErrors } from '../queues/redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
@@ -14,12 +14,12 @@ import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
 import type { SettledRequests } from '../observability/settled-requests.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
-import { batchChunkQueueName, batchControlQueueName, controlJobOptions, sweepGraceMs, type BatchChunkJob, type BatchControlJob } from './batch-queues.ts';
-import { BatchResultWriter } from './batch-result-writer.ts';
-import type { LimitProvider } from '../workers/provider-limits.ts';
-import type { TenantWorkerLimits } from '../limits/tenant-limits-wiring.ts';
+import { batchChunkQueueName, batchControlQueueName, controlJobOptions, sweepGraceMs, type BatchChunkJob, type BatchControlJob } from '../queues/batch-queues.ts';
+import { BatchResultWriter } from '../records/batch-result-writer.ts';
+import type { LimitProvider } from '../limits/provider/provider-limits.ts';
+import type { TenantWorkerLimits } from '../limits/tenant/tenant-limits-wiring.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
-import type { RouteSignals } from '../workers/call-route.ts';
+import type { RouteSignals } from '../execution/call-route.ts';
 
 export interface BatchWorkers {
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import type { BatchRow } from './batch-object.ts';
 import { batchRequestId } from './batch-object.ts';
-import type { BatchLineOutcome } from './batch-result-writer.ts';
+import type { BatchLineOutcome } from '../records/batch-result-writer.ts';
 
 /**
  * The record of a line that never reached a provider: refused (an unknown model, a capability its

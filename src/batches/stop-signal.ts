@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BatchStopReason } from './batch-queues.ts';
+import type { BatchStopReason } from '../queues/batch-queues.ts';
 
 /**
  * Whether a batch was cancelled or expired, read from Redis at most every `refreshMs`: hundreds of

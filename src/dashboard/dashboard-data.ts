@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OpenGatewayQueue } from '../api/gateway-queues.ts';
+import type { OpenGatewayQueue } from '../queues/gateway-queues.ts';
 import type { DashboardSummary } from './dashboard-summary.ts';
 
 /** How many batches the page lists. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { integerReply, LuaScript, luaPrelude } from './lua-script.ts';
+import { integerReply, RedisScript, luaPrelude } from '../redis/redis-script.ts';
 
 /**
  * A counting semaphore in one Redis sorted set: member = holder id, score = when its lease ends (ms).
@@ -26,7 +26,7 @@ local function semaphore_release(key, holder)
 end
 `;
 
-const acquireScript = new LuaScript(`${luaPrelude}${semaphoreLua}
+const acquireScript = new RedisScript(`${luaPrelude}${semaphoreLua}
 local now = clock(ARGV[1])
 local wait = semaphore_check(KEYS[1], tonumber(ARGV[3]), now)
 if wait ~= 0 then return {0, wait} end
@@ -34,7 +34,7 @@ semaphore_take(KEYS[1], ARGV[2], now, tonumber(ARGV[4]))
 return {1, 0}
 `);
 
-const releaseScript = new LuaScript(`${luaPrelude}${semaphoreLua}
+const releaseScript = new RedisScript(`${luaPrelude}${semaphoreLua}
 return semaphore_release(KEYS[1], ARGV[1])
 `);
 

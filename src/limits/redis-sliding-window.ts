@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { integerReply, LuaScript, luaPrelude } from './lua-script.ts';
+import { integerReply, RedisScript, luaPrelude } from '../redis/redis-script.ts';
 
 /**
  * A weighted sliding log in Redis: a sorted set of `<holder>|<weight>` members scored by the time they
@@ -69,7 +69,7 @@ local function window_settle(key, total_key, holder, reserved, actual, now, ttl)
 end
 `;
 
-const acquireScript = new LuaScript(`${luaPrelude}${slidingWindowLua}
+const acquireScript = new RedisScript(`${luaPrelude}${slidingWindowLua}
 local now = clock(ARGV[1])
 local limit, weight, window_ms, lease_ms = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local wait = window_check(KEYS[1], KEYS[2], limit, weight, ARGV[7] == '1', now, window_ms)
@@ -78,13 +78,13 @@ window_add(KEYS[1], KEYS[2], ARGV[2] .. '|' .. weight, weight, now + lease_ms, l
 return {1, 0}
 `);
 
-const settleScript = new LuaScript(`${luaPrelude}${slidingWindowLua}
+const settleScript = new RedisScript(`${luaPrelude}${slidingWindowLua}
 local now = clock(ARGV[1])
 window_settle(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), now, tonumber(ARGV[5]) + 1000)
 return 1
 `);
 
-const usedScript = new LuaScript(`${luaPrelude}${slidingWindowLua}
+const usedScript = new RedisScript(`${luaPrelude}${slidingWindowLua}
 window_trim(KEYS[1], KEYS[2], clock(ARGV[1]), tonumber(ARGV[2]))
 return tonumber(redis.call('GET', KEYS[2]) or '0')
 `);

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { batchChunkQueueName, batchControlQueueName } from '../batches/batch-queues.ts';
+import { batchChunkQueueName, batchControlQueueName } from '../queues/batch-queues.ts';
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import { RedisCircuitBreakers } from '../routing/redis-circuit-breakers.ts';
 import { webhookQueueName } from '../webhooks/webhook-queue.ts';
-import { providerQueueName } from '../workers/chat-job.ts';
+import { providerQueueName } from '../queues/request-job.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import type { ReadinessReport } from '../durability/readiness.ts';
 import { startMetricsServer } from './metrics-server.ts';

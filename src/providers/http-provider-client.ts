@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
-import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat, type ProviderClient } from './provider-client.ts';
+import { withTraceContext, type ChatCallContext, type ChatResult, type EmbeddingsCapability, type HttpWireFormat, type ProviderClient, type WireRequest } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
@@ -31,8 +31,8 @@ export function createHttpProviderClient<Config>(
     bodyTimeout: settings.timeoutMs,
   });
 
-  async function chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
-    const wire = wireFormat.buildChatRequest({ request, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
+  /** One JSON call: the provider's parsed body on 2xx, else the wire format's ProviderError. */
+  async function post(wire: WireRequest, context: ChatCallContext): Promise<unknown> {
     const timeout = AbortSignal.timeout(settings.timeoutMs);
     const signal = context.signal ? AbortSignal.any([context.signal, timeout]) : timeout;
     let status: number;
@@ -65,15 +65,30 @@ export function createHttpProviderClient<Config>(
         retryable: true,
       });
     }
+    return body;
+  }
+
+  async function chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult> {
+    const wire = wireFormat.buildChatRequest({ request, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
+    const body = await post(wire, context);
     const parsed = wireFormat.parseChatResponse({ provider: settings.name, body, upstreamModel: context.upstreamModel, requestId: context.requestId });
     const result = parsed.usage.estimated ? { ...parsed, usage: estimateUsage(request, parsed.completion) } : parsed;
-    const warnings = [...(wire.warnings ?? []), ...(result.warnings ?? [])];
-    return warnings.length > 0 ? { ...result, warnings } : result;
+    return withWarnings(result, wire.warnings);
   }
+
+  const embeddingsFormat = wireFormat.embeddings;
+  const embeddings: EmbeddingsCapability | undefined = embeddingsFormat && {
+    async embed(request, context) {
+      const wire = embeddingsFormat.buildRequest({ request, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
+      const body = await post(wire, context);
+      return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request, upstreamModel: context.upstreamModel }), wire.warnings);
+    },
+  };
 
   return {
     name: settings.name,
     type: wireFormat.type,
+    ...(embeddings ? { embeddings } : {}),
     chat,
     chatStream: (request, context, onChunks) =>
       streamChatCall({
@@ -89,6 +104,12 @@ export function createHttpProviderClient<Config>(
       }),
     close: () => pool.close(),
   };
+}
+
+/** The request's warnings (settings the wire format dropped) ahead of the answer's own. */
+function withWarnings<Result extends { warnings?: string[] }>(result: Result, requestWarnings: string[] | undefined): Result {
+  const warnings = [...(requestWarnings ?? []), ...(result.warnings ?? [])];
+  return warnings.length > 0 ? { ...result, warnings } : result;
 }
 
 function networkError(provider: string, error: unknown, timedOut: boolean, timeoutMs: number): ProviderError {

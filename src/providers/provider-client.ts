@@ -1,6 +1,8 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
+import type { EmbeddingsRequest, EmbeddingsVectors } from '../operations/embeddings/embeddings-schemas.ts';
 
+/** What every provider call carries, whatever its operation. */
 export interface ChatCallContext {
   /** The model name the provider expects (the route's `model`). */
   upstreamModel: string;
@@ -25,10 +27,32 @@ export interface ChatResult {
   warnings?: string[];
 }
 
-/** One configured provider instance, ready to call. The I/O side of an adapter. */
+/** The call context of any operation (the name {@link ChatCallContext} predates the others). */
+export type CallContext = ChatCallContext;
+
+export interface EmbeddingsResult {
+  /** OpenAI-shaped, vectors as floats in input order, whatever the provider's wire format. */
+  vectors: EmbeddingsVectors;
+  /** Input tokens only (`completionTokens` 0). */
+  usage: TokenUsage;
+  warnings?: string[];
+}
+
+/** A provider's embeddings capability (a member of the client only where the provider has one). */
+export interface EmbeddingsCapability {
+  embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult>;
+}
+
+/**
+ * One configured provider instance, ready to call. The I/O side of an adapter. Each operation is a
+ * capability: `chat` every provider has; the others are members only where the provider serves them
+ * (in the style of the Vercel AI SDK's per-capability model interfaces), so "can this provider embed?"
+ * is `client.embeddings !== undefined`.
+ */
 export interface ProviderClient {
   readonly name: string;
   readonly type: string;
+  readonly embeddings?: EmbeddingsCapability;
   chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult>;
   /**
    * The same call, streamed: `onChunks` receives the OpenAI chunks as they arrive (never usage
@@ -63,12 +87,27 @@ export interface BuildChatRequestInput<Config> {
   requestId: string;
 }
 
+export interface BuildEmbeddingsRequestInput<Config> {
+  request: EmbeddingsRequest;
+  upstreamModel: string;
+  config: Config;
+  requestId: string;
+}
+
+/** The pure embeddings half of an HTTP adapter (see {@link HttpWireFormat}). */
+export interface HttpEmbeddingsFormat<Config> {
+  buildRequest(input: BuildEmbeddingsRequestInput<Config>): WireRequest;
+  /** The provider's answer as OpenAI-shaped float vectors; throws a ProviderError for a malformed body. */
+  parseResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult;
+}
+
 /**
- * The pure half of an HTTP adapter: no fetch, Redis or logger inside. Native batch hooks join this
- * interface in their issue.
+ * The pure half of an HTTP adapter: no fetch, Redis or logger inside. An operation other than chat is
+ * an optional member, present where the wire format has it.
  */
 export interface HttpWireFormat<Config> {
   readonly type: string;
+  readonly embeddings?: HttpEmbeddingsFormat<Config>;
   buildChatRequest(input: BuildChatRequestInput<Config>): WireRequest;
   parseChatResponse(input: { provider: string; body: unknown; upstreamModel: string; requestId: string }): ChatResult;
   parseError(input: WireErrorInput): import('./provider-error.ts').ProviderError;

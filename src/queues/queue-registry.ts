@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { reportErrors } from './redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 

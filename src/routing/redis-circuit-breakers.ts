@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { breakerSettingsFor, type BreakerSettings, type BreakersConfig } from '../config/routing-config.ts';
 import type { Logger } from '../logger.ts';
 import type { BreakerKey, BreakerState, CircuitBreakers } from './circuit-breaker-types.ts';
-import { luaNow, RedisScript } from './redis-script.ts';
+import { luaNow, RedisScript } from '../redis/redis-script.ts';
 
 export type BreakerStatus = BreakerKey & { state: BreakerState; failures: number; requests: number; openedAt: number | null };
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
-import { luaNow, RedisScript } from './redis-script.ts';
+import { luaNow, RedisScript } from '../redis/redis-script.ts';
 import { routeKey } from './resolve-route.ts';
 
 type RouteName = { provider: string; upstreamModel: string };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { openRedis } from '../queues/redis-connections.ts';
+import { openRedis } from '../redis/redis-connections.ts';
 import type { RedisLossReason } from '../durability/redis-epoch.ts';
 import { DeploymentRegistration, readDeploymentIdentity } from './deployment-identity.ts';
 import { DeploymentConflictError } from './startup-errors.ts';

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import { reportErrors } from '../queues/redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import type { Logger } from '../logger.ts';
 import type { Redis } from 'ioredis';
 

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { reportErrors } from '../queues/redis-connections.ts';
+import { reportErrors } from '../redis/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';

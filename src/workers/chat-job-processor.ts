@@ -5,22 +5,22 @@ import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { estimateRequestTokens } from '../providers/estimate-usage.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
-import type { LimitProvider } from './provider-limits.ts';
+import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
-import { callRoute, type RouteSignals } from './call-route.ts';
+import { callRoute, type RouteSignals } from '../execution/call-route.ts';
 import { HandBackError } from '../durability/hand-back.ts';
 import { backoffBaseDelay } from './provider-backoff.ts';
-import { RetryDelayError, type ChatJobData, type ChatJobResult } from './chat-job.ts';
-import { providerErrorToGatewayError } from './provider-error-mapping.ts';
-import { publishReply } from './reply-channel.ts';
+import { RetryDelayError, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
+import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
+import { publishReply } from '../queues/reply-channel.ts';
 import { StreamRun, type ActiveStreams } from './stream-run.ts';
 import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
-import type { RequestOutcome, ResultStore } from './result-store.ts';
+import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
 import { correlationLogFields } from '../observability/request-correlation.ts';
 
 export interface ChatJobProcessorDependencies extends RouteSignals {

@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { duplicateRedis, reportErrors } from '../queues/redis-connections.ts';
+import { duplicateRedis, reportErrors } from '../redis/redis-connections.ts';
 import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
@@ -8,14 +8,14 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { RetryPolicy } from '../routing/failover-decision.ts';
-import type { RouteSignals } from './call-route.ts';
-import { chatJobOptionsFor, providerQueueName, type ChatJobData, type ChatJobResult } from './chat-job.ts';
+import type { RouteSignals } from '../execution/call-route.ts';
+import { chatJobOptionsFor, providerQueueName, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
 import { createChatJobProcessor, type ChatJobLifecycle } from './chat-job-processor.ts';
 import { providerBackoff } from './provider-backoff.ts';
-import type { LimitProvider } from './provider-limits.ts';
-import type { ResultStore } from './result-store.ts';
+import type { LimitProvider } from '../limits/provider/provider-limits.ts';
+import type { ResultStore } from '../records/result-store.ts';
 import type { ChatCache } from '../cache/chat-cache.ts';
-import { streamCancelChannel } from './stream-messages.ts';
+import { streamCancelChannel } from '../queues/stream-messages.ts';
 import { ActiveStreams } from './stream-run.ts';
 
 export interface ProviderWorkerPool {

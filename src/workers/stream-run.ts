@@ -4,7 +4,7 @@ import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import { estimateUsage } from '../providers/estimate-usage.ts';
 import { CompletionAssembler } from '../providers/stream/assemble-completion.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
-import { StreamPublisher } from './stream-messages.ts';
+import { StreamPublisher } from '../queues/stream-messages.ts';
 
 export type StreamCancelReason = 'client_disconnected' | 'client_gone';
 

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app.ts';
-import { openGatewayQueues } from '../gateway-queues.ts';
+import { openGatewayQueues } from '../../queues/gateway-queues.ts';
 import { adminPageAuthHook } from './admin-auth.ts';
 
 const descriptions = {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
-import { findRequestLog } from '../../usage/request-log.ts';
+import { findRequestLog } from '../../usage/request-lookup.ts';
 import { parseUsageGroups, resolveUsageRange } from '../../usage/usage-params.ts';
 import { findProject, queryUsage } from '../../usage/usage-report.ts';
 import type { AppDependencies } from '../app.ts';

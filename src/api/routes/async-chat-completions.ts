@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../gateway-error.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { fenceCreation } from '../../durability/creation-fence.ts';
-import { insertAsyncJob, loadAsyncJob } from '../../jobs/async-jobs.ts';
+import { insertAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';

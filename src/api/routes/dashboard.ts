@@ -9,7 +9,7 @@ import { readDashboardUsage, type DashboardScope } from '../../dashboard/dashboa
 import { GatewayError } from '../../gateway-error.ts';
 import { resolveUsageRange, type UsageRange } from '../../usage/usage-params.ts';
 import type { AppDependencies } from '../app.ts';
-import { openGatewayQueues } from '../gateway-queues.ts';
+import { openGatewayQueues } from '../../queues/gateway-queues.ts';
 import { isAdminKey } from '../plugins/admin-auth.ts';
 import { bearerToken } from '../plugins/api-key-auth.ts';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { integerReply, LuaScript, luaPrelude } from './lua-script.ts';
-import { RedisSemaphore, semaphoreLua } from './redis-semaphore.ts';
-import { slidingWindowLua } from './redis-sliding-window.ts';
+import { integerReply, RedisScript, luaPrelude } from '../../redis/redis-script.ts';
+import { RedisSemaphore, semaphoreLua } from '../redis-semaphore.ts';
+import { slidingWindowLua } from '../redis-sliding-window.ts';
 
 /** Whose counters: an API key's or its project's (both apply to every request of the key). */
 export interface TenantScope {
@@ -28,7 +28,7 @@ export type RateVerdict = { ok: true } | { ok: false; check: RateCheck; retryAft
  * ARGV: holder, lease ms, window ms, then per check: kind (count | check | lease), limit, weight.
  * Returns {0, 0} when admitted, else {index of the refusing check, wait ms (-1: unknown)}.
  */
-const admitScript = new LuaScript(`${luaPrelude}${semaphoreLua}${slidingWindowLua}
+const admitScript = new RedisScript(`${luaPrelude}${semaphoreLua}${slidingWindowLua}
 local now = clock('')
 local holder, lease_ms, window_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local count = #KEYS / 2
@@ -48,7 +48,7 @@ return {0, 0}
 `);
 
 /** KEYS: per entry, its window key and total key. ARGV: window ms, then per entry: holder, tokens. */
-const chargeScript = new LuaScript(`${luaPrelude}${slidingWindowLua}
+const chargeScript = new RedisScript(`${luaPrelude}${slidingWindowLua}
 local now = clock('')
 local window_ms = tonumber(ARGV[1])
 for i = 1, #KEYS / 2 do

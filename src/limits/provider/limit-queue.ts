@@ -1,4 +1,4 @@
-import type { TrafficClass } from '../workers/provider-limits.ts';
+import type { TrafficClass } from './provider-limits.ts';
 
 /** One attempt at every limit of a call: a holder id when taken, else how long to wait (-1: unknown). */
 export type LimitAttempt = { acquired: true; holder: string } | { acquired: false; waitMs: number; reason: string };

@@ -23,7 +23,7 @@ end
  * A Lua script run with EVALSHA (the server keeps it compiled), sent whole with EVAL only when the
  * server does not know it yet (NOSCRIPT: first use, or after a restart or SCRIPT FLUSH).
  */
-export class LuaScript {
+export class RedisScript {
   readonly sha: string;
 
   constructor(readonly source: string) {
@@ -39,6 +39,10 @@ export class LuaScript {
     }
   }
 }
+
+/** Redis's own clock in epoch ms as `now`, inside a script: every process judges time by the same clock. */
+export const luaNow = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
 /** A Lua integer array reply as numbers; throws on anything else (a script bug, not a refusal). */
 export function integerReply(reply: unknown, length: number): number[] {

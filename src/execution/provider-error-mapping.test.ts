@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../gateway-error.ts';
 import { ProviderError } from '../providers/provider-error.ts';
-import { providerBackoff } from './provider-backoff.ts';
+import { providerBackoff } from '../workers/provider-backoff.ts';
 import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
 
 describe('providerErrorToGatewayError', () => {

@@ -5,8 +5,8 @@ import { ProviderError } from '../providers/provider-error.ts';
 import { backoffDelayMs, decideAfterFailure, defaultRetryPolicy, type RetryPolicy } from '../routing/failover-decision.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { countCalls, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
-import { callRoute, type RouteSignals } from '../workers/call-route.ts';
-import type { Limiter } from '../workers/provider-limits.ts';
+import { callRoute, type RouteSignals } from './call-route.ts';
+import type { Limiter } from '../limits/provider/provider-limits.ts';
 
 interface CallSummary {
   /** The route that served, or the last one tried. */

@@ -1,5 +1,5 @@
-import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { TrafficClass } from '../workers/provider-limits.ts';
+import type { GatewayConfig } from '../../config/gateway-config.ts';
+import type { TrafficClass } from './provider-limits.ts';
 import type { LimitConstraint, LimitSet } from './limit-scripts.ts';
 
 /** Limits on one provider, or on one upstream model of it (a route's `rpm`, `tpm`, `concurrency`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../config/env.ts';
-import { parseGatewayConfig, parseGatewayConfigYaml } from '../config/gateway-config.ts';
+import { ConfigurationError } from '../../config/env.ts';
+import { parseGatewayConfig, parseGatewayConfigYaml } from '../../config/gateway-config.ts';
 import { interactiveReserve, planProviderLimits, routeLimitsByModel } from './limit-plan.ts';
 
 function configError(raw: unknown): string {

@@ -8,7 +8,7 @@ import type { RedisRouteLatencies } from '../routing/redis-route-latencies.ts';
 import { completedAttempt, failedAttempt, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { toProviderError } from './provider-error-mapping.ts';
-import type { Limiter } from './provider-limits.ts';
+import type { Limiter } from '../limits/provider/provider-limits.ts';
 
 export type RouteLatencyRecorder = Pick<RedisRouteLatencies, 'record'>;
 

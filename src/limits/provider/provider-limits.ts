@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GlobalProviderLimiter, type GlobalProviderLimiterOptions } from '../limits/global-provider-limiter.ts';
-import type { Logger } from '../logger.ts';
-import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { GatewayConfig } from '../../config/gateway-config.ts';
+import { GlobalProviderLimiter, type GlobalProviderLimiterOptions } from './global-provider-limiter.ts';
+import type { Logger } from '../../logger.ts';
+import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
 
 /** Sync and async calls are `interactive` and go ahead of `batch` lines on the same provider. */
 export type TrafficClass = 'interactive' | 'batch';

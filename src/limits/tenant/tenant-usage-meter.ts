@@ -1,6 +1,6 @@
-import type { Logger } from '../logger.ts';
-import type { BatchBilling } from '../batches/batch-result-writer.ts';
-import type { AfterResultsWritten, WrittenUsage } from '../workers/result-store.ts';
+import type { Logger } from '../../logger.ts';
+import type { BatchBilling } from '../../records/batch-result-writer.ts';
+import type { AfterResultsWritten, WrittenUsage } from '../../records/result-store.ts';
 import type { TenantBudgets } from './tenant-budgets.ts';
 import type { TenantLimitsStore } from './tenant-limits-store.ts';
 import type { TenantRateLimiter, TenantScope } from './tenant-rate-limiter.ts';

@@ -1,9 +1,9 @@
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../auth/api-key-store.ts';
-import { GatewayError } from '../gateway-error.ts';
-import type { Logger } from '../logger.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import type { Principal } from '../../auth/api-key-store.ts';
+import { GatewayError } from '../../gateway-error.ts';
+import type { Logger } from '../../logger.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
 import { budgetMessage, scopeLabel, type TenantBudgets } from './tenant-budgets.ts';
 import { hasAnyLimit } from './tenant-limits-schema.ts';
 import type { PrincipalLimits, TenantLimitsStore } from './tenant-limits-store.ts';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { integerReply, LuaScript, luaPrelude } from './lua-script.ts';
-import { semaphoreLua } from './redis-semaphore.ts';
-import { slidingWindowLua } from './redis-sliding-window.ts';
+import { integerReply, RedisScript, luaPrelude } from '../../redis/redis-script.ts';
+import { semaphoreLua } from '../redis-semaphore.ts';
+import { slidingWindowLua } from '../redis-sliding-window.ts';
 
 /** One limit a call must fit before it is made; keys are full Redis keys. */
 export type LimitConstraint =
@@ -34,7 +34,7 @@ const limitLua = `${luaPrelude}${semaphoreLua}${slidingWindowLua}`;
  * ARGV: now, holder, lease ms, window ms, tokens, count, then (code, limit) per constraint.
  * Returns {1, 0, 0} when every constraint was taken; else {0, wait ms (-1: unknown), constraint index}.
  */
-const acquireScript = new LuaScript(`${limitLua}
+const acquireScript = new RedisScript(`${limitLua}
 local now = clock(ARGV[1])
 local holder, lease_ms, window_ms, tokens = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local count = tonumber(ARGV[6])
@@ -83,7 +83,7 @@ return {1, 0, 0}
  * count, then the code per constraint. Frees the semaphores, re-scores the windows with the
  * completion time, and announces the release when some process waits for one.
  */
-const settleScript = new LuaScript(`${limitLua}
+const settleScript = new RedisScript(`${limitLua}
 local now = clock(ARGV[1])
 local holder, window_ms, reserved, actual = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local count, k = tonumber(ARGV[7]), 2
@@ -105,7 +105,7 @@ return 1
 `);
 
 /** KEYS: the pause key. ARGV: now, ms. Extends the pause to now + ms (never shortens it); returns its end. */
-const pauseScript = new LuaScript(`${luaPrelude}
+const pauseScript = new RedisScript(`${luaPrelude}
 local now, ms = clock(ARGV[1]), tonumber(ARGV[2])
 local until_ms = now + ms
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')

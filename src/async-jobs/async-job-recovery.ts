@@ -8,9 +8,9 @@ import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
 import { resolveRoutes } from '../routing/resolve-route.ts';
-import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData } from '../workers/chat-job.ts';
+import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData } from '../queues/request-job.ts';
 import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
-import type { RequestOutcome, ResultStore } from '../workers/result-store.ts';
+import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
 
 interface UnsettledJob {
   id: string;

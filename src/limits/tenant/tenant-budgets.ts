@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { budgetField, budgetPeriods, unitsToUsd, usdToUnits, type BudgetPeriod, type TenantBudgetLimits } from './tenant-limits-schema.ts';
 import type { TenantScope } from './tenant-rate-limiter.ts';
-import { LuaScript } from './lua-script.ts';
+import { RedisScript } from '../../redis/redis-script.ts';
 
 /** A scope over one of its budgets: what the 429 (or the batch line's error) tells. */
 export interface BudgetVerdict {
@@ -26,7 +26,7 @@ export interface SpendEntry {
  * Adds spend only to counters that exist: a missing counter is rebuilt from Postgres on its next
  * check, and must not be started from zero by an increment (it would then miss everything before).
  */
-const addSpendScript = new LuaScript(`
+const addSpendScript = new RedisScript(`
 for i = 1, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('INCRBY', KEYS[i], ARGV[i]) end
 end

@@ -1,7 +1,7 @@
-import { GatewayError } from '../gateway-error.ts';
-import type { Logger } from '../logger.ts';
-import { ProviderError } from '../providers/provider-error.ts';
-import type { Limiter } from '../workers/provider-limits.ts';
+import { GatewayError } from '../../gateway-error.ts';
+import type { Logger } from '../../logger.ts';
+import { ProviderError } from '../../providers/provider-error.ts';
+import type { Limiter } from '../provider/provider-limits.ts';
 import { budgetMessage, type BudgetVerdict, type TenantBudgets } from './tenant-budgets.ts';
 import type { TenantLimitsStore } from './tenant-limits-store.ts';
 

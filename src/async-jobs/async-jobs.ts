@@ -3,9 +3,9 @@ import { awaitCreation } from '../durability/creation-fence.ts';
 import { errorTypeFor } from '../gateway-error.ts';
 import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
-import type { ChatJobData } from '../workers/chat-job.ts';
+import type { ChatJobData } from '../queues/request-job.ts';
 import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
-import type { RequestOutcome } from '../workers/result-store.ts';
+import type { RequestOutcome } from '../records/result-store.ts';
 
 export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
 
