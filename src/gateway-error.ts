@@ -82,6 +82,8 @@ export interface GatewayErrorPayload {
 /** What only the operator reads (config paths, env var names, the upstream's own words): logged, never answered. */
 export interface GatewayErrorOptions {
   hint?: string;
+  /** Response headers that belong to the answer (`Retry-After` …): written by the API's error handler. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export class GatewayError extends Error {
@@ -92,6 +94,8 @@ export class GatewayError extends Error {
   readonly bodyCode: string | undefined;
   /** For the log line only: it never goes into an answer, a record or the payload. */
   readonly hint: string | undefined;
+  /** Headers the answer carries (the error handler writes them), so code that refuses needs no HTTP reply. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(payload: GatewayErrorPayload, options: GatewayErrorOptions = {}) {
     super(payload.message);
@@ -100,6 +104,7 @@ export class GatewayError extends Error {
     this.bodyType = payload.bodyType;
     this.bodyCode = payload.bodyCode;
     this.hint = options.hint;
+    this.headers = options.headers ?? {};
   }
 
   get status(): number {

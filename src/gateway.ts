@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
-import { ChatDispatcher } from './api/chat-dispatcher.ts';
+import { RequestDispatcher } from './api/request-dispatcher.ts';
 import { buildApp } from './api/app.ts';
+import { SyncRequests } from './api/sync-requests.ts';
+import { BatchApi } from './batches/batch-api.ts';
 import { ApiKeyStore } from './auth/api-key-store.ts';
 import type { Environment } from './config/env.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
@@ -16,7 +18,7 @@ import { asyncJobLifecycle } from './async-jobs/async-jobs.ts';
 import { createWebhookNotifier, type WebhookService } from './webhooks/webhook-notifier-postgres.ts';
 import { startWebhookWorker } from './webhooks/webhook-worker.ts';
 import { ReplyListener } from './queues/reply-channel.ts';
-import { ChatCache } from './cache/chat-cache.ts';
+import { GatewayCache } from './cache/gateway-cache.ts';
 import { ResponseCache } from './cache/response-cache.ts';
 import { SettledRequests } from './observability/settled-requests.ts';
 import { createRequestLog } from './observability/settled-request-log.ts';
@@ -133,7 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       variable: environment.CACHE_REDIS_URL ? 'CACHE_REDIS_URL' : 'REDIS_URL',
     }, logger);
     closers.push(() => cacheRedis.quit());
-    const cache = new ChatCache(
+    const cache = new GatewayCache(
       config,
       new ResponseCache({ redis: cacheRedis, prefix, logger: logger.child({ component: 'cache' }), maxEntryBytes: config.cache.maxEntryBytes }),
     );
@@ -242,7 +244,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const postgresHealth = new PostgresHealth({ pool: database.pool, logger });
     postgresHealth.start();
     closers.push(async () => postgresHealth.close());
-    const dispatcher = new ChatDispatcher({
+    const dispatcher = new RequestDispatcher({
       postgres: postgresHealth,
       config,
       redis,
@@ -265,6 +267,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closers.push(() => hitRecorder.flush());
     const tenantLimits = await startTenantAdmission({ pool: database.pool, redis, subscriber, prefix, logger, requestTimeoutMs: config.server.requestTimeoutMs });
 
+    const syncRequests = new SyncRequests({ dispatcher, cache, tenantLimits, hitRecorder, logger });
+    const batches = new BatchApi({ pool: database.pool, redis, prefix, config, logger });
+    closers.push(() => batches.close());
+
     const readiness = createReadiness({ pool: database.pool, redis, shutdown });
     processMetrics.setReadiness(readiness);
     const app = buildApp({
@@ -278,7 +284,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       tenantLimits,
       webhooks,
       cache,
-      hitRecorder,
+      syncRequests,
+      batches,
       adminKey,
       metrics,
       logger,

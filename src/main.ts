@@ -1,3 +1,4 @@
+import { builtInConfig } from './config/built-in-config.ts';
 import { ConfigurationError, loadEnvironment } from './config/env.ts';
 import { defaultGatewayConfig } from './config/default-config.ts';
 import { loadGatewayConfigFile } from './config/gateway-config.ts';
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   try {
     const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG, process.env, { logger }) : defaultGatewayConfig();
     secrets.add(...secretsOf({ providers: config.providers, urls: [] }));
-    if (!environment.GATEWAY_CONFIG) logger.info('GATEWAY_CONFIG is not set: serving the built-in mock provider (models mock-echo, mock-classifier)');
+    if (!environment.GATEWAY_CONFIG) logger.info(`GATEWAY_CONFIG is not set: serving the built-in mock provider (models ${Object.keys(builtInConfig.models).join(', ')})`);
     // Signals are handled from the start: one that comes while Postgres or Redis is awaited stops the wait.
     let gateway: Gateway | undefined;
     let stoppingSince: number | undefined;

@@ -181,7 +181,7 @@ describe('batches', () => {
 
   it.each([
     [{ input_file_id: 'file-nope', endpoint: '/v1/chat/completions', completion_window: '24h' }, 404, 'input_file_id'],
-    [{ input_file_id: 'file-x', endpoint: '/v1/embeddings', completion_window: '24h' }, 400, 'endpoint'],
+    [{ input_file_id: 'file-x', endpoint: '/v1/completions', completion_window: '24h' }, 400, 'endpoint'],
     [{ endpoint: '/v1/chat/completions', completion_window: '24h' }, 400, 'input_file_id'],
     [{ input_file_id: 'file-x', requests: [{ custom_id: 'a', body: {} }], endpoint: '/v1/chat/completions' }, 400, 'input_file_id'],
     [{ requests: [{ custom_id: 'a', body: { model: 'mock-echo', messages: [] } }], endpoint: '/v1/chat/completions', completion_window: 'soon' }, 400, 'completion_window'],

@@ -31,7 +31,7 @@ describe('a GATEWAY_CONFIG file', () => {
     const { config, lines } = await load('webhooks:\n  allowHosts: [hooks.internal, 10.0.0.0/8]\n');
     expect(config.webhooks.allowHosts).toEqual(['hooks.internal', '10.0.0.0/8']);
     expect(config.providers['mock']).toMatchObject({ type: 'mock', concurrency: 256 });
-    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo']);
+    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo', 'mock-embed']);
     expect(lines).toContainEqual(expect.objectContaining({ level: 30, builtIns: 'kept', msg: expect.stringContaining('serving the built-in mock provider') }));
 
     // The gateway started from it answers on the built-in models.
@@ -41,7 +41,7 @@ describe('a GATEWAY_CONFIG file', () => {
       const client = new OpenAI({ apiKey: key, baseURL: `${harness.url}/v1`, maxRetries: 0 });
       const models = [];
       for await (const model of client.models.list()) models.push(model.id);
-      expect(models.sort()).toEqual(['mock-classifier', 'mock-echo']);
+      expect(models.sort()).toEqual(['mock-classifier', 'mock-echo', 'mock-embed']);
       const answer = await client.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'merged' }] });
       expect(answer.choices[0]?.message.content).toBe('merged');
     } finally {
@@ -51,7 +51,7 @@ describe('a GATEWAY_CONFIG file', () => {
 
   it('that is empty serves the built-in configuration', async () => {
     const { config } = await load('# nothing set yet\n');
-    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo']);
+    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo', 'mock-embed']);
   });
 
   it('that declares its own providers and models serves only those, and says so', async () => {

@@ -7,8 +7,8 @@ import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
 import type { ChatCompletion } from '../src/providers/chat-completion-schemas.ts';
 import type { ProviderClient } from '../src/providers/provider-client.ts';
-import { chatJobOptions, providerQueueName, type ChatJobData, type ChatJobResult } from '../src/queues/request-job.ts';
-import { createChatJobProcessor } from '../src/workers/chat-job-processor.ts';
+import { requestJobOptions, providerQueueName, type RequestJobData, type RequestJobResult } from '../src/queues/request-job.ts';
+import { createRequestJobProcessor } from '../src/workers/request-job-processor.ts';
 import { ResultStore, type RequestOutcome } from '../src/records/result-store.ts';
 import { OpenAIWireServer } from './support/openai-wire-server.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './support/test-services.ts';
@@ -103,14 +103,14 @@ describe('exactly-once usage', () => {
     };
     const published: string[] = [];
     const publisher = { publish: async (_channel: string, message: string) => published.push(message) } as unknown as Redis;
-    const processor = createChatJobProcessor({
+    const processor = createRequestJobProcessor({
       providers: new Map([['mock', provider]]),
       resultStore: store,
       publisher,
       logger: createLogger('silent'),
       limitProvider: () => (task) => task(),
     });
-    const data: ChatJobData = {
+    const data: RequestJobData = {
       requestId: 'req_redelivered',
       kind: 'sync',
       ...principal,
@@ -122,10 +122,10 @@ describe('exactly-once usage', () => {
       acceptedAt: Date.now(),
     };
     // What BullMQ hands a worker after a stalled job is moved back to wait.
-    const job = { id: data.requestId, data, attemptsMade: 0, stalledCounter: 1, opts: { attempts: 3 } } as unknown as Job<ChatJobData, ChatJobResult>;
+    const job = { id: data.requestId, data, attemptsMade: 0, stalledCounter: 1, opts: { attempts: 3 } } as unknown as Job<RequestJobData, RequestJobResult>;
     await expect(processor(job)).resolves.toEqual({ status: 'completed' });
     expect(calls).toBe(0);
-    expect(JSON.parse(published[0]!)).toMatchObject({ requestId: 'req_redelivered', ok: true, completion: { choices: [{ message: { content: 'stored answer' } }] } });
+    expect(JSON.parse(published[0]!)).toMatchObject({ requestId: 'req_redelivered', ok: true, response: { choices: [{ message: { content: 'stored answer' } }] } });
     expect(await count('usage', 'request_id', 'req_redelivered')).toBe(1);
   });
 
@@ -147,8 +147,8 @@ describe('exactly-once usage', () => {
 
     it('the same request id enqueued again after completion is billed once', async () => {
       const { id: apiKeyId, project_id: projectId } = await harness.createKey('dupes');
-      const queue = new Queue<ChatJobData, ChatJobResult>(providerQueueName('openai'), { connection: { url: testRedisUrl() }, prefix: harness.prefix });
-      const data: ChatJobData = {
+      const queue = new Queue<RequestJobData, RequestJobResult>(providerQueueName('openai'), { connection: { url: testRedisUrl() }, prefix: harness.prefix });
+      const data: RequestJobData = {
         requestId: 'req_duplicate_delivery',
         kind: 'sync',
         projectId,
@@ -160,7 +160,7 @@ describe('exactly-once usage', () => {
         replyTo: null,
         acceptedAt: Date.now(),
       };
-      const options = chatJobOptions({ requestId: data.requestId, maxAttempts: 1, retryBaseDelayMs: 1 });
+      const options = requestJobOptions({ requestId: data.requestId, maxAttempts: 1, retryBaseDelayMs: 1 });
       try {
         for (let delivery = 0; delivery < 3; delivery += 1) {
           await queue.add('chat', data, options);

@@ -134,7 +134,8 @@ describe('OpenAI Files API', () => {
   it.each([
     ['invalid JSON', [requestLine('a'), requestLine('b'), '{"custom_id": "c", '], /line 3: not valid JSON/],
     ['a missing custom_id', [requestLine('a'), JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: {} })], /line 2: custom_id is missing/],
-    ['a wrong url', [requestLine('a'), requestLine('b', { url: '/v1/embeddings' })], /line 2: url must be "\/v1\/chat\/completions"/],
+    ['a wrong url', [requestLine('a'), requestLine('b', { url: '/v1/completions' })], /line 2: url must be one of "\/v1\/chat\/completions", "\/v1\/embeddings"/],
+    ['an embeddings url on a chat body', [requestLine('a'), requestLine('b', { url: '/v1/embeddings' })], /line 2: body\.input is missing/],
     ['a wrong method', [requestLine('a', { method: 'GET' })], /line 1: method must be "POST"/],
     ['a body that is not an object', [requestLine('a'), requestLine('b'), requestLine('c', { body: 'hi' })], /line 3: body must be a JSON object/],
     ['a blank line in the middle', [requestLine('a'), '', requestLine('b')], /line 2: empty line/],

@@ -48,7 +48,7 @@ describe('official openai SDK against the gateway', () => {
   it('lists and retrieves routable models', async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);
-    expect(models.sort()).toEqual(['mock-classifier', 'mock-echo']);
+    expect(models.sort()).toEqual(['mock-classifier', 'mock-echo', 'mock/embed']);
     const model = await client.models.retrieve('mock-echo');
     expect(model).toMatchObject({ id: 'mock-echo', object: 'model', owned_by: 'mock' });
   });

@@ -3,8 +3,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFacto
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
-import type { ChatCache } from '../cache/chat-cache.ts';
-import type { ResultStore } from '../records/result-store.ts';
+import type { GatewayCache } from '../cache/gateway-cache.ts';
+import type { BatchApi } from '../batches/batch-api.ts';
+import type { SyncRequests } from './sync-requests.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { TenantAdmission } from '../limits/tenant/tenant-admission.ts';
@@ -12,7 +13,7 @@ import type { Logger } from '../logger.ts';
 import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
-import type { ChatDispatcher } from './chat-dispatcher.ts';
+import type { RequestDispatcher } from './request-dispatcher.ts';
 import type { ReadinessReport } from '../durability/readiness.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
@@ -28,7 +29,8 @@ import { adminBreakersRoutes } from './routes/admin-breakers.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { adminKeysRoutes } from './routes/admin-keys.ts';
 import { adminLimitsRoutes } from './routes/admin-limits.ts';
-import { asyncChatCompletionsRoutes } from './routes/async-chat-completions.ts';
+import { asyncJobsRoutes } from './routes/async-jobs.ts';
+import { embeddingsRoutes } from './routes/embeddings.ts';
 import { batchesRoutes } from './routes/batches.ts';
 import { adminProjectsRoutes } from './routes/admin-projects.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions.ts';
@@ -46,16 +48,19 @@ export interface AppDependencies {
   redis: Redis;
   prefix: string;
   keyStore: ApiKeyStore;
-  dispatcher: ChatDispatcher;
+  dispatcher: RequestDispatcher;
   /** Circuit breaker states for `GET /admin/breakers`. */
   breakers: { list(): Promise<BreakerStatus[]> };
   /** Per-key and per-project rate limits and budgets (admission, and their admin store). */
   tenantLimits: TenantAdmission;
   /** Sends batch and job events (a WebhookNotifier), and redelivers for the delivery log API. */
   webhooks: WebhookService;
-  /** The response cache (plans, lookups); hits are recorded through `hitRecorder`. */
-  cache: ChatCache;
-  hitRecorder: Pick<ResultStore, 'record'>;
+  /** The response cache (plans, lookups): async jobs plan theirs here, the worker looks them up. */
+  cache: GatewayCache;
+  /** The steps of every sync request (cache, plan, admission, the job and its answer), whatever its operation. */
+  syncRequests: SyncRequests;
+  /** OpenAI's Batches API over Postgres and the batch queues. */
+  batches: BatchApi;
   adminKey: string;
   /** This process's Prometheus metrics, for `GET /metrics` (admin key). */
   metrics: Pick<GatewayMetrics, 'exposition' | 'observeHttp'>;
@@ -118,7 +123,8 @@ export function buildApp(dependencies: AppDependencies) {
     v1.register(filesRoutes(dependencies));
     v1.register(webhookDeliveriesRoutes(dependencies));
     v1.register(batchesRoutes(dependencies));
-    v1.register(asyncChatCompletionsRoutes(dependencies));
+    v1.register(asyncJobsRoutes(dependencies));
+    v1.register(embeddingsRoutes(dependencies));
     v1.register(usageRoutes(dependencies));
   }, { prefix: '/v1' });
 

@@ -66,6 +66,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    reply.headers(gatewayError.headers);
     if (gatewayError.status === 503) {
       if (gatewayError !== error) request.log.warn({ err: error }, 'a backing service is unavailable; answered 503');
       if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(outageRetryAfterSeconds));

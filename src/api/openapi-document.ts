@@ -100,6 +100,7 @@ const pathParameterNames: ReadonlyArray<{ before: string; name: string; descript
   { before: '/v1/batches/', name: 'batch_id', description: 'The batch ID.' },
   { before: '/v1/files/', name: 'file_id', description: 'The file ID.' },
   { before: '/v1/async/chat/completions/', name: 'job_id', description: 'The job ID (the `id` of the job object).' },
+  { before: '/v1/async/embeddings/', name: 'job_id', description: 'The job ID (the `id` of the job object).' },
   { before: '/v1/webhook-deliveries/', name: 'delivery_id', description: 'The webhook delivery ID.' },
   { before: '/v1/requests/', name: 'request_id', description: 'The request ID (`x-request-id` of its answer).' },
   { before: '/admin/requests/', name: 'request_id', description: 'The request ID (`x-request-id` of its answer).' },

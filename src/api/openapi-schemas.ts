@@ -65,6 +65,14 @@ export const chatCompletionErrorCodes = [
   'provider_timeout',
 ] as const satisfies readonly GatewayErrorCode[];
 
+/** `POST /v1/embeddings`: admission (no streams), then what the provider call can end in. */
+export const embeddingsErrorCodes = chatCompletionErrorCodes.filter(
+  (code): code is Exclude<(typeof chatCompletionErrorCodes)[number], 'stream_not_supported' | 'stream_interrupted'> => code !== 'stream_not_supported' && code !== 'stream_interrupted',
+);
+
+/** `POST /v1/async/embeddings`: admission and the webhook URL. */
+export const asyncEmbeddingsErrorCodes = [...embeddingsErrorCodes.filter((code) => !code.startsWith('provider_') && code !== 'request_timeout'), 'webhook_url_not_allowed'] as const satisfies readonly GatewayErrorCode[];
+
 /** `POST /v1/async/chat/completions`: admission and the webhook URL; the call's own failure is the job's `error`. */
 export const asyncChatCompletionErrorCodes = [...chatAdmissionErrorCodes, 'webhook_url_not_allowed'] as const satisfies readonly GatewayErrorCode[];
 
@@ -95,6 +103,26 @@ export const createChatCompletionStreamResponseSchema = chatCompletionChunkSchem
   description:
     'One event of a `stream: true` answer. The body is `text/event-stream`: each event is `data: <this object as JSON>`; with `stream_options.include_usage` the last chunk has empty `choices` and the `usage`; the stream ends with `data: [DONE]`, or with one `data: {"error": …}` event (the ErrorResponse shape) when it fails after it started. Lines starting with `:` are comments (keep-alives) to skip.',
 });
+
+/** `POST /v1/embeddings`: OpenAI's answer; documentation only (written as the edge encodes it). */
+export const createEmbeddingResponseSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(
+      z.object({
+        object: z.literal('embedding'),
+        index: z.number().int(),
+        embedding: z.union([z.array(z.number()), z.string()]).describe('The vector: floats, or with `encoding_format: base64` its little-endian float32 bytes in base64.'),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({
+      prompt_tokens: z.number().int(),
+      total_tokens: z.number().int(),
+      cost: z.number().optional().describe('What the call cost in USD (an extension; exact decimal in the `x-gateway-cost` header).'),
+    }),
+  })
+  .meta({ id: 'CreateEmbeddingResponse', description: 'Embedding vectors, one per input, in input order.' });
 
 /**
  * A value the code holds as `unknown` (a stored answer, a parsed result line): written as it is,
@@ -173,17 +201,17 @@ export const listBatchResultsResponseSchema = z
   .object({ object: z.literal('list'), data: z.array(documentedAs('BatchResult')), ...listPage })
   .meta({ id: 'ListBatchResultsResponse' });
 
-/** An async chat request (`POST /v1/async/chat/completions`): an extension to OpenAI's API. */
-export const chatCompletionJobSchema = z
-  .looseObject({
+/** An async job's object (an extension to OpenAI's API): the same shape for every operation. */
+function asyncJobSchema<Object extends string>(object: Object, responseId: string, what: string) {
+  return z.looseObject({
     id: z.string(),
-    object: z.literal('chat.completion.job'),
+    object: z.literal(object),
     status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
     model: z.string(),
     created_at: z.number().int(),
     started_at: z.number().int().nullable(),
     completed_at: z.number().int().nullable(),
-    response: documentedAs('CreateChatCompletionResponse', { nullable: true, description: 'The chat completion, once `completed`.' }),
+    response: documentedAs(responseId, { nullable: true, description: `The ${what}, once \`completed\`.` }),
     error: z
       .looseObject({
         message: z.string(),
@@ -194,8 +222,20 @@ export const chatCompletionJobSchema = z
       })
       .nullable()
       .describe('Why it failed, once `failed`: the error a sync call would have answered, and its HTTP status.'),
-  })
-  .meta({ id: 'ChatCompletionJob', description: 'An async chat completion job.' });
+  });
+}
+
+/** `POST /v1/async/chat/completions`. */
+export const chatCompletionJobSchema = asyncJobSchema('chat.completion.job', 'CreateChatCompletionResponse', 'chat completion').meta({
+  id: 'ChatCompletionJob',
+  description: 'An async chat completion job.',
+});
+
+/** `POST /v1/async/embeddings`. */
+export const embeddingsJobSchema = asyncJobSchema('embeddings.job', 'CreateEmbeddingResponse', 'embeddings').meta({
+  id: 'EmbeddingsJob',
+  description: 'An async embeddings job.',
+});
 
 /** `GET /v1/files/{file_id}/content`: the file's bytes (JSONL), sent as a stream (so `unknown` to the type provider). */
 export const fileContentSchema = z.unknown().meta({ type: 'string', format: 'binary', description: 'The file, JSONL: one JSON object per line.' });

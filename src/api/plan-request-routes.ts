@@ -1,47 +1,48 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../gateway-error.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import { checkCapabilities, type CapabilityProblem } from '../routing/check-capabilities.ts';
+import { bindRequest, type OperationPayload } from '../operations/registry.ts';
+import { routeProblemOf } from '../operations/route-problem.ts';
+import type { CapabilityProblem } from '../routing/check-capabilities.ts';
 import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
-import { describeRoute, resolveRoutes, routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { resolveRoutes, routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { describeRoutePlanRefusal } from '../routing/route-plan-refusal.ts';
 import { skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 
-/** A request ready to queue: without the gateway's own fields, with its attempt order. */
-export interface RoutedRequest {
-  request: ChatCompletionRequest;
+/** A request ready to queue (any operation): without the gateway's own fields, with its attempt order. */
+export type RoutedRequest<Payload extends OperationPayload = OperationPayload> = Payload & {
   routes: ResolvedRoute[];
   /** Routes passed over because their breaker is open: the first entries of the trail. */
   trail: RouteAttempt[];
-}
+};
 
 /**
  * The API side of routing: the request's routing controls (`x-gateway-fallback`, the provider pin),
  * the signals its model's strategy needs, then `planRoutes`; a request nothing can serve is refused
  * here, before it is queued, with the reason.
  */
-export async function planRequestRoutes(options: {
+export async function planRequestRoutes<Payload extends OperationPayload>(options: {
   config: GatewayConfig;
-  request: ChatCompletionRequest;
+  payload: Payload;
   headers: HeaderValues;
   signals: RoutingSignalsReader;
   random: () => number;
-}): Promise<RoutedRequest> {
+}): Promise<RoutedRequest<Payload>> {
   const { config, signals } = options;
-  const controls = readRoutingControls({ headers: options.headers, request: options.request });
+  const controls = readRoutingControls({ headers: options.headers, request: options.payload.request });
   if (!controls.ok) throw new GatewayError({ code: 'invalid_request_body', message: controls.message, param: controls.param });
-  const { request } = controls;
-  const model = request.model;
+  // The request as providers see it (the gateway's `provider` field taken out), in the caller's payload.
+  const payload = { ...options.payload, request: controls.request } as Payload;
+  const bound = bindRequest(payload);
+  const model = bound.model;
   const reachable = resolveRoutes({ model, config }) ?? [];
   const [allowed, latencies] = await Promise.all([
     signals.breakers && reachable.length > 0 ? signals.breakers.peek(reachable.map((route) => ({ provider: route.provider, model: route.upstreamModel }))) : undefined,
     signals.latencies && usesStrategy({ config, model, strategy: 'fastest' }) ? signals.latencies.read(reachable) : undefined,
   ]);
   const open = new Set(reachable.filter((_route, index) => allowed?.[index] === false).map(routeKey));
-  const problemOf = (route: ResolvedRoute): CapabilityProblem | undefined =>
-    checkCapabilities({ request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition });
+  const problemOf = (route: ResolvedRoute): CapabilityProblem | undefined => routeProblemOf({ config, request: bound, route });
 
   const plan = planRoutes({
     model,
@@ -53,7 +54,7 @@ export async function planRequestRoutes(options: {
     pin: controls.pin,
     noFallback: controls.noFallback,
   });
-  if (plan.ok) return { request, routes: plan.routes, trail: plan.skipped.map((route) => skippedAttempt(route, 'circuit_open')) };
+  if (plan.ok) return { ...payload, routes: plan.routes, trail: plan.skipped.map((route) => skippedAttempt(route, 'circuit_open')) };
   // One wording for every planner (sync, async, batch lines at submit and at run): see describeRoutePlanRefusal.
   throw new GatewayError(describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf }));
 }

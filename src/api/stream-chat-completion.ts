@@ -6,7 +6,7 @@ import { convertOpenAIUsage } from '../providers/openai/convert-openai-response.
 import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { isStreamMessage } from '../queues/stream-messages.ts';
-import { RoutedGatewayError, type ChatDispatcher, type SyncDispatchInput } from './chat-dispatcher.ts';
+import { RoutedGatewayError, type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { SseWriter } from './sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';
 
@@ -21,7 +21,8 @@ import type { StreamReceived } from './stream-reception.ts';
 export async function streamChatCompletion(options: {
   request: FastifyRequest;
   reply: FastifyReply;
-  dispatcher: ChatDispatcher;
+  dispatcher: RequestDispatcher;
+  /** A chat request (only chat streams). */
   dispatch: SyncDispatchInput;
   requestTimeoutMs: number;
   idleTimeoutMs: number;
@@ -32,7 +33,7 @@ export async function streamChatCompletion(options: {
   logger: Logger;
 }): Promise<void> {
   const { reply, dispatcher, dispatch } = options;
-  const includeUsage = dispatch.request.stream_options?.include_usage === true;
+  const includeUsage = dispatch.operation !== 'embeddings' && dispatch.request.stream_options?.include_usage === true;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 0;
   const { reception, abandon } = await dispatcher.dispatchStream(dispatch);
   let finished = false;
@@ -79,7 +80,7 @@ export async function streamChatCompletion(options: {
       }
       // Answered whole (a re-delivered job found the record): replayed as a stream.
       commit(routeTrailHeaders(first.trail ?? []));
-      writeWhole(writer, first.completion, first.cost);
+      writeWhole(writer, first.response as ChatCompletion, first.cost);
       return;
     }
 

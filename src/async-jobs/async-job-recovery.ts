@@ -5,18 +5,19 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import { jobPresence } from '../durability/job-presence.ts';
 import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { OperationName, OperationPayload } from '../operations/registry.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
 import { resolveRoutes } from '../routing/resolve-route.ts';
-import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData } from '../queues/request-job.ts';
-import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
+import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData } from '../queues/request-job.ts';
+import type { RequestJobLifecycle } from '../workers/request-job-processor.ts';
 import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
 
 interface UnsettledJob {
   id: string;
   project_id: string;
   api_key_id: string;
-  request_body: ChatCompletionRequest;
+  request_body: OperationPayload['request'];
+  operation: OperationName;
   webhook_url: string | null;
   created_at: Date;
   cursor: string;
@@ -38,7 +39,7 @@ export function asyncJobRecoveryTask(options: {
   queues: QueueRegistry;
   config: GatewayConfig;
   resultStore: Pick<ResultStore, 'record'>;
-  lifecycle: ChatJobLifecycle;
+  lifecycle: RequestJobLifecycle;
 }): ReconcileTask {
   const { pool, redis, queues, config } = options;
   const planLine = createBatchLinePlanner({ config });
@@ -52,7 +53,7 @@ export function asyncJobRecoveryTask(options: {
   }
 
   async function restore(job: UnsettledJob): Promise<void> {
-    const planned = await planLine(job.request_body);
+    const planned = await planLine(payloadOf(job));
     const acceptedAt = job.created_at.getTime();
     if (!planned.ok) {
       const failure: RequestOutcome = {
@@ -60,6 +61,7 @@ export function asyncJobRecoveryTask(options: {
         kind: 'async',
         projectId: job.project_id,
         apiKeyId: job.api_key_id,
+        operation: job.operation,
         model: job.request_body.model,
         provider: '',
         upstreamModel: '',
@@ -76,10 +78,10 @@ export function asyncJobRecoveryTask(options: {
       await options.lifecycle.onSettled(jobData(job, [], acceptedAt), failure);
       return;
     }
-    const data = { ...jobData(job, planned.routes, acceptedAt), request: planned.request, model: planned.request.model };
+    const data = jobData(job, planned.routes, acceptedAt, planned);
     const provider = planned.routes[0]?.provider ?? '';
-    const queue = queues.get<ChatJobData>(providerQueueName(provider));
-    const opts = chatJobOptionsFor(data, config);
+    const queue = queues.get<RequestJobData>(providerQueueName(provider));
+    const opts = requestJobOptionsFor(data, config);
     // A hash kept from a failure for good holds the id: make room.
     await queue.remove(String(opts.jobId));
     await queue.add('chat', data, opts);
@@ -95,7 +97,7 @@ export function asyncJobRecoveryTask(options: {
         fetch: async (after) =>
           (
             await pool.query<UnsettledJob>(
-              `SELECT id, project_id, api_key_id, request_body, webhook_url, created_at, created_at::text || '|' || id AS cursor
+              `SELECT id, project_id, api_key_id, request_body, operation, webhook_url, created_at, created_at::text || '|' || id AS cursor
                FROM requests
                WHERE kind = 'async' AND status IN ('queued', 'in_progress')
                  AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
@@ -122,7 +124,9 @@ export function asyncJobRecoveryTask(options: {
   };
 }
 
-function jobData(job: UnsettledJob, routes: ChatJobData['routes'], acceptedAt: number): ChatJobData {
+/** The job of a stored async request; `planned`: its body as planned (the gateway's `provider` pin taken out). */
+function jobData(job: UnsettledJob, routes: RequestJobData['routes'], acceptedAt: number, planned: OperationPayload = payloadOf(job)): RequestJobData {
+  const payload: OperationPayload = planned.operation === 'embeddings' ? { operation: 'embeddings', request: planned.request } : { operation: 'chat', request: planned.request };
   return {
     requestId: job.id,
     kind: 'async',
@@ -131,10 +135,17 @@ function jobData(job: UnsettledJob, routes: ChatJobData['routes'], acceptedAt: n
     model: job.request_body.model,
     routes,
     routeIndex: 0,
-    request: job.request_body,
+    ...payload,
     replyTo: null,
     acceptedAt,
     webhookUrl: job.webhook_url,
     restored: true,
   };
+}
+
+/** The stored body with its operation, as the job union wants it. */
+function payloadOf(job: Pick<UnsettledJob, 'request_body' | 'operation'>): OperationPayload {
+  return job.operation === 'embeddings'
+    ? { operation: 'embeddings', request: job.request_body as Extract<OperationPayload, { operation: 'embeddings' }>['request'] }
+    : { operation: 'chat', request: job.request_body as Extract<OperationPayload, { operation?: 'chat' }>['request'] };
 }

@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import { awaitCreation } from '../durability/creation-fence.ts';
 import { errorTypeFor } from '../gateway-error.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { OperationName, OperationPayload } from '../operations/registry.ts';
+import { toEmbeddingsAnswer } from '../operations/embeddings/embeddings-answer.ts';
+import type { EmbeddingsVectors } from '../operations/embeddings/embeddings-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
-import type { ChatJobData } from '../queues/request-job.ts';
-import type { ChatJobLifecycle } from '../workers/chat-job-processor.ts';
+import type { RequestJobData } from '../queues/request-job.ts';
+import type { RequestJobLifecycle } from '../workers/request-job-processor.ts';
 import type { RequestOutcome } from '../records/result-store.ts';
 
 export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
@@ -17,6 +19,9 @@ interface JobRow {
   error_code: string | null;
   error_message: string | null;
   response: unknown;
+  operation: OperationName;
+  /** The request's `encoding_format` (embeddings): how its vectors are shown. */
+  encoding_format: string | null;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
@@ -24,18 +29,18 @@ interface JobRow {
 
 const seconds = (date: Date | null) => (date ? Math.floor(date.getTime() / 1000) : null);
 
-/** The job object `GET /v1/async/chat/completions/{id}` answers and `job.*` webhooks carry. */
+/** The job object `GET /v1/async/chat/completions/{id}` (or `/v1/async/embeddings/{id}`) answers and `job.*` webhooks carry. */
 export function toJobObject(row: JobRow) {
   const status = (['queued', 'in_progress', 'completed', 'failed'].includes(row.status) ? row.status : 'failed') as AsyncJobStatus;
   return {
     id: row.id,
-    object: 'chat.completion.job' as const,
+    object: row.operation === 'embeddings' ? ('embeddings.job' as const) : ('chat.completion.job' as const),
     status,
     model: row.model,
     created_at: seconds(row.created_at) ?? 0,
     started_at: seconds(row.started_at),
     completed_at: seconds(row.completed_at),
-    response: status === 'completed' ? row.response : null,
+    response: status === 'completed' ? responseOf(row) : null,
     error:
       status === 'failed'
         ? {
@@ -52,17 +57,23 @@ export function toJobObject(row: JobRow) {
 
 export type AsyncJobObject = ReturnType<typeof toJobObject>;
 
-const jobColumns = 'id, status, model, status_code, error_code, error_message, response, created_at, started_at, completed_at';
+const jobColumns = "id, status, model, status_code, error_code, error_message, response, operation, request_body->>'encoding_format' AS encoding_format, created_at, started_at, completed_at";
+
+/** The stored answer as the client asked for it (an embeddings job's vectors in base64 when it asked so). */
+function responseOf(row: JobRow): unknown {
+  if (row.operation !== 'embeddings' || row.response === null) return row.response;
+  return toEmbeddingsAnswer(row.response as EmbeddingsVectors, { encoding_format: row.encoding_format === 'base64' ? 'base64' : 'float' });
+}
 
 /** Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued. */
 export async function insertAsyncJob(
   pool: pg.Pool | pg.PoolClient,
-  job: { id: string; projectId: string; apiKeyId: string; request: ChatCompletionRequest; webhookUrl: string | null; acceptedAt: Date; clientRequestId?: string | null },
+  job: { id: string; projectId: string; apiKeyId: string; webhookUrl: string | null; acceptedAt: Date; clientRequestId?: string | null } & OperationPayload,
 ): Promise<AsyncJobObject> {
   const { rows } = await pool.query<JobRow>(
-    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at, client_request_id)
-     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7, $8) RETURNING ${jobColumns}`,
-    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt, job.clientRequestId ?? null],
+    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at, client_request_id, operation)
+     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7, $8, $9) RETURNING ${jobColumns}`,
+    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt, job.clientRequestId ?? null, job.operation ?? 'chat'],
   );
   return toJobObject(rows[0]!);
 }
@@ -73,9 +84,9 @@ export async function loadAsyncJob(pool: pg.Pool, id: string, projectId: string)
 }
 
 /** Worker-side hooks for async jobs; sync jobs pass through untouched. */
-export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNotifier }): ChatJobLifecycle {
+export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNotifier }): RequestJobLifecycle {
   return {
-    async onStart(data: ChatJobData) {
+    async onStart(data: RequestJobData) {
       if (data.kind !== 'async') return true;
       // The job was queued before its row committed: wait for that, then claim it. No row to claim
       // means it never was accepted (rolled back) or has settled already (a job put back after a loss
@@ -87,7 +98,7 @@ export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNot
       );
       return rowCount === 1;
     },
-    async onSettled(data: ChatJobData, outcome: RequestOutcome) {
+    async onSettled(data: RequestJobData, outcome: RequestOutcome) {
       if (data.kind !== 'async') return;
       const { rows } = await options.pool.query<JobRow>(`SELECT ${jobColumns} FROM requests WHERE id = $1`, [data.requestId]);
       if (!rows[0]) return;

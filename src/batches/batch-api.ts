@@ -1,3 +1,5 @@
+import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
+import type { OperationPath } from '../operations/registry.ts';
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
@@ -19,6 +21,8 @@ import { findInvalidLines, invalidLinesError } from './find-invalid-lines.ts';
 export interface CreateBatchInput {
   principal: Principal;
   inputFileId: string;
+  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`). @defaultValue chat completions */
+  endpoint?: OperationPath | undefined;
   completionWindow: string;
   metadata: Record<string, string> | null;
   webhookUrl: string | null;
@@ -62,6 +66,7 @@ export class BatchApi {
       projectId: input.principal.projectId,
       requests: input.requests,
       maxLines: input.maxRequests,
+      ...(input.endpoint ? { url: input.endpoint } : {}),
       within: async (client, file) => {
         created = await this.createWithin(client, { ...input, inputFileId: file.id });
         await input.within?.(client, created);
@@ -95,7 +100,7 @@ export class BatchApi {
     }
     // Every line is checked before anything is queued; with `fail_lines` the start step fails them instead.
     if ((input.onInvalidLines ?? this.options.config.batches.onInvalidLines) === 'reject') {
-      const invalid = await findInvalidLines({ client, fileId: file.id, lineCount: file.line_count, config: this.options.config });
+      const invalid = await findInvalidLines({ client, fileId: file.id, lineCount: file.line_count, config: this.options.config, endpoint: input.endpoint ?? chatCompletionsPath });
       if (invalid.count > 0) throw invalidLinesError(invalid, { inline: file.kind === 'inline' });
     }
     const batch = await insertBatchRow(client, {
@@ -103,6 +108,7 @@ export class BatchApi {
       projectId: input.principal.projectId,
       apiKeyId: input.principal.apiKeyId,
       inputFileId: file.id,
+      endpoint: input.endpoint ?? chatCompletionsPath,
       completionWindow: input.completionWindow,
       expiresAt: new Date(Date.now() + windowMs),
       metadata: input.metadata,

@@ -8,7 +8,7 @@ import type { ProviderClient } from '../providers/provider-client.ts';
 import { computeCost } from '../routing/cost.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { batchRequestId } from './batch-object.ts';
-import { createBatchLineChecker, rangesContain } from './batch-line.ts';
+import { createBatchLineChecker, rangesContain, type BatchLineChecker } from './batch-line.ts';
 import { batchStopKey, type BatchChunkJob, type BatchStopReason } from '../queues/batch-queues.ts';
 import { markChunkDone } from './batch-chunk-store.ts';
 import { HandBackError } from '../durability/hand-back.ts';
@@ -21,8 +21,8 @@ import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import type { RouteSignals } from '../execution/call-route.ts';
 import { StopSignal } from './stop-signal.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
-import { estimateRequestTokens } from '../providers/estimate-usage.ts';
-import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
+import { bindRequest, operationForPath } from '../operations/registry.ts';
+import { cacheHitUsage, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant/tenant-budget-gate.ts';
 
 export interface BatchChunkDependencies {
@@ -39,7 +39,7 @@ export interface BatchChunkDependencies {
   signals?: RouteSignals & RoutingSignalsReader;
   writer: BatchResultWriter;
   /** The response cache, under the config's policy (batch lines carry no cache headers). */
-  cache?: ChatCache;
+  cache?: GatewayCache;
   logger: Logger;
   /**
    * The drain deadline: lines not started are left, calls under way are given up (their lines not
@@ -56,6 +56,8 @@ interface BatchHeader {
   status: string;
   stop_reason: BatchStopReason | null;
   created_at: Date;
+  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`). */
+  endpoint: string;
 }
 
 interface LineRow {
@@ -73,8 +75,13 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
   const { pool, writer } = dependencies;
   const guardBudget: TenantBudgetGate['guard'] = (limit, owner, provider) => dependencies.budgetGate?.guard(limit, owner, provider) ?? limit;
   const planLine = createBatchLinePlanner({ config: dependencies.config, signals: dependencies.signals });
-  // Lines share the answers for their (model, capabilities) combinations.
-  const checkLine = createBatchLineChecker(dependencies.config);
+  // Lines share the answers for their (model, capabilities) combinations: one checker per endpoint.
+  const checkers = new Map<string, BatchLineChecker>();
+  const checkerFor = (endpoint: string) => {
+    let checker = checkers.get(endpoint);
+    if (!checker) checkers.set(endpoint, (checker = createBatchLineChecker(dependencies.config, { endpoint })));
+    return checker;
+  };
   const providerOf = (name: string) => {
     const client = dependencies.providers.get(name);
     const settings = Object.hasOwn(dependencies.config.providers, name) ? dependencies.config.providers[name] : undefined;
@@ -84,7 +91,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
     const { batchId, ranges } = job.data;
     const { rows: headers } = await pool.query<BatchHeader>(
-      'SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at FROM batches WHERE id = $1',
+      'SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at, endpoint FROM batches WHERE id = $1',
       [batchId],
     );
     const batch = headers[0];
@@ -125,6 +132,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       projectId: batch.project_id,
       apiKeyId: batch.api_key_id,
       acceptedAt: batch.created_at,
+      operation: operationForPath(batch.endpoint) ?? 'chat',
     };
     const failed = (fields: Partial<BatchLineOutcome> & Pick<BatchLineOutcome, 'model' | 'status' | 'errorCode' | 'errorMessage'>): BatchLineOutcome => ({
       ...base,
@@ -141,13 +149,13 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     });
 
     // Checked when the batch was created and started too; again here, for a worker whose config differs.
-    const prepared = checkLine(line.content);
+    const prepared = checkerFor(batch.endpoint)(line.content);
     if (!prepared.ok) {
       await writer.record(failed({ status: 'failed', model: prepared.model, statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
       return;
     }
     const model = prepared.model;
-    const planned = await planLine(prepared.request);
+    const planned = await planLine(prepared);
     if (!planned.ok) {
       await writer.record(failed({ status: 'failed', model, statusCode: planned.statusCode, errorCode: planned.code, errorMessage: planned.message }));
       return;
@@ -160,7 +168,8 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       return;
     }
 
-    const cachePlan = dependencies.cache?.plan({ projectId: batch.project_id, request: planned.request, routes: planned.routes });
+    const bound = bindRequest(planned);
+    const cachePlan = dependencies.cache?.plan({ projectId: batch.project_id, operation: bound.operation, request: planned.request, routes: planned.routes });
     const cached = await dependencies.cache?.lookup(cachePlan);
     if (cached) {
       const now = new Date();
@@ -173,7 +182,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         statusCode: 200,
         errorCode: null,
         errorMessage: null,
-        response: cached.completion,
+        response: cached.response,
         attempts: 0,
         startedAt: now,
         completedAt: now,
@@ -186,11 +195,11 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const cacheStatus = cacheStatusOf(cachePlan, false);
 
     const startedAt = new Date();
-    const estimatedTokens = estimateRequestTokens(planned.request);
+    const estimatedTokens = bound.estimateInputTokens();
     const outcome = await callWithRetries({
       routes: planned.routes,
       providerOf,
-      request: planned.request,
+      request: bound,
       requestId: base.requestId,
       limitFor: (route) =>
         guardBudget(
@@ -218,9 +227,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       cacheStatus,
     };
     if (outcome.ok) {
-      const { completion, usage } = outcome.result;
+      const { response, usage } = outcome.result;
       const cost = computeCost({ usage, pricing: route.pricing });
-      void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost });
+      void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
       await writer.record({
         ...base,
         ...routed,
@@ -228,7 +237,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         statusCode: 200,
         errorCode: null,
         errorMessage: null,
-        response: completion,
+        response,
         completedAt: new Date(),
         usage: { ...usage, cost },
         warnings: outcome.result.warnings,

@@ -78,7 +78,7 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     );
     // Cancelled (or expired) before it started: nothing is in flight, so every line can be marked at once.
     if (batch.stopReason) return sweep(batch);
-    const checkLine = createBatchLineChecker(config);
+    const checkLine = createBatchLineChecker(config, { endpoint: batch.endpoint });
     const pending = new Map<string, number[]>();
     const chunks: OrderedChunk[] = [];
     const chunkCounts = new Map<string, number>();

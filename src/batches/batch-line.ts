@@ -1,10 +1,10 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { gatewayErrorCodes } from '../gateway-error.ts';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import { checkCapabilities } from '../routing/check-capabilities.ts';
-import type { ModelCapabilities } from '../routing/model-catalogue/index.ts';
+import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
+import { bindRequest, operationForPath, parseOperationRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
+import { routeProblemOf } from '../operations/route-problem.ts';
 import { planRoutes } from '../routing/plan-routes.ts';
-import { describeRoute, type ResolvedRoute } from '../routing/resolve-route.ts';
+import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import { noModelName } from '../usage/no-model.ts';
@@ -12,15 +12,13 @@ import { noModelName } from '../usage/no-model.ts';
 export type LineRefusalCode = 'invalid_json' | 'invalid_request_body' | 'stream_not_supported' | RoutePlanRefusalCode;
 
 export type PreparedLine =
-  | {
+  | ({
       ok: true;
       /** The model the line asks for: what its records carry. */
       model: string;
-      /** The body as a sync call would take it (a string `provider` pin still in it: the planner reads it). */
-      request: ChatCompletionRequest;
       /** The provider whose queue the line waits in: the first route of its plan. */
       provider: string;
-    }
+    } & OperationPayload) /* the body as a sync call would take it (a string `provider` pin still in it: the planner reads it) */
   | {
       ok: false;
       /** The model the line asks for, or `noModelName` when its body names none. */
@@ -39,16 +37,20 @@ const maxVerdicts = 10_000;
 type RouteVerdict = { ok: true; provider: string } | { ok: false; code: RoutePlanRefusalCode; message: string };
 
 /**
- * Checks stored JSONL lines as the sync API checks a request: the body against the chat schema, then
- * whether any route of its model (and pin) can take it — an unknown model, a pin no route has, a
- * capability none of its routes has — with the sync API's wording (`describeRoutePlanRefusal`).
+ * Checks stored JSONL lines as the sync API checks a request: the line's `url` against the batch's
+ * `endpoint` (every line of a batch calls its endpoint, as OpenAI requires), the body against that
+ * operation's schema, then whether any route of its model (and pin) can take it — an unknown model, a
+ * pin no route has, a capability none of its routes has, a provider that does not serve the operation —
+ * with the sync API's wording (`describeRoutePlanRefusal`).
  *
  * The routing answer depends only on the model, the pin and the capabilities the body needs, and a
  * batch has few distinct such combinations, so it is worked out once per combination: a 100k-line
  * file costs a JSON parse and a schema check per line. Breakers and latencies are not read: they say
  * where a line runs first, not whether it can run.
  */
-export function createBatchLineChecker(config: GatewayConfig): BatchLineChecker {
+export function createBatchLineChecker(config: GatewayConfig, options: { /** The batch's endpoint. @defaultValue chat completions */ endpoint?: string } = {}): BatchLineChecker {
+  const endpoint = options.endpoint ?? chatCompletionsPath;
+  const operation = operationForPath(endpoint) ?? 'chat';
   const verdicts = new Map<string, RouteVerdict>();
   return function checkBatchLine(content: string): PreparedLine {
     let envelope: unknown;
@@ -59,30 +61,35 @@ export function createBatchLineChecker(config: GatewayConfig): BatchLineChecker 
     }
     const body = isObject(envelope) ? envelope['body'] : undefined;
     const model = modelOfBody(body);
-    const parsed = chatCompletionRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
+    const url = isObject(envelope) ? envelope['url'] : undefined;
+    if (typeof url === 'string' && url !== endpoint) {
+      return refused(model, 'invalid_request_body', `url: '${url}' does not match the batch's endpoint '${endpoint}'; every line of a batch calls its endpoint`);
+    }
+    const parsed = parseOperationRequest(operation, body);
+    if (!parsed.ok) {
+      const { issue } = parsed;
       const where = issue && issue.path.length > 0 ? `body.${issue.path.join('.')}: ` : 'body: ';
       return refused(model, 'invalid_request_body', `${where}${issue?.message ?? 'invalid'}`);
     }
-    if (parsed.data.stream === true) return refused(model, 'stream_not_supported', 'stream: true is not supported in batches');
-    const controls = readRoutingControls({ headers: {}, request: parsed.data });
+    const { payload } = parsed;
+    const bound = bindRequest(payload);
+    if (bound.streams()) return refused(model, 'stream_not_supported', 'stream: true is not supported in batches');
+    const controls = readRoutingControls({ headers: {}, request: payload.request });
     if (!controls.ok) return refused(model, 'invalid_request_body', controls.message);
-    const key = JSON.stringify([controls.request.model, controls.pin ?? null, capabilityNeeds(controls.request)]);
+    const key = JSON.stringify([controls.request.model, controls.pin ?? null, bound.capabilityKey()]);
     let verdict = verdicts.get(key);
     if (!verdict) {
-      verdict = routeVerdict(config, controls.request, controls.pin);
+      verdict = routeVerdict(config, bindRequest({ ...payload, request: controls.request } as OperationPayload), controls.pin);
       // Bounded, for a checker that lives as long as its process: model names come from clients.
       if (verdicts.size >= maxVerdicts) verdicts.clear();
       verdicts.set(key, verdict);
     }
-    return verdict.ok ? { ok: true, model, request: parsed.data, provider: verdict.provider } : refused(model, verdict.code, verdict.message);
+    return verdict.ok ? { ok: true, model, provider: verdict.provider, ...payload } : refused(model, verdict.code, verdict.message);
   };
 }
 
-function routeVerdict(config: GatewayConfig, request: ChatCompletionRequest, pin: string | undefined): RouteVerdict {
-  const problemOf = (route: ResolvedRoute) =>
-    checkCapabilities({ request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition });
+function routeVerdict(config: GatewayConfig, request: BoundRequest, pin: string | undefined): RouteVerdict {
+  const problemOf = (route: ResolvedRoute) => routeProblemOf({ config, request, route });
   // A fixed draw: the queue a line waits in is stable (its calls are planned again when it runs).
   const plan = planRoutes({ model: request.model, config, random: () => 0, pin, canServe: (route) => problemOf(route) === undefined });
   const first = plan.ok ? plan.routes[0] : undefined;
@@ -93,19 +100,6 @@ function routeVerdict(config: GatewayConfig, request: ChatCompletionRequest, pin
   return { ok: false, code: refusal.code, message: `${where}${refusal.message}` };
 }
 
-/**
- * Everything `checkCapabilities` reads of a request, one entry per capability (a capability added to
- * the catalogue does not compile here until it is added), so requests with equal needs get one answer.
- */
-function capabilityNeeds(request: ChatCompletionRequest): Record<keyof ModelCapabilities, string | number | null> {
-  const imageAt = request.messages.findIndex((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
-  return {
-    vision: imageAt >= 0 ? imageAt : null,
-    tools: hasItems(request.tools) ? 'tools' : hasItems(request['functions']) ? 'functions' : null,
-    jsonMode: request.response_format?.type ?? null,
-  };
-}
-
 function refused(model: string, code: LineRefusalCode, message: string): PreparedLine {
   return { ok: false, model, code, message, statusCode: gatewayErrorCodes[code].status };
 }
@@ -114,18 +108,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function hasItems(value: unknown): boolean {
-  return Array.isArray(value) && value.length > 0;
-}
-
 function modelOfBody(body: unknown): string {
   const model = isObject(body) ? body['model'] : undefined;
   return typeof model === 'string' && model.length > 0 ? model : noModelName;
 }
 
 /** One line checked on its own (a checker per batch or chunk shares its answers between lines). */
-export function prepareBatchLine(content: string, config: GatewayConfig): PreparedLine {
-  return createBatchLineChecker(config)(content);
+export function prepareBatchLine(content: string, config: GatewayConfig, endpoint?: string): PreparedLine {
+  return createBatchLineChecker(config, endpoint === undefined ? {} : { endpoint })(content);
 }
 
 /** The model a stored line asks for (what its record carries even when it never ran), or `noModelName`. */

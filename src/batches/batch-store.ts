@@ -100,6 +100,8 @@ export async function insertBatchRow(
     projectId: string;
     apiKeyId: string;
     inputFileId: string;
+    /** The path every line calls. */
+    endpoint: string;
     completionWindow: string;
     expiresAt: Date;
     metadata: Record<string, string> | null;
@@ -109,8 +111,8 @@ export async function insertBatchRow(
 ): Promise<BatchRow> {
   const { rows } = await pool.query<RawBatchRow>(
     `INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, metadata, webhook_url, total_count)
-     VALUES ($1, $2, $3, '/v1/chat/completions', $4, $5, 'validating', $6, $7, $8, $9) RETURNING ${columns}`,
-    [batch.id, batch.projectId, batch.apiKeyId, batch.inputFileId, batch.completionWindow, batch.expiresAt, batch.metadata === null ? null : JSON.stringify(batch.metadata), batch.webhookUrl, batch.totalCount],
+     VALUES ($1, $2, $3, $10, $4, $5, 'validating', $6, $7, $8, $9) RETURNING ${columns}`,
+    [batch.id, batch.projectId, batch.apiKeyId, batch.inputFileId, batch.completionWindow, batch.expiresAt, batch.metadata === null ? null : JSON.stringify(batch.metadata), batch.webhookUrl, batch.totalCount, batch.endpoint],
   );
   return fromRaw(rows[0]!);
 }

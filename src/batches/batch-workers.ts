@@ -11,7 +11,7 @@ import type { Database } from '../db/client.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
-import type { ChatCache } from '../cache/chat-cache.ts';
+import type { GatewayCache } from '../cache/gateway-cache.ts';
 import type { SettledRequests } from '../observability/settled-requests.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
 import { batchChunkQueueName, batchControlQueueName, controlJobOptions, sweepGraceMs, type BatchChunkJob, type BatchControlJob } from '../queues/batch-queues.ts';
@@ -43,7 +43,7 @@ export async function startBatchWorkers(options: {
   signals?: RouteSignals & RoutingSignalsReader;
   webhooks: WebhookNotifier;
   /** The response cache: lines look their answers up and store them, under the config's policy. */
-  cache?: ChatCache;
+  cache?: GatewayCache;
   /** Told every line once committed (metrics, the request log). */
   settled?: SettledRequests;
   logger: Logger;

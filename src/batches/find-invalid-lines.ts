@@ -33,9 +33,9 @@ export const listedInvalidLines = 10;
  * (`createBatchLineChecker`), page by page in line order. Runs on the caller's connection: the lines
  * of an inline batch are not committed yet. While one page is checked the next is already being read.
  */
-export async function findInvalidLines(options: { client: pg.PoolClient; fileId: string; lineCount: number; config: GatewayConfig }): Promise<InvalidLines> {
+export async function findInvalidLines(options: { client: pg.PoolClient; fileId: string; lineCount: number; config: GatewayConfig; /** The batch's endpoint. */ endpoint: string }): Promise<InvalidLines> {
   const { client, fileId, lineCount } = options;
-  const check = createBatchLineChecker(options.config);
+  const check = createBatchLineChecker(options.config, { endpoint: options.endpoint });
   const found: InvalidLines = { lines: 0, count: 0, first: [] };
   // Line numbers are dense (1..n): fixed windows keep every page an index range scan.
   const page = (from: number) =>

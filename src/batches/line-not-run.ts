@@ -1,6 +1,7 @@
 import type { BatchRow } from './batch-object.ts';
 import { batchRequestId } from './batch-object.ts';
 import type { BatchLineOutcome } from '../records/batch-result-writer.ts';
+import { operationForPath } from '../operations/registry.ts';
 
 /**
  * The record of a line that never reached a provider: refused (an unknown model, a capability its
@@ -8,7 +9,7 @@ import type { BatchLineOutcome } from '../records/batch-result-writer.ts';
  * the model the line asked for, so usage and the dashboard show the name the caller sent.
  */
 export function lineNotRun(options: {
-  batch: Pick<BatchRow, 'id' | 'projectId' | 'apiKeyId' | 'createdAt'>;
+  batch: Pick<BatchRow, 'id' | 'projectId' | 'apiKeyId' | 'createdAt' | 'endpoint'>;
   line: { lineNumber: number; customId: string };
   model: string;
   status: 'failed' | 'cancelled' | 'expired';
@@ -35,6 +36,7 @@ export function lineNotRun(options: {
     response: null,
     attempts: 0,
     acceptedAt: batch.createdAt,
+    operation: operationForPath(batch.endpoint) ?? 'chat',
     startedAt: null,
     completedAt: new Date(),
     providerLatencyMs: null,

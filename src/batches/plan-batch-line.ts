@@ -1,15 +1,15 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { gatewayErrorCodes } from '../gateway-error.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import { checkCapabilities } from '../routing/check-capabilities.ts';
+import { bindRequest, type OperationPayload } from '../operations/registry.ts';
+import { routeProblemOf } from '../operations/route-problem.ts';
 import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
-import { describeRoute, resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
+import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 
 export type PlannedLine =
-  | { ok: true; request: ChatCompletionRequest; routes: ResolvedRoute[] }
+  | ({ ok: true; routes: ResolvedRoute[] } & OperationPayload)
   | { ok: false; code: RoutePlanRefusalCode; message: string; statusCode: number };
 
 /** How long a model's latencies read for `fastest` serve the lines that follow. */
@@ -34,15 +34,16 @@ export function createBatchLinePlanner(options: { config: GatewayConfig; signals
     return value;
   }
 
-  return async function planLine(request: ChatCompletionRequest): Promise<PlannedLine> {
-    const controls = readRoutingControls({ headers: {}, request });
+  return async function planLine(input: OperationPayload): Promise<PlannedLine> {
+    const controls = readRoutingControls({ headers: {}, request: input.request });
     if (!controls.ok) return { ok: false, code: 'provider_not_routable', message: controls.message, statusCode: 400 };
-    const model = controls.request.model;
-    const problemOf = (route: ResolvedRoute) =>
-      checkCapabilities({ request: controls.request, model: describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition });
+    const payload = { ...input, request: controls.request } as OperationPayload;
+    const bound = bindRequest(payload);
+    const model = bound.model;
+    const problemOf = (route: ResolvedRoute) => routeProblemOf({ config, request: bound, route });
     const canServe = (route: ResolvedRoute) => problemOf(route) === undefined;
     const plan = planRoutes({ model, config, random: options.random ?? Math.random, latencies: await latenciesOf(model), pin: controls.pin, canServe });
-    if (plan.ok) return { ok: true, request: controls.request, routes: plan.routes };
+    if (plan.ok) return { ok: true, ...payload, routes: plan.routes };
     // The line's checker (batch-line.ts) refuses these first, in the same words; this is its safety net.
     const refusal = describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf });
     return { ok: false, code: refusal.code, statusCode: gatewayErrorCodes[refusal.code].status, message: refusal.message };

@@ -17,7 +17,7 @@ const request: ChatCompletionRequest = {
   temperature: 0.2,
 };
 
-function keyOf(overrides: Partial<{ projectId: string; request: ChatCompletionRequest; routes: typeof routes }> = {}): string {
+function keyOf(overrides: Partial<{ projectId: string; operation: 'chat' | 'embeddings' | undefined; request: ChatCompletionRequest; routes: typeof routes }> = {}): string {
   return responseCacheKey({ projectId: 'project-a', request, routes, ...overrides });
 }
 
@@ -58,16 +58,16 @@ describe('responseCacheKey', () => {
   it('is the versioned project prefix and the SHA-256 of the sorted routes and the canonical request', () => {
     const expectedHash = createHash('sha256')
       .update(
-        '{"request":{"messages":[{"content":"Be brief.","role":"system"},{"content":"Hello","role":"user"}],"model":"chat","temperature":0.2},' +
+        '{"operation":"chat","request":{"messages":[{"content":"Be brief.","role":"system"},{"content":"Hello","role":"user"}],"model":"chat","temperature":0.2},' +
           '"routes":["anthropic/claude-haiku-4-5","openai/gpt-4o-mini"]}',
       )
       .digest('hex');
-    expect(keyOf()).toBe(`v1:project-a:${expectedHash}`);
+    expect(keyOf()).toBe(`v2:project-a:${expectedHash}`);
   });
 
   it('is stable: the same input gives the same key', () => {
     expect(keyOf()).toBe(keyOf());
-    expect(keyOf()).toMatch(/^v1:project-a:[0-9a-f]{64}$/);
+    expect(keyOf()).toMatch(/^v2:project-a:[0-9a-f]{64}$/);
   });
 
   it('does not depend on the order of keys, at the top or deeper', () => {
@@ -165,9 +165,15 @@ describe('responseCacheKey', () => {
   it('scopes the key to the project', () => {
     const keyA = keyOf({ projectId: 'project-a' });
     const keyB = keyOf({ projectId: 'project-b' });
-    expect(keyA.startsWith('v1:project-a:')).toBe(true);
-    expect(keyB.startsWith('v1:project-b:')).toBe(true);
+    expect(keyA.startsWith('v2:project-a:')).toBe(true);
+    expect(keyB.startsWith('v2:project-b:')).toBe(true);
     expect(keyA).not.toBe(keyB);
+  });
+
+  it('keeps operations apart: the same body as chat and as embeddings gives two keys', () => {
+    expect(keyOf({ operation: 'embeddings' })).not.toBe(keyOf({ operation: 'chat' }));
+    // A job queued before operations existed (no operation) is chat.
+    expect(keyOf({ operation: undefined })).toBe(keyOf({ operation: 'chat' }));
   });
 
   it('does not depend on the order of the routes', () => {

@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logger.ts';
-import { chatCompletionSchema, type ChatCompletion, type TokenUsage } from '../providers/chat-completion-schemas.ts';
+import { chatCompletionSchema, type TokenUsage } from '../providers/chat-completion-schemas.ts';
+import { embeddingsVectorsSchema } from '../operations/embeddings/embeddings-schemas.ts';
+import type { OperationResponse } from '../operations/registry.ts';
 
-/** A stored answer: the completion as first answered, its usage, and what it cost then (USD). */
+/** A stored answer: the response as first answered (any operation), its usage, and what it cost then (USD). */
 export interface CachedAnswer {
-  completion: ChatCompletion;
+  response: OperationResponse;
   usage: TokenUsage;
   /** The cost of the original call: what each hit saves. */
   cost: string;
@@ -14,7 +16,7 @@ export interface CachedAnswer {
 }
 
 const cachedAnswerSchema = z.strictObject({
-  completion: chatCompletionSchema,
+  response: z.union([chatCompletionSchema, embeddingsVectorsSchema]),
   usage: z.looseObject({
     promptTokens: z.number().int().min(0),
     completionTokens: z.number().int().min(0),
@@ -88,9 +90,4 @@ function parseEntry(text: string): CachedAnswer | undefined {
   }
   const parsed = cachedAnswerSchema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
-}
-
-/** Only answers every choice of which finished normally are worth serving again. */
-export function isCacheable(completion: ChatCompletion): boolean {
-  return completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter');
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { batchEndpointUrls, defaultBatchEndpoint } from './batch-endpoints.ts';
 import { batchElapsedSeconds, reportOutcome } from './batch-outcome.ts';
 import { formatBatchSummary, formatBatchTable, countsText } from './batch-format.ts';
 import { saveBatchFiles } from './batch-results.ts';
@@ -30,8 +31,14 @@ export function batchCommand(): Command {
     .command('submit')
     .description('upload a file of requests or texts and create a batch; prints its id')
     .argument('<file>', 'OpenAI batch JSONL ({custom_id, method, url, body} a line), or texts: a .csv/.tsv, or JSONL rows such as {"id": "…", "text": "…"}')
+    .addOption(
+      new Option('--endpoint <path>', "the batch's endpoint: texts become requests to it; batch JSONL lines must have it as their url (or no url)")
+        .choices(batchEndpointUrls)
+        .default(defaultBatchEndpoint),
+    )
     .option('--model <model>', 'the model for texts (required for them); for batch JSONL, replaces every line’s body.model')
-    .option('--system <text>', 'a system message put before every text, e.g. "labels: positive, negative"')
+    .option('--system <text>', 'chat completions: a system message put before every text, e.g. "labels: positive, negative"')
+    .option('--dimensions <n>', 'embeddings: the vector size to ask for, on models that can shorten theirs')
     .option('--text-column <column>', 'the column (or JSONL field) holding the text (default: text)')
     .option('--id-column <column>', 'the column giving each custom_id (default: id if present, else the row number)')
     .addOption(new Option('--window <duration>', 'completion window: 24h as OpenAI, or 30s…30d').default('24h'))
@@ -41,7 +48,16 @@ export function batchCommand(): Command {
     .addOption(jsonOption())
     .addHelpText(
       'after',
-      `\nWith --json: the batch object; with --wait --json, the outcome\n{batch, result, exit_code, elapsed_seconds, first_errors, saved}.\n${exitStatusHelp('with --wait')}`,
+      `
+Examples:
+  llm-gateway batch submit reviews.csv --model mock-classifier --system "labels: positive, negative" \\
+    --wait --output labels.jsonl
+  llm-gateway batch submit passages.csv --endpoint /v1/embeddings --model text-embedding-3-small --dimensions 256 \\
+    --wait --output vectors.jsonl
+
+With --json: the batch object; with --wait --json, the outcome
+{batch, result, exit_code, elapsed_seconds, first_errors, saved}.
+${exitStatusHelp('with --wait')}`,
     )
     .action(runAction(async (file: string, _options: unknown, command: Command) => submitBatch(contextOf(command), file, optionsOf(command, submitOptionsSchema))));
 

@@ -33,7 +33,10 @@ export function formatBatchSummary(batch: Batch): string {
   rows.push(['input file', batch.input_file_id]);
   if (batch.output_file_id) rows.push(['output file', batch.output_file_id]);
   if (batch.error_file_id) rows.push(['error file', batch.error_file_id]);
-  if (batch.usage) rows.push(['usage', `${number(batch.usage.input_tokens)} input tokens, ${number(batch.usage.output_tokens)} output tokens`]);
+  if (batch.usage) {
+    const { input_tokens: input, output_tokens: output } = batch.usage;
+    rows.push(['usage', `${number(input)} input tokens${output === undefined ? '' : `, ${number(output)} output tokens`}`]);
+  }
   if (batch.metadata && Object.keys(batch.metadata).length > 0) {
     rows.push(['metadata', Object.entries(batch.metadata).map(([key, value]) => `${key}=${value}`).join(', ')]);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
+import { batchEndpoints, batchEndpointUrls, defaultBatchEndpoint } from './batch-endpoints.ts';
 import { openBatchInput } from './batch-input.ts';
 import { reportOutcome } from './batch-outcome.ts';
 import { formatBytes } from './batch-results.ts';
@@ -13,9 +14,13 @@ import { multipartJsonlUpload } from './multipart-upload.ts';
 import { withRetries } from './retry-request.ts';
 import { formatDuration } from './throughput-estimate.ts';
 
+const positiveWholeNumber = 'a whole number of at least 1';
+
 export const submitOptionsSchema = z.object({
+  endpoint: z.enum(batchEndpointUrls, { error: `one of ${batchEndpointUrls.join(', ')}` }).default(defaultBatchEndpoint),
   model: z.string().min(1).optional(),
   system: z.string().optional(),
+  dimensions: z.coerce.number({ error: positiveWholeNumber }).int({ error: positiveWholeNumber }).min(1, { error: positiveWholeNumber }).optional(),
   textColumn: z.string().min(1).optional(),
   idColumn: z.string().min(1).optional(),
   window: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h, 90m or 7d'),
@@ -31,10 +36,11 @@ export async function submitBatch(context: CliContext, path: string, options: Su
   const client = context.apiClient();
   const { stdout, stderr } = context;
   if (!options.wait && (options.output || options.errors)) throw new CliError('--output and --errors need --wait (or use `batch download` later)');
-  const inputOptions = { path, model: options.model, system: options.system, textColumn: options.textColumn, idColumn: options.idColumn };
+  const { endpoint } = options;
+  const inputOptions = { path, endpoint, model: options.model, system: options.system, dimensions: options.dimensions, textColumn: options.textColumn, idColumn: options.idColumn };
   let input = await openBatchInput(inputOptions);
   const name = basename(path);
-  const what = input.format === 'texts' ? `texts as ${options.model} chat requests` : 'batch requests';
+  const what = input.format === 'texts' ? `texts as ${options.model} ${batchEndpoints[endpoint].textRequestsName}` : `${endpoint} batch requests`;
   writeLine(stderr, `Uploading ${name} (${what}) to ${client.baseUrl} …`);
   // One key per request of this invocation: a retry after a lost answer gets the first answer back
   // instead of uploading a second file or creating a second batch.
@@ -56,7 +62,7 @@ export async function submitBatch(context: CliContext, path: string, options: Su
 
   const batchRequest = {
     input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
+    endpoint,
     completion_window: options.window,
     metadata: { source: 'llm-gateway-cli', input: name.slice(0, 512) },
   };

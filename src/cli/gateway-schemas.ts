@@ -29,7 +29,8 @@ export const batchSchema = z.looseObject({
     .object({ data: z.array(z.looseObject({ code: z.string().nullish(), message: z.string(), line: z.number().nullish() })) })
     .nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  usage: z.looseObject({ input_tokens: z.number(), output_tokens: z.number() }).nullish(),
+  /** Embeddings produce no output tokens: a gateway may leave them out. */
+  usage: z.looseObject({ input_tokens: z.number(), output_tokens: z.number().optional() }).nullish(),
 });
 export type Batch = z.infer<typeof batchSchema>;
 

@@ -29,9 +29,11 @@ prints one JSON document on stdout instead.
 Exit status: 0 success; 1 an error (usage, input, HTTP, connection); 2 a waited-on batch failed,
 expired or was cancelled; 3 a waited-on batch completed with failed lines; 130 interrupted.
 
-Example:
+Examples:
   llm-gateway batch submit reviews.csv --model mock-classifier \\
-    --system "labels: positive, negative, neutral" --wait --output labels.jsonl`,
+    --system "labels: positive, negative, neutral" --wait --output labels.jsonl
+  llm-gateway batch submit passages.csv --endpoint /v1/embeddings --model text-embedding-3-small \\
+    --wait --output vectors.jsonl`,
     );
   addConnectionOptions(program);
   program.addCommand(batchCommand());

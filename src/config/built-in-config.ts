@@ -1,6 +1,7 @@
 /**
  * The built-in demo configuration: a `mock` provider, so the gateway answers with no keys and no file.
- * `mock-echo` replies with the last user message; `mock-classifier` picks a label deterministically.
+ * `mock-echo` replies with the last user message; `mock-classifier` picks a label deterministically;
+ * `mock-embed` answers embeddings with deterministic vectors.
  * Served alone when `GATEWAY_CONFIG` is unset, and under a config file that names no provider or
  * model of its own (see `mergeOverBuiltInConfig`).
  */
@@ -11,5 +12,6 @@ export const builtInConfig = {
   models: {
     'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] },
     'mock-classifier': { routes: [{ provider: 'mock', model: 'classifier' }] },
+    'mock-embed': { routes: [{ provider: 'mock', model: 'embed' }] },
   },
 } as const;

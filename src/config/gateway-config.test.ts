@@ -272,12 +272,13 @@ describe('loadGatewayConfigFile', () => {
 });
 
 describe('defaultGatewayConfig', () => {
-  it('serves mock-echo and mock-classifier from a mock provider', () => {
+  it('serves mock-echo, mock-classifier and mock-embed from a mock provider', () => {
     const config = defaultGatewayConfig();
     expect(config.providers['mock']?.type).toBe('mock');
-    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo']);
+    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo', 'mock-embed']);
     expect(config.models['mock-echo']?.routes).toEqual([{ provider: 'mock', model: 'echo' }]);
     expect(config.models['mock-classifier']?.routes).toEqual([{ provider: 'mock', model: 'classifier' }]);
+    expect(config.models['mock-embed']?.routes).toEqual([{ provider: 'mock', model: 'embed' }]);
   });
 });
 

@@ -53,7 +53,7 @@ describe('mergeOverBuiltInConfig', () => {
     const config = parseGatewayConfig(raw, {});
     expect(config.webhooks.allowHosts).toEqual(['hooks.internal']);
     expect(config.providers['mock']).toMatchObject({ type: 'mock', concurrency: 256 });
-    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo']);
+    expect(Object.keys(config.models).sort()).toEqual(['mock-classifier', 'mock-echo', 'mock-embed']);
   });
 
   it('serves the built-in configuration for an empty file', () => {
@@ -83,7 +83,7 @@ describe('mergeOverBuiltInConfig', () => {
     expect(builtIns).toBe('kept');
     const config = parseGatewayConfig(raw, {});
     expect(config.providers['mock']).toMatchObject({ type: 'mock', latencyMs: 250, concurrency: 256 });
-    expect(Object.keys(config.models)).toEqual(['mock-echo']);
+    expect(Object.keys(config.models)).toEqual(['mock-echo', 'mock-embed']);
   });
 
   it('lets null restore a setting’s default and replaces lists whole', () => {
@@ -94,7 +94,7 @@ describe('mergeOverBuiltInConfig', () => {
   });
 
   it('describes either outcome for the start-up log', () => {
-    expect(describeBuiltIns('kept')).toContain('serving the built-in mock provider (models mock-echo, mock-classifier)');
+    expect(describeBuiltIns('kept')).toContain('serving the built-in mock provider (models mock-echo, mock-classifier, mock-embed)');
     expect(describeBuiltIns('left-out')).toContain('is left out');
   });
 });

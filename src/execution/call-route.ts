@@ -1,6 +1,5 @@
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
-import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import type { BoundRequest, ChunkSink, ProviderResult } from '../operations/registry.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import type { CircuitBreakers } from '../routing/circuit-breaker-types.ts';
 import { breakerOutcomeOf } from '../routing/failover-decision.ts';
@@ -18,7 +17,7 @@ export interface RouteSignals {
   latencies?: RouteLatencyRecorder | undefined;
 }
 
-export type RouteCallOutcome = ({ ok: true; result: ChatResult } | { ok: false; error: ProviderError; /** No slot within `maxWaitMs`: not called. */ busy?: true }) & {
+export type RouteCallOutcome = ({ ok: true; result: ProviderResult } | { ok: false; error: ProviderError; /** No slot within `maxWaitMs`: not called. */ busy?: true }) & {
   attempt: RouteAttempt;
   /** The breaker and latency bookkeeping, under way; never rejects. Await it beside the record. */
   bookkeeping: Promise<void>;
@@ -32,7 +31,8 @@ export type RouteCallOutcome = ({ ok: true; result: ChatResult } | { ok: false; 
 export async function callRoute(options: {
   client: ProviderClient;
   route: ResolvedRoute;
-  request: ChatCompletionRequest;
+  /** The request, bound to its operation (chat, embeddings, …). */
+  request: BoundRequest;
   requestId: string;
   /** The caller's W3C trace context, passed on to HTTP providers. */
   traceparent?: string | undefined;
@@ -40,7 +40,7 @@ export async function callRoute(options: {
   signals: RouteSignals;
   signal?: AbortSignal | undefined;
   /** Stream the call: chunks go here as they arrive (see `ProviderClient.chatStream`). */
-  onChunks?: ((chunks: ChatCompletionChunk[]) => void) | undefined;
+  onChunks?: ChunkSink | undefined;
   /**
    * How long to wait for a slot under the route's limits (full, or the provider paused after a 429)
    * before giving the route up as busy. @defaultValue the limiter's own bound
@@ -64,7 +64,7 @@ export async function callRoute(options: {
       calledAt = performance.now();
       const signal = options.handBack && options.signal ? AbortSignal.any([options.signal, options.handBack]) : (options.signal ?? options.handBack);
       const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) };
-      return options.onChunks ? client.chatStream(options.request, context, options.onChunks) : client.chat(options.request, context);
+      return options.request.call(client, context, options.onChunks);
     });
     const bounded = options.maxWaitMs !== undefined || options.handBack !== undefined;
     const result = bounded ? await giveUpAfter(limited, { waitMs: options.maxWaitMs, signal: options.handBack }, () => (gaveUp = calledAt === undefined)) : await limited;

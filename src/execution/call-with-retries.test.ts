@@ -1,3 +1,4 @@
+import { bindRequest } from '../operations/registry.ts';
 import { describe, expect, it } from 'vitest';
 import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
 import { ProviderError } from '../providers/provider-error.ts';
@@ -29,7 +30,7 @@ function options(clients: Record<string, ProviderClient>, extra: Partial<CallWit
   return {
     routes: Object.keys(clients).map(route),
     providerOf: (name) => (clients[name] ? { client: clients[name], maxAttempts: 2, retryBaseDelayMs: 1 } : undefined),
-    request: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] },
+    request: bindRequest({ operation: 'chat', request: { model: 'chat', messages: [{ role: 'user', content: 'hi' }] } }),
     requestId: 'req_1',
     limitFor: () => (task) => task(),
     random: () => 0,

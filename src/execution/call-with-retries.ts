@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
+import type { BoundRequest, ProviderResult } from '../operations/registry.ts';
+import type { ProviderClient } from '../providers/provider-client.ts';
 import { ProviderError } from '../providers/provider-error.ts';
 import { backoffDelayMs, decideAfterFailure, defaultRetryPolicy, type RetryPolicy } from '../routing/failover-decision.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
@@ -18,7 +18,7 @@ interface CallSummary {
   trail: RouteAttempt[];
 }
 
-export type CallOutcome = ({ ok: true; result: ChatResult } | { ok: false; error: ProviderError }) & CallSummary;
+export type CallOutcome = ({ ok: true; result: ProviderResult } | { ok: false; error: ProviderError }) & CallSummary;
 
 /**
  * One batch line's provider calls in process (a chunk job holds many lines, so BullMQ's per-job
@@ -42,7 +42,8 @@ export interface CallWithRetriesOptions {
   routes: readonly ResolvedRoute[];
   /** The provider client and its retry settings in this worker; undefined when it has none. */
   providerOf: (provider: string) => { client: ProviderClient; maxAttempts: number; retryBaseDelayMs: number } | undefined;
-  request: ChatCompletionRequest;
+  /** The request, bound to its operation. */
+  request: BoundRequest;
   requestId: string;
   limitFor: (route: ResolvedRoute) => Limiter;
   signals?: RouteSignals | undefined;

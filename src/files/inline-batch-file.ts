@@ -3,7 +3,7 @@ import { GatewayError } from '../gateway-error.ts';
 import { FileLineWriter } from './file-line-writer.ts';
 import { describeFileProblem, FileProblem, type FileProblemDetail } from './file-problem.ts';
 import type { FileRecord } from './file-record.ts';
-import { checkInlineBatchRequest } from './jsonl-line-schema.ts';
+import { checkInlineBatchRequest, type batchEndpoints } from './jsonl-line-schema.ts';
 
 export interface StoreJsonlLinesOptions {
   pool: pg.Pool;
@@ -13,6 +13,8 @@ export interface StoreJsonlLinesOptions {
   filename?: string;
   /** Refused beyond this many requests (e.g. `batches.maxInlineRequests`). */
   maxLines?: number;
+  /** The path every line calls: the batch's endpoint. @defaultValue chat completions */
+  url?: (typeof batchEndpoints)[number];
   /** Turns a problem into the answer; defaults to 400 `invalid_request_body` naming `requests[i]`. */
   errorFor?: (detail: FileProblemDetail) => GatewayError;
   /** Runs in the file's transaction before it commits (see `FileLineWriter.commit`). */
@@ -50,7 +52,7 @@ export async function storeJsonlLines(options: StoreJsonlLinesOptions): Promise<
       if (options.maxLines !== undefined && lineNumber > options.maxLines) {
         throw new FileProblem({ kind: 'too_large', lineNumber, reason: `more than ${options.maxLines} requests` });
       }
-      const check = checkInlineBatchRequest(request);
+      const check = checkInlineBatchRequest(request, options.url);
       if (!check.ok) {
         await writer.flush();
         throw new FileProblem({ kind: 'invalid', lineNumber, reason: check.reason });

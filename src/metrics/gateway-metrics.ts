@@ -26,7 +26,7 @@ export interface WebhookAttemptMetrics {
 export class GatewayMetrics implements WebhookAttemptMetrics {
   readonly registry = new Registry();
   readonly labels: MetricLabels;
-  private readonly requests: Counter<'kind' | 'model' | 'provider' | 'status' | 'status_class' | 'cache'>;
+  private readonly requests: Counter<'kind' | 'operation' | 'model' | 'provider' | 'status' | 'status_class' | 'cache'>;
   private readonly requestDuration: Histogram<'kind' | 'model' | 'provider'>;
   private readonly queueWait: Histogram<'kind' | 'provider'>;
   private readonly providerDuration: Histogram<'provider' | 'model'>;
@@ -47,8 +47,8 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'gateway_requests_total',
-      help: 'Settled chat requests (sync, async, batch lines) by outcome; status_class is the HTTP status class (none when no status).',
-      labelNames: ['kind', 'model', 'provider', 'status', 'status_class', 'cache'],
+      help: 'Settled requests (sync, async, batch lines) by operation and outcome; status_class is the HTTP status class (none when no status).',
+      labelNames: ['kind', 'operation', 'model', 'provider', 'status', 'status_class', 'cache'],
       registers,
     });
     this.requestDuration = new Histogram({
@@ -160,7 +160,7 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
     const kind = request.kind;
     const model = this.labels.model(request.model);
     const provider = this.labels.provider(request.provider);
-    this.requests.inc({ kind, model, provider, status: request.status, status_class: statusClassOf(request.statusCode), cache: request.cacheStatus ?? noneLabel });
+    this.requests.inc({ kind, operation: request.operation ?? 'chat', model, provider, status: request.status, status_class: statusClassOf(request.statusCode), cache: request.cacheStatus ?? noneLabel });
     this.requestDuration.observe({ kind, model, provider }, request.latencyMs / 1000);
     if (request.queueWaitMs !== null) this.queueWait.observe({ kind, provider }, request.queueWaitMs / 1000);
     if (request.providerLatencyMs !== null && request.provider !== null) {

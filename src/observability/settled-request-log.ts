@@ -9,6 +9,7 @@ export function requestLogFields(request: SettledRequest) {
     ...(request.clientRequestId ? { clientRequestId: request.clientRequestId } : {}),
     ...(request.traceId ? { trace_id: request.traceId } : {}),
     kind: request.kind,
+    operation: request.operation ?? 'chat',
     keyId: request.apiKeyId,
     projectId: request.projectId,
     model: request.model,

@@ -1,5 +1,6 @@
 import type { RequestCacheStatus, RequestKind } from '../db/schema/requests.ts';
 import type { Logger } from '../logger.ts';
+import type { OperationName } from '../operations/registry.ts';
 
 /**
  * One request's final outcome, as committed to Postgres: what metrics, request logs and anything
@@ -9,6 +10,8 @@ import type { Logger } from '../logger.ts';
 export interface SettledRequest {
   requestId: string;
   kind: RequestKind;
+  /** What was asked: chat completions or embeddings. @defaultValue 'chat' */
+  operation?: OperationName;
   projectId: string;
   apiKeyId: string;
   /** The model the client asked for. */

@@ -5,9 +5,9 @@ import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
 import { openaiWireFormat } from './openai/index.ts';
 import { anthropicWireFormat } from './anthropic/index.ts';
-import { createAzureProviderClient } from './azure/index.ts';
+import { azureWireFormat, createAzureProviderClient } from './azure/index.ts';
 import { googleWireFormat } from './google/index.ts';
-import { createPresetProviderClient } from './openai-compatible/index.ts';
+import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
 
@@ -39,4 +39,25 @@ export function createProviderClient(name: string, config: ProviderConfig): Prov
 
 export function createProviderClients(config: GatewayConfig): Map<string, ProviderClient> {
   return new Map(Object.entries(config.providers).map(([name, provider]) => [name, createProviderClient(name, provider)]));
+}
+
+/**
+ * Whether providers of this config `type` serve embeddings, read from their wire formats (the mock
+ * always does): the planner's answer before any client exists (the API process makes none).
+ */
+export function providerServesEmbeddings(config: ProviderConfig): boolean {
+  switch (config.type) {
+    case 'mock':
+      return true;
+    case 'openai':
+      return openaiWireFormat.embeddings !== undefined;
+    case 'anthropic':
+      return anthropicWireFormat.embeddings !== undefined;
+    case 'google':
+      return googleWireFormat.embeddings !== undefined;
+    case 'azure':
+      return azureWireFormat.embeddings !== undefined;
+    default:
+      return createPresetWireFormat(config.type).embeddings !== undefined;
+  }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { GatewayErrorPayload } from '../gateway-error.ts';
-import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
+import type { OperationResponse } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 
 export type ChatReply = (
-  | { requestId: string; ok: true; completion: ChatCompletion; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
+  | { requestId: string; ok: true; /** The answer in the operation's OpenAI shape. */ response: OperationResponse; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
   | { requestId: string; ok: false; error: GatewayErrorPayload }
 ) & {
   /** The fallback trail, for the `x-gateway-route` / `x-gateway-attempts` headers. */

@@ -1,8 +1,8 @@
 import type { JobsOptions } from 'bullmq';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { RequestKind } from '../db/schema/requests.ts';
-import type { CachePlan } from '../cache/chat-cache.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { CachePlan } from '../cache/gateway-cache.ts';
+import type { OperationPayload } from '../operations/registry.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
@@ -12,8 +12,15 @@ export function providerQueueName(provider: string): string {
   return `chat-${provider}`;
 }
 
-/** Everything a worker needs, so a job runs the same whatever config the worker process has loaded. */
-export interface ChatJobData {
+/**
+ * Everything a worker needs, so a job runs the same whatever config the worker process has loaded.
+ * A discriminated union on `operation` (see {@link OperationPayload}): one job shape, one queue per
+ * provider and one processor for every operation.
+ */
+export type RequestJobData = RequestJobFields & OperationPayload;
+
+/** The fields of a job every operation shares. */
+export interface RequestJobFields {
   requestId: string;
   kind: RequestKind;
   projectId: string;
@@ -24,7 +31,6 @@ export interface ChatJobData {
   routes: ResolvedRoute[];
   /** The route this job calls; a fallback hop is a new job on the next route's queue with this + 1. */
   routeIndex: number;
-  request: ChatCompletionRequest;
   /** Redis channel the waiting API process listens on; null when nobody waits (async work). */
   replyTo: string | null;
   /** Epoch ms the API accepted the request. */
@@ -51,7 +57,7 @@ export interface ChatJobData {
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */
-export interface ChatJobResult {
+export interface RequestJobResult {
   /** `fallback`: this route failed and the request went on to the next route's queue. */
   status: 'completed' | 'failed' | 'fallback';
 }
@@ -73,7 +79,7 @@ export class RetryDelayError extends Error {
   }
 }
 
-export function chatJobOptions(options: { requestId: string; maxAttempts: number; retryBaseDelayMs: number; routeIndex?: number }): JobsOptions {
+export function requestJobOptions(options: { requestId: string; maxAttempts: number; retryBaseDelayMs: number; routeIndex?: number }): JobsOptions {
   return {
     jobId: hopJobId(options.requestId, options.routeIndex ?? 0),
     attempts: options.maxAttempts,
@@ -85,10 +91,10 @@ export function chatJobOptions(options: { requestId: string; maxAttempts: number
 }
 
 /** The options of a job on its route's provider: that provider's attempts and backoff, the hop's id. */
-export function chatJobOptionsFor(data: Pick<ChatJobData, 'requestId' | 'routes' | 'routeIndex'>, config: GatewayConfig): JobsOptions {
+export function requestJobOptionsFor(data: Pick<RequestJobData, 'requestId' | 'routes' | 'routeIndex'>, config: GatewayConfig): JobsOptions {
   const route = data.routes[data.routeIndex];
   const provider = route && Object.hasOwn(config.providers, route.provider) ? config.providers[route.provider] : undefined;
-  return chatJobOptions({
+  return requestJobOptions({
     requestId: data.requestId,
     maxAttempts: provider?.maxAttempts ?? 1,
     retryBaseDelayMs: provider?.retryBaseDelayMs ?? 500,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { OutageWait } from '../durability/outage-retry.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { OperationName } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
@@ -24,8 +25,10 @@ export interface BatchLineOutcome {
   statusCode: number | null;
   errorCode: string | null;
   errorMessage: string | null;
-  /** The chat.completion, or the error body when the provider answered an HTTP error. */
+  /** The operation's answer (a chat.completion, embedding vectors), or the error body when the provider answered an HTTP error. */
   response: unknown;
+  /** @defaultValue 'chat' */
+  operation?: OperationName | undefined;
   attempts: number;
   acceptedAt: Date;
   startedAt: Date | null;
@@ -138,6 +141,7 @@ export class BatchResultWriter {
       column((o) => (o.routeAttempts && o.routeAttempts.length > 0 ? JSON.stringify(o.routeAttempts) : null)),
       column((o) => o.cacheStatus ?? null),
       column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
+      column((o) => o.operation ?? 'chat'),
     ] });
     // Only the lines this write inserted: a line written again (a re-run chunk, a job put back after
     // Redis lost it) was reported by the write that inserted it, and must not count twice.
@@ -167,6 +171,7 @@ function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
     provider: outcome.provider,
     upstreamModel: outcome.upstreamModel,
     batchId: outcome.batchId,
+    operation: outcome.operation ?? 'chat',
     status: outcome.status,
     statusCode: outcome.statusCode,
     errorCode: outcome.errorCode,
@@ -186,18 +191,18 @@ WITH input AS (
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
     $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
     $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
-    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[]
+    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[], $31::text[]
   ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
          batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
-         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved)
+         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved, operation)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status)
+                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, warnings, route_attempts, cache_status
+         batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id

@@ -23,20 +23,20 @@ WITH input AS (
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[],
     $11::text[], $12::text[], $13::jsonb[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::int[], $18::jsonb[],
     $19::jsonb[], $20::text[], $21::boolean[], $22::int[], $23::int[], $24::int[], $25::numeric[], $26::int[], $27::int[],
-    $28::boolean[], $29::numeric[], $30::text[]
+    $28::boolean[], $29::numeric[], $30::text[], $31::text[]
   ) AS t(id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms, warnings,
          route_attempts, cache_status, streamed, prompt_tokens, completion_tokens, total_tokens, cost, cached_prompt_tokens, cache_creation_tokens,
-         estimated, cost_saved, client_request_id)
+         estimated, cost_saved, client_request_id, operation)
 ), upserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code, error_code,
                         error_message, response, created_at, started_at, completed_at, provider_latency_ms, warnings, route_attempts,
-                        cache_status, streamed, client_request_id)
+                        cache_status, streamed, client_request_id, operation)
   SELECT id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code, error_code,
          error_message, response, created_at, started_at, completed_at, provider_latency_ms, warnings, route_attempts, cache_status, streamed,
-         client_request_id
+         client_request_id, operation
   FROM input
-  -- What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at, client_request_id) stay.
+  -- What a newer outcome overwrites; the creation fields (project, key, kind, model, created_at, client_request_id, operation) stay.
   ON CONFLICT (id) DO UPDATE SET status = excluded.status, provider = excluded.provider, upstream_model = excluded.upstream_model,
     attempts = excluded.attempts, status_code = excluded.status_code, error_code = excluded.error_code,
     error_message = excluded.error_message, response = excluded.response, started_at = excluded.started_at,
@@ -105,5 +105,6 @@ export function recordOutcomesParameters(outcomes: readonly RequestOutcome[]): u
     column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),
     column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
     column((o) => o.correlation?.clientRequestId ?? null),
+    column((o) => o.operation ?? 'chat'),
   ];
 }

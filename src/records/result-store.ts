@@ -4,7 +4,8 @@ import type { Database } from '../db/client.ts';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { OutageWait } from '../durability/outage-retry.ts';
 import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
-import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { OperationName, OperationResponse } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { traceIdOf, type RequestCorrelation } from '../observability/request-correlation.ts';
@@ -23,7 +24,10 @@ export interface RequestOutcome {
   statusCode: number;
   errorCode?: string | undefined;
   errorMessage?: string | undefined;
-  response?: ChatCompletion | undefined;
+  /** The chat completion or the embedding vectors: the operation's answer. */
+  response?: OperationResponse | undefined;
+  /** @defaultValue 'chat' */
+  operation?: OperationName | undefined;
   acceptedAt: Date;
   startedAt: Date;
   completedAt: Date;
@@ -100,13 +104,13 @@ export class ResultStore {
   }
 
   /** A completed request's response and fallback trail, if it completed (a fallback hop's short cut). */
-  async findCompletedRecord(requestId: string): Promise<{ completion: ChatCompletion; routeAttempts: RouteAttempt[] | undefined } | undefined> {
+  async findCompletedRecord(requestId: string): Promise<{ response: OperationResponse; routeAttempts: RouteAttempt[] | undefined } | undefined> {
     const [row] = await this.db
       .select({ status: requests.status, response: requests.response, routeAttempts: requests.routeAttempts })
       .from(requests)
       .where(eq(requests.id, requestId));
     if (row?.status !== 'completed') return undefined;
-    return { completion: row.response as ChatCompletion, routeAttempts: (row.routeAttempts as RouteAttempt[] | null) ?? undefined };
+    return { response: row.response as OperationResponse, routeAttempts: (row.routeAttempts as RouteAttempt[] | null) ?? undefined };
   }
 
   private async write(outcomes: RequestOutcome[]): Promise<void> {
@@ -156,6 +160,7 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     provider: outcome.provider,
     upstreamModel: outcome.upstreamModel,
     batchId: null,
+    operation: outcome.operation ?? 'chat',
     status: outcome.status,
     statusCode: outcome.statusCode,
     errorCode: outcome.errorCode ?? null,

@@ -5,7 +5,8 @@ import { describeRoute, type ResolvedRoute } from './resolve-route.ts';
 
 /** Why a request cannot go to a model: answered as 400 `unsupported_capability`. */
 export interface CapabilityProblem {
-  capability: keyof ModelCapabilities;
+  /** A feature the model lacks, or the operation it does not serve. */
+  capability: keyof ModelCapabilities | 'chat' | 'embeddings';
   /** The request field that needs it, e.g. `messages[2].content`, `tools`, `response_format`. */
   param: string;
   message: string;

@@ -8,6 +8,8 @@ export interface RequestLog {
   /** The caller's own `x-request-id`, when it sent a well-formed one (a correlation id; `id` is the key). */
   client_request_id: string | null;
   kind: string;
+  /** `chat` or `embeddings`. */
+  operation: string;
   status: string;
   status_code: number | null;
   model: string;
@@ -54,6 +56,8 @@ interface RequestLogRow {
   id: string;
   client_request_id: string | null;
   kind: string;
+  /** `chat` or `embeddings`. */
+  operation: string;
   status: string;
   status_code: number | null;
   model: string;
@@ -82,7 +86,7 @@ interface RequestLogRow {
 }
 
 const requestLogSql = `
-SELECT r.id, r.client_request_id, r.kind, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
+SELECT r.id, r.client_request_id, r.kind, r.operation, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
        r.cache_status, r.attempts, r.route_attempts, r.error_code, r.error_message, r.created_at, r.started_at, r.completed_at,
        r.provider_latency_ms, r.warnings, u.prompt_tokens, u.cached_prompt_tokens, u.completion_tokens, u.total_tokens,
        trim_scale(u.cost)::text AS cost, trim_scale(u.cost_saved)::text AS cost_saved, u.estimated
@@ -107,6 +111,7 @@ export function toRequestLog(row: RequestLogRow): RequestLog {
     object: 'request',
     client_request_id: row.client_request_id,
     kind: row.kind,
+    operation: row.operation,
     status: row.status,
     status_code: row.status_code,
     model: row.model,

@@ -9,12 +9,12 @@ import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { RetryPolicy } from '../routing/failover-decision.ts';
 import type { RouteSignals } from '../execution/call-route.ts';
-import { chatJobOptionsFor, providerQueueName, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
-import { createChatJobProcessor, type ChatJobLifecycle } from './chat-job-processor.ts';
+import { requestJobOptionsFor, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
+import { createRequestJobProcessor, type RequestJobLifecycle } from './request-job-processor.ts';
 import { providerBackoff } from './provider-backoff.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import type { ResultStore } from '../records/result-store.ts';
-import type { ChatCache } from '../cache/chat-cache.ts';
+import type { GatewayCache } from '../cache/gateway-cache.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
 import { ActiveStreams } from './stream-run.ts';
 
@@ -34,13 +34,13 @@ export async function startProviderWorkers(options: {
   resultStore: ResultStore;
   logger: Logger;
   limitProvider: LimitProvider;
-  lifecycle?: ChatJobLifecycle;
+  lifecycle?: RequestJobLifecycle;
   /** Circuit breakers and route latencies (routing). */
   signals?: RouteSignals;
   retryPolicy?: RetryPolicy;
   /** See `routing.maxSlotWaitMs`. */
   maxSlotWaitMs?: number;
-  cache?: ChatCache;
+  cache?: GatewayCache;
   /** The drain deadline's signal: jobs still held then go back to their queues. */
   handBack?: AbortSignal;
 }): Promise<ProviderWorkerPool> {
@@ -55,7 +55,7 @@ export async function startProviderWorkers(options: {
     if (activeStreams.cancel(requestId)) options.logger.info({ requestId }, 'stream cancelled by its client');
   });
   await cancelSubscriber.subscribe(streamCancelChannel(options.prefix));
-  const processor = createChatJobProcessor({
+  const processor = createRequestJobProcessor({
     activeStreams,
     ...(options.cache ? { cache: options.cache } : {}),
     providers: options.providers,
@@ -70,15 +70,15 @@ export async function startProviderWorkers(options: {
     ...(options.handBack ? { handBack: options.handBack } : {}),
     enqueueHop: async (data) => {
       const provider = data.routes[data.routeIndex]?.provider ?? '';
-      await hopQueue(provider).add('chat', data, chatJobOptionsFor(data, options.config));
+      await hopQueue(provider).add('chat', data, requestJobOptionsFor(data, options.config));
     },
   });
   // A fallback hop goes onto the next route's provider queue, so that provider's workers and limits apply.
   const hopQueues = new QueueRegistry({ redis: options.redis, prefix: options.prefix, logger: options.logger });
-  const hopQueue = (provider: string) => hopQueues.get<ChatJobData>(providerQueueName(provider));
+  const hopQueue = (provider: string) => hopQueues.get<RequestJobData>(providerQueueName(provider));
 
   const workers = Object.entries(options.config.providers).map(([name, provider]) => {
-    const worker = new Worker<ChatJobData, ChatJobResult>(providerQueueName(name), handingBack(processor, options.handBack), {
+    const worker = new Worker<RequestJobData, RequestJobResult>(providerQueueName(name), handingBack(processor, options.handBack), {
       // BullMQ duplicates this connection for its blocking reads; it needs maxRetriesPerRequest: null.
       connection: options.redis,
       prefix: options.prefix,

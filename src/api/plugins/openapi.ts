@@ -13,6 +13,8 @@ import { accessOf, dropSafeIntegerBounds, errorResponses, matchesPrefix, namePat
 const areas: ReadonlyArray<{ prefix: string; tag: string; description: string }> = [
   { prefix: '/v1/chat/completions', tag: 'Chat', description: 'OpenAI-compatible chat completions: sync, streamed, async.' },
   { prefix: '/v1/async/chat/completions', tag: 'Chat', description: '' },
+  { prefix: '/v1/embeddings', tag: 'Embeddings', description: 'OpenAI-compatible embeddings: sync, async, and in batches.' },
+  { prefix: '/v1/async/embeddings', tag: 'Embeddings', description: '' },
   { prefix: '/v1/batches', tag: 'Batches', description: "OpenAI's Batches API, plus inline batches and JSON result pages." },
   { prefix: '/v1/files', tag: 'Files', description: 'Batch input files (JSONL) and result files.' },
   { prefix: '/v1/models', tag: 'Models', description: 'The models this gateway routes, with prices.' },

@@ -1,22 +1,23 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
-import { BatchApi } from '../../batches/batch-api.ts';
 import type { BatchObject } from '../../batches/batch-object.ts';
 import { onInvalidLinesModes } from '../../config/gateway-config.ts';
 import { GatewayError } from '../../gateway-error.ts';
+import { operationPaths } from '../../operations/registry.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests } from '../idempotency.ts';
 import { batchSchema, listBatchesResponseSchema, listBatchResultsResponseSchema } from '../openapi-schemas.ts';
-import { webhookOptionSchema } from './async-chat-completions.ts';
+import { webhookOptionSchema } from './async-jobs.ts';
 
 const createBatchSchema = z
   .looseObject({
     input_file_id: z.string().min(1).optional(),
     /** Inline batches (an extension): the requests themselves instead of a file. */
     requests: z.array(z.unknown()).min(1).optional(),
-    endpoint: z.literal('/v1/chat/completions'),
+    /** Every line calls this path; a line whose `url` differs cannot run (as OpenAI requires). */
+    endpoint: z.enum(operationPaths),
     completion_window: z.string().default('24h'),
     metadata: z
       .record(z.string().max(64), z.string().max(512))
@@ -43,11 +44,9 @@ const idParamsSchema = z.object({ id: z.string().min(1) });
 
 /** OpenAI's Batches API, plus inline requests and JSON result pages. */
 export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const batches = new BatchApi({ pool: dependencies.database.pool, redis: dependencies.redis, prefix: dependencies.prefix, config: dependencies.config, logger: dependencies.logger });
+  const { batches } = dependencies;
   const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
   return async (app) => {
-    app.addHook('onClose', async () => batches.close());
-
     const createSchema = {
       operationId: 'createBatch',
       summary: 'Create a batch',
@@ -59,7 +58,7 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
     app.post('/batches', { schema: createSchema, ...idempotency.routeOptions }, async (request, reply) =>
       idempotency.run(request, reply, async (key) => {
         const body = request.body;
-        await dependencies.tenantLimits.assertWithinBudget(request.principal, reply);
+        await dependencies.tenantLimits.assertWithinBudget(request.principal);
         if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
         const input = {
           principal: request.principal,
@@ -67,6 +66,7 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
           metadata: body.metadata ?? null,
           webhookUrl: body.webhook?.url ?? null,
           onInvalidLines: body.on_invalid_lines,
+          endpoint: body.endpoint,
           within: key && ((client: pg.PoolClient, batch: BatchObject) => key.completeWithin(client, { status: 200, body: batch })),
         };
         if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });

@@ -1,16 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { cacheHitUsage } from '../../cache/chat-cache.ts';
 import { GatewayError } from '../../gateway-error.ts';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { routeTrailHeaders } from '../../routing/route-attempts.ts';
+import { chatCompletionRequestSchema, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import type { AppDependencies } from '../app.ts';
-import { RoutedGatewayError } from '../chat-dispatcher.ts';
+import type { StreamHandler } from '../sync-requests.ts';
 import { IdempotentRequests, idempotencyKeyOf } from '../idempotency.ts';
 import { chatCompletionErrorCodes, createChatCompletionResponseSchema, createChatCompletionStreamResponseSchema } from '../openapi-schemas.ts';
 import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const { config, cache } = dependencies;
+  const { config } = dependencies;
   const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: config.server.requestTimeoutMs });
   return async (app) => {
     app.post(
@@ -41,89 +39,42 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
         const body = request.body;
         checkStreamSettings(body, idempotencyKeyOf(request) !== undefined);
         return idempotency.run(request, reply, async () => {
-          const { principal } = request;
-          const streamed = body.stream === true;
-          // The cache comes first: a hit needs no plan (no breaker reads), no queue and no worker.
-          const candidates = dependencies.dispatcher.cacheCandidates({ request: body, headers: request.headers });
-          const cachePlan = candidates && cache.plan({ projectId: principal.projectId, request: candidates.request, routes: candidates.routes, headers: request.headers });
-          const hit = await cache.lookup(cachePlan);
-          if (hit) {
-            request.recorded = true;
-            // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
-            const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
-            await lease.release();
-            const now = new Date();
-            const recorded = dependencies.hitRecorder.record({
-              requestId: request.id,
-              kind: 'sync',
-              projectId: principal.projectId,
-              apiKeyId: principal.apiKeyId,
-              model: body.model,
-              provider: hit.provider,
-              upstreamModel: hit.upstreamModel,
-              attempts: 0,
-              status: 'completed',
-              statusCode: 200,
-              // No copy of the body per hit: a sync answer is never read back from its record.
-              acceptedAt: now,
-              startedAt: now,
-              completedAt: now,
-              usage: cacheHitUsage(hit),
-              cacheStatus: 'hit',
-              streamed,
-              correlation: request.correlation,
-            });
-            recorded.catch((error: unknown) => dependencies.logger.error({ err: error, requestId: request.id }, 'cannot record a cache hit'));
-            reply.header('x-gateway-cache', 'HIT');
-            reply.header('x-gateway-cost', '0');
-            if (streamed) {
-              replayAsStream({ reply, completion: hit.completion, cost: '0', includeUsage: body.stream_options?.include_usage === true, headers: { 'x-request-id': request.id, 'x-gateway-cache': 'HIT' } });
+          const stream: StreamHandler | undefined =
+            body.stream === true
+              ? (dispatch, _lease, headers) =>
+                  streamChatCompletion({
+                    request,
+                    reply,
+                    dispatcher: dependencies.dispatcher,
+                    dispatch,
+                    requestTimeoutMs: config.server.requestTimeoutMs,
+                    idleTimeoutMs: config.server.streamIdleTimeoutMs,
+                    heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
+                    headers,
+                    logger: dependencies.logger,
+                  })
+              : undefined;
+          const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: body }, stream });
+          if (outcome.source === 'stream') return reply;
+          if (outcome.source === 'cache') {
+            const completion = outcome.answer.response as ChatCompletion;
+            if (stream) {
+              replayAsStream({ reply, completion, cost: '0', includeUsage: body.stream_options?.include_usage === true, headers: { 'x-request-id': request.id, 'x-gateway-cache': 'HIT' } });
               return reply;
             }
-            return hit.completion.usage ? { ...hit.completion, usage: { ...hit.completion.usage, cost: 0 } } : hit.completion;
+            return withCost(completion, '0');
           }
-
-          // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
-          const routed = await dependencies.dispatcher.plan({ request: body, headers: request.headers });
-          const lease = await dependencies.tenantLimits.admit({ principal, requestId: request.id, request: body, kind: 'sync', reply });
-
-          // From here the request is queued: its outcome is recorded (and logged) when it settles.
-          request.recorded = true;
-          const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
-          const cacheHeader = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
-          // The lookup is done: the worker only stores the answer.
-          const dispatch = { requestId: request.id, principal, ...routed, cache: cachePlan && { ...cachePlan, lookup: false }, cacheStatus, correlation: request.correlation } as const;
-          if (streamed) {
-            await lease.run(() =>
-              streamChatCompletion({
-                request,
-                reply,
-                dispatcher: dependencies.dispatcher,
-                dispatch,
-                requestTimeoutMs: config.server.requestTimeoutMs,
-                idleTimeoutMs: config.server.streamIdleTimeoutMs,
-                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
-                headers: cacheHeader,
-                logger: dependencies.logger,
-              }),
-            );
-            return reply;
-          }
-
-          reply.headers(cacheHeader);
-          const { completion, cost, trail } = await lease.run(() => dependencies.dispatcher.dispatchSync(dispatch)).catch((error: unknown) => {
-            if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
-            throw error;
-          });
-          reply.headers(routeTrailHeaders(trail));
-          if (cost === undefined) return completion;
-          // Exact decimal in the header; a number in `usage.cost` (an extension field) for convenience.
-          reply.header('x-gateway-cost', cost);
-          return completion.usage ? { ...completion, usage: { ...completion.usage, cost: Number(cost) } } : completion;
+          return withCost(outcome.response as ChatCompletion, outcome.cost);
         });
       },
     );
   };
+}
+
+/** `usage.cost` (a number, an extension field) beside the exact decimal of the `x-gateway-cost` header. */
+function withCost(completion: ChatCompletion, cost: string | undefined): ChatCompletion {
+  if (cost === undefined || !completion.usage) return completion;
+  return { ...completion, usage: { ...completion.usage, cost: Number(cost) } };
 }
 
 /**

@@ -51,6 +51,7 @@ export const requestLogSchema = z.object({
   object: z.literal('request'),
   client_request_id: z.string().nullable(),
   kind: z.string(),
+  operation: z.string().describe('What was asked: `chat` or `embeddings`.'),
   status: z.string(),
   status_code: z.number().int().nullable(),
   model: z.string(),

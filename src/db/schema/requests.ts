@@ -1,3 +1,4 @@
+import type { OperationName } from '../../operations/registry.ts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
@@ -64,6 +65,8 @@ export const requests = pgTable(
      * send the same one; each keeps its own `id`).
      */
     clientRequestId: text('client_request_id'),
+    /** What was asked: `chat` (chat completions) or `embeddings` (see src/operations). */
+    operation: text('operation').$type<OperationName>().notNull().default('chat'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),

@@ -1,9 +1,6 @@
-import type { FastifyReply } from 'fastify';
 import type { Principal } from '../../auth/api-key-store.ts';
 import { GatewayError } from '../../gateway-error.ts';
 import type { Logger } from '../../logger.ts';
-import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
 import { budgetMessage, scopeLabel, type TenantBudgets } from './tenant-budgets.ts';
 import { hasAnyLimit } from './tenant-limits-schema.ts';
 import type { PrincipalLimits, TenantLimitsStore } from './tenant-limits-store.ts';
@@ -19,7 +16,7 @@ export interface TenantLease {
 const noLease: TenantLease = { release: async () => {}, run: (task) => task() };
 
 /**
- * The API side of per-key and per-project limits: before a chat request is queued, its key's and
+ * The API side of per-key and per-project limits: before a request is queued, its key's and
  * project's spend budgets, then RPM, TPM and concurrency (atomically, in one Redis script). Refusals
  * are 429s in OpenAI's shape with Retry-After. Limits are read with the principal (cached, dropped on
  * change by broadcast). If Redis or Postgres fail here, the request is let through and the failure
@@ -44,18 +41,18 @@ export class TenantAdmission {
   }
 
   /** Throws a 429 GatewayError (headers set on `reply`) when the request may not run now. */
-  async admit(input: { principal: Principal; requestId: string; request: ChatCompletionRequest; kind: 'sync' | 'async'; reply: FastifyReply }): Promise<TenantLease> {
+  async admit(input: { principal: Principal; requestId: string; /** Input tokens the request is expected to use (TPM). */ estimatedTokens: number; kind: 'sync' | 'async' }): Promise<TenantLease> {
     const limits = await this.limitsOf(input.principal);
     if (!limits) return noLease;
-    await this.refuseOverBudget(input.principal, limits, input.reply);
+    await this.refuseOverBudget(input.principal, limits);
     const checks = rateChecks(input.principal, limits);
     if (checks.length === 0) return noLease;
-    const estimatedTokens = estimateRequestTokens(input.request);
+    const { estimatedTokens } = input;
     const leaseTtlMs = input.kind === 'sync' ? this.options.syncLeaseTtlMs : this.options.asyncLeaseTtlMs;
     const verdict = await this.options.rateLimiter
       .admit({ checks, requestId: input.requestId, estimatedTokens, leaseTtlMs })
       .catch((error: unknown) => this.letThrough(error, { ok: true as const }));
-    if (!verdict.ok) throw rateLimitError(verdict.check, verdict.retryAfterMs, estimatedTokens, input.reply);
+    if (!verdict.ok) throw rateLimitError(verdict.check, verdict.retryAfterMs, estimatedTokens);
     const leased = checks.filter((check) => check.dimension === 'concurrency').map((check) => check.scope);
     if (leased.length === 0) return noLease;
     const release = () => this.options.rateLimiter.release(leased, input.requestId).catch((error: unknown) => this.letThrough(error, undefined));
@@ -72,9 +69,9 @@ export class TenantAdmission {
   }
 
   /** Batch creation: refused while the key or project is over a budget (rates do not apply). */
-  async assertWithinBudget(principal: Principal, reply: FastifyReply): Promise<void> {
+  async assertWithinBudget(principal: Principal): Promise<void> {
     const limits = await this.limitsOf(principal);
-    if (limits) await this.refuseOverBudget(principal, limits, reply);
+    if (limits) await this.refuseOverBudget(principal, limits);
   }
 
   private async limitsOf(principal: Principal): Promise<PrincipalLimits | undefined> {
@@ -82,7 +79,7 @@ export class TenantAdmission {
     return limits && (hasAnyLimit(limits.key) || hasAnyLimit(limits.project)) ? limits : undefined;
   }
 
-  private async refuseOverBudget(principal: Principal, limits: PrincipalLimits, reply: FastifyReply): Promise<void> {
+  private async refuseOverBudget(principal: Principal, limits: PrincipalLimits): Promise<void> {
     const verdict = await this.options.budgets
       .exceeded([
         { scope: { kind: 'key', id: principal.apiKeyId }, budgets: limits.key?.budgets },
@@ -91,9 +88,9 @@ export class TenantAdmission {
       .catch((error: unknown) => this.letThrough(error, null));
     if (!verdict) return;
     // The SDKs would retry a 429 at once; a spent budget will not come back in seconds.
-    reply.header('x-should-retry', 'false');
-    if (verdict.resetsAt) reply.header('retry-after', String(Math.ceil((verdict.resetsAt.getTime() - Date.now()) / 1000)));
-    throw new GatewayError({ code: 'insufficient_quota', message: budgetMessage(verdict) });
+    const headers: Record<string, string> = { 'x-should-retry': 'false' };
+    if (verdict.resetsAt) headers['retry-after'] = String(Math.ceil((verdict.resetsAt.getTime() - Date.now()) / 1000));
+    throw new GatewayError({ code: 'insufficient_quota', message: budgetMessage(verdict) }, { headers });
   }
 
   private letThrough<Fallback>(error: unknown, fallback: Fallback): Fallback {
@@ -114,11 +111,10 @@ function rateChecks(principal: Principal, limits: PrincipalLimits): RateCheck[] 
   ]);
 }
 
-function rateLimitError(check: RateCheck, retryAfterMs: number, estimatedTokens: number, reply: FastifyReply): GatewayError {
+function rateLimitError(check: RateCheck, retryAfterMs: number, estimatedTokens: number): GatewayError {
   const who = scopeLabel(check.scope);
   const bodyType = check.dimension === 'tpm' ? 'tokens' : 'requests';
-  reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-  reply.header('retry-after-ms', String(retryAfterMs));
+  const headers = { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))), 'retry-after-ms': String(retryAfterMs) };
   const wait = `Please try again in ${(retryAfterMs / 1000).toFixed(retryAfterMs < 10_000 ? 1 : 0)}s.`;
   const message =
     check.dimension === 'concurrency'
@@ -126,5 +122,5 @@ function rateLimitError(check: RateCheck, retryAfterMs: number, estimatedTokens:
       : check.dimension === 'rpm'
         ? `Rate limit reached for ${who} on requests per min (RPM): Limit ${check.limit}. ${wait}`
         : `Rate limit reached for ${who} on tokens per min (TPM): Limit ${check.limit}, Requested ~${estimatedTokens}. ${wait}`;
-  return new GatewayError({ code: 'rate_limit_exceeded', message, bodyType });
+  return new GatewayError({ code: 'rate_limit_exceeded', message, bodyType }, { headers });
 }

@@ -63,13 +63,15 @@ export const embeddingsResponseSchema = z.looseObject({
 
 export type EmbeddingsResponse = z.infer<typeof embeddingsResponseSchema>;
 
-/** A provider's answer before the edge: every vector as floats, in input order. */
-export interface EmbeddingsVectors {
-  object: 'list';
-  data: Array<{ object: 'embedding'; index: number; embedding: number[] }>;
-  model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
-}
+/** A provider's answer before the edge: every vector as floats, in input order (what records and the cache keep). */
+export const embeddingsVectorsSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ object: z.literal('embedding'), index: z.number().int(), embedding: z.array(z.number()) })),
+  model: z.string(),
+  usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+});
+
+export type EmbeddingsVectors = z.infer<typeof embeddingsVectorsSchema>;
 
 /**
  * A vector as OpenAI's `encoding_format: "base64"` sends it: the little-endian float32 bytes, base64.

@@ -43,9 +43,21 @@ export function azureAcceptsStreamOptions(apiVersion: string): boolean {
 
 function azureWireRequest(input: BuildChatRequestInput<AzureRequestSettings>, openAIBody: Record<string, unknown>): WireRequest {
   const { model: _model, ...body } = openAIBody;
+  return azureDeploymentRequest(input, 'chat/completions', body);
+}
+
+/**
+ * A call to one of the deployment's operations (`chat/completions`, `embeddings`): the deployment's own
+ * URL with the api-version query, the key in `api-key`.
+ */
+export function azureDeploymentRequest(
+  input: { upstreamModel: string; config: AzureRequestSettings; requestId: string },
+  operation: string,
+  body: unknown,
+): WireRequest {
   const headers = openAIRequestHeaders({ headers: input.config.headers }, input.requestId);
   if (input.config.apiKey) headers['api-key'] = input.config.apiKey;
   const deployment = encodeURIComponent(input.upstreamModel);
   const query = new URLSearchParams({ 'api-version': input.config.apiVersion });
-  return { path: `/openai/deployments/${deployment}/chat/completions?${query.toString()}`, headers, body };
+  return { path: `/openai/deployments/${deployment}/${operation}?${query.toString()}`, headers, body };
 }

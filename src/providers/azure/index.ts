@@ -6,10 +6,16 @@ import { convertAzureResponse } from './convert-azure-response.ts';
 import { createAzureStreamTranslator } from './convert-azure-stream.ts';
 import { convertToAzureRequest, convertToAzureStreamRequest, type AzureRequestSettings } from './convert-to-azure-request.ts';
 import { parseAzureError } from './azure-error.ts';
+import { convertToAzureEmbeddingsRequest } from './embeddings/convert-to-azure-embeddings-request.ts';
+import { convertOpenAIEmbeddingsResponse } from '../openai/embeddings/convert-openai-embeddings-response.ts';
 
-/** Azure OpenAI's Chat Completions (deployment URLs, `api-key` auth, content filter results and errors). */
+/**
+ * Azure OpenAI's Chat Completions (deployment URLs, `api-key` auth, content filter results and errors)
+ * and Embeddings (the deployment's `embeddings` URL; OpenAI's answer).
+ */
 export const azureWireFormat: HttpWireFormat<AzureRequestSettings> = {
   type: 'azure',
+  embeddings: { buildRequest: convertToAzureEmbeddingsRequest, parseResponse: convertOpenAIEmbeddingsResponse },
   buildChatRequest: convertToAzureRequest,
   parseChatResponse: convertAzureResponse,
   parseError: parseAzureError,

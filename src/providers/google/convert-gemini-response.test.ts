@@ -6,6 +6,8 @@ import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
 import { parseGeminiError } from './gemini-error.ts';
 import { googleWireFormat } from './index.ts';
+import { convertGeminiEmbeddingsResponse } from './embeddings/convert-gemini-embeddings-response.ts';
+import { convertToGeminiEmbeddingsRequest } from './embeddings/convert-to-gemini-embeddings-request.ts';
 
 /** Bodies in the shape of Google's API reference, recorded in `__fixtures__/`. */
 function fixture(name: string): Record<string, unknown> {
@@ -22,6 +24,7 @@ describe('googleWireFormat', () => {
   it('wires the Gemini converters together', () => {
     expect(googleWireFormat).toEqual({
       type: 'google',
+      embeddings: { buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
       buildChatRequest: convertToGeminiRequest,
       parseChatResponse: convertGeminiResponse,
       parseError: parseGeminiError,

@@ -38,9 +38,13 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** `gemini-2.5-flash` → `models/gemini-2.5-flash`; a full resource name (`tunedModels/x`) stays as it is. */
-function modelPath(upstreamModel: string): string {
-  const name = upstreamModel.includes('/') ? upstreamModel : `models/${upstreamModel}`;
-  return name.split('/').map(encodeURIComponent).join('/');
+export function modelName(upstreamModel: string): string {
+  return upstreamModel.includes('/') ? upstreamModel : `models/${upstreamModel}`;
+}
+
+/** The model's resource name as a URL path, each segment encoded. */
+export function modelPath(upstreamModel: string): string {
+  return modelName(upstreamModel).split('/').map(encodeURIComponent).join('/');
 }
 
 function responseFormatConfig(request: ChatCompletionRequest, warnings: string[]): GeminiGenerationConfig {

@@ -3,13 +3,17 @@ import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest, type GeminiRequestSettings } from './convert-to-gemini-request.ts';
 import { parseGeminiError } from './gemini-error.ts';
+import { convertGeminiEmbeddingsResponse } from './embeddings/convert-gemini-embeddings-response.ts';
+import { convertToGeminiEmbeddingsRequest } from './embeddings/convert-to-gemini-embeddings-request.ts';
 
 /**
  * Google's Gemini API (`models/{model}:generateContent`, streamed through
- * `:streamGenerateContent?alt=sse`; key in `x-goog-api-key`).
+ * `:streamGenerateContent?alt=sse`; embeddings through `:embedContent` and `:batchEmbedContents`; key
+ * in `x-goog-api-key`).
  */
 export const googleWireFormat: HttpWireFormat<GeminiRequestSettings> = {
   type: 'google',
+  embeddings: { buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
   buildChatRequest: convertToGeminiRequest,
   parseChatResponse: convertGeminiResponse,
   parseError: parseGeminiError,

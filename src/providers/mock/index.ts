@@ -5,6 +5,7 @@ import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import type { ChatCallContext, ChatResult, ProviderClient } from '../provider-client.ts';
 import { ProviderError } from '../provider-error.ts';
 import { buildMockCompletion } from './mock-completion.ts';
+import { buildMockEmbeddings } from './mock-embeddings.ts';
 import { splitMockStream } from './mock-stream.ts';
 
 /** The built-in provider: in-process, deterministic, with a configurable latency. */
@@ -24,6 +25,12 @@ export function createMockProviderClient(name: string, config: MockProviderConfi
   return {
     name,
     type: 'mock',
+    embeddings: {
+      async embed(request, context) {
+        if (config.latencyMs > 0) await sleep(config.latencyMs, undefined, { signal: context.signal });
+        return buildMockEmbeddings({ provider: name, request, upstreamModel: context.upstreamModel });
+      },
+    },
     chat,
     async chatStream(request, context, onChunks) {
       const result = await chat(request, context);

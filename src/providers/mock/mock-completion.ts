@@ -10,13 +10,24 @@ const defaultLabels = ['positive', 'negative', 'neutral'];
 const errorDirective = /^mock:error:(\d{3})\b/;
 
 /** FNV-1a, 32-bit: a stable hash so the classifier gives the same label for the same text everywhere. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index += 1) {
     hash ^= text.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
+}
+
+/**
+ * The failure a text asks for: one starting `mock:error:<status>` fails the call with that status
+ * (retryable as a provider's would be), so clients and the gateway's failover can exercise error paths.
+ */
+export function mockFailure(provider: string, text: string): ProviderError | undefined {
+  const directive = errorDirective.exec(text);
+  if (!directive) return undefined;
+  const status = Number(directive[1]);
+  return new ProviderError({ provider, status, code: 'mock_error', message: `mock provider failed with HTTP ${status} as asked` });
 }
 
 /** Labels come from a system/developer line `labels: a, b, c`; otherwise positive/negative/neutral. */
@@ -48,11 +59,8 @@ export function buildMockCompletion(input: {
   const { request } = input;
   const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
   const userText = lastUser ? messageText(lastUser.content) : '';
-  const directive = errorDirective.exec(userText);
-  if (directive) {
-    const status = Number(directive[1]);
-    throw new ProviderError({ provider: input.provider, status, code: 'mock_error', message: `mock provider failed with HTTP ${status} as asked` });
-  }
+  const failure = mockFailure(input.provider, userText);
+  if (failure) throw failure;
 
   let content = input.upstreamModel === 'classifier' ? pickLabel(classifierLabels(request), userText) : userText;
   let finishReason = 'stop';

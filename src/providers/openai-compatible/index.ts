@@ -7,12 +7,15 @@ import { openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequ
 import { parseOpenAIError } from '../openai/openai-error.ts';
 import type { BuildChatRequestInput, HttpWireFormat, ProviderClient, WireRequest } from '../provider-client.ts';
 import { applyPresetQuirks } from './apply-preset-quirks.ts';
+import { convertToPresetEmbeddingsRequest } from './embeddings/convert-to-preset-embeddings-request.ts';
+import { convertOpenAIEmbeddingsResponse } from '../openai/embeddings/convert-openai-embeddings-response.ts';
 import { openAICompatiblePresets, type OpenAICompatiblePreset, type OpenAICompatiblePresetName } from './presets.ts';
 
 /**
  * An OpenAI-compatible vendor's wire format: OpenAI's, with the preset's quirks applied to the request
  * body (see {@link applyPresetQuirks}). Bearer auth is sent only when a key is configured. Streamed,
- * usage is asked for as the preset's `streamUsage` says, and the stream is read as OpenAI's.
+ * usage is asked for as the preset's `streamUsage` says, and the stream is read as OpenAI's. Embeddings
+ * only where the preset has them (OpenAI's `POST /embeddings`, fitted to the preset's embeddings quirks).
  */
 export function createPresetWireFormat(presetName: OpenAICompatiblePresetName): HttpWireFormat<OpenAIRequestSettings> {
   const preset: OpenAICompatiblePreset = openAICompatiblePresets[presetName];
@@ -27,8 +30,17 @@ export function createPresetWireFormat(presetName: OpenAICompatiblePresetName): 
       ...(fitted.warnings.length > 0 ? { warnings: fitted.warnings } : {}),
     };
   };
+  const embeddings = preset.embeddings;
   return {
     type: presetName,
+    ...(embeddings
+      ? {
+          embeddings: {
+            buildRequest: (input) => convertToPresetEmbeddingsRequest({ ...input, vendor: presetName, preset, embeddings }),
+            parseResponse: convertOpenAIEmbeddingsResponse,
+          },
+        }
+      : {}),
     buildChatRequest: (input) => build(input, false),
     parseChatResponse: convertOpenAIResponse,
     parseError: parseOpenAIError,

@@ -23,6 +23,21 @@ export interface PresetModelQuirk {
   docs: string;
 }
 
+/**
+ * A vendor's embeddings: present where it serves `POST /embeddings` in OpenAI's wire format, with the
+ * quirks its embeddings reference documents (applied as the chat quirks are).
+ */
+export interface PresetEmbeddings {
+  /** Request fields the vendor rejects or ignores on embeddings: dropped with a warning each. @defaultValue none */
+  unsupportedFields?: readonly string[];
+  /** Fields the vendor knows under another name (OpenAI name → vendor name). @defaultValue none */
+  renamedFields?: Readonly<Record<string, string>>;
+  /** The vendor embeds text only: token-array inputs fail with a 400 before any call. @defaultValue false */
+  textInputsOnly?: boolean;
+  /** @see the vendor's embeddings reference, where the quirks above are documented */
+  docs: string;
+}
+
 export interface OpenAICompatiblePreset {
   /** Default base URL (up to and including the version segment). */
   baseUrl: string;
@@ -44,6 +59,8 @@ export interface OpenAICompatiblePreset {
   modelQuirks?: readonly PresetModelQuirk[];
   /** @defaultValue 'on-request' (see {@link StreamUsage}) */
   streamUsage?: StreamUsage;
+  /** The vendor's embeddings. @defaultValue absent: the vendor serves none */
+  embeddings?: PresetEmbeddings;
   /** @see the vendor's API reference, where the quirks above are documented */
   docs: string;
 }
@@ -60,6 +77,14 @@ export const openAICompatiblePresets = {
     renamedFields: { ...maxCompletionTokensAsMaxTokens, seed: 'random_seed' },
     unsupportedMessageFields: ['name'],
     streamUsage: 'always',
+    // mistral-embed, codestral-embed. The same strict schema; texts only; `dimensions` is
+    // `output_dimension` (codestral-embed); `encoding_format` is sent as float, as always.
+    embeddings: {
+      unsupportedFields: ['user'],
+      renamedFields: { dimensions: 'output_dimension' },
+      textInputsOnly: true,
+      docs: 'https://docs.mistral.ai/api/endpoint/embeddings',
+    },
     docs: 'https://docs.mistral.ai/api/#tag/chat/operation/chat_completion_v1_chat_completions_post',
   },
   // Documented 400s: logprobs, logit_bias, top_logprobs, messages[].name, and any n other than 1.
@@ -76,6 +101,8 @@ export const openAICompatiblePresets = {
     requiresApiKey: true,
     unsupportedFields: [],
     renamedFields: maxCompletionTokensAsMaxTokens,
+    // `input` is a text or a list of texts.
+    embeddings: { textInputsOnly: true, docs: 'https://docs.together.ai/reference/embeddings-2' },
     docs: 'https://docs.together.ai/reference/chat-completions-1',
   },
   // The request body documents neither n, seed nor logit_bias; response_format is text or json_object.
@@ -100,6 +127,7 @@ export const openAICompatiblePresets = {
     requiresApiKey: true,
     unsupportedFields: [],
     renamedFields: maxCompletionTokensAsMaxTokens,
+    embeddings: { docs: 'https://docs.fireworks.ai/api-reference/creates-an-embedding-vector-representing-the-input-text' },
     docs: 'https://docs.fireworks.ai/api-reference/post-chatcompletions',
   },
   xai: {
@@ -122,6 +150,8 @@ export const openAICompatiblePresets = {
     requiresApiKey: true,
     unsupportedFields: ['n'],
     renamedFields: maxCompletionTokensAsMaxTokens,
+    // Routes embeddings models as it routes chat ones.
+    embeddings: { docs: 'https://openrouter.ai/docs/api-reference/embeddings' },
     docs: 'https://openrouter.ai/docs/api-reference/parameters',
   },
   // Sonar: no function calling; structured output is json_schema (or regex) only.
@@ -145,12 +175,16 @@ export const openAICompatiblePresets = {
     requiresApiKey: false,
     unsupportedFields: ['tool_choice', 'logit_bias', 'user', 'n', 'logprobs', 'top_logprobs', 'parallel_tool_calls'],
     renamedFields: maxCompletionTokensAsMaxTokens,
+    // Documented: texts only (no token arrays), and no `user`.
+    embeddings: { unsupportedFields: ['user'], textInputsOnly: true, docs: 'https://docs.ollama.com/api/openai-compatibility' },
     docs: 'https://docs.ollama.com/api/openai-compatibility',
   },
   vllm: {
     baseUrl: 'http://127.0.0.1:8000/v1',
     requiresApiKey: false,
     unsupportedFields: ['parallel_tool_calls', 'user'],
+    // For a model vLLM serves as an embedding (pooling) model; token arrays are accepted.
+    embeddings: { docs: 'https://docs.vllm.ai/en/stable/serving/openai_compatible_server.html#embeddings-api' },
     docs: 'https://docs.vllm.ai/en/stable/serving/openai_compatible_server.html',
   },
   // Structured output is json_schema only.
@@ -160,6 +194,7 @@ export const openAICompatiblePresets = {
     unsupportedFields: ['n', 'logprobs', 'top_logprobs', 'user', 'parallel_tool_calls'],
     renamedFields: maxCompletionTokensAsMaxTokens,
     responseFormats: ['text', 'json_schema'],
+    embeddings: { docs: 'https://lmstudio.ai/docs/developer/openai-compat/embeddings' },
     docs: 'https://lmstudio.ai/docs/developer/openai-compat/chat-completions',
   },
 } as const satisfies Record<string, OpenAICompatiblePreset>;

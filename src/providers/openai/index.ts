@@ -3,10 +3,13 @@ import { convertOpenAIResponse } from './convert-openai-response.ts';
 import { createOpenAIStreamTranslator } from './convert-openai-stream.ts';
 import { convertToOpenAIRequest, convertToOpenAIStreamRequest, type OpenAIRequestSettings } from './convert-to-openai-request.ts';
 import { parseOpenAIError } from './openai-error.ts';
+import { convertOpenAIEmbeddingsResponse } from './embeddings/convert-openai-embeddings-response.ts';
+import { convertToOpenAIEmbeddingsRequest } from './embeddings/convert-to-openai-embeddings-request.ts';
 
-/** OpenAI's Chat Completions wire format; every OpenAI-compatible vendor reuses it. */
+/** OpenAI's Chat Completions and Embeddings wire format; every OpenAI-compatible vendor reuses it. */
 export const openaiWireFormat: HttpWireFormat<OpenAIRequestSettings> = {
   type: 'openai',
+  embeddings: { buildRequest: convertToOpenAIEmbeddingsRequest, parseResponse: convertOpenAIEmbeddingsResponse },
   buildChatRequest: convertToOpenAIRequest,
   parseChatResponse: convertOpenAIResponse,
   parseError: parseOpenAIError,

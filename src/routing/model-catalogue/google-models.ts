@@ -21,4 +21,6 @@ export const googleModels = [
   { providerType: 'google', id: 'gemini-2.5-pro', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: full, prices: { input: '1.25', cachedInput: '0.125', output: '10.00' }, pricedAt },
   { providerType: 'google', id: 'gemini-2.5-flash', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: full, prices: { input: '0.30', cachedInput: '0.03', output: '2.50' }, pricedAt },
   { providerType: 'google', id: 'gemini-2.5-flash-lite', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: full, prices: { input: '0.10', cachedInput: '0.01', output: '0.40' }, pricedAt },
+  // Embeddings (`embedContent`): input tokens only; `dimensions` becomes `outputDimensionality`.
+  { providerType: 'google', kind: 'embeddings', id: 'gemini-embedding-001', dimensions: 3072, contextWindow: 2048, maxOutputTokens: 0, capabilities: { tools: false, vision: false, jsonMode: false }, prices: { input: '0.15', output: '0' }, pricedAt },
 ] as const satisfies readonly ModelDefinition[];

@@ -16,4 +16,7 @@ export const mistralModels = [
   { providerType: 'mistral', id: 'ministral-8b-latest', contextWindow: 262_144, maxOutputTokens: 262_144, capabilities: full, prices: { input: '0.15', output: '0.15' }, pricedAt },
   // Code model: text only.
   { providerType: 'mistral', id: 'codestral-latest', contextWindow: 256_000, maxOutputTokens: 256_000, capabilities: { tools: true, vision: false, jsonMode: true }, prices: { input: '0.30', output: '0.90' }, pricedAt },
+  // Embeddings: input tokens only.
+  { providerType: 'mistral', kind: 'embeddings', id: 'mistral-embed', dimensions: 1024, contextWindow: 8192, maxOutputTokens: 0, capabilities: { tools: false, vision: false, jsonMode: false }, prices: { input: '0.10', output: '0' }, pricedAt },
+  { providerType: 'mistral', kind: 'embeddings', id: 'codestral-embed', dimensions: 1536, contextWindow: 8192, maxOutputTokens: 0, capabilities: { tools: false, vision: false, jsonMode: false }, prices: { input: '0.15', output: '0' }, pricedAt },
 ] as const satisfies readonly ModelDefinition[];

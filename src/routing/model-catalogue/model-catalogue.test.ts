@@ -40,9 +40,23 @@ describe('model catalogue', () => {
     expect(definition.pricedAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(new Date(`${definition.pricedAt}T00:00:00Z`).toISOString().slice(0, 10)).toBe(definition.pricedAt);
     expect(Number.isInteger(definition.contextWindow) && definition.contextWindow > 0).toBe(true);
-    expect(Number.isInteger(definition.maxOutputTokens) && definition.maxOutputTokens > 0).toBe(true);
     expect(definition.contextWindow).toBeGreaterThanOrEqual(definition.maxOutputTokens);
     expect(Object.keys(definition.capabilities).sort()).toEqual(['jsonMode', 'tools', 'vision']);
+    if (definition.kind === 'embeddings') {
+      // Embeddings models read input only: no output tokens, no chat features, a default vector size.
+      expect(definition.maxOutputTokens).toBe(0);
+      expect(definition.prices.output).toBe('0');
+      expect(Object.values(definition.capabilities)).toEqual([false, false, false]);
+      expect(Number.isInteger(definition.dimensions) && (definition.dimensions ?? 0) > 0).toBe(true);
+    } else {
+      expect(Number.isInteger(definition.maxOutputTokens) && definition.maxOutputTokens > 0).toBe(true);
+      expect(definition.dimensions).toBeUndefined();
+    }
+  });
+
+  it('knows embeddings models of every provider that serves them', () => {
+    const embedding = new Set(vendors.filter((definition) => definition.kind === 'embeddings').map((definition) => definition.providerType));
+    expect([...embedding].sort()).toEqual(['google', 'mistral', 'openai']);
   });
 
   it('prices every vendor model above zero', () => {

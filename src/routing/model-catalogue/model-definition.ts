@@ -37,6 +37,10 @@ export interface ModelPrices {
  */
 export interface ModelDefinition {
   providerType: CatalogueProviderType;
+  /** What the model does: chat completions (the default) or embeddings. */
+  kind?: 'chat' | 'embeddings';
+  /** Embeddings models: the length of a vector when the request sets no `dimensions`. */
+  dimensions?: number;
   /** The model name the provider's API expects. */
   id: string;
   /** Most tokens of input and output together. */

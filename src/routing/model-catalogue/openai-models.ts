@@ -1,6 +1,7 @@
 import type { ModelDefinition } from './model-definition.ts';
 
 const full = { tools: true, vision: true, jsonMode: true } as const;
+const embeddingsOnly = { tools: false, vision: false, jsonMode: false } as const;
 const pricedAt = '2026-11-05';
 
 /**
@@ -31,5 +32,9 @@ export const openaiModels = [
   { providerType: 'openai', id: 'o3', contextWindow: 200_000, maxOutputTokens: 100_000, capabilities: full, prices: { input: '2.00', cachedInput: '0.50', output: '8.00' }, pricedAt },
   // Text only: no image input.
   { providerType: 'openai', id: 'o3-mini', contextWindow: 200_000, maxOutputTokens: 100_000, capabilities: { tools: true, vision: false, jsonMode: true }, prices: { input: '1.10', cachedInput: '0.55', output: '4.40' }, pricedAt },
+  // Embeddings: input tokens only (no output); `dimensions` shortens text-embedding-3 vectors.
+  { providerType: 'openai', kind: 'embeddings', id: 'text-embedding-3-small', dimensions: 1536, contextWindow: 8191, maxOutputTokens: 0, capabilities: embeddingsOnly, prices: { input: '0.02', output: '0' }, pricedAt },
+  { providerType: 'openai', kind: 'embeddings', id: 'text-embedding-3-large', dimensions: 3072, contextWindow: 8191, maxOutputTokens: 0, capabilities: embeddingsOnly, prices: { input: '0.13', output: '0' }, pricedAt },
+  { providerType: 'openai', kind: 'embeddings', id: 'text-embedding-ada-002', dimensions: 1536, contextWindow: 8191, maxOutputTokens: 0, capabilities: embeddingsOnly, prices: { input: '0.10', output: '0' }, pricedAt },
   { providerType: 'openai', id: 'o4-mini', contextWindow: 200_000, maxOutputTokens: 100_000, capabilities: full, prices: { input: '1.10', cachedInput: '0.275', output: '4.40' }, pricedAt },
 ] as const satisfies readonly ModelDefinition[];

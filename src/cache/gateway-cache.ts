@@ -1,12 +1,11 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../gateway-error.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import type { ChatResult } from '../providers/provider-client.ts';
+import type { BoundRequest, OperationName, ProviderResult } from '../operations/registry.ts';
 import type { HeaderValues } from '../routing/routing-controls.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { responseCacheKey } from './cache-key.ts';
 import { resolveCachePolicy } from './cache-policy.ts';
-import { isCacheable, type CachedAnswer, type ResponseCache } from './response-cache.ts';
+import type { CachedAnswer, ResponseCache } from './response-cache.ts';
 
 /**
  * A request's cache plan, decided where it is accepted and carried with its job: its key, whether
@@ -19,8 +18,8 @@ export interface CachePlan {
   storeTtlSeconds?: number;
 }
 
-/** The response cache as the gateway uses it: plans from config and headers, lookups, stores. */
-export class ChatCache {
+/** The response cache as the gateway uses it, for every operation: plans from config and headers, lookups, stores. */
+export class GatewayCache {
   constructor(
     private readonly config: GatewayConfig,
     private readonly store: ResponseCache,
@@ -30,14 +29,14 @@ export class ChatCache {
    * Undefined when the cache has no part in the request (disabled, or bypassed by the client);
    * throws a 400 GatewayError for a cache header it cannot read.
    */
-  plan(input: { projectId: string; request: ChatCompletionRequest; routes: readonly ResolvedRoute[]; skipped?: ReadonlyArray<{ provider: string; model: string }>; headers?: HeaderValues }): CachePlan | undefined {
+  plan(input: { projectId: string; operation: OperationName; request: { model: string }; routes: readonly ResolvedRoute[]; skipped?: ReadonlyArray<{ provider: string; model: string }>; headers?: HeaderValues }): CachePlan | undefined {
     const policy = resolveCachePolicy({ config: this.config, model: input.request.model, headers: input.headers ?? {} });
     if (!policy.ok) throw new GatewayError({ code: 'invalid_request_body', message: policy.message, param: policy.param });
     const { lookup, storeTtlSeconds } = policy.policy;
     if (!lookup && storeTtlSeconds === undefined) return undefined;
     // Skipped routes (open breakers) are candidates too: a breaker's state must not change the key.
     const routes = [...input.routes, ...(input.skipped ?? []).map((attempt) => ({ provider: attempt.provider, upstreamModel: attempt.model }))];
-    const key = responseCacheKey({ projectId: input.projectId, request: input.request, routes });
+    const key = responseCacheKey({ projectId: input.projectId, operation: input.operation, request: input.request, routes });
     return storeTtlSeconds === undefined ? { key, lookup } : { key, lookup, storeTtlSeconds };
   }
 
@@ -46,9 +45,9 @@ export class ChatCache {
   }
 
   /** Keeps a successful, complete answer when the plan says so; never throws. */
-  async remember(plan: CachePlan | undefined, result: ChatResult, served: { provider: string; upstreamModel: string; cost: string }): Promise<void> {
-    if (plan?.storeTtlSeconds === undefined || !isCacheable(result.completion)) return;
-    await this.store.set(plan.key, { completion: result.completion, usage: result.usage, ...served }, plan.storeTtlSeconds);
+  async remember(plan: CachePlan | undefined, result: ProviderResult, served: { provider: string; upstreamModel: string; cost: string }, request: Pick<BoundRequest, 'isCacheable'>): Promise<void> {
+    if (plan?.storeTtlSeconds === undefined || !request.isCacheable(result.response)) return;
+    await this.store.set(plan.key, { response: result.response, usage: result.usage, ...served }, plan.storeTtlSeconds);
   }
 }
 

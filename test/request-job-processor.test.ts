@@ -6,8 +6,8 @@ import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMockProviderClient } from '../src/providers/mock/index.ts';
-import type { ChatJobData, ChatJobResult } from '../src/queues/request-job.ts';
-import { createChatJobProcessor } from '../src/workers/chat-job-processor.ts';
+import type { RequestJobData, RequestJobResult } from '../src/queues/request-job.ts';
+import { createRequestJobProcessor } from '../src/workers/request-job-processor.ts';
 import type { ChatReply } from '../src/queues/reply-channel.ts';
 import { ResultStore } from '../src/records/result-store.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
@@ -34,7 +34,7 @@ describe('chat job processor and a failing Postgres', () => {
   function setup(store: ResultStore) {
     const replies: ChatReply[] = [];
     const publisher = { publish: async (_channel: string, message: string) => replies.push(JSON.parse(message) as ChatReply) } as unknown as Redis;
-    const processor = createChatJobProcessor({
+    const processor = createRequestJobProcessor({
       providers: new Map([['mock', createMockProviderClient('mock', { type: 'mock', latencyMs: 0, streamIntervalMs: 0, concurrency: 1, timeoutMs: 1000, maxAttempts: 1, retryBaseDelayMs: 1, headers: {} })]]),
       resultStore: store,
       publisher,
@@ -58,7 +58,7 @@ describe('chat job processor and a failing Postgres', () => {
           replyTo: 'channel',
           acceptedAt: Date.now(),
         },
-      }) as unknown as Job<ChatJobData, ChatJobResult>;
+      }) as unknown as Job<RequestJobData, RequestJobResult>;
     return { replies, processor, job };
   }
 

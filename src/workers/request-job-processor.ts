@@ -3,7 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { estimateRequestTokens } from '../providers/estimate-usage.ts';
+import { bindRequest } from '../operations/registry.ts';
 import type { ProviderError } from '../providers/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../gateway-error.ts';
@@ -14,16 +14,16 @@ import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spa
 import { callRoute, type RouteSignals } from '../execution/call-route.ts';
 import { HandBackError } from '../durability/hand-back.ts';
 import { backoffBaseDelay } from './provider-backoff.ts';
-import { RetryDelayError, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
+import { RetryDelayError, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { publishReply } from '../queues/reply-channel.ts';
 import { StreamRun, type ActiveStreams } from './stream-run.ts';
-import { cacheHitUsage, cacheStatusOf, type ChatCache } from '../cache/chat-cache.ts';
+import { cacheHitUsage, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
 import { correlationLogFields } from '../observability/request-correlation.ts';
 
-export interface ChatJobProcessorDependencies extends RouteSignals {
+export interface RequestJobProcessorDependencies extends RouteSignals {
   providers: ReadonlyMap<string, ProviderClient>;
   resultStore: ResultStore;
   /** A plain (non-blocking, non-subscriber) connection for publishing replies. */
@@ -32,13 +32,13 @@ export interface ChatJobProcessorDependencies extends RouteSignals {
   /** Caps in-flight calls per provider across every queue of this process. */
   limitProvider: LimitProvider;
   /** Async jobs: show `in_progress` while running, and send the webhook once recorded. */
-  lifecycle?: ChatJobLifecycle;
+  lifecycle?: RequestJobLifecycle;
   /** The response cache: async jobs look their answer up here; every success is offered to it. */
-  cache?: ChatCache;
+  cache?: GatewayCache;
   /** Streamed calls running here, for cancels from the API; without it `stream: true` calls are answered whole. */
   activeStreams?: ActiveStreams;
   /** Queues the request on its next route's provider queue (a fallback hop). Without it, a route's failure is final. */
-  enqueueHop?: (data: ChatJobData) => Promise<void>;
+  enqueueHop?: (data: RequestJobData) => Promise<void>;
   /** @defaultValue {@link defaultRetryPolicy} */
   retryPolicy?: RetryPolicy;
   /** The jitter source. @defaultValue Math.random */
@@ -55,13 +55,13 @@ export interface ChatJobProcessorDependencies extends RouteSignals {
   handBack?: AbortSignal;
 }
 
-export interface ChatJobLifecycle {
+export interface RequestJobLifecycle {
   /** Before anything runs; false: the request is not (or no longer) to be run, and the job ends quietly. */
-  onStart(data: ChatJobData): Promise<boolean>;
-  onSettled(data: ChatJobData, outcome: RequestOutcome): Promise<void>;
+  onStart(data: RequestJobData): Promise<boolean>;
+  onSettled(data: RequestJobData, outcome: RequestOutcome): Promise<void>;
 }
 
-type ChatJob = Job<ChatJobData, ChatJobResult>;
+type RequestJob = Job<RequestJobData, RequestJobResult>;
 
 /**
  * Calls the provider of the job's route, records the outcome and usage in Postgres (exactly once per
@@ -70,15 +70,16 @@ type ChatJob = Job<ChatJobData, ChatJobResult>;
  * as a new job on the next route's queue, carrying the trail), or fail (recorded and answered with
  * every attempt listed). Only the final outcome is recorded, and only a success is billed.
  */
-export function createChatJobProcessor(dependencies: ChatJobProcessorDependencies) {
+export function createRequestJobProcessor(dependencies: RequestJobProcessorDependencies) {
   const { providers, resultStore, publisher } = dependencies;
   const retryPolicy = dependencies.retryPolicy ?? defaultRetryPolicy;
   const random = dependencies.random ?? Math.random;
 
-  return async function processChatJob(job: ChatJob): Promise<ChatJobResult> {
+  return async function processRequestJob(job: RequestJob): Promise<RequestJobResult> {
     const data = job.data;
     const route = data.routes[data.routeIndex];
     if (!route) throw new UnrecoverableError(`job ${job.id} has no route ${data.routeIndex}`);
+    const bound = bindRequest(data);
     const logger = jobLogger(job, route);
 
     // A job seen before (retried, re-delivered after a worker died) or a later hop may find the request
@@ -87,7 +88,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       const stored = await resultStore.findCompletedRecord(data.requestId);
       if (stored) {
         logger.info('request already completed; answering from the record');
-        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: stored.completion, trail: stored.routeAttempts });
+        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: stored.response, trail: stored.routeAttempts });
         return { status: 'completed' };
       }
     }
@@ -130,13 +131,13 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     const call = await callRoute({
       client,
       route,
-      request: data.request,
+      request: bound,
       requestId: data.requestId,
       traceparent: data.correlation?.traceparent,
       limit: dependencies.limitProvider({
         provider: route.provider,
         model: route.upstreamModel,
-        estimatedTokens: estimateRequestTokens(data.request),
+        estimatedTokens: bound.estimateInputTokens(),
         trafficClass: 'interactive',
       }),
       signals: dependencies,
@@ -170,7 +171,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
         ...outcomeBase(job, route, attempts, startedAt),
         status: 'completed',
         statusCode: 200,
-        response: result.completion,
+        response: result.response,
         usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
         warnings: result.warnings,
       };
@@ -178,14 +179,14 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       await Promise.all([
         recordOrAnswerUnavailable(job, success),
         call.bookkeeping,
-        dependencies.cache?.remember(data.cache, result, { provider: route.provider, upstreamModel: route.upstreamModel, cost: success.usage?.cost ?? '0' }),
+        dependencies.cache?.remember(data.cache, result, { provider: route.provider, upstreamModel: route.upstreamModel, cost: success.usage?.cost ?? '0' }, bound),
       ]);
       await dependencies.lifecycle?.onSettled(data, success);
       // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
       if (run) {
         await run.end({ usage: result.usage, cost: success.usage?.cost });
       } else if (data.replyTo) {
-        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: result.completion, cost: success.usage?.cost, trail: attempts });
+        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts });
       }
       return { status: 'completed' };
     }
@@ -219,14 +220,14 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
   };
 
   /** Every line about a job carries the request id (and the caller's correlation) as the API's lines do. */
-  function jobLogger(job: ChatJob, route: ResolvedRoute): Logger {
+  function jobLogger(job: RequestJob, route: ResolvedRoute): Logger {
     const data = job.data;
     return dependencies.logger.child({ requestId: data.requestId, ...correlationLogFields(data.correlation), jobId: job.id, provider: route.provider, model: data.model });
   }
 
   /** A streamed sync call runs as a StreamRun (when this process can cancel streams). */
-  function streamRunFor(data: ChatJobData, route: ResolvedRoute, trail: RouteAttempt[]): StreamRun | undefined {
-    if (data.request.stream !== true || !data.replyTo || !dependencies.activeStreams) return undefined;
+  function streamRunFor(data: RequestJobData, route: ResolvedRoute, trail: RouteAttempt[]): StreamRun | undefined {
+    if (!bindRequest(data).streams() || !data.replyTo || !dependencies.activeStreams) return undefined;
     return new StreamRun({
       requestId: data.requestId,
       redis: publisher,
@@ -242,13 +243,14 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
    * answer), or whose client went away. What was sent is recorded and billed once, its usage counted
    * from the text; a client still listening gets an error event.
    */
-  async function endBrokenStream(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], run: StreamRun, providerError: ProviderError, startedAt: number): Promise<never> {
+  async function endBrokenStream(job: RequestJob, route: ResolvedRoute, attempts: RouteAttempt[], run: StreamRun, providerError: ProviderError, startedAt: number): Promise<never> {
     const data = job.data;
     const cancelled = run.cancelReason !== undefined;
     const error = cancelled
       ? new GatewayError({ code: 'client_closed_request', message: 'the client closed the connection before the stream ended' })
       : new GatewayError({ code: 'stream_interrupted', message: `the provider's stream broke off: ${providerError.message}` });
-    const partial = run.started ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
+    // Only chat streams: a stream run is never made for another operation.
+    const partial = run.started && data.operation !== 'embeddings' ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
     const usage = partial ? { ...partial.usage, cost: computeCost({ usage: partial.usage, pricing: route.pricing }) } : undefined;
     const failure: RequestOutcome = {
       ...outcomeBase(job, route, attempts, startedAt),
@@ -266,7 +268,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
   }
 
   /** An async job whose answer was in the cache: recorded (nothing billed, the saving noted) and settled. */
-  async function answerFromCache(job: ChatJob, answer: CachedAnswer): Promise<ChatJobResult> {
+  async function answerFromCache(job: RequestJob, answer: CachedAnswer): Promise<RequestJobResult> {
     const data = job.data;
     const now = new Date();
     const hit: RequestOutcome = {
@@ -280,7 +282,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       attempts: 0,
       status: 'completed',
       statusCode: 200,
-      response: answer.completion,
+      response: answer.response,
       acceptedAt: new Date(data.acceptedAt),
       startedAt: now,
       completedAt: now,
@@ -289,12 +291,12 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
     };
     await recordOrAnswerUnavailable(job, hit);
     await dependencies.lifecycle?.onSettled(data, hit);
-    if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, completion: answer.completion, cost: '0' });
+    if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: answer.response, cost: '0' });
     return { status: 'completed' };
   }
 
   /** The fields every outcome of this job shares. */
-  function outcomeBase(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], startedAt: number) {
+  function outcomeBase(job: RequestJob, route: ResolvedRoute, attempts: RouteAttempt[], startedAt: number) {
     const completedAt = new Date();
     const data = job.data;
     return {
@@ -312,20 +314,21 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
       providerLatencyMs: attempts[attempts.length - 1]?.latencyMs,
       routeAttempts: attempts,
       cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
-      streamed: data.request.stream === true,
+      operation: bindRequest(data).operation,
+      streamed: bindRequest(data).streams(),
       correlation: data.correlation,
     } satisfies Partial<RequestOutcome>;
   }
 
   /** Hands the request to its next route's queue, or fails it when there is none (or no time, or Redis refuses). */
   async function fallBackOrFail(
-    job: ChatJob,
+    job: RequestJob,
     route: ResolvedRoute,
     attempts: RouteAttempt[],
     error: GatewayError,
     reason: FailoverReason | SkipReason,
     startedAt?: number,
-  ): Promise<ChatJobResult> {
+  ): Promise<RequestJobResult> {
     const data = job.data;
     const next = data.routes[data.routeIndex + 1];
     const logger = jobLogger(job, route);
@@ -346,7 +349,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
    * The request's final failure: recorded, told to the lifecycle and the caller, and the job ended.
    * A trail over several routes becomes one message listing every attempt, with the last error's code.
    */
-  async function fail(job: ChatJob, route: ResolvedRoute, attempts: RouteAttempt[], error: GatewayError, startedAt = Date.now()): Promise<never> {
+  async function fail(job: RequestJob, route: ResolvedRoute, attempts: RouteAttempt[], error: GatewayError, startedAt = Date.now()): Promise<never> {
     const data = job.data;
     const final = spansSeveralRoutes(attempts)
       ? new GatewayError({ ...error.toPayload(), message: describeChainFailure({ model: data.model, trail: attempts, lastMessage: error.message }) }, { hint: error.hint })
@@ -372,7 +375,7 @@ export function createChatJobProcessor(dependencies: ChatJobProcessorDependencie
    * are retried here (the result is in memory); if it stays down the job fails for BullMQ to retry,
    * and on the last attempt the caller hears 503 instead of waiting for a timeout.
    */
-  async function recordOrAnswerUnavailable(job: ChatJob, outcome: RequestOutcome): Promise<void> {
+  async function recordOrAnswerUnavailable(job: RequestJob, outcome: RequestOutcome): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {

@@ -1,17 +1,17 @@
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
-import type { CachePlan } from '../cache/chat-cache.ts';
+import type { CachePlan } from '../cache/gateway-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError, type GatewayErrorPayload } from '../gateway-error.ts';
 import type { Logger } from '../logger.ts';
-import type { ChatCompletion, ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import type { OperationPayload, OperationResponse } from '../operations/registry.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
-import { chatJobOptionsFor, hopJobId, providerQueueName, type ChatJobData, type ChatJobResult } from '../queues/request-job.ts';
+import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
 import { ReplyTimeoutError, type ReplyListener } from '../queues/reply-channel.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
@@ -20,10 +20,12 @@ import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
 
-export interface SyncDispatchInput {
+/** A planned request of any operation (chat, embeddings …), ready to queue. */
+export type SyncDispatchInput = DispatchFields & OperationPayload;
+
+interface DispatchFields {
   requestId: string;
   principal: Principal;
-  request: ChatCompletionRequest;
   routes: ResolvedRoute[];
   /** Routes the planner passed over (open breakers): the start of the trail. */
   trail?: RouteAttempt[];
@@ -48,14 +50,14 @@ export class RoutedGatewayError extends GatewayError {
  * (sync) wait for the worker's reply — from whichever route served it. Queue objects are cached per
  * provider; they share one Redis connection.
  */
-export class ChatDispatcher {
-  private readonly queues = new Map<string, Queue<ChatJobData, ChatJobResult>>();
+export class RequestDispatcher {
+  private readonly queues = new Map<string, Queue<RequestJobData, RequestJobResult>>();
   private readonly candidateRoutes = new Map<string, ResolvedRoute[]>();
   /**
    * Sync and streamed calls of this process waiting for their jobs: their job data stays here (a sync
    * call has no record in Postgres until it settles), so a job Redis lost can be queued again.
    */
-  private readonly waiting = new Map<string, { data: ChatJobData; restorable: () => boolean }>();
+  private readonly waiting = new Map<string, { data: RequestJobData; restorable: () => boolean }>();
 
   constructor(
     private readonly options: {
@@ -83,7 +85,7 @@ export class ChatDispatcher {
    * at) and the request as providers see it: enough for its cache key, without planning. Undefined
    * when the request cannot be routed (`plan` then answers why). Memoised per configured model.
    */
-  cacheCandidates(input: { request: ChatCompletionRequest; headers: HeaderValues }): { request: ChatCompletionRequest; routes: ResolvedRoute[] } | undefined {
+  cacheCandidates<Request extends { model: string; [field: string]: unknown }>(input: { request: Request; headers: HeaderValues }): { request: Request; routes: ResolvedRoute[] } | undefined {
     const controls = readRoutingControls({ headers: input.headers, request: input.request });
     if (!controls.ok) return undefined;
     const model = controls.request.model;
@@ -101,17 +103,17 @@ export class ChatDispatcher {
    * The request's attempt order, from its model, strategy, breakers and routing headers; throws the
    * GatewayError to answer when nothing can serve it (unknown model, pin, capabilities, open breakers).
    */
-  plan(input: { request: ChatCompletionRequest; headers: HeaderValues }): Promise<RoutedRequest> {
+  plan<Payload extends OperationPayload>(input: { payload: Payload; headers: HeaderValues }): Promise<RoutedRequest<Payload>> {
     return planRequestRoutes({
       config: this.options.config,
-      request: input.request,
+      payload: input.payload,
       headers: input.headers,
       signals: this.options.signals ?? {},
       random: this.options.random ?? Math.random,
     });
   }
 
-  async dispatchSync(input: SyncDispatchInput): Promise<{ completion: ChatCompletion; cost: string | undefined; trail: RouteAttempt[] }> {
+  async dispatchSync(input: SyncDispatchInput): Promise<{ response: OperationResponse; cost: string | undefined; trail: RouteAttempt[] }> {
     const { requestTimeoutMs } = this.options;
     await this.options.postgres?.assertUp();
     const data = this.syncJobData(input);
@@ -127,7 +129,7 @@ export class ChatDispatcher {
 
     try {
       const answer = await reply;
-      if (answer.ok) return { completion: answer.completion, cost: answer.cost, trail: answer.trail ?? [] };
+      if (answer.ok) return { response: answer.response, cost: answer.cost, trail: answer.trail ?? [] };
       throw new RoutedGatewayError(answer.error, answer.trail);
     } catch (error) {
       if (!(error instanceof ReplyTimeoutError)) throw error;
@@ -213,7 +215,7 @@ export class ChatDispatcher {
     });
   }
 
-  private syncJobData(input: SyncDispatchInput): ChatJobData {
+  private syncJobData(input: SyncDispatchInput): RequestJobData {
     const acceptedAt = Date.now();
     return {
       ...jobDataBase(input),
@@ -231,17 +233,7 @@ export class ChatDispatcher {
    * queue cannot take it; the caller then marks the recorded job failed. No deadline: its retries and
    * fallback hops take the time they need.
    */
-  async dispatchAsync(input: {
-    requestId: string;
-    principal: Principal;
-    request: ChatCompletionRequest;
-    routes: ResolvedRoute[];
-    webhookUrl: string | null;
-    acceptedAt: number;
-    trail?: RouteAttempt[];
-    cache?: CachePlan | undefined;
-    correlation?: RequestCorrelation | undefined;
-  }): Promise<void> {
+  async dispatchAsync(input: Omit<DispatchFields, 'cacheStatus'> & OperationPayload & { webhookUrl: string | null; acceptedAt: number }): Promise<void> {
     await this.enqueue({
       ...jobDataBase(input),
       kind: 'async',
@@ -255,12 +247,12 @@ export class ChatDispatcher {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
 
-  private async enqueue(data: ChatJobData): Promise<void> {
+  private async enqueue(data: RequestJobData): Promise<void> {
     const route = data.routes[data.routeIndex];
     if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${data.model} has no route`, param: 'model' });
     try {
       // Fails fast when Redis is away (the connection's maxRetriesPerRequest): its queue was opened at start.
-      await this.queue(route.provider).add('chat', data, chatJobOptionsFor(data, this.options.config));
+      await this.queue(route.provider).add('chat', data, requestJobOptionsFor(data, this.options.config));
     } catch (error) {
       this.options.logger.error({ err: error, requestId: data.requestId }, 'enqueue failed');
       throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; nothing was queued. Retry shortly.' });
@@ -268,15 +260,15 @@ export class ChatDispatcher {
   }
 
   /** Removes the request's job from whichever route's queue holds it, if it has not started. */
-  private async removeQueued(data: ChatJobData): Promise<boolean> {
+  private async removeQueued(data: RequestJobData): Promise<boolean> {
     const removals = data.routes.map((route, index) => this.queue(route.provider).remove(hopJobId(data.requestId, index)).catch(() => 0));
     return (await Promise.all(removals)).some((removed) => removed === 1);
   }
 
-  private queue(provider: string): Queue<ChatJobData, ChatJobResult> {
+  private queue(provider: string): Queue<RequestJobData, RequestJobResult> {
     let queue = this.queues.get(provider);
     if (!queue) {
-      queue = new Queue<ChatJobData, ChatJobResult>(providerQueueName(provider), {
+      queue = new Queue<RequestJobData, RequestJobResult>(providerQueueName(provider), {
         connection: this.options.redis,
         prefix: this.options.prefix,
       });
@@ -288,17 +280,22 @@ export class ChatDispatcher {
 }
 
 /** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
-function jobDataBase(input: Pick<SyncDispatchInput, 'requestId' | 'principal' | 'request' | 'routes' | 'trail' | 'cache' | 'correlation'>) {
+function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'routes' | 'trail' | 'cache' | 'correlation'> & OperationPayload) {
   return {
+    ...operationPayloadOf(input),
     requestId: input.requestId,
     projectId: input.principal.projectId,
     apiKeyId: input.principal.apiKeyId,
     model: input.request.model,
     routes: input.routes,
     routeIndex: 0,
-    request: input.request,
     ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
     ...(input.cache ? { cache: input.cache } : {}),
     ...(input.correlation && Object.keys(input.correlation).length > 0 ? { correlation: input.correlation } : {}),
   };
+}
+
+/** Just the operation and its request, narrowed together (what the job's union needs). */
+function operationPayloadOf(input: OperationPayload): OperationPayload {
+  return input.operation === 'embeddings' ? { operation: 'embeddings', request: input.request } : { operation: 'chat', request: input.request };
 }

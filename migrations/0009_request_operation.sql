@@ -1,0 +1,1 @@
+ALTER TABLE "requests" ADD COLUMN "operation" text DEFAULT 'chat' NOT NULL;

@@ -1,0 +1,41 @@
+import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
+import type { ChatResult } from '../../providers/provider-client.ts';
+import { checkCapabilities } from '../../routing/check-capabilities.ts';
+import type { Operation, ProviderResult } from '../operation.ts';
+
+export const chatCompletionsPath = '/v1/chat/completions';
+
+const fromChatResult = (result: ChatResult): ProviderResult<ChatCompletion> => ({
+  response: result.completion,
+  usage: result.usage,
+  ...(result.warnings ? { warnings: result.warnings } : {}),
+});
+
+/** Chat completions: every provider has them; the only operation that streams. */
+export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
+  name: 'chat',
+  path: chatCompletionsPath,
+  servedBy: () => true,
+  checkModel: (request, model) => {
+    if (model?.kind === 'embeddings') {
+      return { capability: 'chat', param: 'model', message: `The model '${request.model}' is an embeddings model; send it to /v1/embeddings, or choose a chat model.` };
+    }
+    return checkCapabilities({ request, model });
+  },
+  capabilityKey: (request) => {
+    const imageAt = request.messages.findIndex((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
+    const tools = hasItems(request.tools) ? 'tools' : hasItems(request['functions']) ? 'functions' : null;
+    return JSON.stringify(['chat', imageAt, tools, request.response_format?.type ?? null]);
+  },
+  estimateInputTokens: estimateRequestTokens,
+  streams: (request) => request.stream === true,
+  call: async ({ client, request, context, onChunks }) =>
+    fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
+  isCacheable: (completion) =>
+    completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
+};
+
+function hasItems(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
+}

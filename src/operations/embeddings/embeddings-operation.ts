@@ -1,0 +1,37 @@
+import { estimateTokens } from '../../providers/estimate-usage.ts';
+import { ProviderError } from '../../providers/provider-error.ts';
+import type { Operation } from '../operation.ts';
+import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from './embeddings-schemas.ts';
+
+export const embeddingsPath = '/v1/embeddings';
+
+/** Input tokens of an embeddings request: token arrays count exactly, texts by the estimate. */
+export function estimateEmbeddingTokens(request: Pick<EmbeddingsRequest, 'input'>): number {
+  return embeddingInputs(request).reduce((sum, input) => sum + (typeof input === 'string' ? estimateTokens(input) : input.length), 0);
+}
+
+/** Embeddings: served by providers whose client has the `embeddings` capability, to embedding models. */
+export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors> = {
+  name: 'embeddings',
+  path: embeddingsPath,
+  servedBy: (client) => client.embeddings !== undefined,
+  checkModel: (request, model) => {
+    if (!model || model.kind === 'embeddings') return undefined;
+    return {
+      capability: 'embeddings',
+      param: 'model',
+      message: `The model '${request.model}'${request.model === model.id ? '' : ` (${model.id})`} does not create embeddings; choose an embeddings model.`,
+    };
+  },
+  capabilityKey: () => 'embeddings',
+  estimateInputTokens: estimateEmbeddingTokens,
+  streams: () => false,
+  call: async ({ client, request, context }) => {
+    if (!client.embeddings) {
+      throw new ProviderError({ provider: client.name, status: 400, code: 'unsupported_capability', message: `provider "${client.name}" (${client.type}) does not serve embeddings`, retryable: false });
+    }
+    const { vectors, usage, warnings } = await client.embeddings.embed(request, context);
+    return { response: vectors, usage, ...(warnings ? { warnings } : {}) };
+  },
+  isCacheable: (vectors) => vectors.data.length > 0,
+};

@@ -1,0 +1,54 @@
+import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
+import type { CallContext, ProviderClient } from '../providers/provider-client.ts';
+import type { CapabilityProblem } from '../routing/check-capabilities.ts';
+import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
+import type { EmbeddingsVectors } from './embeddings/embeddings-schemas.ts';
+
+/**
+ * The operations the gateway serves. Each is one OpenAI path (the API route, a batch's `endpoint` and
+ * its lines' `url`) and runs through the same pipeline: queue, limits, retries, fallback, breakers,
+ * cache, records, usage, metrics, webhooks.
+ */
+export type OperationName = 'chat' | 'embeddings';
+
+/** A provider's answer to any operation, in the gateway's (OpenAI's) shape. */
+export type OperationResponse = ChatCompletion | EmbeddingsVectors;
+
+/** One provider call's outcome, whatever the operation: the answer, its usage, dropped settings. */
+export interface ProviderResult<Response extends OperationResponse = OperationResponse> {
+  response: Response;
+  usage: TokenUsage;
+  /** Settings of the request the provider could not honour (logged and stored with the record). */
+  warnings?: string[];
+}
+
+/** Streamed chunks of a chat call as they arrive; other operations do not stream. */
+export type ChunkSink = (chunks: ChatCompletionChunk[]) => void;
+
+/**
+ * What the pipeline needs to know about an operation, per request: every method is pure except
+ * `call`, which goes to the provider through the client's capability for the operation.
+ */
+export interface Operation<Request extends { model: string }, Response extends OperationResponse> {
+  readonly name: OperationName;
+  /** The OpenAI path: the API route, a batch's `endpoint` and each line's `url`. */
+  readonly path: string;
+  /** Whether a provider client can serve it (the capability is a member of the client). */
+  servedBy(client: ProviderClient): boolean;
+  /** Whether a catalogued model can take the request; undefined: it can (or the catalogue does not know it). */
+  checkModel(request: Request, model: ModelDefinition | undefined): CapabilityProblem | undefined;
+  /**
+   * Everything `checkModel` reads of a request, as a string: requests with equal needs get one routing
+   * answer (a batch's lines are checked once per distinct model and needs).
+   */
+  capabilityKey(request: Request): string;
+  /** Input tokens before the call (TPM limits). */
+  estimateInputTokens(request: Request): number;
+  /** Whether the request streams its answer. */
+  streams(request: Request): boolean;
+  /** The provider call. `onChunks` is only used by operations that stream. */
+  call(input: { client: ProviderClient; request: Request; context: CallContext; onChunks?: ChunkSink | undefined }): Promise<ProviderResult<Response>>;
+  /** Whether an answer is complete enough to serve again from the response cache. */
+  isCacheable(response: Response): boolean;
+}
