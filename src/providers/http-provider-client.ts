@@ -1,9 +1,11 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
-import { withTraceContext, type ChatCallContext, type ChatResult, type EmbeddingsCapability, type HttpWireFormat, type ProviderClient, type WireRequest } from './provider-client.ts';
+import { withTraceContext, type ChatCallContext, type ChatResult, type EmbeddingsCapability, type EmbeddingsResult, type HttpWireFormat, type ProviderClient, type WireRequest } from './provider-client.ts';
 import { ProviderError } from './provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
+import { joinEmbeddingsResults, splitEmbeddingsRequest } from './split-embeddings.ts';
+import type { EmbeddingsRequest } from '../operations/embeddings/embeddings-schemas.ts';
 
 export interface HttpProviderSettings {
   name: string;
@@ -79,9 +81,17 @@ export function createHttpProviderClient<Config>(
   const embeddingsFormat = wireFormat.embeddings;
   const embeddings: EmbeddingsCapability | undefined = embeddingsFormat && {
     async embed(request, context) {
-      const wire = embeddingsFormat.buildRequest({ request, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
-      const body = await post(wire, context);
-      return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request, upstreamModel: context.upstreamModel }), wire.warnings);
+      const embedPart = async (part: EmbeddingsRequest) => {
+        const wire = embeddingsFormat.buildRequest({ request: part, upstreamModel: context.upstreamModel, config, requestId: context.requestId });
+        const body = await post(wire, context);
+        return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request: part, upstreamModel: context.upstreamModel }), wire.warnings);
+      };
+      const parts = splitEmbeddingsRequest(request, embeddingsFormat.maxInputsPerCall);
+      if (parts.length === 1) return embedPart(request);
+      // In order, one call at a time: the provider's limits see one request's calls as one caller's.
+      const results: EmbeddingsResult[] = [];
+      for (const part of parts) results.push(await embedPart(part));
+      return joinEmbeddingsResults(results);
     },
   };
 

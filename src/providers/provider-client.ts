@@ -96,6 +96,11 @@ export interface BuildEmbeddingsRequestInput<Config> {
 
 /** The pure embeddings half of an HTTP adapter (see {@link HttpWireFormat}). */
 export interface HttpEmbeddingsFormat<Config> {
+  /**
+   * The most inputs the provider takes in one call (Gemini's `batchEmbedContents`: 100). A request with
+   * more is sent as several calls, in order, and their vectors joined. @defaultValue no limit
+   */
+  readonly maxInputsPerCall?: number;
   buildRequest(input: BuildEmbeddingsRequestInput<Config>): WireRequest;
   /** The provider's answer as OpenAI-shaped float vectors; throws a ProviderError for a malformed body. */
   parseResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult;

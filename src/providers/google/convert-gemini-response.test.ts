@@ -24,7 +24,7 @@ describe('googleWireFormat', () => {
   it('wires the Gemini converters together', () => {
     expect(googleWireFormat).toEqual({
       type: 'google',
-      embeddings: { buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
+      embeddings: { maxInputsPerCall: 100, buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
       buildChatRequest: convertToGeminiRequest,
       parseChatResponse: convertGeminiResponse,
       parseError: parseGeminiError,

@@ -4,7 +4,7 @@ import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest, type GeminiRequestSettings } from './convert-to-gemini-request.ts';
 import { parseGeminiError } from './gemini-error.ts';
 import { convertGeminiEmbeddingsResponse } from './embeddings/convert-gemini-embeddings-response.ts';
-import { convertToGeminiEmbeddingsRequest } from './embeddings/convert-to-gemini-embeddings-request.ts';
+import { convertToGeminiEmbeddingsRequest, maxGeminiEmbeddingInputs } from './embeddings/convert-to-gemini-embeddings-request.ts';
 
 /**
  * Google's Gemini API (`models/{model}:generateContent`, streamed through
@@ -13,7 +13,7 @@ import { convertToGeminiEmbeddingsRequest } from './embeddings/convert-to-gemini
  */
 export const googleWireFormat: HttpWireFormat<GeminiRequestSettings> = {
   type: 'google',
-  embeddings: { buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
+  embeddings: { maxInputsPerCall: maxGeminiEmbeddingInputs, buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse },
   buildChatRequest: convertToGeminiRequest,
   parseChatResponse: convertGeminiResponse,
   parseError: parseGeminiError,

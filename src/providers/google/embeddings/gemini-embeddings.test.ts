@@ -22,7 +22,7 @@ function build(body: Record<string, unknown>, upstreamModel = 'gemini-embedding-
 
 describe('googleWireFormat.embeddings', () => {
   it('is the Gemini embeddings converters', () => {
-    expect(googleWireFormat.embeddings).toEqual({ buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse });
+    expect(googleWireFormat.embeddings).toEqual({ maxInputsPerCall: 100, buildRequest: convertToGeminiEmbeddingsRequest, parseResponse: convertGeminiEmbeddingsResponse });
   });
 });
 
