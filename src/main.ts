@@ -1,11 +1,12 @@
 import { builtInConfig } from './config/built-in-config.ts';
-import { ConfigurationError, loadEnvironment } from './config/env.ts';
+import { loadEnvironment } from './config/env.ts';
+import { ConfigurationError } from './errors/configuration-error.ts';
 import { defaultGatewayConfig } from './config/default-config.ts';
 import { loadGatewayConfigFile } from './config/gateway-config.ts';
 import { startGateway, type Gateway } from './gateway.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { KnownSecrets, secretsOf } from './observability/log-redaction.ts';
-import { isStartupAborted, startupErrorDetails } from './startup/startup-errors.ts';
+import { isStartupAborted, startupErrorDetails } from './errors/startup-errors.ts';
 
 /** Signals closer together than this are one signal delivered twice. */
 const repeatedSignalMs = 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, errorBodyOf, errorTypeFor } from '../gateway-error.ts';
+import { GatewayError, errorBodyOf, errorTypeFor } from '../errors/gateway-error.ts';
 import { formatParamPath, toGatewayError } from './error-handler.ts';
 
 /** An Error carrying Fastify's `code` / `statusCode`, as Fastify throws them. */

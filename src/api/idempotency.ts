@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { idempotencyKeyHeader, idempotencyKeyTtlMs, parseIdempotencyKey } from '../idempotency/idempotency-key.ts';
 import {
   claimIdempotencyKey,

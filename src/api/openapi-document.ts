@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { gatewayErrorCodes, type GatewayErrorCode } from '../gateway-error.ts';
+import { gatewayErrorCodes, type GatewayErrorCode } from '../errors/gateway-error.ts';
 
 /**
  * Pure pieces of the OpenAPI document: which error codes an operation answers and their response

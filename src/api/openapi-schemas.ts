@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { batchStatuses } from '../db/schema/batches.ts';
-import type { GatewayErrorCode } from '../gateway-error.ts';
+import type { GatewayErrorCode } from '../errors/gateway-error.ts';
 import { chatCompletionSchema, completionUsageSchema } from '../providers/chat-completion-schemas.ts';
 import { chatCompletionChunkSchema } from '../providers/chat-stream.ts';
 

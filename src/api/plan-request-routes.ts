@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { bindRequest, type OperationPayload } from '../operations/registry.ts';
 import { routeProblemOf } from '../operations/route-problem.ts';
 import type { CapabilityProblem } from '../routing/check-capabilities.ts';

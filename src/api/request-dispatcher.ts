@@ -4,7 +4,7 @@ import type { CachePlan } from '../cache/gateway-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GatewayError, type GatewayErrorPayload } from '../gateway-error.ts';
+import { GatewayError, type GatewayErrorPayload } from '../errors/gateway-error.ts';
 import type { Logger } from '../logger.ts';
 import type { OperationPayload, OperationResponse } from '../operations/registry.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
@@ -12,13 +12,15 @@ import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
-import { ReplyTimeoutError, type ReplyListener } from '../queues/reply-channel.ts';
+import { type ReplyListener } from '../queues/reply-channel.ts';
+import { ReplyTimeoutError } from '../errors/reply-timeout-error.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { planRequestRoutes, type RoutedRequest } from './plan-request-routes.ts';
 import { withinTime } from '../durability/time-limit.ts';
 import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
+import { RoutedGatewayError } from '../errors/routed-gateway-error.ts';
 
 /** A planned request of any operation (chat, embeddings …), ready to queue. */
 export type SyncDispatchInput = DispatchFields & OperationPayload;
@@ -33,16 +35,6 @@ interface DispatchFields {
   cacheStatus?: 'miss' | 'bypass';
   /** The caller's correlation headers, carried to the worker. */
   correlation?: RequestCorrelation | undefined;
-}
-
-/** A failed request's error, with the fallback trail that led to it (for the response headers). */
-export class RoutedGatewayError extends GatewayError {
-  readonly trail: RouteAttempt[];
-
-  constructor(payload: GatewayErrorPayload, trail: RouteAttempt[] | undefined) {
-    super(payload);
-    this.trail = trail ?? [];
-  }
 }
 
 /**

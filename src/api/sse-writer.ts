@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { OpenAIErrorBody } from '../gateway-error.ts';
+import type { OpenAIErrorBody } from '../errors/gateway-error.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.ts';
 import { bindRequest, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
 import type { ResultStore } from '../records/result-store.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
-import { RoutedGatewayError, type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
+import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
+import { RoutedGatewayError } from '../errors/routed-gateway-error.ts';
 
 /** What a sync request came to: an answer from the cache, or from its provider (with its cost). */
 export type SyncOutcome =

@@ -1,4 +1,4 @@
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 
 /**
  * A cap on the uploads one API process receives at once (`files.maxConcurrentUploads`). Each upload

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { awaitCreation } from '../durability/creation-fence.ts';
-import { errorTypeFor } from '../gateway-error.ts';
+import { errorTypeFor } from '../errors/gateway-error.ts';
 import type { OperationName, OperationPayload } from '../operations/registry.ts';
 import { toEmbeddingsAnswer } from '../operations/embeddings/embeddings-answer.ts';
 import type { EmbeddingsVectors } from '../operations/embeddings/embeddings-schemas.ts';

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig, OnInvalidLines } from '../config/gateway-config.ts';
 import type { Logger } from '../logger.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';
 import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';

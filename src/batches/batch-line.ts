@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { gatewayErrorCodes } from '../gateway-error.ts';
+import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
 import { bindRequest, operationForPath, parseOperationRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
 import { routeProblemOf } from '../operations/route-problem.ts';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { quoteId } from '../files/file-problem.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { createBatchLineChecker, type LineRefusalCode } from './batch-line.ts';
 
 /** A line the gateway would refuse without calling a provider. */

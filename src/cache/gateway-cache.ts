@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import type { BoundRequest, OperationName, ProviderResult } from '../operations/registry.ts';
 import type { HeaderValues } from '../routing/routing-controls.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';

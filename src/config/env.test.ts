@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, loadEnvironment } from './env.ts';
+import { loadEnvironment } from './env.ts';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 
 /** Runs loadEnvironment and returns the ConfigurationError it throws (fails the test if it does not throw). */
 function configurationErrorOf(source: NodeJS.ProcessEnv): ConfigurationError {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 
 /** Process environment, validated once at start. Every variable has a default that works on a dev machine. */
 export const environmentSchema = z.object({
@@ -41,10 +42,6 @@ export const environmentSchema = z.object({
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
-
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
 
 /** Formats zod issues as `path: message` lines, the way operators read them. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {

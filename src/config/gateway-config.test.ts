@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultGatewayConfig } from './default-config.ts';
-import { ConfigurationError } from './env.ts';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 import { loadGatewayConfigFile, parseGatewayConfig, parseGatewayConfigYaml, type GatewayConfig } from './gateway-config.ts';
 import { interpolateEnvironment } from './interpolate.ts';
 

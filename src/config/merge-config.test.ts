@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtInConfig } from './built-in-config.ts';
 import { describeBuiltIns, mergeOverBuiltInConfig } from './config-file-merge.ts';
-import { ConfigurationError } from './env.ts';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 import { parseGatewayConfig } from './gateway-config.ts';
 import { liteLLMConfigHint, translateLiteLLMModel } from './litellm-config-hint.ts';
 import { applyMergePatch } from './merge-patch.ts';

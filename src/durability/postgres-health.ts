@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../logger.ts';
 import { withinTime } from './time-limit.ts';
 

@@ -1,7 +1,4 @@
-/** Thrown by {@link withinTime} when the operation took too long. */
-export class TimeLimitError extends Error {
-  override readonly name = 'TimeLimitError';
-}
+import { TimeLimitError } from '../errors/time-limit-error.ts';
 
 /**
  * The operation's result, or a TimeLimitError after `ms`: for calls into Redis or Postgres that would

@@ -1,6 +1,6 @@
 import type { BoundRequest, ChunkSink, ProviderResult } from '../operations/registry.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import type { CircuitBreakers } from '../routing/circuit-breaker-types.ts';
 import { breakerOutcomeOf } from '../routing/failover-decision.ts';
 import type { RedisRouteLatencies } from '../routing/redis-route-latencies.ts';

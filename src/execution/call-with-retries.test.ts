@@ -1,7 +1,7 @@
 import { bindRequest } from '../operations/registry.ts';
 import { describe, expect, it } from 'vitest';
 import type { ChatResult, ProviderClient } from '../providers/provider-client.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import type { BreakerKey, CircuitBreakers } from '../routing/circuit-breaker-types.ts';
 import { callWithRetries, type CallWithRetriesOptions } from './call-with-retries.ts';
 

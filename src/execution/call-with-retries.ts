@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoundRequest, ProviderResult } from '../operations/registry.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { backoffDelayMs, decideAfterFailure, defaultRetryPolicy, type RetryPolicy } from '../routing/failover-decision.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { countCalls, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';

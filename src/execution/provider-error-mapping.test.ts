@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../gateway-error.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { providerBackoff } from '../workers/provider-backoff.ts';
 import { providerErrorToGatewayError, toProviderError } from './provider-error-mapping.ts';
 

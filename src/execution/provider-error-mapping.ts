@@ -1,5 +1,5 @@
-import { GatewayError } from '../gateway-error.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 
 /**
  * What a client sees when a provider call finally fails, in OpenAI's error shape — the one mapping

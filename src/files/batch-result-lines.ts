@@ -1,4 +1,4 @@
-import { errorBodyOf, errorTypeFor } from '../gateway-error.ts';
+import { errorBodyOf, errorTypeFor } from '../errors/gateway-error.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';
 
 /** The `requests` columns a batch output or error line is made of. */

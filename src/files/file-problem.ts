@@ -1,4 +1,4 @@
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 
 /**
  * What is wrong with a JSONL file (or an inline batch's requests), found while streaming it.

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { FileLineWriter } from './file-line-writer.ts';
 import { describeFileProblem, FileProblem, type FileProblemDetail } from './file-problem.ts';
 import type { FileRecord } from './file-record.ts';

@@ -1,4 +1,4 @@
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 
 /** The request header, as Node lower-cases it. */
 export const idempotencyKeyHeader = 'idempotency-key';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.ts';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { KnownSecrets, scrubSecretText, secretsOf } from './log-redaction.ts';
 
 /** A logger writing into an array, and its lines parsed. */

@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
 import { withTraceContext, type ChatCallContext, type ChatResult, type EmbeddingsCapability, type EmbeddingsResult, type HttpWireFormat, type ProviderClient, type WireRequest } from './provider-client.ts';
-import { ProviderError } from './provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
 import { joinEmbeddingsResults, splitEmbeddingsRequest } from './split-embeddings.ts';

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from './chat-stream.ts';
 import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat } from './provider-client.ts';
-import { ProviderError } from './provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { CompletionAssembler } from './stream/assemble-completion.ts';
 import { replayCompletionAsChunks } from './stream/replay-completion.ts';

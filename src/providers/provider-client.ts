@@ -115,7 +115,7 @@ export interface HttpWireFormat<Config> {
   readonly embeddings?: HttpEmbeddingsFormat<Config>;
   buildChatRequest(input: BuildChatRequestInput<Config>): WireRequest;
   parseChatResponse(input: { provider: string; body: unknown; upstreamModel: string; requestId: string }): ChatResult;
-  parseError(input: WireErrorInput): import('./provider-error.ts').ProviderError;
+  parseError(input: WireErrorInput): import('../errors/provider-error.ts').ProviderError;
   /**
    * The streamed variant of {@link buildChatRequest}: the provider's streaming endpoint or flag, with
    * usage asked for where the provider only sends it on request (OpenAI `stream_options.include_usage`).

@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { ProviderConfig } from '../config/provider-config.ts';
-import { ConfigurationError } from '../config/env.ts';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
 import { openaiWireFormat } from './openai/index.ts';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { GatewayErrorPayload } from '../gateway-error.ts';
+import type { GatewayErrorPayload } from '../errors/gateway-error.ts';
 import type { OperationResponse } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import { ReplyTimeoutError } from '../errors/reply-timeout-error.ts';
 
 export type ChatReply = (
   | { requestId: string; ok: true; /** The answer in the operation's OpenAI shape. */ response: OperationResponse; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
@@ -31,10 +32,6 @@ export function deliverLocally(channel: string, message: unknown): boolean {
 export async function publishReply(redis: Redis, channel: string, reply: ChatReply): Promise<void> {
   if (deliverLocally(channel, reply)) return;
   await redis.publish(channel, JSON.stringify(reply));
-}
-
-export class ReplyTimeoutError extends Error {
-  override readonly name = 'ReplyTimeoutError';
 }
 
 /**

@@ -67,18 +67,6 @@ export function hopJobId(requestId: string, routeIndex: number): string {
   return routeIndex === 0 ? requestId : `${requestId}.r${routeIndex}`;
 }
 
-/** Thrown to have BullMQ retry the job after `retryDelayMs` (read by `providerBackoff`). */
-export class RetryDelayError extends Error {
-  override readonly name = 'RetryDelayError';
-
-  constructor(
-    message: string,
-    readonly retryDelayMs: number,
-  ) {
-    super(message);
-  }
-}
-
 export function requestJobOptions(options: { requestId: string; maxAttempts: number; retryBaseDelayMs: number; routeIndex?: number }): JobsOptions {
   return {
     jobId: hopJobId(options.requestId, options.routeIndex ?? 0),

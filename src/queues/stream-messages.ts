@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { GatewayErrorPayload } from '../gateway-error.ts';
+import type { GatewayErrorPayload } from '../errors/gateway-error.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';

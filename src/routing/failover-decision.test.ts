@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { backoffDelayMs, breakerOutcomeOf, decideAfterFailure, defaultRetryPolicy, isContextLengthError, isProviderSideFailure } from './failover-decision.ts';
 
 const error = (options: { status?: number; code?: string; message?: string; retryAfterMs?: number; retryable?: boolean }) =>

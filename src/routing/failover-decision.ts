@@ -1,4 +1,4 @@
-import type { ProviderError } from '../providers/provider-error.ts';
+import type { ProviderError } from '../errors/provider-error.ts';
 
 /** The parts of a ProviderError the decisions read (errors cross process boundaries as plain data). */
 export type FailureFacts = Pick<ProviderError, 'status' | 'code' | 'message' | 'retryable' | 'retryAfterMs'>;

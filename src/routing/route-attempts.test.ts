@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../providers/provider-error.ts';
+import { ProviderError } from '../errors/provider-error.ts';
 import { completedAttempt, countCalls, describeChainFailure, failedAttempt, routeTrailHeaders, skippedAttempt, spansSeveralRoutes } from './route-attempts.ts';
 
 const route = (provider: string, upstreamModel = 'gpt-4o-mini') => ({ provider, upstreamModel, pricing: { inputPerMillion: '0', outputPerMillion: '0' } });

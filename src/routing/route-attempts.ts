@@ -1,4 +1,4 @@
-import type { ProviderError } from '../providers/provider-error.ts';
+import type { ProviderError } from '../errors/provider-error.ts';
 import type { ResolvedRoute } from './resolve-route.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../config/env.ts';
+import { ConfigurationError } from '../errors/configuration-error.ts';
 import { loadGatewayConfigFile, parseGatewayConfig } from '../config/gateway-config.ts';
 
 const providers = { openai: { type: 'openai' }, backup: { type: 'openai', baseUrl: 'https://backup.test/v1' } };

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import { describeFailure, failureSummary, type DependencyFailure } from './dependency-failure.ts';
 import type { DependencyTarget } from './dependency-target.ts';
 import { retryDelayMs, shouldReport, type LastReport } from './retry-schedule.ts';
-import { StartupAbortedError, StartupTimeoutError } from './startup-errors.ts';
+import { StartupAbortedError, StartupTimeoutError } from '../errors/startup-errors.ts';
 import type { StartupStatus } from './startup-status.ts';
 
 export interface AwaitDependenciesOptions {

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import { openRedis } from '../redis/redis-connections.ts';
 import type { RedisLossReason } from '../durability/redis-epoch.ts';
 import { DeploymentRegistration, readDeploymentIdentity } from './deployment-identity.ts';
-import { DeploymentConflictError } from './startup-errors.ts';
+import { DeploymentConflictError } from '../errors/startup-errors.ts';
 
 export interface DeploymentGuard {
   registration: DeploymentRegistration;

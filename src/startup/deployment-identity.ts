@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../logger.ts';
-import { DeploymentConflictError } from './startup-errors.ts';
+import { DeploymentConflictError } from '../errors/startup-errors.ts';
 
 /**
  * Which database a deployment records its work in: the Postgres cluster (its `system_identifier`,

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import { awaitDependencies } from './await-dependencies.ts';
 import { probeDependency } from './dependency-probes.ts';
 import { dependencyTargets, type DependencyTarget } from './dependency-target.ts';
-import { StartupAbortedError } from './startup-errors.ts';
+import { StartupAbortedError } from '../errors/startup-errors.ts';
 import { openStartupServer, type StartupServer } from './startup-server.ts';
 import { StartupStatus, type StartupPhase } from './startup-status.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { thrownBy } from '../../test/support/thrown-by.ts';
 import { parseUsageGroups, parseUsageTime, resolveUsageRange } from './usage-params.ts';
 

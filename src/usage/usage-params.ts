@@ -1,4 +1,4 @@
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 
 /** What `group_by` may name, in the order the answer lists them. */
 export const usageGroups = ['project', 'key', 'model', 'provider', 'batch', 'day', 'hour'] as const;

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { webhooksSchema } from '../config/gateway-config.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import { assertWebhookUrlAllowed, createGuardedLookup } from './ssrf-guard.ts';
 
 const noAllowList = webhooksSchema.parse({});

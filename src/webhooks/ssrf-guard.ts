@@ -2,7 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import type { WebhooksConfig } from '../config/gateway-config.ts';
-import { GatewayError } from '../gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import {
   checkResolvedAddress,
   isHostAllowListed,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { findRequestLog } from '../../usage/request-lookup.ts';
 import { parseUsageGroups, resolveUsageRange } from '../../usage/usage-params.ts';
 import { findProject, queryUsage } from '../../usage/usage-report.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GatewayError, type GatewayErrorCode } from '../../gateway-error.ts';
+import { GatewayError, type GatewayErrorCode } from '../../errors/gateway-error.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { fenceCreation } from '../../durability/creation-fence.ts';
 import { insertAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { chatCompletionRequestSchema, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import type { AppDependencies } from '../app.ts';
 import type { StreamHandler } from '../sync-requests.ts';

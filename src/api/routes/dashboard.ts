@@ -6,7 +6,7 @@ import { readProjectName, readQueueDepths, readRecentBatches } from '../../dashb
 import { modelFilterQuerySchema, parseModelFilter, selectUsage } from '../../dashboard/dashboard-models.ts';
 import { buildDashboardSummary, chooseBucket, dashboardSummarySchema } from '../../dashboard/dashboard-summary.ts';
 import { readDashboardUsage, type DashboardScope } from '../../dashboard/dashboard-usage.ts';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { resolveUsageRange, type UsageRange } from '../../usage/usage-params.ts';
 import type { AppDependencies } from '../app.ts';
 import { openGatewayQueues } from '../../queues/gateway-queues.ts';

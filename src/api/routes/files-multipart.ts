@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 
 /** The form fields of an upload. Others (e.g. `expires_after[...]`) are ignored: files here do not expire. */
 export const uploadFieldsSchema = z.looseObject({

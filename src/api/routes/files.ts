@@ -9,7 +9,7 @@ import { deleteFile, getFile, listFiles } from '../../files/file-store.ts';
 import { fileContentStream } from '../../files/file-content-stream.ts';
 import { ingestJsonl, type IngestStats, type JsonlLimits } from '../../files/jsonl-upload.ts';
 import { countBytes } from '../../files/jsonl-lines.ts';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { sha256Tap, type UploadIdentity } from '../../idempotency/request-fingerprint.ts';
 import type { AppDependencies } from '../app.ts';
 import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';

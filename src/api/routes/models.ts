@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import { describeModel, findUnpricedRoutes, listModels, type ModelListing } from '../../routing/list-models.ts';
 import type { AppDependencies } from '../app.ts';
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import type { Logger } from '../../logger.ts';
 import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
-import { ProviderError } from '../../providers/provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter, ProviderCallRequest, TrafficClass } from './provider-limits.ts';
 import { describeConstraint, planProviderLimits, releaseChannel, routeLimitsByModel, type ProviderLimitPlan } from './limit-plan.ts';
 import { defaultWaitTiming, LimitQueue, type LimitAttempt, type WaitTiming } from './limit-queue.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../config/env.ts';
+import { ConfigurationError } from '../../errors/configuration-error.ts';
 import { parseGatewayConfig, parseGatewayConfigYaml } from '../../config/gateway-config.ts';
 import { interactiveReserve, planProviderLimits, routeLimitsByModel } from './limit-plan.ts';
 

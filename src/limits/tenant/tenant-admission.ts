@@ -1,5 +1,5 @@
 import type { Principal } from '../../auth/api-key-store.ts';
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import type { Logger } from '../../logger.ts';
 import { budgetMessage, scopeLabel, type TenantBudgets } from './tenant-budgets.ts';
 import { hasAnyLimit } from './tenant-limits-schema.ts';

@@ -1,6 +1,6 @@
-import { GatewayError } from '../../gateway-error.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
 import type { Logger } from '../../logger.ts';
-import { ProviderError } from '../../providers/provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter } from '../provider/provider-limits.ts';
 import { budgetMessage, type BudgetVerdict, type TenantBudgets } from './tenant-budgets.ts';
 import type { TenantLimitsStore } from './tenant-limits-store.ts';

@@ -1,5 +1,5 @@
 import { estimateTokens } from '../../providers/estimate-usage.ts';
-import { ProviderError } from '../../providers/provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
 import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from './embeddings-schemas.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { parseAnthropicError } from './anthropic-error.ts';
 
 /** Error bodies in the shape Anthropic documents (https://docs.anthropic.com/en/api/errors). */

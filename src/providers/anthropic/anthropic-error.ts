@@ -1,5 +1,5 @@
 import type { WireErrorInput } from '../provider-client.ts';
-import { ProviderError, isRetryableStatus, parseRetryAfterMs } from '../provider-error.ts';
+import { ProviderError, isRetryableStatus, parseRetryAfterMs } from '../../errors/provider-error.ts';
 import { anthropicErrorBodySchema } from './anthropic-wire-schemas.ts';
 
 /**

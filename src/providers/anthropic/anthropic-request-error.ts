@@ -1,4 +1,4 @@
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 
 /**
  * A request Anthropic cannot carry out as asked (`n` > 1, audio input, arguments that are not JSON):

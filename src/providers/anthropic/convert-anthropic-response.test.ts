@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertAnthropicResponse } from './convert-anthropic-response.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 

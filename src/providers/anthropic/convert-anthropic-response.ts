@@ -1,6 +1,6 @@
 import type { ChatCompletion } from '../chat-completion-schemas.ts';
 import type { ChatResult } from '../provider-client.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import {
   anthropicMessageResponseSchema,
   type AnthropicResponseBlock,

@@ -3,7 +3,7 @@ import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
 import { chatCompletionChunkSchema, type ChatCompletionChunk, type ChatCompletionChunkChoice, type WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 import { AnthropicStreamTranslator } from './convert-anthropic-stream.ts';
 import { anthropicMessagesRequestSchema } from './anthropic-wire-schemas.ts';

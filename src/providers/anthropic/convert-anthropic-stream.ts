@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../chat-completion-schemas.ts';
 import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { parseAnthropicStreamError } from './anthropic-error.ts';
 import {
   anthropicStreamEventSchemas,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOpenAIError } from '../openai/openai-error.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import type { WireErrorInput } from '../provider-client.ts';
 
 const innerErrorSchema = z.looseObject({

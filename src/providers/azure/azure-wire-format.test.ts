@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../config/env.ts';
+import { ConfigurationError } from '../../errors/configuration-error.ts';
 import { azureProviderSchema } from '../../config/provider-config.ts';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { parseAzureError } from './azure-error.ts';
 import { convertAzureResponse } from './convert-azure-response.ts';
 import { azureAcceptsStreamOptions, convertToAzureRequest, convertToAzureStreamRequest } from './convert-to-azure-request.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readWireEvents } from '../../../test/support/openai-wire-server.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 import type { ChatCompletionChunk, StreamTranslatorInput } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { createAzureStreamTranslator } from './convert-azure-stream.ts';
 import { azureWireFormat } from './index.ts';
 

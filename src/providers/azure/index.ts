@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../config/env.ts';
+import { ConfigurationError } from '../../errors/configuration-error.ts';
 import type { AzureProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
 import type { HttpWireFormat, ProviderClient } from '../provider-client.ts';

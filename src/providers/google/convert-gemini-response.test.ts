@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';

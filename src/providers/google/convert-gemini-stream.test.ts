@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, StreamTranslator, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';

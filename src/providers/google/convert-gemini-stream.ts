@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../chat-completion-schemas.ts';
 import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import { parseGeminiError } from './gemini-error.ts';
 import {

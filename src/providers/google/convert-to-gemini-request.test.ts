@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 

@@ -1,5 +1,5 @@
 import type { WireErrorInput } from '../provider-client.ts';
-import { ProviderError, parseRetryAfterMs } from '../provider-error.ts';
+import { ProviderError, parseRetryAfterMs } from '../../errors/provider-error.ts';
 import { geminiErrorBodySchema, type GeminiErrorBody } from './gemini-schemas.ts';
 
 type ErrorDetail = NonNullable<GeminiErrorBody['error']['details']>[number];

@@ -1,4 +1,4 @@
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 
 /**
  * A client request the Gemini format cannot carry without changing what the model sees (an image it

@@ -3,7 +3,7 @@ import type { MockProviderConfig } from '../../config/gateway-config.ts';
 import { convertOpenAIUsage } from '../openai/convert-openai-response.ts';
 import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import type { ChatCallContext, ChatResult, ProviderClient } from '../provider-client.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { buildMockCompletion } from './mock-completion.ts';
 import { buildMockEmbeddings } from './mock-embeddings.ts';
 import { splitMockStream } from './mock-stream.ts';

@@ -2,7 +2,7 @@ import { estimateEmbeddingTokens } from '../../operations/embeddings/embeddings-
 import { embeddingInputs, type EmbeddingInput, type EmbeddingsRequest } from '../../operations/embeddings/embeddings-schemas.ts';
 import { embeddingsResult } from '../openai/embeddings/openai-embeddings-result.ts';
 import type { EmbeddingsResult } from '../provider-client.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { fnv1a, mockFailure } from './mock-completion.ts';
 
 /** Vector length when the request sets no `dimensions`. */

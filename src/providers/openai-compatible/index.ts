@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../config/env.ts';
+import { ConfigurationError } from '../../errors/configuration-error.ts';
 import type { PresetProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
 import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../config/env.ts';
+import { ConfigurationError } from '../../errors/configuration-error.ts';
 import { presetProviderSchema } from '../../config/provider-config.ts';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
 import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';

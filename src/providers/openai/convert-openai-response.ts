@@ -1,5 +1,5 @@
 import { chatCompletionSchema, type TokenUsage } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import type { ChatResult } from '../provider-client.ts';
 
 export function convertOpenAIResponse(input: { provider: string; body: unknown }): ChatResult {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readWireEvents } from '../../../test/support/openai-wire-server.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 import type { ChatCompletionChunk, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { createOpenAIStreamTranslator, streamErrorStatus, type OpenAIStreamTranslator } from './convert-openai-stream.ts';
 
 const input: StreamTranslatorInput = { provider: 'openai', upstreamModel: 'gpt-4o-mini', requestId: 'req_1', created: 1750000000 };

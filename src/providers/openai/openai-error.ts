@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProviderError, parseRetryAfterMs } from '../provider-error.ts';
+import { ProviderError, parseRetryAfterMs } from '../../errors/provider-error.ts';
 import type { WireErrorInput } from '../provider-client.ts';
 
 /** @see https://platform.openai.com/docs/guides/error-codes */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError } from '../../errors/provider-error.ts';
 import { convertOpenAIResponse } from './convert-openai-response.ts';
 import { OpenAIStreamTranslator } from './convert-openai-stream.ts';
 import { convertToOpenAIRequest, convertToOpenAIStreamRequest } from './convert-to-openai-request.ts';

@@ -1,6 +1,6 @@
 import { chatCompletionRequestSchema } from '../../chat-completion-schemas.ts';
 import type { WireRequest } from '../../provider-client.ts';
-import { ProviderError } from '../../provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { anthropicMessagesRequestSchema } from '../anthropic-wire-schemas.ts';
 import { convertToAnthropicRequest, type AnthropicRequestSettings } from '../convert-to-anthropic-request.ts';
 

@@ -2,7 +2,7 @@ import { embeddingInputs } from '../../../operations/embeddings/embeddings-schem
 import { convertToOpenAIEmbeddingsRequest } from '../../openai/embeddings/convert-to-openai-embeddings-request.ts';
 import type { OpenAIRequestSettings } from '../../openai/convert-to-openai-request.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
-import { ProviderError } from '../../provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { applyPresetQuirks } from '../apply-preset-quirks.ts';
 import type { OpenAICompatiblePreset, PresetEmbeddings } from '../presets.ts';
 

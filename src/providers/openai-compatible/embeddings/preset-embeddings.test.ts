@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { embeddingsRequestSchema } from '../../../operations/embeddings/embeddings-schemas.ts';
 import { convertOpenAIEmbeddingsResponse } from '../../openai/embeddings/convert-openai-embeddings-response.ts';
-import { ProviderError } from '../../provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { createPresetWireFormat } from '../index.ts';
 import { openAICompatiblePresetNames, openAICompatiblePresets, type OpenAICompatiblePreset, type OpenAICompatiblePresetName, type PresetEmbeddings } from '../presets.ts';
 import { thrownBy } from '../../../../test/support/thrown-by.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingsRequestSchema } from '../../../operations/embeddings/embeddings-schemas.ts';
 import { createHttpProviderClient } from '../../http-provider-client.ts';
 import type { ProviderClient } from '../../provider-client.ts';
-import { ProviderError } from '../../provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { openaiWireFormat } from '../index.ts';
 import { OpenAIWireServer, type RecordedRequest } from '../../../../test/support/openai-wire-server.ts';
 

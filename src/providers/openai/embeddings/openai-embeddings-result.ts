@@ -2,7 +2,7 @@ import { estimateEmbeddingTokens } from '../../../operations/embeddings/embeddin
 import type { EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
 import type { EmbeddingsResult } from '../../provider-client.ts';
-import { ProviderError } from '../../provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 
 /**
  * Input tokens as the provider reported them, or estimated from the request when it reported none

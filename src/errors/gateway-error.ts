@@ -1,6 +1,6 @@
 /**
  * Every error the gateway answers, by code: the HTTP status and OpenAI error `type` it maps to.
- * The README lists each code (a test checks that it does).
+ * docs/api.md lists each code (a test checks that it does).
  */
 export const gatewayErrorCodes = {
   missing_api_key: { status: 401, type: 'invalid_request_error' },

@@ -1,0 +1,4 @@
+/** Thrown by `withinTime` (src/durability/time-limit.ts) when the operation took too long. */
+export class TimeLimitError extends Error {
+  override readonly name = 'TimeLimitError';
+}
