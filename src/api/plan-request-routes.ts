@@ -1,12 +1,10 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { bindRequest, type OperationPayload } from '../operations/registry.ts';
-import { routeProblemOf } from '../operations/route-problem.ts';
-import type { CapabilityProblem } from '../routing/check-capabilities.ts';
-import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
+import { planRequest } from '../operations/plan-request.ts';
+import { usesStrategy } from '../routing/plan-routes.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import { resolveRoutes, routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
-import { describeRoutePlanRefusal } from '../routing/route-plan-refusal.ts';
 import { skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 
@@ -42,19 +40,15 @@ export async function planRequestRoutes<Payload extends OperationPayload>(option
     signals.latencies && usesStrategy({ config, model, strategy: 'fastest' }) ? signals.latencies.read(reachable) : undefined,
   ]);
   const open = new Set(reachable.filter((_route, index) => allowed?.[index] === false).map(routeKey));
-  const problemOf = (route: ResolvedRoute): CapabilityProblem | undefined => routeProblemOf({ config, request: bound, route });
-
-  const plan = planRoutes({
-    model,
+  const plan = planRequest({
     config,
+    request: bound,
     random: options.random,
     latencies,
     breakerAllows: (route) => !open.has(routeKey(route)),
-    canServe: (route) => problemOf(route) === undefined,
     pin: controls.pin,
     noFallback: controls.noFallback,
   });
   if (plan.ok) return { ...payload, routes: plan.routes, trail: plan.skipped.map((route) => skippedAttempt(route, 'circuit_open')) };
-  // One wording for every planner (sync, async, batch lines at submit and at run): see describeRoutePlanRefusal.
-  throw new GatewayError(describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf }));
+  throw new GatewayError({ code: plan.code, message: plan.message, param: plan.param });
 }

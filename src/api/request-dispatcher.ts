@@ -4,7 +4,7 @@ import type { CachePlan } from '../cache/gateway-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import { GatewayError, type GatewayErrorPayload } from '../errors/gateway-error.ts';
+import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../logger.ts';
 import type { OperationPayload, OperationResponse } from '../operations/registry.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { cacheHitUsage, type GatewayCache } from '../cache/gateway-cache.ts';
+import { cacheHitFields, type GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { TenantAdmission, TenantLease } from '../limits/tenant/tenant-admission.ts';
 import type { Logger } from '../logger.ts';
@@ -91,16 +91,8 @@ export class SyncRequests {
       projectId: principal.projectId,
       apiKeyId: principal.apiKeyId,
       model,
-      provider: hit.provider,
-      upstreamModel: hit.upstreamModel,
-      attempts: 0,
-      status: 'completed',
-      statusCode: 200,
+      ...cacheHitFields(hit, now),
       acceptedAt: now,
-      startedAt: now,
-      completedAt: now,
-      usage: cacheHitUsage(hit),
-      cacheStatus: 'hit',
       streamed,
       correlation: request.correlation,
     });

@@ -16,13 +16,13 @@ import type { BatchLineOutcome, BatchResultWriter } from '../records/batch-resul
 import { callWithRetries } from '../execution/call-with-retries.ts';
 import { createBatchLinePlanner } from './plan-batch-line.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { describeChainFailure, spansSeveralRoutes } from '../routing/route-attempts.ts';
+import { chainFailureError } from '../execution/route-skip.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import type { RouteSignals } from '../execution/call-route.ts';
 import { StopSignal } from './stop-signal.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { bindRequest, operationForPath } from '../operations/registry.ts';
-import { cacheHitUsage, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
+import { cacheHitFields, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant/tenant-budget-gate.ts';
 
 export interface BatchChunkDependencies {
@@ -172,23 +172,14 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const cachePlan = dependencies.cache?.plan({ projectId: batch.project_id, operation: bound.operation, request: planned.request, routes: planned.routes });
     const cached = await dependencies.cache?.lookup(cachePlan);
     if (cached) {
-      const now = new Date();
       await writer.record({
         ...base,
         model,
-        provider: cached.provider,
-        upstreamModel: cached.upstreamModel,
-        status: 'completed',
-        statusCode: 200,
+        ...cacheHitFields(cached),
         errorCode: null,
         errorMessage: null,
         response: cached.response,
-        attempts: 0,
-        startedAt: now,
-        completedAt: now,
         providerLatencyMs: null,
-        usage: cacheHitUsage(cached),
-        cacheStatus: 'hit',
       });
       return;
     }
@@ -247,11 +238,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const lineError = TenantBudgetExceededError.isBudgetStop(outcome.error)
       ? outcome.error.toGatewayError()
       : outcome.attempts === 0 && outcome.error.code === 'circuit_open'
-        ? new GatewayError({ code: 'no_route_available', message: `No route of '${model}' is taking calls: ${outcome.error.message}` })
+        ? new GatewayError({ code: 'no_route_available', message: `No route of '${model}' is taking calls (${outcome.error.message}).` })
         : providerErrorToGatewayError(outcome.error);
-    const gatewayError = spansSeveralRoutes(trail)
-      ? new GatewayError({ ...lineError.toPayload(), message: describeChainFailure({ model, trail, lastMessage: lineError.message }) })
-      : lineError;
+    const gatewayError = chainFailureError(lineError, { model, trail });
     // A config problem (the provider refusing the gateway's key, an unknown deployment) fails every line
     // alike: its hint is logged once per chunk run, not once per line.
     if (lineError.hint !== undefined && !hinted.has(lineError.answerCode)) {

@@ -2,10 +2,8 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
 import { bindRequest, operationForPath, parseOperationRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
-import { routeProblemOf } from '../operations/route-problem.ts';
-import { planRoutes } from '../routing/plan-routes.ts';
-import type { ResolvedRoute } from '../routing/resolve-route.ts';
-import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
+import { planRequest } from '../operations/plan-request.ts';
+import type { RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import { noModelName } from '../usage/no-model.ts';
 
@@ -89,15 +87,12 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
 }
 
 function routeVerdict(config: GatewayConfig, request: BoundRequest, pin: string | undefined): RouteVerdict {
-  const problemOf = (route: ResolvedRoute) => routeProblemOf({ config, request, route });
   // A fixed draw: the queue a line waits in is stable (its calls are planned again when it runs).
-  const plan = planRoutes({ model: request.model, config, random: () => 0, pin, canServe: (route) => problemOf(route) === undefined });
-  const first = plan.ok ? plan.routes[0] : undefined;
-  if (first) return { ok: true, provider: first.provider };
-  const refusal = describeRoutePlanRefusal({ plan: plan.ok ? { ok: false, reason: 'model_not_found' } : plan, model: request.model, pin, problemOf });
+  const plan = planRequest({ config, request, random: () => 0, pin });
+  if (plan.ok) return { ok: true, provider: plan.routes[0]!.provider };
   // An error line has no `param`: the body field that needs the capability leads the message instead.
-  const where = refusal.code === 'unsupported_capability' && refusal.param !== null ? `body.${refusal.param}: ` : '';
-  return { ok: false, code: refusal.code, message: `${where}${refusal.message}` };
+  const where = plan.code === 'unsupported_capability' && plan.param !== null ? `body.${plan.param}: ` : '';
+  return { ok: false, code: plan.code, message: `${where}${plan.message}` };
 }
 
 function refused(model: string, code: LineRefusalCode, message: string): PreparedLine {

@@ -1,10 +1,10 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { bindRequest, type OperationPayload } from '../operations/registry.ts';
-import { routeProblemOf } from '../operations/route-problem.ts';
-import { planRoutes, usesStrategy } from '../routing/plan-routes.ts';
+import { planRequest } from '../operations/plan-request.ts';
+import { usesStrategy } from '../routing/plan-routes.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
-import { describeRoutePlanRefusal, type RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
+import type { RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 
@@ -40,12 +40,9 @@ export function createBatchLinePlanner(options: { config: GatewayConfig; signals
     const payload = { ...input, request: controls.request } as OperationPayload;
     const bound = bindRequest(payload);
     const model = bound.model;
-    const problemOf = (route: ResolvedRoute) => routeProblemOf({ config, request: bound, route });
-    const canServe = (route: ResolvedRoute) => problemOf(route) === undefined;
-    const plan = planRoutes({ model, config, random: options.random ?? Math.random, latencies: await latenciesOf(model), pin: controls.pin, canServe });
+    const plan = planRequest({ config, request: bound, random: options.random ?? Math.random, latencies: await latenciesOf(model), pin: controls.pin });
     if (plan.ok) return { ok: true, ...payload, routes: plan.routes };
     // The line's checker (batch-line.ts) refuses these first, in the same words; this is its safety net.
-    const refusal = describeRoutePlanRefusal({ plan, model, pin: controls.pin, problemOf });
-    return { ok: false, code: refusal.code, statusCode: gatewayErrorCodes[refusal.code].status, message: refusal.message };
+    return { ok: false, code: plan.code, statusCode: gatewayErrorCodes[plan.code].status, message: plan.message };
   };
 }

@@ -57,7 +57,25 @@ export function cacheStatusOf(plan: CachePlan | undefined, hit: boolean): 'hit' 
   return plan?.lookup ? 'miss' : 'bypass';
 }
 
+/**
+ * What every record of a cache hit says, whoever answers it (the API, a worker, a batch line): served
+ * by the route that first answered, no provider call, nothing billed, the original cost saved.
+ */
+export function cacheHitFields(answer: CachedAnswer, now = new Date()) {
+  return {
+    provider: answer.provider,
+    upstreamModel: answer.upstreamModel,
+    attempts: 0,
+    status: 'completed' as const,
+    statusCode: 200,
+    startedAt: now,
+    completedAt: now,
+    usage: cacheHitUsage(answer),
+    cacheStatus: 'hit' as const,
+  };
+}
+
 /** A hit's usage row: the original tokens, nothing billed, the original cost saved. */
-export function cacheHitUsage(answer: CachedAnswer): CachedAnswer['usage'] & { cost: string; costSaved: string } {
+function cacheHitUsage(answer: CachedAnswer): CachedAnswer['usage'] & { cost: string; costSaved: string } {
   return { ...answer.usage, cost: '0', costSaved: answer.cost };
 }

@@ -6,6 +6,7 @@ import { backoffDelayMs, decideAfterFailure, defaultRetryPolicy, type RetryPolic
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { countCalls, skippedAttempt, type RouteAttempt } from '../routing/route-attempts.ts';
 import { callRoute, type RouteSignals } from './call-route.ts';
+import { routeSkipMessage, routeSkipOf, type RouteSkip } from './route-skip.ts';
 import type { Limiter } from '../limits/provider/provider-limits.ts';
 
 interface CallSummary {
@@ -67,8 +68,7 @@ async function tryRoutes(options: CallWithRetriesOptions): Promise<CallOutcome> 
   for (const [index, route] of options.routes.entries()) {
     if (index > 0 && lastFailure && (await options.shouldStop?.())) return lastFailure;
     const provider = options.providerOf(route.provider);
-    const breakers = options.signals?.breakers;
-    const refused = !provider ? 'provider_not_configured' : breakers && !(await breakers.allows({ provider: route.provider, model: route.upstreamModel })) ? 'circuit_open' : undefined;
+    const refused = await routeSkipOf(route, provider !== undefined, options.signals?.breakers);
     if (!provider || refused) {
       trail.push(skippedAttempt(route, refused ?? 'provider_not_configured'));
       lastFailure ??= { ok: false, error: skippedError(route, refused ?? 'provider_not_configured'), ...summary(route) };
@@ -110,7 +110,6 @@ async function tryRoutes(options: CallWithRetriesOptions): Promise<CallOutcome> 
   return lastFailure ? { ...lastFailure, attempts: countCalls(trail) } : { ok: false, error: skippedError(last, 'circuit_open'), ...summary(last) };
 }
 
-function skippedError(route: ResolvedRoute, reason: 'circuit_open' | 'provider_not_configured'): ProviderError {
-  const message = reason === 'circuit_open' ? 'its circuit breaker is open' : 'the provider is not configured in this worker';
-  return new ProviderError({ provider: route.provider, code: reason, message: `route ${route.provider}/${route.upstreamModel} was not called: ${message}`, retryable: false });
+function skippedError(route: ResolvedRoute, reason: RouteSkip): ProviderError {
+  return new ProviderError({ provider: route.provider, code: reason, message: routeSkipMessage(route, reason), retryable: false });
 }

@@ -10,7 +10,8 @@ import { GatewayError } from '../errors/gateway-error.ts';
 import { computeCost } from '../routing/cost.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
-import { completedAttempt, countCalls, describeChainFailure, skippedAttempt, spansSeveralRoutes, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
+import { completedAttempt, countCalls, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
+import { chainFailureError, routeSkipError, routeSkipOf } from '../execution/route-skip.ts';
 import { callRoute, type RouteSignals } from '../execution/call-route.ts';
 import { HandBackError } from '../errors/hand-back-error.ts';
 import { backoffBaseDelay } from './provider-backoff.ts';
@@ -19,7 +20,7 @@ import { RetryDelayError } from '../errors/retry-delay-error.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { publishReply } from '../queues/reply-channel.ts';
 import { StreamRun, type ActiveStreams } from './stream-run.ts';
-import { cacheHitUsage, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
+import { cacheHitFields, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
 import { correlationLogFields } from '../observability/request-correlation.ts';
@@ -109,20 +110,11 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     }
 
     const client = providers.get(route.provider);
-    const skip: SkipReason | undefined = !client
-      ? 'provider_not_configured'
-      : dependencies.breakers && !(await dependencies.breakers.allows({ provider: route.provider, model: route.upstreamModel }))
-        ? 'circuit_open'
-        : undefined;
+    const skip = await routeSkipOf(route, client !== undefined, dependencies.breakers);
     if (!client || skip) {
       const reason = skip ?? 'provider_not_configured';
-      const skipped = [...trail, skippedAttempt(route, reason)];
       logger.warn({ reason }, 'route skipped');
-      const error =
-        reason === 'circuit_open'
-          ? new GatewayError({ code: 'no_route_available', message: `${routeKey(route)} is not taking calls: its circuit breaker is open` })
-          : new GatewayError({ code: 'provider_error', message: `provider "${route.provider}" is not configured in this worker` });
-      return fallBackOrFail(job, route, skipped, error, reason);
+      return fallBackOrFail(job, route, [...trail, skippedAttempt(route, reason)], routeSkipError(route, reason), reason);
     }
 
     const startedAt = data.startedAt ?? Date.now();
@@ -271,24 +263,16 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
   /** An async job whose answer was in the cache: recorded (nothing billed, the saving noted) and settled. */
   async function answerFromCache(job: RequestJob, answer: CachedAnswer): Promise<RequestJobResult> {
     const data = job.data;
-    const now = new Date();
     const hit: RequestOutcome = {
       requestId: data.requestId,
       kind: data.kind,
+      operation: bindRequest(data).operation,
       projectId: data.projectId,
       apiKeyId: data.apiKeyId,
       model: data.model,
-      provider: answer.provider,
-      upstreamModel: answer.upstreamModel,
-      attempts: 0,
-      status: 'completed',
-      statusCode: 200,
+      ...cacheHitFields(answer),
       response: answer.response,
       acceptedAt: new Date(data.acceptedAt),
-      startedAt: now,
-      completedAt: now,
-      usage: cacheHitUsage(answer),
-      cacheStatus: 'hit',
     };
     await recordOrAnswerUnavailable(job, hit);
     await dependencies.lifecycle?.onSettled(data, hit);
@@ -352,9 +336,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
    */
   async function fail(job: RequestJob, route: ResolvedRoute, attempts: RouteAttempt[], error: GatewayError, startedAt = Date.now()): Promise<never> {
     const data = job.data;
-    const final = spansSeveralRoutes(attempts)
-      ? new GatewayError({ ...error.toPayload(), message: describeChainFailure({ model: data.model, trail: attempts, lastMessage: error.message }) }, { hint: error.hint })
-      : error;
+    const final = chainFailureError(error, { model: data.model, trail: attempts });
     const failure: RequestOutcome = {
       ...outcomeBase(job, route, attempts, startedAt),
       status: 'failed',
