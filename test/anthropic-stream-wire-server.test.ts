@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk } from '../src/providers/chat-stream.ts';
-import { ProviderError } from '../src/providers/provider-error.ts';
+import { ProviderError } from '../src/errors/provider-error.ts';
 import { thrownBy } from './support/thrown-by.ts';
 import { readWireEvents } from './support/openai-wire-server.ts';
 import {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../src/config/env.ts';
+import { ConfigurationError } from '../src/errors/configuration-error.ts';
 import { loadGatewayConfigFile } from '../src/config/gateway-config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startTestGateway } from './support/test-gateway.ts';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { gatewayErrorCodes } from '../src/gateway-error.ts';
+import { gatewayErrorCodes } from '../src/errors/gateway-error.ts';
 import { environmentSchema } from '../src/config/env.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
 import { defaultWaitTiming } from '../src/limits/provider/limit-queue.ts';
 import { createLogger } from '../src/logger.ts';
-import { ProviderError } from '../src/providers/provider-error.ts';
+import { ProviderError } from '../src/errors/provider-error.ts';
 import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/limits/provider/provider-limits.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
 

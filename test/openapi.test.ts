@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serversFor } from '../src/api/openapi-document.ts';
-import { gatewayErrorCodes } from '../src/gateway-error.ts';
+import { gatewayErrorCodes } from '../src/errors/gateway-error.ts';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
 
 interface MediaType {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhooksSchema } from '../src/config/gateway-config.ts';
-import { GatewayError } from '../src/gateway-error.ts';
+import { GatewayError } from '../src/errors/gateway-error.ts';
 import { assertWebhookUrlAllowed } from '../src/webhooks/ssrf-guard.ts';
 import type { WebhookEventInput } from '../src/webhooks/webhook-notifier.ts';
 import { mockConfig, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';

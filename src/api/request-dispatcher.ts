@@ -1,5 +1,5 @@
-import { Queue } from 'bullmq';
-import { reportErrors } from '../redis/redis-connections.ts';
+import type { Queue } from 'bullmq';
+import { QueueRegistry } from '../queues/queue-registry.ts';
 import type { CachePlan } from '../cache/gateway-cache.ts';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
@@ -43,7 +43,7 @@ interface DispatchFields {
  * provider; they share one Redis connection.
  */
 export class RequestDispatcher {
-  private readonly queues = new Map<string, Queue<RequestJobData, RequestJobResult>>();
+  private readonly queues: QueueRegistry;
   private readonly candidateRoutes = new Map<string, ResolvedRoute[]>();
   /**
    * Sync and streamed calls of this process waiting for their jobs: their job data stays here (a sync
@@ -67,6 +67,7 @@ export class RequestDispatcher {
       postgres?: Pick<PostgresHealth, 'assertUp'>;
     },
   ) {
+    this.queues = new QueueRegistry({ redis: options.redis, prefix: options.prefix, logger: options.logger });
     // Opened now, while Redis answers: BullMQ opens a queue by waiting for its connection to be ready,
     // which would hold a request for as long as Redis is away instead of failing it.
     for (const provider of Object.keys(options.config.providers)) this.queue(provider);
@@ -236,7 +237,7 @@ export class RequestDispatcher {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await this.queues.close();
   }
 
   private async enqueue(data: RequestJobData): Promise<void> {
@@ -258,16 +259,7 @@ export class RequestDispatcher {
   }
 
   private queue(provider: string): Queue<RequestJobData, RequestJobResult> {
-    let queue = this.queues.get(provider);
-    if (!queue) {
-      queue = new Queue<RequestJobData, RequestJobResult>(providerQueueName(provider), {
-        connection: this.options.redis,
-        prefix: this.options.prefix,
-      });
-      reportErrors(queue, `queue ${providerQueueName(provider)}`, this.options.logger);
-      this.queues.set(provider, queue);
-    }
-    return queue;
+    return this.queues.get<RequestJobData>(providerQueueName(provider)) as Queue<RequestJobData, RequestJobResult>;
   }
 }
 
