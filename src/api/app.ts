@@ -6,6 +6,7 @@ import type { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { GatewayCache } from '../cache/gateway-cache.ts';
 import type { BatchApi } from '../batches/batch-api.ts';
 import type { SyncRequests } from './sync-requests.ts';
+import type { IdempotentRequests } from './idempotency.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { TenantAdmission } from '../limits/tenant/tenant-admission.ts';
@@ -61,6 +62,8 @@ export interface AppDependencies {
   syncRequests: SyncRequests;
   /** OpenAI's Batches API over Postgres and the batch queues. */
   batches: BatchApi;
+  /** `Idempotency-Key` handling, shared by every route that takes one. */
+  idempotency: IdempotentRequests;
   adminKey: string;
   /** This process's Prometheus metrics, for `GET /metrics` (admin key). */
   metrics: Pick<GatewayMetrics, 'exposition' | 'observeHttp'>;

@@ -3,6 +3,7 @@ import type { FastifyServerFactory } from 'fastify';
 import { RequestDispatcher } from '../api/request-dispatcher.ts';
 import { buildApp } from '../api/app.ts';
 import { SyncRequests } from '../api/sync-requests.ts';
+import { IdempotentRequests } from '../api/idempotency.ts';
 import { BatchApi } from '../batches/batch-api.ts';
 import { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { Environment } from '../config/env.ts';
@@ -101,6 +102,7 @@ export async function startApiRole(options: {
     cache,
     syncRequests,
     batches,
+    idempotency: new IdempotentRequests({ pool: database.pool, requestTimeoutMs: config.server.requestTimeoutMs }),
     adminKey,
     metrics,
     logger,

@@ -10,7 +10,7 @@ import { bindRequest, type OperationPayload } from '../../operations/registry.ts
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
-import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';
+import type { HeldIdempotencyKey } from '../idempotency.ts';
 import { asyncChatCompletionErrorCodes, asyncEmbeddingsErrorCodes, chatCompletionJobSchema, embeddingsJobSchema } from '../openapi-schemas.ts';
 
 export const webhookOptionSchema = z.strictObject({ url: z.string().min(1) });
@@ -28,7 +28,7 @@ type App = FastifyInstance<never, never, never, never, ZodTypeProvider> & Parame
  */
 export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const pool = dependencies.database.pool;
-  const idempotency = new IdempotentRequests({ pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
+  const { idempotency } = dependencies;
 
   /** Plans, admits, records and queues one async request; the job object, 202. */
   async function accept(request: FastifyRequest, reply: FastifyReply, key: HeldIdempotencyKey | undefined, payload: OperationPayload, webhookUrl: string | undefined) {

@@ -7,7 +7,6 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { operationPaths } from '../../operations/registry.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
-import { IdempotentRequests } from '../idempotency.ts';
 import { batchSchema, listBatchesResponseSchema, listBatchResultsResponseSchema } from '../openapi-schemas.ts';
 import { webhookOptionSchema } from './async-jobs.ts';
 
@@ -45,7 +44,7 @@ const idParamsSchema = z.object({ id: z.string().min(1) });
 /** OpenAI's Batches API, plus inline requests and JSON result pages. */
 export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { batches } = dependencies;
-  const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
+  const { idempotency } = dependencies;
   return async (app) => {
     const createSchema = {
       operationId: 'createBatch',

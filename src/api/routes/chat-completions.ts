@@ -3,13 +3,13 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { chatCompletionRequestSchema, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import type { AppDependencies } from '../app.ts';
 import type { StreamHandler } from '../sync-requests.ts';
-import { IdempotentRequests, idempotencyKeyOf } from '../idempotency.ts';
+import { idempotencyKeyOf } from '../idempotency.ts';
 import { chatCompletionErrorCodes, createChatCompletionResponseSchema, createChatCompletionStreamResponseSchema } from '../openapi-schemas.ts';
 import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { config } = dependencies;
-  const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: config.server.requestTimeoutMs });
+  const { idempotency } = dependencies;
   return async (app) => {
     app.post(
       '/chat/completions',

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { toEmbeddingsAnswer } from '../../operations/embeddings/embeddings-answer.ts';
 import { embeddingsRequestSchema, type EmbeddingsVectors } from '../../operations/embeddings/embeddings-schemas.ts';
 import type { AppDependencies } from '../app.ts';
-import { IdempotentRequests } from '../idempotency.ts';
 import { createEmbeddingResponseSchema, embeddingsErrorCodes } from '../openapi-schemas.ts';
 
 /**
@@ -11,7 +10,7 @@ import { createEmbeddingResponseSchema, embeddingsErrorCodes } from '../openapi-
  * encoded here when the client asked for `encoding_format: base64`.
  */
 export function embeddingsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const idempotency = new IdempotentRequests({ pool: dependencies.database.pool, requestTimeoutMs: dependencies.config.server.requestTimeoutMs });
+  const { idempotency } = dependencies;
   return async (app) => {
     app.post(
       '/embeddings',

@@ -12,7 +12,7 @@ import { countBytes } from '../../files/jsonl-lines.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { sha256Tap, type UploadIdentity } from '../../idempotency/request-fingerprint.ts';
 import type { AppDependencies } from '../app.ts';
-import { IdempotentRequests, type HeldIdempotencyKey } from '../idempotency.ts';
+import type { HeldIdempotencyKey } from '../idempotency.ts';
 import { component, deleteFileResponseSchema, fileContentSchema } from '../openapi-schemas.ts';
 import { UploadSlots } from '../upload-slots.ts';
 import { readMultipart, uploadFieldsSchema, uploadFilenameSchema, withUploadIdleTimeout } from './files-multipart.ts';
@@ -40,7 +40,7 @@ const notFound = (id: string) => new GatewayError({ code: 'not_found', message: 
 /** OpenAI's Files API for batch input files; output and error files are served from `requests`. */
 export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   const { config, database } = dependencies;
-  const idempotency = new IdempotentRequests({ pool: database.pool, requestTimeoutMs: config.server.requestTimeoutMs });
+  const { idempotency } = dependencies;
   // Each upload holds a pooled Postgres connection while it streams: a cap keeps the rest for everything else.
   const uploads = new UploadSlots(config.files.maxConcurrentUploads ?? Math.max(1, Math.floor((database.pool.options.max ?? 10) / 4)));
   const limits: JsonlLimits = {
