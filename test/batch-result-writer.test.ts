@@ -38,6 +38,7 @@ describe('batch result writer', () => {
   });
 
   const outcome = (lineNumber: number, status: BatchLineOutcome['status']): BatchLineOutcome => ({
+    kind: 'batch',
     requestId: batchRequestId('batch_w', lineNumber),
     batchId: 'batch_w',
     lineNumber,

@@ -82,6 +82,7 @@ describe('usage rollups at the writers', () => {
   it('counts a batch line once however often its chunk re-runs; a line that never started has no latency', async () => {
     const writer = new BatchResultWriter(handle.pool, async () => {});
     const line = (lineNumber: number, status: BatchLineOutcome['status']): BatchLineOutcome => ({
+      kind: 'batch',
       requestId: `batch_req_r_${lineNumber}`,
       batchId: 'batch_r',
       lineNumber,

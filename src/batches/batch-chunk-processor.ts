@@ -125,6 +125,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
 
   async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>): Promise<void> {
     const base = {
+      kind: 'batch' as const,
       requestId: batchRequestId(batch.id, line.line_number),
       batchId: batch.id,
       lineNumber: line.line_number,

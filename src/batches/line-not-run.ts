@@ -20,6 +20,7 @@ export function lineNotRun(options: {
 }): BatchLineOutcome {
   const { batch, line } = options;
   return {
+    kind: 'batch',
     requestId: batchRequestId(batch.id, line.lineNumber),
     batchId: batch.id,
     lineNumber: line.lineNumber,

@@ -1,46 +1,12 @@
 import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
 import type { OutageWait } from '../durability/outage-retry.ts';
-import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
-import type { OperationName } from '../operations/registry.ts';
-import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { BatchLineOutcome, RequestOutcomeStatus } from './request-outcome.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';
 
-export type BatchLineStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
-
-/** The result of one batch line, as stored in `requests` (and `usage` when billed). */
-export interface BatchLineOutcome {
-  requestId: string;
-  batchId: string;
-  lineNumber: number;
-  customId: string;
-  projectId: string;
-  apiKeyId: string;
-  /** The model the line asked for, even when it never ran; `noModelName` when it names none. Never empty. */
-  model: string;
-  provider: string | null;
-  upstreamModel: string | null;
-  status: BatchLineStatus;
-  statusCode: number | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  /** The operation's answer (a chat.completion, embedding vectors), or the error body when the provider answered an HTTP error. */
-  response: unknown;
-  /** @defaultValue 'chat' */
-  operation?: OperationName | undefined;
-  attempts: number;
-  acceptedAt: Date;
-  startedAt: Date | null;
-  completedAt: Date;
-  providerLatencyMs: number | null;
-  usage: (TokenUsage & { cost: string; /** A cache hit: what the original call cost. */ costSaved?: string }) | null;
-  /** The response cache's part in the line. */
-  cacheStatus?: 'hit' | 'miss' | 'bypass' | undefined;
-  warnings?: string[] | undefined;
-  /** The fallback trail: every attempt over the line's routes, the serving (or last) one last. */
-  routeAttempts?: RouteAttempt[] | undefined;
-}
+export type BatchLineStatus = RequestOutcomeStatus;
+export type { BatchLineOutcome } from './request-outcome.ts';
 
 /** A row of the write's answer: a batch it counted lines on, or a line it inserted. */
 type WrittenRow =
@@ -174,13 +140,13 @@ function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
     operation: outcome.operation ?? 'chat',
     status: outcome.status,
     statusCode: outcome.statusCode,
-    errorCode: outcome.errorCode,
+    errorCode: outcome.errorCode ?? null,
     attempts: outcome.attempts,
     cacheStatus: outcome.cacheStatus ?? null,
     streamed: false,
     latencyMs: Math.max(0, outcome.completedAt.getTime() - started.getTime()),
     queueWaitMs: null,
-    providerLatencyMs: outcome.providerLatencyMs,
+    providerLatencyMs: outcome.providerLatencyMs ?? null,
     usage: outcome.usage ? settledUsageOf(outcome.usage) : null,
   };
 }

@@ -89,7 +89,7 @@ export function recordOutcomesParameters(outcomes: readonly RequestOutcome[]): u
     column((o) => o.errorMessage ?? null),
     column((o) => json(o.response)),
     column((o) => iso(o.acceptedAt)),
-    column((o) => iso(o.startedAt)),
+    column((o) => (o.startedAt ? iso(o.startedAt) : null)),
     column((o) => iso(o.completedAt)),
     column((o) => o.providerLatencyMs ?? null),
     column((o) => nonEmpty(o.warnings)),

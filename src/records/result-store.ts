@@ -10,39 +10,9 @@ import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { traceIdOf, type RequestCorrelation } from '../observability/request-correlation.ts';
 import { recordOutcomesParameters, recordOutcomesSql } from './record-outcomes-sql.ts';
+import type { RequestOutcome } from './request-outcome.ts';
 
-export interface RequestOutcome {
-  requestId: string;
-  kind: RequestKind;
-  projectId: string;
-  apiKeyId: string;
-  model: string;
-  provider: string;
-  upstreamModel: string;
-  attempts: number;
-  status: 'completed' | 'failed';
-  statusCode: number;
-  errorCode?: string | undefined;
-  errorMessage?: string | undefined;
-  /** The chat completion or the embedding vectors: the operation's answer. */
-  response?: OperationResponse | undefined;
-  /** @defaultValue 'chat' */
-  operation?: OperationName | undefined;
-  acceptedAt: Date;
-  startedAt: Date;
-  completedAt: Date;
-  providerLatencyMs?: number | undefined;
-  /** Settings the provider could not honour. */
-  warnings?: string[] | undefined;
-  /** The fallback trail: every attempt, the serving (or last failed) one last. */
-  routeAttempts?: RouteAttempt[] | undefined;
-  /** Present on success: billed once per request id, whatever happens to the job afterwards. */
-  usage?: (TokenUsage & { cost: string; /** Answered from the cache: what the original call cost. */ costSaved?: string }) | undefined;
-  cacheStatus?: RequestCacheStatus | undefined;
-  streamed?: boolean | undefined;
-  /** The caller's `x-request-id` (stored) and `traceparent` (logged). */
-  correlation?: RequestCorrelation | undefined;
-}
+export type { RequestOutcome } from './request-outcome.ts';
 
 /** A usage row a write actually inserted (a duplicate outcome bills, and reports, nothing). */
 export interface WrittenUsage {
@@ -170,7 +140,7 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     cacheStatus: outcome.cacheStatus ?? null,
     streamed: outcome.streamed ?? false,
     latencyMs: Math.max(0, outcome.completedAt.getTime() - accepted),
-    queueWaitMs: hit ? null : Math.max(0, outcome.startedAt.getTime() - accepted),
+    queueWaitMs: hit || !outcome.startedAt ? null : Math.max(0, outcome.startedAt.getTime() - accepted),
     providerLatencyMs: outcome.providerLatencyMs ?? null,
     usage: billed && outcome.usage ? settledUsageOf(outcome.usage) : null,
   };
