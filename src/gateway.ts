@@ -4,7 +4,7 @@ import type { Environment } from './config/env.ts';
 import type { GatewayConfig } from './config/gateway-config.ts';
 import { createDatabase } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './logging/logger.ts';
 import type { WebhookService } from './webhooks/webhook-notifier-postgres.ts';
 import { Shutdown } from './durability/shutdown.ts';
 import { withinTime } from './durability/time-limit.ts';

@@ -4,8 +4,8 @@ import { ConfigurationError } from './errors/configuration-error.ts';
 import { defaultGatewayConfig } from './config/default-config.ts';
 import { loadGatewayConfigFile } from './config/gateway-config.ts';
 import { startGateway, type Gateway } from './gateway.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { KnownSecrets, secretsOf } from './observability/log-redaction.ts';
+import { createLogger, type Logger } from './logging/logger.ts';
+import { KnownSecrets, secretsOf } from './logging/log-redaction.ts';
 import { isStartupAborted, startupErrorDetails } from './errors/startup-errors.ts';
 
 /** Signals closer together than this are one signal delivered twice. */

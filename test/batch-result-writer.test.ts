@@ -5,7 +5,7 @@ import { batchRequestId } from '../src/batches/batch-object.ts';
 import { BatchResultWriter, type BatchLineOutcome } from '../src/records/batch-result-writer.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { SettledRequests } from '../src/observability/settled-requests.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
 

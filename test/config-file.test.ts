@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../src/errors/configuration-error.ts';
 import { loadGatewayConfigFile } from '../src/config/gateway-config.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { startTestGateway } from './support/test-gateway.ts';
 
 /** GATEWAY_CONFIG files as written on disk: merged over the built-in configuration. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../src/auth/api-key-store.ts';
 import { createDatabase, type DatabaseHandle } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import type { ChatCompletion } from '../src/providers/chat-completion-schemas.ts';
 import type { ProviderClient } from '../src/providers/provider-client.ts';
 import { requestJobOptions, providerQueueName, type RequestJobData, type RequestJobResult } from '../src/queues/request-job.ts';

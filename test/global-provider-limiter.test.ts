@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
 import { defaultWaitTiming } from '../src/limits/provider/limit-queue.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { ProviderError } from '../src/errors/provider-error.ts';
 import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/limits/provider/provider-limits.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';

@@ -6,7 +6,7 @@ import { killChildrenNow, waitUntil } from '../bench/processes.ts';
 import { loadEnvironment } from '../src/config/env.ts';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
 import { startGateway, type Gateway } from '../src/gateway.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/logging/logger.ts';
 import { OwnRedisServer } from './support/own-redis-server.ts';
 import { parseLogLines, startStartingGateway } from './support/starting-gateway.ts';
 import { testAdminKey } from './support/test-gateway.ts';

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConnectionErrorLog, isConnectionError } from '../src/durability/connection-error-log.ts';
-import { createLogger } from '../src/logger.ts';
-import { KnownSecrets, secretsOf } from '../src/observability/log-redaction.ts';
+import { ConnectionErrorLog, isConnectionError } from '../src/logging/connection-error-log.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { KnownSecrets, secretsOf } from '../src/logging/log-redaction.ts';
 import { awaitDependencies } from '../src/startup/await-dependencies.ts';
 import { describeFailure } from '../src/startup/dependency-failure.ts';
 import { connectionAddress, dependencyTargets } from '../src/startup/dependency-target.ts';

@@ -10,7 +10,7 @@ import type { IdempotentRequests } from './idempotency.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { TenantAdmission } from '../limits/tenant/tenant-admission.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { WebhookService } from '../webhooks/webhook-notifier-postgres.ts';
 import type { BreakerStatus } from '../routing/redis-circuit-breakers.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { unavailableDependency } from '../durability/outage-errors.ts';
+import { unavailableDependency } from '../errors/outage-errors.ts';
 
 /**
  * Seconds a client should wait after a 503: long enough for a Redis reconnect or a Postgres restart

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { OperationPayload, OperationResponse } from '../operations/registry.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
@@ -20,7 +20,7 @@ import { withinTime } from '../durability/time-limit.ts';
 import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
-import { RoutedGatewayError } from '../errors/routed-gateway-error.ts';
+import { RoutedGatewayError } from './routed-gateway-error.ts';
 
 /** A planned request of any operation (chat, embeddings …), ready to queue. */
 export type SyncDispatchInput = DispatchFields & OperationPayload;

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 import { convertOpenAIUsage } from '../providers/openai/convert-openai-response.ts';
 import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { isStreamMessage } from '../queues/stream-messages.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
-import { RoutedGatewayError } from '../errors/routed-gateway-error.ts';
+import { RoutedGatewayError } from './routed-gateway-error.ts';
 import { SseWriter } from './sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';
 

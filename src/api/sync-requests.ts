@@ -2,12 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cacheHitFields, type GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { TenantAdmission, TenantLease } from '../limits/tenant/tenant-admission.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { bindRequest, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
 import type { ResultStore } from '../records/result-store.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
-import { RoutedGatewayError } from '../errors/routed-gateway-error.ts';
+import { RoutedGatewayError } from './routed-gateway-error.ts';
 
 /** What a sync request came to: an answer from the cache, or from its provider (with its cost). */
 export type SyncOutcome =

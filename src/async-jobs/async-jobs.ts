@@ -3,7 +3,7 @@ import { awaitCreation } from '../durability/creation-fence.ts';
 import { errorTypeFor } from '../errors/gateway-error.ts';
 import type { OperationName, OperationPayload } from '../operations/registry.ts';
 import { toEmbeddingsAnswer } from '../operations/embeddings/embeddings-answer.ts';
-import type { EmbeddingsVectors } from '../operations/embeddings/embeddings-schemas.ts';
+import type { EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import type { RequestJobData } from '../queues/request-job.ts';
 import type { RequestJobLifecycle } from '../workers/request-job-processor.ts';

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema/api-keys.ts';
 import { projects } from '../db/schema/projects.ts';
-import { parseStoredLimits, toLimitsView, type TenantLimitsView } from '../limits/tenant/tenant-limits-schema.ts';
+import { parseStoredLimits, toLimitsView, type TenantLimitsView } from './tenant-limits-schema.ts';
 
 /** Who is calling: resolved from the bearer key on every API request. */
 export interface Principal {

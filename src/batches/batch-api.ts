@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig, OnInvalidLines } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
 import type { RequestStatus } from '../db/schema/requests.ts';

@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
 import { createBatchLineChecker, modelOfLine, toRanges } from './batch-line.ts';

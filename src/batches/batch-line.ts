@@ -3,7 +3,7 @@ import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
 import { bindRequest, operationForPath, parseOperationRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
 import { planRequest } from '../operations/plan-request.ts';
-import type { RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
+import type { RoutePlanRefusalCode } from '../operations/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import { noModelName } from '../usage/no-model.ts';
 

@@ -6,7 +6,7 @@ import { handingBack } from '../durability/hand-back.ts';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Database } from '../db/client.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';

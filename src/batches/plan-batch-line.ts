@@ -4,7 +4,7 @@ import { bindRequest, type OperationPayload } from '../operations/registry.ts';
 import { planRequest } from '../operations/plan-request.ts';
 import { usesStrategy } from '../routing/plan-routes.ts';
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
-import type { RoutePlanRefusalCode } from '../routing/route-plan-refusal.ts';
+import type { RoutePlanRefusalCode } from '../operations/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 

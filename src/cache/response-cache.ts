@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { chatCompletionSchema, type TokenUsage } from '../providers/chat-completion-schemas.ts';
-import { embeddingsVectorsSchema } from '../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsVectorsSchema } from '../providers/embeddings-schemas.ts';
 import type { OperationResponse } from '../operations/registry.ts';
 
 /** A stored answer: the response as first answered (any operation), its usage, and what it cost then (USD). */

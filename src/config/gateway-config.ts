@@ -8,10 +8,10 @@ import { interpolateEnvironment } from './interpolate.ts';
 import { describeBuiltIns, mergeOverBuiltInConfig } from './config-file-merge.ts';
 import { liteLLMConfigHint } from './litellm-config-hint.ts';
 import { configErrorMap } from './unknown-key-hints.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { integer, providerSchema } from './provider-config.ts';
 import { breakersSchema, routeBalancing, routeOrAlias, routingSchema, routingStrategies } from './routing-config.ts';
-import { findRouteConfigProblems } from '../routing/validate-route-config.ts';
+import { findRouteConfigProblems } from './validate-route-config.ts';
 
 /** A price in USD per million tokens, kept as a decimal string so money is never a float. */
 const decimalPrice = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openAICompatiblePresetNames } from '../providers/openai-compatible/presets.ts';
+import { openAICompatiblePresetNames } from './preset-names.ts';
 
 /**
  * An integer that may also arrive as a numeric string, so `${CONCURRENCY:-16}` works: interpolation

@@ -1,8 +1,8 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import * as schema from './schema/index.ts';
-import { connectionErrors } from '../durability/connection-error-log.ts';
-import type { Logger } from '../logger.ts';
+import { connectionErrors } from '../logging/connection-error-log.ts';
+import type { Logger } from '../logging/logger.ts';
 import { connectionAddress } from '../startup/dependency-target.ts';
 
 export type Database = NodePgDatabase<typeof schema>;

@@ -1,4 +1,4 @@
-import { waitOutOutage, type OutageWait } from '../durability/outage-retry.ts';
+import { waitOutOutage, type OutageWait } from './outage-retry.ts';
 
 interface Pending<Item> {
   item: Item;

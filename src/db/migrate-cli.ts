@@ -1,5 +1,5 @@
 import { loadEnvironment } from '../config/env.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../logging/logger.ts';
 import { createDatabase } from './client.ts';
 import { runMigrations } from './migrate.ts';
 

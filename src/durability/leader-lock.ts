@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /** Advisory lock class of reconciler leadership; the second key is the Redis prefix's hash. */
 const leaderLockClass = 0x67770002;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { withinTime } from './time-limit.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { LeaderLock } from './leader-lock.ts';
 import type { RedisEpochWatcher, RedisLossReason } from './redis-epoch.ts';
 

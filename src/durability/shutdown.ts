@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /**
  * The drain of one process on SIGTERM/SIGINT. From `begin()`: `/readyz` answers 503 (`draining`), so

@@ -1,3 +1,4 @@
+import type { WebhookAttemptMetrics, WebhookAttemptOutcome } from '../webhooks/webhook-attempt-metrics.ts';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { SettledRequest } from '../observability/settled-requests.ts';
@@ -8,14 +9,6 @@ export const latencyBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 
 /** Queue waits: about a millisecond on an idle gateway, minutes behind a provider's rate limit. */
 export const queueWaitBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-
-/** What a webhook delivery attempt came to, as the metric labels it. */
-export type WebhookAttemptOutcome = 'delivered' | 'failed' | 'retrying' | 'disabled';
-
-/** What the webhook worker reports each attempt to. */
-export interface WebhookAttemptMetrics {
-  recordWebhookAttempt(attempt: { eventType: string; outcome: WebhookAttemptOutcome }): void;
-}
 
 /**
  * The gateway's Prometheus metrics of one process, in a registry of its own (tests run several

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import type { ReadinessReport } from '../durability/readiness.ts';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { SettledRequest, SettledRequestListener } from './settled-requests.ts';
 
 /** The fields of a `request settled` line: identifiers (the key's id, never the key), outcome, timings, usage. */

@@ -1,5 +1,5 @@
 import type { RequestCacheStatus, RequestKind } from '../db/schema/requests.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { OperationName } from '../operations/registry.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { ChatCompletion, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import type { CallContext, ProviderClient } from '../providers/provider-client.ts';
-import type { CapabilityProblem } from '../routing/check-capabilities.ts';
+import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
-import type { EmbeddingsVectors } from './embeddings/embeddings-schemas.ts';
+import type { EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
 
 /**
  * The operations the gateway serves. Each is one OpenAI path (the API route, a batch's `endpoint` and

@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { planRoutes, type PlanRoutesOptions } from '../routing/plan-routes.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
-import { describeRoutePlanRefusal, type RoutePlanRefusal } from '../routing/route-plan-refusal.ts';
+import { describeRoutePlanRefusal, type RoutePlanRefusal } from './route-plan-refusal.ts';
 import type { BoundRequest } from './registry.ts';
 import { routeProblemOf } from './route-problem.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { toEmbeddingsAnswer } from './embeddings/embeddings-answer.ts';
-import { estimateEmbeddingTokens } from './embeddings/embeddings-operation.ts';
+import { estimateEmbeddingTokens } from '../providers/estimate-usage.ts';
 import { bindRequest, operationForPath, operationNameOf, operationPaths, parseOperationRequest } from './registry.ts';
 
 const chatOnly = { name: 'c', type: 'anthropic' } as ProviderClient;
@@ -32,12 +32,13 @@ describe('operation registry', () => {
     expect(chat).toMatchObject({ operation: 'chat', model: 'm' });
     expect(chat.servedBy(chatOnly)).toBe(true);
     expect(chat.streams()).toBe(true);
-    const embeddings = bindRequest({ operation: 'embeddings', request: { model: 'e', input: ['abcdefgh', [1, 2, 3]] } });
+    const embeddings = bindRequest({ operation: 'embeddings', request: { model: 'e', input: ['abcdefgh', 'abcd'] } });
     expect(embeddings.servedBy(chatOnly)).toBe(false);
     expect(embeddings.servedBy(embedding)).toBe(true);
     expect(embeddings.streams()).toBe(false);
     // Texts at four characters a token; token arrays count exactly.
-    expect(embeddings.estimateInputTokens()).toBe(2 + 3);
+    expect(embeddings.estimateInputTokens()).toBe(2 + 1);
+    expect(bindRequest({ operation: 'embeddings', request: { model: 'e', input: [[1, 2, 3], [4]] } }).estimateInputTokens()).toBe(4);
     expect(estimateEmbeddingTokens({ input: 'abcde' })).toBe(2);
   });
 

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { chatCompletionRequestSchema, type ChatCompletion, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { CallContext, ProviderClient } from '../providers/provider-client.ts';
-import type { CapabilityProblem } from '../routing/check-capabilities.ts';
+import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import { chatCompletionsPath, chatOperation } from './chat/chat-operation.ts';
-import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsVectors } from './embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
 import { embeddingsOperation, embeddingsPath } from './embeddings/embeddings-operation.ts';
 import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult } from './operation.ts';
 

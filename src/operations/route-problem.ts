@@ -1,6 +1,6 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { providerServesEmbeddings } from '../providers/provider-registry.ts';
-import type { CapabilityProblem } from '../routing/check-capabilities.ts';
+import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import { describeRoute, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { BoundRequest } from './registry.ts';
 

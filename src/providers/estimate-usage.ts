@@ -1,3 +1,4 @@
+import { embeddingInputs, type EmbeddingsRequest } from './embeddings-schemas.ts';
 import { messageText, type ChatCompletion, type ChatCompletionRequest, type TokenUsage } from './chat-completion-schemas.ts';
 
 /** About four characters a token (OpenAI's rule of thumb): good enough to bill an unreported call. */
@@ -22,3 +23,9 @@ export function estimateUsage(request: ChatCompletionRequest, completion: ChatCo
   );
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
 }
+
+/** Input tokens of an embeddings request: token arrays count exactly, texts by the estimate. */
+export function estimateEmbeddingTokens(request: Pick<EmbeddingsRequest, 'input'>): number {
+  return embeddingInputs(request).reduce((sum, input) => sum + (typeof input === 'string' ? estimateTokens(input) : input.length), 0);
+}
+

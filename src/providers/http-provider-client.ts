@@ -5,7 +5,7 @@ import { ProviderError } from '../errors/provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
 import { joinEmbeddingsResults, splitEmbeddingsRequest } from './split-embeddings.ts';
-import type { EmbeddingsRequest } from '../operations/embeddings/embeddings-schemas.ts';
+import type { EmbeddingsRequest } from './embeddings-schemas.ts';
 
 export interface HttpProviderSettings {
   name: string;

@@ -1,6 +1,6 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
-import type { EmbeddingsRequest, EmbeddingsVectors } from '../operations/embeddings/embeddings-schemas.ts';
+import type { EmbeddingsRequest, EmbeddingsVectors } from './embeddings-schemas.ts';
 
 /** What every provider call carries, whatever its operation. */
 export interface ChatCallContext {

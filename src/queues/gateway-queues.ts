@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Redis } from 'ioredis';
 import { batchChunkQueueName, batchControlQueueName } from './batch-queues.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { providerQueueName } from './request-job.ts';
-import { webhookQueueName } from '../webhooks/webhook-queue.ts';
+import { webhookQueueName } from './webhook-queue.ts';
 
 export type GatewayQueueKind = 'chat' | 'batch-chunk' | 'batch-control' | 'webhooks';
 

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /**
  * BullMQ queue handles by name, opened on first use and shared: every producer of a process (API

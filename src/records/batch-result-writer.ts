@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { GroupCommitter } from '../db/group-commit.ts';
-import type { OutageWait } from '../durability/outage-retry.ts';
+import type { OutageWait } from '../db/outage-retry.ts';
 import type { BatchLineOutcome, RequestOutcomeStatus } from './request-outcome.ts';
 import { settledUsageOf, type SettledRequest, type SettledRequests } from '../observability/settled-requests.ts';
 import { millisecondsBetween, rollupUpsertCtes } from '../usage/rollup-sql.ts';

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Database } from '../db/client.ts';
 import { GroupCommitter } from '../db/group-commit.ts';
-import type { OutageWait } from '../durability/outage-retry.ts';
+import type { OutageWait } from '../db/outage-retry.ts';
 import { requests, type RequestCacheStatus, type RequestKind } from '../db/schema/requests.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { OperationName, OperationResponse } from '../operations/registry.ts';

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../logger.ts';
-import { connectionErrors, isConnectionError, type ConnectionTarget } from '../durability/connection-error-log.ts';
+import type { Logger } from '../logging/logger.ts';
+import { connectionErrors, isConnectionError, type ConnectionTarget } from '../logging/connection-error-log.ts';
 
 /** Other errors (a failed script, a lost job lock): one line per emitter per this long while they repeat. */
 const errorLogIntervalMs = 10_000;

@@ -8,7 +8,7 @@ import { BatchApi } from '../batches/batch-api.ts';
 import { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { ReplyListener } from '../queues/reply-channel.ts';
 import { ResultStore } from '../records/result-store.ts';
 import { createRoutingSignals } from '../routing/routing-signals.ts';

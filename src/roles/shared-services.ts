@@ -1,14 +1,14 @@
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { createWebhookNotifier } from '../webhooks/webhook-notifier-postgres.ts';
 import { GatewayCache } from '../cache/gateway-cache.ts';
 import { ResponseCache } from '../cache/response-cache.ts';
 import { SettledRequests } from '../observability/settled-requests.ts';
 import { createRequestLog } from '../observability/settled-request-log.ts';
 import { startProcessMetrics } from '../metrics/process-metrics.ts';
-import { startDurability } from '../durability/durability-wiring.ts';
+import { startDurability } from './durability-wiring.ts';
 import { openRedis } from '../redis/redis-connections.ts';
 import type { ProcessStartup } from '../startup/process-startup.ts';
 

@@ -1,6 +1,6 @@
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { createProviderClients } from '../providers/provider-registry.ts';
 import { startProviderWorkers } from '../workers/provider-workers.ts';
 import { createProviderLimits } from '../limits/provider/provider-limits.ts';

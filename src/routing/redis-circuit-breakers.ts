@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { breakerSettingsFor, type BreakerSettings, type BreakersConfig } from '../config/routing-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { BreakerKey, BreakerState, CircuitBreakers } from './circuit-breaker-types.ts';
 import { luaNow, RedisScript } from '../redis/redis-script.ts';
 

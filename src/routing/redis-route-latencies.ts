@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { luaNow, RedisScript } from '../redis/redis-script.ts';
 import { routeKey } from './resolve-route.ts';
 

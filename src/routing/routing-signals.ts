@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { RedisCircuitBreakers } from './redis-circuit-breakers.ts';
 import { RedisRouteLatencies } from './redis-route-latencies.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGatewayConfig, type GatewayConfig } from '../config/gateway-config.ts';
-import { computeCost } from './cost.ts';
+import { computeCost } from '../operations/cost.ts';
 import { resolveRoutes } from './resolve-route.ts';
 
 const config: GatewayConfig = parseGatewayConfig(

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { describeFailure, failureSummary, type DependencyFailure } from './dependency-failure.ts';
 import type { DependencyTarget } from './dependency-target.ts';
 import { retryDelayMs, shouldReport, type LastReport } from './retry-schedule.ts';

@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { openRedis } from '../redis/redis-connections.ts';
-import type { RedisLossReason } from '../durability/redis-epoch.ts';
 import { DeploymentRegistration, readDeploymentIdentity } from './deployment-identity.ts';
 import { DeploymentConflictError } from '../errors/startup-errors.ts';
 
@@ -11,7 +10,7 @@ export interface DeploymentGuard {
    * Claims the prefix again each time Redis may have lost its data (the key with it). `onConflict`
    * runs if another deployment took the prefix meanwhile: this process must then stop.
    */
-  keepClaimed(watcher: { onLoss(listener: (reason: RedisLossReason) => void | Promise<void>): unknown }, onConflict: (error: DeploymentConflictError) => void): void;
+  keepClaimed(watcher: { onLoss(listener: (reason: string) => void | Promise<void>): unknown }, onConflict: (error: DeploymentConflictError) => void): void;
   close(): Promise<void>;
 }
 

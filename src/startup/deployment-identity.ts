@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { DeploymentConflictError } from '../errors/startup-errors.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Environment } from '../config/env.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { awaitDependencies } from './await-dependencies.ts';
 import { probeDependency } from './dependency-probes.ts';
 import { dependencyTargets, type DependencyTarget } from './dependency-target.ts';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { FastifyServerFactory } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { StartupStatus } from './startup-status.ts';
 
 /** How soon a refused caller may try again (the `Retry-After` of a 503 during start-up). */

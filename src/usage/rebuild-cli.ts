@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadEnvironment } from '../config/env.ts';
 import { createDatabase } from '../db/client.ts';
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../logging/logger.ts';
 import { rebuildUsageRollups } from './rebuild-usage-rollups.ts';
 import { parseUsageTime } from './usage-params.ts';
 

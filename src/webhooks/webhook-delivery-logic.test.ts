@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { webhookBackoff, webhookJobOptions, webhookRetryDelay } from './webhook-queue.ts';
+import { webhookBackoff, webhookJobOptions, webhookRetryDelay } from '../queues/webhook-queue.ts';
 import { buildWebhookPayload, deliveryIdFor, generateWebhookSecret, serializePayload, signWebhook } from './webhook-signing.ts';
 import { decideOutcome } from './webhook-worker.ts';
 

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import { webhooksSchema } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import { findProjectWebhookUrl } from './project-webhook-settings.ts';
 import { findDelivery, insertDelivery, markPending } from './webhook-deliveries-store.ts';
 import type { WebhookEventInput, WebhookNotifier } from './webhook-notifier.ts';
-import { addDeliveryJob, openWebhookQueue, releaseDeliveryJob, type WebhookJobData } from './webhook-queue.ts';
+import { addDeliveryJob, openWebhookQueue, releaseDeliveryJob, type WebhookJobData } from '../queues/webhook-queue.ts';
 import { buildWebhookPayload, deliveryIdFor } from './webhook-signing.ts';
 
 /** The notifier plus what the delivery API needs from the same queue. */

@@ -4,7 +4,7 @@ import { jobPresence } from '../durability/job-presence.ts';
 import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
-import { totalAttempts, webhookJobOptions, webhookQueueName, type WebhookJobData } from './webhook-queue.ts';
+import { totalAttempts, webhookJobOptions, webhookQueueName, type WebhookJobData } from '../queues/webhook-queue.ts';
 
 interface PendingDelivery {
   id: string;

@@ -5,13 +5,13 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
 import type { WebhookDeliveryStatus } from '../db/schema/webhooks.ts';
-import type { Logger } from '../logger.ts';
-import type { WebhookAttemptMetrics } from '../metrics/gateway-metrics.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { WebhookAttemptMetrics } from './webhook-attempt-metrics.ts';
 import { clearDefaultWebhookUrl, signingSecretFor } from './project-webhook-settings.ts';
 import { allowListOf } from './ssrf-guard.ts';
 import { findDelivery, recordAttempt } from './webhook-deliveries-store.ts';
 import { webhookEventTypes } from './webhook-notifier.ts';
-import { attemptNumber, totalAttempts, webhookBackoff, webhookQueueName, webhookRetryDelay, type WebhookJobData } from './webhook-queue.ts';
+import { attemptNumber, totalAttempts, webhookBackoff, webhookQueueName, webhookRetryDelay, type WebhookJobData } from '../queues/webhook-queue.ts';
 import { createWebhookSender, type AttemptResult, type WebhookSender } from './webhook-sender.ts';
 import { serializePayload, signWebhook, type WebhookPayload } from './webhook-signing.ts';
 

@@ -5,7 +5,7 @@ import { handingBack } from '../durability/hand-back.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import type { RetryPolicy } from '../routing/failover-decision.ts';
 import type { RouteSignals } from '../execution/call-route.ts';

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { bindRequest } from '../operations/registry.ts';
 import type { ProviderError } from '../errors/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { computeCost } from '../routing/cost.ts';
+import { computeCost } from '../operations/cost.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, countCalls, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { loadEnvironment, type Environment } from '../../src/config/env.ts';
 import { parseGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
-import { createLogger, type LoggerOptions } from '../../src/logger.ts';
+import { createLogger, type LoggerOptions } from '../../src/logging/logger.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './test-services.ts';
 
 export const testAdminKey = 'test-admin-key-0123456789';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import { tenantLimitsPatchSchema, tenantLimitsViewSchema } from '../../limits/tenant/tenant-limits-schema.ts';
+import { tenantLimitsPatchSchema, tenantLimitsViewSchema } from '../../auth/tenant-limits-schema.ts';
 import type { AppDependencies } from '../app.ts';
 import { keyViewSchema } from './admin-keys.ts';
 

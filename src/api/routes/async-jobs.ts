@@ -5,7 +5,7 @@ import { GatewayError, type GatewayErrorCode } from '../../errors/gateway-error.
 import { inTransaction } from '../../db/transaction.ts';
 import { fenceCreation } from '../../durability/creation-fence.ts';
 import { insertAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
-import { embeddingsRequestSchema } from '../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema } from '../../providers/embeddings-schemas.ts';
 import { bindRequest, type OperationPayload } from '../../operations/registry.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';

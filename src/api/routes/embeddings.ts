@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { toEmbeddingsAnswer } from '../../operations/embeddings/embeddings-answer.ts';
-import { embeddingsRequestSchema, type EmbeddingsVectors } from '../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema, type EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
 import type { AppDependencies } from '../app.ts';
 import { createEmbeddingResponseSchema, embeddingsErrorCodes } from '../openapi-schemas.ts';
 

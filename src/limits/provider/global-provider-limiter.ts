@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { duplicateRedis } from '../../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter, ProviderCallRequest, TrafficClass } from './provider-limits.ts';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import { GlobalProviderLimiter, type GlobalProviderLimiterOptions } from './global-provider-limiter.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
 
 /** Sync and async calls are `interactive` and go ahead of `batch` lines on the same provider. */

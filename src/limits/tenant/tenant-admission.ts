@@ -1,8 +1,8 @@
 import type { Principal } from '../../auth/api-key-store.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { budgetMessage, scopeLabel, type TenantBudgets } from './tenant-budgets.ts';
-import { hasAnyLimit } from './tenant-limits-schema.ts';
+import { hasAnyLimit } from '../../auth/tenant-limits-schema.ts';
 import type { PrincipalLimits, TenantLimitsStore } from './tenant-limits-store.ts';
 import type { RateCheck, TenantRateLimiter, TenantScope } from './tenant-rate-limiter.ts';
 

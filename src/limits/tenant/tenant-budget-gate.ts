@@ -1,5 +1,5 @@
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter } from '../provider/provider-limits.ts';
 import { budgetMessage, type BudgetVerdict, type TenantBudgets } from './tenant-budgets.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { budgetField, budgetPeriods, unitsToUsd, usdToUnits, type BudgetPeriod, type TenantBudgetLimits } from './tenant-limits-schema.ts';
+import { budgetField, budgetPeriods, unitsToUsd, usdToUnits, type BudgetPeriod, type TenantBudgetLimits } from '../../auth/tenant-limits-schema.ts';
 import type { TenantScope } from './tenant-rate-limiter.ts';
 import { RedisScript } from '../../redis/redis-script.ts';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Principal } from '../../auth/api-key-store.ts';
-import { applyLimitsPatch, parseStoredLimits, toLimitsView, type TenantLimits, type TenantLimitsPatch, type TenantLimitsView } from './tenant-limits-schema.ts';
+import { applyLimitsPatch, parseStoredLimits, toLimitsView, type TenantLimits, type TenantLimitsPatch, type TenantLimitsView } from '../../auth/tenant-limits-schema.ts';
 
 /** The limits that apply to one key's requests: its own and its project's. */
 export interface PrincipalLimits {

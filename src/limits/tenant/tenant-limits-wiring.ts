@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { duplicateRedis } from '../../redis/redis-connections.ts';
 import type pg from 'pg';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { TenantAdmission } from './tenant-admission.ts';
 import { TenantBudgetGate } from './tenant-budget-gate.ts';
 import { TenantBudgets } from './tenant-budgets.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { BatchBilling } from '../../records/batch-result-writer.ts';
 import type { AfterResultsWritten, WrittenUsage } from '../../records/result-store.ts';
 import type { TenantBudgets } from './tenant-budgets.ts';

@@ -1,7 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
-import { checkCapabilities } from '../../routing/check-capabilities.ts';
+import { checkCapabilities } from './check-capabilities.ts';
 import type { Operation, ProviderResult } from '../operation.ts';
 
 export const chatCompletionsPath = '/v1/chat/completions';

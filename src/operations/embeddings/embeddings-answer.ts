@@ -1,4 +1,4 @@
-import { encodeVectorBase64, type EmbeddingsRequest, type EmbeddingsResponse, type EmbeddingsVectors } from './embeddings-schemas.ts';
+import { encodeVectorBase64, type EmbeddingsRequest, type EmbeddingsResponse, type EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
 
 /**
  * The answer as the client asked for it: vectors stay floats (what providers are asked for, what

@@ -1,14 +1,9 @@
-import { estimateTokens } from '../../providers/estimate-usage.ts';
+import { estimateEmbeddingTokens } from '../../providers/estimate-usage.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
-import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from './embeddings-schemas.ts';
+import type { EmbeddingsRequest, EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
 
 export const embeddingsPath = '/v1/embeddings';
-
-/** Input tokens of an embeddings request: token arrays count exactly, texts by the estimate. */
-export function estimateEmbeddingTokens(request: Pick<EmbeddingsRequest, 'input'>): number {
-  return embeddingInputs(request).reduce((sum, input) => sum + (typeof input === 'string' ? estimateTokens(input) : input.length), 0);
-}
 
 /** Embeddings: served by providers whose client has the `embeddings` capability, to embedding models. */
 export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors> = {

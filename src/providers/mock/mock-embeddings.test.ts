@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mockProviderSchema } from '../../config/provider-config.ts';
-import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest } from '../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest } from '../embeddings-schemas.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import { createMockProviderClient } from './index.ts';
 import { buildMockEmbeddings, defaultMockDimensions, maxMockDimensions, mockVector } from './mock-embeddings.ts';

@@ -1,5 +1,5 @@
-import { estimateEmbeddingTokens } from '../../operations/embeddings/embeddings-operation.ts';
-import { embeddingInputs, type EmbeddingInput, type EmbeddingsRequest } from '../../operations/embeddings/embeddings-schemas.ts';
+import { estimateEmbeddingTokens } from '../estimate-usage.ts';
+import { embeddingInputs, type EmbeddingInput, type EmbeddingsRequest } from '../embeddings-schemas.ts';
 import { embeddingsResult } from '../openai/embeddings/openai-embeddings-result.ts';
 import type { EmbeddingsResult } from '../provider-client.ts';
 import { ProviderError } from '../../errors/provider-error.ts';

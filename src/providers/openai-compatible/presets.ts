@@ -1,3 +1,4 @@
+import { openAICompatiblePresetNames, type OpenAICompatiblePresetName } from '../../config/preset-names.ts';
 /**
  * OpenAI-compatible vendors as data: a preset names the base URL and auth of a vendor that speaks
  * OpenAI's Chat Completions wire format, plus its known quirks. In the config, `type: <preset>` selects
@@ -197,7 +198,6 @@ export const openAICompatiblePresets = {
     embeddings: { docs: 'https://lmstudio.ai/docs/developer/openai-compat/embeddings' },
     docs: 'https://lmstudio.ai/docs/developer/openai-compat/chat-completions',
   },
-} as const satisfies Record<string, OpenAICompatiblePreset>;
+} as const satisfies Record<OpenAICompatiblePresetName, OpenAICompatiblePreset>; // every name the config accepts, no other
 
-export type OpenAICompatiblePresetName = keyof typeof openAICompatiblePresets;
-export const openAICompatiblePresetNames = Object.keys(openAICompatiblePresets) as [OpenAICompatiblePresetName, ...OpenAICompatiblePresetName[]];
+export { openAICompatiblePresetNames, type OpenAICompatiblePresetName };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { embeddingsRequestSchema } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema } from '../../embeddings-schemas.ts';
 import { convertOpenAIEmbeddingsResponse } from '../../openai/embeddings/convert-openai-embeddings-response.ts';
 import { azureWireFormat } from '../index.ts';
 import { convertToAzureEmbeddingsRequest } from './convert-to-azure-embeddings-request.ts';

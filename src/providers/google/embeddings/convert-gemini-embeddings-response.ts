@@ -1,4 +1,4 @@
-import { embeddingInputs, type EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingInputs, type EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import { embeddingsResult, embeddingsUsage, invalidEmbeddingsResponse } from '../../openai/embeddings/openai-embeddings-result.ts';
 import type { EmbeddingsResult } from '../../provider-client.ts';
 import { geminiBatchEmbedContentsResponseSchema, geminiEmbedContentResponseSchema } from './gemini-embeddings-schemas.ts';

@@ -1,4 +1,4 @@
-import { embeddingInputs } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingInputs } from '../../embeddings-schemas.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
 import { modelName, modelPath, type GeminiRequestSettings } from '../convert-to-gemini-request.ts';
 import { geminiInvalidRequest } from '../gemini-request-error.ts';

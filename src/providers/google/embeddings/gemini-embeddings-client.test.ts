@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddingsRequestSchema } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema } from '../../embeddings-schemas.ts';
 import { createHttpProviderClient } from '../../http-provider-client.ts';
 import type { ProviderClient } from '../../provider-client.ts';
 import { googleWireFormat } from '../index.ts';

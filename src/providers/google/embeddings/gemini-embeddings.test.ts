@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { embeddingsRequestSchema, type EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema, type EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { googleWireFormat } from '../index.ts';
 import { convertGeminiEmbeddingsResponse } from './convert-gemini-embeddings-response.ts';

@@ -1,4 +1,4 @@
-import { embeddingInputs } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingInputs } from '../../embeddings-schemas.ts';
 import { convertToOpenAIEmbeddingsRequest } from '../../openai/embeddings/convert-to-openai-embeddings-request.ts';
 import type { OpenAIRequestSettings } from '../../openai/convert-to-openai-request.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';

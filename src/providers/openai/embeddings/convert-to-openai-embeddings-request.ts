@@ -1,4 +1,4 @@
-import type { EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
+import type { EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
 import { openAIRequestHeaders, type OpenAIRequestSettings } from '../convert-to-openai-request.ts';
 

@@ -1,5 +1,5 @@
-import { estimateEmbeddingTokens } from '../../../operations/embeddings/embeddings-operation.ts';
-import type { EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { estimateEmbeddingTokens } from '../../estimate-usage.ts';
+import type { EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
 import type { EmbeddingsResult } from '../../provider-client.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';

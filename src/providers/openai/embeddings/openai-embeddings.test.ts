@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest } from '../../../operations/embeddings/embeddings-schemas.ts';
+import { embeddingsRequestSchema, embeddingsResponseSchema, type EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { openaiWireFormat } from '../index.ts';
 import { convertOpenAIEmbeddingsResponse } from './convert-openai-embeddings-response.ts';

@@ -1,6 +1,6 @@
-import type { CapabilityProblem } from './check-capabilities.ts';
-import type { RoutePlan } from './plan-routes.ts';
-import { routeKey, type ResolvedRoute } from './resolve-route.ts';
+import type { CapabilityProblem } from './chat/check-capabilities.ts';
+import type { RoutePlan } from '../routing/plan-routes.ts';
+import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 
 export type RoutePlanRefusalCode = 'model_not_found' | 'provider_not_routable' | 'unsupported_capability' | 'no_route_available';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../errors/configuration-error.ts';
-import { loadGatewayConfigFile, parseGatewayConfig } from '../config/gateway-config.ts';
+import { loadGatewayConfigFile, parseGatewayConfig } from './gateway-config.ts';
 
 const providers = { openai: { type: 'openai' }, backup: { type: 'openai', baseUrl: 'https://backup.test/v1' } };
 const route = { provider: 'openai', model: 'gpt-4o-mini' };

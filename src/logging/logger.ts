@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent, type LoggerOptions as PinoOptions } from 'pino';
-import { redactedCensor, redactSecretFields, scrubSecretText, secretBindingNames, serializeError, type KnownSecrets } from './observability/log-redaction.ts';
+import { redactedCensor, redactSecretFields, scrubSecretText, secretBindingNames, serializeError, type KnownSecrets } from './log-redaction.ts';
 
 export type { Logger };
 

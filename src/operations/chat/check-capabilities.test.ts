@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseGatewayConfig } from '../config/gateway-config.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import { parseGatewayConfig } from '../../config/gateway-config.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { checkCapabilities, checkRouteCapabilities } from './check-capabilities.ts';
-import { findModelDefinition } from './find-model.ts';
-import { resolveRoutes } from './resolve-route.ts';
+import { findModelDefinition } from '../../routing/find-model.ts';
+import { resolveRoutes } from '../../routing/resolve-route.ts';
 
 const textOnly = findModelDefinition({ providerType: 'openai', model: 'o3-mini' });
 const full = findModelDefinition({ providerType: 'openai', model: 'gpt-4o' });

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from './logger.ts';
 
 /** Where a connection goes, as logs name it: the environment variable and `host:port`, never credentials. */
 export interface ConnectionTarget {

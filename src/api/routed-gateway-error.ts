@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayErrorPayload } from './gateway-error.ts';
+import { GatewayError, type GatewayErrorPayload } from '../errors/gateway-error.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 
 /** A failed request's error, with the fallback trail that led to it (for the response headers). */

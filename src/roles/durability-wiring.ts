@@ -5,7 +5,7 @@ import type { DatabaseHandle } from '../db/client.ts';
 import { sweepExpiredIdempotencyKeys } from '../idempotency/idempotency-store.ts';
 import { asyncJobLifecycle } from '../async-jobs/async-jobs.ts';
 import { asyncJobRecoveryTask } from '../async-jobs/async-job-recovery.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.ts';
 import type { SettledRequests } from '../observability/settled-requests.ts';
 import { QueueRegistry } from '../queues/queue-registry.ts';
@@ -13,9 +13,9 @@ import { openRedis } from '../redis/redis-connections.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
 import { webhookRecoveryTask } from '../webhooks/webhook-recovery.ts';
 import { ResultStore } from '../records/result-store.ts';
-import { LeaderLock } from './leader-lock.ts';
-import { Reconciler } from './reconciler.ts';
-import { RedisEpochWatcher } from './redis-epoch.ts';
+import { LeaderLock } from '../durability/leader-lock.ts';
+import { Reconciler } from '../durability/reconciler.ts';
+import { RedisEpochWatcher } from '../durability/redis-epoch.ts';
 
 export interface Durability {
   /** Tells this process's listeners (the API's waiting sync calls) when Redis lost data. */

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../logger.ts';
-import { unavailableDependency } from './outage-errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import { unavailableDependency } from '../errors/outage-errors.ts';
 
 /**
  * Runs `operation`, and while it fails because Postgres or Redis is unreachable (a restart, a

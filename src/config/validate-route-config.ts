@@ -1,4 +1,4 @@
-import { isAliasRoute, type AliasRouteConfig } from '../config/routing-config.ts';
+import { isAliasRoute, type AliasRouteConfig } from './routing-config.ts';
 
 /** What the checks read of a parsed config (typed structurally: the schema calls this while parsing). */
 export interface RouteConfigShape {

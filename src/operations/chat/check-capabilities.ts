@@ -1,7 +1,7 @@
-import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import type { ModelCapabilities, ModelDefinition } from './model-catalogue/index.ts';
-import { describeRoute, type ResolvedRoute } from './resolve-route.ts';
+import type { GatewayConfig } from '../../config/gateway-config.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import type { ModelCapabilities, ModelDefinition } from '../../routing/model-catalogue/index.ts';
+import { describeRoute, type ResolvedRoute } from '../../routing/resolve-route.ts';
 
 /** Why a request cannot go to a model: answered as 400 `unsupported_capability`. */
 export interface CapabilityProblem {

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../logging/logger.ts';
 import type { Redis } from 'ioredis';
 
 /** One queue for every delivery, next to the provider queues under the same Redis prefix. */

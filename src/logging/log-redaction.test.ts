@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../logger.ts';
+import { createLogger } from './logger.ts';
 import { ProviderError } from '../errors/provider-error.ts';
 import { KnownSecrets, scrubSecretText, secretsOf } from './log-redaction.ts';
 

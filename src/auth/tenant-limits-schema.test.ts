@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodEnd, periodStart } from './tenant-budgets.ts';
+import { periodEnd, periodStart } from '../limits/tenant/tenant-budgets.ts';
 import { applyLimitsPatch, parseStoredLimits, tenantLimitsPatchSchema, toLimitsView, unitsToUsd, usdToUnits } from './tenant-limits-schema.ts';
 
 describe('tenant limits schema', () => {
