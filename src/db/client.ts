@@ -3,7 +3,7 @@ import pg from 'pg';
 import * as schema from './schema/index.ts';
 import { connectionErrors } from '../logging/connection-error-log.ts';
 import type { Logger } from '../logging/logger.ts';
-import { connectionAddress } from '../startup/dependency-target.ts';
+import { connectionAddress } from '../config/dependency-target.ts';
 
 export type Database = NodePgDatabase<typeof schema>;
 

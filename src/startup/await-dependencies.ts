@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logging/logger.ts';
 import { describeFailure, failureSummary, type DependencyFailure } from './dependency-failure.ts';
-import type { DependencyTarget } from './dependency-target.ts';
+import type { DependencyTarget } from '../config/dependency-target.ts';
 import { retryDelayMs, shouldReport, type LastReport } from './retry-schedule.ts';
 import { StartupAbortedError, StartupTimeoutError } from '../errors/startup-errors.ts';
 import type { StartupStatus } from './startup-status.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import type { DependencyTarget } from './dependency-target.ts';
+import type { DependencyTarget } from '../config/dependency-target.ts';
 
 /** One attempt may take this long (a black-holed address never refuses, it just says nothing). */
 export const probeTimeoutMs = 3_000;

@@ -2,7 +2,7 @@ import type { Environment } from '../config/env.ts';
 import type { Logger } from '../logging/logger.ts';
 import { awaitDependencies } from './await-dependencies.ts';
 import { probeDependency } from './dependency-probes.ts';
-import { dependencyTargets, type DependencyTarget } from './dependency-target.ts';
+import { dependencyTargets, type DependencyTarget } from '../config/dependency-target.ts';
 import { StartupAbortedError } from '../errors/startup-errors.ts';
 import { openStartupServer, type StartupServer } from './startup-server.ts';
 import { StartupStatus, type StartupPhase } from './startup-status.ts';

@@ -1,5 +1,5 @@
 import type { FailureReason } from './dependency-failure.ts';
-import type { DependencyName, DependencyTarget, DependencyVariable } from './dependency-target.ts';
+import type { DependencyName, DependencyTarget, DependencyVariable } from '../config/dependency-target.ts';
 
 /** Where start-up is: waiting for Postgres and Redis, applying migrations, then wiring the rest. */
 export type StartupPhase = 'waiting-for-dependencies' | 'migrating' | 'starting-services';

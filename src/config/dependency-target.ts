@@ -1,4 +1,4 @@
-import type { Environment } from '../config/env.ts';
+import type { Environment } from './env.ts';
 
 export type DependencyName = 'postgres' | 'redis' | 'cache-redis';
 export type DependencyVariable = 'DATABASE_URL' | 'REDIS_URL' | 'CACHE_REDIS_URL';
