@@ -45,7 +45,6 @@ function rssMb(pid: number): number {
   }
 }
 
-
 async function main(): Promise<number> {
   const unknown = operationNames.filter((name) => !isBenchOperation(name));
   if (unknown.length > 0 || operations.length === 0) {
@@ -90,13 +89,26 @@ async function main(): Promise<number> {
   /** Fresh API and worker processes per batch, so each batch's peak RSS is its own. */
   async function startGateway() {
     const port = await freePort();
-    const environment = { ...process.env, DATABASE_URL: url.toString(), REDIS_URL: redisUrl, REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_KEY: adminKey, PORT: String(port), LOG_LEVEL: 'warn' };
+    const environment = {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      GATEWAY_CONFIG: configPath,
+      GATEWAY_ADMIN_KEY: adminKey,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
     const api = startChild('api', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'api' }, cwd: root });
     const worker = startChild('worker', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'worker' }, cwd: root });
     const base = `http://127.0.0.1:${port}`;
     await waitUntil('gateway', async () => (await fetch(`${base}/readyz`)).ok, 60_000);
     await sleep(1000); // the worker process migrates and starts too
-    const keyResponse = await fetch(`${base}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', project: 'bench' }) });
+    const keyResponse = await fetch(`${base}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', project: 'bench' }),
+    });
     const { key } = (await keyResponse.json()) as { key: string };
     return { api, worker, base, headers: { authorization: `Bearer ${key}` } };
   }
@@ -121,7 +133,11 @@ async function main(): Promise<number> {
     const uploadSeconds = (performance.now() - uploadStart) / 1000;
 
     const start = performance.now();
-    const created = await fetch(`${base}/v1/batches`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: file.id, endpoint, completion_window: '24h' }) });
+    const created = await fetch(`${base}/v1/batches`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ input_file_id: file.id, endpoint, completion_window: '24h' }),
+    });
     if (!created.ok) throw new Error(`creating the ${operation} batch failed: ${created.status} ${await created.text()}`);
     const batch = (await created.json()) as { id: string };
     let status = '';
@@ -134,7 +150,10 @@ async function main(): Promise<number> {
     }
     const seconds = (performance.now() - start) / 1000;
     clearInterval(sampler);
-    const { rows } = await sql.query("SELECT (SELECT count(*)::int FROM requests WHERE batch_id = $1 AND status = 'completed') AS results, (SELECT count(*)::int FROM usage WHERE batch_id = $1) AS usage", [batch.id]);
+    const { rows } = await sql.query(
+      "SELECT (SELECT count(*)::int FROM requests WHERE batch_id = $1 AND status = 'completed') AS results, (SELECT count(*)::int FROM usage WHERE batch_id = $1) AS usage",
+      [batch.id],
+    );
     const verified = status === 'completed' && counts.completed === size && rows[0].results === size && rows[0].usage === size;
     await Promise.all([stopChild(api), stopChild(worker)]);
     const row = {

@@ -80,8 +80,7 @@ export async function runCacheBench(options: {
   const before = processCounters(options.gatewayPid);
   const loaded = tally(await runAutocannon(`cache hits (c=${connections})`, target, connections, options.duration, { onHeaders: loadedCounter.onHeaders }), loadedCounter.counts);
   const after = processCounters(options.gatewayPid);
-  const gatewayCost =
-    before && after && loaded.responses > 0 ? { cpuMs: ((after.cpu - before.cpu) * 1000) / loaded.responses, coreShare: (after.cpu - before.cpu) / loaded.seconds } : undefined;
+  const gatewayCost = before && after && loaded.responses > 0 ? { cpuMs: ((after.cpu - before.cpu) * 1000) / loaded.responses, coreShare: (after.cpu - before.cpu) / loaded.seconds } : undefined;
 
   log(`response cache: ${options.c1Duration} s sequential (c=1)`);
   const idleWarmCounter = cacheHeaderCounter();

@@ -43,8 +43,11 @@ const targetLine = (name: string, target: string, measured: string, met: boolean
 
 export function printRun(run: RunResult): void {
   const { ledger } = run;
-  const lines = ['', `${run.label} run: ${run.status} in ${run.seconds.toFixed(1)} s (upload ${run.uploadSeconds.toFixed(1)} s before it), ${run.unavailablePolls} polls unanswered, 1-min load average at start ${run.loadAverage.toFixed(2)}`];
-  const table: Record<string, string | number | boolean> = { 'batch status': run.status, 'request_counts': `${run.counts.completed} + ${run.counts.failed} failed of ${run.counts.total}` };
+  const lines = [
+    '',
+    `${run.label} run: ${run.status} in ${run.seconds.toFixed(1)} s (upload ${run.uploadSeconds.toFixed(1)} s before it), ${run.unavailablePolls} polls unanswered, 1-min load average at start ${run.loadAverage.toFixed(2)}`,
+  ];
+  const table: Record<string, string | number | boolean> = { 'batch status': run.status, request_counts: `${run.counts.completed} + ${run.counts.failed} failed of ${run.counts.total}` };
   if (ledger) {
     Object.assign(table, {
       'input lines': ledger.lines,
@@ -99,9 +102,19 @@ export function printVerdict(faultFree: RunResult, chaos: RunResult | undefined)
     `completion time (POST /v1/batches → completed): fault-free ${faultFree.seconds.toFixed(1)} s (${faultFree.status})${chaos ? `, chaos ${chaos.seconds.toFixed(1)} s (${chaos.status})` : ', chaos not run'}`,
     '',
     `targets (figures as ${chaos ? 'fault-free / chaos' : 'fault-free'})`,
-    targetLine('lines lost', `${targets.lost}`, perRun((ledger) => ledger.lost), completed && lost === targets.lost),
+    targetLine(
+      'lines lost',
+      `${targets.lost}`,
+      perRun((ledger) => ledger.lost),
+      completed && lost === targets.lost,
+    ),
     targetLine('lines billed twice', `${targets.billedTwice}`, perRun(billedTwice), completed && twice === targets.billedTwice && costAgrees),
-    targetLine('lines in the output files twice', `${targets.fileDuplicates}`, perRun((ledger) => ledger.fileDuplicates), completed && duplicates === targets.fileDuplicates),
+    targetLine(
+      'lines in the output files twice',
+      `${targets.fileDuplicates}`,
+      perRun((ledger) => ledger.fileDuplicates),
+      completed && duplicates === targets.fileDuplicates,
+    ),
     targetLine('completion time chaos / fault-free', `<= ${targets.timeRatio}×`, ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}×`, ratio !== undefined && ratio <= targets.timeRatio),
   ];
   if (!costAgrees) lines.push('  a batch cost differs from the sum of its usage rows: counted as lines billed twice NOT MET');
@@ -113,11 +126,12 @@ export function printVerdict(faultFree: RunResult, chaos: RunResult | undefined)
 /** Seconds per quarter of progress in each run: which fault cost how much, and how noisy the machine was. */
 function printSegments(runs: RunResult[]): void {
   const segments = ['0–25 %', '25–50 %', '50–75 %', '75–100 %'];
-  const segmentSeconds = (run: RunResult) => segments.map((_name, index) => {
-    const end = index < run.milestones.length ? run.milestones[index] : index === segments.length - 1 && run.status === 'completed' ? run.seconds : undefined;
-    return end === undefined ? undefined : end - (index === 0 ? 0 : (run.milestones[index - 1] ?? Number.NaN));
-  });
-  process.stdout.write('\nseconds per segment of progress (the chaos run\'s faults fire at the start of 25–50 %, 50–75 %, 75–100 %)\n');
+  const segmentSeconds = (run: RunResult) =>
+    segments.map((_name, index) => {
+      const end = index < run.milestones.length ? run.milestones[index] : index === segments.length - 1 && run.status === 'completed' ? run.seconds : undefined;
+      return end === undefined ? undefined : end - (index === 0 ? 0 : (run.milestones[index - 1] ?? Number.NaN));
+    });
+  process.stdout.write("\nseconds per segment of progress (the chaos run's faults fire at the start of 25–50 %, 50–75 %, 75–100 %)\n");
   const cell = (seconds: number | undefined) => (seconds === undefined || Number.isNaN(seconds) ? '–' : Number(seconds.toFixed(1)));
   console.table(Object.fromEntries(segments.map((segment, index) => [segment, Object.fromEntries(runs.map((run) => [run.label, cell(segmentSeconds(run)[index])]))])));
 }

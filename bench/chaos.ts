@@ -71,7 +71,6 @@ async function runCleanups(): Promise<void> {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: unknown) => log(`cleanup failed: ${String(error)}`));
 }
 
-
 interface Fault {
   name: string;
   fraction: number;
@@ -96,7 +95,14 @@ async function runBatch(label: string, services: Services, faultsOf: (gateway: {
     nodeArgs,
     adminKey: services.adminKey,
     label,
-    environment: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: services.redis.url, REDIS_PREFIX: `chaos${suffix}`, GATEWAY_CONFIG: services.configPath, GATEWAY_ADMIN_KEY: services.adminKey },
+    environment: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: services.redis.url,
+      REDIS_PREFIX: `chaos${suffix}`,
+      GATEWAY_CONFIG: services.configPath,
+      GATEWAY_ADMIN_KEY: services.adminKey,
+    },
   });
   try {
     const pending = faultsOf(gateway);
@@ -162,7 +168,11 @@ async function runBatch(label: string, services: Services, faultsOf: (gateway: {
     return { label, status, counts, uploadSeconds, seconds, milestones, loadAverage, faults, missedFaults: pending.map((fault) => fault.name), unavailablePolls, ledger, logs: gateway.logs };
   } finally {
     const exits = await gateway.stop();
-    log(`${label}: gateway processes stopped (SIGTERM), exit codes: ${Object.entries(exits).map(([name, code]) => `${name} ${code}`).join(', ')}`);
+    log(
+      `${label}: gateway processes stopped (SIGTERM), exit codes: ${Object.entries(exits)
+        .map(([name, code]) => `${name} ${code}`)
+        .join(', ')}`,
+    );
   }
 }
 

@@ -117,22 +117,25 @@ export async function runAutocannon(label: string, target: Target, connections: 
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     settle = (error, result) => (error || !result ? reject(error ?? new Error('autocannon gave no result')) : resolve(result));
   });
-  const instance = autocannon({
-    url: target.url,
-    method: 'POST',
-    headers: target.headers,
-    body: target.body,
-    connections,
-    pipelining: 1,
-    // autocannon's own stop is only a backstop (it would cut in-flight requests); we drain first.
-    duration: seconds + 60,
-    timeout: 30,
-    setupClient: (client) => {
-      clients.push(client as unknown as DrainableClient);
-      const { onHeaders } = options;
-      if (onHeaders) (client as unknown as HeadEmittingClient).on('headers', (head) => onHeaders(head.statusCode, rawHeaderLookup(head.headers)));
+  const instance = autocannon(
+    {
+      url: target.url,
+      method: 'POST',
+      headers: target.headers,
+      body: target.body,
+      connections,
+      pipelining: 1,
+      // autocannon's own stop is only a backstop (it would cut in-flight requests); we drain first.
+      duration: seconds + 60,
+      timeout: 30,
+      setupClient: (client) => {
+        clients.push(client as unknown as DrainableClient);
+        const { onHeaders } = options;
+        if (onHeaders) (client as unknown as HeadEmittingClient).on('headers', (head) => onHeaders(head.statusCode, rawHeaderLookup(head.headers)));
+      },
     },
-  }, (error, result) => settle?.(error, result));
+    (error, result) => settle?.(error, result),
+  );
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     lastResponseAt = performance.now();
     latencies.push(responseTime);

@@ -61,11 +61,14 @@ async function main(): Promise<number> {
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', timeout: 300_000 });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  const overall = setTimeout(() => {
-    log('overall time limit reached; giving up');
-    killChildrenNow();
-    process.exit(3);
-  }, (seconds + 180) * 1000);
+  const overall = setTimeout(
+    () => {
+      log('overall time limit reached; giving up');
+      killChildrenNow();
+      process.exit(3);
+    },
+    (seconds + 180) * 1000,
+  );
 
   const children: Child[] = [];
   const mock = startChild('mock', process.execPath, ['--import', 'tsx', join(root, 'bench/ratelimit-mock-server.ts')], {
@@ -84,7 +87,16 @@ async function main(): Promise<number> {
 
   const port = await freePort();
   const adminKey = randomBytes(18).toString('hex');
-  const environment = { ...process.env, DATABASE_URL: await temporaryDatabase(), REDIS_URL: redisUrl, REDIS_PREFIX: temporaryPrefix(), GATEWAY_CONFIG: configPath, GATEWAY_ADMIN_KEY: adminKey, PORT: String(port), LOG_LEVEL: 'warn' };
+  const environment = {
+    ...process.env,
+    DATABASE_URL: await temporaryDatabase(),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: temporaryPrefix(),
+    GATEWAY_CONFIG: configPath,
+    GATEWAY_ADMIN_KEY: adminKey,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+  };
   // Pushed last, so it runs first: the processes stop before their database and keys go. SIGTERM, then
   // SIGKILL after 5 s (workers hold backlog jobs waiting for the next window; a killed worker's slots expire).
   cleanups.push(() => Promise.all(children.map((child) => stopChild(child, 5_000))));
@@ -98,7 +110,11 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   await waitUntil('api', async () => (await fetch(`${base}/readyz`)).ok, 60_000);
   await Promise.all(children.filter((child) => child.name.startsWith('worker-')).map((worker) => worker.waitForLine(/provider workers started/, 60_000)));
-  const keyResponse = await fetch(`${base}/admin/keys`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', project: 'bench' }) });
+  const keyResponse = await fetch(`${base}/admin/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', project: 'bench' }),
+  });
   const { key } = (await keyResponse.json()) as { key: string };
 
   log(`submitting ${backlog} async jobs (limit ${rpm} rpm, ${workerCount} worker processes, run ${seconds} s)`);
@@ -114,7 +130,7 @@ async function main(): Promise<number> {
     }),
   );
   let first = 0;
-  await waitUntil('first call at the provider', async () => ((first = (await mockStats()).accepted[0] ?? 0) > 0), 30_000, 20);
+  await waitUntil('first call at the provider', async () => (first = (await mockStats()).accepted[0] ?? 0) > 0, 30_000, 20);
   await submitting;
   log(`all submitted ${((Date.now() - first) / 1000).toFixed(1)} s after the first call; measuring until ${seconds} s`);
   await sleep(Math.max(0, first + seconds * 1000 - Date.now()));

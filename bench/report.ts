@@ -9,12 +9,19 @@ export const targets = { rps: 2_000, addedP50Ms: 1.5, streamAddedTtfbP50Ms: 2, c
 
 const ms = (value: number) => value.toFixed(3);
 const row = (cells: string[], widths: number[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
-const rule = (widths: number[]) => row(widths.map((width) => '-'.repeat(width)), widths);
+const rule = (widths: number[]) =>
+  row(
+    widths.map((width) => '-'.repeat(width)),
+    widths,
+  );
 const verdict = (met: boolean) => (met ? 'MET' : 'NOT MET');
 const phaseWidths = [24, 6, 9, 9, 8, 7, 10, 10, 10];
 const phaseHeader = () => [row(['phase', 'secs', 'requests', '2xx', 'non-2xx', 'errors', 'RPS', 'p50 ms', 'p99 ms'], phaseWidths), rule(phaseWidths)];
 const phaseRow = (result: PhaseResult) =>
-  row([result.label, result.seconds.toFixed(1), String(result.responses), String(result.ok), String(result.non2xx), String(result.errors), result.rps.toFixed(0), ms(result.p50), ms(result.p99)], phaseWidths);
+  row(
+    [result.label, result.seconds.toFixed(1), String(result.responses), String(result.ok), String(result.non2xx), String(result.errors), result.rps.toFixed(0), ms(result.p50), ms(result.p99)],
+    phaseWidths,
+  );
 /** One line of a targets block: name, target, measured, verdict. */
 const targetLine = (name: string, target: string, measured: string, met: boolean) => `  ${name.padEnd(30)} target ${target.padEnd(9)} measured ${measured.padStart(8)}     ${verdict(met)}`;
 
@@ -140,4 +147,3 @@ export function printRecordChecks(records: RecordCounts, expected: { gateway2xx:
   ];
   process.stdout.write(lines.join('\n'));
 }
-

@@ -237,7 +237,6 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-
 let exitCode = 2;
 try {
   exitCode = await main();
@@ -247,4 +246,3 @@ try {
   await cleanup();
 }
 process.exit(exitCode);
-

@@ -122,7 +122,7 @@ async function main(): Promise<number> {
   let rebuildSeconds = 0;
   let rebuilt = { hourlyRows: 0, dailyRows: 0 };
   if (reuseUrl) {
-    const { rows } = await pool.query<{ end: Date }>('SELECT max(hour) + interval \'1 hour\' AS end FROM usage_rollups');
+    const { rows } = await pool.query<{ end: Date }>("SELECT max(hour) + interval '1 hour' AS end FROM usage_rollups");
     end = rows[0]!.end;
     log(`reusing ${reuseUrl}: seeded up to ${end.toISOString()}`);
   } else {
@@ -186,7 +186,14 @@ async function main(): Promise<number> {
     timings.sort((a, b) => a - b);
     const p50 = timings[Math.floor(timings.length / 2)]!;
     if (question.target !== false) ok &&= p50 < targetMs;
-    results.push({ question: question.name, groups: first.data.length, requests: first.total.requests, 'p50 ms': p50.toFixed(1), 'max ms': timings.at(-1)!.toFixed(1), target: question.target === false ? '-' : `< ${targetMs} ms` });
+    results.push({
+      question: question.name,
+      groups: first.data.length,
+      requests: first.total.requests,
+      'p50 ms': p50.toFixed(1),
+      'max ms': timings.at(-1)!.toFixed(1),
+      target: question.target === false ? '-' : `< ${targetMs} ms`,
+    });
   }
   const all = await queryUsage(pool, { range: { from: start, to: end }, groups: [] });
   const exact = all.total.requests === Number(raw.requests) && all.total.input_tokens + all.total.output_tokens === Number(raw.tokens) && all.total.cost === raw.cost;

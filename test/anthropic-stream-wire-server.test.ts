@@ -3,13 +3,7 @@ import type { ChatCompletionChunk } from '../src/providers/chat-stream.ts';
 import { ProviderError } from '../src/errors/provider-error.ts';
 import { thrownBy } from './support/thrown-by.ts';
 import { readWireEvents } from './support/openai-wire-server.ts';
-import {
-  AnthropicWireServer,
-  anthropicError,
-  anthropicErrorEvent,
-  anthropicMessage,
-  anthropicTextStreamFrames,
-} from './support/anthropic-wire-server.ts';
+import { AnthropicWireServer, anthropicError, anthropicErrorEvent, anthropicMessage, anthropicTextStreamFrames } from './support/anthropic-wire-server.ts';
 import { AnthropicStreamTranslator } from '../src/providers/anthropic/convert-anthropic-stream.ts';
 
 /**
@@ -56,7 +50,15 @@ describe('AnthropicWireServer streams', () => {
     expect(answer.status).toBe(200);
     expect(answer.contentType).toMatch(/^text\/event-stream/);
     expect(readWireEvents(answer.text).map((event) => event.event)).toEqual([
-      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
     ]);
     const { chunks, translator } = translate(answer.text);
     expect(content(chunks)).toBe('echo: Hello there');

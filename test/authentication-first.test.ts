@@ -39,14 +39,16 @@ describe('authentication comes before everything else', () => {
   it('finds every protected route in the API document', () => {
     // A guard on the guard: a broken document would make the checks below vacuous.
     expect(operations.length).toBeGreaterThanOrEqual(30);
-    expect(operations).toEqual(expect.arrayContaining([
-      { method: 'POST', path: '/v1/chat/completions' },
-      { method: 'POST', path: '/v1/batches' },
-      { method: 'POST', path: '/v1/files' },
-      { method: 'POST', path: '/admin/keys' },
-      { method: 'GET', path: '/metrics' },
-      { method: 'GET', path: '/dashboard/api/summary' },
-    ]));
+    expect(operations).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', path: '/v1/chat/completions' },
+        { method: 'POST', path: '/v1/batches' },
+        { method: 'POST', path: '/v1/files' },
+        { method: 'POST', path: '/admin/keys' },
+        { method: 'GET', path: '/metrics' },
+        { method: 'GET', path: '/dashboard/api/summary' },
+      ]),
+    );
   });
 
   it('answers 401 to a wrong key with a malformed body or query, on every route', async () => {

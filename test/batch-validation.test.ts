@@ -40,7 +40,12 @@ describe('batch lines checked at create', () => {
       'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] },
       sonar: { routes: [{ provider: 'search', model: 'sonar' }] },
       // Sonar first, echo as the fallback: a tools request can still be served, by echo.
-      lookup: { routes: [{ provider: 'search', model: 'sonar' }, { provider: 'mock', model: 'echo' }] },
+      lookup: {
+        routes: [
+          { provider: 'search', model: 'sonar' },
+          { provider: 'mock', model: 'echo' },
+        ],
+      },
     },
     batches: { chunkSize: 500, ...(onInvalidLines ? { onInvalidLines } : {}) },
   });
@@ -141,7 +146,9 @@ describe('batch lines checked at create', () => {
       [done.id],
     );
     expect(rows).toEqual([...typos].map(([line, model]) => ({ custom_id: `r${line}`, model, provider: null, attempts: 0 })));
-    const { rows: models } = await failing.sql.query<{ model: string; count: number }>('SELECT model, count(*)::int AS count FROM requests WHERE batch_id = $1 GROUP BY model ORDER BY model', [done.id]);
+    const { rows: models } = await failing.sql.query<{ model: string; count: number }>('SELECT model, count(*)::int AS count FROM requests WHERE batch_id = $1 GROUP BY model ORDER BY model', [
+      done.id,
+    ]);
     expect(models).toEqual([
       { model: 'mock-echo', count: 9997 },
       { model: 'mock-ecko', count: 1 },

@@ -90,7 +90,10 @@ describe('batches', () => {
     expect(outputFile.bytes).toBe(Buffer.byteLength(await (await client.files.content(done.output_file_id!)).text()));
 
     // Usage: every completed line billed once, attributed to the batch, summed on the batch object.
-    const { rows } = await harness.sql.query('SELECT count(*)::int AS n, sum(prompt_tokens)::int AS prompt, sum(completion_tokens)::int AS completion, sum(cost)::text AS cost FROM usage WHERE batch_id = $1', [done.id]);
+    const { rows } = await harness.sql.query(
+      'SELECT count(*)::int AS n, sum(prompt_tokens)::int AS prompt, sum(completion_tokens)::int AS completion, sum(cost)::text AS cost FROM usage WHERE batch_id = $1',
+      [done.id],
+    );
     expect(rows[0].n).toBe(10);
     expect(done.usage).toMatchObject({ input_tokens: rows[0].prompt, output_tokens: rows[0].completion, total_tokens: rows[0].prompt + rows[0].completion });
     const { rows: batchRows } = await harness.sql.query('SELECT cost::text FROM batches WHERE id = $1', [done.id]);
@@ -176,7 +179,10 @@ describe('batches', () => {
     await expect(other.batches.cancel(mine.id)).rejects.toMatchObject({ status: 404 });
     const results = await fetch(`${harness.url}/v1/batches/${mine.id}/results`, { headers: { authorization: `Bearer ${(await harness.createKey('someone-else')).key}` } });
     expect(results.status).toBe(404);
-    await expect(other.batches.create({ input_file_id: mine.input_file_id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 404, param: 'input_file_id' });
+    await expect(other.batches.create({ input_file_id: mine.input_file_id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({
+      status: 404,
+      param: 'input_file_id',
+    });
   });
 
   it.each([
@@ -185,7 +191,17 @@ describe('batches', () => {
     [{ endpoint: '/v1/chat/completions', completion_window: '24h' }, 400, 'input_file_id'],
     [{ input_file_id: 'file-x', requests: [{ custom_id: 'a', body: {} }], endpoint: '/v1/chat/completions' }, 400, 'input_file_id'],
     [{ requests: [{ custom_id: 'a', body: { model: 'mock-echo', messages: [] } }], endpoint: '/v1/chat/completions', completion_window: 'soon' }, 400, 'completion_window'],
-    [{ requests: [{ custom_id: 'a', body: { model: 'mock-echo', messages: [{ role: 'user', content: 'x' }] } }, { custom_id: 'a', body: { model: 'mock-echo', messages: [{ role: 'user', content: 'y' }] } }], endpoint: '/v1/chat/completions' }, 400, null],
+    [
+      {
+        requests: [
+          { custom_id: 'a', body: { model: 'mock-echo', messages: [{ role: 'user', content: 'x' }] } },
+          { custom_id: 'a', body: { model: 'mock-echo', messages: [{ role: 'user', content: 'y' }] } },
+        ],
+        endpoint: '/v1/chat/completions',
+      },
+      400,
+      null,
+    ],
     [{ requests: [{ body: { model: 'mock-echo', messages: [{ role: 'user', content: 'x' }] } }], endpoint: '/v1/chat/completions' }, 400, null],
     [{ requests: [{ custom_id: 'a', body: { model: 'mock-echo', messages: [] } }], endpoint: '/v1/chat/completions', webhook: { url: 'http://169.254.169.254/latest' } }, 400, 'webhook.url'],
   ])('rejects bad batch input %j with %i', async (body, status, param) => {

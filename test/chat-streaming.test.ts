@@ -89,9 +89,7 @@ describe('streamed chat completions (mock provider)', () => {
   });
 
   it('a failure before the first chunk is an ordinary HTTP error the SDK raises', async () => {
-    await expect(
-      client.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'mock:error:400' }], stream: true }),
-    ).rejects.toMatchObject({ status: 400 });
+    await expect(client.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'mock:error:400' }], stream: true })).rejects.toMatchObject({ status: 400 });
   });
 
   it('a failure after the first chunk ends the stream with an error event the SDK raises, and bills what was sent', async () => {
@@ -132,12 +130,14 @@ describe('streamed chat completions (mock provider)', () => {
     const next = await client.chat.completions.create({ model: 'slow-echo', messages: [{ role: 'user', content: 'quick' }] });
     expect(next.choices[0]?.message.content).toBe('quick');
     expect(Date.now() - startedAt).toBeLessThan(2_500);
-    await expect.poll(async () => {
-      const { rows } = await harness.sql.query<{ status: string; error_code: string; status_code: number }>(
-        "SELECT status, error_code, status_code FROM requests WHERE model = 'slow-echo' AND status = 'failed'",
-      );
-      return rows;
-    }).toEqual([{ status: 'failed', error_code: 'client_closed_request', status_code: 499 }]);
+    await expect
+      .poll(async () => {
+        const { rows } = await harness.sql.query<{ status: string; error_code: string; status_code: number }>(
+          "SELECT status, error_code, status_code FROM requests WHERE model = 'slow-echo' AND status = 'failed'",
+        );
+        return rows;
+      })
+      .toEqual([{ status: 'failed', error_code: 'client_closed_request', status_code: 499 }]);
   });
 
   it('refuses stream with n > 1 and stream_options without stream', async () => {

@@ -176,7 +176,12 @@ describe('RedisRouteLatencies', () => {
     await latencies.record(route, 300);
     await latencies.record({ provider: 'backup', upstreamModel: 'gpt-4o-mini' }, 50);
     const read = await latencies.read([route, { provider: 'backup', upstreamModel: 'gpt-4o-mini' }, { provider: 'none', upstreamModel: 'x' }]);
-    expect(read).toEqual(new Map([['openai/gpt-4o-mini', 200], ['backup/gpt-4o-mini', 50]]));
+    expect(read).toEqual(
+      new Map([
+        ['openai/gpt-4o-mini', 200],
+        ['backup/gpt-4o-mini', 50],
+      ]),
+    );
   });
 
   it('sends at most one sample per route per sampleEveryMs from a process', async () => {

@@ -146,7 +146,8 @@ describe('llm-gateway CLI: batch wait/list, files, keys, usage, models', { timeo
   });
 
   it('files list and download: the content is the upload, byte for byte, to a file or stdout', async () => {
-    const line = (id: string, text: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'mock-echo', messages: [{ role: 'user', content: text }] } });
+    const line = (id: string, text: string) =>
+      JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'mock-echo', messages: [{ role: 'user', content: text }] } });
     const content = `${line('a', 'café → ünïcode')}\n${line('b', 'second')}\n`;
     const form = new FormData();
     form.append('purpose', 'batch');

@@ -65,8 +65,20 @@ describe('the npm package', () => {
 
   it('holds the built dist, the migrations and the example config, and no sources or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
-    const files = stdout.trim().split('\n').map((path) => path.replace(/^package\//, ''));
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/cli/main.js', 'dist/main.js', 'dist/dashboard/assets/index.html', 'migrations/meta/_journal.json', 'config/gateway.example.yaml']) {
+    const files = stdout
+      .trim()
+      .split('\n')
+      .map((path) => path.replace(/^package\//, ''));
+    for (const file of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/cli/main.js',
+      'dist/main.js',
+      'dist/dashboard/assets/index.html',
+      'migrations/meta/_journal.json',
+      'config/gateway.example.yaml',
+    ]) {
       expect(files).toContain(file);
     }
     expect(files.filter((file) => /^migrations\/\d{4}_.+\.sql$/.test(file)).length).toBeGreaterThan(0);

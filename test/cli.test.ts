@@ -66,19 +66,15 @@ describe('llm-gateway CLI', () => {
     const key = created.stdout.trim();
     expect(key).toMatch(/^gw-[\w-]{20,}$/);
     expect(created.stderr).toMatch(/Created API key key_[\w-]+ 'ci' in project cli-keys \(proj_[\w-]+\)/);
-    const { rows } = await harness.sql.query<{ name: string; project: string }>(
-      'SELECT k.name, p.name AS project FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.key_prefix = $1',
-      [key.slice(0, 10)],
-    );
+    const { rows } = await harness.sql.query<{ name: string; project: string }>('SELECT k.name, p.name AS project FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.key_prefix = $1', [
+      key.slice(0, 10),
+    ]);
     expect(rows).toEqual([{ name: 'ci', project: 'cli-keys' }]);
 
     const listed = await fetch(`${harness.url}/v1/batches`, { headers: { authorization: `Bearer ${key}` } });
     expect(listed.status).toBe(200);
 
-    const [refused, missing] = await Promise.all([
-      cli(['keys', 'create', '--project', 'x'], { GATEWAY_ADMIN_KEY: 'wrong-admin-key-0123456789' }),
-      cli(['keys', 'create', '--project', 'x']),
-    ]);
+    const [refused, missing] = await Promise.all([cli(['keys', 'create', '--project', 'x'], { GATEWAY_ADMIN_KEY: 'wrong-admin-key-0123456789' }), cli(['keys', 'create', '--project', 'x'])]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toMatch(/^llm-gateway: .*\[HTTP 401 invalid_admin_key, POST \/admin\/keys\] Check GATEWAY_ADMIN_KEY/);
     expect(missing).toMatchObject({ code: 1, stderr: 'llm-gateway: no admin key: set GATEWAY_ADMIN_KEY or pass --admin-key\n' });
@@ -126,7 +122,10 @@ describe('llm-gateway CLI', () => {
 
     // Off a terminal: whole lines, no cursor movement, one every couple of seconds while it runs.
     expect(run.stderr).not.toContain('\u001b');
-    const progress = run.stderr.split('\n').filter((line) => progressLine.test(line)).map((line) => progressLine.exec(line)!);
+    const progress = run.stderr
+      .split('\n')
+      .filter((line) => progressLine.test(line))
+      .map((line) => progressLine.exec(line)!);
     expect(progress.length).toBeGreaterThanOrEqual(3);
     expect(progress.some((match) => Number(match[3]) > 0 && Number(match[3]) < 40)).toBe(true);
     expect(progress.at(-1)?.slice(2, 7)).toEqual(['completed', '40', '40', '39', '1']);
@@ -162,11 +161,7 @@ describe('llm-gateway CLI', () => {
     expect(waited.stderr).toContain(`${batchId} did not complete: it is cancelled`);
 
     const errors = join(directory, 'cancelled-errors.jsonl');
-    const [json, download, list] = await Promise.all([
-      cli(['batch', 'status', batchId, '--json']),
-      cli(['batch', 'download', batchId, '--errors', errors]),
-      cli(['batch', 'list', '--limit', '100']),
-    ]);
+    const [json, download, list] = await Promise.all([cli(['batch', 'status', batchId, '--json']), cli(['batch', 'download', batchId, '--errors', errors]), cli(['batch', 'list', '--limit', '100'])]);
     const batch = JSON.parse(json.stdout) as { status: string; request_counts: { completed: number; failed: number } };
     expect(batch.status).toBe('cancelled');
     expect(batch.request_counts.failed).toBeGreaterThan(0);
@@ -252,9 +247,12 @@ describe('llm-gateway CLI', () => {
     for (const leaf of leaves) expect(helpOf(leaf)).toMatch(/^ {2}--json /m);
     // And the leaves listed are all there are: a new command joins the list (and gets --json).
     const program = buildProgram();
-    const leafPaths = (command: Command, path: string[]): string[][] =>
-      command.commands.length === 0 ? [path] : command.commands.flatMap((sub) => leafPaths(sub, [...path, sub.name()]));
-    expect(leafPaths(program, []).map((path) => path.join(' ')).sort()).toEqual(leaves.map((path) => path.join(' ')).sort());
+    const leafPaths = (command: Command, path: string[]): string[][] => (command.commands.length === 0 ? [path] : command.commands.flatMap((sub) => leafPaths(sub, [...path, sub.name()])));
+    expect(
+      leafPaths(program, [])
+        .map((path) => path.join(' '))
+        .sort(),
+    ).toEqual(leaves.map((path) => path.join(' ')).sort());
     expect(helpOf(['batch', 'submit'])).toMatch(/--model <model>[\s\S]*--wait[\s\S]*--output <file>[\s\S]*--errors <file>/);
     expect(helpOf([])).toMatch(/GATEWAY_URL[\s\S]*GATEWAY_API_KEY[\s\S]*GATEWAY_ADMIN_KEY/);
     expect(helpOf([])).toMatch(/Exit status: 0 success; 1 .*; 2 .*; 3 .*; 130 interrupted/s);

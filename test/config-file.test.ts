@@ -55,10 +55,7 @@ describe('a GATEWAY_CONFIG file', () => {
   });
 
   it('that declares its own providers and models serves only those, and says so', async () => {
-    const { config, lines } = await load(
-      'providers:\n  openai:\n    type: openai\n    apiKey: ${KEY}\nmodels:\n  gpt-4o:\n    routes: [{ provider: openai, model: gpt-4o }]\n',
-      { KEY: 'sk-file' },
-    );
+    const { config, lines } = await load('providers:\n  openai:\n    type: openai\n    apiKey: ${KEY}\nmodels:\n  gpt-4o:\n    routes: [{ provider: openai, model: gpt-4o }]\n', { KEY: 'sk-file' });
     expect(Object.keys(config.providers)).toEqual(['openai']);
     expect(Object.keys(config.models)).toEqual(['gpt-4o']);
     expect(config.providers['openai']).toMatchObject({ apiKey: 'sk-file' });

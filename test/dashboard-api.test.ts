@@ -60,10 +60,9 @@ describe('dashboard summary API', () => {
 
   it('splits cost by model, exactly as the usage table bills it', async () => {
     const { body } = await summary(run.key);
-    const { rows } = await harness.sql.query<{ model: string; cost: string }>(
-      'SELECT model, sum(cost)::text AS cost FROM usage WHERE project_id = $1 GROUP BY model ORDER BY sum(cost) DESC',
-      [run.projectId],
-    );
+    const { rows } = await harness.sql.query<{ model: string; cost: string }>('SELECT model, sum(cost)::text AS cost FROM usage WHERE project_id = $1 GROUP BY model ORDER BY sum(cost) DESC', [
+      run.projectId,
+    ]);
     expect(rows.length).toBe(2);
     expect(body.cost_by_model.map((model) => model.model)).toEqual(rows.map((row) => row.model));
     for (const [index, row] of rows.entries()) {

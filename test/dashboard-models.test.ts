@@ -102,7 +102,7 @@ describe('dashboard models and view in a browser', () => {
     await harness?.close();
   });
 
-  it('has a legend entry for exactly the usage API\'s models, each named, in distinct colours matching the filter', async () => {
+  it("has a legend entry for exactly the usage API's models, each named, in distinct colours matching the filter", async () => {
     const page = await openDashboard(testAdminKey);
     await page.locator('#chart-cost .u-legend').waitFor();
     const period = await shownPeriod(page);
@@ -171,14 +171,24 @@ describe('dashboard models and view in a browser', () => {
       const requests = shown.reduce((sum, label) => sum + (usage.get(label) ?? 0), 0);
       expect(requests).toBeLessThan(allRequests);
       expect(await page.locator('#total-requests').textContent()).toBe(String(requests));
-      expect((await filterEntries(page)).filter((entry) => entry.checked).map((entry) => entry.label).sort()).toEqual([...shown].sort());
+      expect(
+        (await filterEntries(page))
+          .filter((entry) => entry.checked)
+          .map((entry) => entry.label)
+          .sort(),
+      ).toEqual([...shown].sort());
       expect(await page.locator('#model-filter-summary').textContent()).toBe(`3 of ${coloursByLabel.size}`);
     };
     await expectView();
 
     await page.reload();
     await page.locator('#content').waitFor({ state: 'visible' });
-    expect(viewParams(page)).toEqual([['range', '7d'], ['model', ''], ['model', 'ember'], ['model', 'granite']]);
+    expect(viewParams(page)).toEqual([
+      ['range', '7d'],
+      ['model', ''],
+      ['model', 'ember'],
+      ['model', 'granite'],
+    ]);
     await expectView();
 
     await page.goBack();
@@ -208,11 +218,21 @@ describe('dashboard models and view in a browser', () => {
     const hour = 3_600_000;
     const from = new Date(Math.floor(Date.now() / hour) * hour - 2 * hour).toISOString().replace('.000Z', 'Z');
     const to = new Date(Math.ceil(Date.now() / hour) * hour + hour).toISOString().replace('.000Z', 'Z');
-    const link = `/dashboard?${new URLSearchParams([['from', from], ['to', to], ['model', 'atlas-large'], ['model', '']])}`;
+    const link = `/dashboard?${new URLSearchParams([
+      ['from', from],
+      ['to', to],
+      ['model', 'atlas-large'],
+      ['model', ''],
+    ])}`;
     const page = await openDashboard(testAdminKey, link);
 
     await waitForLegend(page, ['atlas-large', noModel]);
-    expect(viewParams(page)).toEqual([['from', from], ['to', to], ['model', ''], ['model', 'atlas-large']]);
+    expect(viewParams(page)).toEqual([
+      ['from', from],
+      ['to', to],
+      ['model', ''],
+      ['model', 'atlas-large'],
+    ]);
     expect(await page.locator('#range').inputValue()).toBe('custom');
     expect(await page.locator('#custom-range').isVisible()).toBe(true);
     // The inputs show the period in the browser's zone: read back, they are the link's instants.

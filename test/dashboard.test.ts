@@ -24,11 +24,7 @@ describe('dashboard in a browser', () => {
   const openDashboard = (url: string, key: string): Promise<Page> => openPage(context, { url, key, problems });
 
   beforeAll(async () => {
-    [browser, harness, fresh] = await Promise.all([
-      launchBrowser(),
-      startTestGateway({ config: pricedMockConfig }),
-      startTestGateway({ config: pricedMockConfig }),
-    ]);
+    [browser, harness, fresh] = await Promise.all([launchBrowser(), startTestGateway({ config: pricedMockConfig }), startTestGateway({ config: pricedMockConfig })]);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     run = await seedDashboardRun(harness, 'page');
     mkdirSync(artifactsDirectory, { recursive: true });
@@ -77,9 +73,7 @@ describe('dashboard in a browser', () => {
     expect((latency?.green ?? 0) + (latency?.orange ?? 0) + (latency?.red ?? 0)).toBeGreaterThan(20);
 
     // The admin sees the queue depth of the mock provider (idle now: all zeros).
-    expect(await page.locator('#queues-body tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)))).toEqual([
-      ['mock', '0', '0', '0', '0', '0'],
-    ]);
+    expect(await page.locator('#queues-body tr').evaluateAll((rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)))).toEqual([['mock', '0', '0', '0', '0', '0']]);
 
     await page.screenshot({ path: `${artifactsDirectory}/dashboard.png`, fullPage: true });
     expect(existsSync(`${artifactsDirectory}/dashboard.png`)).toBe(true);
@@ -90,11 +84,7 @@ describe('dashboard in a browser', () => {
   it("shows a project key only its project's numbers, without the queues", async () => {
     const page = await openDashboard(harness.url, run.key);
     await page.locator('#content').waitFor({ state: 'visible' });
-    expect(await texts(page, ['#scope', '#total-requests', '#cache-hit-rate'])).toEqual([
-      'Project page-a',
-      String(run.requests),
-      `${((run.cacheHits / run.requests) * 100).toFixed(1)} %`,
-    ]);
+    expect(await texts(page, ['#scope', '#total-requests', '#cache-hit-rate'])).toEqual(['Project page-a', String(run.requests), `${((run.cacheHits / run.requests) * 100).toFixed(1)} %`]);
     expect(await page.locator('#queues-section').isHidden()).toBe(true);
     expect(problems).toEqual([]);
     await page.close();

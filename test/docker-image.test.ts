@@ -252,13 +252,22 @@ describe('the reproduction reads Dockerfiles and .dockerignore as BuildKit does'
   });
 
   it('joins continuations, drops comments inside them, strips RUN flags and substitutes global ARGs into FROM', () => {
-    const [stage] = parseDockerfile('ARG BASE=node:24-slim\nFROM ${BASE} AS Build\nRUN --mount=type=cache,target=/root/.npm \\\n  # a comment\n  npm ci\nCOPY --chown=node:node ["a b", "c", "/d/"]\nENV A=1 B="two words"\n');
+    const [stage] = parseDockerfile(
+      'ARG BASE=node:24-slim\nFROM ${BASE} AS Build\nRUN --mount=type=cache,target=/root/.npm \\\n  # a comment\n  npm ci\nCOPY --chown=node:node ["a b", "c", "/d/"]\nENV A=1 B="two words"\n',
+    );
     expect(stage?.name).toBe('build');
     expect(stage?.image).toBe('node:24-slim');
     expect(stage?.instructions.map(({ line, text: _text, ...rest }) => ({ line, ...rest }))).toEqual([
       { line: 3, keyword: 'RUN', argv: ['/bin/sh', '-c', 'npm ci'] },
       { line: 6, keyword: 'COPY', from: undefined, sources: ['a b', 'c'], destination: '/d/' },
-      { line: 7, keyword: 'ENV', variables: [['A', '1'], ['B', 'two words']] },
+      {
+        line: 7,
+        keyword: 'ENV',
+        variables: [
+          ['A', '1'],
+          ['B', 'two words'],
+        ],
+      },
     ]);
   });
 

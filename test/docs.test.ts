@@ -22,7 +22,14 @@ function anchorsOf(markdown: string): Set<string> {
   for (const line of markdown.split('\n')) {
     if (line.startsWith('```')) fenced = !fenced;
     const heading = fenced ? undefined : /^#{1,6} (.*)$/.exec(line)?.[1];
-    if (heading) anchors.add(heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- _]/gu, '').replaceAll(' ', '-'));
+    if (heading)
+      anchors.add(
+        heading
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N}\- _]/gu, '')
+          .replaceAll(' ', '-'),
+      );
   }
   return anchors;
 }
@@ -44,7 +51,11 @@ describe('README and docs', () => {
 
   it('README starts with the two quick-start commands', () => {
     const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('### First call'));
-    const commands = quickStart.match(/```sh\n([\s\S]*?)```/)?.[1]?.trim().split('\n') ?? [];
+    const commands =
+      quickStart
+        .match(/```sh\n([\s\S]*?)```/)?.[1]
+        ?.trim()
+        .split('\n') ?? [];
     expect(commands.map((line) => line.split('#')[0]?.trim())).toEqual(['npm install && npm start', 'npm test']);
   });
 

@@ -57,7 +57,8 @@ describe('the periodic reconcile pass puts back what Redis does not hold', () =>
     expect(accepted.status).toBe(202);
     return accepted.body.id as string;
   };
-  const jobStatus = async (id: string) => (await (await fetch(`${harness.url}/v1/async/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; response: any };
+  const jobStatus = async (id: string) =>
+    (await (await fetch(`${harness.url}/v1/async/chat/completions/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; response: any };
   const waitForActive = (id: string) => expect.poll(async () => (await queue.getJob(id))?.getState(), { timeout: 5000, interval: 20 }).toBe('active');
   /** Completed through the API, with its answer, and billed exactly once. */
   const expectCompletedOnce = async (id: string, content: string) => {

@@ -40,7 +40,12 @@ describe('embeddings', () => {
           'mock-embed': { routes: [{ provider: 'mock', model: 'embed' }] },
           'priced-embed': { routes: [{ provider: 'mock', model: 'embed', pricing: { inputPerMillion: '0.5', outputPerMillion: '0' } }] },
           'cached-embed': { routes: [{ provider: 'mock', model: 'embed' }], cache: { enabled: true, ttlSeconds: 600 } },
-          'fallback-embed': { routes: [{ provider: 'down', model: 'text-embedding-3-small' }, { provider: 'mock', model: 'embed' }] },
+          'fallback-embed': {
+            routes: [
+              { provider: 'down', model: 'text-embedding-3-small' },
+              { provider: 'mock', model: 'embed' },
+            ],
+          },
           'claude-embed': { routes: [{ provider: 'claude', model: 'claude-haiku-4-5' }] },
           'openai-chat': { routes: [{ provider: 'down', model: 'gpt-4o-mini' }] },
         },
@@ -78,7 +83,14 @@ describe('embeddings', () => {
     const single = await client.embeddings.create({ model: 'mock-embed', input: 'just one', dimensions: 16, encoding_format: 'float' });
     expect(single.data).toHaveLength(1);
     expect(single.data[0]?.embedding).toHaveLength(16);
-    const tokens = await client.embeddings.create({ model: 'mock-embed', input: [[1, 2, 3], [4, 5]], encoding_format: 'float' });
+    const tokens = await client.embeddings.create({
+      model: 'mock-embed',
+      input: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+      encoding_format: 'float',
+    });
     expect(tokens.data).toHaveLength(2);
     // Token arrays count exactly.
     expect(tokens.usage.prompt_tokens).toBe(5);
@@ -132,7 +144,10 @@ describe('embeddings', () => {
     expect(data.usage.prompt_tokens).toBe(1000);
     expect(response.headers.get('x-gateway-cost')).toBe('0.0005000000');
     const requestId = response.headers.get('x-request-id');
-    const { rows } = await harness.sql.query('SELECT u.prompt_tokens, u.completion_tokens, u.cost::text AS cost, r.operation FROM usage u JOIN requests r ON r.id = u.request_id WHERE u.request_id = $1', [requestId]);
+    const { rows } = await harness.sql.query(
+      'SELECT u.prompt_tokens, u.completion_tokens, u.cost::text AS cost, r.operation FROM usage u JOIN requests r ON r.id = u.request_id WHERE u.request_id = $1',
+      [requestId],
+    );
     expect(rows[0]).toEqual({ prompt_tokens: 1000, completion_tokens: 0, cost: '0.0005000000', operation: 'embeddings' });
   });
 

@@ -63,8 +63,7 @@ describe('exactly-once usage', () => {
     usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, cost: '0.0000010000' },
     ...overrides,
   });
-  const count = async (table: 'usage' | 'requests', column: string, id: string) =>
-    (await handle.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id])).rows[0].n as number;
+  const count = async (table: 'usage' | 'requests', column: string, id: string) => (await handle.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [id])).rows[0].n as number;
 
   it('records the same outcome twice in a row as one request and one usage row', async () => {
     await store.record(outcome('req_seq'));
@@ -167,9 +166,7 @@ describe('exactly-once usage', () => {
           await expect.poll(() => upstream.requests.length, { timeout: 5000, interval: 10 }).toBe(delivery + 1);
           await expect.poll(async () => (await queue.getJobCounts('active', 'wait')).active, { timeout: 5000, interval: 10 }).toBe(0);
         }
-        await expect
-          .poll(async () => (await harness.sql.query('SELECT count(*)::int AS n FROM requests WHERE id = $1', [data.requestId])).rows[0].n)
-          .toBe(1);
+        await expect.poll(async () => (await harness.sql.query('SELECT count(*)::int AS n FROM requests WHERE id = $1', [data.requestId])).rows[0].n).toBe(1);
         const { rows } = await harness.sql.query('SELECT count(*)::int AS n, sum(cost)::text AS cost FROM usage WHERE request_id = $1', [data.requestId]);
         // 19 × 0.15 + 10 × 0.60 = 8.85 per million, once
         expect(rows[0]).toEqual({ n: 1, cost: '0.0000088500' });

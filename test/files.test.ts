@@ -151,7 +151,11 @@ describe('OpenAI Files API', () => {
   it('413 file_too_large over files.maxLines and files.maxBytes, naming the limit', async () => {
     const tooManyLines = await upload(jsonl(Array.from({ length: maxLines + 1 }, (_, index) => requestLine(`n${index}`))));
     expect(tooManyLines.status).toBe(413);
-    expect(tooManyLines.body.error).toMatchObject({ code: 'file_too_large', param: 'file', message: expect.stringContaining(`line ${maxLines + 1}: the file has more than ${maxLines} lines (files.maxLines)`) });
+    expect(tooManyLines.body.error).toMatchObject({
+      code: 'file_too_large',
+      param: 'file',
+      message: expect.stringContaining(`line ${maxLines + 1}: the file has more than ${maxLines} lines (files.maxLines)`),
+    });
 
     const big = jsonl(Array.from({ length: 35 }, (_, index) => requestLine(`b${index}`, { note: 'y'.repeat(600) })));
     expect(Buffer.byteLength(big)).toBeGreaterThan(maxBytes);
@@ -216,7 +220,19 @@ describe('OpenAI Files API', () => {
       harness.sql.query(
         `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, batch_id, custom_id, line_number, status_code, response, error_code, error_message)
          VALUES ($1, $2, $3, 'batch', $4, 'mock-echo', $5, $6, $7, $8, $9, $10, $11)`,
-        [id, projectId, keyId, status, batchId, `c${line}`, line, extra.statusCode ?? null, extra.response === undefined ? null : JSON.stringify(extra.response), extra.errorCode ?? null, extra.errorMessage ?? null],
+        [
+          id,
+          projectId,
+          keyId,
+          status,
+          batchId,
+          `c${line}`,
+          line,
+          extra.statusCode ?? null,
+          extra.response === undefined ? null : JSON.stringify(extra.response),
+          extra.errorCode ?? null,
+          extra.errorMessage ?? null,
+        ],
       );
     await insert('req_b3', 3, 'completed', { statusCode: 200, response: completion });
     await insert('req_b1', 1, 'completed', { statusCode: 200, response: completion });
@@ -226,18 +242,27 @@ describe('OpenAI Files API', () => {
       ['file-output000000000000000000', 'batch_output'],
       ['file-errors0000000000000000000', 'batch_error'],
     ]) {
-      await harness.sql.query(
-        `INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count, batch_id) VALUES ($1, $2, $3, 'batch_output', $4, 0, 0, $5)`,
-        [id, projectId, `${batchId}_${kind}.jsonl`, kind, batchId],
-      );
+      await harness.sql.query(`INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count, batch_id) VALUES ($1, $2, $3, 'batch_output', $4, 0, 0, $5)`, [
+        id,
+        projectId,
+        `${batchId}_${kind}.jsonl`,
+        kind,
+        batchId,
+      ]);
     }
 
-    const output = (await (await client.files.content('file-output000000000000000000')).text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const output = (await (await client.files.content('file-output000000000000000000')).text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(output).toEqual([
       { id: 'req_b1', custom_id: 'c1', response: { status_code: 200, request_id: 'req_b1', body: completion }, error: null },
       { id: 'req_b3', custom_id: 'c3', response: { status_code: 200, request_id: 'req_b3', body: completion }, error: null },
     ]);
-    const errors = (await (await client.files.content('file-errors0000000000000000000')).text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const errors = (await (await client.files.content('file-errors0000000000000000000')).text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(errors).toEqual([
       {
         id: 'req_b2',
@@ -279,27 +304,50 @@ describe('OpenAI Files API', () => {
        FROM generate_series(1, 1200) AS n`,
       [projectId, keyId, batchId],
     );
-    await harness.sql.query(`INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count, batch_id) VALUES ('file-sparse00000000000000000', $1, 'e.jsonl', 'batch_output', 'batch_error', 0, 0, $2)`, [
-      projectId,
-      batchId,
-    ]);
-    const errors = (await (await client.files.content('file-sparse00000000000000000')).text()).trimEnd().split('\n').map((line) => JSON.parse(line).custom_id);
+    await harness.sql.query(
+      `INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count, batch_id) VALUES ('file-sparse00000000000000000', $1, 'e.jsonl', 'batch_output', 'batch_error', 0, 0, $2)`,
+      [projectId, batchId],
+    );
+    const errors = (await (await client.files.content('file-sparse00000000000000000')).text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).custom_id);
     expect(errors).toEqual(Array.from({ length: 12 }, (_, index) => `c${(index + 1) * 97}`));
   });
 
   it('stores inline batch requests as a file of kind inline, with the same validation', async () => {
     const body = { model: 'mock-echo', messages: [{ role: 'user', content: 'hi' }] };
-    const file = await storeJsonlLines({ pool: harness.sql, projectId, requests: [{ custom_id: 'i1', body }, { custom_id: 'i2', body }] });
+    const file = await storeJsonlLines({
+      pool: harness.sql,
+      projectId,
+      requests: [
+        { custom_id: 'i1', body },
+        { custom_id: 'i2', body },
+      ],
+    });
     expect(file).toMatchObject({ kind: 'inline', purpose: 'batch', lineCount: 2 });
     const content = await (await client.files.content(file.id)).text();
-    expect(content.trimEnd().split('\n').map((line) => JSON.parse(line))).toEqual([
+    expect(
+      content
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
       { custom_id: 'i1', method: 'POST', url: '/v1/chat/completions', body },
       { custom_id: 'i2', method: 'POST', url: '/v1/chat/completions', body },
     ]);
     expect(file.bytes).toBe(Buffer.byteLength(content));
 
     await expect(
-      storeJsonlLines({ pool: harness.sql, projectId, requests: [{ custom_id: 'd', body }, { custom_id: 'e', body }, { custom_id: 'd', body }] }),
+      storeJsonlLines({
+        pool: harness.sql,
+        projectId,
+        requests: [
+          { custom_id: 'd', body },
+          { custom_id: 'e', body },
+          { custom_id: 'd', body },
+        ],
+      }),
     ).rejects.toMatchObject({ code: 'invalid_request_body', param: 'requests[2]', message: "requests[2]: custom_id 'd' is duplicated (first seen on requests[0])" });
     await expect(storeJsonlLines({ pool: harness.sql, projectId, requests: [{ custom_id: 'f', body: { model: 'm' } }] })).rejects.toMatchObject({
       message: 'requests[0]: body.messages is missing',

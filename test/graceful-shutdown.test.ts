@@ -40,7 +40,11 @@ describe('graceful shutdown under load', () => {
     const database = await createTestDatabase(label);
     const prefix = uniqueName(label);
     const sql = new pg.Pool({ connectionString: database.url, max: 2 });
-    cleanups.push(() => database.drop(), () => deleteRedisPrefix(prefix), () => sql.end());
+    cleanups.push(
+      () => database.drop(),
+      () => deleteRedisPrefix(prefix),
+      () => sql.end(),
+    );
     return { database, prefix, sql };
   }
 

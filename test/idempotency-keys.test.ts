@@ -33,7 +33,7 @@ describe('Idempotency-Key', () => {
   };
   const post = (path: string, body: unknown, apiKey: string, idempotencyKey?: string) =>
     postJson(`${harness.url}${path}`, body, apiKey, idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey });
-  const count = async (sql: string, params: unknown[]) => ((await harness.sql.query<{ n: number }>(sql, params)).rows[0]?.n ?? -1);
+  const count = async (sql: string, params: unknown[]) => (await harness.sql.query<{ n: number }>(sql, params)).rows[0]?.n ?? -1;
   const chat = (content: string) => ({ model: 'mock-echo', messages: [{ role: 'user', content }] });
   const line = (customId: string, content = 'hi') => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: chat(content) });
   const inlineBatch = (content: string) => ({ requests: [{ custom_id: 'a', body: chat(content) }], endpoint: '/v1/chat/completions', completion_window: '24h' });

@@ -18,7 +18,7 @@ describe('sync calls overtake a queued batch', () => {
   afterAll(async () => harness?.close());
 
   const batchCounts = async (id: string) =>
-    ((await (await fetch(`${harness.url}/v1/batches/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; request_counts: { completed: number; failed: number } });
+    (await (await fetch(`${harness.url}/v1/batches/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; request_counts: { completed: number; failed: number } };
 
   it('answers a sync request while most of an earlier batch still waits for the same provider', async () => {
     const requests = Array.from({ length: 40 }, (_unused, index) => ({ custom_id: `b${index}`, body: { model: 'slow-echo', messages: [{ role: 'user', content: `line ${index}` }] } }));

@@ -125,7 +125,15 @@ describe('request log and redaction (a full run at trace level)', () => {
       expect(line.latencyMs).toEqual(expect.any(Number));
     }
     const byId = new Map(settledLines().map((line) => [line.requestId, line]));
-    expect(byId.get(syncIds[0])).toMatchObject({ status: 'completed', statusCode: 200, keyId: first.id, promptTokens: 19, completionTokens: 10, queueWaitMs: expect.any(Number), providerLatencyMs: expect.any(Number) });
+    expect(byId.get(syncIds[0])).toMatchObject({
+      status: 'completed',
+      statusCode: 200,
+      keyId: first.id,
+      promptTokens: 19,
+      completionTokens: 10,
+      queueWaitMs: expect.any(Number),
+      providerLatencyMs: expect.any(Number),
+    });
     expect(byId.get(syncIds[1])).toMatchObject({ keyId: second.id });
     expect(byId.get(streamed.headers.get('x-request-id'))).toMatchObject({ streamed: true });
     // The provider refused the gateway's key: the line has the code the client read.

@@ -29,7 +29,12 @@ describe('Prometheus metrics', () => {
         models: {
           'gpt-4o-mini': { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
           'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] },
-          guarded: { routes: [{ provider: 'flaky', model: 'gpt-4o-mini' }, { provider: 'openai', model: 'gpt-4o-mini' }] },
+          guarded: {
+            routes: [
+              { provider: 'flaky', model: 'gpt-4o-mini' },
+              { provider: 'openai', model: 'gpt-4o-mini' },
+            ],
+          },
         },
         // Only `flaky` is judged; it stays open for the rest of the file once opened.
         breakers: { failureRate: 0.5, minRequests: 3, windowMs: 60_000, cooldownMs: 600_000, providers: { openai: { enabled: false }, mock: { enabled: false } } },

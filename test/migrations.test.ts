@@ -16,16 +16,23 @@ describe('migrations', () => {
       const pool = handles[0]!.pool;
       const { rows: applied } = await pool.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
       expect(applied[0].n).toBeGreaterThan(0);
-      const { rows: tables } = await pool.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
-      );
+      const { rows: tables } = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
       expect(tables.map((row) => row.table_name)).toEqual([
-        'api_keys', 'batch_chunks', 'batches', 'file_lines', 'files', 'idempotency_keys', 'projects', 'requests', 'usage', 'usage_daily_rollups',
-        'usage_rollups', 'webhook_attempts', 'webhook_deliveries',
+        'api_keys',
+        'batch_chunks',
+        'batches',
+        'file_lines',
+        'files',
+        'idempotency_keys',
+        'projects',
+        'requests',
+        'usage',
+        'usage_daily_rollups',
+        'usage_rollups',
+        'webhook_attempts',
+        'webhook_deliveries',
       ]);
-      const { rows: cost } = await pool.query(
-        "SELECT data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'usage' AND column_name = 'cost'",
-      );
+      const { rows: cost } = await pool.query("SELECT data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'usage' AND column_name = 'cost'");
       expect(cost[0]).toEqual({ data_type: 'numeric', numeric_precision: 20, numeric_scale: 10 });
     } finally {
       await Promise.all(handles.map((handle) => handle.close()));

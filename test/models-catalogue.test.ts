@@ -69,7 +69,13 @@ describe('model catalogue through the gateway', () => {
       context_window: 128_000,
       max_output_tokens: 16_384,
       capabilities: { tools: true, vision: true, json_mode: true },
-      pricing: { input_per_million: '0.15', cached_input_per_million: '0.075', cache_write_input_per_million: '0.15', output_per_million: '0.60', priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
+      pricing: {
+        input_per_million: '0.15',
+        cached_input_per_million: '0.075',
+        cache_write_input_per_million: '0.15',
+        output_per_million: '0.60',
+        priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      },
     });
     // A config price wins over the catalogue's and has no catalogue date; limits still come from the catalogue.
     expect(byId.get('house')).toMatchObject({
@@ -97,7 +103,15 @@ describe('model catalogue through the gateway', () => {
   });
 
   const withImage = {
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is in this picture?' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+        ],
+      },
+    ],
   };
 
   it('refuses an image for a text-only model with 400 before any upstream call', async () => {

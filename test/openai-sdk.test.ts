@@ -60,11 +60,7 @@ describe('official openai SDK against the gateway', () => {
       param: 'model',
     });
     const stranger = new OpenAI({ apiKey: 'gw-wrong', baseURL: `${harness.url}/v1`, maxRetries: 0 });
-    await expect(stranger.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(
-      OpenAI.AuthenticationError,
-    );
-    await expect(
-      client.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'mock:error:503' }] }),
-    ).rejects.toBeInstanceOf(OpenAI.InternalServerError);
+    await expect(stranger.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(client.chat.completions.create({ model: 'mock-echo', messages: [{ role: 'user', content: 'mock:error:503' }] })).rejects.toBeInstanceOf(OpenAI.InternalServerError);
   });
 });

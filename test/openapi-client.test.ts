@@ -137,7 +137,19 @@ describe('a TypeScript client generated from /openapi.json', () => {
 
   it('generates a client with a method per operationId, named types and the renamed path parameters', async () => {
     const client = await readFile(path.join(directory, 'gateway-client.ts'), 'utf8');
-    for (const method of ['createChatCompletion', 'listModels', 'retrieveModel', 'createFile', 'listFiles', 'retrieveFile', 'downloadFile', 'createBatch', 'retrieveBatch', 'cancelBatch', 'listBatches']) {
+    for (const method of [
+      'createChatCompletion',
+      'listModels',
+      'retrieveModel',
+      'createFile',
+      'listFiles',
+      'retrieveFile',
+      'downloadFile',
+      'createBatch',
+      'retrieveBatch',
+      'cancelBatch',
+      'listBatches',
+    ]) {
       expect(client, method).toMatch(new RegExp(`\\b${method}: \\(`));
     }
     for (const type of ['Batch', 'OpenAIFile', 'CreateChatCompletionResponse', 'ErrorResponse', 'ChatCompletionJob']) expect(client, type).toContain(`export interface ${type} {`);
@@ -155,7 +167,7 @@ describe('a TypeScript client generated from /openapi.json', () => {
   }, 120_000);
 
   it('a program with a type error does not compile (the check above can fail)', async () => {
-    const broken = program.replace("api.batches.retrieveBatch({ batchId: batch.id })", 'api.batches.retrieveBatch({ id: batch.id })');
+    const broken = program.replace('api.batches.retrieveBatch({ batchId: batch.id })', 'api.batches.retrieveBatch({ id: batch.id })');
     expect(broken).not.toBe(program);
     await writeFile(path.join(directory, 'broken.ts'), broken);
     await writeFile(path.join(directory, 'tsconfig.broken.json'), JSON.stringify({ ...strictTsconfig, files: ['gateway-client.ts', 'broken.ts'] }));

@@ -95,7 +95,24 @@ describe('OpenAPI: /openapi.json and /docs', () => {
 
   it("names the routes that mirror OpenAI's API as OpenAI does", () => {
     const byId = new Map(operationsOf(spec).map(({ key, operation }) => [operation.operationId, key]));
-    expect(Object.fromEntries(['createChatCompletion', 'listModels', 'retrieveModel', 'createFile', 'listFiles', 'retrieveFile', 'deleteFile', 'downloadFile', 'createBatch', 'retrieveBatch', 'cancelBatch', 'listBatches'].map((id) => [id, byId.get(id)]))).toEqual({
+    expect(
+      Object.fromEntries(
+        [
+          'createChatCompletion',
+          'listModels',
+          'retrieveModel',
+          'createFile',
+          'listFiles',
+          'retrieveFile',
+          'deleteFile',
+          'downloadFile',
+          'createBatch',
+          'retrieveBatch',
+          'cancelBatch',
+          'listBatches',
+        ].map((id) => [id, byId.get(id)]),
+      ),
+    ).toEqual({
       createChatCompletion: 'POST /v1/chat/completions',
       listModels: 'GET /v1/models',
       retrieveModel: 'GET /v1/models/{model}',
@@ -226,7 +243,9 @@ describe('OpenAPI: /openapi.json and /docs', () => {
 
   it('leaves out the pages and their assets', () => {
     const paths = Object.keys(spec.paths);
-    const pages = paths.filter((path) => path.startsWith('/docs') || path.startsWith('/admin/queues') || path === '/openapi.json' || (path.startsWith('/dashboard') && !path.startsWith('/dashboard/api/')));
+    const pages = paths.filter(
+      (path) => path.startsWith('/docs') || path.startsWith('/admin/queues') || path === '/openapi.json' || (path.startsWith('/dashboard') && !path.startsWith('/dashboard/api/')),
+    );
     expect(pages).toEqual([]);
   });
 
@@ -237,7 +256,10 @@ describe('OpenAPI: /openapi.json and /docs', () => {
     const viaProxyName = await new Promise<OpenApiDocument>((resolve, reject) => {
       const outgoing = httpRequest(`${harness.url}/openapi.json`, { headers: { host: 'gateway.example.com:8443' } }, (incoming) => {
         let text = '';
-        incoming.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(JSON.parse(text) as OpenApiDocument));
+        incoming
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (text += chunk))
+          .on('end', () => resolve(JSON.parse(text) as OpenApiDocument));
       });
       outgoing.on('error', reject).end();
     });

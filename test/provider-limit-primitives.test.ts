@@ -45,7 +45,7 @@ describe('sliding window (requests)', () => {
     const accepted: number[] = [];
     let now = 0;
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let index = 0; index < 400; index += 1) {
       now += Math.floor(random() * 60);
       const attempt = await call(window, `h${index}`, now);

@@ -60,7 +60,16 @@ describe('provider limits across worker processes', () => {
     const configPath = join(directory, 'gateway.yaml');
     await writeFile(configPath, JSON.stringify(config)); // JSON is YAML
     for (const name of ['w1', 'w2', 'w3']) {
-      const env = { ...process.env, DATABASE_URL: database.url, REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, GATEWAY_CONFIG: configPath, GATEWAY_ROLE: 'worker', LOG_LEVEL: 'info', WORKER_NAME: name };
+      const env = {
+        ...process.env,
+        DATABASE_URL: database.url,
+        REDIS_URL: testRedisUrl(),
+        REDIS_PREFIX: prefix,
+        GATEWAY_CONFIG: configPath,
+        GATEWAY_ROLE: 'worker',
+        LOG_LEVEL: 'info',
+        WORKER_NAME: name,
+      };
       workers.push(startChild(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, cwd: root, echoLines: 0 }));
     }
     api = await startTestGateway({ config, database, prefix, environment: { GATEWAY_ROLE: 'api' } });

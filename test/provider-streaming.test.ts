@@ -40,7 +40,12 @@ describe('streaming from every wire format through the gateway', () => {
           'gpt-4o-mini': { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
           claude: { routes: [{ provider: 'claude', model: 'claude-sonnet-4-5' }] },
           gemini: { routes: [{ provider: 'gemini', model: 'gemini-2.5-flash' }] },
-          'openai-then-claude': { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'claude', model: 'claude-sonnet-4-5' }] },
+          'openai-then-claude': {
+            routes: [
+              { provider: 'openai', model: 'gpt-4o-mini' },
+              { provider: 'claude', model: 'claude-sonnet-4-5' },
+            ],
+          },
         },
       },
     });
@@ -121,7 +126,12 @@ describe('streaming from every wire format through the gateway', () => {
   });
 
   it('a stream cut after its first chunk does not fall back: the client gets an error event, usage is estimated and billed once', async () => {
-    openai.enqueueStream({ frames: [sseData({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ans' }, finish_reason: null }] })], cut: true });
+    openai.enqueueStream({
+      frames: [
+        sseData({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ans' }, finish_reason: null }] }),
+      ],
+      cut: true,
+    });
     const { data, response } = await ask('openai-then-claude', 'cut me');
     const { chunks, error } = await drain(data);
     expect(textOf(chunks)).toBe('partial ans');

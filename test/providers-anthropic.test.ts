@@ -86,7 +86,16 @@ describe('Anthropic provider through the gateway', () => {
     const requestId = response.headers.get('x-request-id');
     const [usage] = await rows('usage', requestId);
     // 20 uncached at $3/M + 1,000 cached at $0.30/M + 5 out at $15/M = 0.00006 + 0.0003 + 0.000075
-    expect(usage).toMatchObject({ provider: 'claude', upstream_model: 'claude-sonnet-4-5', prompt_tokens: 1020, completion_tokens: 5, cached_prompt_tokens: 1000, cache_creation_tokens: 0, estimated: false, cost: '0.0004350000' });
+    expect(usage).toMatchObject({
+      provider: 'claude',
+      upstream_model: 'claude-sonnet-4-5',
+      prompt_tokens: 1020,
+      completion_tokens: 5,
+      cached_prompt_tokens: 1000,
+      cache_creation_tokens: 0,
+      estimated: false,
+      cost: '0.0004350000',
+    });
     const [record] = await rows('requests', requestId);
     expect(record.warnings).toEqual(['seed is not supported by Anthropic and was dropped']);
   });

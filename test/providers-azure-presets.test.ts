@@ -82,14 +82,11 @@ describe('Azure OpenAI and OpenAI-compatible presets through the gateway', () =>
     for (const server of [azure, mistral, ollama]) server.requests.length = 0;
   });
 
-  const warningsOf = async (requestId: string | null) =>
-    (await harness.sql.query<{ warnings: unknown }>('SELECT warnings FROM requests WHERE id = $1', [requestId])).rows[0]?.warnings;
+  const warningsOf = async (requestId: string | null) => (await harness.sql.query<{ warnings: unknown }>('SELECT warnings FROM requests WHERE id = $1', [requestId])).rows[0]?.warnings;
 
   it('Azure: deployment URL with api-version, api-key header, no model in the body; content filter results reach the SDK', async () => {
     azure.enqueue({ status: 200, body: azureFixture('chat-completion-content-filter-results') });
-    const { data, response } = await client.chat.completions
-      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Parrot care?' }], max_completion_tokens: 50, seed: 3 })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Parrot care?' }], max_completion_tokens: 50, seed: 3 }).withResponse();
 
     expect(azure.requests).toHaveLength(1);
     const sent = azure.requests[0]!;
@@ -166,10 +163,7 @@ describe('Azure OpenAI and OpenAI-compatible presets through the gateway', () =>
     expect(sent.headers['api-key']).toBeUndefined();
     expect(sent.body).toEqual({ model: 'llama3.2', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 20 });
     expect(data.choices[0]?.message.content).toBe('echo: Hi');
-    expect(await warningsOf(response.headers.get('x-request-id'))).toEqual([
-      'ollama does not support "tool_choice"; it was not sent',
-      'ollama does not support "n"; it was not sent',
-    ]);
+    expect(await warningsOf(response.headers.get('x-request-id'))).toEqual(['ollama does not support "tool_choice"; it was not sent', 'ollama does not support "n"; it was not sent']);
   });
 
   it('retries a connection reset and answers from the second attempt', async () => {

@@ -158,9 +158,7 @@ describe('Google Gemini provider end to end', () => {
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.05s' },
       ]),
     );
-    const { data, response } = await client.chat.completions
-      .create({ model: 'gemini-flash', messages: [{ role: 'user', content: 'second time lucky' }] })
-      .withResponse();
+    const { data, response } = await client.chat.completions.create({ model: 'gemini-flash', messages: [{ role: 'user', content: 'second time lucky' }] }).withResponse();
     expect(data.choices[0]?.message.content).toBe('echo: second time lucky');
     expect(upstream.requests).toHaveLength(2);
     const requestId = response.headers.get('x-request-id');

@@ -27,8 +27,7 @@ describe('refused requests', () => {
     const response = await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } });
     return parseExposition(await response.text());
   };
-  const chat4xx = (exposition: ReturnType<typeof parseExposition>) =>
-    sumOf(exposition, 'gateway_http_responses_total', { method: 'POST', route: '/v1/chat/completions', status_class: '4xx' });
+  const chat4xx = (exposition: ReturnType<typeof parseExposition>) => sumOf(exposition, 'gateway_http_responses_total', { method: 'POST', route: '/v1/chat/completions', status_class: '4xx' });
 
   beforeAll(async () => {
     harness = await startTestGateway({ environment: { LOG_LEVEL: 'info' }, logDestination: { write: (line: string) => void captured.push(line) } });

@@ -94,8 +94,7 @@ describe('request correlation end to end', () => {
   });
 
   const logLines = (): LogLine[] => captured.map((line) => JSON.parse(line) as LogLine);
-  const chat = (headers: Record<string, string>, content = 'hello') =>
-    postJson(`${harness.url}/v1/chat/completions`, { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, key, headers);
+  const chat = (headers: Record<string, string>, content = 'hello') => postJson(`${harness.url}/v1/chat/completions`, { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, key, headers);
   const settledLine = async (requestId: string) => {
     await expect.poll(() => logLines().some((line) => line.msg === 'request settled' && line.requestId === requestId), { timeout: 5000, interval: 20 }).toBe(true);
     return logLines().find((line) => line.msg === 'request settled' && line.requestId === requestId)!;

@@ -35,7 +35,9 @@ describe('chat job processor and a failing Postgres', () => {
     const replies: ChatReply[] = [];
     const publisher = { publish: async (_channel: string, message: string) => replies.push(JSON.parse(message) as ChatReply) } as unknown as Redis;
     const processor = createRequestJobProcessor({
-      providers: new Map([['mock', createMockProviderClient('mock', { type: 'mock', latencyMs: 0, streamIntervalMs: 0, concurrency: 1, timeoutMs: 1000, maxAttempts: 1, retryBaseDelayMs: 1, headers: {} })]]),
+      providers: new Map([
+        ['mock', createMockProviderClient('mock', { type: 'mock', latencyMs: 0, streamIntervalMs: 0, concurrency: 1, timeoutMs: 1000, maxAttempts: 1, retryBaseDelayMs: 1, headers: {} })],
+      ]),
       resultStore: store,
       publisher,
       logger: createLogger('silent'),

@@ -181,12 +181,21 @@ describe('response cache', () => {
 
     const batch = await postJson(
       `${harness.url}/v1/batches`,
-      { requests: [{ custom_id: 'cached', body: chat(question) }, { custom_id: 'new', body: chat(fresh()) }], endpoint: '/v1/chat/completions', completion_window: '24h' },
+      {
+        requests: [
+          { custom_id: 'cached', body: chat(question) },
+          { custom_id: 'new', body: chat(fresh()) },
+        ],
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      },
       key,
     );
     expect(batch.status).toBe(200);
     await expect
-      .poll(async () => (await harness.sql.query("SELECT custom_id, cache_status FROM requests WHERE batch_id = $1 AND status = 'completed' ORDER BY custom_id", [batch.body.id])).rows, { timeout: 10_000 })
+      .poll(async () => (await harness.sql.query("SELECT custom_id, cache_status FROM requests WHERE batch_id = $1 AND status = 'completed' ORDER BY custom_id", [batch.body.id])).rows, {
+        timeout: 10_000,
+      })
       .toEqual([
         { custom_id: 'cached', cache_status: 'hit' },
         { custom_id: 'new', cache_status: 'miss' },

@@ -28,9 +28,25 @@ describe('routing: breakers, weights, async and batch fallback', () => {
       config: {
         providers: { flaky: openai(flakyUrl), steady: openai(steadyUrl), first: openai(flakyUrl), second: openai(steadyUrl) },
         models: {
-          guarded: { routes: [{ provider: 'flaky', model: 'gpt-4o-mini' }, { provider: 'steady', model: 'gpt-4o-mini' }] },
-          balanced: { strategy: 'weighted', routes: [{ provider: 'first', model: 'gpt-4o-mini', weight: 3 }, { provider: 'second', model: 'gpt-4o-mini', weight: 1 }] },
-          chain: { routes: [{ provider: 'first', model: 'gpt-4o-mini' }, { provider: 'second', model: 'gpt-4o-mini' }] },
+          guarded: {
+            routes: [
+              { provider: 'flaky', model: 'gpt-4o-mini' },
+              { provider: 'steady', model: 'gpt-4o-mini' },
+            ],
+          },
+          balanced: {
+            strategy: 'weighted',
+            routes: [
+              { provider: 'first', model: 'gpt-4o-mini', weight: 3 },
+              { provider: 'second', model: 'gpt-4o-mini', weight: 1 },
+            ],
+          },
+          chain: {
+            routes: [
+              { provider: 'first', model: 'gpt-4o-mini' },
+              { provider: 'second', model: 'gpt-4o-mini' },
+            ],
+          },
         },
         // Short, so a test sees the breaker open, half-open and close; only `flaky` is judged.
         breakers: { failureRate: 0.5, minRequests: 3, windowMs: 60_000, cooldownMs: 400, providers: { first: { enabled: false }, second: { enabled: false } } },
@@ -47,17 +63,14 @@ describe('routing: breakers, weights, async and batch fallback', () => {
     steady.requests.length = 0;
   });
 
-  const chat = (model: string, body: Record<string, unknown> = {}) =>
-    postJson(`${harness.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'hello' }], ...body }, key);
+  const chat = (model: string, body: Record<string, unknown> = {}) => postJson(`${harness.url}/v1/chat/completions`, { model, messages: [{ role: 'user', content: 'hello' }], ...body }, key);
   const breakers = async (): Promise<BreakerView[]> => {
     const response = await fetch(`${harness.url}/admin/breakers`, { headers: { authorization: `Bearer ${testAdminKey}` } });
     expect(response.status).toBe(200);
     return ((await response.json()) as { data: BreakerView[] }).data;
   };
-  const breakerOf = async (provider: string, model: string | null = null) =>
-    (await breakers()).find((breaker) => breaker.provider === provider && breaker.model === model);
-  const trailOf = async (requestId: string | null) =>
-    (await harness.sql.query('SELECT route_attempts FROM requests WHERE id = $1', [requestId])).rows[0]?.route_attempts as RouteAttempt[] | undefined;
+  const breakerOf = async (provider: string, model: string | null = null) => (await breakers()).find((breaker) => breaker.provider === provider && breaker.model === model);
+  const trailOf = async (requestId: string | null) => (await harness.sql.query('SELECT route_attempts FROM requests WHERE id = $1', [requestId])).rows[0]?.route_attempts as RouteAttempt[] | undefined;
 
   it('opens after the failure rate, then skips the route at once; half-opens after the cooldown; a probe success closes it', async () => {
     for (let call = 0; call < 3; call += 1) {
@@ -113,12 +126,7 @@ describe('routing: breakers, weights, async and batch fallback', () => {
       flaky.enqueue(serverError());
       await chat('guarded');
     }
-    const response = await postJson(
-      `${harness.url}/v1/chat/completions`,
-      { model: 'guarded', messages: [{ role: 'user', content: 'x' }] },
-      key,
-      { 'x-gateway-provider': 'flaky' },
-    );
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'guarded', messages: [{ role: 'user', content: 'x' }] }, key, { 'x-gateway-provider': 'flaky' });
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('no_route_available');
     expect(response.body.error.message).toContain('flaky/gpt-4o-mini');
@@ -152,8 +160,7 @@ describe('routing: breakers, weights, async and batch fallback', () => {
     flaky.enqueue(serverError());
     const accepted = await postJson(`${harness.url}/v1/async/chat/completions`, { model: 'chain', messages: [{ role: 'user', content: 'later' }] }, key);
     expect(accepted.status).toBe(202);
-    const poll = async () =>
-      ((await (await fetch(`${harness.url}/v1/async/chat/completions/${accepted.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string });
+    const poll = async () => (await (await fetch(`${harness.url}/v1/async/chat/completions/${accepted.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string };
     await expect.poll(async () => (await poll()).status, { timeout: 5000, interval: 20 }).toBe('completed');
     expect((await trailOf(accepted.body.id))?.map((attempt) => [attempt.provider, attempt.status])).toEqual([
       ['first', 503],
@@ -174,7 +181,7 @@ describe('routing: breakers, weights, async and batch fallback', () => {
     );
     expect(created.status).toBe(200);
     const status = async () =>
-      ((await (await fetch(`${harness.url}/v1/batches/${created.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; request_counts: { completed: number } });
+      (await (await fetch(`${harness.url}/v1/batches/${created.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string; request_counts: { completed: number } };
     await expect.poll(async () => (await status()).status, { timeout: 10_000, interval: 50 }).toBe('completed');
     expect((await status()).request_counts.completed).toBe(1);
     const { rows } = await harness.sql.query('SELECT provider, attempts, route_attempts FROM requests WHERE batch_id = $1', [created.body.id]);

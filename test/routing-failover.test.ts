@@ -15,8 +15,7 @@ async function closedPort(): Promise<number> {
 }
 
 const serverError = () => openaiError(503, { message: 'Engine overloaded', type: 'server_error' });
-const rateLimited = (headers: Record<string, string> = { 'retry-after-ms': '10' }) =>
-  openaiError(429, { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' }, headers);
+const rateLimited = (headers: Record<string, string> = { 'retry-after-ms': '10' }) => openaiError(429, { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' }, headers);
 
 /** Sync calls over two OpenAI-wire providers: retries, fallback and what the client sees of it. */
 describe('routing: retries and fallback', () => {
@@ -40,10 +39,30 @@ describe('routing: retries and fallback', () => {
           limited: openai(primaryUrl),
         },
         models: {
-          chain: { routes: [{ provider: 'primary', model: 'gpt-4o-mini' }, { provider: 'backup', model: 'gpt-4o-mini' }] },
-          'refused-first': { routes: [{ provider: 'closed', model: 'gpt-4o-mini' }, { provider: 'backup', model: 'gpt-4o-mini' }] },
-          'slow-first': { routes: [{ provider: 'slow', model: 'gpt-4o-mini' }, { provider: 'backup', model: 'gpt-4o-mini' }] },
-          'limited-first': { routes: [{ provider: 'limited', model: 'gpt-4o-mini' }, { provider: 'backup', model: 'gpt-4o-mini' }] },
+          chain: {
+            routes: [
+              { provider: 'primary', model: 'gpt-4o-mini' },
+              { provider: 'backup', model: 'gpt-4o-mini' },
+            ],
+          },
+          'refused-first': {
+            routes: [
+              { provider: 'closed', model: 'gpt-4o-mini' },
+              { provider: 'backup', model: 'gpt-4o-mini' },
+            ],
+          },
+          'slow-first': {
+            routes: [
+              { provider: 'slow', model: 'gpt-4o-mini' },
+              { provider: 'backup', model: 'gpt-4o-mini' },
+            ],
+          },
+          'limited-first': {
+            routes: [
+              { provider: 'limited', model: 'gpt-4o-mini' },
+              { provider: 'backup', model: 'gpt-4o-mini' },
+            ],
+          },
         },
         routing: { maxSlotWaitMs: 500 },
         // Breakers have their own file; here every failure must reach the route it is scripted for.
@@ -71,8 +90,7 @@ describe('routing: retries and fallback', () => {
       error_code: string | null;
       route_attempts: RouteAttempt[];
     };
-  const billed = async (requestId: string | null) =>
-    (await harness.sql.query('SELECT provider FROM usage WHERE request_id = $1', [requestId])).rows as Array<{ provider: string }>;
+  const billed = async (requestId: string | null) => (await harness.sql.query('SELECT provider FROM usage WHERE request_id = $1', [requestId])).rows as Array<{ provider: string }>;
 
   it('falls back on 429 after the route’s retries, billing only the serving route', async () => {
     primary.enqueue(rateLimited(), rateLimited());
@@ -238,8 +256,6 @@ describe('routing: retries and fallback', () => {
     expect(response.body.error.code).toBe('request_timeout');
     await sleep(300);
     expect(backup.requests).toHaveLength(0);
-    await expect
-      .poll(async () => (await stored(response.headers.get('x-request-id')))?.status, { timeout: 3000, interval: 50 })
-      .toBe('failed');
+    await expect.poll(async () => (await stored(response.headers.get('x-request-id')))?.status, { timeout: 3000, interval: 50 }).toBe('failed');
   });
 });

@@ -42,17 +42,28 @@ describe('start-up while a dependency is away', () => {
 
   it('waits for Redis, says so once, then serves when Redis comes (and rides out a later outage quietly)', async () => {
     const port = await freePort();
-    const gateway = await startStartingGateway({ name: 'redis-away', config: mockConfig(), directory, databaseUrl: database.url, redisUrl: `redis://127.0.0.1:${port}`, prefix: uniqueName('noredis') });
+    const gateway = await startStartingGateway({
+      name: 'redis-away',
+      config: mockConfig(),
+      directory,
+      databaseUrl: database.url,
+      redisUrl: `redis://127.0.0.1:${port}`,
+      prefix: uniqueName('noredis'),
+    });
     await gateway.waitForHealthz();
     type Report = { status: string; waitingFor: Array<{ dependency: string; variable: string }> };
     // Both probes start together; under load the first /readyz may still list Postgres as not tried yet.
     let report: Report | undefined;
-    await waitUntil('Postgres probed', async () => {
-      const readyz = await fetch(`${gateway.url}/readyz`);
-      expect(readyz.status).toBe(503);
-      report = (await readyz.json()) as Report;
-      return !report.waitingFor.some((entry) => entry.dependency === 'postgres');
-    }, 30_000);
+    await waitUntil(
+      'Postgres probed',
+      async () => {
+        const readyz = await fetch(`${gateway.url}/readyz`);
+        expect(readyz.status).toBe(503);
+        report = (await readyz.json()) as Report;
+        return !report.waitingFor.some((entry) => entry.dependency === 'postgres');
+      },
+      30_000,
+    );
     expect(report?.status).toBe('starting');
     expect(report?.waitingFor).toEqual([expect.objectContaining({ dependency: 'redis', variable: 'REDIS_URL' })]);
     const refused = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'mock-echo', messages: [] }, 'gw-whatever');
@@ -143,12 +154,16 @@ describe('start-up while a dependency is away', () => {
     type Report = { status: string; checks: Record<string, string>; waitingFor: Array<{ dependency: string; variable: string; reason: string }> };
     let report: Report = { status: '', checks: {}, waitingFor: [] };
     // The probes start with the listener; under load the first /readyz may come before Postgres was tried.
-    await waitUntil('Postgres tried', async () => {
-      const readyz = await fetch(`${metricsUrl}/readyz`);
-      expect(readyz.status).toBe(503);
-      report = (await readyz.json()) as Report;
-      return report.waitingFor.some((entry) => entry.dependency === 'postgres' && entry.reason !== 'not-tried-yet');
-    }, 30_000);
+    await waitUntil(
+      'Postgres tried',
+      async () => {
+        const readyz = await fetch(`${metricsUrl}/readyz`);
+        expect(readyz.status).toBe(503);
+        report = (await readyz.json()) as Report;
+        return report.waitingFor.some((entry) => entry.dependency === 'postgres' && entry.reason !== 'not-tried-yet');
+      },
+      30_000,
+    );
     expect(report).toMatchObject({ status: 'starting', checks: { postgres: 'failing' } });
     expect(report.waitingFor).toContainEqual(expect.objectContaining({ dependency: 'postgres', variable: 'DATABASE_URL', reason: 'unreachable' }));
     await waitUntil('retrying', async () => JSON.stringify(await (await fetch(`${metricsUrl}/readyz`)).json()).includes('"attempts":4'), 30_000);

@@ -5,7 +5,7 @@ import { createLogger } from '../src/logging/logger.ts';
 import { KnownSecrets, secretsOf } from '../src/logging/log-redaction.ts';
 import { awaitDependencies } from '../src/startup/await-dependencies.ts';
 import { describeFailure } from '../src/startup/dependency-failure.ts';
-import { connectionAddress, dependencyTargets } from '../src/startup/dependency-target.ts';
+import { connectionAddress, dependencyTargets } from '../src/config/dependency-target.ts';
 import { describeIdentity, sameDeployment } from '../src/startup/deployment-identity.ts';
 import { retryDelayMs, shouldReport } from '../src/startup/retry-schedule.ts';
 import { StartupStatus } from '../src/startup/startup-status.ts';

@@ -174,7 +174,10 @@ describe('per-key and per-project limits and budgets', () => {
     const accepted = await postJson(`${harness.url}/v1/async/chat/completions`, chatBody('spend a little'), key);
     expect(accepted.status).toBe(202);
     await expect
-      .poll(async () => ((await (await fetch(`${harness.url}/v1/async/chat/completions/${accepted.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as Json).status, { timeout: 10_000, interval: 50 })
+      .poll(async () => ((await (await fetch(`${harness.url}/v1/async/chat/completions/${accepted.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as Json).status, {
+        timeout: 10_000,
+        interval: 50,
+      })
       .toBe('completed');
     const refused = await postJson(`${harness.url}/v1/async/chat/completions`, chatBody('one more'), key);
     expect(refused.status).toBe(429);
@@ -202,7 +205,10 @@ describe('per-key and per-project limits and budgets', () => {
     expect(counts.completed).toBeGreaterThanOrEqual(1);
     expect(counts.completed).toBeLessThan(6);
     expect(counts.completed + counts.failed).toBe(12);
-    const errors = (await (await client.files.content(done.error_file_id!)).text()).trim().split('\n').map((line) => JSON.parse(line) as Json);
+    const errors = (await (await client.files.content(done.error_file_id!)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Json);
     expect(errors).toHaveLength(counts.failed);
     for (const line of errors) {
       expect(line.error.code).toBe('budget_exceeded');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
 
-const line = (id: string) => `${JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'mock-echo', messages: [{ role: 'user', content: id } ] } })}\n`;
+const line = (id: string) => `${JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'mock-echo', messages: [{ role: 'user', content: id }] } })}\n`;
 
 /** A multipart upload whose file part is held open until `finish()`: an upload in progress. */
 function slowUpload(url: string, key: string) {
@@ -49,11 +49,18 @@ describe('concurrent uploads per process', () => {
   it('refuses an upload beyond files.maxConcurrentUploads with 503 and Retry-After, and takes uploads again once one ends', async () => {
     const slow = slowUpload(harness.url, key);
     // The slow upload holds the only slot once its file row exists.
-    await expect.poll(async () => (await harness.sql.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = $1 AND datname = current_database()', ['idle in transaction'])).rows[0].n, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await harness.sql.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = $1 AND datname = current_database()', ['idle in transaction'])).rows[0].n, {
+        timeout: 5000,
+      })
+      .toBeGreaterThanOrEqual(1);
     const refused = await upload(harness.url, key);
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'service_unavailable', message: expect.stringContaining('files.maxConcurrentUploads') });
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'service_unavailable',
+      message: expect.stringContaining('files.maxConcurrentUploads'),
+    });
 
     slow.finish();
     const first = await slow.response;

@@ -101,11 +101,30 @@ describe('usage API and request logs, after a real run', () => {
   async function stream(name: string, content: string): Promise<void> {
     const key = keys[name]!;
     const body = { model: 'usage-echo', messages: [{ role: 'user', content }], stream: true, stream_options: { include_usage: true } };
-    const response = await fetch(`${harness.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const chunks = (await response.text()).split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)) as Record<string, any>);
+    const response = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const chunks = (await response.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, any>);
     const { prompt_tokens: input, completion_tokens: output } = chunks.at(-1)!.usage as { prompt_tokens: number; completion_tokens: number };
     streamId = response.headers.get('x-request-id') ?? '';
-    made.push({ project: key.project_id, keyId: key.id, model: 'usage-echo', batch: false, error: false, cacheHit: false, input, output, cost: priceOf(input, output), costSaved: '0', requestId: streamId });
+    made.push({
+      project: key.project_id,
+      keyId: key.id,
+      model: 'usage-echo',
+      batch: false,
+      error: false,
+      cacheHit: false,
+      input,
+      output,
+      cost: priceOf(input, output),
+      costSaved: '0',
+      requestId: streamId,
+    });
   }
 
   async function asyncJob(name: string, content: string): Promise<void> {
@@ -115,7 +134,19 @@ describe('usage API and request logs, after a real run', () => {
     let job: Record<string, any> = {};
     await waitUntil(async () => (job = (await get(`/v1/async/chat/completions/${accepted.body.id}`, key.key)).body).status, 'completed');
     const { prompt_tokens: input, completion_tokens: output } = job.response.usage as { prompt_tokens: number; completion_tokens: number };
-    made.push({ project: key.project_id, keyId: key.id, model: 'usage-classifier', batch: false, error: false, cacheHit: false, input, output, cost: priceOf(input, output), costSaved: '0', requestId: accepted.body.id });
+    made.push({
+      project: key.project_id,
+      keyId: key.id,
+      model: 'usage-classifier',
+      batch: false,
+      error: false,
+      cacheHit: false,
+      input,
+      output,
+      cost: priceOf(input, output),
+      costSaved: '0',
+      requestId: accepted.body.id,
+    });
   }
 
   async function inlineBatch(name: string, contents: string[]): Promise<string> {
@@ -131,7 +162,19 @@ describe('usage API and request logs, after a real run', () => {
       const error = line.status !== 'completed';
       const input = error ? 0 : usageOf!.prompt_tokens;
       const output = error ? 0 : usageOf!.completion_tokens;
-      made.push({ project: key.project_id, keyId: key.id, model: 'usage-echo', batch: true, error, cacheHit: false, input, output, cost: error ? '0' : priceOf(input, output), costSaved: '0', requestId: line.id ?? line.response?.request_id });
+      made.push({
+        project: key.project_id,
+        keyId: key.id,
+        model: 'usage-echo',
+        batch: true,
+        error,
+        cacheHit: false,
+        input,
+        output,
+        cost: error ? '0' : priceOf(input, output),
+        costSaved: '0',
+        requestId: line.id ?? line.response?.request_id,
+      });
     }
     return created.body.id as string;
   }
@@ -149,7 +192,13 @@ describe('usage API and request logs, after a real run', () => {
         models: {
           'usage-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing },
           'usage-classifier': { routes: [{ provider: 'mock', model: 'classifier' }], pricing },
-          'usage-fallback': { routes: [{ provider: 'closed', model: 'gpt-4o-mini' }, { provider: 'mock', model: 'echo' }], pricing },
+          'usage-fallback': {
+            routes: [
+              { provider: 'closed', model: 'gpt-4o-mini' },
+              { provider: 'mock', model: 'echo' },
+            ],
+            pricing,
+          },
         },
       },
     });
@@ -217,7 +266,11 @@ describe('usage API and request logs, after a real run', () => {
   });
 
   it('buckets by day and hour, ascending, adding up to the total', async () => {
-    for (const [groupBy, field, pattern] of [['day', 'day', /^\d{4}-\d{2}-\d{2}$/], ['hour', 'hour', /^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/], ['model,hour', 'hour', /:00:00\.000Z$/]] as const) {
+    for (const [groupBy, field, pattern] of [
+      ['day', 'day', /^\d{4}-\d{2}-\d{2}$/],
+      ['hour', 'hour', /^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/],
+      ['model,hour', 'hour', /:00:00\.000Z$/],
+    ] as const) {
       const { body } = await usage(`&group_by=${groupBy}`);
       const buckets = body.data.map((row: Record<string, any>) => row[field] as string);
       expect(buckets.every((bucket: string) => pattern.test(bucket))).toBe(true);
@@ -251,7 +304,10 @@ describe('usage API and request logs, after a real run', () => {
     const all = await adminUsage('&group_by=project');
     expect(all.status).toBe(200);
     expect(new Map(all.body.data.map((row: Record<string, any>) => [row.project, countersOf(row)]))).toEqual(
-      new Map([['usage-a', expectedOf(ofProject('a1'))], ['usage-b', expectedOf(ofProject('b'))]]),
+      new Map([
+        ['usage-a', expectedOf(ofProject('a1'))],
+        ['usage-b', expectedOf(ofProject('b'))],
+      ]),
     );
     expect(countersOf(all.body.total)).toEqual(expectedOf(made));
     expect(countersOf((await adminUsage('&project=usage-b')).body.total)).toEqual(expectedOf(ofProject('b')));
@@ -277,14 +333,35 @@ describe('usage API and request logs, after a real run', () => {
   it('shows a request log by id: route, attempts, timings, tokens, cost, cache status', async () => {
     const fallback = await get(`/v1/requests/${fallbackId}`, keys['a1']!.key);
     expect(fallback.status).toBe(200);
-    expect(fallback.body).toMatchObject({ id: fallbackId, object: 'request', kind: 'sync', status: 'completed', status_code: 200, model: 'usage-fallback', provider: 'mock', upstream_model: 'echo', batch_id: null, streamed: false, error: null, warnings: [] });
+    expect(fallback.body).toMatchObject({
+      id: fallbackId,
+      object: 'request',
+      kind: 'sync',
+      status: 'completed',
+      status_code: 200,
+      model: 'usage-fallback',
+      provider: 'mock',
+      upstream_model: 'echo',
+      batch_id: null,
+      streamed: false,
+      error: null,
+      warnings: [],
+    });
     expect(fallback.body.route_attempts).toMatchObject([
       { provider: 'closed', model: 'gpt-4o-mini', outcome: 'failed', status: null },
       { provider: 'mock', model: 'echo', outcome: 'completed', status: 200 },
     ]);
     expect(fallback.body.route_attempts[1].latency_ms).toEqual(expect.any(Number));
     const mine = made.find((one) => one.requestId === fallbackId)!;
-    expect(fallback.body.usage).toEqual({ input_tokens: mine.input, cached_input_tokens: 0, output_tokens: mine.output, total_tokens: mine.input + mine.output, cost: new Big(mine.cost).toString(), cost_saved: '0', estimated: false });
+    expect(fallback.body.usage).toEqual({
+      input_tokens: mine.input,
+      cached_input_tokens: 0,
+      output_tokens: mine.output,
+      total_tokens: mine.input + mine.output,
+      cost: new Big(mine.cost).toString(),
+      cost_saved: '0',
+      estimated: false,
+    });
     const { timings } = fallback.body;
     expect(Date.parse(timings.created_at)).toBeLessThanOrEqual(Date.parse(timings.started_at));
     expect(Date.parse(timings.started_at)).toBeLessThanOrEqual(Date.parse(timings.completed_at));

@@ -76,7 +76,6 @@ describe('usage rollups at the writers', () => {
     expect((await rollup('async-model')).requests).toBeNull();
     await new ResultStore(handle.db).record(outcome('req_async', 'async-model', { kind: 'async', acceptedAt: new Date(settledAt.getTime() - 500) }));
     expect(await rollup('async-model')).toMatchObject({ requests: 1, errors: 0, prompt_tokens: 10 });
-
   });
 
   it('counts a batch line once however often its chunk re-runs; a line that never started has no latency', async () => {
@@ -110,7 +109,10 @@ describe('usage rollups at the writers', () => {
     // One latency sample (7 ms, started → settled), none for the cancelled line.
     expect(counted.histogram.map(Number).reduce((sum, count) => sum + count, 0)).toBe(1);
     const { rows } = await handle.pool.query("SELECT batch_id, provider FROM usage_rollups WHERE model = 'batch-model' ORDER BY provider");
-    expect(rows).toEqual([{ batch_id: 'batch_r', provider: '' }, { batch_id: 'batch_r', provider: 'mock' }]);
+    expect(rows).toEqual([
+      { batch_id: 'batch_r', provider: '' },
+      { batch_id: 'batch_r', provider: 'mock' },
+    ]);
   });
 
   it('takes concurrent writers on the same rollup rows without deadlock or loss', async () => {

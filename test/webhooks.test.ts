@@ -53,8 +53,7 @@ describe('webhooks', () => {
   const notify = (event: Partial<WebhookEventInput> & Pick<WebhookEventInput, 'projectId' | 'subjectId'>) =>
     harness.gateway.webhooks.notify({ url: undefined, type: 'batch.completed', data: { id: event.subjectId, object: 'batch' }, ...event });
   const deliveryOf = async (key: string, id: string) => (await api(key, 'GET', `/webhook-deliveries/${id}`)).body;
-  const waitForStatus = (key: string, id: string, status: string) =>
-    expect.poll(async () => (await deliveryOf(key, id)).status, { timeout: 10_000, interval: 25 }).toBe(status);
+  const waitForStatus = (key: string, id: string, status: string) => expect.poll(async () => (await deliveryOf(key, id)).status, { timeout: 10_000, interval: 25 }).toBe(status);
 
   it('delivers a signed event that the standardwebhooks library verifies, once per subject and type', async () => {
     const { key, project_id: projectId } = await harness.createKey('signed');
@@ -94,7 +93,16 @@ describe('webhooks', () => {
     expect(received.every((request) => request.verified)).toBe(true);
 
     const delivery = await deliveryOf(key, id);
-    expect(delivery).toMatchObject({ object: 'webhook.delivery', status: 'delivered', attempt_count: 3, last_status_code: 200, last_error: null, event_type: 'job.completed', subject_id: 'job_flaky', url });
+    expect(delivery).toMatchObject({
+      object: 'webhook.delivery',
+      status: 'delivered',
+      attempt_count: 3,
+      last_status_code: 200,
+      last_error: null,
+      event_type: 'job.completed',
+      subject_id: 'job_flaky',
+      url,
+    });
     expect(delivery.delivered_at).toEqual(expect.any(Number));
     expect(delivery.attempts.map((attempt: Record<string, unknown>) => [attempt.attempt, attempt.status_code, attempt.error])).toEqual([
       [1, 500, 'HTTP 500'],

@@ -116,29 +116,35 @@ export function buildApp(dependencies: AppDependencies) {
   app.register(healthRoutes(dependencies));
   app.register(metricsRoutes(dependencies));
 
-  app.register(async (v1) => {
-    v1.decorateRequest('principal', undefined as never);
-    // onRequest, before the body is read or validated: without a valid key nothing else is answered
-    // (a 401 whatever the body, so the schemas cannot be probed), and an upload is not even read.
-    v1.addHook('onRequest', apiKeyAuthHook(dependencies.keyStore));
-    v1.register(chatCompletionsRoutes(dependencies));
-    v1.register(modelsRoutes(dependencies));
-    v1.register(filesRoutes(dependencies));
-    v1.register(webhookDeliveriesRoutes(dependencies));
-    v1.register(batchesRoutes(dependencies));
-    v1.register(asyncJobsRoutes(dependencies));
-    v1.register(embeddingsRoutes(dependencies));
-    v1.register(usageRoutes(dependencies));
-  }, { prefix: '/v1' });
+  app.register(
+    async (v1) => {
+      v1.decorateRequest('principal', undefined as never);
+      // onRequest, before the body is read or validated: without a valid key nothing else is answered
+      // (a 401 whatever the body, so the schemas cannot be probed), and an upload is not even read.
+      v1.addHook('onRequest', apiKeyAuthHook(dependencies.keyStore));
+      v1.register(chatCompletionsRoutes(dependencies));
+      v1.register(modelsRoutes(dependencies));
+      v1.register(filesRoutes(dependencies));
+      v1.register(webhookDeliveriesRoutes(dependencies));
+      v1.register(batchesRoutes(dependencies));
+      v1.register(asyncJobsRoutes(dependencies));
+      v1.register(embeddingsRoutes(dependencies));
+      v1.register(usageRoutes(dependencies));
+    },
+    { prefix: '/v1' },
+  );
 
-  app.register(async (admin) => {
-    admin.addHook('onRequest', adminAuthHook(dependencies.adminKey));
-    admin.register(adminKeysRoutes(dependencies));
-    admin.register(adminProjectsRoutes(dependencies));
-    admin.register(adminBreakersRoutes(dependencies));
-    admin.register(adminLimitsRoutes(dependencies));
-    admin.register(adminUsageRoutes(dependencies));
-  }, { prefix: '/admin' });
+  app.register(
+    async (admin) => {
+      admin.addHook('onRequest', adminAuthHook(dependencies.adminKey));
+      admin.register(adminKeysRoutes(dependencies));
+      admin.register(adminProjectsRoutes(dependencies));
+      admin.register(adminBreakersRoutes(dependencies));
+      admin.register(adminLimitsRoutes(dependencies));
+      admin.register(adminUsageRoutes(dependencies));
+    },
+    { prefix: '/admin' },
+  );
   // Its own scope: a browser page, so the admin key also comes as HTTP Basic auth.
   app.register(queueBoardPlugin(dependencies, '/admin/queues'), { prefix: '/admin/queues' });
   app.register(dashboardRoutes(dependencies));

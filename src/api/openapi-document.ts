@@ -128,9 +128,7 @@ export function namePathParameters(url: string, params: JsonObjectSchema | undef
   const from = segment === '*' ? '*' : segment === ':id' ? 'id' : undefined;
   const property = from === undefined ? undefined : params.properties[from];
   if (from === undefined || property === undefined) return { url, params };
-  const properties = Object.fromEntries(
-    Object.entries(params.properties).map(([key, value]) => (key === from ? [rule.name, { ...value, description: rule.description }] : [key, value])),
-  );
+  const properties = Object.fromEntries(Object.entries(params.properties).map(([key, value]) => (key === from ? [rule.name, { ...value, description: rule.description }] : [key, value])));
   return {
     url: `${rule.before}:${rule.name}${rest.slice(segment?.length ?? 0)}`,
     params: { ...params, properties, required: (params.required ?? []).map((key) => (key === from ? rule.name : key)) },
@@ -188,9 +186,7 @@ export function withUsedTags<Document extends { paths?: unknown; tags?: Array<{ 
 export function dropSafeIntegerBounds<Value>(value: Value): Value {
   if (Array.isArray(value)) return value.map((item: unknown) => dropSafeIntegerBounds(item)) as Value;
   if (value === null || typeof value !== 'object') return value;
-  const entries = Object.entries(value).filter(
-    ([key, child]) => !((key === 'minimum' && child === Number.MIN_SAFE_INTEGER) || (key === 'maximum' && child === Number.MAX_SAFE_INTEGER)),
-  );
+  const entries = Object.entries(value).filter(([key, child]) => !((key === 'minimum' && child === Number.MIN_SAFE_INTEGER) || (key === 'maximum' && child === Number.MAX_SAFE_INTEGER)));
   return Object.fromEntries(entries.map(([key, child]) => [key, dropSafeIntegerBounds(child)])) as Value;
 }
 

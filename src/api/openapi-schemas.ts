@@ -71,7 +71,10 @@ export const embeddingsErrorCodes = chatCompletionErrorCodes.filter(
 );
 
 /** `POST /v1/async/embeddings`: admission and the webhook URL. */
-export const asyncEmbeddingsErrorCodes = [...embeddingsErrorCodes.filter((code) => !code.startsWith('provider_') && code !== 'request_timeout'), 'webhook_url_not_allowed'] as const satisfies readonly GatewayErrorCode[];
+export const asyncEmbeddingsErrorCodes = [
+  ...embeddingsErrorCodes.filter((code) => !code.startsWith('provider_') && code !== 'request_timeout'),
+  'webhook_url_not_allowed',
+] as const satisfies readonly GatewayErrorCode[];
 
 /** `POST /v1/async/chat/completions`: admission and the webhook URL; the call's own failure is the job's `error`. */
 export const asyncChatCompletionErrorCodes = [...chatAdmissionErrorCodes, 'webhook_url_not_allowed'] as const satisfies readonly GatewayErrorCode[];
@@ -91,9 +94,7 @@ export const errorResponseSchema = z
 /** A non-streamed answer: OpenAI's, plus `usage.cost` (USD, an extension; the exact decimal is in `x-gateway-cost`). */
 export const createChatCompletionResponseSchema = chatCompletionSchema
   .extend({
-    usage: completionUsageSchema
-      .extend({ cost: z.number().optional().describe('What the call cost in USD (an extension; exact decimal in the `x-gateway-cost` header).') })
-      .optional(),
+    usage: completionUsageSchema.extend({ cost: z.number().optional().describe('What the call cost in USD (an extension; exact decimal in the `x-gateway-cost` header).') }).optional(),
   })
   .meta({ id: 'CreateChatCompletionResponse', description: 'A chat completion (`object: chat.completion`).' });
 
@@ -176,9 +177,7 @@ export const batchSchema = z
 
 const listPage = { first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() };
 
-export const listBatchesResponseSchema = z
-  .object({ object: z.literal('list'), data: z.array(batchSchema), ...listPage })
-  .meta({ id: 'ListBatchesResponse' });
+export const listBatchesResponseSchema = z.object({ object: z.literal('list'), data: z.array(batchSchema), ...listPage }).meta({ id: 'ListBatchesResponse' });
 
 /**
  * A line of the output or error file, with its line number and status (an extension to OpenAI's API).
@@ -188,18 +187,14 @@ export const batchResultSchema = z
   .looseObject({
     id: z.string(),
     custom_id: z.string().nullable(),
-    response: z
-      .looseObject({ status_code: z.number().int(), request_id: z.string(), body: z.unknown().describe('The chat completion, or an ErrorResponse.') })
-      .nullable(),
+    response: z.looseObject({ status_code: z.number().int(), request_id: z.string(), body: z.unknown().describe('The chat completion, or an ErrorResponse.') }).nullable(),
     error: z.looseObject({ code: z.string().nullable(), message: z.string().nullable() }).nullable(),
     line: z.number().int().describe('The line of the input file (1-based).'),
-    status: z.string().describe('The request\'s status: `completed`, `failed`, `expired`, `cancelled`.'),
+    status: z.string().describe("The request's status: `completed`, `failed`, `expired`, `cancelled`."),
   })
   .meta({ id: 'BatchResult' });
 
-export const listBatchResultsResponseSchema = z
-  .object({ object: z.literal('list'), data: z.array(documentedAs('BatchResult')), ...listPage })
-  .meta({ id: 'ListBatchResultsResponse' });
+export const listBatchResultsResponseSchema = z.object({ object: z.literal('list'), data: z.array(documentedAs('BatchResult')), ...listPage }).meta({ id: 'ListBatchResultsResponse' });
 
 /** An async job's object (an extension to OpenAI's API): the same shape for every operation. */
 function asyncJobSchema<Object extends string>(object: Object, responseId: string, what: string) {
@@ -240,9 +235,7 @@ export const embeddingsJobSchema = asyncJobSchema('embeddings.job', 'CreateEmbed
 /** `GET /v1/files/{file_id}/content`: the file's bytes (JSONL), sent as a stream (so `unknown` to the type provider). */
 export const fileContentSchema = z.unknown().meta({ type: 'string', format: 'binary', description: 'The file, JSONL: one JSON object per line.' });
 
-export const deleteFileResponseSchema = z
-  .object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) })
-  .meta({ id: 'DeleteFileResponse' });
+export const deleteFileResponseSchema = z.object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) }).meta({ id: 'DeleteFileResponse' });
 
 /** `GET /metrics`: the Prometheus text exposition format. */
 export const metricsTextSchema = z.string().describe('Prometheus text exposition format 0.0.4.');

@@ -173,10 +173,7 @@ export class RequestDispatcher {
     }
     const abandon = async (): Promise<boolean> => {
       reception.close();
-      const [removed] = await Promise.all([
-        this.removeQueued(data),
-        this.options.redis.publish(streamCancelChannel(this.options.prefix), input.requestId).catch(() => 0),
-      ]);
+      const [removed] = await Promise.all([this.removeQueued(data), this.options.redis.publish(streamCancelChannel(this.options.prefix), input.requestId).catch(() => 0)]);
       return removed;
     };
     return { reception, abandon };
@@ -254,7 +251,11 @@ export class RequestDispatcher {
 
   /** Removes the request's job from whichever route's queue holds it, if it has not started. */
   private async removeQueued(data: RequestJobData): Promise<boolean> {
-    const removals = data.routes.map((route, index) => this.queue(route.provider).remove(hopJobId(data.requestId, index)).catch(() => 0));
+    const removals = data.routes.map((route, index) =>
+      this.queue(route.provider)
+        .remove(hopJobId(data.requestId, index))
+        .catch(() => 0),
+    );
     return (await Promise.all(removals)).some((removed) => removed === 1);
   }
 

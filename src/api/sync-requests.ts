@@ -70,10 +70,12 @@ export class SyncRequests {
       return { source: 'stream' };
     }
     reply.headers(cacheHeaders);
-    const { response, cost, trail } = await lease.run(() => dispatcher.dispatchSync(dispatch)).catch((error: unknown) => {
-      if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
-      throw error;
-    });
+    const { response, cost, trail } = await lease
+      .run(() => dispatcher.dispatchSync(dispatch))
+      .catch((error: unknown) => {
+        if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
+        throw error;
+      });
     reply.headers(routeTrailHeaders(trail));
     // Exact decimal in the header; the body's `usage.cost` (an extension field) is the route's to add.
     if (cost !== undefined) reply.header('x-gateway-cost', cost);

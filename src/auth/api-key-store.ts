@@ -91,7 +91,10 @@ export class ApiKeyStore {
   async createKey(input: { name: string; project: string }): Promise<ApiKeyView & { key: string }> {
     const key = `gw-${randomBytes(24).toString('base64url')}`;
     return this.options.db.transaction(async (transaction) => {
-      await transaction.insert(projects).values({ id: newId('proj'), name: input.project }).onConflictDoNothing({ target: projects.name });
+      await transaction
+        .insert(projects)
+        .values({ id: newId('proj'), name: input.project })
+        .onConflictDoNothing({ target: projects.name });
       const [project] = await transaction.select().from(projects).where(eq(projects.name, input.project));
       if (!project) throw new Error(`project ${input.project} vanished`);
       const [row] = await transaction
@@ -134,11 +137,7 @@ export class ApiKeyStore {
   }
 
   private async findKey(id: string) {
-    const [row] = await this.options.db
-      .select({ key: apiKeys, projectName: projects.name })
-      .from(apiKeys)
-      .innerJoin(projects, eq(apiKeys.projectId, projects.id))
-      .where(eq(apiKeys.id, id));
+    const [row] = await this.options.db.select({ key: apiKeys, projectName: projects.name }).from(apiKeys).innerJoin(projects, eq(apiKeys.projectId, projects.id)).where(eq(apiKeys.id, id));
     return row;
   }
 }

@@ -24,18 +24,14 @@ export type BudgetPeriod = (typeof budgetPeriods)[number];
 export const budgetField = { daily: 'dailyUsd', monthly: 'monthlyUsd', total: 'totalUsd' } as const satisfies Record<BudgetPeriod, keyof TenantBudgetLimits>;
 
 /** Up to 12 integer digits and the 10 decimals `usage.cost` keeps. */
-const usdAmountSchema = z
-  .string()
-  .regex(/^\d{1,12}(\.\d{1,10})?$/, 'must be a non-negative decimal string of USD, e.g. "25" or "0.50"');
+const usdAmountSchema = z.string().regex(/^\d{1,12}(\.\d{1,10})?$/, 'must be a non-negative decimal string of USD, e.g. "25" or "0.50"');
 const positiveIntegerSchema = z.number().int().min(1).max(1_000_000_000);
 
 const storedSchema = z.object({
   rpm: positiveIntegerSchema.optional(),
   tpm: positiveIntegerSchema.optional(),
   maxConcurrent: positiveIntegerSchema.optional(),
-  budgets: z
-    .object({ dailyUsd: usdAmountSchema.optional(), monthlyUsd: usdAmountSchema.optional(), totalUsd: usdAmountSchema.optional() })
-    .optional(),
+  budgets: z.object({ dailyUsd: usdAmountSchema.optional(), monthlyUsd: usdAmountSchema.optional(), totalUsd: usdAmountSchema.optional() }).optional(),
 });
 
 /**
@@ -88,8 +84,7 @@ export function toLimitsView(limits: TenantLimits | null): TenantLimitsView {
 
 /** Applies a PUT body to the stored limits; null when nothing is left set. */
 export function applyLimitsPatch(current: TenantLimits | null, patch: TenantLimitsPatch): TenantLimits | null {
-  const pick = <Value>(next: Value | null | undefined, previous: Value | undefined): Value | undefined =>
-    next === undefined ? previous : (next ?? undefined);
+  const pick = <Value>(next: Value | null | undefined, previous: Value | undefined): Value | undefined => (next === undefined ? previous : (next ?? undefined));
   const budgets =
     patch.budgets === null
       ? undefined
@@ -107,7 +102,12 @@ export function applyLimitsPatch(current: TenantLimits | null, patch: TenantLimi
 }
 
 /** Drops unset fields (jsonb keeps no `undefined`), normalises money ("010.50" → "10.5"). */
-function compact(limits: { rpm?: number | undefined; tpm?: number | undefined; maxConcurrent?: number | undefined; budgets?: { [Field in keyof TenantBudgetLimits]?: string | undefined } | undefined }): TenantLimits | null {
+function compact(limits: {
+  rpm?: number | undefined;
+  tpm?: number | undefined;
+  maxConcurrent?: number | undefined;
+  budgets?: { [Field in keyof TenantBudgetLimits]?: string | undefined } | undefined;
+}): TenantLimits | null {
   const result: TenantLimits = {};
   if (limits.rpm !== undefined) result.rpm = limits.rpm;
   if (limits.tpm !== undefined) result.tpm = limits.tpm;

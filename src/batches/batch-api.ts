@@ -39,9 +39,7 @@ export interface CreateBatchInput {
 export class BatchApi {
   private readonly controlQueue: Queue<BatchControlJob>;
 
-  constructor(
-    private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig; logger: Logger },
-  ) {
+  constructor(private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig; logger: Logger }) {
     this.controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: options.redis, prefix: options.prefix });
     reportErrors(this.controlQueue, `queue ${batchControlQueueName}`, options.logger);
   }
@@ -173,7 +171,15 @@ export class BatchApi {
       [batchId, page.after ?? null, page.limit + 1],
     );
     const data = rows.slice(0, page.limit).map((row) => {
-      const result = { id: row.id, customId: row.custom_id, status: row.status, statusCode: row.status_code, responseJson: row.response_json, errorCode: row.error_code, errorMessage: row.error_message };
+      const result = {
+        id: row.id,
+        customId: row.custom_id,
+        status: row.status,
+        statusCode: row.status_code,
+        responseJson: row.response_json,
+        errorCode: row.error_code,
+        errorMessage: row.error_message,
+      };
       const line = JSON.parse(row.status === 'completed' ? formatOutputLine(result) : formatErrorLine(result)) as object;
       return { ...line, line: row.line_number, status: row.status };
     });

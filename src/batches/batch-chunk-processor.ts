@@ -90,10 +90,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
 
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
     const { batchId, ranges } = job.data;
-    const { rows: headers } = await pool.query<BatchHeader>(
-      'SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at, endpoint FROM batches WHERE id = $1',
-      [batchId],
-    );
+    const { rows: headers } = await pool.query<BatchHeader>('SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at, endpoint FROM batches WHERE id = $1', [batchId]);
     const batch = headers[0];
     if (!batch || !['in_progress', 'cancelling'].includes(batch.status)) {
       await markChunkDone(pool, job.data);

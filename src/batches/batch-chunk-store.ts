@@ -18,13 +18,7 @@ export async function recordChunks(pool: pg.Pool, batchId: string, chunks: reado
      SELECT $1, provider, first_line, ranges::jsonb, ordinal FROM unnest($2::text[], $3::int[], $4::text[], $5::int[]) AS t(provider, first_line, ranges, ordinal)
      ON CONFLICT (batch_id, provider, first_line) DO UPDATE SET ordinal = batch_chunks.ordinal
      RETURNING provider, first_line, done_at IS NULL AS pending`,
-    [
-      batchId,
-      chunks.map((chunk) => chunk.job.provider),
-      chunks.map((chunk) => firstLineOf(chunk.job)),
-      chunks.map((chunk) => JSON.stringify(chunk.job.ranges)),
-      chunks.map((chunk) => chunk.ordinal),
-    ],
+    [batchId, chunks.map((chunk) => chunk.job.provider), chunks.map((chunk) => firstLineOf(chunk.job)), chunks.map((chunk) => JSON.stringify(chunk.job.ranges)), chunks.map((chunk) => chunk.ordinal)],
   );
   const pending = new Set(rows.filter((row) => row.pending).map((row) => `${row.provider}\u0000${row.first_line}`));
   return chunks.filter((chunk) => pending.has(`${chunk.job.provider}\u0000${firstLineOf(chunk.job)}`));
@@ -32,11 +26,7 @@ export async function recordChunks(pool: pg.Pool, batchId: string, chunks: reado
 
 /** Every line of the chunk has its result. */
 export async function markChunkDone(pool: pg.Pool, job: BatchChunkJob): Promise<void> {
-  await pool.query('UPDATE batch_chunks SET done_at = now() WHERE batch_id = $1 AND provider = $2 AND first_line = $3 AND done_at IS NULL', [
-    job.batchId,
-    job.provider,
-    firstLineOf(job),
-  ]);
+  await pool.query('UPDATE batch_chunks SET done_at = now() WHERE batch_id = $1 AND provider = $2 AND first_line = $3 AND done_at IS NULL', [job.batchId, job.provider, firstLineOf(job)]);
 }
 
 /** The chunks of these batches that are not done, with what their jobs need. */

@@ -72,10 +72,7 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
 
   /** Pages through the input file (never all of it in memory) and fans lines out per provider. */
   async function start(batch: BatchRow, logger: Logger): Promise<void> {
-    await pool.query(
-      "UPDATE batches SET status = 'in_progress', in_progress_at = coalesce(in_progress_at, now()) WHERE id = $1 AND status = 'validating'",
-      [batch.id],
-    );
+    await pool.query("UPDATE batches SET status = 'in_progress', in_progress_at = coalesce(in_progress_at, now()) WHERE id = $1 AND status = 'validating'", [batch.id]);
     // Cancelled (or expired) before it started: nothing is in flight, so every line can be marked at once.
     if (batch.stopReason) return sweep(batch);
     const checkLine = createBatchLineChecker(config, { endpoint: batch.endpoint });
@@ -105,7 +102,17 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
         // changed since the batch was created): it waits in no queue and reaches no provider.
         const line = checkLine(row.content);
         if (!line.ok) {
-          refused.push(lineNotRun({ batch, line: { lineNumber: row.line_number, customId: row.custom_id }, model: line.model, status: 'failed', statusCode: line.statusCode, errorCode: line.code, errorMessage: line.message }));
+          refused.push(
+            lineNotRun({
+              batch,
+              line: { lineNumber: row.line_number, customId: row.custom_id },
+              model: line.model,
+              status: 'failed',
+              statusCode: line.statusCode,
+              errorCode: line.code,
+              errorMessage: line.message,
+            }),
+          );
           continue;
         }
         const lines = pending.get(line.provider) ?? [];
@@ -131,18 +138,13 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     const byProvider = new Map<string, OrderedChunk[]>();
     for (const chunk of toQueue) byProvider.set(chunk.job.provider, [...(byProvider.get(chunk.job.provider) ?? []), chunk]);
     for (const [provider, ordered] of byProvider) {
-      await dependencies.chunkQueue(provider).addBulk(
-        ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: job, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })),
-      );
+      await dependencies.chunkQueue(provider).addBulk(ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: job, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })));
     }
   }
 
   /** Expiry: recorded, then chunk workers stop starting lines at once; the sweep catches what is left. */
   async function stopBatch(batch: BatchRow, reason: BatchStopReason): Promise<void> {
-    const { rows } = await pool.query<{ stop_reason: BatchStopReason }>(
-      'UPDATE batches SET stop_reason = coalesce(stop_reason, $2) WHERE id = $1 RETURNING stop_reason',
-      [batch.id, reason],
-    );
+    const { rows } = await pool.query<{ stop_reason: BatchStopReason }>('UPDATE batches SET stop_reason = coalesce(stop_reason, $2) WHERE id = $1 RETURNING stop_reason', [batch.id, reason]);
     await redis.set(batchStopKey(prefix, batch.id), rows[0]?.stop_reason ?? reason);
     await dependencies.controlQueue.add('sweep', { type: 'sweep', batchId: batch.id }, controlJobOptions({ type: 'sweep', batchId: batch.id }, dependencies.sweepGraceMs));
   }

@@ -13,7 +13,12 @@ const config = parseGatewayConfig(
     models: {
       echo: { routes: [{ provider: 'mock', model: 'echo' }] },
       sonar: { routes: [{ provider: 'search', model: 'sonar' }] },
-      lookup: { routes: [{ provider: 'search', model: 'sonar' }, { provider: 'mock', model: 'echo' }] },
+      lookup: {
+        routes: [
+          { provider: 'search', model: 'sonar' },
+          { provider: 'mock', model: 'echo' },
+        ],
+      },
     },
   },
   {},
@@ -60,13 +65,23 @@ describe('createBatchLineChecker', () => {
       statusCode: 404,
       message: "The model 'ecko' does not exist or you do not have access to it.",
     });
-    expect(prepareBatchLine(line(chat('sonar', { tools })), config)).toMatchObject({ ok: false, model: 'sonar', statusCode: 400, message: expect.stringMatching(/^body\.tools: The model 'sonar' .*does not support tool calling/) });
+    expect(prepareBatchLine(line(chat('sonar', { tools })), config)).toMatchObject({
+      ok: false,
+      model: 'sonar',
+      statusCode: 400,
+      message: expect.stringMatching(/^body\.tools: The model 'sonar' .*does not support tool calling/),
+    });
     expect(prepareBatchLine(line(chat('lookup', { provider: 'elsewhere' })), config)).toMatchObject({
       code: 'provider_not_routable',
       message: "The model 'lookup' has no route on provider 'elsewhere'; its routes use: search, mock.",
     });
     expect(prepareBatchLine(line(chat('echo', { stream: true })), config)).toMatchObject({ ok: false, model: 'echo', code: 'stream_not_supported' });
-    expect(prepareBatchLine(line(chat('echo', { temperature: 9 })), config)).toMatchObject({ ok: false, model: 'echo', code: 'invalid_request_body', message: expect.stringMatching(/^body\.temperature: /) });
+    expect(prepareBatchLine(line(chat('echo', { temperature: 9 })), config)).toMatchObject({
+      ok: false,
+      model: 'echo',
+      code: 'invalid_request_body',
+      message: expect.stringMatching(/^body\.temperature: /),
+    });
   });
 
   it('keeps the body pin for the planner, and queues the line on its first servable route', () => {
@@ -101,7 +116,9 @@ describe('invalidLinesError', () => {
     const error = invalidLinesError({ lines: 500, count: 25, first }, { inline: false });
     expect(error.toBody().error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_batch_lines', param: 'input_file_id' });
     expect(error.status).toBe(400);
-    expect(error.message).toMatch(/^25 of 500 lines cannot run, so no batch was created: line 1 \(custom_id 'r1'\): model_not_found: The model 'ecko' does not exist or you do not have access to it; line 4 /);
+    expect(error.message).toMatch(
+      /^25 of 500 lines cannot run, so no batch was created: line 1 \(custom_id 'r1'\): model_not_found: The model 'ecko' does not exist or you do not have access to it; line 4 /,
+    );
     expect(error.message).toContain("line 28 (custom_id 'r28')");
     expect(error.message).toContain('; and 15 more. ');
   });

@@ -85,7 +85,10 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
     const wanted: WantedJob[] = [];
     const running = batches.filter((batch) => batch.status === 'in_progress' && batch.fanned_out && batch.stop_reason === null && !batch.settled);
     for (const batch of batches) wanted.push(...controlJobsOf(batch));
-    for (const chunk of await pendingChunks(pool, running.map((batch) => batch.id))) {
+    for (const chunk of await pendingChunks(
+      pool,
+      running.map((batch) => batch.id),
+    )) {
       wanted.push({
         queue: batchChunkQueueName(chunk.job.provider),
         id: chunkJobId(chunk.job),
@@ -122,7 +125,10 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
   /** Queues each wanted job Redis does not hold; one that failed for good is replaced. */
   async function restoreMissing(wanted: WantedJob[]): Promise<number> {
     if (wanted.length === 0) return 0;
-    const presence = await jobPresence(redis, wanted.map((job) => queues.jobKey(job.queue, job.id)));
+    const presence = await jobPresence(
+      redis,
+      wanted.map((job) => queues.jobKey(job.queue, job.id)),
+    );
     let restored = 0;
     for (const [index, job] of wanted.entries()) {
       if (presence[index] === 'pending') continue;

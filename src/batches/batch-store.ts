@@ -75,10 +75,7 @@ function fromRaw(row: RawBatchRow): BatchRow {
 
 /** Plain pg (not drizzle's builder) because workers read batches on their hot path. */
 export async function loadBatchRow(pool: pg.Pool, batchId: string, projectId?: string): Promise<BatchRow | undefined> {
-  const { rows } = await pool.query<RawBatchRow>(
-    `SELECT ${columns} FROM batches WHERE id = $1 AND ($2::text IS NULL OR project_id = $2)`,
-    [batchId, projectId ?? null],
-  );
+  const { rows } = await pool.query<RawBatchRow>(`SELECT ${columns} FROM batches WHERE id = $1 AND ($2::text IS NULL OR project_id = $2)`, [batchId, projectId ?? null]);
   return rows[0] ? fromRaw(rows[0]) : undefined;
 }
 
@@ -112,7 +109,18 @@ export async function insertBatchRow(
   const { rows } = await pool.query<RawBatchRow>(
     `INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, metadata, webhook_url, total_count)
      VALUES ($1, $2, $3, $10, $4, $5, 'validating', $6, $7, $8, $9) RETURNING ${columns}`,
-    [batch.id, batch.projectId, batch.apiKeyId, batch.inputFileId, batch.completionWindow, batch.expiresAt, batch.metadata === null ? null : JSON.stringify(batch.metadata), batch.webhookUrl, batch.totalCount, batch.endpoint],
+    [
+      batch.id,
+      batch.projectId,
+      batch.apiKeyId,
+      batch.inputFileId,
+      batch.completionWindow,
+      batch.expiresAt,
+      batch.metadata === null ? null : JSON.stringify(batch.metadata),
+      batch.webhookUrl,
+      batch.totalCount,
+      batch.endpoint,
+    ],
   );
   return fromRaw(rows[0]!);
 }

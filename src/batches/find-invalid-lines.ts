@@ -33,7 +33,13 @@ export const listedInvalidLines = 10;
  * (`createBatchLineChecker`), page by page in line order. Runs on the caller's connection: the lines
  * of an inline batch are not committed yet. While one page is checked the next is already being read.
  */
-export async function findInvalidLines(options: { client: pg.PoolClient; fileId: string; lineCount: number; config: GatewayConfig; /** The batch's endpoint. */ endpoint: string }): Promise<InvalidLines> {
+export async function findInvalidLines(options: {
+  client: pg.PoolClient;
+  fileId: string;
+  lineCount: number;
+  config: GatewayConfig;
+  /** The batch's endpoint. */ endpoint: string;
+}): Promise<InvalidLines> {
   const { client, fileId, lineCount } = options;
   const check = createBatchLineChecker(options.config, { endpoint: options.endpoint });
   const found: InvalidLines = { lines: 0, count: 0, first: [] };

@@ -8,9 +8,7 @@ import type { RoutePlanRefusalCode } from '../operations/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 
-export type PlannedLine =
-  | ({ ok: true; routes: ResolvedRoute[] } & OperationPayload)
-  | { ok: false; code: RoutePlanRefusalCode; message: string; statusCode: number };
+export type PlannedLine = ({ ok: true; routes: ResolvedRoute[] } & OperationPayload) | { ok: false; code: RoutePlanRefusalCode; message: string; statusCode: number };
 
 /** How long a model's latencies read for `fastest` serve the lines that follow. */
 const latencyReuseMs = 1000;

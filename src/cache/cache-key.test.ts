@@ -121,8 +121,24 @@ describe('responseCacheKey', () => {
   });
 
   it.each<[string, Partial<ChatCompletionRequest> & Record<string, unknown>]>([
-    ['messages (another user text)', { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello!' }] }],
-    ['messages (another role)', { messages: [{ role: 'developer', content: 'Be brief.' }, { role: 'user', content: 'Hello' }] }],
+    [
+      'messages (another user text)',
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello!' },
+        ],
+      },
+    ],
+    [
+      'messages (another role)',
+      {
+        messages: [
+          { role: 'developer', content: 'Be brief.' },
+          { role: 'user', content: 'Hello' },
+        ],
+      },
+    ],
     ['model', { model: 'chat-2' }],
     ['temperature', { temperature: 0.3 }],
     ['seed', { seed: 7 }],

@@ -66,7 +66,7 @@ describe('resolveCachePolicy: config', () => {
     expect(policyOf({}, gateway, 'tuned')).toEqual({ ok: true, policy: { lookup: true, storeTtlSeconds: 45 } });
   });
 
-  it("follows the global setting for a model not in the config, even one named like an Object property", () => {
+  it('follows the global setting for a model not in the config, even one named like an Object property', () => {
     expect(policyOf({}, enabled, 'unknown-model')).toEqual({ ok: true, policy: { lookup: true, storeTtlSeconds: 600 } });
     expect(policyOf({}, enabled, 'toString')).toEqual({ ok: true, policy: { lookup: true, storeTtlSeconds: 600 } });
     expect(policyOf({}, enabled, '__proto__')).toEqual({ ok: true, policy: { lookup: true, storeTtlSeconds: 600 } });
@@ -74,12 +74,9 @@ describe('resolveCachePolicy: config', () => {
 });
 
 describe('resolveCachePolicy: Cache-Control', () => {
-  it.each(['no-cache', 'No-Cache', 'NO-CACHE', 'max-age=0, no-cache', 'no-cache,max-age=0', '  no-cache  '])(
-    'skips the lookup but stores with %j',
-    (value) => {
-      expect(policyOf({ 'cache-control': value })).toEqual({ ok: true, policy: { lookup: false, storeTtlSeconds: 600 } });
-    },
-  );
+  it.each(['no-cache', 'No-Cache', 'NO-CACHE', 'max-age=0, no-cache', 'no-cache,max-age=0', '  no-cache  '])('skips the lookup but stores with %j', (value) => {
+    expect(policyOf({ 'cache-control': value })).toEqual({ ok: true, policy: { lookup: false, storeTtlSeconds: 600 } });
+  });
 
   it.each(['no-store', 'No-Store', 'private, no-store'])('looks up but does not store with %j', (value) => {
     expect(policyOf({ 'cache-control': value })).toEqual({ ok: true, policy: { lookup: true, storeTtlSeconds: undefined } });

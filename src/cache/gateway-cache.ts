@@ -29,7 +29,14 @@ export class GatewayCache {
    * Undefined when the cache has no part in the request (disabled, or bypassed by the client);
    * throws a 400 GatewayError for a cache header it cannot read.
    */
-  plan(input: { projectId: string; operation: OperationName; request: { model: string }; routes: readonly ResolvedRoute[]; skipped?: ReadonlyArray<{ provider: string; model: string }>; headers?: HeaderValues }): CachePlan | undefined {
+  plan(input: {
+    projectId: string;
+    operation: OperationName;
+    request: { model: string };
+    routes: readonly ResolvedRoute[];
+    skipped?: ReadonlyArray<{ provider: string; model: string }>;
+    headers?: HeaderValues;
+  }): CachePlan | undefined {
     const policy = resolveCachePolicy({ config: this.config, model: input.request.model, headers: input.headers ?? {} });
     if (!policy.ok) throw new GatewayError({ code: 'invalid_request_body', message: policy.message, param: policy.param });
     const { lookup, storeTtlSeconds } = policy.policy;

@@ -7,7 +7,10 @@ const number = (value: number) => value.toLocaleString('en-US');
 /** Unix seconds as `2025-06-01 12:34:56Z`. */
 export function formatTime(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '–';
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** When the batch reached its final status, if it has. */
@@ -38,7 +41,12 @@ export function formatBatchSummary(batch: Batch): string {
     rows.push(['usage', `${number(input)} input tokens${output === undefined ? '' : `, ${number(output)} output tokens`}`]);
   }
   if (batch.metadata && Object.keys(batch.metadata).length > 0) {
-    rows.push(['metadata', Object.entries(batch.metadata).map(([key, value]) => `${key}=${value}`).join(', ')]);
+    rows.push([
+      'metadata',
+      Object.entries(batch.metadata)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', '),
+    ]);
   }
   for (const error of batch.errors?.data ?? []) rows.push(['error', `${error.code ?? 'error'}: ${error.message}${error.line ? ` (line ${error.line})` : ''}`]);
   const width = Math.max(...rows.map(([label]) => label.length));

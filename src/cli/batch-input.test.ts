@@ -20,14 +20,40 @@ describe('openBatchInput', () => {
     expect(input.count()).toBe(lines.length);
     return { format: input.format, lines };
   }
-  const failure = (name: string, content: string, options: Omit<BatchInputOptions, 'path'> = {}) => linesOf(name, content, options).then(() => 'no error', (error: Error) => error.message);
+  const failure = (name: string, content: string, options: Omit<BatchInputOptions, 'path'> = {}) =>
+    linesOf(name, content, options).then(
+      () => 'no error',
+      (error: Error) => error.message,
+    );
 
   it('turns CSV texts into chat requests: system message, model, custom_id from the id column', async () => {
     const { format, lines } = await linesOf('reviews.csv', '\uFEFFid,text\nr1,"Great, ""really"""\nr2,"two\nlines"\n', { model: 'm', system: 'labels: a, b' });
     expect(format).toBe('texts');
     expect(lines).toEqual([
-      { custom_id: 'r1', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'system', content: 'labels: a, b' }, { role: 'user', content: 'Great, "really"' }] } },
-      { custom_id: 'r2', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'system', content: 'labels: a, b' }, { role: 'user', content: 'two\nlines' }] } },
+      {
+        custom_id: 'r1',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'm',
+          messages: [
+            { role: 'system', content: 'labels: a, b' },
+            { role: 'user', content: 'Great, "really"' },
+          ],
+        },
+      },
+      {
+        custom_id: 'r2',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: {
+          model: 'm',
+          messages: [
+            { role: 'system', content: 'labels: a, b' },
+            { role: 'user', content: 'two\nlines' },
+          ],
+        },
+      },
     ]);
   });
 
@@ -49,7 +75,10 @@ describe('openBatchInput', () => {
   });
 
   it('passes OpenAI batch lines through, --model replacing body.model and method/url filled in', async () => {
-    const content = ['{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "old", "messages": [], "temperature": 0}}', '{"custom_id": "b", "body": {"messages": []}}'].join('\n');
+    const content = [
+      '{"custom_id": "a", "method": "POST", "url": "/v1/chat/completions", "body": {"model": "old", "messages": [], "temperature": 0}}',
+      '{"custom_id": "b", "body": {"messages": []}}',
+    ].join('\n');
     const { format, lines } = await linesOf('requests.jsonl', content, { model: 'new' });
     expect(format).toBe('batch-requests');
     expect(lines).toEqual([
@@ -79,7 +108,10 @@ describe('openBatchInput', () => {
   });
 
   it('checks batch request lines against the endpoint: url filled in when absent, another url refused by line', async () => {
-    const embeddingsLines = ['{"custom_id": "a", "method": "POST", "url": "/v1/embeddings", "body": {"model": "e", "input": ["x", "y"], "encoding_format": "base64"}}', '{"custom_id": "b", "body": {"input": "z"}}'].join('\n');
+    const embeddingsLines = [
+      '{"custom_id": "a", "method": "POST", "url": "/v1/embeddings", "body": {"model": "e", "input": ["x", "y"], "encoding_format": "base64"}}',
+      '{"custom_id": "b", "body": {"input": "z"}}',
+    ].join('\n');
     const { format, lines } = await linesOf('vectors.jsonl', embeddingsLines, { endpoint: '/v1/embeddings', model: 'e2' });
     expect(format).toBe('batch-requests');
     expect(lines).toEqual([
@@ -89,19 +121,32 @@ describe('openBatchInput', () => {
     expect(await failure('vectors.jsonl', embeddingsLines, { model: 'e2' })).toBe(
       'vectors.jsonl line 1: url is "/v1/embeddings", but every line of this batch must go to its endpoint "/v1/chat/completions"; a batch of /v1/embeddings lines needs --endpoint /v1/embeddings',
     );
-    const mixed = ['{"custom_id": "a", "body": {"model": "e", "input": "x"}}', '{"custom_id": "b", "url": "/v1/chat/completions", "body": {"model": "e", "messages": []}}', '{"custom_id": "c", "url": "/v1/responses", "body": {"model": "e"}}'].join('\n');
+    const mixed = [
+      '{"custom_id": "a", "body": {"model": "e", "input": "x"}}',
+      '{"custom_id": "b", "url": "/v1/chat/completions", "body": {"model": "e", "messages": []}}',
+      '{"custom_id": "c", "url": "/v1/responses", "body": {"model": "e"}}',
+    ].join('\n');
     expect(await failure('mixed.jsonl', mixed, { endpoint: '/v1/embeddings' })).toBe(
       'mixed.jsonl line 2: url is "/v1/chat/completions", but every line of this batch must go to its endpoint "/v1/embeddings"; a batch of /v1/chat/completions lines needs --endpoint /v1/chat/completions',
     );
-    expect(await failure('mixed.jsonl', mixed.split('\n').filter((_line, index) => index !== 1).join('\n'), { endpoint: '/v1/embeddings' })).toBe(
-      'mixed.jsonl line 2: url is "/v1/responses", but every line of this batch must go to its endpoint "/v1/embeddings"',
-    );
+    expect(
+      await failure(
+        'mixed.jsonl',
+        mixed
+          .split('\n')
+          .filter((_line, index) => index !== 1)
+          .join('\n'),
+        { endpoint: '/v1/embeddings' },
+      ),
+    ).toBe('mixed.jsonl line 2: url is "/v1/responses", but every line of this batch must go to its endpoint "/v1/embeddings"');
     expect(await failure('broken.jsonl', '{"custom_id": "a", "body": [1]}\n', { endpoint: '/v1/embeddings' })).toBe('broken.jsonl line 1: body must be an object (the embeddings request)');
   });
 
   it("refuses a flag of another endpoint's requests before reading the file", async () => {
     const absent = join(directory, 'never-read.csv');
-    await expect(openBatchInput({ path: absent, endpoint: '/v1/embeddings', model: 'e', system: 'labels: a, b' })).rejects.toThrow(/^--system applies to --endpoint \/v1\/chat\/completions, not \/v1\/embeddings$/);
+    await expect(openBatchInput({ path: absent, endpoint: '/v1/embeddings', model: 'e', system: 'labels: a, b' })).rejects.toThrow(
+      /^--system applies to --endpoint \/v1\/chat\/completions, not \/v1\/embeddings$/,
+    );
     await expect(openBatchInput({ path: absent, model: 'm', dimensions: 256 })).rejects.toThrow(/^--dimensions applies to --endpoint \/v1\/embeddings, not \/v1\/chat\/completions$/);
     await expect(openBatchInput({ path: absent, endpoint: '/v1/chat/completions', model: 'm', dimensions: 256 })).rejects.toMatchObject({ name: 'CliError', exitCode: 1 });
     expect(await failure('vectors.jsonl', '{"custom_id": "a", "url": "/v1/embeddings", "body": {"model": "e", "input": "x"}}\n', { endpoint: '/v1/embeddings', dimensions: 8 })).toMatch(
@@ -111,7 +156,9 @@ describe('openBatchInput', () => {
 
   it('names the line of each problem, before or while it streams', async () => {
     expect(await failure('dupes.jsonl', '{"custom_id": "a", "body": {"model": "m"}}\n\n{"custom_id": "a", "body": {"model": "m"}}\n')).toBe("dupes.jsonl line 3: custom_id 'a' appears twice");
-    expect(await failure('broken.jsonl', '{"custom_id": "a", "body": {"model": "m"}}\n{"custom_id": "b", "body": 5}\n')).toBe('broken.jsonl line 2: body must be an object (the chat completion request)');
+    expect(await failure('broken.jsonl', '{"custom_id": "a", "body": {"model": "m"}}\n{"custom_id": "b", "body": 5}\n')).toBe(
+      'broken.jsonl line 2: body must be an object (the chat completion request)',
+    );
     expect(await failure('ragged.csv', 'id,text\n1,a\n2,b,c\n', { model: 'm' })).toMatch(/^ragged\.csv: .*line 3/);
     expect(await failure('texts.csv', 'id,text\n1,a\n')).toBe('texts.csv holds texts, not batch requests: pass --model to say which model should answer them');
     expect(await failure('empty.csv', 'id,text\n', { model: 'm' })).toBe('empty.csv has no rows below its header; nothing to submit');

@@ -108,13 +108,7 @@ function batchRequestConverter(name: string, endpoint: BatchEndpoint, options: B
   };
 }
 
-function textConverter(
-  name: string,
-  endpoint: BatchEndpoint,
-  options: BatchInputOptions,
-  first: InputRow,
-  kind: 'csv' | 'jsonl',
-): (row: InputRow, rowNumber: number) => BatchRequestLine {
+function textConverter(name: string, endpoint: BatchEndpoint, options: BatchInputOptions, first: InputRow, kind: 'csv' | 'jsonl'): (row: InputRow, rowNumber: number) => BatchRequestLine {
   const model = options.model;
   if (model === undefined) throw new CliError(`${name} holds texts, not batch requests: pass --model to say which model should ${endpoint.modelRole}`);
   const textColumn = options.textColumn ?? 'text';

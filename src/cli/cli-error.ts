@@ -18,10 +18,7 @@ export class CliError extends Error {
   /** The gateway's HTTP answer, when there was one: its status, error code and Retry-After. */
   readonly http: { status: number; code: string | null; retryAfterMs: number | undefined } | undefined;
 
-  constructor(
-    message: string,
-    options: { exitCode?: number; transient?: boolean; cause?: unknown; http?: { status: number; code: string | null; retryAfterMs: number | undefined } } = {},
-  ) {
+  constructor(message: string, options: { exitCode?: number; transient?: boolean; cause?: unknown; http?: { status: number; code: string | null; retryAfterMs: number | undefined } } = {}) {
     super(message, { cause: options.cause });
     this.exitCode = options.exitCode ?? exitCodes.error;
     this.transient = options.transient ?? false;

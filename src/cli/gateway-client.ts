@@ -34,14 +34,7 @@ export class GatewayClient {
   }
 
   /** POSTs a streamed body (e.g. a multipart upload); `bodyError` lets a failing source win over fetch's own error. */
-  async postStream<T>(input: {
-    path: string;
-    contentType: string;
-    body: AsyncIterable<Uint8Array>;
-    bodyError: () => unknown;
-    schema: z.ZodType<T>;
-    idempotencyKey?: string;
-  }): Promise<T> {
+  async postStream<T>(input: { path: string; contentType: string; body: AsyncIterable<Uint8Array>; bodyError: () => unknown; schema: z.ZodType<T>; idempotencyKey?: string }): Promise<T> {
     let response: Response;
     try {
       response = await this.send(input.path, {

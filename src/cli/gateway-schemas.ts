@@ -25,9 +25,7 @@ export const batchSchema = z.looseObject({
   cancelling_at: timestamp,
   cancelled_at: timestamp,
   request_counts: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
-  errors: z
-    .object({ data: z.array(z.looseObject({ code: z.string().nullish(), message: z.string(), line: z.number().nullish() })) })
-    .nullish(),
+  errors: z.object({ data: z.array(z.looseObject({ code: z.string().nullish(), message: z.string(), line: z.number().nullish() })) }).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
   /** Embeddings produce no output tokens: a gateway may leave them out. */
   usage: z.looseObject({ input_tokens: z.number(), output_tokens: z.number().optional() }).nullish(),
@@ -104,9 +102,7 @@ export const modelSchema = z.looseObject({
   context_window: z.number().int().nullish(),
   max_output_tokens: z.number().int().nullish(),
   /** USD per 1M tokens as decimal strings; null when nothing prices the model. */
-  pricing: z
-    .looseObject({ input_per_million: z.string(), cached_input_per_million: z.string().optional(), output_per_million: z.string() })
-    .nullish(),
+  pricing: z.looseObject({ input_per_million: z.string(), cached_input_per_million: z.string().optional(), output_per_million: z.string() }).nullish(),
 });
 export type Model = z.infer<typeof modelSchema>;
 

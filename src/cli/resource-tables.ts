@@ -6,14 +6,7 @@ import type { ApiKey, ListedFile, Model } from './gateway-schemas.ts';
 /** `keys list`: one row a key; a revoked key says when. */
 export function formatKeyTable(keys: readonly ApiKey[]): string {
   const columns: TableColumn[] = [{ title: 'ID' }, { title: 'NAME' }, { title: 'PROJECT' }, { title: 'PREFIX' }, { title: 'CREATED' }, { title: 'STATUS' }];
-  const rows = keys.map((key) => [
-    key.id,
-    key.name,
-    key.project,
-    key.key_prefix,
-    formatTime(key.created_at),
-    key.revoked_at === null ? 'active' : `revoked ${formatTime(key.revoked_at)}`,
-  ]);
+  const rows = keys.map((key) => [key.id, key.name, key.project, key.key_prefix, formatTime(key.created_at), key.revoked_at === null ? 'active' : `revoked ${formatTime(key.revoked_at)}`]);
   return formatTable(columns, rows);
 }
 

@@ -50,7 +50,13 @@ describe('withRetries against a scripted gateway', () => {
   const fast = { baseDelayMs: 1 };
 
   it('retries a 503, a rate-limit 429, a key still in use and a dropped connection, with the same key each time', async () => {
-    script = [error(503, 'service_unavailable', { 'retry-after': '0' }), error(429, 'rate_limit_exceeded', { 'retry-after': '0' }), error(409, 'idempotency_key_in_use'), 'drop', { status: 200, body: { id: 'batch_1' } }];
+    script = [
+      error(503, 'service_unavailable', { 'retry-after': '0' }),
+      error(429, 'rate_limit_exceeded', { 'retry-after': '0' }),
+      error(409, 'idempotency_key_in_use'),
+      'drop',
+      { status: 200, body: { id: 'batch_1' } },
+    ];
     const retries: number[] = [];
     const created = await withRetries(() => client.json('POST', '/v1/batches', schema, { input_file_id: 'file-1' }, { idempotencyKey: 'key-1' }), {
       ...fast,

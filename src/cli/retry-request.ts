@@ -23,9 +23,7 @@ export function retryDelayMs(error: unknown, retry: number, options: Pick<RetryO
   if (!isCliError(error)) return undefined;
   const http = error.http;
   const retryable =
-    http === undefined
-      ? error.transient
-      : http.status === 503 || (http.status === 429 && http.code !== 'insufficient_quota') || (http.status === 409 && http.code === 'idempotency_key_in_use');
+    http === undefined ? error.transient : http.status === 503 || (http.status === 429 && http.code !== 'insufficient_quota') || (http.status === 409 && http.code === 'idempotency_key_in_use');
   if (!retryable) return undefined;
   const backoff = (options.baseDelayMs ?? 1000) * 2 ** (retry - 1);
   return Math.min(http?.retryAfterMs ?? backoff, options.maxDelayMs ?? 30_000);

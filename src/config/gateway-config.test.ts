@@ -63,7 +63,15 @@ describe('parseGatewayConfigYaml', () => {
       maxAttempts: 3,
       retryBaseDelayMs: 500,
     });
-    expect(config.server).toEqual({ bodyLimitBytes: 10 * 1024 * 1024, requestTimeoutMs: 600_000, streamIdleTimeoutMs: 120_000, streamHeartbeatIntervalMs: 15_000, shutdownTimeoutMs: 30_000, drainDelayMs: 0, startupTimeoutMs: 120_000 });
+    expect(config.server).toEqual({
+      bodyLimitBytes: 10 * 1024 * 1024,
+      requestTimeoutMs: 600_000,
+      streamIdleTimeoutMs: 120_000,
+      streamHeartbeatIntervalMs: 15_000,
+      shutdownTimeoutMs: 30_000,
+      drainDelayMs: 0,
+      startupTimeoutMs: 120_000,
+    });
     expect(config.durability).toEqual({ reconcileIntervalMs: 60_000, redisCheckIntervalMs: 1_000, jobLockMs: 30_000, outageWaitMs: 60_000 });
     expect(config.cache).toEqual({ enabled: false, ttlSeconds: 3600, maxEntryBytes: 1024 * 1024 });
     expect(config.models['gpt-4o-mini']?.routes.map((route) => ('provider' in route ? route.provider : route.alias))).toEqual(['openai', 'mock']);
@@ -75,7 +83,15 @@ describe('parseGatewayConfigYaml', () => {
       `${validYaml}server:\n  bodyLimitBytes: 2048\n  requestTimeoutMs: 1000\n`.replace('apiKey: sk-test', 'apiKey: sk-test\n    concurrency: 4\n    maxAttempts: 1'),
       {},
     );
-    expect(config.server).toEqual({ bodyLimitBytes: 2048, requestTimeoutMs: 1000, streamIdleTimeoutMs: 120_000, streamHeartbeatIntervalMs: 15_000, shutdownTimeoutMs: 30_000, drainDelayMs: 0, startupTimeoutMs: 120_000 });
+    expect(config.server).toEqual({
+      bodyLimitBytes: 2048,
+      requestTimeoutMs: 1000,
+      streamIdleTimeoutMs: 120_000,
+      streamHeartbeatIntervalMs: 15_000,
+      shutdownTimeoutMs: 30_000,
+      drainDelayMs: 0,
+      startupTimeoutMs: 120_000,
+    });
     expect(config.providers['openai']).toMatchObject({ concurrency: 4, maxAttempts: 1, timeoutMs: 60_000 });
   });
 

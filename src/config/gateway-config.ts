@@ -186,10 +186,7 @@ export const gatewayConfigSchema = z
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
     files: filesSchema.default(filesSchema.parse({})),
     batches: batchesSchema.default(batchesSchema.parse({})),
-    providers: z.record(
-      z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, _ and - only'),
-      providerSchema,
-    ),
+    providers: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'provider names use letters, digits, _ and - only'), providerSchema),
     models: z.record(z.string().min(1), modelSchema).default({}),
     routing: routingSchema.default(routingSchema.parse({})),
     cache: cacheSchema.default(cacheSchema.parse({})),
@@ -256,7 +253,9 @@ export async function loadGatewayConfigFile(path: string, environment: NodeJS.Pr
     config = parseGatewayConfig(raw, environment);
   } catch (error) {
     if (builtIns === 'left-out' && error instanceof ConfigurationError && error.message.includes('unknown provider "mock"')) {
-      throw new ConfigurationError(`${error.message}\n(the built-in mock provider is left out of a file that names providers or models of its own: declare \`mock: { type: mock }\` under providers to keep it)`);
+      throw new ConfigurationError(
+        `${error.message}\n(the built-in mock provider is left out of a file that names providers or models of its own: declare \`mock: { type: mock }\` under providers to keep it)`,
+      );
     }
     throw error;
   }

@@ -68,7 +68,8 @@ export function translateLiteLLMModel(entry: unknown): { providers: Record<strin
   if (type === undefined || upstreamModel.length === 0) return undefined;
   const providerName = prefix.replace(/[^A-Za-z0-9_-]/g, '-');
   const variable = prefix.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  const baseUrl = params.api_base === undefined ? (type === 'azure' ? '${AZURE_API_BASE}' : undefined) : environmentReference(params.api_base) ?? safeUrl(params.api_base) ?? `\${${variable}_API_BASE}`;
+  const baseUrl =
+    params.api_base === undefined ? (type === 'azure' ? '${AZURE_API_BASE}' : undefined) : (environmentReference(params.api_base) ?? safeUrl(params.api_base) ?? `\${${variable}_API_BASE}`);
   const provider = {
     type,
     ...(baseUrl === undefined ? {} : { baseUrl }),

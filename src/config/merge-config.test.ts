@@ -18,7 +18,11 @@ describe('applyMergePatch (RFC 7396)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -146,7 +150,17 @@ describe('a LiteLLM config', () => {
     const error = parseErrorOf(liteLLM);
     expect(error.message).toContain("model_list: model_list is LiteLLM's format; this gateway uses `providers:` and `models:` — see docs/configuration.md");
     expect(error.message).toContain(
-      ['    providers:', '      openai:', '        type: openai', '        apiKey: ${OPENAI_API_KEY}', '    models:', '      gpt-4o:', '        routes:', '          - provider: openai', '            model: gpt-4o'].join('\n'),
+      [
+        '    providers:',
+        '      openai:',
+        '        type: openai',
+        '        apiKey: ${OPENAI_API_KEY}',
+        '    models:',
+        '      gpt-4o:',
+        '        routes:',
+        '          - provider: openai',
+        '            model: gpt-4o',
+      ].join('\n'),
     );
   });
 

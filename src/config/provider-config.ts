@@ -6,7 +6,11 @@ import { openAICompatiblePresetNames } from './preset-names.ts';
  * always yields strings.
  */
 export function integer(options: { min: number; max?: number }) {
-  const base = z.number().int().min(options.min).max(options.max ?? Number.MAX_SAFE_INTEGER);
+  const base = z
+    .number()
+    .int()
+    .min(options.min)
+    .max(options.max ?? Number.MAX_SAFE_INTEGER);
   return z.preprocess((value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value), base);
 }
 
@@ -92,14 +96,7 @@ export const mockProviderSchema = z.strictObject({
   concurrency: providerCommon.concurrency.default(256),
 });
 
-export const providerSchema = z.discriminatedUnion('type', [
-  openaiProviderSchema,
-  anthropicProviderSchema,
-  googleProviderSchema,
-  azureProviderSchema,
-  presetProviderSchema,
-  mockProviderSchema,
-]);
+export const providerSchema = z.discriminatedUnion('type', [openaiProviderSchema, anthropicProviderSchema, googleProviderSchema, azureProviderSchema, presetProviderSchema, mockProviderSchema]);
 
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;

@@ -91,7 +91,13 @@ describe('route config validation, at start, with the exact path', () => {
 
   it('accepts the routing examples of config/gateway.example.yaml', async () => {
     const config = await loadGatewayConfigFile(new URL('../../config/gateway.example.yaml', import.meta.url).pathname, {});
-    expect(config.models['echo-experiment']).toMatchObject({ strategy: 'weighted', routes: [{ alias: 'mock-echo', weight: 90 }, { alias: 'mock-classifier', weight: 10 }] });
+    expect(config.models['echo-experiment']).toMatchObject({
+      strategy: 'weighted',
+      routes: [
+        { alias: 'mock-echo', weight: 90 },
+        { alias: 'mock-classifier', weight: 10 },
+      ],
+    });
     expect(config.breakers.providers).toEqual({ mock: { enabled: false } });
   });
 });

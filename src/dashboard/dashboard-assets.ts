@@ -36,16 +36,10 @@ export type VendorAssetName = keyof typeof vendorAssets;
 export function loadDashboardAssets(): { own: Record<OwnAssetName, DashboardAsset>; vendor: Record<VendorAssetName, DashboardAsset> } {
   const require = createRequire(import.meta.url);
   const own = Object.fromEntries(
-    Object.entries(ownAssets).map(([name, contentType]) => [
-      name,
-      { body: readFileSync(`${dashboardAssetsDirectory}${name}`), contentType, cacheControl: 'no-cache' },
-    ]),
+    Object.entries(ownAssets).map(([name, contentType]) => [name, { body: readFileSync(`${dashboardAssetsDirectory}${name}`), contentType, cacheControl: 'no-cache' }]),
   ) as Record<OwnAssetName, DashboardAsset>;
   const vendor = Object.fromEntries(
-    Object.entries(vendorAssets).map(([name, asset]) => [
-      name,
-      { body: readFileSync(require.resolve(asset.module)), contentType: asset.contentType, cacheControl: 'public, max-age=86400' },
-    ]),
+    Object.entries(vendorAssets).map(([name, asset]) => [name, { body: readFileSync(require.resolve(asset.module)), contentType: asset.contentType, cacheControl: 'public, max-age=86400' }]),
   ) as Record<VendorAssetName, DashboardAsset>;
   return { own, vendor };
 }

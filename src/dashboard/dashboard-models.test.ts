@@ -3,7 +3,16 @@ import type { GroupedRow } from '../usage/usage-report.ts';
 import { parseModelFilter, selectUsage } from './dashboard-models.ts';
 
 const row = (fields: Partial<GroupedRow>): GroupedRow => ({
-  requests: 0, errors: 0, cache_hits: 0, prompt_tokens: 0, cached_prompt_tokens: 0, completion_tokens: 0, cost_text: '0', cost_saved_text: '0', latency_histogram: [], ...fields,
+  requests: 0,
+  errors: 0,
+  cache_hits: 0,
+  prompt_tokens: 0,
+  cached_prompt_tokens: 0,
+  completion_tokens: 0,
+  cost_text: '0',
+  cost_saved_text: '0',
+  latency_histogram: [],
+  ...fields,
 });
 const eleven = new Date('2024-06-01T11:00:00Z');
 const thirteen = new Date('2024-06-01T13:00:00Z');

@@ -10,7 +10,7 @@ export const maxFilterModels = 100;
 export const modelFilterQuerySchema = z
   .union([z.string().max(200), z.array(z.string().max(200)).max(maxFilterModels)])
   .optional()
-  .describe("A model to show (repeat for several); empty for requests recorded without a model; default: every model");
+  .describe('A model to show (repeat for several); empty for requests recorded without a model; default: every model');
 
 /** The parsed filter: the models to show, or null for every one. */
 export function parseModelFilter(value: z.infer<typeof modelFilterQuerySchema>): ModelKey[] | null {

@@ -9,20 +9,12 @@ const row = (fields: Partial<UsageRow>): UsageRow => ({ requests: 0, errors: 0, 
 
 describe('bucketStarts / chooseBucket', () => {
   it('lists every UTC hour overlapping the range', () => {
-    expect(bucketStarts(at('2024-06-01T10:00:00Z'), at('2024-06-01T13:00:00Z'), 'hour')).toEqual([
-      seconds('2024-06-01T10:00:00Z'),
-      seconds('2024-06-01T11:00:00Z'),
-      seconds('2024-06-01T12:00:00Z'),
-    ]);
+    expect(bucketStarts(at('2024-06-01T10:00:00Z'), at('2024-06-01T13:00:00Z'), 'hour')).toEqual([seconds('2024-06-01T10:00:00Z'), seconds('2024-06-01T11:00:00Z'), seconds('2024-06-01T12:00:00Z')]);
     expect(bucketStarts(at('2024-06-01T10:30:00Z'), at('2024-06-01T11:10:00Z'), 'hour')).toEqual([seconds('2024-06-01T10:00:00Z'), seconds('2024-06-01T11:00:00Z')]);
   });
 
   it('lists UTC days for daily buckets', () => {
-    expect(bucketStarts(at('2024-06-01T05:00:00Z'), at('2024-06-03T01:00:00Z'), 'day')).toEqual([
-      seconds('2024-06-01T00:00:00Z'),
-      seconds('2024-06-02T00:00:00Z'),
-      seconds('2024-06-03T00:00:00Z'),
-    ]);
+    expect(bucketStarts(at('2024-06-01T05:00:00Z'), at('2024-06-03T01:00:00Z'), 'day')).toEqual([seconds('2024-06-01T00:00:00Z'), seconds('2024-06-02T00:00:00Z'), seconds('2024-06-03T00:00:00Z')]);
   });
 
   it('uses hours up to a week (plus the rounding hour), days beyond', () => {
@@ -104,7 +96,18 @@ describe('buildDashboardSummary', () => {
   });
 
   it('has no rates without requests', () => {
-    const empty = buildDashboardSummary({ scope: { kind: 'admin', project_id: null, project_name: null }, from, to, bucket: 'hour', byTime: { data: [], total: row({}) }, byTimeAndModel: [], models: [], filter: null, queues: [], batches: [] });
+    const empty = buildDashboardSummary({
+      scope: { kind: 'admin', project_id: null, project_name: null },
+      from,
+      to,
+      bucket: 'hour',
+      byTime: { data: [], total: row({}) },
+      byTimeAndModel: [],
+      models: [],
+      filter: null,
+      queues: [],
+      batches: [],
+    });
     expect(empty.totals.error_rate).toBeNull();
     expect(empty.totals.cache_hit_rate).toBeNull();
     expect(empty.traffic.requests).toEqual([0, 0, 0, 0]);

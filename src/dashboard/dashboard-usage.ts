@@ -13,12 +13,7 @@ export type DashboardScope = { kind: 'admin' } | { kind: 'project'; principal: P
  * its rollups, scoped to the key's project unless the admin asks. One read serves the whole page:
  * the per-bucket and total numbers (of every model or of a filter's) are added up from these rows.
  */
-export async function readDashboardUsage(options: {
-  pool: pg.Pool;
-  scope: DashboardScope;
-  range: UsageRange;
-  bucket: DashboardBucket;
-}): Promise<GroupedRow[]> {
+export async function readDashboardUsage(options: { pool: pg.Pool; scope: DashboardScope; range: UsageRange; bucket: DashboardBucket }): Promise<GroupedRow[]> {
   const projectId = options.scope.kind === 'project' ? options.scope.principal.projectId : undefined;
   const { text, values } = buildUsageQuery({ range: options.range, groups: ['model', options.bucket], projectId });
   // As the usage API runs it: parallel workers cost more than they save on a few thousand rollup rows.

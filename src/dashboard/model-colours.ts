@@ -7,10 +7,7 @@
  * The first twelve colours: qualitative, readable as 2 px lines on white, at least ΔE 28 apart
  * (CIE76) from each other and from {@link noModelColour}.
  */
-export const modelPalette = [
-  '#2f6fdf', '#e07b1f', '#2e8540', '#8e44ad', '#c2362f', '#16a3a3',
-  '#7a6a00', '#d6336c', '#8c564b', '#1b2a6b', '#7cb518', '#e6a800',
-] as const;
+export const modelPalette = ['#2f6fdf', '#e07b1f', '#2e8540', '#8e44ad', '#c2362f', '#16a3a3', '#7a6a00', '#d6336c', '#8c564b', '#1b2a6b', '#7cb518', '#e6a800'] as const;
 
 /** Requests recorded without a model: a neutral grey, never handed to a named model. */
 export const noModelColour = '#8a8f98';
@@ -57,7 +54,9 @@ function hslToHex(hueDegrees: number, saturation: number, lightness: number): st
   const channel = (offset: number) => {
     const k = (offset + hueDegrees / 30) % 12;
     const value = lightness - amount * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(value * 255).toString(16).padStart(2, '0');
+    return Math.round(value * 255)
+      .toString(16)
+      .padStart(2, '0');
   };
   return `#${channel(0)}${channel(8)}${channel(4)}`;
 }

@@ -32,7 +32,11 @@ describe('the view in the URL', () => {
       ['model', 'a'],
     ]);
     const fixed = new URLSearchParams(summarySearch(readView('?from=2024-06-01&to=2024-06-02&model=b'), now));
-    expect([...fixed.entries()]).toEqual([['from', '2024-06-01'], ['to', '2024-06-02'], ['model', 'b']]);
+    expect([...fixed.entries()]).toEqual([
+      ['from', '2024-06-01'],
+      ['to', '2024-06-02'],
+      ['model', 'b'],
+    ]);
   });
 
   it('reads the times the usage API takes, and round-trips a datetime-local value', () => {
@@ -59,7 +63,11 @@ describe('the model filter', () => {
   });
 
   it('sums the selection up', () => {
-    const options = [{ key: '', label: '(no model)' }, { key: 'a', label: 'a' }, { key: 'b', label: 'b' }];
+    const options = [
+      { key: '', label: '(no model)' },
+      { key: 'a', label: 'a' },
+      { key: 'b', label: 'b' },
+    ];
     expect([selectionText(null, options), selectionText([''], options), selectionText(['a', 'b'], options)]).toEqual(['all', '(no model)', '2 of 3']);
   });
 });

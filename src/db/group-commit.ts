@@ -51,20 +51,22 @@ export class GroupCommitter<Item> {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatchSize);
       this.inFlight += 1;
-      this.write(batch.map((entry) => entry.item)).then(
-        () => {
-          for (const entry of batch) entry.resolve();
-        },
-        (error: unknown) => {
-          for (const entry of batch) entry.reject(error);
-        },
-      ).finally(() => {
-        this.inFlight -= 1;
-        this.pump();
-        if (this.inFlight === 0 && this.queue.length === 0) {
-          for (const resolve of this.idle.splice(0)) resolve();
-        }
-      });
+      this.write(batch.map((entry) => entry.item))
+        .then(
+          () => {
+            for (const entry of batch) entry.resolve();
+          },
+          (error: unknown) => {
+            for (const entry of batch) entry.reject(error);
+          },
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.pump();
+          if (this.inFlight === 0 && this.queue.length === 0) {
+            for (const resolve of this.idle.splice(0)) resolve();
+          }
+        });
     }
   }
 }

@@ -14,10 +14,7 @@ const loopbackFor: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1
  * container: the API's port in the `api` and `all` roles; in the `worker` role, which has no API,
  * the `METRICS_PORT` server (it serves `/healthz` and `/readyz` too). Or why there is nowhere to ask.
  */
-export function healthcheckTarget(options: {
-  environment: Pick<Environment, 'GATEWAY_ROLE' | 'HOST' | 'PORT' | 'METRICS_PORT'>;
-  path: ProbePath;
-}): HealthcheckTarget {
+export function healthcheckTarget(options: { environment: Pick<Environment, 'GATEWAY_ROLE' | 'HOST' | 'PORT' | 'METRICS_PORT'>; path: ProbePath }): HealthcheckTarget {
   const { environment, path } = options;
   const viaMetricsServer = environment.GATEWAY_ROLE === 'worker';
   const variable = viaMetricsServer ? 'METRICS_PORT' : 'PORT';

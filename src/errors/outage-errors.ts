@@ -19,12 +19,7 @@ function isPostgresOutageState(code: string): boolean {
 }
 
 /** node-postgres words the failures it raises itself (no SQLSTATE) this way. */
-const postgresMessages = [
-  'Connection terminated',
-  'timeout exceeded when trying to connect',
-  'Client has encountered a connection error and is not queryable',
-  'Connection terminated unexpectedly',
-];
+const postgresMessages = ['Connection terminated', 'timeout exceeded when trying to connect', 'Client has encountered a connection error and is not queryable', 'Connection terminated unexpectedly'];
 
 /** ioredis's own failures while its connection is down or reconnecting. */
 const redisMessages = ['Connection is closed', "Stream isn't writeable", 'Reached the max retries per request limit', 'Command timed out', 'LOADING'];

@@ -35,9 +35,7 @@ describe('providerErrorToGatewayError', () => {
   });
 
   it('keeps a 429 a 429 (provider_rate_limited), naming the provider and keeping its message', () => {
-    const error = providerErrorToGatewayError(
-      new ProviderError({ provider: 'openai', status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4o-mini' }),
-    );
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'openai', status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4o-mini' }));
     expect(error.code).toBe('provider_rate_limited');
     expect(error.status).toBe(429);
     expect(error.message).toContain('provider "openai"');
@@ -60,9 +58,7 @@ describe('providerErrorToGatewayError', () => {
   });
 
   it('answers a network failure (no status) as provider_error, naming its code', () => {
-    const error = providerErrorToGatewayError(
-      new ProviderError({ provider: 'local', code: 'ECONNREFUSED', message: 'cannot reach provider: connect ECONNREFUSED 127.0.0.1:9' }),
-    );
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'local', code: 'ECONNREFUSED', message: 'cannot reach provider: connect ECONNREFUSED 127.0.0.1:9' }));
     expect(error.status).toBe(502);
     expect(error.message).toBe('provider "local" failed (ECONNREFUSED): cannot reach provider: connect ECONNREFUSED 127.0.0.1:9');
   });
@@ -94,9 +90,7 @@ describe('providerErrorToGatewayError', () => {
   });
 
   it('answers a provider 404 (unknown model or deployment) as 404 provider_model_not_found, the config hint kept apart', () => {
-    const error = providerErrorToGatewayError(
-      new ProviderError({ provider: 'azure', status: 404, code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' }),
-    );
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'azure', status: 404, code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.' }));
     expect(error.status).toBe(404);
     expect(error.toBody().error).toEqual({
       message: 'provider "azure" answered HTTP 404 (unknown upstream model or deployment): The API deployment for this resource does not exist.',
@@ -126,10 +120,8 @@ describe('providerErrorToGatewayError', () => {
     expect(error.message).toBe(`provider "openai" timed out (${what}): ${message}`);
   });
 
-  it('keeps Azure\'s content_filter 400 as provider_invalid_request with its code and param', () => {
-    const error = providerErrorToGatewayError(
-      new ProviderError({ provider: 'azure', status: 400, code: 'content_filter', param: 'prompt', message: 'The response was filtered', retryable: false }),
-    );
+  it("keeps Azure's content_filter 400 as provider_invalid_request with its code and param", () => {
+    const error = providerErrorToGatewayError(new ProviderError({ provider: 'azure', status: 400, code: 'content_filter', param: 'prompt', message: 'The response was filtered', retryable: false }));
     expect(error.status).toBe(400);
     expect(error.toBody().error).toEqual({ message: 'The response was filtered', type: 'invalid_request_error', param: 'prompt', code: 'content_filter' });
   });

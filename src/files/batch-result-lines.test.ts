@@ -25,9 +25,7 @@ describe('batch output and error lines', () => {
   });
 
   it('formats a provider HTTP failure with the response and the error', () => {
-    const line = JSON.parse(
-      formatErrorLine({ ...base, status: 'failed', statusCode: 400, responseJson: null, errorCode: 'invalid_value', errorMessage: 'bad temperature' }),
-    );
+    const line = JSON.parse(formatErrorLine({ ...base, status: 'failed', statusCode: 400, responseJson: null, errorCode: 'invalid_value', errorMessage: 'bad temperature' }));
     expect(line).toEqual({
       id: 'req_1',
       custom_id: 'task-1',

@@ -29,10 +29,7 @@ const notRunErrors: Partial<Record<RequestStatus, { code: string; message: strin
  */
 export function formatOutputLine(row: BatchResultRow): string {
   const id = JSON.stringify(row.id);
-  return (
-    `{"id":${id},"custom_id":${JSON.stringify(row.customId)},` +
-    `"response":{"status_code":${row.statusCode ?? 200},"request_id":${id},"body":${row.responseJson ?? 'null'}},"error":null}`
-  );
+  return `{"id":${id},"custom_id":${JSON.stringify(row.customId)},` + `"response":{"status_code":${row.statusCode ?? 200},"request_id":${id},"body":${row.responseJson ?? 'null'}},"error":null}`;
 }
 
 /**

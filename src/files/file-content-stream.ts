@@ -26,10 +26,7 @@ export function nextPageRows(rows: number, chars: number): number {
  * between pages.
  */
 export function fileContentStream(pool: pg.Pool, file: FileRecord): Readable {
-  const pages =
-    file.kind === 'batch_output' || file.kind === 'batch_error'
-      ? batchResultPages(pool, file.batchId, file.kind === 'batch_output' ? 'output' : 'error')
-      : storedLinePages(pool, file.id);
+  const pages = file.kind === 'batch_output' || file.kind === 'batch_error' ? batchResultPages(pool, file.batchId, file.kind === 'batch_output' ? 'output' : 'error') : storedLinePages(pool, file.id);
   return Readable.from(pages, { objectMode: false });
 }
 
@@ -64,10 +61,7 @@ function storedLinePages(pool: pg.Pool, fileId: string): AsyncGenerator<string> 
   return (async function* () {
     const { rows } = await pool.query<LineBounds>('SELECT min(line_number) AS min, max(line_number) AS max FROM file_lines WHERE file_id = $1', [fileId]);
     yield* linePages(rows[0], async (after, until) => {
-      const page = await pool.query<{ content: string }>(
-        'SELECT content FROM file_lines WHERE file_id = $1 AND line_number > $2 AND line_number <= $3 ORDER BY line_number',
-        [fileId, after, until],
-      );
+      const page = await pool.query<{ content: string }>('SELECT content FROM file_lines WHERE file_id = $1 AND line_number > $2 AND line_number <= $3 ORDER BY line_number', [fileId, after, until]);
       return page.rows.map((row) => row.content);
     });
   })();

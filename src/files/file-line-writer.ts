@@ -57,10 +57,13 @@ export class FileLineWriter implements LineSink {
     try {
       await client.query('BEGIN');
       // The row comes first (file_lines references it); bytes and line_count are set at commit.
-      await client.query(
-        'INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count) VALUES ($1, $2, $3, $4, $5, 0, 0)',
-        [writer.fileId, file.projectId, file.filename, file.purpose, file.kind],
-      );
+      await client.query('INSERT INTO files (id, project_id, filename, purpose, kind, bytes, line_count) VALUES ($1, $2, $3, $4, $5, 0, 0)', [
+        writer.fileId,
+        file.projectId,
+        file.filename,
+        file.purpose,
+        file.kind,
+      ]);
     } catch (error) {
       await writer.abort();
       throw error;
@@ -97,11 +100,7 @@ export class FileLineWriter implements LineSink {
    */
   async commit(stats: { bytes: number; lineCount: number }, within?: (client: pg.PoolClient, file: FileRecord) => Promise<void>): Promise<FileRecord> {
     await this.flush();
-    const result = await this.client.query(`UPDATE files SET bytes = $2, line_count = $3 WHERE id = $1 RETURNING ${fileRowColumns}`, [
-      this.fileId,
-      stats.bytes,
-      stats.lineCount,
-    ]);
+    const result = await this.client.query(`UPDATE files SET bytes = $2, line_count = $3 WHERE id = $1 RETURNING ${fileRowColumns}`, [this.fileId, stats.bytes, stats.lineCount]);
     const file = fileRecordFromRow(result.rows[0]);
     await within?.(this.client, file);
     await this.client.query('COMMIT');

@@ -86,17 +86,15 @@ export async function releaseDeletedFileLines(db: Database, fileId: string): Pro
 type Executor = Pick<Database, 'delete' | 'select'>;
 
 async function deleteLinesUnlessInUse(db: Executor, fileId: string): Promise<void> {
-  await db
-    .delete(fileLines)
-    .where(
-      and(
-        eq(fileLines.fileId, fileId),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(batches)
-            .where(and(eq(batches.inputFileId, fileId), inArray(batches.status, activeBatchStatuses))),
-        ),
+  await db.delete(fileLines).where(
+    and(
+      eq(fileLines.fileId, fileId),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(batches)
+          .where(and(eq(batches.inputFileId, fileId), inArray(batches.status, activeBatchStatuses))),
       ),
-    );
+    ),
+  );
 }

@@ -12,8 +12,7 @@ export const batchEndpoints = operationPaths;
  */
 export const maxCustomIdLength = 512;
 
-const missingOr = (name: string, expected: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? `${name} is missing` : `${name} must be ${expected}`;
+const missingOr = (name: string, expected: string) => (issue: { input?: unknown }) => (issue.input === undefined ? `${name} is missing` : `${name} must be ${expected}`);
 
 export const customIdSchema = z
   .string({ error: missingOr('custom_id', 'a string') })
@@ -40,18 +39,20 @@ const bodyOutlines = {
 } satisfies Record<(typeof batchEndpoints)[number], z.ZodType>;
 
 /** One line of a batch input file, as OpenAI documents it. Unknown keys are tolerated. */
-export const batchInputLineSchema = z.object(
-  {
-    custom_id: customIdSchema,
-    method: z.literal('POST', { error: missingOr('method', '"POST"') }),
-    url: z.enum(batchEndpoints, { error: missingOr('url', `one of ${batchEndpoints.map((path) => `"${path}"`).join(', ')}`) }),
-    body: batchRequestBodySchema,
-  },
-  { error: 'the line must be a JSON object' },
-).superRefine((line, context) => {
-  const outline = bodyOutlines[line.url].safeParse(line.body);
-  if (!outline.success) context.addIssue({ code: 'custom', message: outline.error.issues[0]?.message ?? 'body is not valid', path: ['body'] });
-});
+export const batchInputLineSchema = z
+  .object(
+    {
+      custom_id: customIdSchema,
+      method: z.literal('POST', { error: missingOr('method', '"POST"') }),
+      url: z.enum(batchEndpoints, { error: missingOr('url', `one of ${batchEndpoints.map((path) => `"${path}"`).join(', ')}`) }),
+      body: batchRequestBodySchema,
+    },
+    { error: 'the line must be a JSON object' },
+  )
+  .superRefine((line, context) => {
+    const outline = bodyOutlines[line.url].safeParse(line.body);
+    if (!outline.success) context.addIssue({ code: 'custom', message: outline.error.issues[0]?.message ?? 'body is not valid', path: ['body'] });
+  });
 
 export type BatchInputLine = z.infer<typeof batchInputLineSchema>;
 
@@ -71,16 +72,16 @@ export function checkBatchInputLine(text: string): LineCheck {
 }
 
 /** An inline batch request (`{custom_id, body}`), checked by the same rules as a file line. */
-export const inlineBatchRequestSchema = z.object(
-  { custom_id: customIdSchema, body: batchRequestBodySchema },
-  { error: 'each request must be a JSON object' },
-);
+export const inlineBatchRequestSchema = z.object({ custom_id: customIdSchema, body: batchRequestBodySchema }, { error: 'each request must be a JSON object' });
 
 const inlineOutlines = Object.fromEntries(
-  batchEndpoints.map((url) => [url, inlineBatchRequestSchema.superRefine((request, context) => {
-    const outline = bodyOutlines[url].safeParse(request.body);
-    if (!outline.success) context.addIssue({ code: 'custom', message: outline.error.issues[0]?.message ?? 'body is not valid', path: ['body'] });
-  })]),
+  batchEndpoints.map((url) => [
+    url,
+    inlineBatchRequestSchema.superRefine((request, context) => {
+      const outline = bodyOutlines[url].safeParse(request.body);
+      if (!outline.success) context.addIssue({ code: 'custom', message: outline.error.issues[0]?.message ?? 'body is not valid', path: ['body'] });
+    }),
+  ]),
 );
 
 export type InlineBatchRequest = z.infer<typeof inlineBatchRequestSchema>;

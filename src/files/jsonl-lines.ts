@@ -15,11 +15,7 @@ const carriageReturn = 0x0d;
  * Passes chunks through while counting bytes into `stats`; past `maxBytes` it stops with a
  * `too_large` problem, so an oversized upload is refused as soon as it crosses the limit.
  */
-export async function* countBytes(
-  source: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  stats: { bytes: number },
-): AsyncGenerator<Uint8Array> {
+export async function* countBytes(source: AsyncIterable<Uint8Array>, maxBytes: number, stats: { bytes: number }): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     stats.bytes += chunk.byteLength;
     if (stats.bytes > maxBytes) {
@@ -39,8 +35,7 @@ export async function* splitLines(source: AsyncIterable<Uint8Array>, options: { 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let lineNumber = 0;
-  const tooLong = (line: number) =>
-    new FileProblem({ kind: 'too_large', lineNumber: line, reason: `the line is longer than ${options.maxLineBytes} bytes (server.bodyLimitBytes)` });
+  const tooLong = (line: number) => new FileProblem({ kind: 'too_large', lineNumber: line, reason: `the line is longer than ${options.maxLineBytes} bytes (server.bodyLimitBytes)` });
 
   for await (const chunk of source) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -32,8 +32,7 @@ class MemorySink implements LineSink {
 }
 
 const limits: JsonlLimits = { maxBytes: 1_000_000, maxLines: 100, maxLineBytes: 10_000 };
-const request = (customId: string) =>
-  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } });
+const request = (customId: string) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } });
 
 async function problemOf(promise: Promise<unknown>): Promise<FileProblemDetail> {
   const error = await promise.then(

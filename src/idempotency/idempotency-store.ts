@@ -115,23 +115,12 @@ export async function takeOverIdempotencyKey(pool: Queryable, input: Omit<ClaimI
  * request's object, it commits (or rolls back) with it. False when the key is no longer this
  * request's (taken over after its lock expired): the caller must not keep what it created.
  */
-export async function completeIdempotencyKey(
-  client: Queryable,
-  input: IdempotencyKeyRef & { requestId: string; answer: StoredAnswer; fingerprint?: string | undefined },
-): Promise<boolean> {
+export async function completeIdempotencyKey(client: Queryable, input: IdempotencyKeyRef & { requestId: string; answer: StoredAnswer; fingerprint?: string | undefined }): Promise<boolean> {
   const result = await client.query(
     `UPDATE idempotency_keys SET status = 'completed', fingerprint = coalesce($4, fingerprint), response_status = $5,
        response_body = $6::jsonb, response_headers = $7::jsonb, locked_until = NULL
      WHERE project_id = $1 AND key = $2 AND request_id = $3 AND status = 'in_progress'`,
-    [
-      input.projectId,
-      input.key,
-      input.requestId,
-      input.fingerprint ?? null,
-      input.answer.status,
-      JSON.stringify(input.answer.body ?? null),
-      JSON.stringify(input.answer.headers),
-    ],
+    [input.projectId, input.key, input.requestId, input.fingerprint ?? null, input.answer.status, JSON.stringify(input.answer.body ?? null), JSON.stringify(input.answer.headers)],
   );
   return result.rowCount === 1;
 }
@@ -142,11 +131,7 @@ export async function completeIdempotencyKey(
  * and only while in progress: a completed key keeps its answer.
  */
 export async function releaseIdempotencyKey(pool: Queryable, input: IdempotencyKeyRef & { requestId: string }): Promise<void> {
-  await pool.query(`DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND request_id = $3 AND status = 'in_progress'`, [
-    input.projectId,
-    input.key,
-    input.requestId,
-  ]);
+  await pool.query(`DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND request_id = $3 AND status = 'in_progress'`, [input.projectId, input.key, input.requestId]);
 }
 
 /** Pushes a holder's `locked_until` on, for requests that may outlast one lock (a long upload). */
@@ -185,10 +170,7 @@ function fromRaw(row: RawRecord): IdempotencyRecord {
     fingerprint: row.fingerprint,
     requestId: row.request_id,
     status: row.status,
-    answer:
-      row.status === 'completed' && row.response_status !== null
-        ? { status: row.response_status, body: row.response_body, headers: row.response_headers ?? {} }
-        : undefined,
+    answer: row.status === 'completed' && row.response_status !== null ? { status: row.response_status, body: row.response_body, headers: row.response_headers ?? {} } : undefined,
     lockExpired: row.status === 'in_progress' && row.lock_expired === true,
   };
 }

@@ -11,7 +11,7 @@ function capture(secrets?: KnownSecrets) {
 }
 
 describe('log redaction', () => {
-  it('censors credential fields by name at any depth, in bindings too, without touching the caller\'s object', () => {
+  it("censors credential fields by name at any depth, in bindings too, without touching the caller's object", () => {
     const { logger, lines, parsed } = capture();
     const logged = { call: { upstream: { request: { headers: { Authorization: 'opaque-deep', 'X-Api-Key': 'opaque-deep-2' } } } }, list: [{ token: 'opaque-deep-3' }] };
     const circular: Record<string, unknown> = { name: 'loop', password: 'opaque-in-cycle' };

@@ -12,7 +12,24 @@ const secretFieldName =
   /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token)$/i;
 
 /** The usual spellings of those names, censored where a child logger's bindings use them. */
-export const secretBindingNames = ['authorization', 'Authorization', 'cookie', 'apiKey', 'api_key', 'api-key', 'x-api-key', 'x-goog-api-key', 'key', 'secret', 'webhookSecret', 'signingSecret', 'adminKey', 'password', 'token', 'accessToken'];
+export const secretBindingNames = [
+  'authorization',
+  'Authorization',
+  'cookie',
+  'apiKey',
+  'api_key',
+  'api-key',
+  'x-api-key',
+  'x-goog-api-key',
+  'key',
+  'secret',
+  'webhookSecret',
+  'signingSecret',
+  'adminKey',
+  'password',
+  'token',
+  'accessToken',
+];
 
 export function isSecretFieldName(name: string): boolean {
   return secretFieldName.test(name);

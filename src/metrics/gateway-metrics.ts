@@ -153,7 +153,15 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
     const kind = request.kind;
     const model = this.labels.model(request.model);
     const provider = this.labels.provider(request.provider);
-    this.requests.inc({ kind, operation: request.operation ?? 'chat', model, provider, status: request.status, status_class: statusClassOf(request.statusCode), cache: request.cacheStatus ?? noneLabel });
+    this.requests.inc({
+      kind,
+      operation: request.operation ?? 'chat',
+      model,
+      provider,
+      status: request.status,
+      status_class: statusClassOf(request.statusCode),
+      cache: request.cacheStatus ?? noneLabel,
+    });
     this.requestDuration.observe({ kind, model, provider }, request.latencyMs / 1000);
     if (request.queueWaitMs !== null) this.queueWait.observe({ kind, provider }, request.queueWaitMs / 1000);
     if (request.providerLatencyMs !== null && request.provider !== null) {

@@ -6,7 +6,12 @@ const config = parseGatewayConfig(
   {
     providers: { openai: { type: 'openai', apiKey: 'sk-test' }, mock: { type: 'mock' } },
     models: {
-      fast: { routes: [{ provider: 'openai', model: 'my-fine-tune' }, { provider: 'mock', model: 'echo' }] },
+      fast: {
+        routes: [
+          { provider: 'openai', model: 'my-fine-tune' },
+          { provider: 'mock', model: 'echo' },
+        ],
+      },
       alias: { routes: [{ alias: 'fast' }] },
     },
   },

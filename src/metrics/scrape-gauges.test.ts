@@ -43,7 +43,13 @@ describe('scrape gauges', () => {
       registry,
       labels: createMetricLabels(config),
       queues: [hanging],
-      breakers: { list: async () => [{ provider: 'mock', state: 'open' }, { provider: 'mock', model: 'made-up-1', state: 'half_open' }, { provider: 'mock', model: 'made-up-2', state: 'open' }] },
+      breakers: {
+        list: async () => [
+          { provider: 'mock', state: 'open' },
+          { provider: 'mock', model: 'made-up-1', state: 'half_open' },
+          { provider: 'mock', model: 'made-up-2', state: 'open' },
+        ],
+      },
       timeoutMs: 50,
     });
     const text = await registry.metrics();

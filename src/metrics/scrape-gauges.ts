@@ -64,10 +64,7 @@ export function registerScrapeGauges(options: {
 }): void {
   const { registry, labels } = options;
   const timeoutMs = options.timeoutMs ?? 2000;
-  const queueCounts = new BoundedRead(
-    () => Promise.all(options.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...queueJobStates) }))),
-    timeoutMs,
-  );
+  const queueCounts = new BoundedRead(() => Promise.all(options.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...queueJobStates) }))), timeoutMs);
   const breakerStates = new BoundedRead(() => options.breakers.list(), timeoutMs);
 
   new Gauge({

@@ -13,9 +13,7 @@ export type RequestPlan = { ok: true; routes: ResolvedRoute[]; /** Passed over: 
  * model cannot take the request's operation and features are left out (`routeProblemOf`), then
  * `planRoutes` orders the rest; a refusal is `describeRoutePlanRefusal`'s.
  */
-export function planRequest(
-  options: { config: GatewayConfig; request: BoundRequest } & Pick<PlanRoutesOptions, 'random' | 'latencies' | 'breakerAllows' | 'pin' | 'noFallback'>,
-): RequestPlan {
+export function planRequest(options: { config: GatewayConfig; request: BoundRequest } & Pick<PlanRoutesOptions, 'random' | 'latencies' | 'breakerAllows' | 'pin' | 'noFallback'>): RequestPlan {
   const { config, request } = options;
   const problemOf = (route: ResolvedRoute) => routeProblemOf({ config, request, route });
   const plan = planRoutes({ ...options, model: request.model, canServe: (route) => problemOf(route) === undefined });

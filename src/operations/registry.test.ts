@@ -43,7 +43,15 @@ describe('operation registry', () => {
   });
 
   it('refuses the wrong kind of model for each operation, with param model', () => {
-    const chatModel = { providerType: 'openai', id: 'gpt-4o-mini', contextWindow: 1, maxOutputTokens: 1, capabilities: { tools: true, vision: true, jsonMode: true }, prices: { input: '1', output: '1' }, pricedAt: '2026-01-01' } as const;
+    const chatModel = {
+      providerType: 'openai',
+      id: 'gpt-4o-mini',
+      contextWindow: 1,
+      maxOutputTokens: 1,
+      capabilities: { tools: true, vision: true, jsonMode: true },
+      prices: { input: '1', output: '1' },
+      pricedAt: '2026-01-01',
+    } as const;
     const embeddingsModel = { ...chatModel, id: 'text-embedding-3-small', kind: 'embeddings', maxOutputTokens: 0, dimensions: 1536 } as const;
     const embed = bindRequest({ operation: 'embeddings', request: { model: 'small', input: 'x' } });
     expect(embed.checkModel(embeddingsModel)).toBeUndefined();

@@ -57,9 +57,7 @@ export const chatCompletionRequestSchema = z.looseObject({
       }),
     )
     .optional(),
-  tool_choice: z
-    .union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })])
-    .optional(),
+  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
   metadata: z.record(z.string(), z.string()).nullish(),
@@ -116,7 +114,5 @@ export interface TokenUsage {
 export function messageText(content: ChatMessage['content']): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
-  return content
-    .map((part) => (part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : ''))
-    .join('');
+  return content.map((part) => (part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : '')).join('');
 }

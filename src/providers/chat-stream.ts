@@ -31,9 +31,7 @@ export const chatCompletionChunkSchema = z.looseObject({
       logprobs: z.unknown().optional(),
     }),
   ),
-  usage: z
-    .looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() })
-    .nullish(),
+  usage: z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() }).nullish(),
   system_fingerprint: z.string().nullish(),
 });
 

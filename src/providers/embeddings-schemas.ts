@@ -15,15 +15,9 @@ const nonEmptyText = z.string().min(1, { error: 'input must not hold an empty st
 export const embeddingsRequestSchema = z.looseObject({
   model: z.string().min(1),
   input: z
-    .union(
-      [
-        nonEmptyText,
-        z.array(nonEmptyText).min(1, { error: 'input must not be an empty list' }),
-        tokenArray,
-        z.array(tokenArray).min(1, { error: 'input must not be an empty list' }),
-      ],
-      { error: (issue) => (issue.input === undefined ? 'input is missing' : 'input must be a non-empty string, an array of non-empty strings, or token arrays') },
-    )
+    .union([nonEmptyText, z.array(nonEmptyText).min(1, { error: 'input must not be an empty list' }), tokenArray, z.array(tokenArray).min(1, { error: 'input must not be an empty list' })], {
+      error: (issue) => (issue.input === undefined ? 'input is missing' : 'input must be a non-empty string, an array of non-empty strings, or token arrays'),
+    })
     // Counted after the form is known: one token array is one input, however long.
     .refine((input) => !Array.isArray(input) || typeof input[0] === 'number' || input.length <= maxEmbeddingInputs, {
       error: `input holds more than ${maxEmbeddingInputs} items`,

@@ -28,4 +28,3 @@ export function estimateUsage(request: ChatCompletionRequest, completion: ChatCo
 export function estimateEmbeddingTokens(request: Pick<EmbeddingsRequest, 'input'>): number {
   return embeddingInputs(request).reduce((sum, input) => sum + (typeof input === 'string' ? estimateTokens(input) : input.length), 0);
 }
-

@@ -1,6 +1,15 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
-import { withTraceContext, type ChatCallContext, type ChatResult, type EmbeddingsCapability, type EmbeddingsResult, type HttpWireFormat, type ProviderClient, type WireRequest } from './provider-client.ts';
+import {
+  withTraceContext,
+  type ChatCallContext,
+  type ChatResult,
+  type EmbeddingsCapability,
+  type EmbeddingsResult,
+  type HttpWireFormat,
+  type ProviderClient,
+  type WireRequest,
+} from './provider-client.ts';
 import { ProviderError } from '../errors/provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { parseJson, streamChatCall } from './http-stream-call.ts';
@@ -19,11 +28,7 @@ export interface HttpProviderSettings {
  * The shared I/O half of every HTTP adapter: a keep-alive undici pool per provider instance,
  * JSON in and out (or SSE, see {@link streamChatCall}), every failure mapped onto {@link ProviderError}.
  */
-export function createHttpProviderClient<Config>(
-  wireFormat: HttpWireFormat<Config>,
-  settings: HttpProviderSettings,
-  config: Config,
-): ProviderClient {
+export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Config>, settings: HttpProviderSettings, config: Config): ProviderClient {
   const base = new URL(settings.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, {

@@ -9,11 +9,7 @@ export function batchChunkQueueName(provider: string): string {
   return `batch-${provider}`;
 }
 
-export type BatchControlJob =
-  | { type: 'start'; batchId: string }
-  | { type: 'expire'; batchId: string }
-  | { type: 'sweep'; batchId: string }
-  | { type: 'finalize'; batchId: string };
+export type BatchControlJob = { type: 'start'; batchId: string } | { type: 'expire'; batchId: string } | { type: 'sweep'; batchId: string } | { type: 'finalize'; batchId: string };
 
 export interface BatchChunkJob {
   batchId: string;

@@ -75,10 +75,7 @@ export class ResultStore {
 
   /** A completed request's response and fallback trail, if it completed (a fallback hop's short cut). */
   async findCompletedRecord(requestId: string): Promise<{ response: OperationResponse; routeAttempts: RouteAttempt[] | undefined } | undefined> {
-    const [row] = await this.db
-      .select({ status: requests.status, response: requests.response, routeAttempts: requests.routeAttempts })
-      .from(requests)
-      .where(eq(requests.id, requestId));
+    const [row] = await this.db.select({ status: requests.status, response: requests.response, routeAttempts: requests.routeAttempts }).from(requests).where(eq(requests.id, requestId));
     if (row?.status !== 'completed') return undefined;
     return { response: row.response as OperationResponse, routeAttempts: (row.routeAttempts as RouteAttempt[] | null) ?? undefined };
   }

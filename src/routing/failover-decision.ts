@@ -97,8 +97,7 @@ export function decideAfterFailure(options: {
   if (isContextLengthError(error)) return fallback('context_length');
   if (error.retryable && options.attempt < options.maxAttempts) {
     if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs) return fallback('retry_after_too_long');
-    const delayMs =
-      error.retryAfterMs ?? backoffDelayMs({ attempt: options.attempt, baseDelayMs: options.baseDelayMs, maxBackoffMs: policy.maxBackoffMs, random: options.random });
+    const delayMs = error.retryAfterMs ?? backoffDelayMs({ attempt: options.attempt, baseDelayMs: options.baseDelayMs, maxBackoffMs: policy.maxBackoffMs, random: options.random });
     if (options.deadline === undefined || options.now + delayMs < options.deadline) return { action: 'retry', delayMs };
     return fallback('deadline');
   }

@@ -47,8 +47,6 @@ export function describeModel(options: { model: string; config: GatewayConfig })
 /** Configured routes neither the config nor the catalogue prices (their calls are billed at zero). */
 export function findUnpricedRoutes(options: { config: GatewayConfig }): Array<{ model: string; provider: string; upstreamModel: string }> {
   return Object.keys(options.config.models).flatMap((model) =>
-    (describeRoutes({ model, config: options.config }) ?? [])
-      .filter((route) => route.source === 'none')
-      .map((route) => ({ model, provider: route.provider, upstreamModel: route.upstreamModel })),
+    (describeRoutes({ model, config: options.config }) ?? []).filter((route) => route.source === 'none').map((route) => ({ model, provider: route.provider, upstreamModel: route.upstreamModel })),
   );
 }

@@ -68,7 +68,15 @@ export function orderRouteItems(options: {
     case 'weighted': {
       // The first route by weight across ranks (load balancing, A/B splits); the fallbacks in priority order.
       const [first] = weightedOrder(items, random);
-      return first ? [first, ...priorityOrder(items.filter((item) => item !== first), random)] : [];
+      return first
+        ? [
+            first,
+            ...priorityOrder(
+              items.filter((item) => item !== first),
+              random,
+            ),
+          ]
+        : [];
     }
     case 'cheapest': {
       // An unpriced route's cost is unknown, not zero: it goes after every priced one.

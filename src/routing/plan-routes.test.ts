@@ -29,9 +29,20 @@ const config: GatewayConfig = parseGatewayConfig(
           { provider: 'anthropic', model: 'claude-haiku-4-5', rank: 1 },
         ],
       },
-      stable: { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'backup', model: 'gpt-4o-mini' }] },
+      stable: {
+        routes: [
+          { provider: 'openai', model: 'gpt-4o-mini' },
+          { provider: 'backup', model: 'gpt-4o-mini' },
+        ],
+      },
       candidate: { routes: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }] },
-      experiment: { strategy: 'weighted', routes: [{ alias: 'stable', weight: 90 }, { alias: 'candidate', weight: 10 }] },
+      experiment: {
+        strategy: 'weighted',
+        routes: [
+          { alias: 'stable', weight: 90 },
+          { alias: 'candidate', weight: 10 },
+        ],
+      },
       cheap: {
         strategy: 'cheapest',
         routes: [
@@ -50,7 +61,13 @@ const config: GatewayConfig = parseGatewayConfig(
         ],
       },
       nested: { routes: [{ alias: 'chain' }, { provider: 'openai', model: 'gpt-4o-mini' }, { provider: 'mock', model: 'echo' }] },
-      standby: { strategy: 'weighted', routes: [{ provider: 'openai', model: 'a', weight: 1 }, { provider: 'backup', model: 'b', weight: 0 }] },
+      standby: {
+        strategy: 'weighted',
+        routes: [
+          { provider: 'openai', model: 'a', weight: 1 },
+          { provider: 'backup', model: 'b', weight: 0 },
+        ],
+      },
     },
   },
   {},
@@ -114,10 +131,7 @@ describe('planRoutes: weighted and A/B splits through aliases', () => {
     const orders = new Set<string>();
     const random = seededRandom(3);
     for (let draw = 0; draw < 200; draw += 1) orders.add(keys(plan({ model: 'experiment', random }).routes).join(' > '));
-    expect([...orders].sort()).toEqual([
-      'anthropic/claude-haiku-4-5 > openai/gpt-4o-mini > backup/gpt-4o-mini',
-      'openai/gpt-4o-mini > backup/gpt-4o-mini > anthropic/claude-haiku-4-5',
-    ]);
+    expect([...orders].sort()).toEqual(['anthropic/claude-haiku-4-5 > openai/gpt-4o-mini > backup/gpt-4o-mini', 'openai/gpt-4o-mini > backup/gpt-4o-mini > anthropic/claude-haiku-4-5']);
   });
 
   it('never draws a weight-0 route first, but keeps it as a fallback', () => {

@@ -165,11 +165,7 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     // A failure may open the breaker: the next call asks Redis again.
     if (outcome === 'failure') this.closedUntil.delete(closedCacheKey(key));
     try {
-      await recordScript.run(
-        this.options.redis,
-        [this.indexKey, ...this.keysOf(key)],
-        [outcome, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? ''],
-      );
+      await recordScript.run(this.options.redis, [this.indexKey, ...this.keysOf(key)], [outcome, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? '']);
     } catch (error) {
       this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; outcome not counted');
     }
@@ -206,7 +202,10 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     for (const key of checked) {
       const width = key.model === undefined ? 1 : 2;
       const own = flags.slice(cursor, cursor + width);
-      results.set(key, own.every((flag) => flag === 1 || flag === 2));
+      results.set(
+        key,
+        own.every((flag) => flag === 1 || flag === 2),
+      );
       if (own.length === width && own.every((flag) => flag === 2)) this.closedUntil.set(closedCacheKey(key), now + RedisCircuitBreakers.closedCacheMs);
       else this.closedUntil.delete(closedCacheKey(key));
       cursor += width;
@@ -258,8 +257,7 @@ function toStatus(hash: Record<string, string>, now: number, settings: BreakerSe
   }
   const openedAt = hash['openedAt'] ? Number(hash['openedAt']) : null;
   const stored = hash['state'];
-  const state: BreakerState =
-    stored === 'open' ? (openedAt !== null && now - openedAt >= settings.cooldownMs ? 'half_open' : 'open') : stored === 'half_open' ? 'half_open' : 'closed';
+  const state: BreakerState = stored === 'open' ? (openedAt !== null && now - openedAt >= settings.cooldownMs ? 'half_open' : 'open') : stored === 'half_open' ? 'half_open' : 'closed';
   return {
     provider: hash['provider'] ?? '',
     ...(hash['model'] ? { model: hash['model'] } : {}),

@@ -22,13 +22,7 @@ export interface DescribedRoute extends ResolvedPricing {
 }
 
 /** Looks the route's upstream model up in the catalogue of its provider's type and prices it. */
-export function describeRoute(options: {
-  config: GatewayConfig;
-  provider: string;
-  upstreamModel: string;
-  routePricing?: Pricing | undefined;
-  modelPricing?: Pricing | undefined;
-}): DescribedRoute {
+export function describeRoute(options: { config: GatewayConfig; provider: string; upstreamModel: string; routePricing?: Pricing | undefined; modelPricing?: Pricing | undefined }): DescribedRoute {
   const providerType = Object.hasOwn(options.config.providers, options.provider) ? options.config.providers[options.provider]?.type : undefined;
   const definition = providerType ? findModelDefinition({ providerType, model: options.upstreamModel }) : undefined;
   const pricing = resolvePricing({ routePricing: options.routePricing, modelPricing: options.modelPricing, definition });
@@ -64,9 +58,7 @@ function describeModelRoutes(config: GatewayConfig, modelName: string, visited: 
   const model = Object.hasOwn(config.models, modelName) ? config.models[modelName] : undefined;
   if (!model || visited.has(modelName)) return [];
   visited.add(modelName);
-  const routes = model.routes.flatMap((route) =>
-    isAliasRoute(route) ? describeModelRoutes(config, route.alias, visited) : [describeConfiguredRoute({ config, route, modelPricing: model.pricing })],
-  );
+  const routes = model.routes.flatMap((route) => (isAliasRoute(route) ? describeModelRoutes(config, route.alias, visited) : [describeConfiguredRoute({ config, route, modelPricing: model.pricing })]));
   const seen = new Set<string>();
   return routes.filter((route) => !seen.has(routeKey(route)) && Boolean(seen.add(routeKey(route))));
 }

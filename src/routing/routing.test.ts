@@ -50,9 +50,7 @@ describe('resolveRoutes: configured models', () => {
   });
 
   it('prefers a configured model over provider/model addressing', () => {
-    expect(resolveRoutes({ model: 'vendor/slashed', config })).toEqual([
-      { provider: 'mock', upstreamModel: 'classifier', pricing: { inputPerMillion: '0', outputPerMillion: '0' } },
-    ]);
+    expect(resolveRoutes({ model: 'vendor/slashed', config })).toEqual([{ provider: 'mock', upstreamModel: 'classifier', pricing: { inputPerMillion: '0', outputPerMillion: '0' } }]);
   });
 
   it('returns undefined for an unknown model', () => {

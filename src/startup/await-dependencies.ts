@@ -29,9 +29,7 @@ export async function awaitDependencies(options: AwaitDependenciesOptions): Prom
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const startedAt = Date.now();
   try {
-    await Promise.all(
-      options.targets.map((target) => (target.required ? waitFor(target, { ...options, signal, startedAt }) : tryOnce(target, { ...options, signal }))),
-    );
+    await Promise.all(options.targets.map((target) => (target.required ? waitFor(target, { ...options, signal, startedAt }) : tryOnce(target, { ...options, signal }))));
   } catch (error) {
     // One gave up (or the process is stopping): the others stop too.
     stop.abort();

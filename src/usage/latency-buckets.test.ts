@@ -37,7 +37,7 @@ describe('latency buckets', () => {
 
   it('keeps every estimate inside the bucket of the true percentile (error under one bucket width)', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (const spread of [5, 50, 5000]) {
       const samples = Array.from({ length: 2000 }, () => 1 + random() * random() * spread);
       const histogram = histogramOf(samples);

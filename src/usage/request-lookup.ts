@@ -95,10 +95,7 @@ WHERE r.id = $1`;
 
 /** A request's log; with `projectId`, only if it belongs to that project (another's is as unknown). */
 export async function findRequestLog(pool: pg.Pool, id: string, projectId?: string): Promise<RequestLog | undefined> {
-  const { rows } = await pool.query<RequestLogRow>(
-    projectId === undefined ? requestLogSql : `${requestLogSql} AND r.project_id = $2`,
-    projectId === undefined ? [id] : [id, projectId],
-  );
+  const { rows } = await pool.query<RequestLogRow>(projectId === undefined ? requestLogSql : `${requestLogSql} AND r.project_id = $2`, projectId === undefined ? [id] : [id, projectId]);
   return rows[0] ? toRequestLog(rows[0]) : undefined;
 }
 

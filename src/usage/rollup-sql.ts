@@ -7,9 +7,7 @@ import { latencyBoundsSql } from './latency-buckets.ts';
 export const rollupKeyColumns = ['project_id', 'api_key_id', 'model', 'provider', 'batch_id'] as const;
 
 /** The counters, as summed from settled rows and added on conflict. */
-export const rollupCounterColumns = [
-  'requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens', 'cost', 'cost_saved',
-] as const;
+export const rollupCounterColumns = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens', 'cost', 'cost_saved'] as const;
 
 /**
  * The columns a `settled` relation gives {@link rollupUpsertCtes}: one row per request written or

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { totalOf, toUsageRow, type GroupedRow } from './usage-report.ts';
 
 const row = (fields: Partial<GroupedRow>): GroupedRow => ({
-  requests: 0, errors: 0, cache_hits: 0, prompt_tokens: 0, cached_prompt_tokens: 0, completion_tokens: 0, cost_text: '0', cost_saved_text: '0', latency_histogram: [], ...fields,
+  requests: 0,
+  errors: 0,
+  cache_hits: 0,
+  prompt_tokens: 0,
+  cached_prompt_tokens: 0,
+  completion_tokens: 0,
+  cost_text: '0',
+  cost_saved_text: '0',
+  latency_histogram: [],
+  ...fields,
 });
 
 describe('totalOf', () => {
@@ -21,7 +30,13 @@ describe('totalOf', () => {
 
 describe('toUsageRow', () => {
   it('names the groups as the contract does: no provider or batch is null, a project has its name', () => {
-    const usage = toUsageRow(row({ project_id: 'proj_1', project_name: 'team-a', provider: '', batch_id: 'batch_1', day_text: '2024-06-01', hour: new Date('2024-06-01T05:00:00Z'), requests: 1 }), ['project', 'provider', 'batch', 'day', 'hour']);
+    const usage = toUsageRow(row({ project_id: 'proj_1', project_name: 'team-a', provider: '', batch_id: 'batch_1', day_text: '2024-06-01', hour: new Date('2024-06-01T05:00:00Z'), requests: 1 }), [
+      'project',
+      'provider',
+      'batch',
+      'day',
+      'hour',
+    ]);
     expect(usage).toMatchObject({ project_id: 'proj_1', project: 'team-a', provider: null, batch_id: 'batch_1', day: '2024-06-01', hour: '2024-06-01T05:00:00.000Z', requests: 1 });
     expect(Object.keys(usage).slice(0, 5)).toEqual(['project_id', 'project', 'provider', 'batch_id', 'day']);
     expect(usage.latency_ms).toEqual({ p50: null, p95: null, p99: null });

@@ -65,10 +65,7 @@ export interface GroupedRow {
 }
 
 /** Requests, tokens, cost and latency percentiles of a range, per group, from the rollups. */
-export async function queryUsage(
-  pool: pg.Pool,
-  options: { range: UsageRange; groups: UsageGroup[]; projectId?: string | undefined },
-): Promise<UsageReport> {
+export async function queryUsage(pool: pg.Pool, options: { range: UsageRange; groups: UsageGroup[]; projectId?: string | undefined }): Promise<UsageReport> {
   const { text, values } = buildUsageQuery(options);
   const rows = await withoutParallelWorkers(pool, (client) => client.query<GroupedRow>(text, values));
   return {

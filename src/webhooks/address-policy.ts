@@ -24,13 +24,7 @@ const metadataAddresses: readonly IpAddress[] = [
   '168.63.129.16', // Azure wire server
 ].map((address) => ipaddr.parse(address));
 
-export const metadataHostnames: ReadonlySet<string> = new Set([
-  'metadata.google.internal',
-  'metadata.goog',
-  'metadata',
-  'instance-data',
-  'instance-data.ec2.internal',
-]);
+export const metadataHostnames: ReadonlySet<string> = new Set(['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 
 const nat64 = ipaddr.parseCIDR('64:ff9b::/96');
 

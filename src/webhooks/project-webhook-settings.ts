@@ -42,11 +42,7 @@ export async function rotateWebhookSecret(db: Database, projectName: string): Pr
 }
 
 export async function setDefaultWebhookUrl(db: Database, projectName: string, url: string | null): Promise<ProjectWebhookSettings | undefined> {
-  const [row] = await db
-    .update(projects)
-    .set({ webhookUrl: url })
-    .where(eq(projects.name, projectName))
-    .returning({ projectId: projects.id, project: projects.name, webhookUrl: projects.webhookUrl });
+  const [row] = await db.update(projects).set({ webhookUrl: url }).where(eq(projects.name, projectName)).returning({ projectId: projects.id, project: projects.name, webhookUrl: projects.webhookUrl });
   return row;
 }
 

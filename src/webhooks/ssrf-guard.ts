@@ -3,15 +3,7 @@ import { lookup as dnsLookupAsync } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import type { WebhooksConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import {
-  checkResolvedAddress,
-  isHostAllowListed,
-  metadataHostnames,
-  normalizeHost,
-  parseAddress,
-  parseAllowList,
-  type AllowList,
-} from './address-policy.ts';
+import { checkResolvedAddress, isHostAllowListed, metadataHostnames, normalizeHost, parseAddress, parseAllowList, type AllowList } from './address-policy.ts';
 
 /**
  * Webhook URLs point wherever a client likes, so the gateway would otherwise fetch its own network

@@ -48,9 +48,7 @@ export async function listDeliveries(
       and(
         eq(webhookDeliveries.projectId, query.projectId),
         query.subjectId === undefined ? undefined : eq(webhookDeliveries.subjectId, query.subjectId),
-        query.after === undefined
-          ? undefined
-          : sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ${query.after})`,
+        query.after === undefined ? undefined : sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (SELECT created_at, id FROM webhook_deliveries WHERE id = ${query.after})`,
       ),
     )
     .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))

@@ -47,7 +47,10 @@ export function webhookRecoveryTask(options: { pool: pg.Pool; redis: Redis; queu
           ).rows,
       });
       for await (const rows of pages) {
-        const presence = await jobPresence(redis, rows.map((row) => queues.jobKey(webhookQueueName, row.id)));
+        const presence = await jobPresence(
+          redis,
+          rows.map((row) => queues.jobKey(webhookQueueName, row.id)),
+        );
         for (const [index, delivery] of rows.entries()) {
           if (presence[index] === 'pending') continue;
           const data: WebhookJobData = {

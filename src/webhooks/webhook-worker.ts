@@ -130,10 +130,5 @@ export async function startWebhookWorker(options: {
 function isWebhookPayload(value: unknown): value is WebhookPayload {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return (
-    typeof record.id === 'string' &&
-    typeof record.timestamp === 'string' &&
-    (webhookEventTypes as readonly unknown[]).includes(record.type) &&
-    'data' in record
-  );
+  return typeof record.id === 'string' && typeof record.timestamp === 'string' && (webhookEventTypes as readonly unknown[]).includes(record.type) && 'data' in record;
 }

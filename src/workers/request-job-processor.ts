@@ -243,7 +243,8 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       ? new GatewayError({ code: 'client_closed_request', message: 'the client closed the connection before the stream ended' })
       : new GatewayError({ code: 'stream_interrupted', message: `the provider's stream broke off: ${providerError.message}` });
     // Only chat streams: a stream run is never made for another operation.
-    const partial = run.started && data.operation !== 'embeddings' ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
+    const partial =
+      run.started && data.operation !== 'embeddings' ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
     const usage = partial ? { ...partial.usage, cost: computeCost({ usage: partial.usage, pricing: route.pricing }) } : undefined;
     const failure: RequestOutcome = {
       ...outcomeBase(job, route, attempts, startedAt),

@@ -32,15 +32,11 @@ export interface SeededRun {
 export async function seedDashboardRun(harness: TestGateway, tag: string): Promise<SeededRun> {
   const a = await harness.createKey(`${tag}-a`);
   const b = await harness.createKey(`${tag}-b`);
-  const chat = (key: string, model: string, content: string) =>
-    postJson(`${harness.url}/v1/chat/completions`, { model, temperature: 0, messages: [{ role: 'user', content }] }, key);
+  const chat = (key: string, model: string, content: string) => postJson(`${harness.url}/v1/chat/completions`, { model, temperature: 0, messages: [{ role: 'user', content }] }, key);
 
   const echoes = Array.from({ length: 6 }, (_unused, index) => `${tag} echo ${index}`);
   const classified = Array.from({ length: 4 }, (_unused, index) => `${tag} classify ${index}`);
-  const answers = await Promise.all([
-    ...echoes.map((content) => chat(a.key, 'mock-echo', content)),
-    ...classified.map((content) => chat(a.key, 'mock-classifier', content)),
-  ]);
+  const answers = await Promise.all([...echoes.map((content) => chat(a.key, 'mock-echo', content)), ...classified.map((content) => chat(a.key, 'mock-classifier', content))]);
   expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
   // Provider refusals the mock makes as asked (not retried): two failed requests.
   const failures = await Promise.all([chat(a.key, 'mock-echo', 'mock:error:400 one'), chat(a.key, 'mock-echo', 'mock:error:400 two')]);

@@ -61,7 +61,12 @@ async function expandContextSource(context: BuildContext, source: string): Promi
       matches = matches.map((prefix) => (prefix ? `${prefix}/${segment}` : segment));
       continue;
     }
-    const pattern = new RegExp(`^${segment.replace(/[.+()|{}$^]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const pattern = new RegExp(
+      `^${segment
+        .replace(/[.+()|{}$^]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
     const next: string[] = [];
     for (const prefix of matches) {
       const entries = await readdir(join(context.directory, prefix)).catch(() => []);
@@ -94,12 +99,7 @@ async function copyEntry(options: { from: string; to: string; intoDirectory: boo
   await copyFile(from, target);
 }
 
-async function runCopy(options: {
-  instruction: Extract<DockerInstruction, { keyword: 'COPY' }>;
-  stage: ReproducedStage;
-  stages: ReproducedStage[];
-  context: BuildContext;
-}): Promise<void> {
+async function runCopy(options: { instruction: Extract<DockerInstruction, { keyword: 'COPY' }>; stage: ReproducedStage; stages: ReproducedStage[]; context: BuildContext }): Promise<void> {
   const { instruction, stage, stages, context } = options;
   const destination = hostPath(stage, instruction.destination);
   const intoDirectory = instruction.destination.endsWith('/') || instruction.sources.length > 1;
@@ -175,7 +175,14 @@ export async function reproduceImage(options: ReproduceOptions): Promise<Reprodu
   const stages: ReproducedStage[] = [];
   for (const stage of parseDockerfile(options.dockerfile)) {
     if (!/^node:/.test(stage.image)) throw new BuildStepError(`stage ${stage.name ?? stage.index}: base image ${stage.image} is not a node image; only node images are reproduced here`);
-    const built: ReproducedStage = { stage, root: join(options.outputDirectory, `stage-${stage.index}-${stage.name ?? 'unnamed'}`), workdir: '/', environment: {}, command: undefined, healthcheck: undefined };
+    const built: ReproducedStage = {
+      stage,
+      root: join(options.outputDirectory, `stage-${stage.index}-${stage.name ?? 'unnamed'}`),
+      workdir: '/',
+      environment: {},
+      command: undefined,
+      healthcheck: undefined,
+    };
     await mkdir(built.root, { recursive: true });
     for (const instruction of stage.instructions) {
       switch (instruction.keyword) {

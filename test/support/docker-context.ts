@@ -48,7 +48,10 @@ export function parseDockerignore(text: string): IgnorePattern[] {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const exception = line.startsWith('!');
-      const cleaned = posix.normalize((exception ? line.slice(1) : line).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
+      const cleaned = posix
+        .normalize((exception ? line.slice(1) : line).trim())
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       return { regex: patternRegex(cleaned), exception };
     });
 }

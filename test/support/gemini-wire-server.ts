@@ -53,7 +53,11 @@ export class GeminiWireServer extends OpenAIWireServer {
     }
     const key = request.headers['x-goog-api-key'];
     if (key === undefined) {
-      return geminiError(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
+      return geminiError(
+        403,
+        'PERMISSION_DENIED',
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+      );
     }
     if (key !== this.apiKey) {
       return geminiError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
@@ -71,10 +75,7 @@ interface GeminiBody {
 }
 
 /** A `GenerateContentResponse` with the given parts, in the API reference's shape. */
-export function generateContentResponse(
-  parts: unknown[],
-  options: { finishReason?: string; usage?: Record<string, number>; modelVersion?: string; responseId?: string } = {},
-): ScriptedResponse {
+export function generateContentResponse(parts: unknown[], options: { finishReason?: string; usage?: Record<string, number>; modelVersion?: string; responseId?: string } = {}): ScriptedResponse {
   return {
     status: 200,
     body: {

@@ -39,10 +39,7 @@ async function startContainers(): Promise<{ databaseUrl: string; redisUrl: strin
   await getContainerRuntimeClient();
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
   const { RedisContainer } = await import('@testcontainers/redis');
-  const [postgres, redis] = await Promise.all([
-    new PostgreSqlContainer('postgres:16-alpine').withDatabase('test').start(),
-    new RedisContainer('redis:7-alpine').start(),
-  ]);
+  const [postgres, redis] = await Promise.all([new PostgreSqlContainer('postgres:16-alpine').withDatabase('test').start(), new RedisContainer('redis:7-alpine').start()]);
   return {
     databaseUrl: postgres.getConnectionUri(),
     redisUrl: redis.getConnectionUrl(),

@@ -234,11 +234,7 @@ export function echoStream(request: RecordedRequest): ScriptedStream {
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     ...(includeUsage ? { usage: null } : {}),
   });
-  const chunks: unknown[] = [
-    chunk({ role: 'assistant', content: '', refusal: null }),
-    ...splitText(`echo: ${lastUserText(body)}`, 3).map((content) => chunk({ content })),
-    chunk({}, 'stop'),
-  ];
+  const chunks: unknown[] = [chunk({ role: 'assistant', content: '', refusal: null }), ...splitText(`echo: ${lastUserText(body)}`, 3).map((content) => chunk({ content })), chunk({}, 'stop')];
   if (includeUsage) chunks.push({ ...envelope, choices: [], usage: echoUsage });
   return { headers: { 'x-request-id': 'req_upstream_1' }, frames: [...chunks.map(sseData), 'data: [DONE]\n\n'] };
 }

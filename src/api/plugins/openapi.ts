@@ -62,7 +62,7 @@ const idempotencyKeyHeaders = {
       minLength: 1,
       maxLength: 255,
       description:
-        "A unique key (e.g. a UUID) that makes retries safe: the same key with the same body within 24 hours returns the first answer (header `idempotent-replayed: true`) and does nothing again; with another body it is 422 `idempotency_key_reused`.",
+        'A unique key (e.g. a UUID) that makes retries safe: the same key with the same body within 24 hours returns the first answer (header `idempotent-replayed: true`) and does nothing again; with another body it is 422 `idempotency_key_reused`.',
     },
   },
 };
@@ -150,9 +150,7 @@ function packageVersion(): string {
  */
 async function openApi(app: FastifyInstance): Promise<void> {
   // One entry per tag, described by its first area.
-  const tags = areas
-    .filter((area, index) => areas.findIndex((other) => other.tag === area.tag) === index)
-    .map((area) => ({ name: area.tag, description: area.description }));
+  const tags = areas.filter((area, index) => areas.findIndex((other) => other.tag === area.tag) === index).map((area) => ({ name: area.tag, description: area.description }));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

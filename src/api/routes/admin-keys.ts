@@ -4,21 +4,21 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import { tenantLimitsViewSchema } from '../../auth/tenant-limits-schema.ts';
 import type { AppDependencies } from '../app.ts';
 
-export const keyViewSchema = z.object({
-  id: z.string(),
-  object: z.literal('api_key'),
-  name: z.string(),
-  project_id: z.string(),
-  project: z.string(),
-  key_prefix: z.string(),
-  created_at: z.number().int(),
-  revoked_at: z.number().int().nullable(),
-  limits: tenantLimitsViewSchema,
-}).meta({ id: 'ApiKey', description: 'A project API key as listed: never its secret.' });
+export const keyViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('api_key'),
+    name: z.string(),
+    project_id: z.string(),
+    project: z.string(),
+    key_prefix: z.string(),
+    created_at: z.number().int(),
+    revoked_at: z.number().int().nullable(),
+    limits: tenantLimitsViewSchema,
+  })
+  .meta({ id: 'ApiKey', description: 'A project API key as listed: never its secret.' });
 
-const createdKeySchema = keyViewSchema
-  .extend({ key: z.string().describe('The key itself, to send as `Authorization: Bearer`: shown only in this answer.') })
-  .meta({ id: 'CreatedApiKey' });
+const createdKeySchema = keyViewSchema.extend({ key: z.string().describe('The key itself, to send as `Authorization: Bearer`: shown only in this answer.') }).meta({ id: 'CreatedApiKey' });
 
 const keyListSchema = z.object({ object: z.literal('list'), data: z.array(keyViewSchema) }).meta({ id: 'ListApiKeysResponse' });
 

@@ -5,14 +5,16 @@ import { tenantLimitsPatchSchema, tenantLimitsViewSchema } from '../../auth/tena
 import type { AppDependencies } from '../app.ts';
 import { keyViewSchema } from './admin-keys.ts';
 
-const projectViewSchema = z.object({
-  id: z.string(),
-  object: z.literal('project'),
-  name: z.string(),
-  created_at: z.number().int(),
-  webhook_url: z.string().nullable(),
-  limits: tenantLimitsViewSchema,
-}).meta({ id: 'Project' });
+const projectViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('project'),
+    name: z.string(),
+    created_at: z.number().int(),
+    webhook_url: z.string().nullable(),
+    limits: tenantLimitsViewSchema,
+  })
+  .meta({ id: 'Project' });
 
 const projectListSchema = z.object({ object: z.literal('list'), data: z.array(projectViewSchema) }).meta({ id: 'ListProjectsResponse' });
 

@@ -34,7 +34,14 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
   async function accept(request: FastifyRequest, reply: FastifyReply, key: HeldIdempotencyKey | undefined, payload: OperationPayload, webhookUrl: string | undefined) {
     const routed = await dependencies.dispatcher.plan({ payload, headers: request.headers });
     // Looked up by the worker: a hit there is recorded and delivered like any answer.
-    const cache = dependencies.cache.plan({ projectId: request.principal.projectId, operation: bindRequest(routed).operation, request: routed.request, routes: routed.routes, skipped: routed.trail, headers: request.headers });
+    const cache = dependencies.cache.plan({
+      projectId: request.principal.projectId,
+      operation: bindRequest(routed).operation,
+      request: routed.request,
+      routes: routed.routes,
+      skipped: routed.trail,
+      headers: request.headers,
+    });
     if (webhookUrl) await assertWebhookUrlAllowed(webhookUrl, dependencies.config.webhooks);
     // The lease is held until the job ends: the worker releases it when it records the outcome.
     const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, estimatedTokens: bindRequest(payload).estimateInputTokens(), kind: 'async' });
@@ -77,7 +84,13 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
 
   /** `GET …/:id`: the job of this project, if it is of this operation's kind. */
   function retrieve(app: App, path: string, options: { operationId: string; summary: string; schema: typeof chatCompletionJobSchema | typeof embeddingsJobSchema; object: string }) {
-    const schema = { operationId: options.operationId, summary: options.summary, params: idParams, response: { 200: options.schema }, errorCodes: ['not_found'] as const satisfies readonly GatewayErrorCode[] };
+    const schema = {
+      operationId: options.operationId,
+      summary: options.summary,
+      params: idParams,
+      response: { 200: options.schema },
+      errorCodes: ['not_found'] as const satisfies readonly GatewayErrorCode[],
+    };
     app.get(path, { schema }, async (request) => {
       const { id } = request.params as z.infer<typeof idParams>;
       const job = await loadAsyncJob(pool, id, request.principal.projectId);
@@ -110,7 +123,12 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
           return (await accept(request, reply, key, { operation: 'chat', request: chat }, webhook?.url)) as z.infer<typeof chatCompletionJobSchema>;
         }),
     );
-    retrieve(app as App, '/async/chat/completions/:id', { operationId: 'retrieveAsyncChatCompletion', summary: 'Retrieve an async chat completion job', schema: chatCompletionJobSchema, object: 'chat.completion.job' });
+    retrieve(app as App, '/async/chat/completions/:id', {
+      operationId: 'retrieveAsyncChatCompletion',
+      summary: 'Retrieve an async chat completion job',
+      schema: chatCompletionJobSchema,
+      object: 'chat.completion.job',
+    });
 
     app.post(
       '/async/embeddings',

@@ -63,15 +63,11 @@ export function dashboardRoutes(dependencies: AppDependencies): FastifyPluginAsy
       sendAsset(reply, assets.own['index.html'], { 'content-security-policy': pageSecurityPolicy, 'x-content-type-options': 'nosniff' });
     app.get('/dashboard', page, servePage);
     app.get('/dashboard/', page, servePage);
-    app.get(
-      '/dashboard/assets/:name',
-      { schema: { hide: true, params: z.object({ name: z.enum([...dashboardScriptNames, 'dashboard.css']) }) } },
-      async (request, reply) => sendAsset(reply, assets.own[request.params.name], { 'x-content-type-options': 'nosniff' }),
+    app.get('/dashboard/assets/:name', { schema: { hide: true, params: z.object({ name: z.enum([...dashboardScriptNames, 'dashboard.css']) }) } }, async (request, reply) =>
+      sendAsset(reply, assets.own[request.params.name], { 'x-content-type-options': 'nosniff' }),
     );
-    app.get(
-      '/dashboard/vendor/:name',
-      { schema: { hide: true, params: z.object({ name: z.enum(['uPlot.iife.min.js', 'uPlot.min.css']) }) } },
-      async (request, reply) => sendAsset(reply, assets.vendor[request.params.name], { 'x-content-type-options': 'nosniff' }),
+    app.get('/dashboard/vendor/:name', { schema: { hide: true, params: z.object({ name: z.enum(['uPlot.iife.min.js', 'uPlot.min.css']) }) } }, async (request, reply) =>
+      sendAsset(reply, assets.vendor[request.params.name], { 'x-content-type-options': 'nosniff' }),
     );
 
     async function authenticate(request: FastifyRequest): Promise<DashboardScope> {

@@ -6,9 +6,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 export const uploadFieldsSchema = z.looseObject({
   purpose: z.literal('batch', {
     error: (issue) =>
-      issue.input === undefined
-        ? "Missing required parameter: 'purpose'."
-        : `Invalid value for 'purpose': '${String(issue.input)}'. This gateway stores batch input files only; use 'batch'.`,
+      issue.input === undefined ? "Missing required parameter: 'purpose'." : `Invalid value for 'purpose': '${String(issue.input)}'. This gateway stores batch input files only; use 'batch'.`,
   }),
 });
 

@@ -72,11 +72,7 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
           message: 'POST /v1/files takes multipart/form-data with the fields purpose ("batch") and file.',
         });
       }
-      return uploads.run(() =>
-        withUploadIdleTimeout(request, () =>
-          idempotency.runUpload(request, reply, { store: (key) => receiveUpload(request, key), identify: () => identifyUpload(request) }),
-        ),
-      );
+      return uploads.run(() => withUploadIdleTimeout(request, () => idempotency.runUpload(request, reply, { store: (key) => receiveUpload(request, key), identify: () => identifyUpload(request) })));
     });
 
     /** Stores the upload; with a key, hashes it as it streams and completes the key in the file's transaction. */
@@ -185,10 +181,7 @@ export function filesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZo
  * Reads an upload's form, fields and file in either order; the file part is handed to `consume` as it
  * streams, and must be read to its end there. Answers the form's field and filename problems.
  */
-async function readUploadForm(
-  request: FastifyRequest,
-  consume: (file: { filename: string; bytes: AsyncIterable<Uint8Array> }) => Promise<void>,
-): Promise<{ purpose: string; filename: string }> {
+async function readUploadForm(request: FastifyRequest, consume: (file: { filename: string; bytes: AsyncIterable<Uint8Array> }) => Promise<void>): Promise<{ purpose: string; filename: string }> {
   const fields: Record<string, unknown> = {};
   let filename: string | undefined;
   for await (const part of readMultipart(request.parts())) {

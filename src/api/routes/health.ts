@@ -11,11 +11,7 @@ const readinessSchema = z
 export function healthRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
   return async (app) => {
     /** Liveness: the process answers. */
-    app.get(
-      '/healthz',
-      { schema: { operationId: 'checkLiveness', summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } },
-      async () => ({ status: 'ok' as const }),
-    );
+    app.get('/healthz', { schema: { operationId: 'checkLiveness', summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
     /** Readiness: Postgres and Redis answer, migrations are applied, and the process is not draining. */
     app.get(

@@ -5,26 +5,28 @@ import { describeModel, findUnpricedRoutes, listModels, type ModelListing } from
 import type { AppDependencies } from '../app.ts';
 
 /** OpenAI's model object, plus what the catalogue and the config know (extension fields). */
-const modelObjectSchema = z.object({
-  id: z.string(),
-  object: z.literal('model'),
-  created: z.number().int(),
-  owned_by: z.string(),
-  context_window: z.number().int().nullable(),
-  max_output_tokens: z.number().int().nullable(),
-  capabilities: z.object({ tools: z.boolean(), vision: z.boolean(), json_mode: z.boolean() }).nullable(),
-  /** USD per 1M tokens as decimal strings; null when nothing prices the model (billed at zero). */
-  pricing: z
-    .object({
-      input_per_million: z.string(),
-      cached_input_per_million: z.string(),
-      cache_write_input_per_million: z.string(),
-      output_per_million: z.string(),
-      /** The catalogue's price date; null for a price from the config. */
-      priced_at: z.string().nullable(),
-    })
-    .nullable(),
-}).meta({ id: 'Model', description: "A model this gateway routes (OpenAI's model object, plus context window, capabilities and prices)." });
+const modelObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+    context_window: z.number().int().nullable(),
+    max_output_tokens: z.number().int().nullable(),
+    capabilities: z.object({ tools: z.boolean(), vision: z.boolean(), json_mode: z.boolean() }).nullable(),
+    /** USD per 1M tokens as decimal strings; null when nothing prices the model (billed at zero). */
+    pricing: z
+      .object({
+        input_per_million: z.string(),
+        cached_input_per_million: z.string(),
+        cache_write_input_per_million: z.string(),
+        output_per_million: z.string(),
+        /** The catalogue's price date; null for a price from the config. */
+        priced_at: z.string().nullable(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'Model', description: "A model this gateway routes (OpenAI's model object, plus context window, capabilities and prices)." });
 
 const modelListSchema = z.object({ object: z.literal('list'), data: z.array(modelObjectSchema) }).meta({ id: 'ListModelsResponse' });
 

@@ -2,29 +2,25 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { webhookDeliveryStatuses } from '../../db/schema/webhooks.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import {
-  findDelivery,
-  listAttempts,
-  listDeliveries,
-  type WebhookAttemptRow,
-  type WebhookDeliveryRow,
-} from '../../webhooks/webhook-deliveries-store.ts';
+import { findDelivery, listAttempts, listDeliveries, type WebhookAttemptRow, type WebhookDeliveryRow } from '../../webhooks/webhook-deliveries-store.ts';
 import type { AppDependencies } from '../app.ts';
 
-const deliveryViewSchema = z.object({
-  id: z.string(),
-  object: z.literal('webhook.delivery'),
-  event_type: z.string(),
-  subject_id: z.string(),
-  url: z.string(),
-  status: z.enum(webhookDeliveryStatuses),
-  attempt_count: z.number().int(),
-  last_status_code: z.number().int().nullable(),
-  last_error: z.string().nullable(),
-  next_attempt_at: z.number().int().nullable(),
-  created_at: z.number().int(),
-  delivered_at: z.number().int().nullable(),
-}).meta({ id: 'WebhookDelivery' });
+const deliveryViewSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('webhook.delivery'),
+    event_type: z.string(),
+    subject_id: z.string(),
+    url: z.string(),
+    status: z.enum(webhookDeliveryStatuses),
+    attempt_count: z.number().int(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    next_attempt_at: z.number().int().nullable(),
+    created_at: z.number().int(),
+    delivered_at: z.number().int().nullable(),
+  })
+  .meta({ id: 'WebhookDelivery' });
 
 const attemptViewSchema = z.object({
   attempt: z.number().int(),
@@ -42,13 +38,15 @@ const deliveryDetailSchema = deliveryViewSchema
   })
   .meta({ id: 'WebhookDeliveryDetail' });
 
-const listSchema = z.object({
-  object: z.literal('list'),
-  data: z.array(deliveryViewSchema),
-  first_id: z.string().nullable(),
-  last_id: z.string().nullable(),
-  has_more: z.boolean(),
-}).meta({ id: 'ListWebhookDeliveriesResponse' });
+const listSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(deliveryViewSchema),
+    first_id: z.string().nullable(),
+    last_id: z.string().nullable(),
+    has_more: z.boolean(),
+  })
+  .meta({ id: 'ListWebhookDeliveriesResponse' });
 
 const idParams = z.object({ id: z.string().min(1) });
 

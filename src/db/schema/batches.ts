@@ -59,7 +59,9 @@ export const batches = pgTable(
   (table) => [
     index('batches_project_id_created_at_idx').on(table.projectId, table.createdAt),
     // The reconciler's scan for batches still running.
-    index('batches_unfinished_created_at_idx').on(table.createdAt).where(sql`status IN ('validating', 'in_progress', 'finalizing', 'cancelling')`),
+    index('batches_unfinished_created_at_idx')
+      .on(table.createdAt)
+      .where(sql`status IN ('validating', 'in_progress', 'finalizing', 'cancelling')`),
   ],
 );
 

@@ -42,8 +42,5 @@ export const fileLines = pgTable(
     customId: text('custom_id').notNull(),
     content: text('content').notNull(),
   },
-  (table) => [
-    primaryKey({ columns: [table.fileId, table.lineNumber], name: 'file_lines_pkey' }),
-    uniqueIndex('file_lines_file_id_custom_id_idx').on(table.fileId, table.customId),
-  ],
+  (table) => [primaryKey({ columns: [table.fileId, table.lineNumber], name: 'file_lines_pkey' }), uniqueIndex('file_lines_file_id_custom_id_idx').on(table.fileId, table.customId)],
 );

@@ -31,8 +31,5 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   },
-  (table) => [
-    primaryKey({ name: 'idempotency_keys_pkey', columns: [table.projectId, table.key] }),
-    index('idempotency_keys_expires_at_idx').on(table.expiresAt),
-  ],
+  (table) => [primaryKey({ name: 'idempotency_keys_pkey', columns: [table.projectId, table.key] }), index('idempotency_keys_expires_at_idx').on(table.expiresAt)],
 );

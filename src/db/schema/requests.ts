@@ -73,6 +73,8 @@ export const requests = pgTable(
     index('requests_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt),
     uniqueIndex('requests_batch_id_line_number_idx').on(table.batchId, table.lineNumber),
     // The reconciler's scan for accepted async jobs that have not settled: tiny, however big the table.
-    index('requests_unsettled_async_created_at_idx').on(table.createdAt).where(sql`kind = 'async' AND status IN ('queued', 'in_progress')`),
+    index('requests_unsettled_async_created_at_idx')
+      .on(table.createdAt)
+      .where(sql`kind = 'async' AND status IN ('queued', 'in_progress')`),
   ],
 );

@@ -43,10 +43,7 @@ export const usageRollups = pgTable(
     model: text('model').notNull(),
     ...rollupCounters(),
   },
-  (table) => [
-    primaryKey({ name: 'usage_rollups_pkey', columns: [table.hour, ...keyColumns(table)] }),
-    index('usage_rollups_project_id_hour_idx').on(table.projectId, table.hour),
-  ],
+  (table) => [primaryKey({ name: 'usage_rollups_pkey', columns: [table.hour, ...keyColumns(table)] }), index('usage_rollups_project_id_hour_idx').on(table.projectId, table.hour)],
 );
 
 /**
@@ -63,8 +60,5 @@ export const usageDailyRollups = pgTable(
     model: text('model').notNull(),
     ...rollupCounters(),
   },
-  (table) => [
-    primaryKey({ name: 'usage_daily_rollups_pkey', columns: [table.day, ...keyColumns(table)] }),
-    index('usage_daily_rollups_project_id_day_idx').on(table.projectId, table.day),
-  ],
+  (table) => [primaryKey({ name: 'usage_daily_rollups_pkey', columns: [table.day, ...keyColumns(table)] }), index('usage_daily_rollups_project_id_day_idx').on(table.projectId, table.day)],
 );

@@ -40,8 +40,5 @@ export const usage = pgTable(
     batchId: text('batch_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [
-    index('usage_project_id_created_at_idx').on(table.projectId, table.createdAt),
-    index('usage_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt),
-  ],
+  (table) => [index('usage_project_id_created_at_idx').on(table.projectId, table.createdAt), index('usage_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt)],
 );

@@ -30,7 +30,9 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_project_id_created_at_idx').on(table.projectId, table.createdAt),
     index('webhook_deliveries_subject_id_idx').on(table.subjectId),
     // The reconciler's scan for deliveries still due.
-    index('webhook_deliveries_pending_next_attempt_at_idx').on(table.nextAttemptAt).where(sql`status = 'pending'`),
+    index('webhook_deliveries_pending_next_attempt_at_idx')
+      .on(table.nextAttemptAt)
+      .where(sql`status = 'pending'`),
   ],
 );
 

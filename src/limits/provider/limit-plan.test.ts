@@ -16,7 +16,13 @@ function configError(raw: unknown): string {
 describe('limit config keys', () => {
   it('accepts rpm, tpm and concurrency on providers and routes (numeric strings too, as ${ENV} gives)', () => {
     const config = parseGatewayConfigYaml(
-      ['providers:', '  openai: { type: openai, concurrency: 32, rpm: 500, tpm: "200000" }', 'models:', '  mini:', '    routes: [{ provider: openai, model: gpt-4o-mini, rpm: 100, tpm: 50000, concurrency: 8 }]'].join('\n'),
+      [
+        'providers:',
+        '  openai: { type: openai, concurrency: 32, rpm: 500, tpm: "200000" }',
+        'models:',
+        '  mini:',
+        '    routes: [{ provider: openai, model: gpt-4o-mini, rpm: 100, tpm: 50000, concurrency: 8 }]',
+      ].join('\n'),
       {},
     );
     expect(config.providers['openai']).toMatchObject({ concurrency: 32, rpm: 500, tpm: 200_000 });
@@ -50,7 +56,12 @@ describe('planProviderLimits', () => {
       providers: { openai: { type: 'openai', concurrency: 20, rpm: 600, tpm: 100_000, timeoutMs: 30_000 }, mock: { type: 'mock' } },
       models: {
         mini: { routes: [{ provider: 'openai', model: 'gpt-4o-mini', rpm: 100 }] },
-        'mini-cheap': { routes: [{ provider: 'openai', model: 'gpt-4o-mini', rpm: 50, concurrency: 2 }, { provider: 'mock', model: 'echo' }] },
+        'mini-cheap': {
+          routes: [
+            { provider: 'openai', model: 'gpt-4o-mini', rpm: 50, concurrency: 2 },
+            { provider: 'mock', model: 'echo' },
+          ],
+        },
       },
     },
     {},

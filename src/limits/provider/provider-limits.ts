@@ -30,13 +30,15 @@ export type ClosableLimitProvider = LimitProvider & { close(): Promise<void> };
  * provider's `concurrency`, `rpm` and `tpm` and its routes' per-model ones, a pause after a 429, and
  * interactive calls ahead of batch lines. Calls over a limit wait for it instead of failing.
  */
-export function createProviderLimits(options: {
-  config: GatewayConfig;
-  /** Any connection to the gateway's Redis; the limiter opens its own two from it. */
-  redis: Redis;
-  prefix: string;
-  logger: Logger;
-} & Partial<Pick<GlobalProviderLimiterOptions, 'maxWaitMs' | 'pause' | 'timing'>>): ClosableLimitProvider {
+export function createProviderLimits(
+  options: {
+    config: GatewayConfig;
+    /** Any connection to the gateway's Redis; the limiter opens its own two from it. */
+    redis: Redis;
+    prefix: string;
+    logger: Logger;
+  } & Partial<Pick<GlobalProviderLimiterOptions, 'maxWaitMs' | 'pause' | 'timing'>>,
+): ClosableLimitProvider {
   const limiter = new GlobalProviderLimiter(options);
   return Object.assign((request: ProviderCallRequest) => limiter.limit(request), { close: () => limiter.close() });
 }

@@ -49,9 +49,7 @@ export class TenantAdmission {
     if (checks.length === 0) return noLease;
     const { estimatedTokens } = input;
     const leaseTtlMs = input.kind === 'sync' ? this.options.syncLeaseTtlMs : this.options.asyncLeaseTtlMs;
-    const verdict = await this.options.rateLimiter
-      .admit({ checks, requestId: input.requestId, estimatedTokens, leaseTtlMs })
-      .catch((error: unknown) => this.letThrough(error, { ok: true as const }));
+    const verdict = await this.options.rateLimiter.admit({ checks, requestId: input.requestId, estimatedTokens, leaseTtlMs }).catch((error: unknown) => this.letThrough(error, { ok: true as const }));
     if (!verdict.ok) throw rateLimitError(verdict.check, verdict.retryAfterMs, estimatedTokens);
     const leased = checks.filter((check) => check.dimension === 'concurrency').map((check) => check.scope);
     if (leased.length === 0) return noLease;

@@ -83,7 +83,10 @@ export class TenantBudgets {
     for (const entry of entries) {
       const units = usdToUnits(entry.cost);
       if (units <= 0n) continue;
-      const scopes: TenantScope[] = [{ kind: 'key', id: entry.apiKeyId }, { kind: 'project', id: entry.projectId }];
+      const scopes: TenantScope[] = [
+        { kind: 'key', id: entry.apiKeyId },
+        { kind: 'project', id: entry.projectId },
+      ];
       for (const scope of scopes) {
         for (const period of budgetPeriods) {
           const key = this.key(scope, period, entry.at);

@@ -13,14 +13,7 @@ import { TenantUsageMeter } from './tenant-usage-meter.ts';
 const asyncLeaseTtlMs = 15 * 60_000;
 
 /** The API process's per-key and per-project limits; listens for limit changes on `subscriber`. */
-export async function startTenantAdmission(options: {
-  pool: pg.Pool;
-  redis: Redis;
-  subscriber: Redis;
-  prefix: string;
-  logger: Logger;
-  requestTimeoutMs: number;
-}): Promise<TenantAdmission> {
+export async function startTenantAdmission(options: { pool: pg.Pool; redis: Redis; subscriber: Redis; prefix: string; logger: Logger; requestTimeoutMs: number }): Promise<TenantAdmission> {
   const store = new TenantLimitsStore({ pool: options.pool, redis: options.redis, prefix: options.prefix });
   await store.listen(options.subscriber);
   return new TenantAdmission({

@@ -34,7 +34,10 @@ export class TenantUsageMeter {
     }
     for (const outcome of outcomes) {
       if (outcome.kind !== 'async') continue;
-      const scopes: TenantScope[] = [{ kind: 'key', id: outcome.apiKeyId }, { kind: 'project', id: outcome.projectId }];
+      const scopes: TenantScope[] = [
+        { kind: 'key', id: outcome.apiKeyId },
+        { kind: 'project', id: outcome.projectId },
+      ];
       work.push(this.options.rateLimiter.release(scopes, outcome.requestId));
     }
     await this.settle(work);

@@ -30,10 +30,8 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
   },
   estimateInputTokens: estimateRequestTokens,
   streams: (request) => request.stream === true,
-  call: async ({ client, request, context, onChunks }) =>
-    fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
-  isCacheable: (completion) =>
-    completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
+  call: async ({ client, request, context, onChunks }) => fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
+  isCacheable: (completion) => completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
 };
 
 function hasItems(value: unknown): boolean {

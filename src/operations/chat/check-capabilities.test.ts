@@ -19,7 +19,13 @@ function request(fields: Partial<ChatCompletionRequest>): ChatCompletionRequest 
 describe('checkCapabilities', () => {
   it('refuses image parts for a model without vision, naming the message', () => {
     const problem = checkCapabilities({
-      request: request({ model: 'openai/o3-mini', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: [{ type: 'text', text: 'what is this?' }, image] }] }),
+      request: request({
+        model: 'openai/o3-mini',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: [{ type: 'text', text: 'what is this?' }, image] },
+        ],
+      }),
       model: textOnly,
     });
     expect(problem).toEqual({ capability: 'vision', param: 'messages[1].content', message: expect.stringContaining("The model 'openai/o3-mini' (o3-mini) does not accept images") });
@@ -56,7 +62,14 @@ describe('checkRouteCapabilities', () => {
   const config = parseGatewayConfig(
     {
       providers: { openai: { type: 'openai' }, azure: { type: 'azure', baseUrl: 'https://example.openai.azure.com' } },
-      models: { reasoner: { routes: [{ provider: 'openai', model: 'o3-mini-2025-01-31' }, { provider: 'openai', model: 'gpt-4o' }] } },
+      models: {
+        reasoner: {
+          routes: [
+            { provider: 'openai', model: 'o3-mini-2025-01-31' },
+            { provider: 'openai', model: 'gpt-4o' },
+          ],
+        },
+      },
     },
     {},
   );

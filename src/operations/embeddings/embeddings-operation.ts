@@ -23,7 +23,13 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
   streams: () => false,
   call: async ({ client, request, context }) => {
     if (!client.embeddings) {
-      throw new ProviderError({ provider: client.name, status: 400, code: 'unsupported_capability', message: `provider "${client.name}" (${client.type}) does not serve embeddings`, retryable: false });
+      throw new ProviderError({
+        provider: client.name,
+        status: 400,
+        code: 'unsupported_capability',
+        message: `provider "${client.name}" (${client.type}) does not serve embeddings`,
+        retryable: false,
+      });
     }
     const { vectors, usage, warnings } = await client.embeddings.embed(request, context);
     return { response: vectors, usage, ...(warnings ? { warnings } : {}) };

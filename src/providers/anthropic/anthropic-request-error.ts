@@ -6,11 +6,7 @@ import { ProviderError } from '../../errors/provider-error.ts';
  * OpenAI's `invalid_request_error` type and this code and param. `provider` is the wire format's name,
  * as building a request is not told the instance's name; the worker's logs carry that.
  */
-export function anthropicRequestError(options: {
-  param: string;
-  message: string;
-  code?: 'unsupported_parameter' | 'unsupported_value' | 'invalid_value';
-}): ProviderError {
+export function anthropicRequestError(options: { param: string; message: string; code?: 'unsupported_parameter' | 'unsupported_value' | 'invalid_value' }): ProviderError {
   return new ProviderError({
     provider: 'anthropic',
     status: 400,

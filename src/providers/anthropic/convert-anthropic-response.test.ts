@@ -45,9 +45,7 @@ describe('convertAnthropicResponse', () => {
           role: 'assistant',
           content: "I'll check the current weather in San Francisco for you.",
           refusal: null,
-          tool_calls: [
-            { id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } },
-          ],
+          tool_calls: [{ id: 'toolu_01A09q90qw90lq917835lq9', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"celsius"}' } }],
         },
         logprobs: null,
         finish_reason: 'tool_calls',
@@ -112,7 +110,10 @@ describe('convertAnthropicResponse', () => {
   it('leaves out content blocks with no OpenAI counterpart, with a warning', () => {
     const result = convert({
       ...fixture('message'),
-      content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'x' } }, { type: 'text', text: 'Found it.' }],
+      content: [
+        { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'x' } },
+        { type: 'text', text: 'Found it.' },
+      ],
     });
     expect(result.completion.choices[0]?.message.content).toBe('Found it.');
     expect(result.warnings).toEqual(['a "server_tool_use" content block in Anthropic\'s answer has no OpenAI counterpart and was left out']);

@@ -1,12 +1,7 @@
 import type { ChatCompletion } from '../chat-completion-schemas.ts';
 import type { ChatResult } from '../provider-client.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
-import {
-  anthropicMessageResponseSchema,
-  type AnthropicResponseBlock,
-  type AnthropicResponseTextBlock,
-  type AnthropicResponseToolUseBlock,
-} from './anthropic-wire-schemas.ts';
+import { anthropicMessageResponseSchema, type AnthropicResponseBlock, type AnthropicResponseTextBlock, type AnthropicResponseToolUseBlock } from './anthropic-wire-schemas.ts';
 import { convertAnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../chat-completion-schemas.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
-import {
-  anthropicCacheControlSchema,
-  type AnthropicMessage,
-  type AnthropicRequestBlock,
-  type AnthropicTextBlock,
-  type AnthropicToolResultBlock,
-} from './anthropic-wire-schemas.ts';
+import { anthropicCacheControlSchema, type AnthropicMessage, type AnthropicRequestBlock, type AnthropicTextBlock, type AnthropicToolResultBlock } from './anthropic-wire-schemas.ts';
 
 export interface AnthropicConversation {
   /** Every system and developer message, in order, for the top-level `system`. */

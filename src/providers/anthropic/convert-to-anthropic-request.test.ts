@@ -56,11 +56,7 @@ describe('convertToAnthropicRequest: plain text', () => {
 describe('convertToAnthropicRequest: system prompt', () => {
   it('lifts system and developer messages to the top-level system, joined, text parts included', () => {
     const wire = build({
-      messages: [
-        { role: 'system', content: 'You are terse.' },
-        { role: 'developer', content: [text('Answer in French.'), text('Never apologise.')] },
-        user('Hello'),
-      ],
+      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'developer', content: [text('Answer in French.'), text('Never apologise.')] }, user('Hello')],
     });
     expect(wire.body).toEqual({
       model: 'claude-sonnet-4-5',
@@ -105,7 +101,12 @@ describe('convertToAnthropicRequest: multi-turn', () => {
   });
 
   it('warns that message names are dropped', () => {
-    const wire = build({ messages: [{ role: 'system', content: 'Rules.', name: 'ops' }, { role: 'user', content: 'Hi', name: 'ada' }] });
+    const wire = build({
+      messages: [
+        { role: 'system', content: 'Rules.', name: 'ops' },
+        { role: 'user', content: 'Hi', name: 'ada' },
+      ],
+    });
     expect(wire.body).toMatchObject({ system: 'Rules.', messages: [{ role: 'user', content: [text('Hi')] }] });
     expect(wire.warnings).toEqual(['messages[0].name is not supported by Anthropic and was dropped', 'messages[1].name is not supported by Anthropic and was dropped']);
   });
@@ -168,9 +169,7 @@ describe('convertToAnthropicRequest: settings Anthropic cannot honour', () => {
     expect(wire.body).toEqual({ model: 'claude-sonnet-4-5', max_tokens: 4096, messages: [{ role: 'user', content: [text('Hi')] }] });
     // One warning per field, in the (schema-defined) order the parsed request holds them.
     expect([...(wire.warnings ?? [])].sort()).toEqual(
-      ['frequency_penalty', 'logit_bias', 'logprobs', 'presence_penalty', 'reasoning_effort', 'seed', 'store', 'top_logprobs'].map(
-        (field) => `${field} is not supported by Anthropic and was dropped`,
-      ),
+      ['frequency_penalty', 'logit_bias', 'logprobs', 'presence_penalty', 'reasoning_effort', 'seed', 'store', 'top_logprobs'].map((field) => `${field} is not supported by Anthropic and was dropped`),
     );
   });
 

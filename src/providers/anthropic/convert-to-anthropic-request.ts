@@ -28,10 +28,25 @@ const droppedSettings: Record<string, (value: unknown) => boolean> = {
 
 /** Fields this converter translates (or, for `stream`, that the API has already dealt with). */
 const translatedFields = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'n', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop',
-  'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'user', 'safety_identifier',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'n',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'user',
+  'safety_identifier',
   // Anthropic's own sampling and thinking settings, passed through when a client sends them.
-  'top_k', 'thinking',
+  'top_k',
+  'thinking',
 ]);
 
 /**
@@ -40,12 +55,7 @@ const translatedFields = new Set([
  * audio input) is refused with a 400 before any call.
  * @see https://docs.anthropic.com/en/api/messages
  */
-export function convertToAnthropicRequest(input: {
-  request: ChatCompletionRequest;
-  upstreamModel: string;
-  config: AnthropicRequestSettings;
-  requestId: string;
-}): WireRequest {
+export function convertToAnthropicRequest(input: { request: ChatCompletionRequest; upstreamModel: string; config: AnthropicRequestSettings; requestId: string }): WireRequest {
   const { request, config } = input;
   if (typeof request.n === 'number' && request.n > 1) {
     throw anthropicRequestError({

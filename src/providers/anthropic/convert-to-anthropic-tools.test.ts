@@ -57,10 +57,7 @@ describe('convertToAnthropicRequest: tools', () => {
     const wire = buildAnthropicRequest({ messages: [user('x')], tools: [{ type: 'custom', custom: { name: 'grep' } }], tool_choice: 'required' });
     expect(wire.body).not.toHaveProperty('tools');
     expect(wire.body).not.toHaveProperty('tool_choice');
-    expect(wire.warnings).toEqual([
-      'tools[0]: tools of type "custom" are not supported by Anthropic and were dropped',
-      'tool_choice was ignored: the request has no function tools',
-    ]);
+    expect(wire.warnings).toEqual(['tools[0]: tools of type "custom" are not supported by Anthropic and were dropped', 'tool_choice was ignored: the request has no function tools']);
   });
 
   it('warns that strict is not enforced and that an allowed_tools choice falls back to auto', () => {
@@ -74,9 +71,7 @@ describe('convertToAnthropicRequest: tools', () => {
   });
 
   it('refuses parameters that are not an object schema', () => {
-    const error = providerErrorThrownBy(() =>
-      buildAnthropicRequest({ messages: [user('x')], tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }),
-    );
+    const error = providerErrorThrownBy(() => buildAnthropicRequest({ messages: [user('x')], tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }));
     expect(error).toMatchObject({ status: 400, code: 'invalid_value', param: 'tools[0].function.parameters.type', retryable: false });
   });
 });
@@ -109,11 +104,7 @@ describe('convertToAnthropicRequest: tool call and tool result round trip', () =
         },
         {
           role: 'user',
-          content: [
-            { type: 'tool_result', tool_use_id: 'toolu_01', content: '15°C, sunny' },
-            { type: 'tool_result', tool_use_id: 'toolu_02', content: [text('11°C, rain')] },
-            text('And tomorrow?'),
-          ],
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: '15°C, sunny' }, { type: 'tool_result', tool_use_id: 'toolu_02', content: [text('11°C, rain')] }, text('And tomorrow?')],
         },
       ],
     });
@@ -122,12 +113,7 @@ describe('convertToAnthropicRequest: tool call and tool result round trip', () =
 
   it('puts tool results before other content of the merged user turn, and reads empty arguments as none', () => {
     const body = builtBody({
-      messages: [
-        user('x'),
-        assistant(null, { tool_calls: [toolCall('toolu_9', '')] }),
-        user('(note)'),
-        { role: 'tool', tool_call_id: 'toolu_9', content: '' },
-      ],
+      messages: [user('x'), assistant(null, { tool_calls: [toolCall('toolu_9', '')] }), user('(note)'), { role: 'tool', tool_call_id: 'toolu_9', content: '' }],
     });
     expect(body['messages']).toEqual([
       { role: 'user', content: [text('x')] },

@@ -12,9 +12,7 @@ describe('convertToAnthropicRequest: JSON mode', () => {
       system: `Respond with a single valid JSON object. ${noWrapping}`,
       messages: [{ role: 'user', content: [text('List three colours.')] }],
     });
-    expect(wire.warnings).toEqual([
-      'response_format json_object is emulated on Anthropic with a system instruction; the answer is not guaranteed to be valid JSON',
-    ]);
+    expect(wire.warnings).toEqual(['response_format json_object is emulated on Anthropic with a system instruction; the answer is not guaranteed to be valid JSON']);
   });
 
   it('emulates json_schema after the client’s own system prompt, carrying the schema verbatim', () => {

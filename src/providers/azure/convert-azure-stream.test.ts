@@ -99,7 +99,14 @@ describe('createAzureStreamTranslator', () => {
     const annotations = [{ prompt_index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' } } }];
     translator.push({ data: JSON.stringify({ id: '', object: '', created: 0, model: '', prompt_annotations: annotations, choices: [], usage: null }) });
     const [first] = translator.push({
-      data: JSON.stringify({ id: 'chatcmpl-7rCNsVeZy0PGnX3H6jK8STps5nZUY', object: 'chat.completion.chunk', created: 1692913344, model: 'gpt-35-turbo', choices: [{ index: 0, finish_reason: null, delta: { role: 'assistant' } }], usage: null }),
+      data: JSON.stringify({
+        id: 'chatcmpl-7rCNsVeZy0PGnX3H6jK8STps5nZUY',
+        object: 'chat.completion.chunk',
+        created: 1692913344,
+        model: 'gpt-35-turbo',
+        choices: [{ index: 0, finish_reason: null, delta: { role: 'assistant' } }],
+        usage: null,
+      }),
     });
     expect(first).toEqual({
       id: 'chatcmpl-7rCNsVeZy0PGnX3H6jK8STps5nZUY',

@@ -50,11 +50,7 @@ function azureWireRequest(input: BuildChatRequestInput<AzureRequestSettings>, op
  * A call to one of the deployment's operations (`chat/completions`, `embeddings`): the deployment's own
  * URL with the api-version query, the key in `api-key`.
  */
-export function azureDeploymentRequest(
-  input: { upstreamModel: string; config: AzureRequestSettings; requestId: string },
-  operation: string,
-  body: unknown,
-): WireRequest {
+export function azureDeploymentRequest(input: { upstreamModel: string; config: AzureRequestSettings; requestId: string }, operation: string, body: unknown): WireRequest {
   const headers = openAIRequestHeaders({ headers: input.config.headers }, input.requestId);
   if (input.config.apiKey) headers['api-key'] = input.config.apiKey;
   const deployment = encodeURIComponent(input.upstreamModel);

@@ -32,9 +32,5 @@ export function createAzureProviderClient(name: string, config: AzureProviderCon
   if (!config.apiKey && !headerNames.includes('api-key') && !headerNames.includes('authorization')) {
     throw new ConfigurationError(`providers.${name}.apiKey: Azure OpenAI needs an API key (or an api-key / Authorization header in headers)`);
   }
-  return createHttpProviderClient(
-    azureWireFormat,
-    { name, baseUrl: config.baseUrl, connections: config.concurrency, timeoutMs: config.timeoutMs },
-    config,
-  );
+  return createHttpProviderClient(azureWireFormat, { name, baseUrl: config.baseUrl, connections: config.concurrency, timeoutMs: config.timeoutMs }, config);
 }

@@ -200,7 +200,15 @@ describe('createGeminiStreamTranslator', () => {
   it('carries logprobs on the content delta when Gemini sends them', () => {
     const stream = translator();
     const chunks = stream.push(
-      event({ candidates: [{ content: { parts: [{ text: 'Hi' }] }, index: 0, logprobsResult: { chosenCandidates: [{ token: 'Hi', logProbability: -0.5 }], topCandidates: [{ candidates: [{ token: 'Hi', logProbability: -0.5 }] }] } }] }),
+      event({
+        candidates: [
+          {
+            content: { parts: [{ text: 'Hi' }] },
+            index: 0,
+            logprobsResult: { chosenCandidates: [{ token: 'Hi', logProbability: -0.5 }], topCandidates: [{ candidates: [{ token: 'Hi', logProbability: -0.5 }] }] },
+          },
+        ],
+      }),
     );
     expect(chunks[1]?.choices[0]).toEqual({
       index: 0,
@@ -227,7 +235,10 @@ describe('createGeminiStreamTranslator', () => {
   });
 
   it.each([
-    [{ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] } }, { status: 429, code: 'RESOURCE_EXHAUSTED', retryable: true, retryAfterMs: 7000 }],
+    [
+      { error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' }] } },
+      { status: 429, code: 'RESOURCE_EXHAUSTED', retryable: true, retryAfterMs: 7000 },
+    ],
     [{ error: { code: 400, message: 'Bad part', status: 'INVALID_ARGUMENT' } }, { status: 400, code: 'INVALID_ARGUMENT', retryable: false }],
     [{ error: { message: 'Internal error encountered.', status: 'INTERNAL' } }, { status: 500, code: 'INTERNAL', retryable: true }],
   ])('maps a streamed error object %j like the same HTTP error body', (body, expected) => {

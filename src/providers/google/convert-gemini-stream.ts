@@ -3,14 +3,7 @@ import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, 
 import { ProviderError } from '../../errors/provider-error.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import { parseGeminiError } from './gemini-error.ts';
-import {
-  geminiErrorBodySchema,
-  geminiGenerateContentResponseSchema,
-  type GeminiCandidate,
-  type GeminiGenerateContentResponse,
-  type GeminiPart,
-  type GeminiUsageMetadata,
-} from './gemini-schemas.ts';
+import { geminiErrorBodySchema, geminiGenerateContentResponseSchema, type GeminiCandidate, type GeminiGenerateContentResponse, type GeminiPart, type GeminiUsageMetadata } from './gemini-schemas.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { mapGeminiLogprobs } from './map-gemini-logprobs.ts';
 
@@ -161,11 +154,7 @@ class GeminiStreamTranslator implements StreamTranslator {
   private blockedPrompt(blockReason: string): ChatCompletionChunk[] {
     if (this.choices.has(0)) return [];
     this.choices.set(0, { toolCalls: 0, finished: true });
-    return [
-      this.chunk(0, { role: 'assistant', content: '' }),
-      this.chunk(0, { refusal: `Gemini blocked the prompt (${blockReason})` }),
-      this.chunk(0, {}, { finish_reason: 'content_filter' }),
-    ];
+    return [this.chunk(0, { role: 'assistant', content: '' }), this.chunk(0, { refusal: `Gemini blocked the prompt (${blockReason})` }), this.chunk(0, {}, { finish_reason: 'content_filter' })];
   }
 
   private chunk(index: number, delta: Delta, extra: Partial<ChatCompletionChunkChoice> = {}): ChatCompletionChunk {

@@ -104,10 +104,7 @@ export function convertToGeminiContents(messages: ChatMessage[], warnings: strin
       case 'tool': {
         const name = callNames.get(message.tool_call_id);
         if (name === undefined) {
-          throw geminiInvalidRequest(
-            `${param}.tool_call_id "${message.tool_call_id}" answers no tool call of an earlier assistant message`,
-            `${param}.tool_call_id`,
-          );
+          throw geminiInvalidRequest(`${param}.tool_call_id "${message.tool_call_id}" answers no tool call of an earlier assistant message`, `${param}.tool_call_id`);
         }
         append('user', [functionResponsePart(name, textOnlyContent(message.content as string | OpenAIContentPart[], param))]);
         return;

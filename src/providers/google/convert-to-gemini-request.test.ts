@@ -77,7 +77,13 @@ describe('convertToGeminiRequest', () => {
         { role: 'user', content: 'Hello' },
         { role: 'assistant', content: 'Great to meet you. What would you like to know?' },
         { role: 'user', content: 'I have two dogs in my house.' },
-        { role: 'user', content: [{ type: 'text', text: 'How many paws ' }, { type: 'text', text: 'are in my house?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'How many paws ' },
+            { type: 'text', text: 'are in my house?' },
+          ],
+        },
       ],
     });
     expect(wire.body).toEqual({
@@ -248,9 +254,7 @@ describe('convertToGeminiRequest', () => {
 
   it('drops settings Gemini cannot honour and names each in a warning', () => {
     const wire = build({
-      messages: [
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } }], name: 'alice' },
-      ],
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } }], name: 'alice' }],
       logit_bias: { '50256': -100 },
       user: 'user-1234',
       parallel_tool_calls: false,
@@ -274,7 +278,13 @@ describe('convertToGeminiRequest', () => {
   });
 
   it('does not modify the client request', () => {
-    const body = request({ messages: [{ role: 'user', content: 'Hi' }, { role: 'user', content: 'again' }], stop: ['x'] });
+    const body = request({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'user', content: 'again' },
+      ],
+      stop: ['x'],
+    });
     const before = structuredClone(body);
     convertToGeminiRequest({ request: body, upstreamModel: 'm', config, requestId: 'r' });
     expect(body).toEqual(before);

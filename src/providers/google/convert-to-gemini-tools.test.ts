@@ -47,16 +47,17 @@ describe('convertToGeminiRequest with tools', () => {
       contents: [{ role: 'user', parts: [{ text: 'What is the weather like in Boston?' }] }],
       tools: [{ functionDeclarations: [geminiWeatherDeclaration, { name: 'get_time' }] }],
     });
-    expect(wire.warnings).toEqual([
-      'tools[0].function.parameters: JSON Schema keywords Gemini does not support were dropped: properties.unit.default',
-    ]);
+    expect(wire.warnings).toEqual(['tools[0].function.parameters: JSON Schema keywords Gemini does not support were dropped: properties.unit.default']);
   });
 
   it.each([
     ['auto', { mode: 'AUTO' }],
     ['none', { mode: 'NONE' }],
     ['required', { mode: 'ANY' }],
-    [{ type: 'function', function: { name: 'get_current_weather' } }, { mode: 'ANY', allowedFunctionNames: ['get_current_weather'] }],
+    [
+      { type: 'function', function: { name: 'get_current_weather' } },
+      { mode: 'ANY', allowedFunctionNames: ['get_current_weather'] },
+    ],
   ])('maps tool_choice %j onto functionCallingConfig %j', (toolChoice, functionCallingConfig) => {
     const wire = build({ messages: [{ role: 'user', content: 'x' }], tools: [weatherTool], tool_choice: toolChoice });
     expect(wire.body).toMatchObject({ toolConfig: { functionCallingConfig } });
@@ -66,7 +67,10 @@ describe('convertToGeminiRequest with tools', () => {
   it('drops tools and tool choices Gemini has no equivalent for, with warnings', () => {
     const wire = build({
       messages: [{ role: 'user', content: 'x' }],
-      tools: [{ type: 'custom', custom: { name: 'grammar' } }, { type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object' } } }],
+      tools: [
+        { type: 'custom', custom: { name: 'grammar' } },
+        { type: 'function', function: { name: 'f', strict: true, parameters: { type: 'object' } } },
+      ],
       tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } },
     });
     expect(wire.body).toMatchObject({ tools: [{ functionDeclarations: [{ name: 'f', parametersJsonSchema: { type: 'object' } }] }] });
@@ -115,10 +119,7 @@ describe('convertToGeminiRequest with tools', () => {
         },
         {
           role: 'user',
-          parts: [
-            { functionResponse: { name: 'get_current_weather', response: { temperature: 22, unit: 'celsius' } } },
-            { functionResponse: { name: 'get_time', response: { content: '14:05' } } },
-          ],
+          parts: [{ functionResponse: { name: 'get_current_weather', response: { temperature: 22, unit: 'celsius' } } }, { functionResponse: { name: 'get_time', response: { content: '14:05' } } }],
         },
         { role: 'model', parts: [{ text: 'It is 22°C in Boston; in Paris it is 14:05.' }] },
         { role: 'user', parts: [{ text: 'Thanks!' }] },
@@ -159,7 +160,12 @@ describe('convertToGeminiRequest with tools', () => {
   it('refuses a tool result whose tool_call_id answers no earlier call', () => {
     let thrown: unknown;
     try {
-      build({ messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_nowhere', content: 'ok' }] });
+      build({
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'call_nowhere', content: 'ok' },
+        ],
+      });
     } catch (error) {
       thrown = error;
     }

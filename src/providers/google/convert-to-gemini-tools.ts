@@ -47,9 +47,7 @@ function toolConfig(toolChoice: ChatCompletionRequest['tool_choice'], warnings: 
  * @see https://ai.google.dev/gemini-api/docs/function-calling
  */
 export function convertToGeminiTools(request: ChatCompletionRequest, warnings: string[]): ConvertedTools {
-  const declarations = (request.tools ?? [])
-    .map((tool, index) => functionDeclaration(tool, `tools[${index}]`, warnings))
-    .filter((declaration) => declaration !== undefined);
+  const declarations = (request.tools ?? []).map((tool, index) => functionDeclaration(tool, `tools[${index}]`, warnings)).filter((declaration) => declaration !== undefined);
   // Gemini always may call functions in parallel; only an explicit `false` asks for what it cannot do.
   if (request.parallel_tool_calls === false) warnings.push('parallel_tool_calls: Gemini cannot disable parallel function calls; dropped');
   const config = toolConfig(request.tool_choice, warnings);

@@ -8,18 +8,7 @@ export interface MappedFinishReason {
 }
 
 /** Stopped by a policy filter (safety, recitation, blocklists, PII, unsupported language, Model Armor). */
-const filtered = new Set([
-  'SAFETY',
-  'RECITATION',
-  'LANGUAGE',
-  'BLOCKLIST',
-  'PROHIBITED_CONTENT',
-  'SPII',
-  'IMAGE_SAFETY',
-  'IMAGE_PROHIBITED_CONTENT',
-  'IMAGE_RECITATION',
-  'MODEL_ARMOR',
-]);
+const filtered = new Set(['SAFETY', 'RECITATION', 'LANGUAGE', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION', 'MODEL_ARMOR']);
 
 /**
  * Gemini `finishReason` → OpenAI `finish_reason`. A candidate that carries function calls finishes

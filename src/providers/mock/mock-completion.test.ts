@@ -42,7 +42,14 @@ describe('buildMockCompletion: echo', () => {
 
   it('joins the text parts of an array content and skips other parts', () => {
     const completion = complete('echo', [
-      { role: 'user', content: [{ type: 'text', text: 'Hello, ' }, { type: 'image_url', image_url: { url: 'https://x.test/a.png' } }, { type: 'text', text: 'world' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Hello, ' },
+          { type: 'image_url', image_url: { url: 'https://x.test/a.png' } },
+          { type: 'text', text: 'world' },
+        ],
+      },
     ]);
     expect(completion.choices[0]?.message.content).toBe('Hello, world');
   });
@@ -147,7 +154,12 @@ describe('buildMockCompletion: error directive', () => {
 
   it('only reacts to the directive at the start of the last user message', () => {
     expect(complete('echo', [{ role: 'user', content: 'say mock:error:503' }]).choices[0]?.message.content).toBe('say mock:error:503');
-    expect(complete('echo', [{ role: 'user', content: 'mock:error:503' }, { role: 'user', content: 'fine' }]).choices[0]?.message.content).toBe('fine');
+    expect(
+      complete('echo', [
+        { role: 'user', content: 'mock:error:503' },
+        { role: 'user', content: 'fine' },
+      ]).choices[0]?.message.content,
+    ).toBe('fine');
     expect(complete('echo', [{ role: 'user', content: 'mock:error:5030' }]).choices[0]?.message.content).toBe('mock:error:5030');
   });
 });

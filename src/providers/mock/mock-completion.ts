@@ -49,13 +49,7 @@ function classifierLabels(request: ChatCompletionRequest): string[] {
  * (a label picked by hash). A last user message starting `mock:error:<status>` fails with that status,
  * so clients can exercise error paths without a real provider.
  */
-export function buildMockCompletion(input: {
-  provider: string;
-  request: ChatCompletionRequest;
-  upstreamModel: string;
-  requestId: string;
-  nowSeconds: number;
-}): ChatCompletion {
+export function buildMockCompletion(input: { provider: string; request: ChatCompletionRequest; upstreamModel: string; requestId: string; nowSeconds: number }): ChatCompletion {
   const { request } = input;
   const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
   const userText = lastUser ? messageText(lastUser.content) : '';

@@ -58,9 +58,5 @@ export function createPresetProviderClient(name: string, config: PresetProviderC
   if (preset.requiresApiKey && !config.apiKey) {
     throw new ConfigurationError(`providers.${name}.apiKey: the "${config.type}" preset needs an API key (see ${preset.docs})`);
   }
-  return createHttpProviderClient(
-    createPresetWireFormat(config.type),
-    { name, baseUrl: config.baseUrl ?? preset.baseUrl, connections: config.concurrency, timeoutMs: config.timeoutMs },
-    config,
-  );
+  return createHttpProviderClient(createPresetWireFormat(config.type), { name, baseUrl: config.baseUrl ?? preset.baseUrl, connections: config.concurrency, timeoutMs: config.timeoutMs }, config);
 }

@@ -22,8 +22,7 @@ function build(preset: OpenAICompatiblePresetName, body: Record<string, unknown>
 
 describe('the preset table', () => {
   it.each(openAICompatiblePresetNames)('%s cites https docs, a base URL with no trailing slash, and no field both dropped and renamed', (name) => {
-    const preset: { docs: string; baseUrl: string; unsupportedFields: readonly string[]; renamedFields?: Readonly<Record<string, string>> } =
-      openAICompatiblePresets[name];
+    const preset: { docs: string; baseUrl: string; unsupportedFields: readonly string[]; renamedFields?: Readonly<Record<string, string>> } = openAICompatiblePresets[name];
     expect(preset.docs).toMatch(/^https:\/\//);
     expect(preset.baseUrl).not.toMatch(/\/$/);
     for (const field of Object.keys(preset.renamedFields ?? {})) expect(preset.unsupportedFields).not.toContain(field);

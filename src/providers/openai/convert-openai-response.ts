@@ -18,9 +18,7 @@ export function convertOpenAIResponse(input: { provider: string; body: unknown }
   return { completion, usage: convertOpenAIUsage(completion.usage) };
 }
 
-export function convertOpenAIUsage(
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details?: unknown } | undefined,
-): TokenUsage {
+export function convertOpenAIUsage(usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; prompt_tokens_details?: unknown } | undefined): TokenUsage {
   if (!usage) return { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: true };
   const details = usage.prompt_tokens_details;
   const cached = typeof details === 'object' && details !== null && 'cached_tokens' in details && typeof details.cached_tokens === 'number' ? details.cached_tokens : 0;

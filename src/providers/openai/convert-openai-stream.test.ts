@@ -142,7 +142,10 @@ describe('OpenAIStreamTranslator', () => {
     ['data that is not JSON', '{"id":"chatcmpl-1","choices":['],
     ['a JSON array', '[1,2]'],
     ['a chunk of another object type', JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: null }] })],
-    ['a delta whose content is not a string', JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 5 }, finish_reason: null }] })],
+    [
+      'a delta whose content is not a string',
+      JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 5 }, finish_reason: null }] }),
+    ],
     ['a tool call delta without index', JSON.stringify({ id: 'c', created: 1, model: 'm', choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: '{}' } }] } }] })],
     ['a chunk without choices', JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm' })],
     ['usage without token counts', JSON.stringify({ id: 'c', choices: [], usage: { total_tokens: 'many' } })],
@@ -155,7 +158,13 @@ describe('OpenAIStreamTranslator', () => {
   it('fills in what compatible servers leave out (Mistral: no object or created, role null, usage on the last chunk)', () => {
     const { chunks, translator } = translate([
       data({ id: 'cmpl-e5cc70bb28c444948073e77776eb30ef', model: 'mistral-small-latest', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
-      data({ id: 'cmpl-e5cc70bb28c444948073e77776eb30ef', object: 'chat.completion.chunk', created: 1702256327, model: 'mistral-small-latest', choices: [{ index: 0, delta: { role: null, content: 'Bonjour' }, finish_reason: null }] }),
+      data({
+        id: 'cmpl-e5cc70bb28c444948073e77776eb30ef',
+        object: 'chat.completion.chunk',
+        created: 1702256327,
+        model: 'mistral-small-latest',
+        choices: [{ index: 0, delta: { role: null, content: 'Bonjour' }, finish_reason: null }],
+      }),
       data({
         id: 'cmpl-e5cc70bb28c444948073e77776eb30ef',
         object: 'chat.completion.chunk',

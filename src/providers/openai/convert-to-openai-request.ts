@@ -31,11 +31,7 @@ export interface StreamingSettings {
  * client's other stream options (e.g. `include_obfuscation`) are kept.
  * @see https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options
  */
-export function withStreaming(
-  body: Readonly<Record<string, unknown>>,
-  request: ChatCompletionRequest,
-  settings: StreamingSettings,
-): Record<string, unknown> {
+export function withStreaming(body: Readonly<Record<string, unknown>>, request: ChatCompletionRequest, settings: StreamingSettings): Record<string, unknown> {
   if (!settings.includeUsage) return { ...body, stream: true };
   return { ...body, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
 }

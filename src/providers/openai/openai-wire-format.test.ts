@@ -148,9 +148,7 @@ describe('convertOpenAIResponse', () => {
     const result = convertOpenAIResponse({ provider: 'openai', body });
     const message = result.completion.choices[0]?.message;
     expect(message?.content).toBeNull();
-    expect(message?.tool_calls).toEqual([
-      { id: 'call_abc123', type: 'function', function: { name: 'get_current_weather', arguments: '{\n"location": "Boston, MA"\n}' } },
-    ]);
+    expect(message?.tool_calls).toEqual([{ id: 'call_abc123', type: 'function', function: { name: 'get_current_weather', arguments: '{\n"location": "Boston, MA"\n}' } }]);
     expect(result.completion.choices[0]?.finish_reason).toBe('tool_calls');
     expect(result.usage).toEqual({ promptTokens: 82, completionTokens: 17, totalTokens: 99 });
   });

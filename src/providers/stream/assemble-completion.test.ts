@@ -108,9 +108,7 @@ describe('CompletionAssembler', () => {
       chunk({ delta: { refusal: 'help with that.' } }),
       chunk({ delta: {}, finish_reason: 'stop' }),
     ]);
-    expect(assembler.completion(fallback).choices).toStrictEqual([
-      { index: 0, message: { role: 'assistant', content: null, refusal: "I can't help with that." }, finish_reason: 'stop' },
-    ]);
+    expect(assembler.completion(fallback).choices).toStrictEqual([{ index: 0, message: { role: 'assistant', content: null, refusal: "I can't help with that." }, finish_reason: 'stop' }]);
   });
 
   it('keeps each choice apart and in index order', () => {
@@ -207,20 +205,14 @@ describe('CompletionAssembler', () => {
     });
   });
 
-  it("takes id, model and created from the first chunk, not the fallback or later chunks", () => {
-    const assembler = assemble([
-      chunk({ delta: { content: 'a' } }),
-      chunk({ delta: { content: 'b' }, finish_reason: 'stop' }, { id: 'chatcmpl-other', model: 'other', created: 2 }),
-    ]);
+  it('takes id, model and created from the first chunk, not the fallback or later chunks', () => {
+    const assembler = assemble([chunk({ delta: { content: 'a' } }), chunk({ delta: { content: 'b' }, finish_reason: 'stop' }, { id: 'chatcmpl-other', model: 'other', created: 2 })]);
     const completion = assembler.completion(fallback);
     expect([completion.id, completion.model, completion.created]).toEqual(['chatcmpl-1', 'gpt-4o-mini-2024-07-18', 1_700_000_000]);
   });
 
   it('keeps the last system_fingerprint, null included, and leaves it out when none came', () => {
-    const withFingerprint = assemble([
-      chunk({ delta: { content: 'a' } }, { system_fingerprint: 'fp_1' }),
-      chunk({ delta: {}, finish_reason: 'stop' }, { system_fingerprint: 'fp_2' }),
-    ]);
+    const withFingerprint = assemble([chunk({ delta: { content: 'a' } }, { system_fingerprint: 'fp_1' }), chunk({ delta: {}, finish_reason: 'stop' }, { system_fingerprint: 'fp_2' })]);
     expect(withFingerprint.completion(fallback).system_fingerprint).toBe('fp_2');
     expect(assemble([chunk({ delta: { content: 'a' } }, { system_fingerprint: null })]).completion(fallback).system_fingerprint).toBeNull();
     expect('system_fingerprint' in assemble([chunk({ delta: { content: 'a' } })]).completion(fallback)).toBe(false);
@@ -264,4 +256,3 @@ describe('CompletionAssembler', () => {
     expect(chatCompletionSchema.safeParse(assembler.completion(fallback, { promptTokens: 1, completionTokens: 2, totalTokens: 3 })).success).toBe(true);
   });
 });
-

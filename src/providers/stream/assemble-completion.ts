@@ -71,9 +71,7 @@ export class CompletionAssembler {
       created: this.created ?? fallback.created,
       model: this.model ?? fallback.model,
       choices,
-      ...(usage && !usage.estimated
-        ? { usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens } }
-        : {}),
+      ...(usage && !usage.estimated ? { usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: usage.totalTokens } } : {}),
       ...(this.systemFingerprint === undefined ? {} : { system_fingerprint: this.systemFingerprint }),
     };
   }

@@ -22,4 +22,3 @@ export function assemble(chunks: ChatCompletionChunk[]): CompletionAssembler {
 }
 
 export const tokenLogprob = (token: string, logprob: number) => ({ token, logprob, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] });
-

@@ -19,7 +19,10 @@ describe('model catalogue', () => {
 
   it('names only provider types the config accepts', () => {
     for (const { providerType } of modelCatalogue) {
-      expect(providerSchema.options.some((option) => option.shape.type.safeParse(providerType).success), providerType).toBe(true);
+      expect(
+        providerSchema.options.some((option) => option.shape.type.safeParse(providerType).success),
+        providerType,
+      ).toBe(true);
     }
   });
 

@@ -8,9 +8,33 @@ const textOnly = { tools: true, vision: false, jsonMode: true } as const;
  * @see https://groq.com/pricing and https://console.groq.com/docs/models (read 2026-08-29)
  */
 export const groqModels = [
-  { providerType: 'groq', id: 'openai/gpt-oss-120b', contextWindow: 131_072, maxOutputTokens: 65_536, capabilities: textOnly, prices: { input: '0.15', cachedInput: '0.075', output: '0.60' }, pricedAt: '2026-08-29' },
-  { providerType: 'groq', id: 'openai/gpt-oss-20b', contextWindow: 131_072, maxOutputTokens: 65_536, capabilities: textOnly, prices: { input: '0.075', cachedInput: '0.0375', output: '0.30' }, pricedAt: '2026-08-29' },
-  { providerType: 'groq', id: 'qwen/qwen3.8-27b', contextWindow: 131_042, maxOutputTokens: 16_384, capabilities: full, prices: { input: '0.80', cachedInput: '0.40', output: '4.00' }, pricedAt: '2026-08-29' },
+  {
+    providerType: 'groq',
+    id: 'openai/gpt-oss-120b',
+    contextWindow: 131_072,
+    maxOutputTokens: 65_536,
+    capabilities: textOnly,
+    prices: { input: '0.15', cachedInput: '0.075', output: '0.60' },
+    pricedAt: '2026-08-29',
+  },
+  {
+    providerType: 'groq',
+    id: 'openai/gpt-oss-20b',
+    contextWindow: 131_072,
+    maxOutputTokens: 65_536,
+    capabilities: textOnly,
+    prices: { input: '0.075', cachedInput: '0.0375', output: '0.30' },
+    pricedAt: '2026-08-29',
+  },
+  {
+    providerType: 'groq',
+    id: 'qwen/qwen3.8-27b',
+    contextWindow: 131_042,
+    maxOutputTokens: 16_384,
+    capabilities: full,
+    prices: { input: '0.80', cachedInput: '0.40', output: '4.00' },
+    pricedAt: '2026-08-29',
+  },
   { providerType: 'groq', id: 'qwen/qwen3-32b', contextWindow: 131_072, maxOutputTokens: 40_960, capabilities: textOnly, prices: { input: '0.29', output: '0.59' }, pricedAt: '2026-08-29' },
 ] as const satisfies readonly ModelDefinition[];
 
@@ -19,10 +43,42 @@ export const groqModels = [
  * @see https://www.together.ai/pricing (taken 2026-11-24)
  */
 export const togetherModels = [
-  { providerType: 'together', id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', contextWindow: 131_072, maxOutputTokens: 8_192, capabilities: textOnly, prices: { input: '0.88', output: '0.88' }, pricedAt: '2026-11-24' },
-  { providerType: 'together', id: 'moonshotai/Kimi-K2.6', contextWindow: 262_144, maxOutputTokens: 131_000, capabilities: full, prices: { input: '1.20', cachedInput: '0.20', output: '4.50' }, pricedAt: '2026-11-24' },
-  { providerType: 'together', id: 'zai-org/GLM-5.2', contextWindow: 262_144, maxOutputTokens: 164_000, capabilities: textOnly, prices: { input: '1.40', cachedInput: '0.26', output: '4.40' }, pricedAt: '2026-11-24' },
-  { providerType: 'together', id: 'deepseek-ai/DeepSeek-V4-Pro', contextWindow: 512_000, maxOutputTokens: 384_000, capabilities: textOnly, prices: { input: '2.10', cachedInput: '0.20', output: '4.40' }, pricedAt: '2026-11-24' },
+  {
+    providerType: 'together',
+    id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+    contextWindow: 131_072,
+    maxOutputTokens: 8_192,
+    capabilities: textOnly,
+    prices: { input: '0.88', output: '0.88' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'together',
+    id: 'moonshotai/Kimi-K2.6',
+    contextWindow: 262_144,
+    maxOutputTokens: 131_000,
+    capabilities: full,
+    prices: { input: '1.20', cachedInput: '0.20', output: '4.50' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'together',
+    id: 'zai-org/GLM-5.2',
+    contextWindow: 262_144,
+    maxOutputTokens: 164_000,
+    capabilities: textOnly,
+    prices: { input: '1.40', cachedInput: '0.26', output: '4.40' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'together',
+    id: 'deepseek-ai/DeepSeek-V4-Pro',
+    contextWindow: 512_000,
+    maxOutputTokens: 384_000,
+    capabilities: textOnly,
+    prices: { input: '2.10', cachedInput: '0.20', output: '4.40' },
+    pricedAt: '2026-11-24',
+  },
 ] as const satisfies readonly ModelDefinition[];
 
 /**
@@ -32,9 +88,33 @@ export const togetherModels = [
  * @see https://api-docs.deepseek.com/quick_start/pricing (read 2026-10-17)
  */
 export const deepseekModels = [
-  { providerType: 'deepseek', id: 'deepseek-flash', contextWindow: 1_000_000, maxOutputTokens: 384_000, capabilities: full, prices: { input: '0.30', cachedInput: '0.006', output: '1.20' }, pricedAt: '2026-10-17' },
-  { providerType: 'deepseek', id: 'deepseek-v4-flash', contextWindow: 1_000_000, maxOutputTokens: 384_000, capabilities: full, prices: { input: '0.30', cachedInput: '0.006', output: '1.20' }, pricedAt: '2026-10-17' },
-  { providerType: 'deepseek', id: 'deepseek-v4-pro', contextWindow: 1_000_000, maxOutputTokens: 384_000, capabilities: textOnly, prices: { input: '1.32', cachedInput: '0.044', output: '3.96' }, pricedAt: '2026-10-17' },
+  {
+    providerType: 'deepseek',
+    id: 'deepseek-flash',
+    contextWindow: 1_000_000,
+    maxOutputTokens: 384_000,
+    capabilities: full,
+    prices: { input: '0.30', cachedInput: '0.006', output: '1.20' },
+    pricedAt: '2026-10-17',
+  },
+  {
+    providerType: 'deepseek',
+    id: 'deepseek-v4-flash',
+    contextWindow: 1_000_000,
+    maxOutputTokens: 384_000,
+    capabilities: full,
+    prices: { input: '0.30', cachedInput: '0.006', output: '1.20' },
+    pricedAt: '2026-10-17',
+  },
+  {
+    providerType: 'deepseek',
+    id: 'deepseek-v4-pro',
+    contextWindow: 1_000_000,
+    maxOutputTokens: 384_000,
+    capabilities: textOnly,
+    prices: { input: '1.32', cachedInput: '0.044', output: '3.96' },
+    pricedAt: '2026-10-17',
+  },
 ] as const satisfies readonly ModelDefinition[];
 
 /**
@@ -45,8 +125,24 @@ export const deepseekModels = [
 export const xaiModels = [
   { providerType: 'xai', id: 'grok-4.7', contextWindow: 500_000, maxOutputTokens: 500_000, capabilities: full, prices: { input: '2.00', cachedInput: '0.50', output: '6.00' }, pricedAt: '2026-11-24' },
   { providerType: 'xai', id: 'grok-4.5', contextWindow: 500_000, maxOutputTokens: 32_000, capabilities: full, prices: { input: '2.00', cachedInput: '0.50', output: '6.00' }, pricedAt: '2026-11-24' },
-  { providerType: 'xai', id: 'grok-4.3', contextWindow: 1_000_000, maxOutputTokens: 30_000, capabilities: full, prices: { input: '1.25', cachedInput: '0.20', output: '2.50' }, pricedAt: '2026-11-24' },
-  { providerType: 'xai', id: 'grok-4-1-fast', contextWindow: 2_000_000, maxOutputTokens: 30_000, capabilities: full, prices: { input: '0.20', cachedInput: '0.05', output: '0.50' }, pricedAt: '2026-11-24' },
+  {
+    providerType: 'xai',
+    id: 'grok-4.3',
+    contextWindow: 1_000_000,
+    maxOutputTokens: 30_000,
+    capabilities: full,
+    prices: { input: '1.25', cachedInput: '0.20', output: '2.50' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'xai',
+    id: 'grok-4-1-fast',
+    contextWindow: 2_000_000,
+    maxOutputTokens: 30_000,
+    capabilities: full,
+    prices: { input: '0.20', cachedInput: '0.05', output: '0.50' },
+    pricedAt: '2026-11-24',
+  },
 ] as const satisfies readonly ModelDefinition[];
 
 /**
@@ -54,10 +150,42 @@ export const xaiModels = [
  * @see https://fireworks.ai/pricing (taken 2026-11-24)
  */
 export const fireworksModels = [
-  { providerType: 'fireworks', id: 'accounts/fireworks/models/gpt-oss-120b', contextWindow: 131_072, maxOutputTokens: 32_768, capabilities: textOnly, prices: { input: '0.15', cachedInput: '0.01', output: '0.60' }, pricedAt: '2026-11-24' },
-  { providerType: 'fireworks', id: 'accounts/fireworks/models/kimi-k2p6', contextWindow: 262_000, maxOutputTokens: 262_000, capabilities: full, prices: { input: '0.95', cachedInput: '0.16', output: '4.00' }, pricedAt: '2026-11-24' },
-  { providerType: 'fireworks', id: 'accounts/fireworks/models/glm-5p2', contextWindow: 1_048_576, maxOutputTokens: 131_072, capabilities: textOnly, prices: { input: '1.40', cachedInput: '0.14', output: '4.40' }, pricedAt: '2026-11-24' },
-  { providerType: 'fireworks', id: 'accounts/fireworks/models/deepseek-v4-pro', contextWindow: 1_000_000, maxOutputTokens: 131_072, capabilities: textOnly, prices: { input: '1.74', cachedInput: '0.15', output: '3.48' }, pricedAt: '2026-11-24' },
+  {
+    providerType: 'fireworks',
+    id: 'accounts/fireworks/models/gpt-oss-120b',
+    contextWindow: 131_072,
+    maxOutputTokens: 32_768,
+    capabilities: textOnly,
+    prices: { input: '0.15', cachedInput: '0.01', output: '0.60' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'fireworks',
+    id: 'accounts/fireworks/models/kimi-k2p6',
+    contextWindow: 262_000,
+    maxOutputTokens: 262_000,
+    capabilities: full,
+    prices: { input: '0.95', cachedInput: '0.16', output: '4.00' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'fireworks',
+    id: 'accounts/fireworks/models/glm-5p2',
+    contextWindow: 1_048_576,
+    maxOutputTokens: 131_072,
+    capabilities: textOnly,
+    prices: { input: '1.40', cachedInput: '0.14', output: '4.40' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'fireworks',
+    id: 'accounts/fireworks/models/deepseek-v4-pro',
+    contextWindow: 1_000_000,
+    maxOutputTokens: 131_072,
+    capabilities: textOnly,
+    prices: { input: '1.74', cachedInput: '0.15', output: '3.48' },
+    pricedAt: '2026-11-24',
+  },
 ] as const satisfies readonly ModelDefinition[];
 
 /**
@@ -66,9 +194,33 @@ export const fireworksModels = [
  * @see https://docs.perplexity.ai/getting-started/pricing (taken 2026-11-24)
  */
 export const perplexityModels = [
-  { providerType: 'perplexity', id: 'sonar', contextWindow: 128_000, maxOutputTokens: 4_096, capabilities: { tools: false, vision: false, jsonMode: true }, prices: { input: '1.00', output: '1.00' }, pricedAt: '2026-11-24' },
-  { providerType: 'perplexity', id: 'sonar-pro', contextWindow: 200_000, maxOutputTokens: 8_192, capabilities: { tools: false, vision: true, jsonMode: true }, prices: { input: '3.00', output: '15.00' }, pricedAt: '2026-11-24' },
-  { providerType: 'perplexity', id: 'sonar-reasoning-pro', contextWindow: 128_000, maxOutputTokens: 4_096, capabilities: { tools: false, vision: true, jsonMode: true }, prices: { input: '2.00', output: '8.00' }, pricedAt: '2026-11-24' },
+  {
+    providerType: 'perplexity',
+    id: 'sonar',
+    contextWindow: 128_000,
+    maxOutputTokens: 4_096,
+    capabilities: { tools: false, vision: false, jsonMode: true },
+    prices: { input: '1.00', output: '1.00' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'perplexity',
+    id: 'sonar-pro',
+    contextWindow: 200_000,
+    maxOutputTokens: 8_192,
+    capabilities: { tools: false, vision: true, jsonMode: true },
+    prices: { input: '3.00', output: '15.00' },
+    pricedAt: '2026-11-24',
+  },
+  {
+    providerType: 'perplexity',
+    id: 'sonar-reasoning-pro',
+    contextWindow: 128_000,
+    maxOutputTokens: 4_096,
+    capabilities: { tools: false, vision: true, jsonMode: true },
+    prices: { input: '2.00', output: '8.00' },
+    pricedAt: '2026-11-24',
+  },
 ] as const satisfies readonly ModelDefinition[];
 
 /**

@@ -112,6 +112,9 @@ describe('convertGeminiEmbeddingsResponse', () => {
   });
 
   it('fails values that are not numbers', () => {
-    expect(thrownBy(() => parse({ embedding: { values: ['0.1'] } }, request({ input: 'x' })))).toMatchObject({ code: 'invalid_provider_response', message: expect.stringContaining('embedding.values.0') });
+    expect(thrownBy(() => parse({ embedding: { values: ['0.1'] } }, request({ input: 'x' })))).toMatchObject({
+      code: 'invalid_provider_response',
+      message: expect.stringContaining('embedding.values.0'),
+    });
   });
 });

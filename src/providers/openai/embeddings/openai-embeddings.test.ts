@@ -94,7 +94,21 @@ describe('convertOpenAIEmbeddingsResponse', () => {
 
   it('estimates usage the provider did not report (four characters a token; token arrays by length), and names the upstream model without one', () => {
     const { usage: _usage, model: _model, ...body } = fixture();
-    const result = parse({ ...body, data: [{ index: 0, embedding: [1] }, { index: 1, embedding: [0] }] }, request({ input: [[1, 2, 3], [4, 5]] }));
+    const result = parse(
+      {
+        ...body,
+        data: [
+          { index: 0, embedding: [1] },
+          { index: 1, embedding: [0] },
+        ],
+      },
+      request({
+        input: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      }),
+    );
     expect(result.usage).toEqual({ promptTokens: 5, completionTokens: 0, totalTokens: 5, estimated: true });
     expect(result.vectors.model).toBe('text-embedding-ada-002');
     expect(parse({ data: [{ embedding: [1] }] }, request({ input: 'abcdefghi' })).usage).toEqual({ promptTokens: 3, completionTokens: 0, totalTokens: 3, estimated: true });
@@ -114,7 +128,12 @@ describe('convertOpenAIEmbeddingsResponse', () => {
   });
 
   it('fails an answer repeating an index', () => {
-    const body = { data: [{ index: 0, embedding: [0.1] }, { index: 0, embedding: [0.2] }] };
+    const body = {
+      data: [
+        { index: 0, embedding: [0.1] },
+        { index: 0, embedding: [0.2] },
+      ],
+    };
     expect(thrownBy(() => parse(body, request({ input: ['a', 'b'] })))).toMatchObject({ code: 'invalid_provider_response', message: expect.stringContaining('data.1.index') });
   });
 });
