@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OpenAIWireServer, openaiError, readWireEvents, sseData } from './support/openai-wire-server.ts';
 import { chatCompletionRequestSchema } from '../src/providers/chat-completion-schemas.ts';
-import { createOpenAIStreamTranslator } from '../src/providers/openai/convert-openai-stream.ts';
-import { convertToOpenAIStreamRequest } from '../src/providers/openai/convert-to-openai-request.ts';
+import { createOpenAIStreamTranslator } from '../src/providers/openai/chat/convert-openai-stream.ts';
+import { convertToOpenAIStreamRequest } from '../src/providers/openai/chat/convert-to-openai-request.ts';
 
 /** OpenAI's streaming against the test wire server: the request the gateway sends, the stream it reads. */
 describe('OpenAIWireServer streaming', () => {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
-import { convertOpenAIUsage } from '../providers/openai/convert-openai-response.ts';
+import { convertOpenAIUsage } from '../providers/openai/chat/convert-openai-response.ts';
 import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { isStreamMessage } from '../queues/stream-messages.ts';

@@ -1,6 +1,6 @@
 import type { WireErrorInput } from '../provider-client.ts';
 import { ProviderError, parseRetryAfterMs } from '../../errors/provider-error.ts';
-import { geminiErrorBodySchema, type GeminiErrorBody } from './gemini-schemas.ts';
+import { geminiErrorBodySchema, type GeminiErrorBody } from './chat/gemini-schemas.ts';
 
 type ErrorDetail = NonNullable<GeminiErrorBody['error']['details']>[number];
 

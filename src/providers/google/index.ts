@@ -1,7 +1,7 @@
 import type { HttpWireFormat } from '../provider-client.ts';
-import { convertGeminiResponse } from './convert-gemini-response.ts';
-import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
-import { convertToGeminiRequest, convertToGeminiStreamRequest, type GeminiRequestSettings } from './convert-to-gemini-request.ts';
+import { convertGeminiResponse } from './chat/convert-gemini-response.ts';
+import { createGeminiStreamTranslator } from './chat/convert-gemini-stream.ts';
+import { convertToGeminiRequest, convertToGeminiStreamRequest, type GeminiRequestSettings } from './chat/convert-to-gemini-request.ts';
 import { parseGeminiError } from './gemini-error.ts';
 import { convertGeminiEmbeddingsResponse } from './embeddings/convert-gemini-embeddings-response.ts';
 import { convertToGeminiEmbeddingsRequest, maxGeminiEmbeddingInputs } from './embeddings/convert-to-gemini-embeddings-request.ts';

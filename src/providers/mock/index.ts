@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MockProviderConfig } from '../../config/gateway-config.ts';
-import { convertOpenAIUsage } from '../openai/convert-openai-response.ts';
+import { convertOpenAIUsage } from '../openai/chat/convert-openai-response.ts';
 import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import type { ChatCallContext, ChatResult, ProviderClient } from '../provider-client.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
-import { buildMockCompletion } from './mock-completion.ts';
+import { buildMockCompletion } from './chat/mock-completion.ts';
 import { buildMockEmbeddings } from './mock-embeddings.ts';
-import { splitMockStream } from './mock-stream.ts';
+import { splitMockStream } from './chat/mock-stream.ts';
 
 /** The built-in provider: in-process, deterministic, with a configurable latency. */
 export function createMockProviderClient(name: string, config: MockProviderConfig): ProviderClient {

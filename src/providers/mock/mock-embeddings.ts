@@ -3,7 +3,7 @@ import { embeddingInputs, type EmbeddingInput, type EmbeddingsRequest } from '..
 import { embeddingsResult } from '../openai/embeddings/openai-embeddings-result.ts';
 import type { EmbeddingsResult } from '../provider-client.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
-import { fnv1a, mockFailure } from './mock-completion.ts';
+import { fnv1a, mockFailure } from './chat/mock-completion.ts';
 
 /** Vector length when the request sets no `dimensions`. */
 export const defaultMockDimensions = 8;

@@ -1,12 +1,12 @@
 import { ConfigurationError } from '../../errors/configuration-error.ts';
 import type { PresetProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
-import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';
-import { createOpenAIStreamTranslator } from '../openai/convert-openai-stream.ts';
-import { openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequestSettings } from '../openai/convert-to-openai-request.ts';
+import { convertOpenAIResponse } from '../openai/chat/convert-openai-response.ts';
+import { createOpenAIStreamTranslator } from '../openai/chat/convert-openai-stream.ts';
+import { openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequestSettings } from '../openai/chat/convert-to-openai-request.ts';
 import { parseOpenAIError } from '../openai/openai-error.ts';
 import type { BuildChatRequestInput, HttpWireFormat, ProviderClient, WireRequest } from '../provider-client.ts';
-import { applyPresetQuirks } from './apply-preset-quirks.ts';
+import { applyPresetQuirks } from './chat/apply-preset-quirks.ts';
 import { convertToPresetEmbeddingsRequest } from './embeddings/convert-to-preset-embeddings-request.ts';
 import { convertOpenAIEmbeddingsResponse } from '../openai/embeddings/convert-openai-embeddings-response.ts';
 import { openAICompatiblePresets, type OpenAICompatiblePreset, type OpenAICompatiblePresetName } from './presets.ts';

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../errors/configuration-error.ts';
 import { presetProviderSchema } from '../../config/provider-config.ts';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
-import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';
-import { OpenAIStreamTranslator } from '../openai/convert-openai-stream.ts';
+import { convertOpenAIResponse } from '../openai/chat/convert-openai-response.ts';
+import { OpenAIStreamTranslator } from '../openai/chat/convert-openai-stream.ts';
 import { parseOpenAIError } from '../openai/openai-error.ts';
-import { applyPresetQuirks } from './apply-preset-quirks.ts';
+import { applyPresetQuirks } from './chat/apply-preset-quirks.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './index.ts';
 import { openAICompatiblePresetNames, openAICompatiblePresets, type OpenAICompatiblePresetName } from './presets.ts';
 

@@ -1,7 +1,7 @@
 import type { HttpWireFormat } from '../provider-client.ts';
-import { convertOpenAIResponse } from './convert-openai-response.ts';
-import { createOpenAIStreamTranslator } from './convert-openai-stream.ts';
-import { convertToOpenAIRequest, convertToOpenAIStreamRequest, type OpenAIRequestSettings } from './convert-to-openai-request.ts';
+import { convertOpenAIResponse } from './chat/convert-openai-response.ts';
+import { createOpenAIStreamTranslator } from './chat/convert-openai-stream.ts';
+import { convertToOpenAIRequest, convertToOpenAIStreamRequest, type OpenAIRequestSettings } from './chat/convert-to-openai-request.ts';
 import { parseOpenAIError } from './openai-error.ts';
 import { convertOpenAIEmbeddingsResponse } from './embeddings/convert-openai-embeddings-response.ts';
 import { convertToOpenAIEmbeddingsRequest } from './embeddings/convert-to-openai-embeddings-request.ts';

@@ -1,6 +1,6 @@
 import { openAIEmbeddingsBody } from '../../openai/embeddings/convert-to-openai-embeddings-request.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
-import { azureDeploymentRequest, type AzureRequestSettings } from '../convert-to-azure-request.ts';
+import { azureDeploymentRequest, type AzureRequestSettings } from '../chat/convert-to-azure-request.ts';
 
 /**
  * Azure OpenAI's embeddings: OpenAI's body, posted to the deployment's `embeddings` URL, as chat is.

@@ -1,6 +1,6 @@
 import { embeddingInputs } from '../../embeddings-schemas.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
-import { modelName, modelPath, type GeminiRequestSettings } from '../convert-to-gemini-request.ts';
+import { modelName, modelPath, type GeminiRequestSettings } from '../chat/convert-to-gemini-request.ts';
 import { geminiInvalidRequest } from '../gemini-request-error.ts';
 import type { GeminiBatchEmbedContentsRequest, GeminiEmbedContentRequest } from './gemini-embeddings-schemas.ts';
 

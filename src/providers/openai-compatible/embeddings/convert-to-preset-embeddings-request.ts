@@ -1,9 +1,9 @@
 import { embeddingInputs } from '../../embeddings-schemas.ts';
 import { convertToOpenAIEmbeddingsRequest } from '../../openai/embeddings/convert-to-openai-embeddings-request.ts';
-import type { OpenAIRequestSettings } from '../../openai/convert-to-openai-request.ts';
+import type { OpenAIRequestSettings } from '../../openai/chat/convert-to-openai-request.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
-import { applyPresetQuirks } from '../apply-preset-quirks.ts';
+import { applyPresetQuirks } from '../chat/apply-preset-quirks.ts';
 import type { OpenAICompatiblePreset, PresetEmbeddings } from '../presets.ts';
 
 export interface PresetEmbeddingsRequestInput extends BuildEmbeddingsRequestInput<OpenAIRequestSettings> {

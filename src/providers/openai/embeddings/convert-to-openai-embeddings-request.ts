@@ -1,6 +1,6 @@
 import type { EmbeddingsRequest } from '../../embeddings-schemas.ts';
 import type { BuildEmbeddingsRequestInput, WireRequest } from '../../provider-client.ts';
-import { openAIRequestHeaders, type OpenAIRequestSettings } from '../convert-to-openai-request.ts';
+import { openAIRequestHeaders, type OpenAIRequestSettings } from '../chat/convert-to-openai-request.ts';
 
 /**
  * The client's body as sent (unknown fields included, every value untouched), with the route's upstream

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
+import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
 import { convertJsonSchemaToGemini, droppedKeywordsWarning } from './convert-json-schema-to-gemini.ts';
 import type { GeminiFunctionDeclaration, GeminiGenerateContentRequest, GeminiToolConfig } from './gemini-schemas.ts';
 

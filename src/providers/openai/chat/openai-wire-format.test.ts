@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertOpenAIResponse } from './convert-openai-response.ts';
 import { OpenAIStreamTranslator } from './convert-openai-stream.ts';
 import { convertToOpenAIRequest, convertToOpenAIStreamRequest } from './convert-to-openai-request.ts';
-import { openaiWireFormat } from './index.ts';
-import { parseOpenAIError } from './openai-error.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
+import { openaiWireFormat } from '../index.ts';
+import { parseOpenAIError } from '../openai-error.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
 
 /** Bodies as OpenAI's API reference documents them, recorded in `__fixtures__/`. */
 function fixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8')) as unknown;
+  return JSON.parse(readFileSync(new URL(`../__fixtures__/${name}.json`, import.meta.url), 'utf8')) as unknown;
 }
 
 function request(body: Record<string, unknown>): ChatCompletionRequest {

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
-import { parseGeminiError } from './gemini-error.ts';
-import { googleWireFormat } from './index.ts';
-import { convertGeminiEmbeddingsResponse } from './embeddings/convert-gemini-embeddings-response.ts';
-import { convertToGeminiEmbeddingsRequest } from './embeddings/convert-to-gemini-embeddings-request.ts';
+import { parseGeminiError } from '../gemini-error.ts';
+import { googleWireFormat } from '../index.ts';
+import { convertGeminiEmbeddingsResponse } from '../embeddings/convert-gemini-embeddings-response.ts';
+import { convertToGeminiEmbeddingsRequest } from '../embeddings/convert-to-gemini-embeddings-request.ts';
 
 /** Bodies in the shape of Google's API reference, recorded in `__fixtures__/`. */
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
 const convert = (body: unknown) => convertGeminiResponse({ provider: 'gemini', body, upstreamModel: 'gemini-2.5-flash', requestId: 'req_abc' });

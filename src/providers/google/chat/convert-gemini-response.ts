@@ -1,6 +1,6 @@
-import type { ChatCompletion } from '../chat-completion-schemas.ts';
-import type { ChatResult } from '../provider-client.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { ChatCompletion } from '../../chat-completion-schemas.ts';
+import type { ChatResult } from '../../provider-client.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
 import { geminiGenerateContentResponseSchema, type GeminiCandidate, type GeminiPart } from './gemini-schemas.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';

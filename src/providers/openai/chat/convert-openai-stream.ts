@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { TokenUsage } from '../chat-completion-schemas.ts';
-import { chatCompletionChunkSchema, type ChatCompletionChunk, type StreamTranslator, type StreamTranslatorInput, type WireEvent } from '../chat-stream.ts';
-import type { WireErrorInput } from '../provider-client.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { TokenUsage } from '../../chat-completion-schemas.ts';
+import { chatCompletionChunkSchema, type ChatCompletionChunk, type StreamTranslator, type StreamTranslatorInput, type WireEvent } from '../../chat-stream.ts';
+import type { WireErrorInput } from '../../provider-client.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertOpenAIUsage } from './convert-openai-response.ts';
-import { parseOpenAIError } from './openai-error.ts';
+import { parseOpenAIError } from '../openai-error.ts';
 
 export interface OpenAIStreamOptions {
   /**

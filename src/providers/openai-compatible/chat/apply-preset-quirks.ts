@@ -1,4 +1,4 @@
-import type { OpenAICompatiblePreset, ResponseFormatType } from './presets.ts';
+import type { OpenAICompatiblePreset, ResponseFormatType } from '../presets.ts';
 
 export interface PresetQuirksInput {
   /** An OpenAI request body (not modified). */

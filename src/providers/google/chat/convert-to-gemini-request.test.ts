@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertToGeminiRequest, convertToGeminiStreamRequest } from './convert-to-gemini-request.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
 
 function request(body: Record<string, unknown>): ChatCompletionRequest {
   return chatCompletionRequestSchema.parse({ model: 'gemini', ...body });

@@ -1,6 +1,6 @@
-import type { StreamTranslatorInput } from '../chat-stream.ts';
-import { createOpenAIStreamTranslator, type OpenAIStreamTranslator } from '../openai/convert-openai-stream.ts';
-import { parseAzureError } from './azure-error.ts';
+import type { StreamTranslatorInput } from '../../chat-stream.ts';
+import { createOpenAIStreamTranslator, type OpenAIStreamTranslator } from '../../openai/chat/convert-openai-stream.ts';
+import { parseAzureError } from '../azure-error.ts';
 
 /**
  * Azure streams OpenAI's chunks with its content filter results, which reach the client as the

@@ -1,5 +1,5 @@
-import { convertOpenAIResponse } from '../openai/convert-openai-response.ts';
-import type { ChatResult } from '../provider-client.ts';
+import { convertOpenAIResponse } from '../../openai/chat/convert-openai-response.ts';
+import type { ChatResult } from '../../provider-client.ts';
 
 /**
  * Azure answers OpenAI's `chat.completion` plus its content filter results (`prompt_filter_results` on

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readWireEvents } from '../../../test/support/openai-wire-server.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
-import type { ChatCompletionChunk, StreamTranslatorInput } from '../chat-stream.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { readWireEvents } from '../../../../test/support/openai-wire-server.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
+import type { ChatCompletionChunk, StreamTranslatorInput } from '../../chat-stream.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { createAzureStreamTranslator } from './convert-azure-stream.ts';
-import { azureWireFormat } from './index.ts';
+import { azureWireFormat } from '../index.ts';
 
 const input: StreamTranslatorInput = { provider: 'azure', upstreamModel: 'gpt-4o-prod', requestId: 'req_1', created: 1750000000 };
 
 /** SSE bodies in the shape Azure's content streaming docs and recorded streams show, in `__fixtures__/`. */
 function fixture(name: string): string {
-  return readFileSync(new URL(`./__fixtures__/${name}.sse`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../__fixtures__/${name}.sse`, import.meta.url), 'utf8');
 }
 
 function dataLines(text: string): Array<Record<string, unknown>> {
@@ -25,7 +25,7 @@ function textOf(chunks: ChatCompletionChunk[]): string {
 }
 
 function fixtureError(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8')) as unknown;
+  return JSON.parse(readFileSync(new URL(`../__fixtures__/${name}.json`, import.meta.url), 'utf8')) as unknown;
 }
 
 describe('createAzureStreamTranslator', () => {

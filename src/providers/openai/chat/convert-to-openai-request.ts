@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
+import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import type { BuildChatRequestInput, WireRequest } from '../../provider-client.ts';
 
 export interface OpenAIRequestSettings {
   apiKey?: string | undefined;

@@ -1,5 +1,5 @@
-import { openAIRequestBody, openAIRequestHeaders, withStreaming } from '../openai/convert-to-openai-request.ts';
-import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
+import { openAIRequestBody, openAIRequestHeaders, withStreaming } from '../../openai/chat/convert-to-openai-request.ts';
+import type { BuildChatRequestInput, WireRequest } from '../../provider-client.ts';
 
 export interface AzureRequestSettings {
   apiKey?: string | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { chatCompletionRequestSchema } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertToGeminiRequest } from './convert-to-gemini-request.ts';
 
 function build(body: Record<string, unknown>) {

@@ -1,8 +1,8 @@
-import type { TokenUsage } from '../chat-completion-schemas.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { TokenUsage } from '../../chat-completion-schemas.ts';
+import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertGeminiUsage } from './convert-gemini-usage.ts';
-import { parseGeminiError } from './gemini-error.ts';
+import { parseGeminiError } from '../gemini-error.ts';
 import { geminiErrorBodySchema, geminiGenerateContentResponseSchema, type GeminiCandidate, type GeminiGenerateContentResponse, type GeminiPart, type GeminiUsageMetadata } from './gemini-schemas.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 import { mapGeminiLogprobs } from './map-gemini-logprobs.ts';

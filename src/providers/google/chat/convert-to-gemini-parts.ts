@@ -1,5 +1,5 @@
 import type { GeminiPart } from './gemini-schemas.ts';
-import { geminiInvalidRequest } from './gemini-request-error.ts';
+import { geminiInvalidRequest } from '../gemini-request-error.ts';
 
 /** One part of an OpenAI message's array content. */
 export type OpenAIContentPart = { type: string } & Record<string, unknown>;

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readWireEvents } from '../../../test/support/openai-wire-server.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
-import type { ChatCompletionChunk, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { readWireEvents } from '../../../../test/support/openai-wire-server.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
+import type { ChatCompletionChunk, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { createOpenAIStreamTranslator, streamErrorStatus, type OpenAIStreamTranslator } from './convert-openai-stream.ts';
 
 const input: StreamTranslatorInput = { provider: 'openai', upstreamModel: 'gpt-4o-mini', requestId: 'req_1', created: 1750000000 };
 
 /** SSE bodies as OpenAI sends them on the wire, recorded in `__fixtures__/`. */
 function fixture(name: string): string {
-  return readFileSync(new URL(`./__fixtures__/${name}.sse`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../__fixtures__/${name}.sse`, import.meta.url), 'utf8');
 }
 
 /** The JSON data lines of a fixture, as the provider sent them. */

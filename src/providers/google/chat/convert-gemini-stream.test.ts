@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk, StreamTranslator, WireEvent } from '../chat-stream.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { ChatCompletionChunk, StreamTranslator, WireEvent } from '../../chat-stream.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { convertGeminiResponse } from './convert-gemini-response.ts';
 import { createGeminiStreamTranslator } from './convert-gemini-stream.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
 
 /** A recorded `streamGenerateContent?alt=sse` body, exactly as sent (CRLF-framed) by Gemini. */
 function fixture(name: string): string {
-  return readFileSync(new URL(`./__fixtures__/${name}.sse`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../__fixtures__/${name}.sse`, import.meta.url), 'utf8');
 }
 
 function wireEvents(body: string): WireEvent[] {
@@ -64,7 +64,7 @@ describe('createGeminiStreamTranslator', () => {
     const { stream, chunks } = run(fixture('stream-text'));
     const whole = convertGeminiResponse({
       provider: 'gemini',
-      body: JSON.parse(readFileSync(new URL('./__fixtures__/generate-content-text.json', import.meta.url), 'utf8')) as unknown,
+      body: JSON.parse(readFileSync(new URL('../__fixtures__/generate-content-text.json', import.meta.url), 'utf8')) as unknown,
       upstreamModel: 'gemini-2.5-flash',
       requestId: 'req_abc',
     });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { chatCompletionRequestSchema, chatCompletionSchema, type ChatCompletion } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 import { buildMockCompletion, countMockTokens } from './mock-completion.ts';
-import { thrownBy } from '../../../test/support/thrown-by.ts';
+import { thrownBy } from '../../../../test/support/thrown-by.ts';
 
 type Messages = Array<Record<string, unknown>>;
 

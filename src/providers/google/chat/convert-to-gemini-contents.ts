@@ -1,7 +1,7 @@
-import type { ChatMessage } from '../chat-completion-schemas.ts';
+import type { ChatMessage } from '../../chat-completion-schemas.ts';
 import { convertUserContent, textOnlyContent, type OpenAIContentPart } from './convert-to-gemini-parts.ts';
 import type { GeminiContent, GeminiGenerateContentRequest, GeminiPart } from './gemini-schemas.ts';
-import { geminiInvalidRequest } from './gemini-request-error.ts';
+import { geminiInvalidRequest } from '../gemini-request-error.ts';
 
 type ToolCall = NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_calls']>[number];
 

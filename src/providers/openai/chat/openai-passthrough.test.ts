@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
+import { chatCompletionRequestSchema } from '../../chat-completion-schemas.ts';
 import { convertOpenAIResponse } from './convert-openai-response.ts';
 import { convertToOpenAIRequest } from './convert-to-openai-request.ts';
 
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
 /** Every OpenAI setting the gateway promises to pass through untouched, as a client would send them. */

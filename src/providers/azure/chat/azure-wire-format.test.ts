@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../errors/configuration-error.ts';
-import { azureProviderSchema } from '../../config/provider-config.ts';
-import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
-import { parseAzureError } from './azure-error.ts';
+import { ConfigurationError } from '../../../errors/configuration-error.ts';
+import { azureProviderSchema } from '../../../config/provider-config.ts';
+import { chatCompletionRequestSchema } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
+import { parseAzureError } from '../azure-error.ts';
 import { convertAzureResponse } from './convert-azure-response.ts';
 import { azureAcceptsStreamOptions, convertToAzureRequest, convertToAzureStreamRequest } from './convert-to-azure-request.ts';
-import { azureWireFormat, createAzureProviderClient } from './index.ts';
+import { azureWireFormat, createAzureProviderClient } from '../index.ts';
 
 /** Bodies as Azure's REST reference and content filtering docs show them, in `__fixtures__/`. */
 function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`./__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
 const request = chatCompletionRequestSchema.parse({

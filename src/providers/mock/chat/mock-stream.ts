@@ -1,5 +1,5 @@
-import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from '../chat-stream.ts';
+import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../../chat-stream.ts';
 
 const cutDirective = /mock:cut-stream\b/;
 

@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import type { WireRequest } from '../provider-client.ts';
+import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import type { WireRequest } from '../../provider-client.ts';
 import { convertJsonSchemaToGemini, droppedKeywordsWarning } from './convert-json-schema-to-gemini.ts';
 import { convertToGeminiContents } from './convert-to-gemini-contents.ts';
 import { convertToGeminiTools } from './convert-to-gemini-tools.ts';

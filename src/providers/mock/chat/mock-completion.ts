@@ -1,5 +1,5 @@
-import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
+import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
 
 /** Deterministic stand-in token count: about four characters a token, as OpenAI's rule of thumb. */
 export function countMockTokens(text: string): number {

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../chat-completion-schemas.ts';
+import type { TokenUsage } from '../../chat-completion-schemas.ts';
 import type { GeminiUsageMetadata } from './gemini-schemas.ts';
 
 /** OpenAI's `usage` object, with the details OpenAI itself sends. */

@@ -1,6 +1,6 @@
-import { chatCompletionSchema, type TokenUsage } from '../chat-completion-schemas.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
-import type { ChatResult } from '../provider-client.ts';
+import { chatCompletionSchema, type TokenUsage } from '../../chat-completion-schemas.ts';
+import { ProviderError } from '../../../errors/provider-error.ts';
+import type { ChatResult } from '../../provider-client.ts';
 
 export function convertOpenAIResponse(input: { provider: string; body: unknown }): ChatResult {
   const parsed = chatCompletionSchema.safeParse(input.body);
