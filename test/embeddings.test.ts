@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockVector } from '../src/providers/mock/mock-embeddings.ts';
-import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
+import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 
 /**
  * `POST /v1/embeddings` end to end through the one pipeline: the official SDK (floats and base64),
@@ -149,6 +149,45 @@ describe('embeddings', () => {
       [requestId],
     );
     expect(rows[0]).toEqual({ prompt_tokens: 1000, completion_tokens: 0, cost: '0.0005000000', operation: 'embeddings' });
+  });
+
+  it('shows embeddings in the usage API (by model, input tokens and cost) and in the request metrics by operation', async () => {
+    const { key: usageKey } = await harness.createKey('embeddings-usage');
+    const usageClient = new OpenAI({ apiKey: usageKey, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    await usageClient.embeddings.create({ model: 'priced-embed', input: ['y'.repeat(400), 'z'.repeat(400)], encoding_format: 'float' });
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const usage = async () =>
+      (await (await fetch(`${harness.url}/v1/usage?from=${from}&to=${to}&group_by=model`, { headers: { authorization: `Bearer ${usageKey}` } })).json()) as {
+        data: Array<Record<string, any>>;
+      };
+    await expect.poll(async () => (await usage()).data.find((row) => row.model === 'priced-embed')?.requests, { timeout: 5000, interval: 50 }).toBe(1);
+    const row = (await usage()).data.find((entry) => entry.model === 'priced-embed');
+    expect(row).toMatchObject({ requests: 1, errors: 0, input_tokens: 200, output_tokens: 0 });
+    expect(Number(row?.cost)).toBeCloseTo(0.0001, 10);
+
+    const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } })).text();
+    expect(metrics).toMatch(/gateway_requests_total\{[^}]*operation="embeddings"[^}]*model="priced-embed"[^}]*\} [1-9]/);
+  });
+
+  it("counts an embeddings request's input tokens against the key's TPM limit", async () => {
+    const { id, key: limitedKey } = await harness.createKey('embeddings-tpm');
+    const limits = await fetch(`${harness.url}/admin/keys/${id}/limits`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${testAdminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tpm: 300 }),
+    });
+    expect(limits.status).toBe(200);
+    // 200 tokens (800 characters): within the limit; the next 200 are not.
+    const texts = ['a'.repeat(400), 'b'.repeat(400)];
+    const served = await postJson(`${harness.url}/v1/embeddings`, { model: 'mock-embed', input: texts }, limitedKey);
+    expect(served.status).toBe(200);
+    expect(served.body.usage.prompt_tokens).toBe(200);
+    const refused = await postJson(`${harness.url}/v1/embeddings`, { model: 'mock-embed', input: texts }, limitedKey);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'tokens' });
+    expect(refused.body.error.message).toContain('tokens per min (TPM): Limit 300, Requested ~200');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('answers a repeated request from the cache, and keeps chat and embeddings entries apart', async () => {
