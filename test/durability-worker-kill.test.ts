@@ -21,7 +21,10 @@ const config = {
   providers: { mock: { type: 'mock', latencyMs: 20, concurrency: 16 } },
   models: { 'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing } },
   batches: { chunkSize: 20 },
-  durability: { jobLockMs: 2000 },
+  // A chunk the victim held goes back by BullMQ's stalled-job check; on a loaded machine the survivor's
+  // own lock renewals can come late, and a chunk stalled twice is failed for good: then the reconciler
+  // queues it again (its lines done are skipped). Every 2 s here, so either path finishes in the test's time.
+  durability: { jobLockMs: 2000, reconcileIntervalMs: 2000 },
 };
 /** Chunks one worker process runs at once with this config: max(2, ceil(concurrency / chunkSize) + 1). */
 const chunksPerWorker = 2;
