@@ -40,6 +40,8 @@ describe('graceful shutdown under load', () => {
     const database = await createTestDatabase(label);
     const prefix = uniqueName(label);
     const sql = new pg.Pool({ connectionString: database.url, max: 2 });
+    sql.on('error', () => undefined);
+    sql.on('connect', (client) => client.on('error', () => undefined));
     cleanups.push(
       () => database.drop(),
       () => deleteRedisPrefix(prefix),

@@ -54,6 +54,10 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const config: GatewayConfig = parseGatewayConfig(options.config ?? mockConfig, {});
   const gateway = await startGateway({ environment, config, logger: createLogger(environment.LOG_LEVEL, { destination: options.logDestination }) });
   const sql = new pg.Pool({ connectionString: database.url, max: 2 });
+  // The database is dropped (connections terminated) at close: a client still ending then must not
+  // raise an uncaught 'error'.
+  sql.on('error', () => undefined);
+  sql.on('connect', (client) => client.on('error', () => undefined));
   const url = gateway.url ?? '';
   return {
     gateway,
