@@ -18,7 +18,9 @@ import { testRedisUrl } from './support/test-services.ts';
  */
 const pricing = { inputPerMillion: '1', outputPerMillion: '2' };
 const config = {
-  providers: { mock: { type: 'mock', latencyMs: 20, concurrency: 16 } },
+  // The victim's calls in flight keep their provider slots until the slot's lease lapses (the provider's
+  // timeoutMs + 10 s): a 20 ms provider gets a 5 s timeout, so slots a killed worker held come back in 15 s.
+  providers: { mock: { type: 'mock', latencyMs: 20, concurrency: 16, timeoutMs: 5000 } },
   models: { 'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing } },
   batches: { chunkSize: 20 },
   // A chunk the victim held goes back by BullMQ's stalled-job check; on a loaded machine the survivor's
