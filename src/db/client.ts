@@ -34,14 +34,7 @@ export function createDatabase(options: {
   pool.on('error', (error) => {
     if (logger) connectionErrors.failed(target, 'pool', error, logger);
   });
-  pool.on('connect', (client) => {
-    if (logger) connectionErrors.recovered(target, logger);
-    // A client checked out (or being closed) has no pool listener: its connection dying between queries
-    // would otherwise be an uncaught 'error' event. The query it runs next fails, and the pool drops it.
-    client.on('error', (error) => {
-      if (logger) connectionErrors.failed(target, 'client', error, logger);
-    });
-  });
+  if (logger) pool.on('connect', () => connectionErrors.recovered(target, logger));
   const db = drizzle(pool, { schema });
   return {
     pool,
