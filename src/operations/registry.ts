@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { chatCompletionRequestSchema, type ChatCompletion, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
 import type { CallContext, ProviderClient } from '../providers/provider-client.ts';
 import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import { chatCompletionsPath, chatOperation } from './chat/chat-operation.ts';
-import { embeddingsRequestSchema, type EmbeddingsRequest, type EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
+import { embeddingsRequestSchema, type EmbeddingsRequest } from '../providers/embeddings-schemas.ts';
 import { embeddingsOperation, embeddingsPath } from './embeddings/embeddings-operation.ts';
 import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult } from './operation.ts';
 
@@ -79,13 +79,4 @@ function bind<Request extends { model: string }, Response extends OperationRespo
     // Responses are checked where they are made (converters, the cache's schema): the name is trusted here.
     isCacheable: (response) => operation.isCacheable(response as Response),
   };
-}
-
-/** Narrowing helpers for code that must see the operation's own types (the API's edge). */
-export function isChatResponse(response: OperationResponse): response is ChatCompletion {
-  return 'choices' in response;
-}
-
-export function isEmbeddingsResponse(response: OperationResponse): response is EmbeddingsVectors {
-  return response.object === 'list';
 }

@@ -3,7 +3,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { bindRequest } from '../operations/registry.ts';
+import { bindRequest, operationNameOf } from '../operations/registry.ts';
 import type { ProviderError } from '../errors/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -267,7 +267,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     const hit: RequestOutcome = {
       requestId: data.requestId,
       kind: data.kind,
-      operation: bindRequest(data).operation,
+      operation: operationNameOf(data),
       projectId: data.projectId,
       apiKeyId: data.apiKeyId,
       model: data.model,
@@ -300,7 +300,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       providerLatencyMs: attempts[attempts.length - 1]?.latencyMs,
       routeAttempts: attempts,
       cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
-      operation: bindRequest(data).operation,
+      operation: operationNameOf(data),
       streamed: bindRequest(data).streams(),
       correlation: data.correlation,
     } satisfies Partial<RequestOutcome>;
