@@ -25,6 +25,7 @@ describe('migrations', () => {
         'files',
         'idempotency_keys',
         'projects',
+        'provider_batches',
         'requests',
         'usage',
         'usage_daily_rollups',

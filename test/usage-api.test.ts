@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchResultWriter } from '../src/records/batch-result-writer.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 
 /** A port nothing listens on: the fallback model's first route is refused there. */
@@ -36,6 +37,9 @@ interface Made {
   cost: string;
   costSaved: string;
   requestId: string;
+  /** Lines served by a provider's batch API: their batch, and what they saved against the sync price. */
+  nativeBatchId?: string;
+  batchSaved?: string;
 }
 
 const pricing = { inputPerMillion: 1000, outputPerMillion: 2000 };
@@ -51,6 +55,7 @@ function expectedOf(made: Made[]) {
     output_tokens: made.reduce((sum, one) => sum + one.output, 0),
     cost: made.reduce((sum, one) => sum.plus(one.cost), new Big(0)).toString(),
     cost_saved: made.reduce((sum, one) => sum.plus(one.costSaved), new Big(0)).toString(),
+    batch_saved: made.reduce((sum, one) => sum.plus(one.batchSaved ?? '0'), new Big(0)).toString(),
   };
 }
 
@@ -64,6 +69,7 @@ const countersOf = (row: Record<string, any>) => ({
   output_tokens: row.output_tokens,
   cost: new Big(row.cost).toString(),
   cost_saved: new Big(row.cost_saved).toString(),
+  batch_saved: new Big(row.batch_saved).toString(),
 });
 
 describe('usage API and request logs, after a real run', () => {
@@ -179,6 +185,57 @@ describe('usage API and request logs, after a real run', () => {
     return created.body.id as string;
   }
 
+  /** Lines a provider's batch API served, recorded as the batch writer records them: half the sync price. */
+  async function nativeBatchLines(name: string, tokens: Array<[input: number, output: number]>): Promise<void> {
+    const key = keys[name]!;
+    const writer = new BatchResultWriter(harness.sql, async () => {});
+    const nativeBatchId = 'batch_native_usage';
+    await Promise.all(
+      tokens.map(([input, output], lineNumber) => {
+        const syncPrice = new Big(priceOf(input, output));
+        const cost = syncPrice.div(2).toString();
+        const batchSaved = syncPrice.minus(cost).toString();
+        const requestId = `batch_req_native_usage_${lineNumber}`;
+        made.push({
+          project: key.project_id,
+          keyId: key.id,
+          model: 'usage-echo',
+          batch: true,
+          error: false,
+          cacheHit: false,
+          input,
+          output,
+          cost,
+          costSaved: '0',
+          requestId,
+          nativeBatchId,
+          batchSaved,
+        });
+        const now = new Date();
+        return writer.record({
+          kind: 'batch',
+          requestId,
+          batchId: nativeBatchId,
+          lineNumber,
+          customId: `native-${lineNumber}`,
+          projectId: key.project_id,
+          apiKeyId: key.id,
+          model: 'usage-echo',
+          provider: 'mock',
+          upstreamModel: 'echo',
+          attempts: 1,
+          status: 'completed',
+          statusCode: 200,
+          acceptedAt: new Date(now.getTime() - 5000),
+          startedAt: new Date(now.getTime() - 4000),
+          completedAt: now,
+          providerBatchId: 'provider_batch_1',
+          usage: { promptTokens: input, completionTokens: output, totalTokens: input + output, cost, batchSaved },
+        });
+      }),
+    );
+  }
+
   beforeAll(async () => {
     const port = await closedPort();
     harness = await startTestGateway({
@@ -218,6 +275,10 @@ describe('usage API and request logs, after a real run', () => {
     await asyncJob('a2', 'an async question');
     fallbackId = (await chat('a1', 'usage-fallback', 'fall back to the mock')).requestId;
     batchId = await inlineBatch('a1', ['batch line one', 'mock:error:500 batch line two', 'batch line three, longer than the others']);
+    await nativeBatchLines('a1', [
+      [120, 30],
+      [7, 3],
+    ]);
     await chat('b', 'usage-echo', 'project b asks');
     await chat('b', 'usage-classifier', 'project b classifies');
     to = new Date(Date.now() + 3_600_000).toISOString();
@@ -243,26 +304,43 @@ describe('usage API and request logs, after a real run', () => {
     expect(p95).toBeLessThanOrEqual(p99);
   });
 
-  it.each([['model'], ['key'], ['provider'], ['batch'], ['model,key'], ['batch,model,provider']])('groups by %s, each group summing exactly its requests', async (groupBy) => {
+  const groupings = [['model'], ['key'], ['provider'], ['served_by'], ['batch'], ['model,key'], ['batch,model,provider'], ['batch,served_by,provider']];
+  it.each(groupings)('groups by %s, each group summing exactly its requests', async (groupBy) => {
     const { status, body } = await usage(`&group_by=${groupBy}`);
     expect(status).toBe(200);
-    expect(body.group_by).toEqual(groupBy.split(',').sort((x, y) => ['key', 'model', 'provider', 'batch'].indexOf(x) - ['key', 'model', 'provider', 'batch'].indexOf(y)));
-    const keyOf = (fields: { model?: string; api_key_id?: string; provider?: string | null; batch_id?: string | null }) => JSON.stringify(fields);
+    const order = ['key', 'model', 'provider', 'served_by', 'batch'];
+    expect(body.group_by).toEqual(groupBy.split(',').sort((x, y) => order.indexOf(x) - order.indexOf(y)));
+    const keyOf = (fields: { model?: string; api_key_id?: string; provider?: string | null; served_by?: string; batch_id?: string | null }) => JSON.stringify(fields);
     const expected = new Map<string, Made[]>();
     for (const one of ofProject('a1')) {
       const fields = {
         ...(groupBy.includes('key') ? { api_key_id: one.keyId } : {}),
         ...(groupBy.includes('model') ? { model: one.model } : {}),
         ...(groupBy.includes('provider') ? { provider: 'mock' } : {}),
-        ...(groupBy.includes('batch') ? { batch_id: one.batch ? batchId : null } : {}),
+        ...(groupBy.includes('served_by') ? { served_by: one.nativeBatchId ? 'batch_api' : 'gateway' } : {}),
+        ...(groupBy.includes('batch') ? { batch_id: one.batch ? (one.nativeBatchId ?? batchId) : null } : {}),
       };
       expected.set(keyOf(fields), [...(expected.get(keyOf(fields)) ?? []), one]);
     }
-    const actual = new Map(body.data.map((row: Record<string, any>) => [keyOf({ api_key_id: row.api_key_id, model: row.model, provider: row.provider, batch_id: row.batch_id }), countersOf(row)]));
+    const actual = new Map(
+      body.data.map((row: Record<string, any>) => [keyOf({ api_key_id: row.api_key_id, model: row.model, provider: row.provider, served_by: row.served_by, batch_id: row.batch_id }), countersOf(row)]),
+    );
     expect(actual).toEqual(new Map([...expected].map(([key, list]) => [key, expectedOf(list)])));
     const costs = body.data.map((row: Record<string, any>) => Number(row.cost));
     expect(costs).toEqual([...costs].sort((x, y) => y - x));
     expect(countersOf(body.total)).toEqual(expectedOf(ofProject('a1')));
+  });
+
+  it("reports lines served by a provider's batch API under served_by=batch_api, with their cost and what they saved", async () => {
+    const { body } = await usage('&group_by=served_by');
+    const native = ofProject('a1').filter((one) => one.nativeBatchId);
+    expect(native).toHaveLength(2);
+    const byServer = new Map<string, ReturnType<typeof countersOf>>(body.data.map((row: Record<string, any>) => [row.served_by, countersOf(row)]));
+    expect(byServer.get('batch_api')).toEqual(expectedOf(native));
+    expect(byServer.get('batch_api')?.batch_saved).toBe(byServer.get('batch_api')?.cost);
+    expect(byServer.get('gateway')).toEqual(expectedOf(ofProject('a1').filter((one) => !one.nativeBatchId)));
+    expect(byServer.get('gateway')?.batch_saved).toBe('0');
+    expect(new Big(body.total.batch_saved).toString()).toBe(expectedOf(native).batch_saved);
   });
 
   it('buckets by day and hour, ascending, adding up to the total', async () => {
@@ -294,7 +372,18 @@ describe('usage API and request logs, after a real run', () => {
 
   it('answers a project without traffic with zeros and no latency, not an error', async () => {
     const { key } = await harness.createKey('usage-empty');
-    const zero = { requests: 0, errors: 0, cache_hits: 0, input_tokens: 0, cached_input_tokens: 0, output_tokens: 0, cost: '0', cost_saved: '0', latency_ms: { p50: null, p95: null, p99: null } };
+    const zero = {
+      requests: 0,
+      errors: 0,
+      cache_hits: 0,
+      input_tokens: 0,
+      cached_input_tokens: 0,
+      output_tokens: 0,
+      cost: '0',
+      cost_saved: '0',
+      batch_saved: '0',
+      latency_ms: { p50: null, p95: null, p99: null },
+    };
     const total = await usage('', key);
     expect(total.body).toMatchObject({ data: [zero], total: zero });
     expect((await usage('&group_by=model,day', key)).body).toMatchObject({ group_by: ['model', 'day'], data: [], total: zero });
@@ -311,7 +400,7 @@ describe('usage API and request logs, after a real run', () => {
     );
     expect(countersOf(all.body.total)).toEqual(expectedOf(made));
     expect(countersOf((await adminUsage('&project=usage-b')).body.total)).toEqual(expectedOf(ofProject('b')));
-    expect(countersOf((await adminUsage(`&project=${keys['a1']!.project_id}&group_by=key,model,provider,batch,day,hour`)).body.total)).toEqual(expectedOf(ofProject('a1')));
+    expect(countersOf((await adminUsage(`&project=${keys['a1']!.project_id}&group_by=key,model,provider,served_by,batch,day,hour`)).body.total)).toEqual(expectedOf(ofProject('a1')));
     expect((await adminUsage('&project=nobody')).body.error).toMatchObject({ code: 'not_found', param: 'project' });
     expect((await get('/admin/usage', keys['a1']!.key)).status).toBe(401);
   });
@@ -389,11 +478,12 @@ describe('usage API and request logs, after a real run', () => {
 
   it('npm run usage:rebuild reproduces the same rollups from the raw records', async () => {
     const snapshot = async () => ({
-      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, batch_id')).rows,
-      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, batch_id')).rows,
+      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, served_by, batch_id')).rows,
+      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, served_by, batch_id')).rows,
     });
     const before = await snapshot();
     expect(before.hourly.length).toBeGreaterThan(3);
+    expect(before.hourly.filter((row) => row.served_by === 'batch_api')).toMatchObject([{ batch_id: 'batch_native_usage', requests: 2 }]);
     await harness.sql.query('UPDATE usage_rollups SET requests = requests + 100, latency_histogram = latency_histogram || 7::bigint');
     await harness.sql.query('DELETE FROM usage_daily_rollups');
     const run = await promisify(execFile)('npx', ['tsx', 'src/usage/rebuild-cli.ts', '--from', from, '--to', to], {

@@ -7,6 +7,7 @@ import { runMigrations } from '../src/db/migrate.ts';
 import { insertAsyncJob } from '../src/async-jobs/async-jobs.ts';
 import { latencyBoundsMs } from '../src/usage/latency-buckets.ts';
 import { rebuildUsageRollups } from '../src/usage/rebuild-usage-rollups.ts';
+import { queryUsage } from '../src/usage/usage-report.ts';
 import { ResultStore, type RequestOutcome } from '../src/records/result-store.ts';
 import { createTestDatabase, type TestDatabase } from './support/test-services.ts';
 
@@ -125,6 +126,95 @@ describe('usage rollups at the writers', () => {
     );
     const { rows } = await handle.pool.query("SELECT sum(requests)::int AS requests, sum(errors)::int AS errors, sum(prompt_tokens)::int AS tokens FROM usage_rollups WHERE model LIKE 'hot-%'");
     expect(rows[0]).toEqual({ requests: 300, errors: 30, tokens: 270 * 10 });
+  });
+
+  it("splits lines served by a provider's batch API (served_by batch_api, with what they saved) from the gateway's, and usage:rebuild agrees", async () => {
+    const nativeAt = new Date('2024-06-02T10:20:00.000Z');
+    const line = (lineNumber: number, extra: Partial<BatchLineOutcome>): BatchLineOutcome => ({
+      kind: 'batch',
+      requestId: `batch_req_native_${lineNumber}`,
+      batchId: 'batch_native',
+      lineNumber,
+      customId: `c${lineNumber}`,
+      ...principal,
+      model: 'native-model',
+      provider: 'mock',
+      upstreamModel: 'echo',
+      status: 'completed',
+      statusCode: 200,
+      attempts: 1,
+      acceptedAt: new Date(nativeAt.getTime() - 60_000),
+      startedAt: new Date(nativeAt.getTime() - 30_000),
+      completedAt: nativeAt,
+      ...extra,
+    });
+    const writer = new BatchResultWriter(handle.pool, async () => {});
+    await Promise.all([
+      writer.record(line(1, { providerBatchId: 'pb_1', usage: { promptTokens: 100, completionTokens: 20, totalTokens: 120, cost: '0.0005', batchSaved: '0.0005' } })),
+      writer.record(line(2, { providerBatchId: 'pb_1', usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12, cost: '0.00005', batchSaved: '0.00004' } })),
+      writer.record(line(3, { providerBatchId: 'pb_1', status: 'failed', statusCode: 400, errorCode: 'provider_error', usage: null })),
+      writer.record(line(4, { usage: { promptTokens: 10, completionTokens: 2, totalTokens: 12, cost: '0.0001' } })),
+    ]);
+    await new ResultStore(handle.db).record(outcome('req_native_sync', 'native-model', { acceptedAt: new Date(nativeAt.getTime() - 40), startedAt: null, completedAt: nativeAt }));
+
+    const stored = await handle.pool.query(
+      "SELECT r.id, r.provider_batch_id, u.batch_saved::text FROM requests r LEFT JOIN usage u ON u.request_id = r.id WHERE r.model = 'native-model' ORDER BY r.id",
+    );
+    expect(stored.rows).toEqual([
+      { id: 'batch_req_native_1', provider_batch_id: 'pb_1', batch_saved: '0.0005000000' },
+      { id: 'batch_req_native_2', provider_batch_id: 'pb_1', batch_saved: '0.0000400000' },
+      { id: 'batch_req_native_3', provider_batch_id: 'pb_1', batch_saved: null },
+      { id: 'batch_req_native_4', provider_batch_id: null, batch_saved: '0.0000000000' },
+      { id: 'req_native_sync', provider_batch_id: null, batch_saved: '0.0000000000' },
+    ]);
+
+    const range = { from: new Date('2024-06-02T00:00:00Z'), to: new Date('2024-06-03T00:00:00Z') };
+    const report = await queryUsage(handle.pool, { range, groups: ['served_by', 'batch'], projectId: principal.projectId });
+    expect(report.data.map(({ latency_ms: _latency, ...counters }) => counters)).toEqual([
+      {
+        served_by: 'batch_api',
+        batch_id: 'batch_native',
+        requests: 3,
+        errors: 1,
+        cache_hits: 0,
+        input_tokens: 110,
+        cached_input_tokens: 0,
+        output_tokens: 22,
+        cost: '0.00055',
+        cost_saved: '0',
+        batch_saved: '0.00054',
+      },
+      { served_by: 'gateway', batch_id: null, requests: 1, errors: 0, cache_hits: 0, input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, cost: '0.0001', cost_saved: '0', batch_saved: '0' },
+      {
+        served_by: 'gateway',
+        batch_id: 'batch_native',
+        requests: 1,
+        errors: 0,
+        cache_hits: 0,
+        input_tokens: 10,
+        cached_input_tokens: 0,
+        output_tokens: 2,
+        cost: '0.0001',
+        cost_saved: '0',
+        batch_saved: '0',
+      },
+    ]);
+    expect(report.total).toMatchObject({ requests: 5, errors: 1, cost: '0.00075', batch_saved: '0.00054' });
+
+    const snapshot = async () => ({
+      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'native-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, batch_id")).rows,
+      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'native-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, batch_id")).rows,
+    });
+    const before = await snapshot();
+    expect(before.hourly.map((row) => [row.served_by, row.batch_id, row.batch_saved])).toEqual([
+      ['batch_api', 'batch_native', '0.0005400000'],
+      ['gateway', '', '0.0000000000'],
+      ['gateway', 'batch_native', '0.0000000000'],
+    ]);
+    await handle.pool.query("DELETE FROM usage_rollups WHERE model = 'native-model'");
+    await handle.pool.query("DELETE FROM usage_daily_rollups WHERE model = 'native-model'");
+    await rebuildUsageRollups(handle.pool, range);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('the documented corner: a failure later overwritten by a success counts twice until usage:rebuild', async () => {

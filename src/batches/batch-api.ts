@@ -16,7 +16,9 @@ import { inTransaction } from '../db/transaction.ts';
 import { storeJsonlLines } from '../files/inline-batch-file.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';
 import { insertBatchRow, listBatchRows, loadBatchRow, markCancelling, newBatchId } from './batch-store.ts';
-import { findInvalidLines, invalidLinesError } from './find-invalid-lines.ts';
+import { findInvalidLines, invalidLinesError, notNativeError } from './find-invalid-lines.ts';
+import { batchModeHeader, nativeBatchMinWindowMs, nativeBatchRefusal, type BatchMode } from './batch-mode.ts';
+import type { OperationName } from '../operations/registry.ts';
 
 export interface CreateBatchInput {
   principal: Principal;
@@ -28,6 +30,8 @@ export interface CreateBatchInput {
   webhookUrl: string | null;
   /** What to do with lines that cannot run (the body's `on_invalid_lines`). @defaultValue `batches.onInvalidLines` */
   onInvalidLines?: OnInvalidLines | undefined;
+  /** Where its lines run (the `x-gateway-batch-mode` header). @defaultValue `batches.mode` */
+  mode?: BatchMode | undefined;
   /**
    * Runs in the batch's transaction once the batch is created, before the commit (an idempotency key
    * completed with it); if it throws, nothing is created.
@@ -96,10 +100,28 @@ export class BatchApi {
     if (file.line_count === 0) {
       throw new GatewayError({ code: 'invalid_request_body', message: `File '${file.id}' has no requests.`, param: 'input_file_id' });
     }
+    const { config } = this.options;
+    const mode = input.mode ?? config.batches.mode;
+    if (mode === 'native' && windowMs < nativeBatchMinWindowMs) {
+      throw new GatewayError({
+        code: 'native_batch_unavailable',
+        message: `${batchModeHeader}: native needs a completion_window of at least 24h (providers' batch APIs take up to 24 hours); '${input.completionWindow}' is shorter.`,
+        param: 'completion_window',
+      });
+    }
     // Every line is checked before anything is queued; with `fail_lines` the start step fails them instead.
-    if ((input.onInvalidLines ?? this.options.config.batches.onInvalidLines) === 'reject') {
-      const invalid = await findInvalidLines({ client, fileId: file.id, lineCount: file.line_count, config: this.options.config, endpoint: input.endpoint ?? chatCompletionsPath });
-      if (invalid.count > 0) throw invalidLinesError(invalid, { inline: file.kind === 'inline' });
+    const reject = (input.onInvalidLines ?? config.batches.onInvalidLines) === 'reject';
+    if (reject || mode === 'native') {
+      const invalid = await findInvalidLines({
+        client,
+        fileId: file.id,
+        lineCount: file.line_count,
+        config,
+        endpoint: input.endpoint ?? chatCompletionsPath,
+        ...(mode === 'native' ? { notNative: (line: { provider: string; operation: OperationName }) => nativeBatchRefusal(config, line.provider, line.operation) } : {}),
+      });
+      if (reject && invalid.count > 0) throw invalidLinesError(invalid, { inline: file.kind === 'inline' });
+      if (invalid.notNative.count > 0) throw notNativeError(invalid, { inline: file.kind === 'inline' });
     }
     const batch = await insertBatchRow(client, {
       id: newBatchId(),
@@ -112,6 +134,7 @@ export class BatchApi {
       metadata: input.metadata,
       webhookUrl: input.webhookUrl,
       totalCount: file.line_count,
+      mode,
     });
     await fenceCreation(client, batch.id);
     try {

@@ -4,10 +4,23 @@ import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
-import { terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
-import { createBatchLineChecker, modelOfLine, toRanges } from './batch-line.ts';
+import { parseCompletionWindow, terminalBatchStatuses, toBatchObject, type BatchRow } from './batch-object.ts';
+import { createBatchLineChecker, modelOfLine, rangesContain, toRanges } from './batch-line.ts';
+import { lineRunsNatively, nativeBatchRefusal } from './batch-mode.ts';
+import { NativePartBuilder } from './native-batch-parts.ts';
+import { recordProviderBatches, unsettledPartRanges, unsettledProviderBatches, type NewProviderBatch } from './provider-batch-store.ts';
+import { nativeBatchLimits } from '../providers/provider-registry.ts';
 import { lineNotRun } from './line-not-run.ts';
-import { batchStopKey, chunkJobOptions, controlJobOptions, type BatchChunkJob, type BatchControlJob, type BatchStopReason } from '../queues/batch-queues.ts';
+import {
+  batchStopKey,
+  chunkJobOptions,
+  controlJobOptions,
+  nativeBatchJobOptions,
+  type BatchChunkJob,
+  type BatchControlJob,
+  type BatchStopReason,
+  type NativeBatchJob,
+} from '../queues/batch-queues.ts';
 import { recordChunks, type OrderedChunk } from './batch-chunk-store.ts';
 import type { BatchLineOutcome, BatchResultWriter } from '../records/batch-result-writer.ts';
 import { measureBatchResultFile } from './batch-result-file.ts';
@@ -26,6 +39,8 @@ export interface BatchControlDependencies {
   writer: BatchResultWriter;
   controlQueue: Queue<BatchControlJob>;
   chunkQueue: (provider: string) => Queue<BatchChunkJob>;
+  /** Provider batches (native parts): one polling job each. */
+  nativeQueue: Queue<NativeBatchJob>;
   webhooks: WebhookNotifier;
   logger: Logger;
   /** How long after a cancel or expiry in-flight lines may still finish before the sweep. */
@@ -88,6 +103,10 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       }
       pending.set(provider, []);
     };
+    // Lines bound for their providers' batch APIs, grouped into provider batches as they are read.
+    const windowMs = parseCompletionWindow(batch.completionWindow) ?? 0;
+    const natives = new NativePartBuilder(batch.id, (provider) => nativeBatchLimits(config.providers[provider]!));
+    const parts: NewProviderBatch[] = [];
     let total = 0;
     // Line numbers are dense (1..n): fixed windows keep every page an index range scan, where
     // `> after ORDER BY … LIMIT` can be planned as a scan and sort of the rest of the file.
@@ -115,6 +134,27 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
           );
           continue;
         }
+        const operation = line.operation ?? 'chat';
+        if (lineRunsNatively({ config, mode: batch.mode, windowMs, provider: line.provider, operation })) {
+          const closed = natives.add({ lineNumber: row.line_number, provider: line.provider, operation, upstreamModel: line.upstreamModel, bytes: Buffer.byteLength(row.content) + 64 });
+          if (closed) parts.push(closed);
+          continue;
+        }
+        if (batch.mode === 'native') {
+          // Checked when the batch was created; the config has changed since (a provider's nativeBatch turned off).
+          refused.push(
+            lineNotRun({
+              batch,
+              line: { lineNumber: row.line_number, customId: row.custom_id },
+              model: line.model,
+              status: 'failed',
+              statusCode: 400,
+              errorCode: 'native_batch_unavailable',
+              errorMessage: `This batch runs through providers' batch APIs only, and this request cannot: ${nativeBatchRefusal(config, line.provider, operation) ?? 'its window is under 24h'}.`,
+            }),
+          );
+          continue;
+        }
         const lines = pending.get(line.provider) ?? [];
         lines.push(row.line_number);
         pending.set(line.provider, lines);
@@ -123,9 +163,11 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       total += rows.length;
       await Promise.all(refused.map((outcome) => dependencies.writer.record(outcome)));
       await addChunks(batch.id, chunks.splice(0));
+      await addParts(parts.splice(0));
     }
     for (const provider of pending.keys()) flushProvider(provider);
     await addChunks(batch.id, chunks.splice(0));
+    await addParts(natives.finish());
     // From here the chunks' rows say what is left to do; a start step re-run before this re-adds the rest.
     await pool.query('UPDATE batches SET fanned_out_at = now() WHERE id = $1', [batch.id]);
     logger.info({ lines: total }, 'batch fanned out');
@@ -142,6 +184,13 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     }
   }
 
+  /** Records provider batches, then queues the polling job of each not settled yet (all, unless this start step is a re-run). */
+  async function addParts(parts: NewProviderBatch[]): Promise<void> {
+    const toQueue = new Set(await recordProviderBatches(pool, parts));
+    const jobs = parts.filter((part) => toQueue.has(part.id)).map((part) => ({ partId: part.id, batchId: part.batchId }));
+    if (jobs.length > 0) await dependencies.nativeQueue.addBulk(jobs.map((job) => ({ name: 'native', data: job, opts: nativeBatchJobOptions(job) })));
+  }
+
   /** Expiry: recorded, then chunk workers stop starting lines at once; the sweep catches what is left. */
   async function stopBatch(batch: BatchRow, reason: BatchStopReason): Promise<void> {
     const { rows } = await pool.query<{ stop_reason: BatchStopReason }>('UPDATE batches SET stop_reason = coalesce(stop_reason, $2) WHERE id = $1 RETURNING stop_reason', [batch.id, reason]);
@@ -152,6 +201,9 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
   /** Records every line still without a result as cancelled or expired, then finalizes. */
   async function sweep(batch: BatchRow): Promise<void> {
     const reason = batch.stopReason ?? 'expired';
+    // Lines still at a provider's batch API are its polling job's: it cancels that batch and keeps what finished.
+    const atProviders = await unsettledPartRanges(pool, batch.id);
+    await promoteNativeJobs(batch.id);
     for (let from = 1; from <= batch.totalCount; from += pageSize) {
       const { rows } = await pool.query<{ line_number: number; custom_id: string; content: string }>(
         `SELECT fl.line_number, fl.custom_id, fl.content FROM file_lines fl
@@ -161,23 +213,33 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
         [batch.inputFileId, from, from + pageSize - 1, batch.id],
       );
       await Promise.all(
-        rows.map((row) =>
-          dependencies.writer.record(
-            lineNotRun({
-              batch,
-              line: { lineNumber: row.line_number, customId: row.custom_id },
-              model: modelOfLine(row.content),
-              status: reason,
-              statusCode: null,
-              errorCode: reason === 'cancelled' ? 'batch_cancelled' : 'batch_expired',
-              errorMessage: reason === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.',
-            }),
+        rows
+          .filter((row) => !rangesContain(atProviders, row.line_number))
+          .map((row) =>
+            dependencies.writer.record(
+              lineNotRun({
+                batch,
+                line: { lineNumber: row.line_number, customId: row.custom_id },
+                model: modelOfLine(row.content),
+                status: reason,
+                statusCode: null,
+                errorCode: reason === 'cancelled' ? 'batch_cancelled' : 'batch_expired',
+                errorMessage: reason === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.',
+              }),
+            ),
           ),
-        ),
       );
     }
     // Through the queue, never directly: one finalize job per batch at a time (its id is fixed).
     await dependencies.controlQueue.add('finalize', { type: 'finalize', batchId: batch.id }, controlJobOptions({ type: 'finalize', batchId: batch.id }));
+  }
+
+  /** A stopped batch's provider batches are polled now rather than at their next interval, so they are cancelled at once. */
+  async function promoteNativeJobs(batchId: string): Promise<void> {
+    for (const { id } of await unsettledProviderBatches(pool, [batchId])) {
+      const job = await dependencies.nativeQueue.getJob(id);
+      if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+    }
   }
 
   async function finalize(batch: BatchRow, logger: Logger): Promise<void> {

@@ -16,6 +16,8 @@ export type PreparedLine =
       model: string;
       /** The provider whose queue the line waits in: the first route of its plan. */
       provider: string;
+      /** That route's upstream model (a line sent to the provider's batch API is sent as it). */
+      upstreamModel: string;
     } & OperationPayload) /* the body as a sync call would take it (a string `provider` pin still in it: the planner reads it) */
   | {
       ok: false;
@@ -32,7 +34,7 @@ export type BatchLineChecker = (content: string) => PreparedLine;
 /** Routing answers one checker keeps; far more than a batch's distinct combinations. */
 const maxVerdicts = 10_000;
 
-type RouteVerdict = { ok: true; provider: string } | { ok: false; code: RoutePlanRefusalCode; message: string };
+type RouteVerdict = { ok: true; provider: string; upstreamModel: string } | { ok: false; code: RoutePlanRefusalCode; message: string };
 
 /**
  * Checks stored JSONL lines as the sync API checks a request: the line's `url` against the batch's
@@ -82,14 +84,14 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
       if (verdicts.size >= maxVerdicts) verdicts.clear();
       verdicts.set(key, verdict);
     }
-    return verdict.ok ? { ok: true, model, provider: verdict.provider, ...payload } : refused(model, verdict.code, verdict.message);
+    return verdict.ok ? { ok: true, model, provider: verdict.provider, upstreamModel: verdict.upstreamModel, ...payload } : refused(model, verdict.code, verdict.message);
   };
 }
 
 function routeVerdict(config: GatewayConfig, request: BoundRequest, pin: string | undefined): RouteVerdict {
   // A fixed draw: the queue a line waits in is stable (its calls are planned again when it runs).
   const plan = planRequest({ config, request, random: () => 0, pin });
-  if (plan.ok) return { ok: true, provider: plan.routes[0]!.provider };
+  if (plan.ok) return { ok: true, provider: plan.routes[0]!.provider, upstreamModel: plan.routes[0]!.upstreamModel };
   // An error line has no `param`: the body field that needs the capability leads the message instead.
   const where = plan.code === 'unsupported_capability' && plan.param !== null ? `body.${plan.param}: ` : '';
   return { ok: false, code: plan.code, message: `${where}${plan.message}` };

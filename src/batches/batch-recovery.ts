@@ -15,11 +15,15 @@ import {
   chunkJobId,
   chunkJobOptions,
   controlJobOptions,
+  nativeBatchJobOptions,
+  nativeBatchQueueName,
   sweepGraceMs,
   type BatchChunkJob,
   type BatchControlJob,
   type BatchStopReason,
+  type NativeBatchJob,
 } from '../queues/batch-queues.ts';
+import { unsettledProviderBatches } from './provider-batch-store.ts';
 
 interface UnfinishedBatch {
   id: string;
@@ -37,7 +41,7 @@ interface WantedJob {
   queue: string;
   id: string;
   name: string;
-  data: BatchControlJob | BatchChunkJob;
+  data: BatchControlJob | BatchChunkJob | NativeBatchJob;
   opts: JobsOptions;
 }
 
@@ -47,7 +51,8 @@ const pageSize = 500;
  * The batch engine's work, put back from Postgres: for every batch still running, the step it is
  * waiting for — start (until it has fanned out), its chunks not done, the expiry timer, the sweep of a
  * stopped batch, finalisation once every line has a result — is queued again if Redis does not hold
- * it (or holds it only as failed), under its usual id, and the stop key of a cancelled or expired
+ * it (or holds it only as failed), under its usual id — and the polling job of every provider batch not
+ * settled (it finds its provider id in its row, or looks for a create that may have happened) — and the stop key of a cancelled or expired
  * batch is written back. Lines already done are never re-run: a chunk skips lines with a result.
  */
 export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix: string; queues: QueueRegistry; config: GatewayConfig }): ReconcileTask {
@@ -97,6 +102,15 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
         opts: { ...chunkJobOptions(chunk.job), priority: fairSharePriority(chunk.ordinal) },
       });
     }
+    // Provider batches still at their providers: their polling jobs (a stopped batch's too: they cancel there).
+    const polled = batches.filter((batch) => batch.status !== 'finalizing' && batch.fanned_out);
+    for (const part of await unsettledProviderBatches(
+      pool,
+      polled.map((batch) => batch.id),
+    )) {
+      const data: NativeBatchJob = { partId: part.id, batchId: part.batchId };
+      wanted.push({ queue: nativeBatchQueueName, id: part.id, name: 'native', data, opts: nativeBatchJobOptions(data) });
+    }
     // The fast copy of a stop, for chunk workers; the record says so.
     const stopped = batches.filter((batch) => batch.stop_reason !== null);
     if (stopped.length > 0) {
@@ -132,7 +146,7 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
     let restored = 0;
     for (const [index, job] of wanted.entries()) {
       if (presence[index] === 'pending') continue;
-      const queue = queues.get<BatchControlJob | BatchChunkJob>(job.queue);
+      const queue = queues.get<BatchControlJob | BatchChunkJob | NativeBatchJob>(job.queue);
       if (presence[index] === 'finished') await queue.remove(job.id);
       await queue.add(job.name, job.data, job.opts);
       restored += 1;

@@ -5,7 +5,7 @@ import type { BatchRow } from './batch-object.ts';
 const columns = `id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, output_file_id,
   error_file_id, errors, metadata, webhook_url, total_count, completed_count, failed_count, prompt_tokens,
   completion_tokens, cost, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
-  expired_at, cancelling_at, cancelled_at, stop_reason, fanned_out_at`;
+  expired_at, cancelling_at, cancelled_at, stop_reason, fanned_out_at, mode`;
 
 interface RawBatchRow {
   id: string;
@@ -37,6 +37,7 @@ interface RawBatchRow {
   cancelled_at: Date | null;
   stop_reason: BatchRow['stopReason'];
   fanned_out_at: Date | null;
+  mode: BatchRow['mode'];
 }
 
 function fromRaw(row: RawBatchRow): BatchRow {
@@ -70,6 +71,7 @@ function fromRaw(row: RawBatchRow): BatchRow {
     cancelledAt: row.cancelled_at,
     stopReason: row.stop_reason,
     fannedOutAt: row.fanned_out_at,
+    mode: row.mode,
   };
 }
 
@@ -104,11 +106,12 @@ export async function insertBatchRow(
     metadata: Record<string, string> | null;
     webhookUrl: string | null;
     totalCount: number;
+    mode: BatchRow['mode'];
   },
 ): Promise<BatchRow> {
   const { rows } = await pool.query<RawBatchRow>(
-    `INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, metadata, webhook_url, total_count)
-     VALUES ($1, $2, $3, $10, $4, $5, 'validating', $6, $7, $8, $9) RETURNING ${columns}`,
+    `INSERT INTO batches (id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, expires_at, metadata, webhook_url, total_count, mode)
+     VALUES ($1, $2, $3, $10, $4, $5, 'validating', $6, $7, $8, $9, $11) RETURNING ${columns}`,
     [
       batch.id,
       batch.projectId,
@@ -120,6 +123,7 @@ export async function insertBatchRow(
       batch.webhookUrl,
       batch.totalCount,
       batch.endpoint,
+      batch.mode,
     ],
   );
   return fromRaw(rows[0]!);

@@ -14,7 +14,17 @@ import { createBatchChunkProcessor } from './batch-chunk-processor.ts';
 import type { GatewayCache } from '../cache/gateway-cache.ts';
 import type { SettledRequests } from '../observability/settled-requests.ts';
 import { createBatchControlProcessor } from './batch-control-processor.ts';
-import { batchChunkQueueName, batchControlQueueName, controlJobOptions, sweepGraceMs, type BatchChunkJob, type BatchControlJob } from '../queues/batch-queues.ts';
+import {
+  batchChunkQueueName,
+  batchControlQueueName,
+  controlJobOptions,
+  nativeBatchQueueName,
+  sweepGraceMs,
+  type BatchChunkJob,
+  type BatchControlJob,
+  type NativeBatchJob,
+} from '../queues/batch-queues.ts';
+import { createNativeBatchProcessor } from './native-batch-processor.ts';
 import { BatchResultWriter } from '../records/batch-result-writer.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import type { TenantWorkerLimits } from '../limits/tenant/tenant-limits-wiring.ts';
@@ -38,7 +48,7 @@ export async function startBatchWorkers(options: {
   prefix: string;
   limitProvider: LimitProvider;
   /** Spend budgets: lines stop once their key or project is over one; billed cost is counted. */
-  tenantLimits?: Pick<TenantWorkerLimits, 'meter' | 'budgetGate'>;
+  tenantLimits?: Pick<TenantWorkerLimits, 'meter' | 'budgetGate' | 'reservations'>;
   /** Circuit breakers and latencies: lines fall back across routes as sync calls do. */
   signals?: RouteSignals & RoutingSignalsReader;
   webhooks: WebhookNotifier;
@@ -54,6 +64,8 @@ export async function startBatchWorkers(options: {
   const logger = options.logger.child({ component: 'batch-worker' });
   const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix });
   reportErrors(controlQueue, `queue ${batchControlQueueName}`, logger);
+  const nativeQueue = new Queue<NativeBatchJob>(nativeBatchQueueName, { connection: redis, prefix });
+  reportErrors(nativeQueue, `queue ${nativeBatchQueueName}`, logger);
   const chunkQueues = new QueueRegistry({ redis, prefix, logger });
   const chunkQueue = (provider: string) => chunkQueues.get<BatchChunkJob>(batchChunkQueueName(provider));
   const writer = new BatchResultWriter(
@@ -81,6 +93,7 @@ export async function startBatchWorkers(options: {
       writer,
       controlQueue,
       chunkQueue,
+      nativeQueue,
       webhooks: options.webhooks,
       logger,
       sweepGraceMs: sweepGraceMs(config),
@@ -111,7 +124,22 @@ export async function startBatchWorkers(options: {
         ...workerLockOptions(config),
       }),
   );
-  const workers = [controlWorker, ...chunkWorkers];
+  // Provider batches: each job a short step (submit, one poll, one read-in), delayed in between, so a
+  // few at a time serve many; none runs while no provider has a batch API enabled.
+  const nativeWorker = new Worker<NativeBatchJob>(
+    nativeBatchQueueName,
+    createNativeBatchProcessor({
+      config,
+      pool: options.pool,
+      providers: options.providers,
+      writer,
+      chunkQueue,
+      ...(options.tenantLimits ? { budgetGate: options.tenantLimits.budgetGate, reservations: options.tenantLimits.reservations } : {}),
+      logger: logger.child({ component: 'native-batch' }),
+    }),
+    { connection: redis, prefix, concurrency: 4, ...workerLockOptions(config) },
+  );
+  const workers = [controlWorker, nativeWorker, ...chunkWorkers];
   for (const worker of workers) reportErrors(worker, `worker ${worker.name}`, logger);
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
@@ -119,7 +147,7 @@ export async function startBatchWorkers(options: {
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
       await writer.flush();
-      await Promise.all([controlQueue.close(), chunkQueues.close()]);
+      await Promise.all([controlQueue.close(), nativeQueue.close(), chunkQueues.close()]);
     },
   };
 }

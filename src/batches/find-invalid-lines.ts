@@ -20,6 +20,8 @@ export interface InvalidLines {
   count: number;
   /** The first of them, in line order (at most `listed`). */
   first: InvalidLine[];
+  /** With `notNative`: runnable lines no batch API can take, and why, per provider. */
+  notNative: { count: number; reasons: Map<string, string> };
 }
 
 /** Lines read per query: a page's bodies are the only ones in memory. */
@@ -39,10 +41,12 @@ export async function findInvalidLines(options: {
   lineCount: number;
   config: GatewayConfig;
   /** The batch's endpoint. */ endpoint: string;
+  /** Also check that every runnable line can go to its provider's batch API (`native` mode): why not, or undefined. */
+  notNative?: (line: { provider: string; operation: 'chat' | 'embeddings' }) => string | undefined;
 }): Promise<InvalidLines> {
   const { client, fileId, lineCount } = options;
   const check = createBatchLineChecker(options.config, { endpoint: options.endpoint });
-  const found: InvalidLines = { lines: 0, count: 0, first: [] };
+  const found: InvalidLines = { lines: 0, count: 0, first: [], notNative: { count: 0, reasons: new Map() } };
   // Line numbers are dense (1..n): fixed windows keep every page an index range scan.
   const page = (from: number) =>
     client.query<{ line_number: number; custom_id: string; content: string }>(
@@ -56,7 +60,14 @@ export async function findInvalidLines(options: {
     for (const row of rows) {
       const line = check(row.content);
       found.lines += 1;
-      if (line.ok) continue;
+      if (line.ok) {
+        const reason = options.notNative?.({ provider: line.provider, operation: line.operation ?? 'chat' });
+        if (reason !== undefined) {
+          found.notNative.count += 1;
+          if (!found.notNative.reasons.has(line.provider)) found.notNative.reasons.set(line.provider, reason);
+        }
+        continue;
+      }
       found.count += 1;
       if (found.first.length < listedInvalidLines) {
         found.first.push({ lineNumber: row.line_number, customId: row.custom_id, model: line.model, code: line.code, message: line.message });
@@ -70,7 +81,7 @@ export async function findInvalidLines(options: {
  * The answer to a batch refused for its lines: 400 `invalid_batch_lines`, naming the first ones (line
  * number, custom_id, the error each would get) and how many there are in all.
  */
-export function invalidLinesError(found: InvalidLines, options: { inline: boolean }): GatewayError {
+export function invalidLinesError(found: Pick<InvalidLines, 'lines' | 'count' | 'first'>, options: { inline: boolean }): GatewayError {
   const label = (lineNumber: number) => (options.inline ? `requests[${lineNumber - 1}]` : `line ${lineNumber}`);
   const listed = found.first.map((line) => `${label(line.lineNumber)} (custom_id ${quoteId(line.customId)}): ${line.code}: ${line.message.replace(/\.$/, '')}`);
   const more = found.count > listed.length ? `; and ${found.count - listed.length} more` : '';
@@ -81,5 +92,17 @@ export function invalidLinesError(found: InvalidLines, options: { inline: boolea
       `${found.count} of ${found.lines} ${what} cannot run, so no batch was created: ${listed.join('; ')}${more}. ` +
       `Correct them, or create the batch with on_invalid_lines: 'fail_lines' to fail only these and run the rest.`,
     param: options.inline ? 'requests' : 'input_file_id',
+  });
+}
+
+/** The answer to a `native` batch with lines no batch API can take: 400 `native_batch_unavailable`, naming the providers and why. */
+export function notNativeError(found: InvalidLines, options: { inline: boolean }): GatewayError {
+  const what = options.inline ? 'requests' : 'lines';
+  return new GatewayError({
+    code: 'native_batch_unavailable',
+    message:
+      `${found.notNative.count} of ${found.lines} ${what} cannot go to a provider's batch API, so no batch was created: ${[...found.notNative.reasons.values()].join('; ')}. ` +
+      `Enable nativeBatch on those providers, or send the batch with x-gateway-batch-mode: auto to run those ${what} on the gateway's workers.`,
+    param: 'x-gateway-batch-mode',
   });
 }

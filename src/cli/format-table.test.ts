@@ -58,6 +58,23 @@ describe('formatUsageTable', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('names who served each group', () => {
+    const report: UsageReport = {
+      object: 'list',
+      from: 'a',
+      to: 'b',
+      group_by: ['served_by'],
+      data: [
+        { served_by: 'batch_api', ...counters(2, '0.5'), batch_saved: '0.5' },
+        { served_by: 'gateway', ...counters(1, '0.25') },
+      ],
+      total: counters(3, '0.75'),
+    };
+    const lines = formatUsageTable(report).split('\n');
+    expect(lines[0]).toMatch(/^SERVED BY +REQUESTS /);
+    expect(lines.slice(1).map((line) => line.split(/ +/)[0])).toEqual(['batch_api', 'gateway', 'TOTAL']);
+  });
+
   it('is the total alone without groups', () => {
     const report: UsageReport = { object: 'list', from: 'a', to: 'b', group_by: [], data: [{ ...counters(2, '1') }], total: counters(2, '1') };
     expect(formatUsageTable(report).split('\n')).toHaveLength(2);

@@ -65,11 +65,13 @@ const usageCountersSchema = z.looseObject({
   /** USD as a decimal string. */
   cost: z.string(),
   cost_saved: z.string(),
+  /** Absent from gateways that predate provider batch APIs. */
+  batch_saved: z.string().optional(),
   latency_ms: z.looseObject({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
 export type UsageCounters = z.infer<typeof usageCountersSchema>;
 
-export const usageGroups = ['project', 'key', 'model', 'provider', 'batch', 'day', 'hour'] as const;
+export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'batch', 'day', 'hour'] as const;
 export type UsageGroup = (typeof usageGroups)[number];
 
 /** `GET /v1/usage`: a row per group (each carrying its group's fields), and the total. */
@@ -86,6 +88,8 @@ export const usageReportSchema = z.looseObject({
       /** Null for requests recorded without a model. */
       model: z.string().nullable().optional(),
       provider: z.string().nullable().optional(),
+      /** `gateway` or `batch_api`. */
+      served_by: z.string().optional(),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),

@@ -9,6 +9,7 @@ const groupColumns: Record<UsageGroup, { title: string; cell(row: UsageRow): str
   key: { title: 'KEY', cell: (row) => row.api_key_id ?? '–' },
   model: { title: 'MODEL', cell: (row) => row.model ?? '–' },
   provider: { title: 'PROVIDER', cell: (row) => row.provider ?? '–' },
+  served_by: { title: 'SERVED BY', cell: (row) => row.served_by ?? '–' },
   batch: { title: 'BATCH', cell: (row) => row.batch_id ?? '–' },
   day: { title: 'DAY', cell: (row) => row.day ?? '–' },
   hour: { title: 'HOUR', cell: (row) => row.hour ?? '–' },

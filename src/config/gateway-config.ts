@@ -28,6 +28,10 @@ export const pricingSchema = z.strictObject({
   cachedInputPerMillion: decimalPrice.optional(),
   /** USD per 1M input tokens written to the prompt cache (Anthropic); the input price when absent. */
   cacheWriteInputPerMillion: decimalPrice.optional(),
+  /** USD per 1M prompt tokens through the provider's batch API; the provider's `nativeBatch.discount` × `inputPerMillion` when absent. */
+  batchInputPerMillion: decimalPrice.optional(),
+  /** USD per 1M completion tokens through the provider's batch API; `nativeBatch.discount` × `outputPerMillion` when absent. */
+  batchOutputPerMillion: decimalPrice.optional(),
 });
 
 export const routeSchema = z.strictObject({
@@ -165,7 +169,18 @@ export const filesSchema = z.strictObject({
 export const onInvalidLinesModes = ['reject', 'fail_lines'] as const;
 export type OnInvalidLines = (typeof onInvalidLinesModes)[number];
 
+/** Where a batch's lines run (`batches.mode`, the `x-gateway-batch-mode` header). */
+export const batchModeNames = ['auto', 'native', 'gateway'] as const;
+
 export const batchesSchema = z.strictObject({
+  /**
+   * Where lines run unless a batch's `x-gateway-batch-mode` header says otherwise: `auto` sends a line to
+   * its provider's batch API when the batch's `completion_window` is at least 24h and that provider
+   * (of the line's first route) has `nativeBatch.enabled`, and runs the others on the gateway's workers;
+   * `native` refuses a batch with any line that cannot go to a batch API; `gateway` runs every line on
+   * the gateway's workers. @defaultValue 'auto'
+   */
+  mode: z.enum(batchModeNames).default('auto'),
   /** Lines per BullMQ job; a job's lines run concurrently under the provider's limit. @defaultValue 500 */
   chunkSize: integer({ min: 1, max: 10_000 }).default(500),
   /** Most `requests` in an inline batch. @defaultValue 50000 */

@@ -16,6 +16,42 @@ export function integer(options: { min: number; max?: number }) {
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
+/** What happens to lines a provider's batch API expired or could not run. */
+export const nativeBatchUnfinishedModes = ['fail', 'gateway'] as const;
+
+/**
+ * The provider's own batch API (OpenAI, Azure OpenAI, Anthropic, Gemini, Mistral, Groq, Together): batch
+ * lines sent there run at its batch price (about half the sync price) within its 24-hour window,
+ * outside the sync `concurrency`/`rpm`/`tpm` limits. Off unless enabled.
+ */
+export const nativeBatchSchema = z.strictObject({
+  /** Send this provider's batch lines to its batch API (see `batches.mode`). @defaultValue false */
+  enabled: z.boolean().default(false),
+  /** How often a provider batch's status is read while it runs. @defaultValue 60000 */
+  pollIntervalMs: integer({ min: 100, max: 3_600_000 }).default(60_000),
+  /**
+   * The batch price as a fraction of the sync price, where neither the config's `pricing` nor the
+   * catalogue gives batch prices of its own. @defaultValue "0.5"
+   */
+  discount: z
+    .union([z.string(), z.number()])
+    .transform((value) => String(value))
+    .pipe(z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'must be a decimal from 0 to 1, e.g. "0.5"'))
+    .default('0.5'),
+  /** Lines per provider batch. @defaultValue the provider's documented limit (OpenAI 50,000; Anthropic 100,000) */
+  maxRequestsPerBatch: integer({ min: 1 }).optional(),
+  /** Bytes of one provider batch's input. @defaultValue the provider's documented limit (OpenAI 200 MB; Anthropic 256 MB) */
+  maxBytesPerBatch: integer({ min: 1024 }).optional(),
+  /**
+   * Lines the batch API expired or could not run (a provider-side failure): `fail` writes them to the
+   * error file; `gateway` runs them on the gateway's workers at the sync price while the batch's own
+   * window lasts. @defaultValue 'fail'
+   */
+  onUnfinished: z.enum(nativeBatchUnfinishedModes).default('fail'),
+});
+
+export type NativeBatchConfig = z.infer<typeof nativeBatchSchema>;
+
 const providerCommon = {
   apiKey: z.string().optional(),
   /** Extra headers sent on every call (e.g. `OpenAI-Organization`). */
@@ -40,6 +76,8 @@ const providerCommon = {
   maxAttempts: integer({ min: 1, max: 20 }).default(3),
   /** First retry delay; doubles each attempt, unless the provider sent Retry-After. @defaultValue 500 */
   retryBaseDelayMs: integer({ min: 0, max: 600_000 }).default(500),
+  /** The provider's batch API (see {@link nativeBatchSchema}). @defaultValue off */
+  nativeBatch: nativeBatchSchema.optional(),
 };
 
 /** @see https://platform.openai.com/docs/api-reference/chat */

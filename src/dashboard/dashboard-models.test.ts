@@ -11,6 +11,7 @@ const row = (fields: Partial<GroupedRow>): GroupedRow => ({
   completion_tokens: 0,
   cost_text: '0',
   cost_saved_text: '0',
+  batch_saved_text: '0',
   latency_histogram: [],
   ...fields,
 });

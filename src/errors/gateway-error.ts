@@ -14,6 +14,7 @@ export const gatewayErrorCodes = {
   batch_not_cancellable: { status: 400, type: 'invalid_request_error' },
   invalid_file: { status: 400, type: 'invalid_request_error' },
   invalid_batch_lines: { status: 400, type: 'invalid_request_error' },
+  native_batch_unavailable: { status: 400, type: 'invalid_request_error' },
   unsupported_capability: { status: 400, type: 'invalid_request_error' },
   provider_not_routable: { status: 400, type: 'invalid_request_error' },
   invalid_idempotency_key: { status: 400, type: 'invalid_request_error' },

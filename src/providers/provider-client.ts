@@ -1,6 +1,7 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
 import type { EmbeddingsRequest, EmbeddingsVectors } from './embeddings-schemas.ts';
+import type { NativeBatchCapability } from './native-batch/native-batch-capability.ts';
 
 /** What every provider call carries, whatever its operation. */
 export interface ChatCallContext {
@@ -53,6 +54,8 @@ export interface ProviderClient {
   readonly name: string;
   readonly type: string;
   readonly embeddings?: EmbeddingsCapability;
+  /** The provider's own batch API, where it has one (see native-batch-capability.ts). */
+  readonly nativeBatch?: NativeBatchCapability;
   chat(request: ChatCompletionRequest, context: ChatCallContext): Promise<ChatResult>;
   /**
    * The same call, streamed: `onChunks` receives the OpenAI chunks as they arrive (never usage

@@ -62,3 +62,18 @@ export type { BatchStopReason } from '../db/schema/batches.ts';
 export function sweepGraceMs(config: Pick<GatewayConfig, 'providers'>): number {
   return Math.max(...Object.values(config.providers).map((provider) => provider.timeoutMs), 1000) + 5000;
 }
+
+/** One job per provider batch (a native part): submits it, polls it, reads its results in. */
+export const nativeBatchQueueName = 'batch-native';
+
+export interface NativeBatchJob {
+  partId: string;
+  batchId: string;
+  /** Failed attempts in a row (a provider or network error), for the backoff between them. */
+  failures?: number;
+}
+
+/** The part id is the job id: the start step and the reconciler queue the same job. Retries are the processor's own. */
+export function nativeBatchJobOptions(job: NativeBatchJob, delayMs = 0): JobsOptions {
+  return { jobId: job.partId, delay: delayMs, attempts: 1, removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 } };
+}

@@ -111,6 +111,8 @@ export class BatchResultWriter {
         column((o) => o.cacheStatus ?? null),
         column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
         column((o) => o.operation ?? 'chat'),
+        column((o) => o.providerBatchId ?? null),
+        column((o) => (o.usage ? (o.usage.batchSaved ?? '0') : null)),
       ],
     });
     // Only the lines this write inserted: a line written again (a re-run chunk, a job put back after
@@ -161,32 +163,34 @@ WITH input AS (
     $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
     $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
     $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
-    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[], $31::text[]
+    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[], $31::text[],
+    $32::text[], $33::numeric[]
   ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
          batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
-         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved, operation)
+         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved, operation,
+         provider_batch_id, batch_saved)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation)
+                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, provider_batch_id)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation
+         batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, provider_batch_id
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id
 ), billed AS (
   INSERT INTO usage (request_id, project_id, api_key_id, model, provider, upstream_model, prompt_tokens,
                      completion_tokens, total_tokens, cost, created_at, batch_id, cached_prompt_tokens,
-                     cache_creation_tokens, estimated, cost_saved, cache_hit)
+                     cache_creation_tokens, estimated, cost_saved, cache_hit, batch_saved)
   SELECT i.id, i.project_id, i.api_key_id, i.model, i.provider, i.upstream_model, i.prompt_tokens,
          i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id, i.cached_prompt_tokens,
-         i.cache_creation_tokens, i.estimated, i.cost_saved, i.cache_status IS NOT DISTINCT FROM 'hit'
+         i.cache_creation_tokens, i.estimated, i.cost_saved, i.cache_status IS NOT DISTINCT FROM 'hit', i.batch_saved
   FROM input i JOIN inserted USING (id)
   WHERE i.prompt_tokens IS NOT NULL
   ON CONFLICT DO NOTHING
-  RETURNING request_id, batch_id, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved
+  RETURNING request_id, batch_id, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, batch_saved
 ), counted AS (
   SELECT i.batch_id,
          count(*) FILTER (WHERE i.status = 'completed') AS completed,
@@ -199,11 +203,12 @@ WITH input AS (
 ), settled AS (
   -- Rollup input: the lines inserted here (a re-run chunk's lines insert nothing), billed or not.
   -- A line's latency is started → settled: the batch's own wait is not the line's.
-  SELECT i.completed_at AS settled_at, i.project_id, i.api_key_id, i.model, coalesce(i.provider, '') AS provider, i.batch_id,
+  SELECT i.completed_at AS settled_at, i.project_id, i.api_key_id, i.model, coalesce(i.provider, '') AS provider,
+         CASE WHEN i.provider_batch_id IS NULL THEN 'gateway' ELSE 'batch_api' END AS served_by, i.batch_id,
          1 AS requests, (i.status <> 'completed')::int AS errors, (i.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
          coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
-         ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
+         coalesce(b.batch_saved, 0) AS batch_saved, ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
   FROM input i JOIN inserted USING (id) LEFT JOIN billed b ON b.request_id = i.id
 )${rollupUpsertCtes('settled')}, updated AS (
   UPDATE batches b

@@ -15,7 +15,8 @@ import type { RequestOutcome } from './result-store.ts';
  * - `settled` and the rollup upserts: a request counts once, when this statement inserts or transitions
  *   its row; tokens and cost when its usage row is inserted (a usage row whose request row was not
  *   written here, billing a request recorded as completed without usage, still adds its tokens).
- *   Latency is accepted → settled.
+ *   Latency is accepted → settled. Served by the gateway: a provider's batch API serves batch lines
+ *   only, which `BatchResultWriter` writes.
  */
 export const recordOutcomesSql = `
 WITH input AS (
@@ -54,15 +55,15 @@ WITH input AS (
   RETURNING request_id, project_id, api_key_id, total_tokens, cost, created_at, model, provider, prompt_tokens,
             cached_prompt_tokens, completion_tokens, cost_saved
 ), settled AS (
-  SELECT u.completed_at AS settled_at, u.project_id, u.api_key_id, u.model, coalesce(u.provider, '') AS provider, '' AS batch_id,
-         1 AS requests, (u.status <> 'completed')::int AS errors, (u.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
+  SELECT u.completed_at AS settled_at, u.project_id, u.api_key_id, u.model, coalesce(u.provider, '') AS provider, 'gateway' AS served_by,
+         '' AS batch_id, 1 AS requests, (u.status <> 'completed')::int AS errors, (u.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
          coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
-         ${millisecondsBetween('u.created_at', 'u.completed_at')} AS latency_ms
+         0 AS batch_saved, ${millisecondsBetween('u.created_at', 'u.completed_at')} AS latency_ms
   FROM upserted u LEFT JOIN billed b ON b.request_id = u.id
   UNION ALL
-  SELECT b.created_at, b.project_id, b.api_key_id, b.model, b.provider, '', 0, 0, 0,
-         b.prompt_tokens, b.cached_prompt_tokens, b.completion_tokens, b.cost, b.cost_saved, NULL::double precision
+  SELECT b.created_at, b.project_id, b.api_key_id, b.model, b.provider, 'gateway', '', 0, 0, 0,
+         b.prompt_tokens, b.cached_prompt_tokens, b.completion_tokens, b.cost, b.cost_saved, 0, NULL::double precision
   FROM billed b WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.id = b.request_id)
 )${rollupUpsertCtes('settled')}
 SELECT request_id, project_id, api_key_id, total_tokens, cost, created_at FROM billed`;

@@ -6,8 +6,14 @@ import type { RequestCorrelation } from '../observability/request-correlation.ts
 
 export type RequestOutcomeStatus = 'completed' | 'failed' | 'cancelled' | 'expired';
 
-/** What a billed outcome cost: its tokens, the cost in USD (exact decimal), and for a cache hit the saving. */
-export type OutcomeUsage = TokenUsage & { cost: string; /** Answered from the cache: what the original call cost. */ costSaved?: string };
+/** What a billed outcome cost: its tokens, the cost in USD (exact decimal), and for a cache hit or a provider batch the saving. */
+export type OutcomeUsage = TokenUsage & {
+  cost: string;
+  /** Answered from the cache: what the original call cost. */
+  costSaved?: string;
+  /** Served by a provider's batch API: what the sync price would have cost minus `cost`, exact decimal. */
+  batchSaved?: string;
+};
 
 /**
  * One request's final outcome, as written to `requests` (and `usage` when billed): the one type every
@@ -53,6 +59,8 @@ export interface RequestOutcome {
   batchId?: string | undefined;
   lineNumber?: number | undefined;
   customId?: string | undefined;
+  /** Served by its provider's batch API: that provider batch's id. */
+  providerBatchId?: string | null | undefined;
 }
 
 /** A batch line's outcome: a request outcome that names its batch, line and custom id. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { latencyBoundsSql } from './latency-buckets.ts';
-import { millisecondsBetween, rollupKeyColumns } from './rollup-sql.ts';
+import { millisecondsBetween, rollupCounterColumns, rollupKeyColumns } from './rollup-sql.ts';
 import { ceilTo, dayMs, floorTo, hourMs } from './usage-params.ts';
 
 export interface RebuildResult {
@@ -14,29 +14,31 @@ export interface RebuildResult {
 }
 
 const keyList = rollupKeyColumns.join(', ');
-const counterSums =
-  'sum(requests), sum(errors), sum(cache_hits), sum(prompt_tokens), sum(cached_prompt_tokens), sum(completion_tokens), sum(cost), sum(cost_saved), usage_histogram_sum(latency_histogram)';
-const insertedColumns = `${keyList}, requests, errors, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, latency_histogram`;
+const counterSums = `${rollupCounterColumns.map((column) => `sum(${column})`).join(', ')}, usage_histogram_sum(latency_histogram)`;
+const insertedColumns = `${keyList}, ${rollupCounterColumns.join(', ')}, latency_histogram`;
 
 /**
  * The hourly rollups of [$1, $2) from the raw records, by the same rules as the writers: every
  * settled request once (by its settle time), tokens and cost from its usage row, latency accepted →
- * settled (batch lines: started → settled). Inserted in key order, so an hour's rows sit together
- * on disk as the writers leave them (a query reads few pages).
+ * settled (batch lines: started → settled), served by a provider's batch API when it names a provider
+ * batch. Its select list follows {@link rollupKeyColumns} then {@link rollupCounterColumns}. Inserted
+ * in key order, so an hour's rows sit together on disk as the writers leave them (a query reads few
+ * pages).
  */
 export const rebuildHourlySql = `
 INSERT INTO usage_rollups (hour, ${insertedColumns})
-SELECT date_trunc('hour', r.completed_at, 'UTC'), r.project_id, r.api_key_id, r.model, coalesce(r.provider, ''), coalesce(r.batch_id, ''),
+SELECT date_trunc('hour', r.completed_at, 'UTC'), r.project_id, r.api_key_id, r.model, coalesce(r.provider, ''),
+       CASE WHEN r.provider_batch_id IS NULL THEN 'gateway' ELSE 'batch_api' END, coalesce(r.batch_id, ''),
        count(*), count(*) FILTER (WHERE r.status <> 'completed'), count(*) FILTER (WHERE r.cache_status = 'hit'),
        coalesce(sum(u.prompt_tokens), 0), coalesce(sum(u.cached_prompt_tokens), 0), coalesce(sum(u.completion_tokens), 0),
-       coalesce(sum(u.cost), 0), coalesce(sum(u.cost_saved), 0),
+       coalesce(sum(u.cost), 0), coalesce(sum(u.cost_saved), 0), coalesce(sum(u.batch_saved), 0),
        usage_latency_histogram(
          CASE WHEN r.kind = 'batch' THEN ${millisecondsBetween('r.started_at', 'r.completed_at')} ELSE ${millisecondsBetween('r.created_at', 'r.completed_at')} END,
          ${latencyBoundsSql})
 FROM requests r LEFT JOIN usage u ON u.request_id = r.id
 WHERE r.completed_at >= $1 AND r.completed_at < $2 AND r.status NOT IN ('queued', 'in_progress')
-GROUP BY 1, 2, 3, 4, 5, 6
-ORDER BY 1, 2, 3, 4, 5, 6`;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7`;
 
 /** The daily rollups of the UTC days [$1, $2), from the hourly ones. */
 export const rebuildDailySql = `

@@ -27,6 +27,7 @@ describe('parseUsageGroups', () => {
     expect(parseUsageGroups('')).toEqual([]);
     expect(parseUsageGroups('day, model,Model')).toEqual(['model', 'day']);
     expect(parseUsageGroups(['hour', 'key,project'])).toEqual(['project', 'key', 'hour']);
+    expect(parseUsageGroups('batch,served_by,provider')).toEqual(['provider', 'served_by', 'batch']);
   });
 
   it('refuses an unknown group with param group_by', () => {

@@ -42,4 +42,11 @@ describe('buildUsageQuery', () => {
     expect(byProject.text).toContain('LEFT JOIN projects p ON p.id = g.project_id');
     expect(byProject.values).toHaveLength(2);
   });
+
+  it("groups by who served the requests, and sums what a provider's batch API saved", () => {
+    const { text } = buildUsageQuery({ range: range('2024-06-01T00:00:00Z', '2024-06-01T02:00:00Z'), groups: ['provider', 'served_by'] });
+    expect(text).toContain('GROUP BY provider, served_by\n');
+    expect(text).toContain('coalesce(sum(batch_saved), 0) AS batch_saved');
+    expect(text).toContain('trim_scale(g.batch_saved)::text AS batch_saved_text');
+  });
 });

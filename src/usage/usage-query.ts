@@ -15,12 +15,13 @@ const groupColumns: Record<UsageGroup, string> = {
   key: 'api_key_id',
   model: 'model',
   provider: 'provider',
+  served_by: 'served_by',
   batch: 'batch_id',
   day: 'day',
   hour: 'hour',
 };
 
-const counterColumns = 'requests, errors, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, latency_histogram';
+const counterColumns = 'requests, errors, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, batch_saved, latency_histogram';
 const histogramSum = `ARRAY[${Array.from({ length: latencyBucketCount }, (_unused, index) => `sum(latency_histogram[${index + 1}])`).join(', ')}]::bigint[]`;
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
@@ -57,7 +58,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   const sources: string[] = [];
   if (plan.days) {
     sources.push(
-      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, ${usageModelSql} AS model, provider, batch_id, ${counterColumns}
+      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, batch_id, ${counterColumns}
        FROM usage_daily_rollups WHERE day >= ${parameter(isoDay(plan.days.from))}::date AND day < ${parameter(isoDay(plan.days.to))}::date${projectFilter}`,
     );
   }
@@ -65,7 +66,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   // was planned as a scan of the whole hourly table).
   for (const window of plan.hours) {
     sources.push(
-      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, ${usageModelSql} AS model, provider, batch_id, ${counterColumns}
+      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, batch_id, ${counterColumns}
        FROM usage_rollups WHERE hour >= ${parameter(window.from.toISOString())} AND hour < ${parameter(window.to.toISOString())}${projectFilter}`,
     );
   }
@@ -85,12 +86,13 @@ WITH source AS (
          coalesce(sum(cache_hits), 0)::bigint AS cache_hits, coalesce(sum(prompt_tokens), 0)::bigint AS prompt_tokens,
          coalesce(sum(cached_prompt_tokens), 0)::bigint AS cached_prompt_tokens,
          coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
-         coalesce(sum(cost), 0) AS cost, coalesce(sum(cost_saved), 0) AS cost_saved,
+         coalesce(sum(cost), 0) AS cost, coalesce(sum(cost_saved), 0) AS cost_saved, coalesce(sum(batch_saved), 0) AS batch_saved,
          ${histogramSum} AS latency_histogram
   FROM source${groupList.length === 0 ? '' : ` GROUP BY ${groupList.join(', ')}`}
 )
 SELECT ${byProject ? 'p.name AS project_name, ' : ''}g.*,${groupList.includes('day') ? ' g.day::text AS day_text,' : ''}
-       trim_scale(g.cost)::text AS cost_text, trim_scale(g.cost_saved)::text AS cost_saved_text
+       trim_scale(g.cost)::text AS cost_text, trim_scale(g.cost_saved)::text AS cost_saved_text,
+       trim_scale(g.batch_saved)::text AS batch_saved_text
 FROM grouped g${byProject ? ' LEFT JOIN projects p ON p.id = g.project_id' : ''}
 ORDER BY ${order}`;
   return { text, values };

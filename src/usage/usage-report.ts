@@ -1,5 +1,6 @@
 import Big from 'big.js';
 import type pg from 'pg';
+import type { UsageServedBy } from '../db/schema/usage-rollups.ts';
 import { latencyPercentiles } from './latency-buckets.ts';
 import type { UsageGroup, UsageRange } from './usage-params.ts';
 import { buildUsageQuery } from './usage-query.ts';
@@ -14,6 +15,8 @@ export interface UsageCounters {
   /** USD, exact decimal. */
   cost: string;
   cost_saved: string;
+  /** Served by a provider's batch API: what the sync price would have cost beyond `cost` (USD, exact decimal). */
+  batch_saved: string;
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
 }
 
@@ -24,6 +27,7 @@ export interface UsageGroupFields {
   /** Null for requests recorded without a model. */
   model?: string | null;
   provider?: string | null;
+  served_by?: UsageServedBy;
   batch_id?: string | null;
   day?: string;
   hour?: string;
@@ -49,6 +53,7 @@ export interface GroupedRow {
   /** NULL for requests recorded without a model (see `usageModelSql`). */
   model?: string | null;
   provider?: string;
+  served_by?: UsageServedBy;
   batch_id?: string;
   /** `day` itself comes back as a Date at local midnight; its text is what the answer needs. */
   day_text?: string;
@@ -61,6 +66,7 @@ export interface GroupedRow {
   completion_tokens: number;
   cost_text: string;
   cost_saved_text: string;
+  batch_saved_text: string;
   latency_histogram: Array<string | number | null>;
 }
 
@@ -100,18 +106,31 @@ export async function withoutParallelWorkers<Row extends pg.QueryResultRow>(pool
 
 /** The groups added up: counts as numbers, money exactly, histograms element by element. */
 export function totalOf(rows: readonly GroupedRow[]): GroupedRow {
-  const total: GroupedRow = { requests: 0, errors: 0, cache_hits: 0, prompt_tokens: 0, cached_prompt_tokens: 0, completion_tokens: 0, cost_text: '0', cost_saved_text: '0', latency_histogram: [] };
+  const total: GroupedRow = {
+    requests: 0,
+    errors: 0,
+    cache_hits: 0,
+    prompt_tokens: 0,
+    cached_prompt_tokens: 0,
+    completion_tokens: 0,
+    cost_text: '0',
+    cost_saved_text: '0',
+    batch_saved_text: '0',
+    latency_histogram: [],
+  };
   let cost = new Big(0);
   let costSaved = new Big(0);
+  let batchSaved = new Big(0);
   for (const row of rows) {
     for (const counter of counterNames) total[counter] += Number(row[counter]);
     cost = cost.plus(row.cost_text);
     costSaved = costSaved.plus(row.cost_saved_text);
+    batchSaved = batchSaved.plus(row.batch_saved_text);
     row.latency_histogram.forEach((count, bucket) => {
       total.latency_histogram[bucket] = Number(total.latency_histogram[bucket] ?? 0) + Number(count ?? 0);
     });
   }
-  return { ...total, cost_text: cost.toFixed(), cost_saved_text: costSaved.toFixed() };
+  return { ...total, cost_text: cost.toFixed(), cost_saved_text: costSaved.toFixed(), batch_saved_text: batchSaved.toFixed() };
 }
 
 const counterNames = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens'] as const;
@@ -127,6 +146,7 @@ function toCounters(row: GroupedRow | undefined): UsageCounters {
     output_tokens: Number(row?.completion_tokens ?? 0),
     cost: row?.cost_text ?? '0',
     cost_saved: row?.cost_saved_text ?? '0',
+    batch_saved: row?.batch_saved_text ?? '0',
     latency_ms: latencyPercentiles((row?.latency_histogram ?? []).map((count) => Number(count ?? 0))),
   };
 }
@@ -148,6 +168,9 @@ export function toUsageRow(row: GroupedRow, groups: readonly UsageGroup[]): Usag
         break;
       case 'provider':
         fields.provider = row.provider ? row.provider : null;
+        break;
+      case 'served_by':
+        fields.served_by = row.served_by ?? 'gateway';
         break;
       case 'batch':
         fields.batch_id = row.batch_id ? row.batch_id : null;

@@ -9,6 +9,7 @@ import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { batchSchema, listBatchesResponseSchema, listBatchResultsResponseSchema } from '../openapi-schemas.ts';
 import { webhookOptionSchema } from './async-jobs.ts';
+import { batchModeHeader, parseBatchModeHeader } from '../../batches/batch-mode.ts';
 
 const createBatchSchema = z
   .looseObject({
@@ -35,6 +36,15 @@ const createBatchSchema = z
     path: ['input_file_id'],
   });
 
+const batchModeHeadersSchema = z.looseObject({
+  [batchModeHeader]: z
+    .string()
+    .optional()
+    .describe(
+      "An extension: where the batch's lines run. `auto` sends each line to its provider's batch API (about half the price, within 24h) when the batch's completion_window is at least 24h and that provider has nativeBatch enabled, and runs the rest on the gateway's workers; `native` refuses the batch (400 native_batch_unavailable) unless every line can go to a batch API; `gateway` runs every line on the gateway's workers. Defaults to the config's `batches.mode`.",
+    ),
+});
+
 const pageQuerySchema = z.object({
   after: z.string().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -51,12 +61,14 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
       summary: 'Create a batch',
       description: 'From an uploaded JSONL file (`input_file_id`), or inline `requests` (an extension).',
       body: createBatchSchema,
+      headers: batchModeHeadersSchema,
       response: { 200: batchSchema },
-      errorCodes: ['not_found', 'invalid_batch_lines', 'webhook_url_not_allowed', 'insufficient_quota'] as const,
+      errorCodes: ['not_found', 'invalid_batch_lines', 'native_batch_unavailable', 'webhook_url_not_allowed', 'insufficient_quota'] as const,
     };
     app.post('/batches', { schema: createSchema, ...idempotency.routeOptions }, async (request, reply) =>
       idempotency.run(request, reply, async (key) => {
         const body = request.body;
+        const mode = parseBatchModeHeader(request.headers[batchModeHeader]);
         await dependencies.tenantLimits.assertWithinBudget(request.principal);
         if (body.webhook) await assertWebhookUrlAllowed(body.webhook.url, dependencies.config.webhooks);
         const input = {
@@ -65,6 +77,7 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
           metadata: body.metadata ?? null,
           webhookUrl: body.webhook?.url ?? null,
           onInvalidLines: body.on_invalid_lines,
+          mode,
           endpoint: body.endpoint,
           within: key && ((client: pg.PoolClient, batch: BatchObject) => key.completeWithin(client, { status: 200, body: batch })),
         };

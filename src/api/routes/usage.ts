@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { usageServedBy } from '../../db/schema/usage-rollups.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { findRequestLog } from '../../usage/request-lookup.ts';
 import { parseUsageGroups, resolveUsageRange, usageGroups } from '../../usage/usage-params.ts';
@@ -16,6 +17,7 @@ const countersSchema = z.object({
   output_tokens: z.number().int(),
   cost: z.string(),
   cost_saved: z.string(),
+  batch_saved: z.string().describe("Served by a provider's batch API: what the same usage at the sync price would have cost beyond `cost` (USD, exact decimal)."),
   latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
 
@@ -31,6 +33,7 @@ export const usageReportSchema = z.object({
       api_key_id: z.string().optional(),
       model: z.string().nullable().optional(),
       provider: z.string().nullable().optional(),
+      served_by: z.enum(usageServedBy).optional().describe("`gateway`: the gateway's own provider calls and cache hits; `batch_api`: batch lines served by their provider's batch API."),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),

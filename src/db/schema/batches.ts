@@ -1,11 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { batchModeNames } from '../../config/gateway-config.ts';
 import { apiKeys } from './api-keys.ts';
 import { files } from './files.ts';
 import { projects } from './projects.ts';
 
 export const batchStopReasons = ['cancelled', 'expired'] as const;
 export type BatchStopReason = (typeof batchStopReasons)[number];
+
+/** Where a batch's lines run (see `batches.mode` in the config). */
+export type BatchMode = (typeof batchModeNames)[number];
 
 export const batchStatuses = ['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled'] as const;
 export type BatchStatus = (typeof batchStatuses)[number];
@@ -55,6 +59,8 @@ export const batches = pgTable(
     stopReason: text('stop_reason').$type<BatchStopReason>(),
     /** When its start step had queued every chunk (`batch_chunks`); until then a re-run start adds the rest. */
     fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
+    /** Where its lines run (`auto`, `native`, `gateway`); batches created before modes existed ran on the gateway. */
+    mode: text('mode').$type<BatchMode>().notNull().default('gateway'),
   },
   (table) => [
     index('batches_project_id_created_at_idx').on(table.projectId, table.createdAt),

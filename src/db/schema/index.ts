@@ -7,3 +7,4 @@ export * from './batches.ts';
 export * from './webhooks.ts';
 export * from './usage-rollups.ts';
 export * from './idempotency-keys.ts';
+export * from './provider-batches.ts';

@@ -67,6 +67,8 @@ export const requests = pgTable(
     clientRequestId: text('client_request_id'),
     /** What was asked: `chat` (chat completions) or `embeddings` (see src/operations). */
     operation: text('operation').$type<OperationName>().notNull().default('chat'),
+    /** A batch line served by its provider's batch API: that provider batch's id (null for the gateway's own calls). */
+    providerBatchId: text('provider_batch_id'),
   },
   (table) => [
     index('requests_project_id_created_at_idx').on(table.projectId, table.createdAt),

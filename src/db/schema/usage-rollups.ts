@@ -1,6 +1,13 @@
 import { bigint, date, index, numeric, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 /**
+ * Who made a request's provider call: `gateway` (the gateway's own calls, and its cache hits) or
+ * `batch_api` (a batch line served through its provider's batch API, at that API's price).
+ */
+export const usageServedBy = ['gateway', 'batch_api'] as const;
+export type UsageServedBy = (typeof usageServedBy)[number];
+
+/**
  * The counters one rollup row keeps for its key: what the usage API sums. Tokens and cost come from
  * the `usage` rows actually inserted; requests, errors, cache hits and latency from the `requests`
  * rows actually written. `latency_histogram` counts requests per fixed log-spaced millisecond bucket
@@ -10,6 +17,8 @@ function rollupCounters() {
   return {
     /** '' when the request reached no provider (the key needs a non-null value). */
     provider: text('provider').notNull().default(''),
+    /** Who made the provider call (see {@link usageServedBy}); rows from before the split are the gateway's. */
+    servedBy: text('served_by').$type<UsageServedBy>().notNull().default('gateway'),
     /** '' for requests outside any batch. */
     batchId: text('batch_id').notNull().default(''),
     requests: bigint('requests', { mode: 'number' }).notNull().default(0),
@@ -22,15 +31,17 @@ function rollupCounters() {
     /** USD; numeric so sums stay exact. */
     cost: numeric('cost', { precision: 24, scale: 10 }).notNull().default('0'),
     costSaved: numeric('cost_saved', { precision: 24, scale: 10 }).notNull().default('0'),
+    /** Served by a provider's batch API: what the sync price would have cost beyond `cost`. */
+    batchSaved: numeric('batch_saved', { precision: 24, scale: 10 }).notNull().default('0'),
     latencyHistogram: bigint('latency_histogram', { mode: 'number' }).array().notNull(),
   };
 }
 
-const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; batchId: AnyPgColumn }) =>
-  [table.projectId, table.apiKeyId, table.model, table.provider, table.batchId] as const;
+const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; servedBy: AnyPgColumn; batchId: AnyPgColumn }) =>
+  [table.projectId, table.apiKeyId, table.model, table.provider, table.servedBy, table.batchId] as const;
 
 /**
- * Usage per settle hour (UTC) and (project, key, model, provider, batch), maintained in the very
+ * Usage per settle hour (UTC) and (project, key, model, provider, served by, batch), maintained in the very
  * statement that records the outcomes, so it is exactly as durable as they are. No foreign keys:
  * they would cost the hot path a lookup per row, and `usage:rebuild` recomputes the table anyway.
  */

@@ -35,6 +35,8 @@ export const usage = pgTable(
     cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
     /** Answered from the response cache: `cost` is 0 and this is what the original call cost. */
     costSaved: numeric('cost_saved', { precision: 20, scale: 10 }).notNull().default('0'),
+    /** Served by a provider's batch API: what the sync price would have cost minus `cost`. */
+    batchSaved: numeric('batch_saved', { precision: 20, scale: 10 }).notNull().default('0'),
     cacheHit: boolean('cache_hit').notNull().default(false),
     /** Set for batch lines, so a batch's usage sums without touching `requests`. */
     batchId: text('batch_id'),

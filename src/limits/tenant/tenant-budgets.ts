@@ -77,12 +77,15 @@ export class TenantBudgets {
     return null;
   }
 
-  /** Counts billed cost into the existing day, month and total counters of each key and project. */
+  /**
+   * Counts billed cost into the existing day, month and total counters of each key and project. A
+   * negative cost takes a reservation back (see `SpendReservations`).
+   */
   async recordSpend(entries: readonly SpendEntry[]): Promise<void> {
     const increments = new Map<string, bigint>();
     for (const entry of entries) {
       const units = usdToUnits(entry.cost);
-      if (units <= 0n) continue;
+      if (units === 0n) continue;
       const scopes: TenantScope[] = [
         { kind: 'key', id: entry.apiKeyId },
         { kind: 'project', id: entry.projectId },
@@ -109,8 +112,11 @@ export class TenantBudgets {
   }
 
   private async sumFromPostgres(key: string, scope: TenantScope, since: Date | null): Promise<bigint> {
+    // Billed usage, plus what provider batches still running have reserved (see SpendReservations).
     const { rows } = await this.options.pool.query<{ spent: string }>(
-      `SELECT coalesce(sum(cost), 0)::text AS spent FROM usage WHERE ${scopeColumn[scope.kind]} = $1 AND ($2::timestamptz IS NULL OR created_at >= $2)`,
+      `SELECT (coalesce((SELECT sum(cost) FROM usage WHERE ${scopeColumn[scope.kind]} = $1 AND ($2::timestamptz IS NULL OR created_at >= $2)), 0)
+             + coalesce((SELECT sum(pb.reserved_cost) FROM provider_batches pb JOIN batches b ON b.id = pb.batch_id
+                         WHERE b.${scopeColumn[scope.kind]} = $1 AND pb.reserved_cost > 0 AND ($2::timestamptz IS NULL OR pb.submitted_at >= $2)), 0))::text AS spent`,
       [scope.id, since?.toISOString() ?? null],
     );
     const spent = usdToUnits(rows[0]?.spent ?? '0');

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
 import { TenantAdmission } from './tenant-admission.ts';
 import { TenantBudgetGate } from './tenant-budget-gate.ts';
+import { SpendReservations } from './spend-reservations.ts';
 import { TenantBudgets } from './tenant-budgets.ts';
 import { TenantLimitsStore } from './tenant-limits-store.ts';
 import { TenantRateLimiter } from './tenant-rate-limiter.ts';
@@ -29,6 +30,8 @@ export async function startTenantAdmission(options: { pool: pg.Pool; redis: Redi
 export interface TenantWorkerLimits {
   meter: TenantUsageMeter;
   budgetGate: TenantBudgetGate;
+  /** Provider batches' spend held while the provider works. */
+  reservations: SpendReservations;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export function createTenantWorkerLimits(options: { pool: pg.Pool; redis: Redis;
   return {
     meter: new TenantUsageMeter({ budgets, rateLimiter: new TenantRateLimiter({ redis, prefix: options.prefix }), store, logger }),
     budgetGate: new TenantBudgetGate({ store, budgets, logger }),
+    reservations: new SpendReservations({ pool: options.pool, budgets, logger }),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -29,6 +29,10 @@ export interface ModelPrices {
   /** Input tokens written to the prompt cache (Anthropic bills them above `input`); absent = `input`. */
   cacheWriteInput?: DecimalString;
   output: DecimalString;
+  /** Input through the provider's batch API, where its pricing page lists a batch price; absent = the provider's batch discount × `input`. */
+  batchInput?: DecimalString;
+  /** Output through the provider's batch API; absent = the provider's batch discount × `output`. */
+  batchOutput?: DecimalString;
 }
 
 /**
