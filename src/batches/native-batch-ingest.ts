@@ -113,28 +113,36 @@ export async function ingestProviderBatch(input: IngestInput): Promise<IngestRes
     await Promise.all(
       numbers.map((lineNumber) => {
         const line = lines.get(lineNumber);
-        const stopped = input.stopReason;
         result.recorded += 1;
-        return input.writer.record(
-          lineNotRun({
-            batch,
-            line: { lineNumber, customId: line?.customId ?? '' },
-            model: line?.model ?? '',
-            status: stopped ?? 'failed',
-            statusCode: stopped ? null : 502,
-            errorCode: stopped === 'cancelled' ? 'batch_cancelled' : stopped === 'expired' ? 'batch_expired' : 'provider_error',
-            errorMessage:
-              stopped === 'cancelled'
-                ? 'The batch was cancelled before this request ran.'
-                : stopped === 'expired'
-                  ? 'The batch expired before this request ran.'
-                  : `provider "${part.provider}" returned no result for this request from its batch ${input.snapshot.providerBatchId}.`,
-          }),
-        );
+        return input.writer.record(lineNotRun({ batch, line: { lineNumber, customId: line?.customId ?? '' }, model: line?.model ?? '', ...missingResult(input) }));
       }),
     );
   }
   return result;
+}
+
+/** How a line the provider returned no result for is recorded: stopped by the gateway, expired or cancelled by the provider, or lost. */
+function missingResult(input: IngestInput): Pick<Parameters<typeof lineNotRun>[0], 'status' | 'statusCode' | 'errorCode' | 'errorMessage'> {
+  const { part, snapshot, stopReason } = input;
+  if (stopReason === 'cancelled') return { status: 'cancelled', statusCode: null, errorCode: 'batch_cancelled', errorMessage: 'The batch was cancelled before this request ran.' };
+  if (stopReason === 'expired') return { status: 'expired', statusCode: null, errorCode: 'batch_expired', errorMessage: 'The batch expired before this request ran.' };
+  if (snapshot.state === 'expired') {
+    return { status: 'expired', statusCode: null, errorCode: 'batch_expired', errorMessage: `provider "${part.provider}" expired its batch ${snapshot.providerBatchId} before this request ran.` };
+  }
+  if (snapshot.state === 'cancelled') {
+    return {
+      status: 'cancelled',
+      statusCode: null,
+      errorCode: 'batch_cancelled',
+      errorMessage: `provider "${part.provider}" cancelled its batch ${snapshot.providerBatchId} before this request ran.`,
+    };
+  }
+  return {
+    status: 'failed',
+    statusCode: 502,
+    errorCode: 'provider_error',
+    errorMessage: `provider "${part.provider}" returned no result for this request from its batch ${snapshot.providerBatchId}.`,
+  };
 }
 
 async function writePage(input: IngestInput, items: ResultItem[], prices: PartPricing, result: IngestResult): Promise<void> {

@@ -84,7 +84,8 @@ export const chatCompletionSchema = z.looseObject({
         role: z.literal('assistant'),
         content: z.string().nullable(),
         refusal: z.string().nullish(),
-        tool_calls: z.array(toolCallSchema).optional(),
+        // Mistral answers `"tool_calls": null` where there are none; read as absent.
+        tool_calls: z.preprocess((value) => (value === null ? undefined : value), z.array(toolCallSchema).optional()),
       }),
       finish_reason: z.string().nullable(),
       logprobs: z.unknown().optional(),

@@ -11,6 +11,8 @@ import { createPresetProviderClient, createPresetWireFormat } from './openai-com
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
 import type { NativeBatchCapability, NativeBatchOperation } from './native-batch/native-batch-capability.ts';
+import { createMistralNativeBatch } from './mistral/native-batch/mistral-native-batch.ts';
+import { createGeminiNativeBatch } from './google/native-batch/gemini-native-batch.ts';
 import { createAnthropicNativeBatch } from './anthropic/native-batch/anthropic-native-batch.ts';
 
 type ClientFactory<Type extends ProviderConfig['type']> = (name: string, config: Extract<ProviderConfig, { type: Type }>) => ProviderClient;
@@ -28,9 +30,10 @@ const clientFactories: ClientFactories = {
   openai: (name, config) => createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config),
   anthropic: (name, config) => withNativeBatch(createHttpProviderClient(anthropicWireFormat, httpSettings(name, config), config), createAnthropicNativeBatch(name, config)),
   mock: createMockProviderClient,
-  google: (name, config) => createHttpProviderClient(googleWireFormat, httpSettings(name, config), config),
+  google: (name, config) => withNativeBatch(createHttpProviderClient(googleWireFormat, httpSettings(name, config), config), createGeminiNativeBatch(name, config)),
   azure: createAzureProviderClient,
   ...Object.fromEntries(openAICompatiblePresetNames.map((preset) => [preset, createPresetProviderClient])),
+  mistral: (name, config) => withNativeBatch(createPresetProviderClient(name, config), createMistralNativeBatch(name, config)),
 };
 
 /** A client with its provider's batch API as the `nativeBatch` capability; closing it closes both. */
