@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicBatchServer, echoResult, erroredResult } from './support/anthropic-batch-server.ts';
-import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
+import { startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 
 const chatLine = (customId: string, content: string, model = 'claude') => ({
   custom_id: customId,
@@ -235,5 +235,62 @@ describe('native batches on Anthropic', () => {
     expect(output.map((line) => line.custom_id).sort()).toEqual(['m-1', 'm-2']);
     const { rows } = await harness.sql.query<{ errors: string[] }>('SELECT errors FROM provider_batches WHERE batch_id = $1', [created.id]);
     expect(rows[0]?.errors?.[0]).toMatch(/^2 result lines named no line of this batch/);
+  });
+
+  it('holds a submitted part’s estimated cost against the budget until its results are in, then bills what they cost', async () => {
+    resetServer();
+    anthropic.hold = true;
+    const { id, key } = await harness.createKey('native-budget');
+    const owner = new OpenAI({ apiKey: key, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    const limits = await fetch(`${harness.url}/admin/keys/${id}/limits`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${testAdminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ budgets: { dailyUsd: '0.001' } }),
+    });
+    expect(limits.status).toBe(200);
+    const create = () =>
+      fetch(`${harness.url}/v1/batches`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          endpoint: '/v1/chat/completions',
+          completion_window: '24h',
+          requests: [{ custom_id: 'big', body: { model: 'claude', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] } }],
+        }),
+      });
+    const first = (await (await create()).json()) as { id: string };
+    await expect
+      .poll(
+        async () =>
+          (await harness.sql.query<{ reserved: string }>("SELECT reserved_cost::text AS reserved FROM provider_batches WHERE batch_id = $1 AND status = 'submitted'", [first.id])).rows[0]?.reserved,
+        { timeout: 10_000 },
+      )
+      .toBeDefined();
+    // Up to 1000 output tokens at half of 4 USD per million: about 0.002 USD held, over the 0.001 budget.
+    const { rows } = await harness.sql.query<{ reserved: string }>('SELECT reserved_cost::text AS reserved FROM provider_batches WHERE batch_id = $1', [first.id]);
+    expect(Number(rows[0]?.reserved)).toBeGreaterThan(0.002);
+    const refused = await create();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('insufficient_quota');
+
+    anthropic.release();
+    anthropic.hold = false;
+    await expect.poll(async () => (await owner.batches.retrieve(first.id)).status, { timeout: 10_000 }).toBe('completed');
+    const settled = await harness.sql.query<{ reserved: string }>('SELECT reserved_cost::text AS reserved FROM provider_batches WHERE batch_id = $1', [first.id]);
+    expect(settled.rows[0]?.reserved).toBe('0.0000000000');
+    // What the line really cost (10 + 5 tokens) is far under the budget: new batches are taken again.
+    await expect.poll(async () => (await create()).status, { timeout: 5_000 }).toBe(200);
+  });
+
+  it('reports batch API lines under served_by=batch_api in the usage API, with what the discount saved', async () => {
+    const response = await fetch(`${harness.url}/v1/usage?group_by=served_by`, { headers: { authorization: `Bearer ${client.apiKey}` } });
+    expect(response.status).toBe(200);
+    const usage = (await response.json()) as { data: Array<{ served_by: string; requests: number; cost: string; batch_saved: string }> };
+    const native = usage.data.find((row) => row.served_by === 'batch_api');
+    expect(native?.requests).toBeGreaterThanOrEqual(20);
+    expect(Number(native?.batch_saved)).toBeGreaterThan(0);
+    expect(native?.batch_saved).toBe(native?.cost);
+    const gateway = usage.data.find((row) => row.served_by === 'gateway');
+    expect(gateway?.batch_saved).toBe('0');
   });
 });

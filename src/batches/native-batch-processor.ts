@@ -243,7 +243,9 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
     );
   }
 
-  async function toGateway(part: Pick<ProviderBatchRow, 'provider'>, batch: BatchRow, lineNumbers: number[]): Promise<void> {
+  async function toGateway(part: Pick<ProviderBatchRow, 'provider'>, batch: BatchRow, unordered: number[]): Promise<void> {
+    // In line order: a chunk's ranges run upwards (results come in the provider's order).
+    const lineNumbers = [...unordered].sort((a, b) => a - b);
     const size = config.batches.chunkSize;
     const chunks: OrderedChunk[] = [];
     for (let start = 0; start < lineNumbers.length; start += size) {

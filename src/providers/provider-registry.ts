@@ -1,5 +1,5 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
-import type { ProviderConfig } from '../config/provider-config.ts';
+import type { PresetProviderConfig, ProviderConfig } from '../config/provider-config.ts';
 import { ConfigurationError } from '../errors/configuration-error.ts';
 import { createHttpProviderClient } from './http-provider-client.ts';
 import { createMockProviderClient } from './mock/index.ts';
@@ -10,7 +10,16 @@ import { googleWireFormat } from './google/index.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
-import type { NativeBatchCapability, NativeBatchOperation } from './native-batch/native-batch-capability.ts';
+import type { NativeBatchCapability, NativeBatchLimits, NativeBatchOperation } from './native-batch/native-batch-capability.ts';
+import { openAIBatchApi, type OpenAIShapedBatchApi } from './openai/native-batch/openai-shaped-batch-api.ts';
+import { azureBatchApi } from './azure/native-batch/azure-batch-api.ts';
+import { presetBatchApis } from './openai-compatible/preset-batch-apis.ts';
+import { anthropicBatchDefaultLimits } from './anthropic/native-batch/convert-to-anthropic-batch-requests.ts';
+import { geminiBatchDefaultLimits } from './google/native-batch/convert-to-gemini-batch-lines.ts';
+import { mistralBatchDefaultLimits, mistralBatchEndpointByOperation } from './mistral/native-batch/mistral-batch-schemas.ts';
+import { createOpenAINativeBatch } from './openai/native-batch/openai-native-batch.ts';
+import { createAzureNativeBatch } from './azure/native-batch/azure-native-batch.ts';
+import { createPresetNativeBatch } from './openai-compatible/preset-native-batch.ts';
 import { createMistralNativeBatch } from './mistral/native-batch/mistral-native-batch.ts';
 import { createGeminiNativeBatch } from './google/native-batch/gemini-native-batch.ts';
 import { createAnthropicNativeBatch } from './anthropic/native-batch/anthropic-native-batch.ts';
@@ -27,17 +36,24 @@ const httpSettings = (name: string, config: { baseUrl: string; concurrency: numb
 
 /** One entry per provider `type` in the config; new wire formats register here. */
 const clientFactories: ClientFactories = {
-  openai: (name, config) => createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config),
+  openai: (name, config) =>
+    withNativeBatch(createHttpProviderClient(openaiWireFormat, httpSettings(name, config), config), createOpenAINativeBatch({ name, baseUrl: config.baseUrl, timeoutMs: config.timeoutMs, config })),
   anthropic: (name, config) => withNativeBatch(createHttpProviderClient(anthropicWireFormat, httpSettings(name, config), config), createAnthropicNativeBatch(name, config)),
   mock: createMockProviderClient,
   google: (name, config) => withNativeBatch(createHttpProviderClient(googleWireFormat, httpSettings(name, config), config), createGeminiNativeBatch(name, config)),
-  azure: createAzureProviderClient,
-  ...Object.fromEntries(openAICompatiblePresetNames.map((preset) => [preset, createPresetProviderClient])),
+  azure: (name, config) => withNativeBatch(createAzureProviderClient(name, config), createAzureNativeBatch(name, config)),
+  ...Object.fromEntries(
+    openAICompatiblePresetNames.map((preset) => [
+      preset,
+      (name: string, config: PresetProviderConfig) => withNativeBatch(createPresetProviderClient(name, config), createPresetNativeBatch(name, config)),
+    ]),
+  ),
   mistral: (name, config) => withNativeBatch(createPresetProviderClient(name, config), createMistralNativeBatch(name, config)),
 };
 
 /** A client with its provider's batch API as the `nativeBatch` capability; closing it closes both. */
-function withNativeBatch(client: ProviderClient, nativeBatch: NativeBatchCapability & { close(): Promise<void> }): ProviderClient {
+function withNativeBatch(client: ProviderClient, nativeBatch: NativeBatchCapability | undefined): ProviderClient {
+  if (!nativeBatch) return client;
   return {
     ...client,
     nativeBatch,
@@ -80,38 +96,50 @@ export function providerServesEmbeddings(config: ProviderConfig): boolean {
   }
 }
 
-/**
- * The operations a provider type's batch API takes (empty: it has none), as data: the API process
- * decides where a batch line runs without making any client.
- */
-const nativeBatchOperationsByType: Partial<Record<ProviderConfig['type'], readonly NativeBatchOperation[]>> = {
-  openai: ['chat', 'embeddings'],
-  azure: ['chat', 'embeddings'],
-  anthropic: ['chat'],
-  google: ['chat'],
-  mistral: ['chat', 'embeddings'],
-  groq: ['chat'],
-  together: ['chat'],
-};
-
-export function nativeBatchOperations(config: ProviderConfig): readonly NativeBatchOperation[] {
-  return nativeBatchOperationsByType[config.type] ?? [];
+/** A provider type's batch API as data: what it takes and its documented limits per batch. */
+interface NativeBatchApiFacts {
+  operations: readonly NativeBatchOperation[];
+  limits: NativeBatchLimits;
 }
 
-/** Each batch API's documented limits per batch: the defaults of `nativeBatch.maxRequestsPerBatch` / `maxBytesPerBatch`. */
-const nativeBatchLimitsByType: Partial<Record<ProviderConfig['type'], { maxRequestsPerBatch: number; maxBytesPerBatch: number }>> = {
-  openai: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * 1024 * 1024 },
-  azure: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 200 * 1024 * 1024 },
-  anthropic: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * 1024 * 1024 },
-  google: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 2 * 1024 * 1024 * 1024 },
-  mistral: { maxRequestsPerBatch: 1_000_000, maxBytesPerBatch: 512 * 1024 * 1024 },
-  groq: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * 1024 * 1024 },
-  together: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 100 * 1024 * 1024 },
-};
+const fromShaped = (api: OpenAIShapedBatchApi): NativeBatchApiFacts => ({
+  operations: (Object.keys(api.endpoints) as NativeBatchOperation[]).filter((operation) => api.endpoints[operation] !== undefined),
+  limits: api.limits,
+});
+
+/**
+ * Read from the wire formats' own data, so the API process decides where a batch line runs (and the
+ * start step how to split it) without making any client. Undefined: the type has no batch API.
+ */
+function nativeBatchApiOf(config: ProviderConfig): NativeBatchApiFacts | undefined {
+  switch (config.type) {
+    case 'openai':
+      return fromShaped(openAIBatchApi);
+    case 'azure':
+      return fromShaped(azureBatchApi(config.apiVersion));
+    case 'anthropic':
+      return { operations: ['chat'], limits: anthropicBatchDefaultLimits };
+    case 'google':
+      return { operations: ['chat'], limits: geminiBatchDefaultLimits };
+    case 'mistral':
+      return { operations: Object.keys(mistralBatchEndpointByOperation) as NativeBatchOperation[], limits: mistralBatchDefaultLimits };
+    case 'mock':
+      return undefined;
+    default: {
+      const api = presetBatchApis[config.type];
+      return api ? fromShaped(api) : undefined;
+    }
+  }
+}
+
+/** The operations a provider's batch API takes (empty: it has none). */
+export function nativeBatchOperations(config: ProviderConfig): readonly NativeBatchOperation[] {
+  return nativeBatchApiOf(config)?.operations ?? [];
+}
 
 /** A provider's limits per batch: its config's `nativeBatch` where set, else its API's documented ones. */
-export function nativeBatchLimits(config: ProviderConfig): { maxRequestsPerBatch: number; maxBytesPerBatch: number } {
-  const documented = nativeBatchLimitsByType[config.type] ?? { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 100 * 1024 * 1024 };
+export function nativeBatchLimits(config: ProviderConfig): NativeBatchLimits {
+  const documented = nativeBatchApiOf(config)?.limits ?? openAIBatchApi.limits;
   return {
     maxRequestsPerBatch: config.nativeBatch?.maxRequestsPerBatch ?? documented.maxRequestsPerBatch,
     maxBytesPerBatch: config.nativeBatch?.maxBytesPerBatch ?? documented.maxBytesPerBatch,

@@ -95,4 +95,6 @@ export interface NativeBatchCapability {
   readResults(snapshot: NativeBatchSnapshot, signal: AbortSignal): AsyncIterable<NativeBatchResult>;
   /** Asks the provider to stop the batch; what finished stays, and comes back with the results. */
   cancel(providerBatchId: string, signal: AbortSignal): Promise<void>;
+  /** Closes its connections (the provider client's `close` calls it). */
+  close(): Promise<void>;
 }

@@ -1,6 +1,5 @@
 import type { BatchWireRequest } from '../../native-batch/native-batch-types.ts';
 import type { AnthropicRequestSettings } from '../convert-to-anthropic-request.ts';
-import type { AnthropicBatchRequest } from './anthropic-batch-schemas.ts';
 
 type AnthropicBatchSettings = Pick<AnthropicRequestSettings, 'apiKey' | 'headers' | 'anthropicVersion'>;
 
@@ -14,14 +13,6 @@ export function anthropicBatchHeaders(config: AnthropicBatchSettings): Record<st
   };
   if (config.apiKey) headers['x-api-key'] = config.apiKey;
   return headers;
-}
-
-/**
- * `POST /messages/batches` (the baseUrl carries `/v1`, as for `/messages`).
- * @see https://docs.anthropic.com/en/api/creating-message-batches
- */
-export function buildCreateAnthropicBatchRequest(input: { requests: readonly AnthropicBatchRequest[]; config: AnthropicBatchSettings }): BatchWireRequest {
-  return { method: 'POST', path: '/messages/batches', headers: anthropicBatchHeaders(input.config), body: { requests: input.requests } };
 }
 
 /** @see https://docs.anthropic.com/en/api/retrieving-message-batches */

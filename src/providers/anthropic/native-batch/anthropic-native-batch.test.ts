@@ -6,9 +6,9 @@ import { convertAnthropicResponse } from '../convert-anthropic-response.ts';
 import { convertToAnthropicRequest } from '../convert-to-anthropic-request.ts';
 import { testSettings } from '../__fixtures__/build-anthropic-request.ts';
 import { anthropicMessageBatchSchema, type AnthropicBatchResultLine } from './anthropic-batch-schemas.ts';
-import { buildAnthropicBatchResultsRequest, buildCancelAnthropicBatchRequest, buildCreateAnthropicBatchRequest, buildRetrieveAnthropicBatchRequest } from './anthropic-batch-requests.ts';
+import { buildAnthropicBatchResultsRequest, buildCancelAnthropicBatchRequest, buildRetrieveAnthropicBatchRequest } from './anthropic-batch-requests.ts';
 import { convertAnthropicBatchResultLine, parseAnthropicBatchResultLine } from './convert-anthropic-batch-results.ts';
-import { convertToAnthropicBatchRequests, splitAnthropicBatchRequests } from './convert-to-anthropic-batch-requests.ts';
+import { convertToAnthropicBatchRequests } from './convert-to-anthropic-batch-requests.ts';
 import { mapAnthropicBatchStatus } from './map-anthropic-batch-status.ts';
 
 const fixtureText = (name: string) => readFileSync(new URL(`../__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -56,40 +56,7 @@ describe('convertToAnthropicBatchRequests', () => {
   });
 });
 
-describe('splitAnthropicBatchRequests', () => {
-  const lines = convertToAnthropicBatchRequests(
-    ['a', 'b', 'c', 'd', 'e'].map((id, index) => ({ customId: id, request: chat({}), upstreamModel: index % 2 ? 'claude-haiku-4-5' : 'claude-sonnet-4-5' })),
-    testSettings,
-  ).requests;
-  const ids = (batches: Array<Array<{ request: { custom_id: string } }>>) => batches.map((batch) => batch.map((line) => line.request.custom_id));
-
-  it('mixes models and splits at the request limit, in order', () => {
-    expect(ids(splitAnthropicBatchRequests(lines).batches)).toEqual([['a', 'b', 'c', 'd', 'e']]);
-    expect(ids(splitAnthropicBatchRequests(lines, { maxRequestsPerBatch: 2 }).batches)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-  });
-
-  it('splits at the byte limit of the create body, and sets aside a request no batch can carry', () => {
-    const body = (batch: typeof lines) => Buffer.byteLength(JSON.stringify(buildCreateAnthropicBatchRequest({ requests: batch.map((line) => line.request), config: testSettings }).body));
-    const twoFit = body(lines.slice(0, 2)) + 1;
-    const { batches } = splitAnthropicBatchRequests(lines.slice(0, 3), { maxBytesPerBatch: twoFit });
-    expect(ids(batches)).toEqual([['a', 'b'], ['c']]);
-    for (const batch of batches) expect(body(batch)).toBeLessThanOrEqual(twoFit);
-    expect(splitAnthropicBatchRequests(lines.slice(0, 1), { maxBytesPerBatch: 20 })).toEqual({ batches: [], oversized: lines.slice(0, 1) });
-  });
-});
-
 describe('Anthropic batch requests', () => {
-  it('creates a batch at /messages/batches with the synchronous call’s headers', () => {
-    const requests = convertToAnthropicBatchRequests([{ customId: 'a', request: chat({}), upstreamModel: 'm' }], testSettings).requests.map((line) => line.request);
-    const sync = convertToAnthropicRequest({ request: chat({}), upstreamModel: 'm', config: { ...testSettings, headers: { 'anthropic-beta': 'x' } }, requestId: 'r' });
-    expect(buildCreateAnthropicBatchRequest({ requests, config: { ...testSettings, headers: { 'anthropic-beta': 'x' } } })).toEqual({
-      method: 'POST',
-      path: '/messages/batches',
-      headers: sync.headers,
-      body: { requests },
-    });
-  });
-
   it('retrieves, cancels and reads results by id', () => {
     const config = testSettings;
     expect(buildRetrieveAnthropicBatchRequest({ batchId: 'msgbatch_1', config })).toMatchObject({

@@ -3,25 +3,14 @@ import type { MalformedBatchLine, NativeBatchLineOutcome } from '../../native-ba
 import { parseAnthropicStreamError } from '../anthropic-error.ts';
 import { convertAnthropicResponse } from '../convert-anthropic-response.ts';
 import { anthropicBatchResultLineSchema, type AnthropicBatchResultLine } from './anthropic-batch-schemas.ts';
+import { readBatchResultLine } from '../../native-batch/read-batch-result-line.ts';
 
 /**
  * One results line (text, or JSON already parsed) → the line, or why it is not one. Never throws:
  * a bad line fails alone.
  */
 export function parseAnthropicBatchResultLine(input: string | unknown): { kind: 'line'; line: AnthropicBatchResultLine } | MalformedBatchLine {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return { kind: 'malformed', message: `batch result line is not JSON: ${input.slice(0, 200)}` };
-    }
-  }
-  const parsed = anthropicBatchResultLineSchema.safeParse(value);
-  if (parsed.success) return { kind: 'line', line: parsed.data };
-  const issue = parsed.error.issues[0];
-  const customId = typeof value === 'object' && value !== null && 'custom_id' in value && typeof value.custom_id === 'string' ? { customId: value.custom_id } : {};
-  return { kind: 'malformed', ...customId, message: `unexpected batch result line: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
+  return readBatchResultLine(input, anthropicBatchResultLineSchema, 'custom_id');
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
-import { splitIntoProviderBatches } from '../../native-batch/split-into-provider-batches.ts';
 import type { AnthropicMessagesRequest } from '../anthropic-wire-schemas.ts';
 import { anthropicRequestError } from '../anthropic-request-error.ts';
 import { convertToAnthropicRequest, type AnthropicRequestSettings } from '../convert-to-anthropic-request.ts';
@@ -58,31 +57,8 @@ export function convertToAnthropicBatchRequests(lines: readonly AnthropicBatchLi
   return { requests, rejected };
 }
 
-/** @see https://docs.anthropic.com/en/docs/build-with-claude/batch-processing#batch-limitations */
-export interface AnthropicBatchLimits {
-  /** @defaultValue 100,000 (Anthropic's limit on requests per batch) */
-  maxRequestsPerBatch?: number;
-  /** Bytes of the create request's body. @defaultValue 256 MB (Anthropic's limit) */
-  maxBytesPerBatch?: number;
-}
-
-export const anthropicBatchDefaultLimits = { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * 1024 * 1024 } as const;
-
-/** `{"requests":[` … `]}`, which every create body carries. */
-const envelopeBytes = Buffer.byteLength(JSON.stringify({ requests: [] }), 'utf8');
-
 /**
- * Batch requests → Anthropic batches of at most `maxRequestsPerBatch` requests and `maxBytesPerBatch`
- * bytes of JSON body each, in input order. Anthropic mixes models in one batch, so only size splits.
- * A request too large for any batch comes back in `oversized`.
+ * Anthropic's limits per Message Batch: 100,000 requests or 256 MB (read as 256,000,000 bytes, the
+ * smaller reading). @see https://docs.anthropic.com/en/docs/build-with-claude/batch-processing#batch-limitations
  */
-export function splitAnthropicBatchRequests<Line extends { request: AnthropicBatchRequest }>(lines: readonly Line[], limits: AnthropicBatchLimits = {}): { batches: Line[][]; oversized: Line[] } {
-  const split = splitIntoProviderBatches(lines, {
-    // Each request costs its JSON and a separating comma (the first one's comma over-counts by one byte).
-    measure: (line) => ({ groupKey: '', bytes: Buffer.byteLength(JSON.stringify(line.request), 'utf8') + 1 }),
-    maxRequestsPerBatch: limits.maxRequestsPerBatch ?? anthropicBatchDefaultLimits.maxRequestsPerBatch,
-    maxBytesPerBatch: limits.maxBytesPerBatch ?? anthropicBatchDefaultLimits.maxBytesPerBatch,
-    overheadBytes: envelopeBytes,
-  });
-  return { batches: split.batches.map((part) => part.items), oversized: split.oversized };
-}
+export const anthropicBatchDefaultLimits = { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256_000_000 } as const;

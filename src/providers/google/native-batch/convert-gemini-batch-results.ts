@@ -6,26 +6,16 @@ import { convertGeminiResponse } from '../chat/convert-gemini-response.ts';
 import { convertToGeminiRequest, type GeminiRequestSettings } from '../chat/convert-to-gemini-request.ts';
 import { parseGeminiError } from '../gemini-error.ts';
 import { geminiBatchResultLineSchema, type GeminiBatchResultLine, type GeminiRpcStatus } from './gemini-batch-schemas.ts';
+import { readBatchResultLine } from '../../native-batch/read-batch-result-line.ts';
 
 /**
  * One line of a responses file (text, or JSON already parsed) → the line, or why it is not one. Never
  * throws: a bad line fails alone.
  */
 export function parseGeminiBatchResultLine(input: string | unknown): { kind: 'line'; line: GeminiBatchResultLine } | MalformedBatchLine {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return { kind: 'malformed', message: `batch result line is not JSON: ${input.slice(0, 200)}` };
-    }
-  }
-  const parsed = geminiBatchResultLineSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { kind: 'malformed', ...keyOf(value), message: `unexpected batch result line: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
-  }
-  const line = parsed.data;
+  const read = readBatchResultLine(input, geminiBatchResultLineSchema, 'key');
+  if (read.kind === 'malformed') return read;
+  const line = read.line;
   if ((line.response === undefined) === (line.error === undefined)) {
     return { kind: 'malformed', customId: line.key, message: 'batch result line must carry exactly one of response and error' };
   }
@@ -105,8 +95,3 @@ const rpcCodes: Record<number, { name: string; httpStatus: number }> = {
   15: { name: 'DATA_LOSS', httpStatus: 500 },
   16: { name: 'UNAUTHENTICATED', httpStatus: 401 },
 };
-
-function keyOf(value: unknown): { customId?: string } {
-  if (typeof value === 'object' && value !== null && 'key' in value && typeof value.key === 'string') return { customId: value.key };
-  return {};
-}

@@ -5,26 +5,16 @@ import type { MalformedBatchLine, NativeBatchLineOutcome } from '../../native-ba
 import type { OpenAIRequestSettings } from '../../openai/chat/convert-to-openai-request.ts';
 import { buildMistralSyncRequest, mistralWireFormat } from './convert-to-mistral-batch-lines.ts';
 import { mistralBatchOutputLineSchema, type MistralBatchOutputLine } from './mistral-batch-schemas.ts';
+import { readBatchResultLine } from '../../native-batch/read-batch-result-line.ts';
 
 /**
  * One line of an output or error file (text, or JSON already parsed) → the line, or why it is not one.
  * Never throws: a bad line fails alone.
  */
 export function parseMistralBatchOutputLine(input: string | unknown): { kind: 'line'; line: MistralBatchOutputLine } | MalformedBatchLine {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return { kind: 'malformed', message: `batch result line is not JSON: ${input.slice(0, 200)}` };
-    }
-  }
-  const parsed = mistralBatchOutputLineSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { kind: 'malformed', ...customIdOf(value), message: `unexpected batch result line: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
-  }
-  const line = parsed.data;
+  const read = readBatchResultLine(input, mistralBatchOutputLineSchema, 'custom_id');
+  if (read.kind === 'malformed') return read;
+  const line = read.line;
   if (!line.response && !line.error) return { kind: 'malformed', customId: line.custom_id, message: 'batch result line carries neither response nor error' };
   return { kind: 'line', line };
 }
@@ -78,9 +68,4 @@ export function convertMistralBatchOutputLine(input: ConvertMistralBatchOutputLi
 function withWarnings<Result extends { warnings?: string[] }>(result: Result, requestWarnings: string[] | undefined): Result {
   const warnings = [...(requestWarnings ?? []), ...(result.warnings ?? [])];
   return warnings.length > 0 ? { ...result, warnings } : result;
-}
-
-function customIdOf(value: unknown): { customId?: string } {
-  if (typeof value === 'object' && value !== null && 'custom_id' in value && typeof value.custom_id === 'string') return { customId: value.custom_id };
-  return {};
 }

@@ -5,26 +5,16 @@ import { convertOpenAIEmbeddingsResponse } from '../embeddings/convert-openai-em
 import { parseOpenAIError } from '../openai-error.ts';
 import { openAIBatchOutputLineSchema, type OpenAIBatchOutputLine } from './openai-batch-schemas.ts';
 import type { MalformedBatchLine, NativeBatchLineOutcome } from '../../native-batch/native-batch-types.ts';
+import { readBatchResultLine } from '../../native-batch/read-batch-result-line.ts';
 
 /**
  * One line of an output or error file (text, or JSON already parsed) → the line, or why it is not one.
  * Never throws: a bad line fails alone.
  */
 export function parseOpenAIBatchOutputLine(input: string | unknown): { kind: 'line'; line: OpenAIBatchOutputLine } | MalformedBatchLine {
-  let value: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      value = JSON.parse(input);
-    } catch {
-      return { kind: 'malformed', message: `batch result line is not JSON: ${input.slice(0, 200)}` };
-    }
-  }
-  const parsed = openAIBatchOutputLineSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { kind: 'malformed', ...customIdOf(value), message: `unexpected batch result line: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}` };
-  }
-  const line = parsed.data;
+  const read = readBatchResultLine(input, openAIBatchOutputLineSchema, 'custom_id');
+  if (read.kind === 'malformed') return read;
+  const line = read.line;
   if ((line.response === null || line.response === undefined) === (line.error === null || line.error === undefined)) {
     return { kind: 'malformed', customId: line.custom_id, message: 'batch result line must carry exactly one of response and error' };
   }
@@ -60,9 +50,4 @@ export function convertOpenAIBatchOutputLine(input: { provider: string; line: Op
     if (ProviderError.is(error)) return { kind: 'error', customId, error };
     throw error;
   }
-}
-
-function customIdOf(value: unknown): { customId?: string } {
-  if (typeof value === 'object' && value !== null && 'custom_id' in value && typeof value.custom_id === 'string') return { customId: value.custom_id };
-  return {};
 }
