@@ -68,6 +68,9 @@ function withNativeBatch(client: ProviderClient, nativeBatch: NativeBatchCapabil
 export function createProviderClient(name: string, config: ProviderConfig): ProviderClient {
   const factory = clientFactories[config.type] as ((name: string, config: ProviderConfig) => ProviderClient) | undefined;
   if (!factory) throw new ConfigurationError(`providers.${name}.type: no adapter for "${config.type}" in this build`);
+  if (config.nativeBatch?.enabled && !nativeBatchApiOf(config)) {
+    throw new ConfigurationError(`providers.${name}.nativeBatch: providers of type "${config.type}" have no batch API; remove nativeBatch or set enabled: false`);
+  }
   return factory(name, config);
 }
 
