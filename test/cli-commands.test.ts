@@ -283,6 +283,18 @@ describe('llm-gateway CLI: batch wait/list, files, keys, usage, models', { timeo
     expect(table.stdout).toMatch(/^unlisted-echo +\S+ +– +– +– +– +–$/m);
   });
 
+  it('batch submit --mode sends x-gateway-batch-mode: native is refused for a provider without a batch API, gateway runs', async () => {
+    const input = await writeBatchInput('mode.jsonl', 3, { model: 'mock-echo' });
+    const refused = await cli(['batch', 'submit', input, '--mode', 'native']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("provider 'mock' (type mock) has no batch API");
+    const accepted = await cli(['batch', 'submit', input, '--mode', 'gateway', '--json']);
+    expect(accepted.code).toBe(0);
+    const unknown = await cli(['batch', 'submit', input, '--mode', 'cheap']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/auto, native, gateway/);
+  });
+
   it('batch cancel --json answers the batch; batch wait on it exits 2', async () => {
     const input = await writeBatchInput('to-cancel.jsonl', 40, { model: 'slow-echo' });
     const submitted = await cli(['batch', 'submit', input, '--json']);

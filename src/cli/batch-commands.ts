@@ -4,7 +4,7 @@ import { batchEndpointUrls, defaultBatchEndpoint } from './batch-endpoints.ts';
 import { batchElapsedSeconds, reportOutcome } from './batch-outcome.ts';
 import { formatBatchSummary, formatBatchTable, countsText } from './batch-format.ts';
 import { saveBatchFiles } from './batch-results.ts';
-import { submitBatch, submitOptionsSchema } from './batch-submit.ts';
+import { batchModes, submitBatch, submitOptionsSchema } from './batch-submit.ts';
 import { contextOf, optionsOf, runAction, writeLine } from './cli-context.ts';
 import { CliError, exitCodes } from './cli-error.ts';
 import { followBatch } from './follow-batch.ts';
@@ -42,6 +42,12 @@ export function batchCommand(): Command {
     .option('--text-column <column>', 'the column (or JSONL field) holding the text (default: text)')
     .option('--id-column <column>', 'the column giving each custom_id (default: id if present, else the row number)')
     .addOption(new Option('--window <duration>', 'completion window: 24h as OpenAI, or 30s…30d').default('24h'))
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        "where lines run: auto (providers' own batch APIs where enabled, at about half the price), native (only there), gateway (the gateway's workers); default: the gateway's batches.mode",
+      ).choices(batchModes),
+    )
     .option('--wait', 'follow the batch with a progress bar until it ends, then fetch its results')
     .option('--output <file>', 'with --wait: write the output file (results JSONL) here')
     .option('--errors <file>', 'with --wait: write the error file here')

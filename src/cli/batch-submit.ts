@@ -16,6 +16,9 @@ import { formatDuration } from './throughput-estimate.ts';
 
 const positiveWholeNumber = 'a whole number of at least 1';
 
+/** Where a batch's lines run (the gateway's `x-gateway-batch-mode` header); kept here so the CLI package needs no server module. */
+export const batchModes = ['auto', 'native', 'gateway'] as const;
+
 export const submitOptionsSchema = z.object({
   endpoint: z.enum(batchEndpointUrls, { error: `one of ${batchEndpointUrls.join(', ')}` }).default(defaultBatchEndpoint),
   model: z.string().min(1).optional(),
@@ -24,6 +27,7 @@ export const submitOptionsSchema = z.object({
   textColumn: z.string().min(1).optional(),
   idColumn: z.string().min(1).optional(),
   window: z.string().regex(/^\d+[smhd]$/, 'a duration such as 24h, 90m or 7d'),
+  mode: z.enum(batchModes, { error: `one of ${batchModes.join(', ')}` }).optional(),
   wait: z.boolean().default(false),
   output: z.string().min(1).optional(),
   errors: z.string().min(1).optional(),
@@ -66,7 +70,8 @@ export async function submitBatch(context: CliContext, path: string, options: Su
     completion_window: options.window,
     metadata: { source: 'llm-gateway-cli', input: name.slice(0, 512) },
   };
-  const created = await withRetries(() => client.json('POST', '/v1/batches', batchSchema, batchRequest, { idempotencyKey: keys.batch }), { onRetry });
+  const headers = options.mode ? { 'x-gateway-batch-mode': options.mode } : undefined;
+  const created = await withRetries(() => client.json('POST', '/v1/batches', batchSchema, batchRequest, { idempotencyKey: keys.batch, ...(headers ? { headers } : {}) }), { onRetry });
   const createdAt = performance.now();
   if (!options.wait) {
     if (options.json) writeJson(stdout, created);

@@ -23,10 +23,10 @@ export class GatewayClient {
   }
 
   /** `idempotencyKey` makes a POST safe to retry: the gateway answers a repeat with the first answer. */
-  async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
+  async json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: z.ZodType<T>, body?: unknown, options: { idempotencyKey?: string; headers?: Record<string, string> } = {}): Promise<T> {
     const response = await this.send(path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...idempotencyHeader(options.idempotencyKey) },
+      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...idempotencyHeader(options.idempotencyKey), ...options.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(jsonTimeoutMs),
     });
