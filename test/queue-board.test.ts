@@ -64,7 +64,7 @@ describe('queue board: /admin/queues', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { queues: BoardQueue[] };
     const names = body.queues.map((queue) => queue.name).sort();
-    expect(names).toEqual(['batch-control', 'batch-mock', 'chat-mock', 'webhooks']);
+    expect(names).toEqual(['batch-control', 'batch-mock', 'batch-native', 'chat-mock', 'webhooks']);
     const chat = body.queues.find((queue) => queue.name === 'chat-mock');
     // Under another prefix the queue would be empty: this count proves the board reads ours.
     expect(chat?.counts.failed).toBe(1);

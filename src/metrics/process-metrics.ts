@@ -1,12 +1,10 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { batchChunkQueueName, batchControlQueueName } from '../queues/batch-queues.ts';
+import { gatewayQueueNames } from '../queues/gateway-queues.ts';
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RedisCircuitBreakers } from '../routing/redis-circuit-breakers.ts';
-import { webhookQueueName } from '../queues/webhook-queue.ts';
-import { providerQueueName } from '../queues/request-job.ts';
 import { GatewayMetrics } from './gateway-metrics.ts';
 import type { ReadinessReport } from '../durability/readiness.ts';
 import { startMetricsServer } from './metrics-server.ts';
@@ -21,10 +19,9 @@ export interface ProcessMetrics {
   close(): Promise<void>;
 }
 
-/** Every queue the gauges watch: per provider its chat and batch-chunk queues, then the shared ones. */
+/** Every queue the gauges watch: the gateway's queues (the provider batches' polling jobs among them). */
 export function watchedQueueNames(config: GatewayConfig): string[] {
-  const perProvider = Object.keys(config.providers).flatMap((provider) => [providerQueueName(provider), batchChunkQueueName(provider)]);
-  return [...perProvider, batchControlQueueName, webhookQueueName];
+  return gatewayQueueNames(config).map((queue) => queue.name);
 }
 
 /**

@@ -69,7 +69,7 @@ export function registerScrapeGauges(options: {
 
   new Gauge({
     name: 'gateway_queue_jobs',
-    help: 'Jobs per queue and state (chat-<provider>: sync and async calls; batch-<provider>: batch chunks).',
+    help: 'Jobs per queue and state (chat-<provider>: sync and async calls; batch-<provider>: batch chunks; batch-native: provider batches, delayed between polls).',
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {

@@ -2,12 +2,12 @@ import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Redis } from 'ioredis';
-import { batchChunkQueueName, batchControlQueueName } from './batch-queues.ts';
+import { batchChunkQueueName, batchControlQueueName, nativeBatchQueueName } from './batch-queues.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { providerQueueName } from './request-job.ts';
 import { webhookQueueName } from './webhook-queue.ts';
 
-export type GatewayQueueKind = 'chat' | 'batch-chunk' | 'batch-control' | 'webhooks';
+export type GatewayQueueKind = 'chat' | 'batch-chunk' | 'batch-control' | 'batch-native' | 'webhooks';
 
 export interface GatewayQueueName {
   name: string;
@@ -23,6 +23,7 @@ export function gatewayQueueNames(config: Pick<GatewayConfig, 'providers'>): Gat
     ...providers.map((provider) => ({ name: providerQueueName(provider), kind: 'chat' as const, provider })),
     ...providers.map((provider) => ({ name: batchChunkQueueName(provider), kind: 'batch-chunk' as const, provider })),
     { name: batchControlQueueName, kind: 'batch-control', provider: null },
+    { name: nativeBatchQueueName, kind: 'batch-native', provider: null },
     { name: webhookQueueName, kind: 'webhooks', provider: null },
   ];
 }

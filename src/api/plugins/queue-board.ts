@@ -10,6 +10,7 @@ const descriptions = {
   chat: 'Sync, streamed and async chat calls, and fallback hops',
   'batch-chunk': 'Batch lines, in chunks',
   'batch-control': 'Batch start, expiry, sweeps and finalisation',
+  'batch-native': "Provider batches at providers' batch APIs: submit, poll (delayed in between), read results in",
   webhooks: 'Webhook deliveries and their retries',
 } as const;
 
