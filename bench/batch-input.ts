@@ -36,9 +36,9 @@ export function isBenchOperation(name: string): name is BenchOperation {
   return Object.hasOwn(benchOperations, name);
 }
 
-/** `lines` requests of `operation` (chat unless said) for its bench model, as OpenAI batch JSONL. */
-export function batchInputFile(lines: number, operation: BenchOperation = 'chat'): Blob {
-  const { endpoint, model, body } = benchOperations[operation];
+/** `lines` requests of `operation` (chat unless said) for `model` (its bench model unless said), as OpenAI batch JSONL. */
+export function batchInputFile(lines: number, operation: BenchOperation = 'chat', model: string = benchOperations[operation].model): Blob {
+  const { endpoint, body } = benchOperations[operation];
   const parts: string[] = [];
   for (let line = 1; line <= lines; line += 1) {
     parts.push(`${JSON.stringify({ custom_id: `item-${line}`, method: 'POST', url: endpoint, body: { model, ...body(line) } })}\n`);

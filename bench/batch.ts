@@ -5,8 +5,17 @@
  * size, end-to-end requests/s (POST /v1/batches → completed), upload time, and the peak RSS of the API
  * and worker processes; checks every line has its result and usage row.
  *
+ * The `native` case runs the same chat lines through a provider's own batch API instead: an OpenAI
+ * Batch API test server in this process (a batch completes on its first poll) behind an `openai`
+ * provider with `nativeBatch` on (polled every 200 ms), lines of the catalogue model `gpt-6.2-sol` in a
+ * 24h batch, split into provider batches of at most 50,000 lines. Beside the figures above it prints
+ * the ingest rate, lines/s while the worker reads the provider's results in (each provider batch's
+ * `ended_at` → `settled_at`, see native-batch-figures.ts), in total and per provider batch, with the
+ * bench process's own CPU time and longest event-loop stall (the test server's share) over the batch;
+ * and checks each line reached the provider once, in the expected number of provider batches.
+ *
  *   npm run bench:batch
- *   BENCH_BATCH_SIZES=10000,100000   BENCH_BATCH_OPERATIONS=chat,embeddings   BENCH_SKIP_BUILD=1   DATABASE_URL / REDIS_URL
+ *   BENCH_BATCH_SIZES=10000,100000   BENCH_BATCH_OPERATIONS=chat,embeddings,native   BENCH_SKIP_BUILD=1   DATABASE_URL / REDIS_URL
  *   BENCH_NODE_ARGS="--max-old-space-size=192 --max-semi-space-size=16"   node flags of the gateway processes (as npm start)
  */
 import { spawnSync } from 'node:child_process';
@@ -16,18 +25,29 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { openAIBatchApi } from '../src/providers/openai/native-batch/openai-shaped-batch-api.ts';
+import { OpenAIBatchServer } from '../test/support/openai-batch-server.ts';
+import { providerSubmissions, readNativeParts } from './native-batch-figures.ts';
 import { freePort, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
 import { createScratchDatabase, deleteRedisPrefix } from './scratch-services.ts';
 
+/** The case that sends chat lines to a provider's batch API rather than the mock through the gateway's workers. */
+const nativeCase = 'native';
+/** The native case's provider and model: OpenAI's batch API (the test server), a catalogue model, its limit of lines per provider batch. */
+const native = { provider: 'openai', model: 'gpt-6.2-sol', apiKey: 'sk-bench-native', pollIntervalMs: 200, linesPerProviderBatch: openAIBatchApi.limits.maxRequestsPerBatch } as const;
+const caseNames = [...Object.keys(benchOperations), nativeCase];
+
 const root = resolve(import.meta.dirname, '..');
 const sizes = (process.env.BENCH_BATCH_SIZES ?? '10000,100000').split(',').map(Number);
-const operationNames = (process.env.BENCH_BATCH_OPERATIONS ?? Object.keys(benchOperations).join(',')).split(',').map((name) => name.trim());
+const operationNames = (process.env.BENCH_BATCH_OPERATIONS ?? caseNames.join(',')).split(',').map((name) => name.trim());
 const operations = operationNames.filter(isBenchOperation);
+const runsNative = operationNames.includes(nativeCase);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const targets = { requestsPerSecond: 5_000, rssMb: 256 };
+const targets = { requestsPerSecond: 5_000, rssMb: 256, ingestLinesPerSecond: 20_000 };
 /** The flags `npm start` and the Dockerfile run the gateway with. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192 --max-semi-space-size=16').split(' ').filter(Boolean);
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -45,10 +65,27 @@ function rssMb(pid: number): number {
   }
 }
 
+type Row = Record<string, string | number>;
+
+/** What one batch measured. */
+interface BatchRun {
+  batchId: string;
+  uploadSeconds: number;
+  /** POST /v1/batches → completed. */
+  seconds: number;
+  /** Peak RSS in MiB of the gateway's processes. */
+  peaks: { api: number; worker: number };
+  /** This process over the same window: the native case's test server runs here. */
+  own: { cpuSeconds: number; longestStallMs: number };
+  verified: boolean;
+  /** The results and usage rows, `OK` or what did not match. */
+  rows: string;
+}
+
 async function main(): Promise<number> {
-  const unknown = operationNames.filter((name) => !isBenchOperation(name));
-  if (unknown.length > 0 || operations.length === 0) {
-    throw new Error(`BENCH_BATCH_OPERATIONS: ${unknown.join(', ') || '(none)'} not known; choose from ${Object.keys(benchOperations).join(', ')}`);
+  const unknown = operationNames.filter((name) => !caseNames.includes(name));
+  if (unknown.length > 0 || (operations.length === 0 && !runsNative)) {
+    throw new Error(`BENCH_BATCH_OPERATIONS: ${unknown.join(', ') || '(none)'} not known; choose from ${caseNames.join(', ')}`);
   }
   if (process.env.BENCH_SKIP_BUILD !== '1') {
     log('npm run build');
@@ -68,14 +105,21 @@ async function main(): Promise<number> {
   cleanups.push(() => deleteRedisPrefix(redisUrl, prefix));
   const directory = await mkdtemp(join(tmpdir(), 'bench-batch-'));
   cleanups.push(() => rm(directory, { recursive: true, force: true }));
+  // In this process: its memory is not the gateway's (RSS is sampled per gateway process), its CPU time is reported.
+  const batchApi = runsNative ? await OpenAIBatchServer.start({ apiKey: native.apiKey, completeAfterPolls: 0 }) : undefined;
+  if (batchApi) cleanups.push(() => batchApi.close());
   const configPath = join(directory, 'gateway.yaml');
   await writeFile(
     configPath,
     [
       'providers:',
       '  mock: { type: mock, latencyMs: 0, concurrency: 256, maxAttempts: 1 }',
+      ...(batchApi
+        ? [`  ${native.provider}: { type: openai, baseUrl: ${JSON.stringify(batchApi.baseUrl)}, apiKey: ${native.apiKey}, nativeBatch: { enabled: true, pollIntervalMs: ${native.pollIntervalMs} } }`]
+        : []),
       'models:',
       ...operations.map((operation) => `  ${benchOperations[operation].model}: { routes: [{ provider: mock, model: ${benchOperations[operation].mockModel} }] }`),
+      ...(batchApi ? [`  ${native.model}: { routes: [{ provider: ${native.provider}, model: ${native.model} }] }`] : []),
       'files: { maxLines: 1000000 }',
       'batches: { chunkSize: 500 }',
       '',
@@ -113,10 +157,9 @@ async function main(): Promise<number> {
     return { api, worker, base, headers: { authorization: `Bearer ${key}` } };
   }
 
-  /** One batch of `size` lines of `operation` on fresh processes: its figures, and whether every line has its rows. */
-  async function runBatch(operation: BenchOperation, size: number): Promise<{ row: Record<string, string | number>; verified: boolean }> {
+  /** One batch of `size` lines of `operation` (for `model`, its bench model unless said) on fresh processes: its figures, and whether every line has its rows. */
+  async function runBatch(operation: BenchOperation, size: number, model?: string): Promise<BatchRun> {
     const { endpoint } = benchOperations[operation];
-    log(`${operation}: ${size.toLocaleString('en-US')} lines`);
     const { api, worker, base, headers } = await startGateway();
     const peaks = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
     const sampler = setInterval(() => {
@@ -125,13 +168,16 @@ async function main(): Promise<number> {
     }, 50);
     const form = new FormData();
     form.set('purpose', 'batch');
-    form.set('file', batchInputFile(size, operation), `bench-${operation}-${size}.jsonl`);
+    form.set('file', batchInputFile(size, operation, model), `bench-${operation}-${size}.jsonl`);
     const uploadStart = performance.now();
     const upload = await fetch(`${base}/v1/files`, { method: 'POST', headers, body: form });
     if (!upload.ok) throw new Error(`upload failed: ${upload.status} ${await upload.text()}`);
     const file = (await upload.json()) as { id: string };
     const uploadSeconds = (performance.now() - uploadStart) / 1000;
 
+    const ownCpu = process.cpuUsage();
+    const ownLoop = monitorEventLoopDelay({ resolution: 10 });
+    ownLoop.enable();
     const start = performance.now();
     const created = await fetch(`${base}/v1/batches`, {
       method: 'POST',
@@ -149,6 +195,8 @@ async function main(): Promise<number> {
       counts = current.request_counts;
     }
     const seconds = (performance.now() - start) / 1000;
+    ownLoop.disable();
+    const { user, system } = process.cpuUsage(ownCpu);
     clearInterval(sampler);
     const { rows } = await sql.query(
       "SELECT (SELECT count(*)::int FROM requests WHERE batch_id = $1 AND status = 'completed') AS results, (SELECT count(*)::int FROM usage WHERE batch_id = $1) AS usage",
@@ -156,31 +204,111 @@ async function main(): Promise<number> {
     );
     const verified = status === 'completed' && counts.completed === size && rows[0].results === size && rows[0].usage === size;
     await Promise.all([stopChild(api), stopChild(worker)]);
+    return {
+      batchId: batch.id,
+      uploadSeconds,
+      seconds,
+      peaks,
+      own: { cpuSeconds: (user + system) / 1e6, longestStallMs: ownLoop.max / 1e6 },
+      verified,
+      rows: verified ? `${rows[0].results}+${rows[0].usage} OK` : `MISMATCH ${status} ${JSON.stringify(counts)} ${JSON.stringify(rows[0])}`,
+    };
+  }
+
+  /** A batch on the mock provider: one row of the table. */
+  async function runMockBatch(operation: BenchOperation, size: number): Promise<{ row: Row; verified: boolean }> {
+    log(`${operation}: ${size.toLocaleString('en-US')} lines`);
+    const run = await runBatch(operation, size);
     const row = {
       operation,
       lines: size,
-      'upload s': uploadSeconds.toFixed(2),
-      'e2e s': seconds.toFixed(2),
-      'requests/s': Math.round(size / seconds),
-      'API peak RSS MB': Math.round(peaks.api),
-      'worker peak RSS MB': Math.round(peaks.worker),
-      'results+usage rows': verified ? `${rows[0].results}+${rows[0].usage} OK` : `MISMATCH ${status} ${JSON.stringify(counts)} ${JSON.stringify(rows[0])}`,
+      'upload s': run.uploadSeconds.toFixed(2),
+      'e2e s': run.seconds.toFixed(2),
+      'requests/s': Math.round(size / run.seconds),
+      'API peak RSS MB': Math.round(run.peaks.api),
+      'worker peak RSS MB': Math.round(run.peaks.worker),
+      'results+usage rows': run.rows,
     };
-    return { row, verified };
+    return { row, verified: run.verified };
   }
 
-  const results: Array<Record<string, string | number>> = [];
+  /** A batch through the provider's batch API: a row, a row per provider batch, the targets met or not, and whether every line was sent once and has its rows. */
+  async function runNativeBatch(server: OpenAIBatchServer, size: number): Promise<{ row: Row; parts: Row[]; notes: string[]; verified: boolean }> {
+    log(`${nativeCase}: ${size.toLocaleString('en-US')} lines to ${native.provider}'s batch API`);
+    const createsBefore = server.creates;
+    const run = await runBatch('chat', size, native.model);
+    const creates = server.creates - createsBefore;
+    const expectedCreates = Math.ceil(size / native.linesPerProviderBatch);
+    const sent = providerSubmissions(server, run.batchId);
+    const ingest = await readNativeParts(sql, run.batchId);
+    const ingestRate = ingest.lines / ingest.ingestSeconds;
+    const sentOk = sent.lines === size && sent.sentOnce;
+    const verified = run.verified && creates === expectedCreates && sentOk && ingest.allIngested && ingest.lines === size;
+    const row = {
+      operation: nativeCase,
+      lines: size,
+      'upload s': run.uploadSeconds.toFixed(2),
+      'e2e s': run.seconds.toFixed(2),
+      'requests/s': Math.round(size / run.seconds),
+      'ingest s': ingest.ingestSeconds.toFixed(2),
+      'ingest lines/s': Math.round(ingestRate),
+      'API peak RSS MB': Math.round(run.peaks.api),
+      'worker peak RSS MB': Math.round(run.peaks.worker),
+      'provider creates': creates === expectedCreates ? `${creates} OK` : `MISMATCH ${creates}, expected ${expectedCreates}`,
+      'sent once': sentOk ? `${sent.lines} OK` : `MISMATCH ${sent.lines} lines${sent.sentOnce ? '' : ', some twice'}`,
+      'results+usage rows': run.rows,
+    };
+    const parts = ingest.parts.map((part) => ({
+      'batch lines': size,
+      'provider batch': part.id,
+      'part lines': part.lines,
+      status: part.status,
+      'upload+create s': part.submitSeconds.toFixed(2),
+      'ingest s': part.ingestSeconds.toFixed(2),
+      'ingest lines/s': Math.round(part.lines / part.ingestSeconds),
+      'first→last result s': part.resultsWrittenSeconds.toFixed(2),
+    }));
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+    const label = `${nativeCase} ${size.toLocaleString('en-US')} lines`;
+    const notes = [
+      `${label}: ingest ${Math.round(ingestRate).toLocaleString('en-US')} lines/s (≥ ${targets.ingestLinesPerSecond.toLocaleString('en-US')}: ${met(ingestRate >= targets.ingestLinesPerSecond)}); ` +
+        `peak RSS API ${Math.round(run.peaks.api)} MB, worker ${Math.round(run.peaks.worker)} MB (≤ ${targets.rssMb} MB each: ${met(Math.max(run.peaks.api, run.peaks.worker) <= targets.rssMb)})`,
+      `${label}: the bench process (test server, polling) used ${run.own.cpuSeconds.toFixed(2)} s CPU in ${run.seconds.toFixed(2)} s; its longest event-loop stall ${Math.round(run.own.longestStallMs)} ms`,
+    ];
+    return { row, parts, notes, verified };
+  }
+
+  const results: Row[] = [];
+  const nativeResults: Row[] = [];
+  const nativeParts: Row[] = [];
+  const nativeNotes: string[] = [];
   let ok = true;
   for (const operation of operations) {
     for (const size of sizes) {
-      const { row, verified } = await runBatch(operation, size);
+      const { row, verified } = await runMockBatch(operation, size);
       results.push(row);
       ok &&= verified;
     }
   }
+  if (batchApi) {
+    for (const size of sizes) {
+      const { row, parts, notes, verified } = await runNativeBatch(batchApi, size);
+      nativeResults.push(row);
+      nativeParts.push(...parts);
+      nativeNotes.push(...notes);
+      ok &&= verified;
+    }
+  }
   clearTimeout(limit);
-  console.table(results);
-  process.stdout.write(`targets (each operation): ≥ ${targets.requestsPerSecond} requests/s end to end, RSS ≤ ${targets.rssMb} MB per process, flat from 10k to 100k lines\n`);
+  if (results.length > 0) {
+    console.table(results);
+    process.stdout.write(`targets (each operation): ≥ ${targets.requestsPerSecond} requests/s end to end, RSS ≤ ${targets.rssMb} MB per process, flat from 10k to 100k lines\n`);
+  }
+  if (nativeResults.length > 0) {
+    console.table(nativeResults);
+    console.table(nativeParts);
+    process.stdout.write(`targets (native): ingest ≥ ${targets.ingestLinesPerSecond} lines/s, RSS ≤ ${targets.rssMb} MB per process\n${nativeNotes.map((line) => `  ${line}\n`).join('')}`);
+  }
   return ok ? 0 : 1;
 }
 
