@@ -22,7 +22,10 @@ import { lineNumberOfCustomId, loadPartLines, type PartLine } from './native-bat
 import type { ProviderBatchRow } from './provider-batch-store.ts';
 
 /** Result lines written per page: one query reads their requests, one group commit (or two) writes them. */
-const pageSize = 1000;
+const pageSize = 500;
+
+/** Pages of results being written at once, per provider batch. */
+const pagesInFlight = 2;
 
 /** Unknown or duplicate result lines logged per provider batch, before the rest are only counted. */
 const loggedStrays = 5;
@@ -68,16 +71,20 @@ export async function ingestProviderBatch(input: IngestInput): Promise<IngestRes
   const result: IngestResult = { recorded: 0, unfinished: [], ignored: 0 };
   const prices = new PartPricing(input.config, part);
   let page: ResultItem[] = [];
-  let writing: Promise<void> | undefined;
   const stray = (message: string, fields: Record<string, unknown>) => {
     result.ignored += 1;
     if (result.ignored <= loggedStrays) logger.warn({ partId: part.id, providerBatchId: input.snapshot.providerBatchId, ...fields }, message);
   };
+  // Up to `pagesInFlight` pages read in at once: the next page's lines load while the last ones commit.
+  const writing: Array<Promise<void>> = [];
   const flush = async () => {
     const items = page;
     page = [];
-    await writing;
-    writing = writePage(input, items, prices, result);
+    if (items.length === 0) return;
+    const written = writePage(input, items, prices, result);
+    written.catch(() => undefined); // awaited below; this only keeps a failure from being unhandled meanwhile
+    writing.push(written);
+    if (writing.length >= pagesInFlight) await writing.shift();
   };
 
   for await (const item of input.capability.readResults(input.snapshot, input.signal)) {
@@ -98,7 +105,7 @@ export async function ingestProviderBatch(input: IngestInput): Promise<IngestRes
     if (page.length >= pageSize) await flush();
   }
   await flush();
-  await writing;
+  await Promise.all(writing);
 
   // Lines the provider returned nothing for (an expired or cancelled batch, a lost result).
   const missing: number[] = [];
@@ -110,11 +117,11 @@ export async function ingestProviderBatch(input: IngestInput): Promise<IngestRes
       continue;
     }
     const lines = await loadPartLines(input.pool, part, batch.inputFileId, numbers);
-    await Promise.all(
+    result.recorded += numbers.length;
+    await input.writer.recordMany(
       numbers.map((lineNumber) => {
         const line = lines.get(lineNumber);
-        result.recorded += 1;
-        return input.writer.record(lineNotRun({ batch, line: { lineNumber, customId: line?.customId ?? '' }, model: line?.model ?? '', ...missingResult(input) }));
+        return lineNotRun({ batch, line: { lineNumber, customId: line?.customId ?? '' }, model: line?.model ?? '', ...missingResult(input) });
       }),
     );
   }
@@ -153,7 +160,7 @@ async function writePage(input: IngestInput, items: ResultItem[], prices: PartPr
     input.batch.inputFileId,
     items.map((item) => item.lineNumber),
   );
-  const writes: Array<Promise<void>> = [];
+  const outcomes: BatchLineOutcome[] = [];
   for (const item of items) {
     const line = lines.get(item.lineNumber);
     const outcome = line ? settleLine(input, item, line, prices) : undefined;
@@ -161,11 +168,10 @@ async function writePage(input: IngestInput, items: ResultItem[], prices: PartPr
       result.unfinished.push(item.lineNumber);
       continue;
     }
-    if (!outcome) continue;
-    result.recorded += 1;
-    writes.push(input.writer.record(outcome));
+    if (outcome) outcomes.push(outcome);
   }
-  await Promise.all(writes);
+  result.recorded += outcomes.length;
+  await input.writer.recordMany(outcomes);
 }
 
 /** One result line → the line's outcome, or `unfinished` when it goes back to the gateway's workers. */
@@ -255,10 +261,28 @@ function erroredLine(
   return failed(gatewayError, error.status === undefined ? null : gatewayError.toBody());
 }
 
-function priced(usage: TokenUsage, pricing: { batch: Pricing; sync: Pricing }) {
-  const cost = computeCost({ usage, pricing: pricing.batch });
-  const syncCost = computeCost({ usage, pricing: pricing.sync });
-  return { ...usage, cost, batchSaved: new Big(syncCost).minus(cost).toFixed(10) };
+function priced(usage: TokenUsage, pricing: ModelPrices) {
+  // Lines of one batch often have the same token counts (a classification's label, a fixed prompt):
+  // their exact decimal costs are worked out once.
+  const key = `${usage.promptTokens}:${usage.completionTokens}:${usage.cachedPromptTokens ?? 0}:${usage.cacheCreationTokens ?? 0}`;
+  let costs = pricing.costs.get(key);
+  if (!costs) {
+    const cost = computeCost({ usage, pricing: pricing.batch });
+    costs = { cost, batchSaved: new Big(computeCost({ usage, pricing: pricing.sync })).minus(cost).toFixed(10) };
+    if (pricing.costs.size >= maxRememberedCosts) pricing.costs.clear();
+    pricing.costs.set(key, costs);
+  }
+  return { ...usage, ...costs };
+}
+
+/** Distinct token counts whose costs one model's prices remember. */
+const maxRememberedCosts = 4096;
+
+/** A model's batch and sync prices, and the costs of the token counts seen so far. */
+interface ModelPrices {
+  batch: Pricing;
+  sync: Pricing;
+  costs: Map<string, { cost: string; batchSaved: string }>;
 }
 
 /**
@@ -266,7 +290,7 @@ function priced(usage: TokenUsage, pricing: { batch: Pricing; sync: Pricing }) {
  * upstream model, priced as the model's config says) and the sync price it saves against.
  */
 export class PartPricing {
-  private readonly byModel = new Map<string, { batch: Pricing; sync: Pricing }>();
+  private readonly byModel = new Map<string, ModelPrices>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -281,7 +305,7 @@ export class PartPricing {
     return new Big(batch.inputPerMillion).times(input).plus(new Big(batch.outputPerMillion).times(maxOutput)).div(1_000_000);
   }
 
-  of(model: string): { batch: Pricing; sync: Pricing } {
+  of(model: string): ModelPrices {
     let prices = this.byModel.get(model);
     if (!prices) {
       const { provider, upstreamModel } = this.part;
@@ -289,7 +313,7 @@ export class PartPricing {
         describeRoutes({ model, config: this.config })?.find((candidate) => candidate.provider === provider && candidate.upstreamModel === upstreamModel) ??
         describeRoute({ config: this.config, provider, upstreamModel });
       const discount = this.config.providers[provider]?.nativeBatch?.discount ?? '0.5';
-      prices = { batch: resolveBatchPricing(route, discount), sync: route.pricing };
+      prices = { batch: resolveBatchPricing(route, discount), sync: route.pricing, costs: new Map() };
       this.byModel.set(model, prices);
     }
     return prices;

@@ -25,7 +25,12 @@ export function lineNumberOfCustomId(batchId: string, customId: string): number 
  * routing controls (a body `provider` pin) taken out, the gateway's request id as the custom id (the
  * caller's own `custom_id` stays in the gateway: providers limit theirs, Anthropic to 64 characters).
  */
-export function toPartLine(part: Pick<ProviderBatchRow, 'batchId' | 'operation' | 'upstreamModel'>, row: { line_number: number; custom_id: string; content: string }): PartLine {
+export function toPartLine(
+  part: Pick<ProviderBatchRow, 'batchId' | 'operation' | 'upstreamModel'>,
+  row: { line_number: number; custom_id: string; content: string },
+  /** Check the body against the operation's schema (to send it); reading results back, the body sent is trusted. */
+  validate = true,
+): PartLine {
   const base = { lineNumber: row.line_number, customId: row.custom_id };
   let body: unknown;
   try {
@@ -34,10 +39,17 @@ export function toPartLine(part: Pick<ProviderBatchRow, 'batchId' | 'operation' 
   } catch {
     return { ok: false, ...base, model: noModelName, message: 'the line is not valid JSON' };
   }
-  const parsed = parseOperationRequest(part.operation, body);
-  if (!parsed.ok) return { ok: false, ...base, model: noModelName, message: `body: ${parsed.issue?.message ?? 'invalid'}` };
-  const controls = readRoutingControls({ headers: {}, request: parsed.payload.request });
-  const model = parsed.payload.request.model;
+  let request: Record<string, unknown> & { model: string };
+  if (validate) {
+    const parsed = parseOperationRequest(part.operation, body);
+    if (!parsed.ok) return { ok: false, ...base, model: noModelName, message: `body: ${parsed.issue?.message ?? 'invalid'}` };
+    request = parsed.payload.request;
+  } else {
+    if (typeof body !== 'object' || body === null || typeof (body as { model?: unknown }).model !== 'string') return { ok: false, ...base, model: noModelName, message: 'body: invalid' };
+    request = body as Record<string, unknown> & { model: string };
+  }
+  const controls = readRoutingControls({ headers: {}, request });
+  const model = request.model;
   if (!controls.ok) return { ok: false, ...base, model, message: controls.message };
   const customId = batchRequestId(part.batchId, row.line_number);
   const line: NativeBatchLine =
@@ -60,11 +72,14 @@ export async function* readPartLines(pool: pg.Pool, part: ProviderBatchRow, inpu
   }
 }
 
-/** Given lines of a part, by line number (the results of one page of a provider's results file). */
+/**
+ * Given lines of a part, by line number (the results of one page of a provider's results file). The
+ * bodies were checked when they were sent: they are not checked again.
+ */
 export async function loadPartLines(pool: pg.Pool, part: ProviderBatchRow, inputFileId: string, lineNumbers: readonly number[]): Promise<Map<number, PartLine>> {
   const { rows } = await pool.query<{ line_number: number; custom_id: string; content: string }>(
     'SELECT line_number, custom_id, content FROM file_lines WHERE file_id = $1 AND line_number = ANY($2::int[])',
     [inputFileId, lineNumbers],
   );
-  return new Map(rows.map((row) => [row.line_number, toPartLine(part, row)]));
+  return new Map(rows.map((row) => [row.line_number, toPartLine(part, row, false)]));
 }

@@ -208,7 +208,7 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
       throw error;
     }
     // Lines that could not be sent at all fail on their own (a config changed since the batch was checked).
-    await Promise.all(invalid.map((line) => dependencies.writer.record(failedOutcome(batch, line, new GatewayError({ code: 'invalid_request_body', message: line.ok ? '' : line.message })))));
+    await dependencies.writer.recordMany(invalid.map((line) => failedOutcome(batch, line, new GatewayError({ code: 'invalid_request_body', message: line.ok ? '' : line.message }))));
     await dependencies.reservations?.reserve(batch, part.id, estimated.toFixed(10));
     return true;
   }
@@ -258,15 +258,15 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
 
   /** Writes an outcome for every line of the part, page by page. */
   async function recordLines(part: ProviderBatchRow, batch: BatchRow, outcomeOf: (line: PartLine) => ReturnType<typeof lineNotRun>): Promise<void> {
-    let writes: Array<Promise<void>> = [];
+    let outcomes: Array<ReturnType<typeof lineNotRun>> = [];
     for await (const line of readPartLines(pool, part, batch.inputFileId)) {
-      writes.push(dependencies.writer.record(outcomeOf(line)));
-      if (writes.length >= 1000) {
-        await Promise.all(writes);
-        writes = [];
+      outcomes.push(outcomeOf(line));
+      if (outcomes.length >= 1000) {
+        await dependencies.writer.recordMany(outcomes);
+        outcomes = [];
       }
     }
-    await Promise.all(writes);
+    await dependencies.writer.recordMany(outcomes);
   }
 }
 

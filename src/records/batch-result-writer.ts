@@ -25,7 +25,7 @@ export interface BatchBilling {
  * Writes batch line outcomes with group commit, in ONE statement per write: the lines go into
  * `requests` (ON CONFLICT DO NOTHING on the request id and on (batch_id, line_number)), only the
  * lines actually inserted are billed in `usage` and counted on their batch. A line written twice
- * (a re-run chunk) therefore counts and bills once. Arrays through `unnest` keep the statement's
+ * (a re-run chunk) therefore counts and bills once. One JSON parameter (`json_to_recordset`) keeps the statement's
  * parameter count fixed whatever the number of rows.
  */
 export class BatchResultWriter {
@@ -61,6 +61,11 @@ export class BatchResultWriter {
     return this.committer.add(outcome);
   }
 
+  /** Many outcomes at once (a page of a provider's results): they go out together rather than the first alone. */
+  recordMany(outcomes: readonly BatchLineOutcome[]): Promise<void> {
+    return this.committer.addMany(outcomes);
+  }
+
   flush(): Promise<void> {
     return this.committer.flush();
   }
@@ -74,47 +79,10 @@ export class BatchResultWriter {
       if (!seen || (outcome.status === 'completed' && seen.status !== 'completed')) byId.set(outcome.requestId, outcome);
     }
     const outcomes = [...byId.values()];
-    const column = <Value>(pick: (outcome: BatchLineOutcome) => Value) => outcomes.map(pick);
     // Named: prepared once per connection (the statement's planning cost more than a small chunk's run).
-    const { rows } = await this.pool.query<WrittenRow>({
-      name: 'record-batch-lines',
-      text: writeSql,
-      values: [
-        column((o) => o.requestId),
-        column((o) => o.projectId),
-        column((o) => o.apiKeyId),
-        column((o) => o.status),
-        column((o) => o.model),
-        column((o) => o.provider),
-        column((o) => o.upstreamModel),
-        column((o) => o.attempts),
-        column((o) => o.statusCode),
-        column((o) => o.errorCode),
-        column((o) => o.errorMessage),
-        column((o) => (o.response === null || o.response === undefined ? null : JSON.stringify(o.response))),
-        column((o) => o.acceptedAt.toISOString()),
-        column((o) => o.startedAt?.toISOString() ?? null),
-        column((o) => o.completedAt.toISOString()),
-        column((o) => o.providerLatencyMs),
-        column((o) => o.batchId),
-        column((o) => o.customId),
-        column((o) => o.lineNumber),
-        column((o) => o.usage?.promptTokens ?? null),
-        column((o) => o.usage?.completionTokens ?? null),
-        column((o) => o.usage?.totalTokens ?? null),
-        column((o) => o.usage?.cost ?? null),
-        column((o) => (o.usage ? (o.usage.cachedPromptTokens ?? 0) : null)),
-        column((o) => (o.usage ? (o.usage.cacheCreationTokens ?? 0) : null)),
-        column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),
-        column((o) => (o.warnings && o.warnings.length > 0 ? JSON.stringify(o.warnings) : null)),
-        column((o) => (o.routeAttempts && o.routeAttempts.length > 0 ? JSON.stringify(o.routeAttempts) : null)),
-        column((o) => o.cacheStatus ?? null),
-        column((o) => (o.usage ? (o.usage.costSaved ?? '0') : null)),
-        column((o) => o.operation ?? 'chat'),
-        column((o) => o.providerBatchId ?? null),
-        column((o) => (o.usage ? (o.usage.batchSaved ?? '0') : null)),
-      ],
-    });
+    // One JSON parameter, its rows read by json_to_recordset: one native JSON.stringify instead of a
+    // pg-escaped array per column, and answers go in as the JSON they are (never stringified twice).
+    const { rows } = await this.pool.query<WrittenRow>({ name: 'record-batch-lines', text: writeSql, values: [JSON.stringify(outcomes.map(inputRowOf))] });
     // Only the lines this write inserted: a line written again (a re-run chunk, a job put back after
     // Redis lost it) was reported by the write that inserted it, and must not count twice.
     if (this.settled) {
@@ -130,6 +98,46 @@ export class BatchResultWriter {
     const done = batchRows.filter((row) => row.done).map((row) => row.id);
     if (done.length > 0) await this.onBatchesDone(done);
   }
+}
+
+/** A line's row of the write's JSON parameter, its keys the columns of `json_to_recordset` below. */
+function inputRowOf(o: BatchLineOutcome) {
+  const usage = o.usage;
+  return {
+    id: o.requestId,
+    project_id: o.projectId,
+    api_key_id: o.apiKeyId,
+    status: o.status,
+    model: o.model,
+    provider: o.provider,
+    upstream_model: o.upstreamModel,
+    attempts: o.attempts,
+    status_code: o.statusCode,
+    error_code: o.errorCode ?? null,
+    error_message: o.errorMessage ?? null,
+    response: o.response ?? null,
+    created_at: o.acceptedAt,
+    started_at: o.startedAt,
+    completed_at: o.completedAt,
+    provider_latency_ms: o.providerLatencyMs ?? null,
+    batch_id: o.batchId,
+    custom_id: o.customId,
+    line_number: o.lineNumber,
+    prompt_tokens: usage?.promptTokens ?? null,
+    completion_tokens: usage?.completionTokens ?? null,
+    total_tokens: usage?.totalTokens ?? null,
+    cost: usage?.cost ?? null,
+    cached_prompt_tokens: usage ? (usage.cachedPromptTokens ?? 0) : null,
+    cache_creation_tokens: usage ? (usage.cacheCreationTokens ?? 0) : null,
+    estimated: usage ? (usage.estimated ?? false) : null,
+    warnings: o.warnings && o.warnings.length > 0 ? o.warnings : null,
+    route_attempts: o.routeAttempts && o.routeAttempts.length > 0 ? o.routeAttempts : null,
+    cache_status: o.cacheStatus ?? null,
+    cost_saved: usage ? (usage.costSaved ?? '0') : null,
+    operation: o.operation ?? 'chat',
+    provider_batch_id: o.providerBatchId ?? null,
+    batch_saved: usage ? (usage.batchSaved ?? '0') : null,
+  };
 }
 
 function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
@@ -159,17 +167,12 @@ function settledLineOf(outcome: BatchLineOutcome): SettledRequest {
 
 const writeSql = `
 WITH input AS (
-  SELECT * FROM unnest(
-    $1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
-    $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::int[],
-    $17::text[], $18::text[], $19::int[], $20::int[], $21::int[], $22::int[], $23::numeric[],
-    $24::int[], $25::int[], $26::boolean[], $27::jsonb[], $28::jsonb[], $29::text[], $30::numeric[], $31::text[],
-    $32::text[], $33::numeric[]
-  ) AS t(id, project_id, api_key_id, status, model, provider, upstream_model, attempts, status_code,
-         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, prompt_tokens, completion_tokens, total_tokens, cost,
-         cached_prompt_tokens, cache_creation_tokens, estimated, warnings, route_attempts, cache_status, cost_saved, operation,
-         provider_batch_id, batch_saved)
+  SELECT * FROM json_to_recordset($1::json) AS t(
+    id text, project_id text, api_key_id text, status text, model text, provider text, upstream_model text, attempts int, status_code int,
+    error_code text, error_message text, response jsonb, created_at timestamptz, started_at timestamptz, completed_at timestamptz,
+    provider_latency_ms int, batch_id text, custom_id text, line_number int, prompt_tokens int, completion_tokens int, total_tokens int,
+    cost numeric, cached_prompt_tokens int, cache_creation_tokens int, estimated boolean, warnings jsonb, route_attempts jsonb,
+    cache_status text, cost_saved numeric, operation text, provider_batch_id text, batch_saved numeric)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
