@@ -293,4 +293,10 @@ describe('native batches on Anthropic', () => {
     const gateway = usage.data.find((row) => row.served_by === 'gateway');
     expect(gateway?.batch_saved).toBe('0');
   });
+
+  it('documents x-gateway-batch-mode beside Idempotency-Key on POST /v1/batches in the OpenAPI spec', async () => {
+    const spec = (await (await fetch(`${harness.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+    const headers = (spec.paths['/v1/batches']?.['post']?.parameters ?? []).filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name);
+    expect(headers.sort()).toEqual(['idempotency-key', 'x-gateway-batch-mode']);
+  });
 });

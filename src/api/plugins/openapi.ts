@@ -67,6 +67,13 @@ const idempotencyKeyHeaders = {
   },
 };
 
+/** The route's own documented headers (a JSON schema object), with `Idempotency-Key` among them. */
+function withIdempotencyKeyHeader(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return idempotencyKeyHeaders;
+  const own = headers as { properties?: Record<string, unknown> };
+  return { ...own, properties: { ...own.properties, ...idempotencyKeyHeaders.properties } };
+}
+
 type Responses = Record<string, unknown>;
 
 const isContentResponse = (value: unknown): value is { description?: unknown; content: Record<string, unknown> } =>
@@ -106,7 +113,7 @@ const transform: SwaggerTransform = (input) => {
   const extra = documentedBodies[`${methods[0]} ${url}`];
   if (extra && !schema.body) Object.assign(schema, extra);
   const idempotent = input.route.config?.idempotencyKey === true;
-  if (idempotent && !schema.headers) schema.headers = idempotencyKeyHeaders;
+  if (idempotent) schema.headers = withIdempotencyKeyHeader(schema.headers);
   const access = accessOf(url);
   const area = areas.find((candidate) => matchesPrefix(url, candidate.prefix));
   const named = namePathParameters(url, schema.params as Parameters<typeof namePathParameters>[1]);
