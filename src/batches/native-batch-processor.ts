@@ -108,6 +108,8 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
     const signal = AbortSignal.timeout(stepTimeoutMs);
     if (part.status !== 'submitted' || part.providerBatchId === null) {
       if (batch.stopReason !== null) {
+        // A create sent before the stop may have happened: then it is cancelled there like any other.
+        if (await foundAfterLostCreate(part, capability, signal, logger)) return 'poll';
         // Stopped before it reached the provider: nothing to cancel there.
         await recordLines(part, batch, (line) => notRunOutcome(batch, line, batch.stopReason ?? 'expired'));
         await settleProviderBatch(pool, part.id, 'ingested');
@@ -148,19 +150,7 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
 
   /** Upload and create, each recorded; answers false when the provider refused the part (its lines went elsewhere). */
   async function submit(part: ProviderBatchRow, batch: BatchRow, capability: NativeBatchCapability, signal: AbortSignal, logger: Logger): Promise<boolean> {
-    if (part.status === 'submitting' && part.submitStartedAt !== null) {
-      // The last attempt sent a create and heard nothing back: it may exist.
-      const excludeIds = await knownProviderBatchIds(pool, part.provider, part.submitStartedAt);
-      const found = await capability.findCreated(
-        { partId: part.id, fileId: part.providerFileId ?? undefined, createdAfter: part.submitStartedAt, lineCount: part.lineCount, upstreamModel: part.upstreamModel, excludeIds },
-        signal,
-      );
-      if (found !== undefined) {
-        await recordSubmitted(pool, part.id, found);
-        logger.info({ providerBatchId: found }, 'provider batch of an unanswered create found; not created again');
-        return true;
-      }
-    }
+    if (await foundAfterLostCreate(part, capability, signal, logger)) return true;
     const owner = { apiKeyId: batch.apiKeyId, projectId: batch.projectId };
     const verdict = await dependencies.budgetGate?.exceeded(owner);
     if (verdict) {
@@ -210,6 +200,20 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
     // Lines that could not be sent at all fail on their own (a config changed since the batch was checked).
     await dependencies.writer.recordMany(invalid.map((line) => failedOutcome(batch, line, new GatewayError({ code: 'invalid_request_body', message: line.ok ? '' : line.message }))));
     await dependencies.reservations?.reserve(batch, part.id, estimated.toFixed(10));
+    return true;
+  }
+
+  /** The last attempt sent a create and heard nothing back: the provider batch it may have made, recorded if found. */
+  async function foundAfterLostCreate(part: ProviderBatchRow, capability: NativeBatchCapability, signal: AbortSignal, logger: Logger): Promise<boolean> {
+    if (part.status !== 'submitting' || part.submitStartedAt === null) return false;
+    const excludeIds = await knownProviderBatchIds(pool, part.provider, part.submitStartedAt);
+    const found = await capability.findCreated(
+      { partId: part.id, fileId: part.providerFileId ?? undefined, createdAfter: part.submitStartedAt, lineCount: part.lineCount, upstreamModel: part.upstreamModel, excludeIds },
+      signal,
+    );
+    if (found === undefined) return false;
+    await recordSubmitted(pool, part.id, found);
+    logger.info({ providerBatchId: found }, 'provider batch of an unanswered create found; not created again');
     return true;
   }
 
