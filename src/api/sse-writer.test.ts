@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors/gateway-error.ts';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -78,7 +79,7 @@ describe('SseWriter heartbeats', () => {
 
   it.each([
     ['finish', (writer: SseWriter) => writer.finish({ promptTokens: 1, completionTokens: 1, totalTokens: 2 }, undefined)],
-    ['fail', (writer: SseWriter) => writer.fail({ error: { message: 'x', type: 'server_error', param: null, code: 'stream_interrupted' } })],
+    ['fail', (writer: SseWriter) => writer.fail(new GatewayError({ code: 'stream_interrupted', message: 'x' }))],
     ['a client disconnect', () => response.disconnect()],
   ])('stops at %s, leaving no timer', (_end, end) => {
     const writer = writerFor(100);

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { OpenAIErrorBody } from '../errors/gateway-error.ts';
+import type { GatewayError } from '../errors/gateway-error.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 
@@ -20,12 +20,32 @@ export interface SseWriterOptions {
 }
 
 /**
+ * Writes a streamed answer in one wire format (OpenAI chat chunks, Anthropic Messages events, Responses
+ * events): the chunks the worker sends (always OpenAI `chat.completion.chunk`s inside the gateway) are
+ * encoded at the edge. `fail` renders the error in the format's own shape.
+ */
+export interface ChatStreamEncoder {
+  /** Whether `start` ran: the status is sent, so a failure can only be an error event now. */
+  readonly started: boolean;
+  readonly open: boolean;
+  /** Commits the response: status 200 and the SSE headers (plus `headers`), sent with the first write. */
+  start(headers: Record<string, string>): void;
+  /** An SSE comment now (it also restarts the heartbeat count). */
+  keepAlive(): void;
+  chunks(chunks: readonly ChatCompletionChunk[]): void;
+  /** The end of a complete answer: its usage (and cost, USD), then the end of the response. */
+  finish(usage: TokenUsage, cost: string | undefined): void;
+  /** An error after the stream started: one error event in the format's shape, then the end. */
+  fail(error: GatewayError): void;
+}
+
+/**
  * Writes an OpenAI chat completion stream: `data: <chunk>` events, the `include_usage` chunk, then
  * `data: [DONE]` — or an error event (`data: {"error":…}`, which the OpenAI SDKs raise as an
  * APIError) and a clean end. With `include_usage` every other chunk carries `usage: null`, as OpenAI's.
  * Heartbeats run from `start` until the response ends or its connection closes.
  */
-export class SseWriter {
+export class SseWriter implements ChatStreamEncoder {
   private template: Pick<ChatCompletionChunk, 'id' | 'created' | 'model' | 'system_fingerprint'> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private committed = false;
@@ -101,10 +121,10 @@ export class SseWriter {
   }
 
   /** An error after the stream started: one error event, then the end (no `[DONE]`: the answer is incomplete). */
-  fail(error: OpenAIErrorBody): void {
+  fail(error: GatewayError): void {
     if (!this.open) return;
     this.stopHeartbeat();
-    this.response.end(`data: ${JSON.stringify(error)}\n\n`);
+    this.response.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
   }
 
   private write(text: string): void {

@@ -8,7 +8,8 @@ import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { isStreamMessage } from '../queues/stream-messages.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
-import { SseWriter } from './sse-writer.ts';
+import type { ServerResponse } from 'node:http';
+import { SseWriter, type ChatStreamEncoder } from './sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';
 
 /**
@@ -31,6 +32,8 @@ export async function streamChatCompletion(options: {
   heartbeatIntervalMs?: number;
   /** Extra response headers (`x-gateway-cache`). */
   headers?: Record<string, string>;
+  /** The wire format the answer is written in. @defaultValue OpenAI's chat completion chunks ({@link SseWriter}) */
+  encoder?: (response: ServerResponse, options: { heartbeatIntervalMs: number }) => ChatStreamEncoder;
   logger: Logger;
 }): Promise<void> {
   const { reply, dispatcher, dispatch } = options;
@@ -46,7 +49,7 @@ export async function streamChatCompletion(options: {
   reply.raw.on('close', onClose);
 
   const baseHeaders = { 'x-request-id': options.request.id, ...options.headers };
-  const writer = new SseWriter(reply.raw, { includeUsage, heartbeatIntervalMs });
+  const writer = options.encoder ? options.encoder(reply.raw, { heartbeatIntervalMs }) : new SseWriter(reply.raw, { includeUsage, heartbeatIntervalMs });
   const commit = (headers: Record<string, string>) => {
     if (writer.started) return;
     reply.hijack();
@@ -55,7 +58,7 @@ export async function streamChatCompletion(options: {
   /** A failure before the first chunk: an HTTP error while nothing was sent, else an error event. */
   const failBeforeFirstChunk = (error: GatewayError) => {
     if (!writer.started) throw error;
-    writer.fail(error.toBody());
+    writer.fail(error);
   };
 
   try {
@@ -92,7 +95,7 @@ export async function streamChatCompletion(options: {
     while (message && !finished) {
       if (!isStreamMessage(message) || message.seq !== expected) {
         // A message lost in a Redis reconnect, or the job re-run from scratch after its worker died.
-        writer.fail(new GatewayError({ code: 'stream_interrupted', message: 'the stream from the worker was interrupted; retry the request' }).toBody());
+        writer.fail(new GatewayError({ code: 'stream_interrupted', message: 'the stream from the worker was interrupted; retry the request' }));
         finished = true;
         await abandon();
         return;
@@ -102,13 +105,13 @@ export async function streamChatCompletion(options: {
         writer.chunks(message.chunks);
       } else {
         finished = true;
-        if (message.error) writer.fail(new GatewayError(message.error).toBody());
+        if (message.error) writer.fail(new GatewayError(message.error));
         else writer.finish(message.usage, message.cost);
         return;
       }
       const next = await reception.next(options.idleTimeoutMs);
       if (next === undefined && !finished) {
-        writer.fail(new GatewayError({ code: 'stream_interrupted', message: `nothing arrived from the provider for ${options.idleTimeoutMs} ms` }).toBody());
+        writer.fail(new GatewayError({ code: 'stream_interrupted', message: `nothing arrived from the provider for ${options.idleTimeoutMs} ms` }));
         finished = true;
         await abandon();
         return;
@@ -121,14 +124,22 @@ export async function streamChatCompletion(options: {
 }
 
 /** A whole answer (a cache hit) sent as the stream a `stream: true` caller expects. */
-export function replayAsStream(options: { reply: FastifyReply; completion: ChatCompletion; cost: string; includeUsage: boolean; headers: Record<string, string> }): void {
+export function replayAsStream(options: {
+  reply: FastifyReply;
+  completion: ChatCompletion;
+  cost: string;
+  includeUsage: boolean;
+  headers: Record<string, string>;
+  /** @defaultValue OpenAI's chat completion chunks */
+  encoder?: (response: ServerResponse, options: { heartbeatIntervalMs: number }) => ChatStreamEncoder;
+}): void {
   options.reply.hijack();
-  const writer = new SseWriter(options.reply.raw, { includeUsage: options.includeUsage });
+  const writer = options.encoder ? options.encoder(options.reply.raw, { heartbeatIntervalMs: 0 }) : new SseWriter(options.reply.raw, { includeUsage: options.includeUsage });
   writer.start(options.headers);
   writeWhole(writer, options.completion, options.cost);
 }
 
-function writeWhole(writer: SseWriter, completion: ChatCompletion, cost: string | undefined): void {
+function writeWhole(writer: ChatStreamEncoder, completion: ChatCompletion, cost: string | undefined): void {
   writer.chunks(replayCompletionAsChunks(completion));
   writer.finish(convertOpenAIUsage(completion.usage), cost);
 }
