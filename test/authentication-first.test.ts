@@ -58,8 +58,10 @@ describe('authentication comes before everything else', () => {
       const headers = { ...(init.headers as Record<string, string> | undefined), authorization: 'Bearer gw-not-a-real-key-0000000000' };
       const response = await fetch(`${harness.url}${operation.path}${query}`, { ...init, headers });
       statuses[`${operation.method} ${operation.path}`] = response.status;
-      const body = (await response.json()) as { error?: { code?: string } };
-      expect(body.error?.code, `${operation.method} ${operation.path}`).toMatch(/^invalid_(api|admin)_key$/);
+      const body = (await response.json()) as { type?: string; error?: { code?: string; type?: string } };
+      // Each route answers in its own format: Anthropic's shape on /v1/messages, OpenAI's elsewhere.
+      if (operation.path.startsWith('/v1/messages')) expect(body, `${operation.method} ${operation.path}`).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+      else expect(body.error?.code, `${operation.method} ${operation.path}`).toMatch(/^invalid_(api|admin)_key$/);
     }
     expect(Object.entries(statuses).filter(([, status]) => status !== 401)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { anthropicErrorBody } from './formats/anthropic-messages/anthropic-errors.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { unavailableDependency } from '../errors/outage-errors.ts';
 
@@ -62,6 +63,14 @@ export function toGatewayError(error: FastifyError | Error): GatewayError {
   return new GatewayError({ code: 'internal_error', message: 'The gateway had an internal error; it has been logged.' });
 }
 
+/**
+ * Each API format answers errors in its own shape: Anthropic's (`{"type":"error","error":{…}}`) under
+ * `/v1/messages`, OpenAI's everywhere else. By URL, so a 401 or a 404 before any route runs is shaped too.
+ */
+export function errorBodyFor(url: string, error: GatewayError): unknown {
+  return url === '/v1/messages' || url.startsWith('/v1/messages/') || url.startsWith('/v1/messages?') ? anthropicErrorBody(error) : error.toBody();
+}
+
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayError(error);
@@ -71,10 +80,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       if (gatewayError !== error) request.log.warn({ err: error }, 'a backing service is unavailable; answered 503');
       if (!reply.hasHeader('retry-after')) reply.header('retry-after', String(outageRetryAfterSeconds));
     }
-    return reply.code(gatewayError.status).send(gatewayError.toBody());
+    return reply.code(gatewayError.status).send(errorBodyFor(request.url, gatewayError));
   });
   app.setNotFoundHandler((request, reply) => {
     const notFound = new GatewayError({ code: 'not_found', message: `Unknown request URL: ${request.method} ${request.url}.` });
-    return reply.code(notFound.status).send(notFound.toBody());
+    return reply.code(notFound.status).send(errorBodyFor(request.url, notFound));
   });
 }

@@ -16,14 +16,24 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1]?.trim();
 }
 
-/** An onRequest hook that resolves the caller's key, or answers 401 in OpenAI's shape (before the body is read). */
+/** The key as Anthropic's SDKs send it (`x-api-key`), accepted on every route beside the bearer token. */
+export function apiKeyHeader(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.trim() || undefined;
+}
+
+/**
+ * An onRequest hook that resolves the caller's key (`Authorization: Bearer`, or `x-api-key` as the
+ * Anthropic SDKs send it), or answers 401 (before the body is read) in the route's error format.
+ */
 export function apiKeyAuthHook(keyStore: ApiKeyStore) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const token = bearerToken(request);
+    const token = bearerToken(request) ?? apiKeyHeader(request);
     if (!token) {
       throw new GatewayError({
         code: 'missing_api_key',
-        message: "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY'.",
+        message: "You didn't provide an API key. Send it as 'Authorization: Bearer YOUR_KEY' (or 'x-api-key: YOUR_KEY').",
       });
     }
     const principal = await keyStore.authenticate(token);

@@ -1,0 +1,328 @@
+import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { describe, expect, it } from 'vitest';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../providers/chat-completion-schemas.ts';
+import { convertMessagesRequest, reasoningEffortFor } from './convert-messages-request.ts';
+import { countMessageTokens } from './count-tokens.ts';
+import { messagesRequestSchema } from './messages-schemas.ts';
+
+/** Parses the body as the route will, then converts it; the converted request must satisfy the chat schema. */
+function convert(body: unknown): ReturnType<typeof convertMessagesRequest> {
+  const result = convertMessagesRequest(messagesRequestSchema.parse(body));
+  if (result.ok) expect(chatCompletionRequestSchema.safeParse(result.request).success).toBe(true);
+  return result;
+}
+
+function converted(body: unknown): { request: ChatCompletionRequest; warnings: string[] } {
+  const result = convert(body);
+  if (!result.ok) throw new Error(`refused: ${result.param}: ${result.message}`);
+  return result;
+}
+
+const base = { model: 'claude-sonnet-4-5', max_tokens: 1024 };
+
+describe('messagesRequestSchema', () => {
+  it('refuses a request without max_tokens, saying what is missing', () => {
+    const parsed = messagesRequestSchema.safeParse({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]).toMatchObject({ path: ['max_tokens'], message: expect.stringContaining('max_tokens is required') });
+  });
+
+  it('refuses block types the gateway cannot carry', () => {
+    const parsed = messagesRequestSchema.safeParse({ ...base, messages: [{ role: 'user', content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }] }] });
+    expect(parsed.success).toBe(false);
+  });
+});
+
+describe('convertMessagesRequest', () => {
+  it('converts a plain text conversation with a system prompt, lone texts as string content', () => {
+    const body = {
+      ...base,
+      system: 'You are terse.',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Hello, Claude' }] },
+        { role: 'assistant', content: 'Hi.' },
+        { role: 'user', content: 'Name a colour.' },
+      ],
+    } satisfies MessageCreateParamsNonStreaming;
+    expect(convert(body)).toEqual({
+      ok: true,
+      request: {
+        model: 'claude-sonnet-4-5',
+        max_completion_tokens: 1024,
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: 'Hello, Claude' },
+          { role: 'assistant', content: 'Hi.' },
+          { role: 'user', content: 'Name a colour.' },
+        ],
+      },
+      warnings: [],
+    });
+  });
+
+  it('keeps system text blocks, and text cache_control where the Anthropic adapter reads it', () => {
+    const { request, warnings } = converted({
+      ...base,
+      system: [
+        { type: 'text', text: 'You answer questions about the novel.' },
+        { type: 'text', text: '<the whole novel>', cache_control: { type: 'ephemeral' } },
+      ],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Who is Elizabeth?', cache_control: { type: 'ephemeral', ttl: '1h' } }] }],
+    });
+    expect(request.messages).toEqual([
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'You answer questions about the novel.' },
+          { type: 'text', text: '<the whole novel>', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+      { role: 'user', content: [{ type: 'text', text: 'Who is Elizabeth?', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('turns images into image_url parts: base64 as a data URL, a URL as it is', () => {
+    const { request } = converted({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+            { type: 'image', source: { type: 'url', url: 'https://upload.wikimedia.org/ant.jpg' } },
+            { type: 'text', text: 'Compare these.' },
+          ],
+        },
+      ],
+    } satisfies MessageCreateParamsNonStreaming);
+    expect(request.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          { type: 'image_url', image_url: { url: 'https://upload.wikimedia.org/ant.jpg' } },
+          { type: 'text', text: 'Compare these.' },
+        ],
+      },
+    ]);
+  });
+
+  it('carries a base64 PDF as a file part and a text document as text; refuses a document by URL', () => {
+    const { request, warnings } = converted({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQ=' }, title: 'report.pdf', citations: { enabled: true } },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The grass is green.' } },
+            { type: 'text', text: 'Summarise.' },
+          ],
+        },
+      ],
+    });
+    expect(request.messages[0]?.content).toEqual([
+      { type: 'file', file: { filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQ=' } },
+      { type: 'text', text: 'The grass is green.' },
+      { type: 'text', text: 'Summarise.' },
+    ]);
+    expect(warnings).toEqual(['messages[0].content[0].citations: document citations are not supported by the gateway and were not enabled']);
+
+    const refused = convert({ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }] }] });
+    expect(refused).toMatchObject({ ok: false, param: 'messages[0].content[0].source.type', message: expect.stringContaining('inline only') });
+  });
+
+  it('turns a tool_use / tool_result round into tool_calls and tool messages, results first and in order', () => {
+    const body = {
+      ...base,
+      tools: [
+        {
+          name: 'get_weather',
+          description: 'Get the current weather in a given location',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+      ],
+      messages: [
+        { role: 'user', content: 'Weather in Paris and London?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Let me check both.' },
+            { type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: { location: 'Paris' } },
+            { type: 'tool_use', id: 'toolu_01B', name: 'get_weather', input: { location: 'London' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Also, be brief.' },
+            { type: 'tool_result', tool_use_id: 'toolu_01A', content: '15 degrees' },
+            { type: 'tool_result', tool_use_id: 'toolu_01B', content: [{ type: 'text', text: 'Station offline' }], is_error: true },
+          ],
+        },
+      ],
+    } satisfies MessageCreateParamsNonStreaming;
+    const { request, warnings } = converted(body);
+    expect(request.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Get the current weather in a given location',
+          parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+      },
+    ]);
+    expect(request.messages).toEqual([
+      { role: 'user', content: 'Weather in Paris and London?' },
+      {
+        role: 'assistant',
+        content: 'Let me check both.',
+        tool_calls: [
+          { id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+          { id: 'toolu_01B', type: 'function', function: { name: 'get_weather', arguments: '{"location":"London"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'toolu_01A', content: '15 degrees' },
+      { role: 'tool', tool_call_id: 'toolu_01B', content: 'Error: Station offline' },
+      { role: 'user', content: 'Also, be brief.' },
+    ]);
+    expect(warnings).toEqual(['messages[2].content[2].is_error: the internal format has no error flag; the tool result was prefixed with "Error: " instead']);
+  });
+
+  it('refuses a tool_result that answers no earlier tool_use', () => {
+    const result = convert({
+      ...base,
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A', name: 'lookup', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_99Z', content: 'late' }] },
+      ],
+    });
+    expect(result).toEqual({ ok: false, param: 'messages[2].content[0].tool_use_id', message: expect.stringContaining('toolu_99Z') });
+  });
+
+  it.each([
+    [{ type: 'auto' }, { tool_choice: 'auto' }],
+    [{ type: 'any' }, { tool_choice: 'required' }],
+    [{ type: 'tool', name: 'get_weather' }, { tool_choice: { type: 'function', function: { name: 'get_weather' } } }],
+    [{ type: 'none' }, { tool_choice: 'none' }],
+    [
+      { type: 'auto', disable_parallel_tool_use: true },
+      { tool_choice: 'auto', parallel_tool_calls: false },
+    ],
+    [
+      { type: 'any', disable_parallel_tool_use: true },
+      { tool_choice: 'required', parallel_tool_calls: false },
+    ],
+  ])('maps tool_choice %j', (toolChoice, expected) => {
+    const { request } = converted({
+      ...base,
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+      tool_choice: toolChoice,
+      messages: [{ role: 'user', content: 'Weather?' }],
+    });
+    expect({ tool_choice: request.tool_choice, ...(request.parallel_tool_calls === undefined ? {} : { parallel_tool_calls: request.parallel_tool_calls }) }).toEqual(expected);
+  });
+
+  it('refuses Anthropic server tools', () => {
+    const result = convert({ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }], messages: [{ role: 'user', content: 'News?' }] });
+    expect(result).toMatchObject({ ok: false, param: 'tools[0].type', message: expect.stringContaining('web_search_20250305') });
+  });
+
+  it('maps sampling settings, stop_sequences, metadata and stream; keeps top_k for the provider', () => {
+    const { request, warnings } = converted({
+      ...base,
+      messages: [{ role: 'user', content: 'Count.' }],
+      stop_sequences: ['\n\nHuman:', 'END'],
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: 40,
+      metadata: { user_id: '13803d75-b4b5-4c3e-b2a2-6f21399b021b' },
+      stream: true,
+    });
+    expect(request).toEqual({
+      model: 'claude-sonnet-4-5',
+      max_completion_tokens: 1024,
+      messages: [{ role: 'user', content: 'Count.' }],
+      stream: true,
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: 40,
+      stop: ['\n\nHuman:', 'END'],
+      user: '13803d75-b4b5-4c3e-b2a2-6f21399b021b',
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses more stop sequences than the internal format holds', () => {
+    expect(convert({ ...base, messages: [{ role: 'user', content: 'x' }], stop_sequences: ['a', 'b', 'c', 'd', 'e'] })).toMatchObject({ ok: false, param: 'stop_sequences' });
+  });
+
+  it('keeps thinking and sets reasoning_effort from its budget', () => {
+    const { request } = converted({ ...base, max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 16_000 }, messages: [{ role: 'user', content: 'Prove it.' }] });
+    expect(request).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_000 }, reasoning_effort: 'high' });
+    expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 15_999 })).toBe('medium');
+    expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 4_000 })).toBe('medium');
+    expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 1_024 })).toBe('low');
+    expect(reasoningEffortFor({ type: 'disabled' })).toBeUndefined();
+    const disabled = converted({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'Hi' }] }).request;
+    expect(disabled['thinking']).toEqual({ type: 'disabled' });
+    expect(disabled['reasoning_effort']).toBeUndefined();
+  });
+
+  it('drops thinking history with a warning, keeping the rest of the turn', () => {
+    const { request, warnings } = converted({
+      ...base,
+      messages: [
+        { role: 'user', content: 'What is 2 + 2?' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Simple arithmetic.', signature: 'EqQBCgIYAhIM' },
+            { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+            { type: 'text', text: '4' },
+          ],
+        },
+        { role: 'user', content: 'And 3 + 3?' },
+      ],
+    });
+    expect(request.messages[1]).toEqual({ role: 'assistant', content: '4' });
+    expect(warnings).toEqual([
+      'messages[1].content[0]: the thinking block was dropped; the gateway does not carry thinking history to the provider',
+      'messages[1].content[1]: the redacted_thinking block was dropped; the gateway does not carry thinking history to the provider',
+    ]);
+  });
+
+  it('warns about cache_control it cannot carry and every field it does not know', () => {
+    const { warnings } = converted({
+      ...base,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: { type: 'ephemeral' } }] }],
+      service_tier: 'standard_only',
+      container: 'container_1',
+      metadata: { user_id: 'u', team: 'x' },
+    });
+    expect(warnings).toEqual([
+      'messages[0].content[0].cache_control: prompt-caching breakpoints on images are not carried and were dropped',
+      'metadata.team is not supported by the gateway and was dropped',
+      'service_tier is not carried by the gateway and was dropped; the provider uses its default tier',
+      'container is not supported by the gateway and was dropped',
+    ]);
+  });
+});
+
+describe('countMessageTokens', () => {
+  it('estimates the prompt, tools included', () => {
+    const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const } }];
+    const plain = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    const withTools = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }], tools });
+    // 3 per request + 3 per message + 400 / 4.
+    expect(plain).toEqual({ ok: true, input_tokens: 106 });
+    expect(withTools.ok && plain.ok && withTools.input_tokens > plain.input_tokens).toBe(true);
+  });
+
+  it('refuses what a call would refuse', () => {
+    expect(countMessageTokens({ model: 'm', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] }] })).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,112 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import type { AppDependencies } from '../app.ts';
+import {
+  AnthropicStreamEncoder,
+  convertMessagesRequest,
+  convertToMessage,
+  countMessageTokens,
+  messageSchema,
+  messagesCountTokensRequestSchema,
+  messagesRequestSchema,
+} from '../formats/anthropic-messages/index.ts';
+import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import type { StreamHandler } from '../sync-requests.ts';
+import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
+import { z } from 'zod';
+
+/** Settings the translation could not carry, one per line of this header (also logged). */
+const warningsHeader = 'x-gateway-warnings';
+
+/**
+ * Anthropic's Messages API as a format at the edge: the request becomes the internal chat request and
+ * runs through the same pipeline (cache, routing and fallback over any provider, limits, records,
+ * usage); the answer, whole or streamed, is written back as Anthropic's. Errors on these routes are in
+ * Anthropic's shape (see `errorBodyFor`). Auth by `x-api-key` or `Authorization: Bearer`.
+ * @see https://docs.anthropic.com/en/api/messages
+ */
+export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const { config } = dependencies;
+  return async (app) => {
+    app.post(
+      '/messages',
+      {
+        schema: {
+          operationId: 'createMessage',
+          summary: "Create a message (Anthropic's Messages API)",
+          description:
+            "Anthropic's Messages API over any provider: the request is translated to the gateway's chat request and the answer back to a Message, or with `stream: true` to Anthropic's server-sent events. Errors are in Anthropic's shape.",
+          tags: ['Chat'],
+          body: messagesRequestSchema,
+          response: {
+            200: {
+              description: 'The message (`application/json`), or with `stream: true` its events (`text/event-stream`).',
+              content: { 'application/json': { schema: messageSchema }, 'text/event-stream': { schema: z.string().describe("Anthropic's stream events") } },
+            },
+          },
+          errorCodes: chatCompletionErrorCodes,
+        },
+        serializerCompiler: () => (data) => JSON.stringify(data),
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const converted = convertMessagesRequest(body);
+        if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
+        const streamed = body.stream === true;
+        // Streamed, usage is always asked for: `message_delta` carries it.
+        const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
+        if (converted.warnings.length > 0) {
+          request.log.info({ warnings: converted.warnings }, 'Messages request settings not carried to the chat request');
+          reply.header(warningsHeader, converted.warnings.join(' | ').slice(0, 4000));
+        }
+        reply.header('request-id', request.id);
+        const encoder = (response: ServerResponse, options: { heartbeatIntervalMs: number }) =>
+          new AnthropicStreamEncoder(response, { model: body.model, requestId: request.id, heartbeatIntervalMs: options.heartbeatIntervalMs });
+        const stream: StreamHandler | undefined = streamed
+          ? (dispatch, _lease, headers) =>
+              streamChatCompletion({
+                request,
+                reply,
+                dispatcher: dependencies.dispatcher,
+                dispatch,
+                requestTimeoutMs: config.server.requestTimeoutMs,
+                idleTimeoutMs: config.server.streamIdleTimeoutMs,
+                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
+                headers: { ...headers, 'request-id': request.id, ...(converted.warnings.length > 0 ? { [warningsHeader]: converted.warnings.join(' | ').slice(0, 4000) } : {}) },
+                encoder,
+                logger: dependencies.logger,
+              })
+          : undefined;
+        const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: chat }, stream });
+        if (outcome.source === 'stream') return reply;
+        const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
+        if (outcome.source === 'cache' && streamed) {
+          replayAsStream({ reply, completion, cost: '0', includeUsage: true, headers: { 'x-request-id': request.id, 'request-id': request.id, 'x-gateway-cache': 'HIT' }, encoder });
+          return reply;
+        }
+        return convertToMessage(completion, { model: body.model, requestId: request.id });
+      },
+    );
+
+    app.post(
+      '/messages/count_tokens',
+      {
+        schema: {
+          operationId: 'countMessageTokens',
+          summary: 'Count the input tokens of a message (an estimate)',
+          description: "Anthropic's `count_tokens`: the gateway's estimate of the request's input tokens (about four characters a token, tools included), not the provider's tokenizer.",
+          tags: ['Chat'],
+          body: messagesCountTokensRequestSchema,
+          response: { 200: z.object({ input_tokens: z.number().int() }) },
+        },
+      },
+      async (request) => {
+        const counted = countMessageTokens(request.body);
+        if (!counted.ok) throw new GatewayError({ code: 'invalid_request_body', message: counted.message, param: counted.param });
+        return { input_tokens: counted.input_tokens };
+      },
+    );
+  };
+}
