@@ -27,6 +27,7 @@ describe('migrations', () => {
         'projects',
         'provider_batches',
         'requests',
+        'responses',
         'usage',
         'usage_daily_rollups',
         'usage_rollups',

@@ -99,6 +99,7 @@ export function errorResponses(codes: Iterable<GatewayErrorCode>): Record<string
 const pathParameterNames: ReadonlyArray<{ before: string; name: string; description: string }> = [
   { before: '/v1/batches/', name: 'batch_id', description: 'The batch ID.' },
   { before: '/v1/files/', name: 'file_id', description: 'The file ID.' },
+  { before: '/v1/responses/', name: 'response_id', description: 'The response ID (`resp_…`).' },
   { before: '/v1/async/chat/completions/', name: 'job_id', description: 'The job ID (the `id` of the job object).' },
   { before: '/v1/async/embeddings/', name: 'job_id', description: 'The job ID (the `id` of the job object).' },
   { before: '/v1/webhook-deliveries/', name: 'delivery_id', description: 'The webhook delivery ID.' },

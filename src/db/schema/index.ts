@@ -8,3 +8,4 @@ export * from './webhooks.ts';
 export * from './usage-rollups.ts';
 export * from './idempotency-keys.ts';
 export * from './provider-batches.ts';
+export * from './responses.ts';

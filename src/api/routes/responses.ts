@@ -1,0 +1,173 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { convertOpenAIUsage } from '../../providers/openai/chat/convert-openai-response.ts';
+import type { AppDependencies } from '../app.ts';
+import {
+  convertResponsesRequest,
+  convertToResponse,
+  newResponseId,
+  responseObjectSchema,
+  responsesRequestSchema,
+  ResponsesStreamEncoder,
+  type ResponseItem,
+} from '../formats/openai-responses/index.ts';
+import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import { ResponseStore } from '../response-store.ts';
+import type { StreamHandler } from '../sync-requests.ts';
+import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
+
+const warningsHeader = 'x-gateway-warnings';
+const idParamsSchema = z.object({ id: z.string().min(1) });
+
+/**
+ * OpenAI's Responses API as a format at the edge: the request (with the stored conversation of its
+ * `previous_response_id`) becomes the internal chat request and runs through the same pipeline as chat
+ * on any provider; the answer, whole or streamed as Responses events, is written back as a Response and
+ * kept in Postgres unless `store: false`.
+ * @see https://platform.openai.com/docs/api-reference/responses
+ */
+export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
+  const { config } = dependencies;
+  const store = new ResponseStore(dependencies.database.pool);
+  return async (app) => {
+    app.post(
+      '/responses',
+      {
+        schema: {
+          operationId: 'createResponse',
+          summary: 'Create a model response (OpenAI Responses API)',
+          description:
+            'The Responses API over any provider: translated to the chat request and back, whole or streamed as Responses events; kept for `GET /v1/responses/{id}` and `previous_response_id` unless `store: false`.',
+          body: responsesRequestSchema,
+          response: {
+            200: {
+              description: 'The Response (`application/json`), or with `stream: true` its events (`text/event-stream`).',
+              content: { 'application/json': { schema: responseObjectSchema }, 'text/event-stream': { schema: z.string().describe('Responses stream events') } },
+            },
+          },
+          errorCodes: chatCompletionErrorCodes,
+        },
+        serializerCompiler: () => (data) => JSON.stringify(data),
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const { principal } = request;
+        if (body.background === true) {
+          throw new GatewayError({
+            code: 'invalid_request_body',
+            message: 'background: true is not served yet; send the request without it (or use POST /v1/async/chat/completions).',
+            param: 'background',
+          });
+        }
+        let history: ResponseItem[] = [];
+        const previousId = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
+        if (previousId !== null) {
+          const previous = await store.load(principal.projectId, previousId);
+          if (!previous) throw new GatewayError({ code: 'not_found', message: `No response with id '${previousId}'.`, param: 'previous_response_id' });
+          history = previous.contextItems;
+        }
+        const id = newResponseId();
+        const createdAt = Math.floor(Date.now() / 1000);
+        const converted = convertResponsesRequest(body, history, { responseId: id });
+        if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
+        const streamed = body.stream === true;
+        const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
+        const warnings: Record<string, string> = converted.warnings.length > 0 ? { [warningsHeader]: converted.warnings.join(' | ').slice(0, 4000) } : {};
+        if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Responses request settings not carried to the chat request');
+        reply.headers(warnings);
+        const keep = body.store !== false;
+        const save = (response: ReturnType<typeof convertToResponse>) =>
+          keep
+            ? store.save({ projectId: principal.projectId, apiKeyId: principal.apiKeyId, requestId: request.id, response, inputItems: converted.inputItems, history, previousResponseId: previousId })
+            : Promise.resolve();
+
+        let encoded: ResponsesStreamEncoder | undefined;
+        const encoder = (response: ServerResponse, options: { heartbeatIntervalMs: number }) =>
+          (encoded = new ResponsesStreamEncoder(response, { id, model: body.model, createdAt, request: body, heartbeatIntervalMs: options.heartbeatIntervalMs }));
+        const stream: StreamHandler | undefined = streamed
+          ? async (dispatch, _lease, headers) => {
+              await streamChatCompletion({
+                request,
+                reply,
+                dispatcher: dependencies.dispatcher,
+                dispatch,
+                requestTimeoutMs: config.server.requestTimeoutMs,
+                idleTimeoutMs: config.server.streamIdleTimeoutMs,
+                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
+                headers: { ...headers, ...warnings },
+                encoder,
+                logger: dependencies.logger,
+              });
+              if (encoded?.responseObject.status === 'completed' || encoded?.responseObject.status === 'incomplete') await save(encoded.responseObject);
+            }
+          : undefined;
+        const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: chat }, stream });
+        if (outcome.source === 'stream') return reply;
+        const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
+        const cost = outcome.source === 'cache' ? '0' : outcome.cost;
+        if (outcome.source === 'cache' && streamed) {
+          replayAsStream({ reply, completion, cost: '0', includeUsage: true, headers: { 'x-request-id': request.id, 'x-gateway-cache': 'HIT', ...warnings }, encoder });
+          if (encoded) await save(encoded.responseObject);
+          return reply;
+        }
+        const response = convertToResponse(completion, { id, model: body.model, createdAt, request: body, usage: convertOpenAIUsage(completion.usage), cost });
+        await save(response);
+        return response;
+      },
+    );
+
+    app.get(
+      '/responses/:id',
+      { schema: { operationId: 'getResponse', summary: 'Retrieve a stored response', params: idParamsSchema, response: { 200: responseObjectSchema }, errorCodes: ['not_found'] as const } },
+      async (request) => {
+        const stored = await store.load(request.principal.projectId, request.params.id);
+        if (!stored) throw notFound(request.params.id);
+        return stored.response;
+      },
+    );
+
+    app.delete(
+      '/responses/:id',
+      {
+        schema: {
+          operationId: 'deleteResponse',
+          summary: 'Delete a stored response',
+          params: idParamsSchema,
+          response: { 200: z.object({ id: z.string(), object: z.literal('response'), deleted: z.literal(true) }) },
+          errorCodes: ['not_found'] as const,
+        },
+      },
+      async (request) => {
+        if (!(await store.remove(request.principal.projectId, request.params.id))) throw notFound(request.params.id);
+        return { id: request.params.id, object: 'response' as const, deleted: true as const };
+      },
+    );
+
+    app.get(
+      '/responses/:id/input_items',
+      {
+        schema: {
+          operationId: 'listResponseInputItems',
+          summary: "A stored response's input items",
+          params: idParamsSchema,
+          response: { 200: z.object({ object: z.literal('list'), data: z.array(z.unknown()), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() }) },
+          errorCodes: ['not_found'] as const,
+        },
+      },
+      async (request) => {
+        const stored = await store.load(request.principal.projectId, request.params.id);
+        if (!stored) throw notFound(request.params.id);
+        const data = stored.inputItems;
+        const idOf = (item: unknown) => (typeof item === 'object' && item !== null && 'id' in item && typeof item.id === 'string' ? item.id : null);
+        return { object: 'list' as const, data, first_id: idOf(data[0]), last_id: idOf(data[data.length - 1]), has_more: false };
+      },
+    );
+  };
+}
+
+function notFound(id: string): GatewayError {
+  return new GatewayError({ code: 'not_found', message: `No response with id '${id}'.`, param: 'response_id' });
+}

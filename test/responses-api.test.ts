@@ -1,0 +1,94 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnthropicWireServer } from './support/anthropic-wire-server.ts';
+import { GeminiWireServer } from './support/gemini-wire-server.ts';
+import { OpenAIWireServer } from './support/openai-wire-server.ts';
+import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
+
+/** OpenAI's Responses API in front of every provider, through the official `openai` SDK. */
+describe('POST /v1/responses through the OpenAI SDK', () => {
+  const anthropicUpstream = new AnthropicWireServer();
+  const openaiUpstream = new OpenAIWireServer();
+  const geminiUpstream = new GeminiWireServer('AIza-test-key');
+  let harness: TestGateway;
+  let client: OpenAI;
+  let other: OpenAI;
+
+  beforeAll(async () => {
+    const [anthropicUrl, openaiUrl, geminiUrl] = await Promise.all([anthropicUpstream.start(), openaiUpstream.start(), geminiUpstream.start()]);
+    harness = await startTestGateway({
+      config: {
+        providers: {
+          anthropic: { type: 'anthropic', baseUrl: anthropicUrl, apiKey: 'sk-ant-upstream' },
+          openai: { type: 'openai', baseUrl: openaiUrl, apiKey: 'sk-upstream' },
+          google: { type: 'google', baseUrl: geminiUrl, apiKey: 'AIza-test-key' },
+        },
+        models: {
+          claude: { routes: [{ provider: 'anthropic', model: 'claude-haiku-5-5' }] },
+          gpt: { routes: [{ provider: 'openai', model: 'gpt-6.2-sol' }] },
+          gemini: { routes: [{ provider: 'google', model: 'gemini-3.8-flash' }] },
+        },
+      },
+    });
+    client = new OpenAI({ apiKey: (await harness.createKey('responses')).key, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+    other = new OpenAI({ apiKey: (await harness.createKey('someone-else')).key, baseURL: `${harness.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await Promise.all([anthropicUpstream.stop(), openaiUpstream.stop(), geminiUpstream.stop()]);
+  });
+
+  it.each(['claude', 'gpt', 'gemini'])('answers responses.create on %s, stores it, and retrieves it', async (model) => {
+    const response = await client.responses.create({ model, instructions: 'Be brief.', input: `hello from ${model}` });
+    expect(response.object).toBe('response');
+    expect(response.id).toMatch(/^resp_/);
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toContain(`hello from ${model}`);
+    expect(response.usage?.output_tokens).toBeGreaterThan(0);
+    const retrieved = await client.responses.retrieve(response.id);
+    expect(retrieved.output_text).toBe(response.output_text);
+    const items = await client.responses.inputItems.list(response.id);
+    expect(items.data.length).toBeGreaterThan(0);
+  });
+
+  it.each(['claude', 'gpt', 'gemini'])('streams on %s as Responses events the SDK assembles, and stores the result', async (model) => {
+    const stream = client.responses.stream({ model, input: `stream from ${model}` });
+    const types = new Set<string>();
+    stream.on('event', (event) => types.add(event.type));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toContain(`stream from ${model}`);
+    expect(final.status).toBe('completed');
+    for (const type of ['response.created', 'response.output_text.delta', 'response.completed']) expect(types.has(type), type).toBe(true);
+    await expect.poll(async () => (await client.responses.retrieve(final.id)).output_text, { timeout: 5000 }).toBe(final.output_text);
+  });
+
+  it('continues a conversation from previous_response_id: the earlier turns reach the provider', async () => {
+    const first = await client.responses.create({ model: 'gpt', input: 'My name is Ada.' });
+    const before = openaiUpstream.requests.length;
+    const second = await client.responses.create({ model: 'gpt', previous_response_id: first.id, input: 'What is my name?' });
+    expect(second.status).toBe('completed');
+    const sent = openaiUpstream.requests[before]?.body as { messages: Array<{ role: string; content: unknown }> };
+    expect(sent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(sent.messages[0]?.content)).toContain('My name is Ada.');
+    // Another project's id is not found, neither to read nor to continue.
+    await expect(other.responses.retrieve(first.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(other.responses.create({ model: 'gpt', previous_response_id: first.id, input: 'x' })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('does not keep a response with store: false, and deletes a stored one', async () => {
+    const unstored = await client.responses.create({ model: 'gpt', input: 'forget me', store: false });
+    await expect(client.responses.retrieve(unstored.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const stored = await client.responses.create({ model: 'gpt', input: 'then delete me' });
+    await client.responses.delete(stored.id);
+    await expect(client.responses.retrieve(stored.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('refuses what it cannot translate, in OpenAI’s error shape', async () => {
+    const unknown = await client.responses.create({ model: 'gpt', previous_response_id: 'resp_nope', input: 'x' }).catch((error: unknown) => error);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.NotFoundError>).param).toBe('previous_response_id');
+    const item = await client.responses.create({ model: 'gpt', input: [{ type: 'file_search_call', id: 'fs_1', queries: ['x'], status: 'completed' } as never] }).catch((error: unknown) => error);
+    expect(item).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((item as InstanceType<typeof OpenAI.BadRequestError>).param).toMatch(/^input\[0\]/);
+  });
+});
