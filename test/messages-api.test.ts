@@ -143,4 +143,21 @@ describe('POST /v1/messages through the Anthropic SDK', () => {
     expect(orphanBody).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(orphanBody.error.message).toContain('toolu_none');
   });
+
+  it('sends thinking and top_k to an Anthropic provider only; others get reasoning_effort and neither field', async () => {
+    const params = { max_tokens: 2000, top_k: 5, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, messages: [{ role: 'user' as const, content: 'think' }] };
+    const openaiBefore = openaiUpstream.requests.length;
+    await client.messages.create({ model: 'gpt', ...params });
+    const toOpenAI = openaiUpstream.requests[openaiBefore]?.body as Record<string, unknown>;
+    expect(toOpenAI['reasoning_effort']).toBe('low');
+    expect(Object.keys(toOpenAI)).not.toEqual(expect.arrayContaining(['thinking']));
+    expect(toOpenAI).not.toHaveProperty('top_k');
+    expect(toOpenAI).not.toHaveProperty('anthropic');
+    const anthropicBefore = anthropicUpstream.requests.length;
+    await client.messages.create({ model: 'claude', ...params });
+    const toAnthropic = anthropicUpstream.requests[anthropicBefore]?.body as Record<string, unknown>;
+    expect(toAnthropic['thinking']).toEqual({ type: 'enabled', budget_tokens: 1024 });
+    expect(toAnthropic['top_k']).toBe(5);
+    expect(toAnthropic).not.toHaveProperty('anthropic');
+  });
 });

@@ -47,6 +47,8 @@ const translatedFields = new Set([
   // Anthropic's own sampling and thinking settings, passed through when a client sends them.
   'top_k',
   'thinking',
+  // The same, as the Messages API format at the edge carries them (every other adapter drops this key).
+  'anthropic',
 ]);
 
 /**
@@ -89,10 +91,12 @@ export function convertToAnthropicRequest(input: { request: ChatCompletionReques
   if (tools.toolChoice) body.tool_choice = tools.toolChoice;
   const userId = request.user ?? (typeof request['safety_identifier'] === 'string' ? request['safety_identifier'] : undefined);
   if (userId) body.metadata = { user_id: userId };
-  const topK = request['top_k'];
+  const own = typeof request['anthropic'] === 'object' && request['anthropic'] !== null ? (request['anthropic'] as Record<string, unknown>) : {};
+  const topK = own['top_k'] ?? request['top_k'];
   if (typeof topK === 'number') body.top_k = topK;
   else if (topK !== undefined && topK !== null) warnings.push('top_k must be a number and was dropped');
-  if (request['thinking'] !== undefined && request['thinking'] !== null) body.thinking = request['thinking'];
+  const thinking = own['thinking'] ?? request['thinking'];
+  if (thinking !== undefined && thinking !== null) body.thinking = thinking;
 
   for (const [field, value] of Object.entries(request)) {
     const asksForSomething = droppedSettings[field];

@@ -3,7 +3,7 @@ import type { PresetProviderConfig } from '../../config/provider-config.ts';
 import { createHttpProviderClient } from '../http-provider-client.ts';
 import { convertOpenAIResponse } from '../openai/chat/convert-openai-response.ts';
 import { createOpenAIStreamTranslator } from '../openai/chat/convert-openai-stream.ts';
-import { openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequestSettings } from '../openai/chat/convert-to-openai-request.ts';
+import { anthropicOnlyWarnings, openAIRequestBody, openAIRequestHeaders, withStreaming, type OpenAIRequestSettings } from '../openai/chat/convert-to-openai-request.ts';
 import { parseOpenAIError } from '../openai/openai-error.ts';
 import type { BuildChatRequestInput, HttpWireFormat, ProviderClient, WireRequest } from '../provider-client.ts';
 import { applyPresetQuirks } from './chat/apply-preset-quirks.ts';
@@ -27,7 +27,7 @@ export function createPresetWireFormat(presetName: OpenAICompatiblePresetName): 
       path: '/chat/completions',
       headers: openAIRequestHeaders(config, requestId),
       body,
-      ...(fitted.warnings.length > 0 ? { warnings: fitted.warnings } : {}),
+      ...(fitted.warnings.length > 0 || anthropicOnlyWarnings(request) ? { warnings: [...fitted.warnings, ...(anthropicOnlyWarnings(request) ?? [])] } : {}),
     };
   };
   const embeddings = preset.embeddings;

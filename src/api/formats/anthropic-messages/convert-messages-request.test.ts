@@ -231,7 +231,7 @@ describe('convertMessagesRequest', () => {
     expect(result).toMatchObject({ ok: false, param: 'tools[0].type', message: expect.stringContaining('web_search_20250305') });
   });
 
-  it('maps sampling settings, stop_sequences, metadata and stream; keeps top_k for the provider', () => {
+  it('maps sampling settings, stop_sequences, metadata and stream; keeps top_k for an Anthropic provider', () => {
     const { request, warnings } = converted({
       ...base,
       messages: [{ role: 'user', content: 'Count.' }],
@@ -249,7 +249,7 @@ describe('convertMessagesRequest', () => {
       stream: true,
       temperature: 0.2,
       top_p: 0.9,
-      top_k: 40,
+      anthropic: { top_k: 40 },
       stop: ['\n\nHuman:', 'END'],
       user: '13803d75-b4b5-4c3e-b2a2-6f21399b021b',
     });
@@ -260,15 +260,16 @@ describe('convertMessagesRequest', () => {
     expect(convert({ ...base, messages: [{ role: 'user', content: 'x' }], stop_sequences: ['a', 'b', 'c', 'd', 'e'] })).toMatchObject({ ok: false, param: 'stop_sequences' });
   });
 
-  it('keeps thinking and sets reasoning_effort from its budget', () => {
+  it('keeps thinking for an Anthropic provider and sets reasoning_effort from its budget', () => {
     const { request } = converted({ ...base, max_tokens: 32_000, thinking: { type: 'enabled', budget_tokens: 16_000 }, messages: [{ role: 'user', content: 'Prove it.' }] });
-    expect(request).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16_000 }, reasoning_effort: 'high' });
+    expect(request).toMatchObject({ anthropic: { thinking: { type: 'enabled', budget_tokens: 16_000 } }, reasoning_effort: 'high' });
+    expect(request).not.toHaveProperty('thinking');
     expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 15_999 })).toBe('medium');
     expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 4_000 })).toBe('medium');
     expect(reasoningEffortFor({ type: 'enabled', budget_tokens: 1_024 })).toBe('low');
     expect(reasoningEffortFor({ type: 'disabled' })).toBeUndefined();
     const disabled = converted({ ...base, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: 'Hi' }] }).request;
-    expect(disabled['thinking']).toEqual({ type: 'disabled' });
+    expect(disabled['anthropic']).toEqual({ thinking: { type: 'disabled' } });
     expect(disabled['reasoning_effort']).toBeUndefined();
   });
 

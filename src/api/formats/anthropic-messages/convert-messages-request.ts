@@ -32,8 +32,9 @@ const maxStopSequences = 4;
  * on any provider. `max_tokens` becomes `max_completion_tokens` (the field every adapter reads, and the
  * only one OpenAI's reasoning models take); `stop_sequences` → `stop`; `metadata.user_id` → `user`.
  *
- * `top_k` and `thinking` stay on the request as extra fields (the chat schema is loose): the Anthropic
- * adapter sends them on as they are, other adapters drop them with their own warning. `thinking` also
+ * `top_k` and `thinking` go under the request's `anthropic` key: the Anthropic adapter sends them on as
+ * they are, every other adapter leaves the key out with a warning (an OpenAI endpoint would refuse
+ * fields it does not know). `thinking` also
  * sets OpenAI's `reasoning_effort` from its budget, for providers that reason by effort rather than by
  * budget. Every field or block part not carried becomes a warning; what cannot be carried out as asked
  * is refused with the param at fault.
@@ -58,7 +59,9 @@ function convert(request: MessagesRequest, warnings: string[]): ChatCompletionRe
   if (request.stream === true) chat.stream = true;
   if (request.temperature !== undefined) chat.temperature = request.temperature;
   if (request.top_p !== undefined) chat.top_p = request.top_p;
-  if (request.top_k !== undefined) chat['top_k'] = request.top_k;
+  // Anthropic's own settings go under `anthropic`: the Anthropic adapter reads them, every other drops the key.
+  const anthropic: Record<string, unknown> = {};
+  if (request.top_k !== undefined) anthropic['top_k'] = request.top_k;
 
   const stop = request.stop_sequences ?? [];
   if (stop.length > maxStopSequences) {
@@ -75,11 +78,12 @@ function convert(request: MessagesRequest, warnings: string[]): ChatCompletionRe
   Object.assign(chat, convertMessagesTools({ tools: request.tools, toolChoice: request.tool_choice }, warnings));
 
   if (request.thinking) {
-    chat['thinking'] = request.thinking;
+    anthropic['thinking'] = request.thinking;
     const effort = reasoningEffortFor(request.thinking);
     if (effort) chat['reasoning_effort'] = effort;
   }
 
+  if (Object.keys(anthropic).length > 0) chat['anthropic'] = anthropic;
   if (request.service_tier !== undefined) warnings.push('service_tier is not carried by the gateway and was dropped; the provider uses its default tier');
   for (const [field, value] of Object.entries(request)) {
     if (!handledFields.has(field) && value !== undefined && value !== null) warnings.push(`${field} is not supported by the gateway and was dropped`);

@@ -1,4 +1,4 @@
-import { openAIRequestBody, openAIRequestHeaders, withStreaming } from '../../openai/chat/convert-to-openai-request.ts';
+import { anthropicOnlyWarnings, openAIRequestBody, openAIRequestHeaders, withStreaming } from '../../openai/chat/convert-to-openai-request.ts';
 import type { BuildChatRequestInput, WireRequest } from '../../provider-client.ts';
 
 export interface AzureRequestSettings {
@@ -43,7 +43,9 @@ export function azureAcceptsStreamOptions(apiVersion: string): boolean {
 
 function azureWireRequest(input: BuildChatRequestInput<AzureRequestSettings>, openAIBody: Record<string, unknown>): WireRequest {
   const { model: _model, ...body } = openAIBody;
-  return azureDeploymentRequest(input, 'chat/completions', body);
+  const wire = azureDeploymentRequest(input, 'chat/completions', body);
+  const warnings = anthropicOnlyWarnings(input.request);
+  return warnings ? { ...wire, warnings: [...(wire.warnings ?? []), ...warnings] } : wire;
 }
 
 /**

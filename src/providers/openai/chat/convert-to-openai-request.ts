@@ -9,11 +9,20 @@ export interface OpenAIRequestSettings {
 /**
  * The client's body as sent (unknown fields included, every value untouched), with the route's upstream
  * model. `stream` and `stream_options` are dropped: whether the call streams is the gateway's choice
- * (see {@link withStreaming}), not the client's.
+ * (see {@link withStreaming}), not the client's. So is `anthropic`, the Anthropic-only settings of a
+ * Messages API request (see {@link anthropicOnlyWarnings}).
  */
 export function openAIRequestBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
-  const { stream: _stream, stream_options: _streamOptions, ...rest } = request;
+  const { stream: _stream, stream_options: _streamOptions, anthropic: _anthropic, ...rest } = request;
   return { ...rest, model: upstreamModel };
+}
+
+/** The Anthropic-only settings a Messages API request carried (`thinking`, `top_k`), dropped here: one warning each. */
+export function anthropicOnlyWarnings(request: ChatCompletionRequest): string[] | undefined {
+  const own = request['anthropic'];
+  if (typeof own !== 'object' || own === null) return undefined;
+  const fields = Object.keys(own);
+  return fields.length > 0 ? fields.map((field) => `${field} applies to Anthropic models only and was not sent`) : undefined;
 }
 
 export interface StreamingSettings {
@@ -50,19 +59,23 @@ export function openAIRequestHeaders(config: OpenAIRequestSettings, requestId: s
 
 /** @see https://platform.openai.com/docs/api-reference/chat/create */
 export function convertToOpenAIRequest(input: BuildChatRequestInput<OpenAIRequestSettings>): WireRequest {
+  const warnings = anthropicOnlyWarnings(input.request);
   return {
     path: '/chat/completions',
     headers: openAIRequestHeaders(input.config, input.requestId),
     body: openAIRequestBody(input.request, input.upstreamModel),
+    ...(warnings ? { warnings } : {}),
   };
 }
 
 /** The same call, streamed, with the usage chunk asked for. @see https://platform.openai.com/docs/api-reference/chat-streaming */
 export function convertToOpenAIStreamRequest(input: BuildChatRequestInput<OpenAIRequestSettings>): WireRequest {
   const body = openAIRequestBody(input.request, input.upstreamModel);
+  const warnings = anthropicOnlyWarnings(input.request);
   return {
     path: '/chat/completions',
     headers: openAIRequestHeaders(input.config, input.requestId),
     body: withStreaming(body, input.request, { includeUsage: true }),
+    ...(warnings ? { warnings } : {}),
   };
 }
