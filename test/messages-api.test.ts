@@ -160,4 +160,19 @@ describe('POST /v1/messages through the Anthropic SDK', () => {
     expect(toAnthropic['top_k']).toBe(5);
     expect(toAnthropic).not.toHaveProperty('anthropic');
   });
+
+  it('keeps cache_control breakpoints for an Anthropic provider and takes them out for others', async () => {
+    const params = {
+      max_tokens: 100,
+      system: [{ type: 'text' as const, text: 'A long, cacheable system prompt.', cache_control: { type: 'ephemeral' as const } }],
+      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi', cache_control: { type: 'ephemeral' as const } }] }],
+    };
+    const openaiBefore = openaiUpstream.requests.length;
+    await client.messages.create({ model: 'gpt', ...params });
+    expect(JSON.stringify(openaiUpstream.requests[openaiBefore]?.body)).not.toContain('cache_control');
+    const anthropicBefore = anthropicUpstream.requests.length;
+    await client.messages.create({ model: 'claude', ...params });
+    const toAnthropic = JSON.stringify(anthropicUpstream.requests[anthropicBefore]?.body);
+    expect(toAnthropic.match(/cache_control/g)).toHaveLength(2);
+  });
 });

@@ -83,6 +83,8 @@ function convert(request: MessagesRequest, warnings: string[]): ChatCompletionRe
     if (effort) chat['reasoning_effort'] = effort;
   }
 
+  // Prompt-caching breakpoints kept on text parts and tools: other adapters take them out.
+  if (JSON.stringify([chat.messages, chat.tools ?? null]).includes('"cache_control"')) anthropic['cache_control'] = true;
   if (Object.keys(anthropic).length > 0) chat['anthropic'] = anthropic;
   if (request.service_tier !== undefined) warnings.push('service_tier is not carried by the gateway and was dropped; the provider uses its default tier');
   for (const [field, value] of Object.entries(request)) {

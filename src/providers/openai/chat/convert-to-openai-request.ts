@@ -13,8 +13,19 @@ export interface OpenAIRequestSettings {
  * Messages API request (see {@link anthropicOnlyWarnings}).
  */
 export function openAIRequestBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
-  const { stream: _stream, stream_options: _streamOptions, anthropic: _anthropic, ...rest } = request;
+  const { stream: _stream, stream_options: _streamOptions, anthropic, ...rest } = request;
+  if (typeof anthropic === 'object' && anthropic !== null && (anthropic as Record<string, unknown>)['cache_control'] === true) {
+    return { ...rest, messages: rest.messages.map(withoutCacheControl), ...(rest.tools ? { tools: rest.tools.map(withoutCacheControl) } : {}), model: upstreamModel };
+  }
   return { ...rest, model: upstreamModel };
+}
+
+/** A message (its content parts) or a tool without Anthropic's `cache_control` breakpoints. */
+function withoutCacheControl<Item extends object>(item: Item): Item {
+  const { cache_control: _own, ...rest } = item as Item & { cache_control?: unknown };
+  const content = (rest as { content?: unknown }).content;
+  if (!Array.isArray(content)) return rest as Item;
+  return { ...rest, content: content.map((part: unknown) => (typeof part === 'object' && part !== null ? withoutCacheControl(part) : part)) } as Item;
 }
 
 /** The Anthropic-only settings a Messages API request carried (`thinking`, `top_k`), dropped here: one warning each. */
