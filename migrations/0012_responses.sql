@@ -7,6 +7,7 @@ CREATE TABLE "responses" (
 	"input_items" jsonb NOT NULL,
 	"context_items" jsonb NOT NULL,
 	"previous_response_id" text,
+	"request" jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"deleted_at" timestamp with time zone
 );

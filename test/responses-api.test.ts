@@ -91,4 +91,22 @@ describe('POST /v1/responses through the OpenAI SDK', () => {
     expect(item).toBeInstanceOf(OpenAI.BadRequestError);
     expect((item as InstanceType<typeof OpenAI.BadRequestError>).param).toMatch(/^input\[0\]/);
   });
+
+  it('runs background: true as an async job: queued at once, completed on a later retrieve, continued from', async () => {
+    const queued = await client.responses.create({ model: 'gpt', input: 'in the background', background: true });
+    expect(['queued', 'in_progress']).toContain(queued.status);
+    expect(queued.output).toEqual([]);
+    await expect.poll(async () => (await client.responses.retrieve(queued.id)).status, { timeout: 10_000, interval: 100 }).toBe('completed');
+    const done = await client.responses.retrieve(queued.id);
+    expect(done.output_text).toContain('in the background');
+    expect(done.usage?.output_tokens).toBeGreaterThan(0);
+    const { rows } = await harness.sql.query<{ kind: string; status: string }>('SELECT kind, status FROM requests WHERE id = (SELECT request_id FROM responses WHERE id = $1)', [queued.id]);
+    expect(rows).toEqual([{ kind: 'async', status: 'completed' }]);
+    // Its answer is part of the conversation a follow-up continues.
+    const before = openaiUpstream.requests.length;
+    await client.responses.create({ model: 'gpt', previous_response_id: queued.id, input: 'and then?' });
+    const sent = openaiUpstream.requests[before]?.body as { messages: Array<{ role: string }> };
+    expect(sent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    await expect(client.responses.create({ model: 'gpt', input: 'x', background: true, store: false })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
 });

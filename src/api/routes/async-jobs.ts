@@ -2,13 +2,11 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { GatewayError, type GatewayErrorCode } from '../../errors/gateway-error.ts';
-import { inTransaction } from '../../db/transaction.ts';
-import { fenceCreation } from '../../durability/creation-fence.ts';
-import { insertAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
+import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
+import { acceptAsyncJob } from '../accept-async-job.ts';
 import { embeddingsRequestSchema } from '../../providers/embeddings-schemas.ts';
-import { bindRequest, type OperationPayload } from '../../operations/registry.ts';
+import type { OperationPayload } from '../../operations/registry.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
-import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import type { HeldIdempotencyKey } from '../idempotency.ts';
 import { asyncChatCompletionErrorCodes, asyncEmbeddingsErrorCodes, chatCompletionJobSchema, embeddingsJobSchema } from '../openapi-schemas.ts';
@@ -27,60 +25,13 @@ type App = FastifyInstance<never, never, never, never, ZodTypeProvider> & Parame
  * before it is queued, so accepted work is never only in Redis.
  */
 export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const pool = dependencies.database.pool;
   const { idempotency } = dependencies;
 
-  /** Plans, admits, records and queues one async request; the job object, 202. */
-  async function accept(request: FastifyRequest, reply: FastifyReply, key: HeldIdempotencyKey | undefined, payload: OperationPayload, webhookUrl: string | undefined) {
-    const routed = await dependencies.dispatcher.plan({ payload, headers: request.headers });
-    // Looked up by the worker: a hit there is recorded and delivered like any answer.
-    const cache = dependencies.cache.plan({
-      projectId: request.principal.projectId,
-      operation: bindRequest(routed).operation,
-      request: routed.request,
-      routes: routed.routes,
-      skipped: routed.trail,
-      headers: request.headers,
-    });
-    if (webhookUrl) await assertWebhookUrlAllowed(webhookUrl, dependencies.config.webhooks);
-    // The lease is held until the job ends: the worker releases it when it records the outcome.
-    const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, estimatedTokens: bindRequest(payload).estimateInputTokens(), kind: 'async' });
-    const acceptedAt = new Date();
-    request.recorded = true;
-    // Recorded and queued together (see creation-fence.ts): if the queue refuses, the row is rolled
-    // back and the caller gets a 503; nothing is left half-created.
-    const job = await inTransaction(pool, async (client) => {
-      const inserted = await insertAsyncJob(client, {
-        id: request.id,
-        projectId: request.principal.projectId,
-        apiKeyId: request.principal.apiKeyId,
-        ...payload,
-        webhookUrl: webhookUrl ?? null,
-        acceptedAt,
-        clientRequestId: request.correlation.clientRequestId ?? null,
-      });
-      // Committed with the job, so a retry with the key finds both or neither.
-      await key?.completeWithin(client, { status: 202, body: inserted });
-      await fenceCreation(client, request.id);
-      await dependencies.dispatcher.dispatchAsync({
-        requestId: request.id,
-        principal: request.principal,
-        ...routed,
-        webhookUrl: webhookUrl ?? null,
-        acceptedAt: acceptedAt.getTime(),
-        cache,
-        correlation: request.correlation,
-      });
-      return inserted;
-    }).catch(async (error: unknown) => {
-      // Never accepted: not recorded, so logged as refused.
-      request.recorded = false;
-      await lease.release();
-      throw error;
-    });
+  const accept = async (request: FastifyRequest, reply: FastifyReply, key: HeldIdempotencyKey | undefined, payload: OperationPayload, webhookUrl: string | undefined) => {
+    const job = await acceptAsyncJob(dependencies, { request, key, payload, webhookUrl });
     reply.code(202);
     return job;
-  }
+  };
 
   /** `GET …/:id`: the job of this project, if it is of this operation's kind. */
   function retrieve(app: App, path: string, options: { operationId: string; summary: string; schema: typeof chatCompletionJobSchema | typeof embeddingsJobSchema; object: string }) {
@@ -93,7 +44,7 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
     };
     app.get(path, { schema }, async (request) => {
       const { id } = request.params as z.infer<typeof idParams>;
-      const job = await loadAsyncJob(pool, id, request.principal.projectId);
+      const job = await loadAsyncJob(dependencies.database.pool, id, request.principal.projectId);
       if (!job || job.object !== options.object) throw new GatewayError({ code: 'not_found', message: `No async job with id '${id}'.`, param: 'id' });
       return job;
     });

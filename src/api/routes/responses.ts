@@ -12,10 +12,15 @@ import {
   responseObjectSchema,
   responsesRequestSchema,
   ResponsesStreamEncoder,
+  failedResponse,
+  inProgressResponse,
+  queuedResponse,
   type ResponseItem,
 } from '../formats/openai-responses/index.ts';
 import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
 import { ResponseStore } from '../response-store.ts';
+import { acceptAsyncJob } from '../accept-async-job.ts';
+import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import type { StreamHandler } from '../sync-requests.ts';
 import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
 
@@ -26,7 +31,8 @@ const idParamsSchema = z.object({ id: z.string().min(1) });
  * OpenAI's Responses API as a format at the edge: the request (with the stored conversation of its
  * `previous_response_id`) becomes the internal chat request and runs through the same pipeline as chat
  * on any provider; the answer, whole or streamed as Responses events, is written back as a Response and
- * kept in Postgres unless `store: false`.
+ * kept in Postgres unless `store: false`. `background: true` runs it as an async job (queued, then
+ * in_progress and completed, read back with `GET`; the async job's webhook with the gateway's `webhook: {url}`).
  * @see https://platform.openai.com/docs/api-reference/responses
  */
 export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
@@ -55,13 +61,11 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
       async (request, reply) => {
         const body = request.body;
         const { principal } = request;
-        if (body.background === true) {
-          throw new GatewayError({
-            code: 'invalid_request_body',
-            message: 'background: true is not served yet; send the request without it (or use POST /v1/async/chat/completions).',
-            param: 'background',
-          });
-        }
+        const background = body.background === true;
+        if (background && body.store === false)
+          throw new GatewayError({ code: 'invalid_request_body', message: 'background: true needs store: true (the response is read back with GET /v1/responses/{id}).', param: 'store' });
+        if (background && body.stream === true)
+          throw new GatewayError({ code: 'stream_not_supported', message: 'background: true answers at once and is read back with GET; send it without stream.', param: 'stream' });
         let history: ResponseItem[] = [];
         const previousId = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
         if (previousId !== null) {
@@ -79,9 +83,36 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
         if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Responses request settings not carried to the chat request');
         reply.headers(warnings);
         const keep = body.store !== false;
+        if (background) {
+          // An async job (recorded, queued, webhook as for async jobs); the Response is read back with GET.
+          const webhook = body['webhook'];
+          const webhookUrl = typeof webhook === 'object' && webhook !== null && typeof (webhook as { url?: unknown }).url === 'string' ? (webhook as { url: string }).url : undefined;
+          await acceptAsyncJob(dependencies, { request, payload: { operation: 'chat', request: { ...converted.request, stream: false } }, webhookUrl });
+          const queued = queuedResponse({ id, model: body.model, createdAt, request: body });
+          await store.save({
+            projectId: principal.projectId,
+            apiKeyId: principal.apiKeyId,
+            requestId: request.id,
+            request: body,
+            response: queued,
+            inputItems: converted.inputItems,
+            history,
+            previousResponseId: previousId,
+          });
+          return queued;
+        }
         const save = (response: ReturnType<typeof convertToResponse>) =>
           keep
-            ? store.save({ projectId: principal.projectId, apiKeyId: principal.apiKeyId, requestId: request.id, response, inputItems: converted.inputItems, history, previousResponseId: previousId })
+            ? store.save({
+                projectId: principal.projectId,
+                apiKeyId: principal.apiKeyId,
+                requestId: request.id,
+                request: body,
+                response,
+                inputItems: converted.inputItems,
+                history,
+                previousResponseId: previousId,
+              })
             : Promise.resolve();
 
         let encoded: ResponsesStreamEncoder | undefined;
@@ -125,7 +156,19 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
       async (request) => {
         const stored = await store.load(request.principal.projectId, request.params.id);
         if (!stored) throw notFound(request.params.id);
-        return stored.response;
+        if (stored.response.status !== 'queued' && stored.response.status !== 'in_progress') return stored.response;
+        // A background response: where its async job stands.
+        const job = await loadAsyncJob(dependencies.database.pool, stored.requestId, request.principal.projectId);
+        const context = { id: stored.response.id, model: stored.response.model, createdAt: stored.response.created_at, request: stored.request };
+        if (!job || job.status === 'queued') return stored.response;
+        if (job.status === 'in_progress') return inProgressResponse(context);
+        const completion = job.response as ChatCompletion;
+        const settled =
+          job.status === 'completed'
+            ? convertToResponse(completion, { ...context, usage: convertOpenAIUsage(completion.usage), completedAt: job.completed_at ?? undefined })
+            : failedResponse(context, { code: job.error?.code ?? 'provider_error', status: job.error?.status_code ?? 502, message: job.error?.message ?? 'the response failed' });
+        await store.settle(stored.response.id, settled);
+        return settled;
       },
     );
 

@@ -27,6 +27,8 @@ export const responses = pgTable(
     /** The whole conversation up to and including this response's output: what a follow-up continues from. */
     contextItems: jsonb('context_items').notNull(),
     previousResponseId: text('previous_response_id'),
+    /** The Responses request as sent (a background response is converted from its job's answer with it). */
+    request: jsonb('request').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
