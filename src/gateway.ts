@@ -17,6 +17,9 @@ import { startWorkerRole } from './roles/worker-role.ts';
 /** How long past the drain deadline one shutdown step may take before the next one runs. */
 const closeStepGraceMs = 5000;
 
+/** A shutdown step running longer than this is logged by name. */
+const slowStepMs = 3000;
+
 export interface GatewayOptions {
   environment: Environment;
   config: GatewayConfig;
@@ -69,9 +72,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Each step gets until the drain deadline, then a few seconds more: one that hangs (a connection
       // that never comes back) must not keep the rest from closing.
       for (const close of closers.reverse()) {
-        await withinTime(close(), shutdown.remainingMs + closeStepGraceMs, `shutdown step ${close.toString().slice(0, 80)}`).catch((error: unknown) =>
-          logger.error({ err: error }, 'error during shutdown'),
-        );
+        const step = close.toString().slice(0, 80);
+        // A step still running after a few seconds is named in the log: what a drain waits on shows.
+        const slow = setTimeout(() => logger.warn({ step, afterMs: slowStepMs }, 'shutdown step still running'), slowStepMs);
+        await withinTime(close(), shutdown.remainingMs + closeStepGraceMs, `shutdown step ${step}`)
+          .catch((error: unknown) => logger.error({ err: error }, 'error during shutdown'))
+          .finally(() => clearTimeout(slow));
       }
       shutdown.finish();
     })());
