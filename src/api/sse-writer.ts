@@ -39,42 +39,24 @@ export interface ChatStreamEncoder {
   fail(error: GatewayError): void;
 }
 
+/** One named server-sent event: `event: <type>` and its data as JSON (Anthropic's and the Responses API's framing). */
+export function namedSseEvent(event: { type: string }): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
 /**
- * Writes an OpenAI chat completion stream: `data: <chunk>` events, the `include_usage` chunk, then
- * `data: [DONE]` — or an error event (`data: {"error":…}`, which the OpenAI SDKs raise as an
- * APIError) and a clean end. With `include_usage` every other chunk carries `usage: null`, as OpenAI's.
- * Heartbeats run from `start` until the response ends or its connection closes.
+ * What every SSE answer does, whatever its format: commit status 200 and the SSE headers, send a
+ * heartbeat whenever `heartbeatIntervalMs` passed without a write (from `start` until the response
+ * ends or its connection closes), and end once. Formats extend it with their events.
  */
-export class SseWriter implements ChatStreamEncoder {
-  private template: Pick<ChatCompletionChunk, 'id' | 'created' | 'model' | 'system_fingerprint'> | undefined;
+export abstract class SseStream {
   private heartbeat: NodeJS.Timeout | undefined;
   private committed = false;
-  private readonly includeUsage: boolean;
-  private readonly heartbeatIntervalMs: number;
 
   constructor(
-    private readonly response: ServerResponse,
-    options: SseWriterOptions,
-  ) {
-    this.includeUsage = options.includeUsage;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 0;
-  }
-
-  /** Commits the response: status 200 and the SSE headers, sent with the first write. */
-  start(headers: Record<string, string>): void {
-    this.committed = true;
-    this.response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      // Proxies such as nginx buffer responses unless told not to; a buffered stream is no stream.
-      'x-accel-buffering': 'no',
-      ...headers,
-    });
-    if (this.heartbeatIntervalMs > 0 && this.open) {
-      this.heartbeat = setInterval(() => this.keepAlive(), this.heartbeatIntervalMs);
-      this.response.once('close', () => this.stopHeartbeat());
-    }
-  }
+    protected readonly response: ServerResponse,
+    private readonly heartbeatIntervalMs: number,
+  ) {}
 
   /** Whether `start` ran: the status is sent, so a failure can only be an error event now. */
   get started(): boolean {
@@ -85,9 +67,70 @@ export class SseWriter implements ChatStreamEncoder {
     return !this.response.writableEnded && !this.response.destroyed;
   }
 
-  /** One {@link keepAliveComment} now (it also restarts the heartbeat count). */
+  /** A heartbeat now (it also restarts the heartbeat count). */
   keepAlive(): void {
-    if (this.open) this.write(keepAliveComment);
+    if (this.open) this.write(this.heartbeatText());
+  }
+
+  /** The text of one heartbeat. @defaultValue {@link keepAliveComment} */
+  protected heartbeatText(): string {
+    return keepAliveComment;
+  }
+
+  /** Commits the response (status 200, the SSE headers plus `headers`), writes `opening`, then starts the heartbeats. */
+  protected commit(headers: Record<string, string>, opening = ''): void {
+    this.committed = true;
+    this.response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      // Proxies such as nginx buffer responses unless told not to; a buffered stream is no stream.
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+    if (!this.open) return;
+    if (opening) this.write(opening);
+    if (this.heartbeatIntervalMs > 0) {
+      this.heartbeat = setInterval(() => this.keepAlive(), this.heartbeatIntervalMs);
+      this.response.once('close', () => this.stopHeartbeat());
+    }
+  }
+
+  protected write(text: string): void {
+    this.response.write(text);
+    this.heartbeat?.refresh();
+  }
+
+  /** The last text and the end of the response (nothing once it has ended). */
+  protected end(text: string): void {
+    if (!this.open) return;
+    this.stopHeartbeat();
+    this.response.end(text);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+}
+
+/**
+ * Writes an OpenAI chat completion stream: `data: <chunk>` events, the `include_usage` chunk, then
+ * `data: [DONE]` — or an error event (`data: {"error":…}`, which the OpenAI SDKs raise as an
+ * APIError) and a clean end. With `include_usage` every other chunk carries `usage: null`, as OpenAI's.
+ * Heartbeats run from `start` until the response ends or its connection closes.
+ */
+export class SseWriter extends SseStream implements ChatStreamEncoder {
+  private template: Pick<ChatCompletionChunk, 'id' | 'created' | 'model' | 'system_fingerprint'> | undefined;
+  private readonly includeUsage: boolean;
+
+  constructor(response: ServerResponse, options: SseWriterOptions) {
+    super(response, options.heartbeatIntervalMs ?? 0);
+    this.includeUsage = options.includeUsage;
+  }
+
+  /** Commits the response: status 200 and the SSE headers, sent with the first write. */
+  start(headers: Record<string, string>): void {
+    this.commit(headers);
   }
 
   chunks(chunks: readonly ChatCompletionChunk[]): void {
@@ -116,25 +159,12 @@ export class SseWriter implements ChatStreamEncoder {
       };
       text += `data: ${JSON.stringify(usageChunk)}\n\n`;
     }
-    this.stopHeartbeat();
-    this.response.end(`${text}data: [DONE]\n\n`);
+    this.end(`${text}data: [DONE]\n\n`);
   }
 
   /** An error after the stream started: one error event, then the end (no `[DONE]`: the answer is incomplete). */
   fail(error: GatewayError): void {
-    if (!this.open) return;
-    this.stopHeartbeat();
-    this.response.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
-  }
-
-  private write(text: string): void {
-    this.response.write(text);
-    this.heartbeat?.refresh();
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
   }
 }
 

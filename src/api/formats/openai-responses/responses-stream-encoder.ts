@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { GatewayError } from '../../../errors/gateway-error.ts';
 import type { TokenUsage } from '../../../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../../../providers/chat-stream.ts';
-import { keepAliveComment, type ChatStreamEncoder } from '../../sse-writer.ts';
+import { namedSseEvent, SseStream, type ChatStreamEncoder } from '../../sse-writer.ts';
 import type { ResponseContext } from './convert-to-response.ts';
 import { ResponseStreamEvents, type ResponseStreamEvent } from './response-stream-events.ts';
 import type { ResponseObject } from './responses-schemas.ts';
@@ -17,7 +17,7 @@ export interface ResponsesStreamEncoderOptions extends ResponseContext {
 
 /** Events as SSE: `event: <type>` and `data: <json>`, as OpenAI sends them (no `[DONE]` at the end). */
 export function encodeResponseEvents(events: readonly ResponseStreamEvent[]): string {
-  return events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('');
+  return events.map(namedSseEvent).join('');
 }
 
 /**
@@ -26,28 +26,13 @@ export function encodeResponseEvents(events: readonly ResponseStreamEvent[]): st
  * `response.completed` (or `response.incomplete`) with the full Response on `finish` — or, on
  * `fail`, `response.failed` and an `error` event. Heartbeats are SSE comments, as the chat writer's.
  */
-export class ResponsesStreamEncoder implements ChatStreamEncoder {
+export class ResponsesStreamEncoder extends SseStream implements ChatStreamEncoder {
   private readonly events: ResponseStreamEvents;
-  private readonly heartbeatIntervalMs: number;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private committed = false;
 
-  constructor(
-    private readonly response: ServerResponse,
-    options: ResponsesStreamEncoderOptions,
-  ) {
+  constructor(response: ServerResponse, options: ResponsesStreamEncoderOptions) {
     const { heartbeatIntervalMs, ...context } = options;
+    super(response, heartbeatIntervalMs);
     this.events = new ResponseStreamEvents(context);
-    this.heartbeatIntervalMs = heartbeatIntervalMs;
-  }
-
-  /** Whether `start` ran: the status is sent, so a failure can only be an error event now. */
-  get started(): boolean {
-    return this.committed;
-  }
-
-  get open(): boolean {
-    return !this.response.writableEnded && !this.response.destroyed;
   }
 
   /** The Response as the stream last showed it; after `finish` or `fail`, the final one (to store). */
@@ -57,23 +42,7 @@ export class ResponsesStreamEncoder implements ChatStreamEncoder {
 
   /** Commits the response (status 200, the SSE headers and `headers`), then `response.created` and `response.in_progress`. */
   start(headers: Record<string, string>): void {
-    this.committed = true;
-    this.response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      // Proxies such as nginx buffer responses unless told not to; a buffered stream is no stream.
-      'x-accel-buffering': 'no',
-      ...headers,
-    });
-    if (this.heartbeatIntervalMs > 0 && this.open) {
-      this.heartbeat = setInterval(() => this.keepAlive(), this.heartbeatIntervalMs);
-      this.response.once('close', () => this.stopHeartbeat());
-    }
-    if (this.open) this.write(encodeResponseEvents(this.events.created()));
-  }
-
-  keepAlive(): void {
-    if (this.open) this.write(keepAliveComment);
+    this.commit(headers, encodeResponseEvents(this.events.created()));
   }
 
   chunks(chunks: readonly ChatCompletionChunk[]): void {
@@ -85,24 +54,12 @@ export class ResponsesStreamEncoder implements ChatStreamEncoder {
   /** The last item closed, `response.completed` (or `response.incomplete`) with usage and cost, and the end. */
   finish(usage: TokenUsage, cost: string | undefined): void {
     if (!this.open) return;
-    this.stopHeartbeat();
-    this.response.end(encodeResponseEvents(this.events.complete(usage, cost, Math.floor(Date.now() / 1000))));
+    this.end(encodeResponseEvents(this.events.complete(usage, cost, Math.floor(Date.now() / 1000))));
   }
 
   /** `response.failed` and an `error` event (which the OpenAI SDKs raise), then the end. */
   fail(error: GatewayError): void {
     if (!this.open) return;
-    this.stopHeartbeat();
-    this.response.end(encodeResponseEvents(this.events.fail(error)));
-  }
-
-  private write(text: string): void {
-    this.response.write(text);
-    this.heartbeat?.refresh();
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.end(encodeResponseEvents(this.events.fail(error)));
   }
 }
