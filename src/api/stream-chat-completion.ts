@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 import { convertOpenAIUsage } from '../providers/openai/chat/convert-openai-response.ts';
 import { replayCompletionAsChunks } from '../providers/stream/replay-completion.ts';
@@ -121,6 +122,18 @@ export async function streamChatCompletion(options: {
   } finally {
     reception.close();
   }
+}
+
+/** What every streaming route passes {@link streamChatCompletion} from its dependencies: the dispatcher, the config's timeouts and heartbeat, the logger. */
+export function streamSettingsOf(dependencies: { dispatcher: RequestDispatcher; config: Pick<GatewayConfig, 'server'>; logger: Logger }) {
+  const { server } = dependencies.config;
+  return {
+    dispatcher: dependencies.dispatcher,
+    requestTimeoutMs: server.requestTimeoutMs,
+    idleTimeoutMs: server.streamIdleTimeoutMs,
+    heartbeatIntervalMs: server.streamHeartbeatIntervalMs,
+    logger: dependencies.logger,
+  };
 }
 
 /** A whole answer (a cache hit) sent as the stream a `stream: true` caller expects. */

@@ -5,10 +5,9 @@ import type { AppDependencies } from '../app.ts';
 import type { StreamHandler } from '../sync-requests.ts';
 import { idempotencyKeyOf } from '../idempotency.ts';
 import { chatCompletionErrorCodes, createChatCompletionResponseSchema, createChatCompletionStreamResponseSchema } from '../openapi-schemas.ts';
-import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
+import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 
 export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const { config } = dependencies;
   const { idempotency } = dependencies;
   return async (app) => {
     app.post(
@@ -45,13 +44,9 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
                   streamChatCompletion({
                     request,
                     reply,
-                    dispatcher: dependencies.dispatcher,
+                    ...streamSettingsOf(dependencies),
                     dispatch,
-                    requestTimeoutMs: config.server.requestTimeoutMs,
-                    idleTimeoutMs: config.server.streamIdleTimeoutMs,
-                    heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
                     headers,
-                    logger: dependencies.logger,
                   })
               : undefined;
           const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: body }, stream });

@@ -13,12 +13,10 @@ import {
   messagesRequestSchema,
 } from '../formats/anthropic-messages/index.ts';
 import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import { conversionWarningsHeaders } from '../formats/conversion-warnings.ts';
 import type { StreamHandler } from '../sync-requests.ts';
-import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
+import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 import { z } from 'zod';
-
-/** Settings the translation could not carry, one per line of this header (also logged). */
-const warningsHeader = 'x-gateway-warnings';
 
 /**
  * Anthropic's Messages API as a format at the edge: the request becomes the internal chat request and
@@ -28,7 +26,6 @@ const warningsHeader = 'x-gateway-warnings';
  * @see https://docs.anthropic.com/en/api/messages
  */
 export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const { config } = dependencies;
   return async (app) => {
     app.post(
       '/messages',
@@ -57,10 +54,9 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
         const streamed = body.stream === true;
         // Streamed, usage is always asked for: `message_delta` carries it.
         const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
-        if (converted.warnings.length > 0) {
-          request.log.info({ warnings: converted.warnings }, 'Messages request settings not carried to the chat request');
-          reply.header(warningsHeader, converted.warnings.join(' | ').slice(0, 4000));
-        }
+        const warnings = conversionWarningsHeaders(converted.warnings);
+        if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Messages request settings not carried to the chat request');
+        reply.headers(warnings);
         reply.header('request-id', request.id);
         const encoder = (response: ServerResponse, options: { heartbeatIntervalMs: number }) =>
           new AnthropicStreamEncoder(response, { model: body.model, requestId: request.id, heartbeatIntervalMs: options.heartbeatIntervalMs });
@@ -69,14 +65,10 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
               streamChatCompletion({
                 request,
                 reply,
-                dispatcher: dependencies.dispatcher,
+                ...streamSettingsOf(dependencies),
                 dispatch,
-                requestTimeoutMs: config.server.requestTimeoutMs,
-                idleTimeoutMs: config.server.streamIdleTimeoutMs,
-                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
-                headers: { ...headers, 'request-id': request.id, ...(converted.warnings.length > 0 ? { [warningsHeader]: converted.warnings.join(' | ').slice(0, 4000) } : {}) },
+                headers: { ...headers, 'request-id': request.id, ...warnings },
                 encoder,
-                logger: dependencies.logger,
               })
           : undefined;
         const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: chat }, stream });

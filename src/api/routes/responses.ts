@@ -18,13 +18,13 @@ import {
   type ResponseItem,
 } from '../formats/openai-responses/index.ts';
 import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import { conversionWarningsHeaders } from '../formats/conversion-warnings.ts';
 import { ResponseStore } from '../response-store.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
 import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import type { StreamHandler } from '../sync-requests.ts';
-import { replayAsStream, streamChatCompletion } from '../stream-chat-completion.ts';
+import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 
-const warningsHeader = 'x-gateway-warnings';
 const idParamsSchema = z.object({ id: z.string().min(1) });
 
 /**
@@ -36,7 +36,6 @@ const idParamsSchema = z.object({ id: z.string().min(1) });
  * @see https://platform.openai.com/docs/api-reference/responses
  */
 export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsyncZod {
-  const { config } = dependencies;
   const store = new ResponseStore(dependencies.database.pool);
   return async (app) => {
     app.post(
@@ -79,7 +78,7 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
         if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
         const streamed = body.stream === true;
         const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
-        const warnings: Record<string, string> = converted.warnings.length > 0 ? { [warningsHeader]: converted.warnings.join(' | ').slice(0, 4000) } : {};
+        const warnings = conversionWarningsHeaders(converted.warnings);
         if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Responses request settings not carried to the chat request');
         reply.headers(warnings);
         const keep = body.store !== false;
@@ -123,14 +122,10 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
               await streamChatCompletion({
                 request,
                 reply,
-                dispatcher: dependencies.dispatcher,
+                ...streamSettingsOf(dependencies),
                 dispatch,
-                requestTimeoutMs: config.server.requestTimeoutMs,
-                idleTimeoutMs: config.server.streamIdleTimeoutMs,
-                heartbeatIntervalMs: config.server.streamHeartbeatIntervalMs,
                 headers: { ...headers, ...warnings },
                 encoder,
-                logger: dependencies.logger,
               });
               if (encoded?.responseObject.status === 'completed' || encoded?.responseObject.status === 'incomplete') await save(encoded.responseObject);
             }
