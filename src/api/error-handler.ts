@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { anthropicErrorBody } from './formats/anthropic-messages/anthropic-errors.ts';
+import { anthropicErrorBody } from '../formats/anthropic-messages/anthropic-errors.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { unavailableDependency } from '../errors/outage-errors.ts';
 

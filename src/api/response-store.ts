@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ResponseInputItem, ResponseItem, ResponseObject, ResponsesRequest } from './formats/openai-responses/index.ts';
+import type { ResponseInputItem, ResponseItem, ResponseObject, ResponsesRequest } from '../formats/openai-responses/index.ts';
 
 /** A stored Response and what continues from it. */
 export interface StoredResponse {

@@ -10,7 +10,7 @@ import { isStreamMessage } from '../queues/stream-messages.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
 import type { ServerResponse } from 'node:http';
-import { SseWriter, type ChatStreamEncoder } from './sse-writer.ts';
+import { SseWriter, type ChatStreamEncoder } from '../formats/sse-writer.ts';
 import type { StreamReceived } from './stream-reception.ts';
 
 /**

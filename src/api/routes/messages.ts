@@ -11,9 +11,9 @@ import {
   messageSchema,
   messagesCountTokensRequestSchema,
   messagesRequestSchema,
-} from '../formats/anthropic-messages/index.ts';
+} from '../../formats/anthropic-messages/index.ts';
 import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
-import { conversionWarningsHeaders } from '../formats/conversion-warnings.ts';
+import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import type { StreamHandler } from '../sync-requests.ts';
 import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 import { z } from 'zod';

@@ -16,9 +16,9 @@ import {
   inProgressResponse,
   queuedResponse,
   type ResponseItem,
-} from '../formats/openai-responses/index.ts';
+} from '../../formats/openai-responses/index.ts';
 import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
-import { conversionWarningsHeaders } from '../formats/conversion-warnings.ts';
+import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import { ResponseStore } from '../response-store.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
 import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';

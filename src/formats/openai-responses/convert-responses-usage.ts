@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../../providers/chat-completion-schemas.ts';
+import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import type { ResponsesUsage } from './responses-schemas.ts';
 
 export interface ResponsesUsageOptions {

@@ -1,4 +1,4 @@
-import { estimateRequestTokens, estimateTokens } from '../../../providers/estimate-usage.ts';
+import { estimateRequestTokens, estimateTokens } from '../../providers/estimate-usage.ts';
 import { convertMessagesRequest } from './convert-messages-request.ts';
 import type { MessagesCountTokensRequest } from './messages-schemas.ts';
 

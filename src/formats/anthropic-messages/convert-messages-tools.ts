@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { MessagesConversionRefusal } from './messages-conversion-refusal.ts';
 import type { MessagesTool, MessagesToolChoice } from './messages-schemas.ts';
 

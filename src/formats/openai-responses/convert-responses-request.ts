@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ChatCompletionRequest, ChatMessage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionRequest, ChatMessage } from '../../providers/chat-completion-schemas.ts';
 import { convertResponsesInput } from './convert-responses-input.ts';
 import { convertResponsesTools } from './convert-responses-tools.ts';
 import { UntranslatableResponsesRequest } from './openai-responses-errors.ts';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatMessage } from '../../providers/chat-completion-schemas.ts';
 import { UntranslatableResponsesRequest } from './openai-responses-errors.ts';
 import type { ItemIdPrefix } from './response-ids.ts';
 import type {

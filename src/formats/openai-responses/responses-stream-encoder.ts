@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { GatewayError } from '../../../errors/gateway-error.ts';
-import type { TokenUsage } from '../../../providers/chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from '../../../providers/chat-stream.ts';
-import { namedSseEvent, SseStream, type ChatStreamEncoder } from '../../sse-writer.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
+import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../../providers/chat-stream.ts';
+import { namedSseEvent, SseStream, type ChatStreamEncoder } from '../sse-writer.ts';
 import type { ResponseContext } from './convert-to-response.ts';
 import { ResponseStreamEvents, type ResponseStreamEvent } from './response-stream-events.ts';
 import type { ResponseObject } from './responses-schemas.ts';

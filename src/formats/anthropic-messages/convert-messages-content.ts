@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatMessage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatMessage } from '../../providers/chat-completion-schemas.ts';
 import { MessagesConversionRefusal } from './messages-conversion-refusal.ts';
 import {
   messagesImageBlockSchema,

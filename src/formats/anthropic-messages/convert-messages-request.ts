@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { convertMessagesConversation } from './convert-messages-content.ts';
 import { convertMessagesTools } from './convert-messages-tools.ts';
 import { MessagesConversionRefusal } from './messages-conversion-refusal.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, gatewayErrorCodes, type GatewayErrorCode } from '../../../errors/gateway-error.ts';
+import { GatewayError, gatewayErrorCodes, type GatewayErrorCode } from '../../errors/gateway-error.ts';
 import { anthropicErrorBody, anthropicErrorType } from './anthropic-errors.ts';
 
 describe('anthropicErrorBody', () => {

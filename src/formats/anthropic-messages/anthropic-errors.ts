@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../../errors/gateway-error.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
 import type { AnthropicErrorBody } from './message-response-schemas.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatCompletionRequest } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { UntranslatableResponsesRequest } from './openai-responses-errors.ts';
 import type { ResponsesFunctionTool, ResponsesRequest, ResponsesTool } from './responses-schemas.ts';
 

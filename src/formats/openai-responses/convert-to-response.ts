@@ -1,4 +1,4 @@
-import type { ChatCompletion, TokenUsage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletion, TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import { isFunctionTool } from './convert-responses-tools.ts';
 import { convertResponsesUsage, reasoningTokensOf } from './convert-responses-usage.ts';
 import { mapResponsesStatus, type IncompleteDetails } from './map-responses-status.ts';

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletion } from '../../../providers/chat-completion-schemas.ts';
-import { convertAnthropicResponse } from '../../../providers/anthropic/convert-anthropic-response.ts';
+import type { ChatCompletion } from '../../providers/chat-completion-schemas.ts';
+import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
 import { convertToMessage } from './convert-messages-response.ts';
 import { messageSchema } from './message-response-schemas.ts';
 
 /** Anthropic Messages as its API reference shows them, recorded beside the Anthropic adapter. */
 function anthropicFixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../../../providers/anthropic/__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(new URL(`../../providers/anthropic/__fixtures__/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
 }
 
 const input = { model: 'claude-sonnet-4-5', requestId: 'req_0123abcd' };

@@ -4,9 +4,9 @@ import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GatewayError } from '../../../errors/gateway-error.ts';
-import type { ChatCompletionChunk, WireEvent } from '../../../providers/chat-stream.ts';
-import { AnthropicStreamTranslator } from '../../../providers/anthropic/convert-anthropic-stream.ts';
+import { GatewayError } from '../../errors/gateway-error.ts';
+import type { ChatCompletionChunk, WireEvent } from '../../providers/chat-stream.ts';
+import { AnthropicStreamTranslator } from '../../providers/anthropic/convert-anthropic-stream.ts';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
 
 /** The part of a ServerResponse the encoder uses, recording what was written. */
@@ -181,7 +181,7 @@ async function sdkMessage(sse: string): Promise<Anthropic.Message> {
 
 /** A recorded Anthropic stream, through the Anthropic adapter into OpenAI chunks, and written back by the encoder. */
 function throughTheGateway(fixture: string): { original: string; reEncoded: string } {
-  const original = readFileSync(new URL(`../../../providers/anthropic/__fixtures__/${fixture}.sse`, import.meta.url), 'utf8');
+  const original = readFileSync(new URL(`../../providers/anthropic/__fixtures__/${fixture}.sse`, import.meta.url), 'utf8');
   const translator = new AnthropicStreamTranslator({ provider: 'claude', upstreamModel: 'claude-opus-4-6', requestId: 'req_1', created: 1 });
   const chunks = sseEvents(original).flatMap((event) => translator.push(event));
   const response = new RecordingResponse();

@@ -1,5 +1,5 @@
-import type { TokenUsage } from '../../../providers/chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from '../../../providers/chat-stream.ts';
+import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../../providers/chat-stream.ts';
 import { convertToMessageUsage } from './convert-to-message-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import type { MessageBlockDelta, MessageBlockStart, MessageStreamEvent } from './message-response-schemas.ts';

@@ -1,4 +1,4 @@
-import type { ChatCompletion, TokenUsage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletion, TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import type { MessageUsage } from './message-response-schemas.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChatCompletion, TokenUsage } from '../../../providers/chat-completion-schemas.ts';
+import type { ChatCompletion, TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import { convertToMessageUsage, tokenUsageOfCompletion } from './convert-to-message-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import type { AnthropicMessage, MessageContentBlock } from './message-response-schemas.ts';

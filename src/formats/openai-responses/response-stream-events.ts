@@ -1,6 +1,6 @@
-import type { GatewayError } from '../../../errors/gateway-error.ts';
-import type { TokenUsage } from '../../../providers/chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from '../../../providers/chat-stream.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
+import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
+import type { ChatCompletionChunk } from '../../providers/chat-stream.ts';
 import { convertResponsesUsage, reasoningTokensOf } from './convert-responses-usage.ts';
 import { failedResponse, inProgressResponse, responseObject, type ResponseContext } from './convert-to-response.ts';
 import { mapResponsesStatus } from './map-responses-status.ts';

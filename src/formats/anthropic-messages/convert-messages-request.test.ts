@@ -1,6 +1,6 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
-import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../providers/chat-completion-schemas.ts';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { convertMessagesRequest, reasoningEffortFor } from './convert-messages-request.ts';
 import { countMessageTokens } from './count-tokens.ts';
 import { messagesRequestSchema } from './messages-schemas.ts';

@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../../errors/gateway-error.ts';
+import type { GatewayError } from '../../errors/gateway-error.ts';
 
 /**
  * A request the gateway cannot translate (an item, content part, tool or tool choice of a type it

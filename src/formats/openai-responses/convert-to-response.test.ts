@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chatCompletionSchema, type ChatCompletion } from '../../../providers/chat-completion-schemas.ts';
+import { chatCompletionSchema, type ChatCompletion } from '../../providers/chat-completion-schemas.ts';
 import { convertToResponse, failedResponse, inProgressResponse, queuedResponse, type ResponseContext } from './convert-to-response.ts';
 import { outputItemId } from './response-ids.ts';
 import { responseObjectSchema, responsesRequestSchema } from './responses-schemas.ts';
