@@ -37,6 +37,8 @@ export type ResponseHeadersHook = (statusCode: number, header: (name: string) =>
 
 export interface PhaseOptions {
   onHeaders?: ResponseHeadersHook;
+  /** Under autocannon: sees each whole response body (every status), after its response was counted. */
+  verifyBody?: (body: string) => boolean;
 }
 
 /** Nearest-rank percentile of ascending-sorted samples. */
@@ -111,6 +113,7 @@ export async function runAutocannon(label: string, target: Target, connections: 
   let ok = 0;
   let non2xx = 0;
   let lastResponseAt = 0;
+  const { verifyBody } = options;
   const startedAt = performance.now();
 
   let settle: ((error: Error | null, result?: autocannon.Result) => void) | undefined;
@@ -128,6 +131,7 @@ export async function runAutocannon(label: string, target: Target, connections: 
       // autocannon's own stop is only a backstop (it would cut in-flight requests); we drain first.
       duration: seconds + 60,
       timeout: 30,
+      ...(verifyBody === undefined ? {} : { verifyBody: (body: string | Buffer | undefined) => verifyBody(body?.toString() ?? '') }),
       setupClient: (client) => {
         clients.push(client as unknown as DrainableClient);
         const { onHeaders } = options;

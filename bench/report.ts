@@ -1,11 +1,21 @@
 /** The tables `bench/sync.ts` prints, with the targets next to the figures. */
 import { availableParallelism } from 'node:os';
 import type { CacheBenchResult } from './cache-hits.ts';
+import type { FormatStreamsResult } from './format-streams.ts';
 import type { PhaseResult } from './load.ts';
 import type { RecordCounts } from './record-checks.ts';
 import type { StreamPhaseResult } from './stream-ttfb.ts';
 
-export const targets = { rps: 2_000, addedP50Ms: 1.5, streamAddedTtfbP50Ms: 2, cacheHitRps: 5_000, cacheServerP50Ms: 0.5 };
+export const targets = {
+  rps: 2_000,
+  addedP50Ms: 1.5,
+  streamAddedTtfbP50Ms: 2,
+  cacheHitRps: 5_000,
+  cacheServerP50Ms: 0.5,
+  /** Messages and Responses streams against chat's: first-content p50 at most 10 % later, RPS at most 10 % lower. */
+  formatTtfbRatio: 1.1,
+  formatRpsRatio: 0.9,
+};
 
 const ms = (value: number) => value.toFixed(3);
 const row = (cells: string[], widths: number[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[index] ?? 0))).join('  ');
@@ -107,6 +117,95 @@ export function printStreamReport(direct: StreamPhaseResult, viaGateway: StreamP
     targetLine('added TTFB p50 at c=1 (ms)', `<= ${targets.streamAddedTtfbP50Ms}`, ms(added.p50), added.p50 <= targets.streamAddedTtfbP50Ms),
     '',
   );
+  process.stdout.write(lines.join('\n'));
+}
+
+/** Streamed formats side by side: first content event at c=1, whole streams per second under load, ratios to chat. */
+export function printFormatStreamsReport(result: FormatStreamsResult): void {
+  const chat = result.formats.find((entry) => entry.format.name === 'chat');
+  const eventsText = (events: { min: number; max: number }) => (events.min === events.max ? String(events.min) : `${events.min}-${events.max}`);
+  const idleWidths = [12, 6, 9, 9, 7, 7, 10, 10, 10, 10];
+  const loadWidths = [26, 6, 9, 9, 7, 7, 7, 10, 10, 10, 8];
+  const ratioWidths = [10, 10, 7, 10, 7, 10, 7];
+  const lines = [
+    '',
+    'Streamed formats through the gateway (bench-model, same upstream): OpenAI chat completions, Anthropic Messages, OpenAI Responses',
+    `first content = request sent to the first content event (${result.formats.map((entry) => `${entry.format.name}: ${entry.format.contentEvent}`).join('; ')}); total = to the end of the body`,
+    '',
+    row(['at c=1', 'secs', 'requests', 'whole', 'failed', 'events', 'first p50', 'first p95', 'total p50', 'total p95'], idleWidths),
+    rule(idleWidths),
+    ...result.formats.map(({ format, idle }) =>
+      row(
+        [
+          format.name,
+          idle.seconds.toFixed(1),
+          String(idle.requests),
+          String(idle.completed),
+          String(idle.requests - idle.completed),
+          eventsText(idle.events),
+          ms(idle.firstContent.p50),
+          ms(idle.firstContent.p95),
+          ms(idle.total.p50),
+          ms(idle.total.p95),
+        ],
+        idleWidths,
+      ),
+    ),
+    '',
+    row(['streamed under load', 'secs', 'requests', '2xx', 'non-2xx', 'errors', 'events', 'whole/s', 'p50 ms', 'p99 ms', 'CPU ms'], loadWidths),
+    rule(loadWidths),
+    ...result.formats.map(({ format, loaded }) =>
+      row(
+        [
+          loaded.phase.label,
+          loaded.phase.seconds.toFixed(1),
+          String(loaded.phase.responses),
+          String(loaded.phase.ok),
+          String(loaded.phase.non2xx),
+          String(loaded.phase.errors),
+          eventsText(loaded.events),
+          loaded.wholeRps.toFixed(0),
+          ms(loaded.phase.p50),
+          ms(loaded.phase.p99),
+          loaded.gatewayCpuMs === undefined ? '-' : ms(loaded.gatewayCpuMs),
+        ],
+        loadWidths,
+      ),
+    ),
+    '',
+    'CPU ms: gateway CPU per stream under load (user + system, from /proc)',
+    '',
+    `against chat (first content: lower is better; RPS: higher is better; target within ${Math.round((targets.formatTtfbRatio - 1) * 100)} %)`,
+    row(['format', 'first p50', 'ratio', 'first p95', 'ratio', 'RPS', 'ratio'], ratioWidths),
+    rule(ratioWidths),
+  ];
+  const ratio = (value: number, base: number | undefined) => (base === undefined || !(base > 0) ? Number.NaN : value / base);
+  for (const { format, idle, loaded } of result.formats) {
+    lines.push(
+      row(
+        [
+          format.name,
+          ms(idle.firstContent.p50),
+          ratio(idle.firstContent.p50, chat?.idle.firstContent.p50).toFixed(3),
+          ms(idle.firstContent.p95),
+          ratio(idle.firstContent.p95, chat?.idle.firstContent.p95).toFixed(3),
+          loaded.wholeRps.toFixed(0),
+          ratio(loaded.wholeRps, chat?.loaded.wholeRps).toFixed(3),
+        ],
+        ratioWidths,
+      ),
+    );
+  }
+  lines.push('', ...result.problems.map((problem) => `PROBLEM: ${problem}`), 'targets');
+  for (const { format, idle, loaded } of result.formats.filter((entry) => entry !== chat)) {
+    const ttfbRatio = ratio(idle.firstContent.p50, chat?.idle.firstContent.p50);
+    const rpsRatio = ratio(loaded.wholeRps, chat?.loaded.wholeRps);
+    lines.push(
+      targetLine(`${format.name} first p50 / chat`, `<= ${targets.formatTtfbRatio.toFixed(2)}`, ttfbRatio.toFixed(3), ttfbRatio <= targets.formatTtfbRatio),
+      targetLine(`${format.name} stream RPS / chat`, `>= ${targets.formatRpsRatio.toFixed(2)}`, rpsRatio.toFixed(3), rpsRatio >= targets.formatRpsRatio),
+    );
+  }
+  lines.push('');
   process.stdout.write(lines.join('\n'));
 }
 

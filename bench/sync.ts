@@ -2,13 +2,16 @@
  * Sync chat benchmark: a 0 ms OpenAI-wire mock (own process), a whole gateway from the compiled build
  * (own process), then autocannon at c=50 and a sequential c=1 loop against both; prints throughput,
  * latency and the gateway's overhead against the targets. Then streams at c=1 (time to first byte,
- * direct and through the gateway) and response-cache hits (c=50 and c=1, on a second model with the
- * cache on), and checks that every 2xx the gateway gave was billed exactly once (usage rows = 2xx
- * responses) and every cache hit was recorded as one (cache_hit rows = HIT responses).
+ * direct and through the gateway), the same streams in Anthropic's Messages and OpenAI's Responses
+ * formats (first content event at c=1, then streamed RPS at c=50 for all three formats), and
+ * response-cache hits (c=50 and c=1, on a second model with the cache on), and checks that every 2xx
+ * the gateway gave was billed exactly once (usage rows = 2xx responses) and every cache hit was
+ * recorded as one (cache_hit rows = HIT responses).
  *
  *   npm run bench:sync
  *   BENCH_DURATION=20 BENCH_C1_DURATION=5 BENCH_WARMUP=3 BENCH_CONNECTIONS=50
  *   BENCH_STREAM_REQUESTS=500               streamed calls timed per target (after 100 warm-up ones)
+ *   BENCH_FORMATS=0                         skip the Messages/Responses streams and the streamed RPS phases
  *   BENCH_SKIP_BUILD=1                      reuse dist/ as it is
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the gateway
  *   BENCH_GATEWAY_ENTRY=/path/to/other/dist/main.js   another build, for A/B comparisons
@@ -22,12 +25,14 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
 import { cacheProblems, runCacheBench } from './cache-hits.ts';
+import { runFormatStreams, type FormatStreamsResult } from './format-streams.ts';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
-import { printCacheReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
+import { printCacheReport, printFormatStreamsReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
 import { readRecordCounts } from './record-checks.ts';
 import { deleteRedisPrefix } from './scratch-services.ts';
-import { runStreamSequential, streamChatBody } from './stream-ttfb.ts';
+import { chatFormat } from './stream-formats.ts';
+import { runStreamSequential } from './stream-ttfb.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const numberEnv = (name: string, fallback: number) => {
@@ -41,6 +46,7 @@ const warmup = numberEnv('BENCH_WARMUP', 3);
 const connections = numberEnv('BENCH_CONNECTIONS', 50);
 const streamRequests = Math.round(numberEnv('BENCH_STREAM_REQUESTS', 500));
 const streamWarmup = Math.min(100, streamRequests);
+const formatStreams = process.env.BENCH_FORMATS !== '0';
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const upstreamModel = 'gpt-4o-mini';
@@ -72,8 +78,10 @@ async function main(): Promise<number> {
   }
   // Everything below is bounded: if some wait were to hang anyway, give up, clean up and fail.
   // Streams: 100 ms a call is ten times what a loaded 2-core machine takes. Record checks: 30 s.
-  const streamSeconds = 2 * (streamWarmup + streamRequests) * 0.1;
-  const limitMs = (3 * (warmup + duration + 35) + 3 * (c1Duration + 1) + streamSeconds + 30 + 120) * 1000;
+  // The formats: two more streaming phases at c=1 and three more load phases.
+  const streamSeconds = (formatStreams ? 4 : 2) * (streamWarmup + streamRequests) * 0.1;
+  const loadPhases = formatStreams ? 6 : 3;
+  const limitMs = (loadPhases * (warmup + duration + 35) + 3 * (c1Duration + 1) + streamSeconds + 30 + 120) * 1000;
   // Not unref'd: a wait that hangs with nothing else pending must still end here, cleaned up.
   setTimeout(() => {
     log(`overall time limit (${Math.round(limitMs / 1000)} s) reached; giving up`);
@@ -167,8 +175,8 @@ async function main(): Promise<number> {
   const direct: Target = { url: `${mockUrl}/chat/completions`, headers: { 'content-type': 'application/json' }, body: chatBody(upstreamModel) };
   const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${createdBody.key}` };
   const viaGateway: Target = { url: `${gatewayUrl}/v1/chat/completions`, headers: gatewayHeaders, body: chatBody('bench-model') };
-  const streamDirect: Target = { ...direct, body: streamChatBody(upstreamModel) };
-  const streamViaGateway: Target = { ...viaGateway, body: streamChatBody('bench-model') };
+  const streamDirect: Target = { ...direct, body: chatFormat.body(upstreamModel) };
+  const streamViaGateway: Target = { ...viaGateway, body: chatFormat.body('bench-model') };
   const cachedViaGateway: Target = { ...viaGateway, body: chatBody('bench-cached') };
 
   // Context for the figures: on a shared machine, other work steals the cores the phases need.
@@ -210,6 +218,25 @@ async function main(): Promise<number> {
   const streamGatewayResult = await runStreamSequential('gateway (stream)', streamViaGateway, streamRequests);
   gateway2xx += streamGatewayWarmup.ok + streamGatewayResult.ok;
 
+  // Right after chat's streams, so the formats' figures are compared with chat's under the same conditions.
+  let formatResult: FormatStreamsResult | undefined;
+  if (formatStreams) {
+    formatResult = await runFormatStreams({
+      gatewayUrl,
+      gatewayPid: gateway.pid,
+      headers: gatewayHeaders,
+      model: 'bench-model',
+      chatIdle: streamGatewayResult,
+      streamWarmup,
+      streamRequests,
+      connections,
+      warmup,
+      duration,
+      log,
+    });
+    gateway2xx += formatResult.gateway2xx;
+  }
+
   const cacheResult = await runCacheBench({ target: cachedViaGateway, connections, duration, warmup, c1Duration, gatewayPid: gateway.pid, log });
   gateway2xx += cacheResult.gateway2xx;
 
@@ -219,12 +246,14 @@ async function main(): Promise<number> {
 
   printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, gatewayCost, loadBefore });
   printStreamReport(streamDirectResult, streamGatewayResult, streamGatewayWarmup);
+  if (formatResult) printFormatStreamsReport(formatResult);
   const problems = cacheProblems(cacheResult);
   printCacheReport(cacheResult, problems);
   printRecordChecks(records, { gateway2xx, hit2xx: cacheResult.hit2xx });
   const billed = records.usageRows === gateway2xx && records.cacheHitRows === cacheResult.hit2xx;
   const streamsWhole = [streamDirectResult, streamGatewayWarmup, streamGatewayResult].every((result) => result.completed === result.requests);
-  return billed && streamsWhole && problems.length === 0 ? 0 : 1;
+  const formatsWhole = (formatResult?.problems.length ?? 0) === 0;
+  return billed && streamsWhole && formatsWhole && problems.length === 0 ? 0 : 1;
 }
 
 async function adminQuery(sql: string): Promise<void> {
