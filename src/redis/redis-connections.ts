@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import './ioredis-disconnect-fix.ts';
 import type { Logger } from '../logging/logger.ts';
 import { connectionErrors, isConnectionError, type ConnectionTarget } from '../logging/connection-error-log.ts';
 
