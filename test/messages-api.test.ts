@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnthropicWireServer } from './support/anthropic-wire-server.ts';
+import { AnthropicWireServer, anthropicEvent, anthropicMessage } from './support/anthropic-wire-server.ts';
 import { GeminiWireServer } from './support/gemini-wire-server.ts';
 import { OpenAIWireServer } from './support/openai-wire-server.ts';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
@@ -174,5 +174,102 @@ describe('POST /v1/messages through the Anthropic SDK', () => {
     await client.messages.create({ model: 'claude', ...params });
     const toAnthropic = JSON.stringify(anthropicUpstream.requests[anthropicBefore]?.body);
     expect(toAnthropic.match(/cache_control/g)).toHaveLength(2);
+  });
+
+  /**
+   * Extended thinking with tool use, as Anthropic's guide runs it: the answer's signed thinking block goes
+   * back with the tool result, unmodified, or Anthropic refuses the follow-up (as the test server does).
+   * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks
+   */
+  it.each(['create', 'stream'])('gives Claude’s signed thinking back to the client and on to Anthropic with the tool result, and forwards anthropic-beta (%s)', async (mode) => {
+    const thinking = {
+      type: 'thinking' as const,
+      thinking: 'The user wants to know the current weather in Paris. I have access to a function `get_weather`...',
+      signature: 'BDaL4VrbR2Oj0hO4XpJxT28J5TILnCrrUXoKiiNBZW9P+nr8XSj1zuZzAl4egiCCpQNvfyUuFFJP5CncdYZEQPPmLxYsNrcs....',
+    };
+    const toolUse = { type: 'tool_use' as const, id: 'toolu_01CswdEQBMshySk6Y9DFKrfq', name: 'get_weather', input: { location: 'Paris' } };
+    const text = 'I can help you get the current weather information for Paris. Let me check that for you';
+    if (mode === 'create') {
+      anthropicUpstream.enqueue(anthropicMessage({ content: [thinking, { type: 'text', text }, toolUse], stop_reason: 'tool_use' }));
+    } else {
+      const block = (index: number, start: Record<string, unknown>, deltas: Array<Record<string, unknown>>) => [
+        anthropicEvent({ type: 'content_block_start', index, content_block: start }),
+        ...deltas.map((delta) => anthropicEvent({ type: 'content_block_delta', index, delta })),
+        anthropicEvent({ type: 'content_block_stop', index }),
+      ];
+      anthropicUpstream.enqueueStream({
+        frames: [
+          anthropicEvent({
+            type: 'message_start',
+            message: {
+              id: 'msg_01',
+              type: 'message',
+              role: 'assistant',
+              content: [],
+              model: 'claude-haiku-5-5',
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: 412, output_tokens: 1 },
+            },
+          }),
+          ...block(0, { type: 'thinking', thinking: '', signature: '' }, [
+            { type: 'thinking_delta', thinking: thinking.thinking.slice(0, 40) },
+            { type: 'thinking_delta', thinking: thinking.thinking.slice(40) },
+            { type: 'signature_delta', signature: thinking.signature },
+          ]),
+          ...block(1, { type: 'text', text: '' }, [{ type: 'text_delta', text }]),
+          ...block(2, { ...toolUse, input: {} }, [{ type: 'input_json_delta', partial_json: JSON.stringify(toolUse.input) }]),
+          anthropicEvent({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 186 } }),
+          anthropicEvent({ type: 'message_stop' }),
+        ],
+      });
+    }
+    const betas = ['interleaved-thinking-2025-05-14', 'token-efficient-tools-2025-02-19'];
+    const tools = [
+      { name: 'get_weather', description: 'Get current weather for a location', input_schema: { type: 'object' as const, properties: { location: { type: 'string' } }, required: ['location'] } },
+    ];
+    const params = { model: 'claude', max_tokens: 16000, thinking: { type: 'enabled' as const, budget_tokens: 10000 }, tools, betas };
+    const question = { role: 'user' as const, content: "What's the weather in Paris?" };
+    const before = anthropicUpstream.requests.length;
+    const first = mode === 'create' ? await client.beta.messages.create({ ...params, messages: [question] }) : await client.beta.messages.stream({ ...params, messages: [question] }).finalMessage();
+    expect(first.content).toEqual([thinking, expect.objectContaining({ type: 'text', text }), toolUse]);
+    expect(first.stop_reason).toBe('tool_use');
+
+    const second = await client.beta.messages.create({
+      ...params,
+      messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: 'Current temperature: 88°F' }] }],
+    });
+    expect(second.type).toBe('message');
+    const [toFirst, toSecond] = anthropicUpstream.requests.slice(before);
+    const sent = toSecond?.body as { messages: Array<{ role: string; content: unknown[] }> };
+    expect(sent.messages[1]?.content).toEqual([thinking, { type: 'text', text }, toolUse]);
+    expect(sent.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: toolUse.id, content: 'Current temperature: 88°F' }]);
+    for (const request of [toFirst, toSecond]) expect(request?.headers['anthropic-beta']).toBe(betas.join(','));
+  });
+
+  it('tells a client on another provider that the anthropic-beta header was not forwarded, and sends no thinking history', async () => {
+    const response = await fetch(`${harness.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-beta': 'interleaved-thinking-2025-05-14' },
+      body: JSON.stringify({
+        model: 'gpt',
+        max_tokens: 100,
+        messages: [
+          { role: 'user', content: 'Hi' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'A greeting.', signature: 'EqQBCgIYAhIM' },
+              { type: 'text', text: 'Hello!' },
+            ],
+          },
+          { role: 'user', content: 'How are you?' },
+        ],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(openaiUpstream.requests.at(-1)?.body)).not.toContain('thinking');
+    const recorded = async () => (await harness.sql.query<{ warnings: string[] | null }>('SELECT warnings FROM requests WHERE id = $1', [response.headers.get('request-id')])).rows[0]?.warnings;
+    await expect.poll(recorded).toContain('the anthropic-beta header applies to Anthropic models only and was not forwarded');
   });
 });

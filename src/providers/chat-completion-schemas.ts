@@ -16,6 +16,61 @@ const toolCallSchema = z.looseObject({
   function: z.looseObject({ name: z.string(), arguments: z.string() }).optional(),
 });
 
+/**
+ * Claude's thinking as Anthropic signs it, one block each, so that it can go back to Anthropic verbatim
+ * on the next turn (LiteLLM's `thinking_blocks`): a `thinking` block with its text and `signature`, or
+ * a `redacted_thinking` block with its encrypted `data`. Only the Anthropic adapter sends them.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks
+ */
+export const thinkingBlockSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() }),
+  z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() }),
+]);
+
+export type ThinkingBlock = z.infer<typeof thinkingBlockSchema>;
+
+/**
+ * `thinking_blocks` as an assistant message, an answer's message and a chunk's delta hold it. A block of
+ * another shape (another proxy's, e.g. one without its signature) passes untouched rather than failing
+ * the request or the answer: readers take the blocks with {@link signedThinkingBlocks}.
+ */
+export const thinkingBlocksSchema = z.array(z.union([thinkingBlockSchema, z.looseObject({ type: z.string() })])).nullish();
+
+/**
+ * The blocks of a `thinking_blocks` value, each with only its own fields, when every one is a signed
+ * thinking or a redacted_thinking block; undefined when there are none or any is not (its text alone
+ * cannot be vouched for).
+ */
+export function signedThinkingBlocks(value: unknown): ThinkingBlock[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const blocks = value.map(thinkingBlockOf);
+  return blocks.every((block) => block !== undefined) ? blocks : undefined;
+}
+
+/** A signed thinking or a redacted_thinking block with only its own fields (what a signature covers); else undefined. */
+export function thinkingBlockOf(value: unknown): ThinkingBlock | undefined {
+  const parsed = thinkingBlockSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const block = parsed.data;
+  return block.type === 'thinking' ? { type: 'thinking', thinking: block.thinking, signature: block.signature } : { type: 'redacted_thinking', data: block.data };
+}
+
+/**
+ * The Anthropic-only settings of a Messages API request, under the internal request's `anthropic` key:
+ * the Anthropic adapter sends them, every other adapter leaves the key out with a warning a field. Not
+ * a field of {@link chatCompletionRequestSchema}: the key is the gateway's own, not part of OpenAI's API.
+ */
+export const anthropicOnlySettingsSchema = z.looseObject({
+  top_k: z.number().int().min(0).optional(),
+  thinking: z.unknown().optional(),
+  /** True when prompt-caching breakpoints ride on content parts or tools, for other adapters to take out. */
+  cache_control: z.literal(true).optional(),
+  /** The client's `anthropic-beta` header, a beta a value. @see https://docs.anthropic.com/en/api/beta-headers */
+  betas: z.array(z.string().regex(/^[\w.-]+$/, 'a beta name')).optional(),
+});
+
+export type AnthropicOnlySettings = z.infer<typeof anthropicOnlySettingsSchema>;
+
 export const chatMessageSchema = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('system'), content: systemContentSchema, name: z.string().optional() }),
   z.looseObject({ role: z.literal('developer'), content: systemContentSchema, name: z.string().optional() }),
@@ -26,6 +81,7 @@ export const chatMessageSchema = z.discriminatedUnion('role', [
     name: z.string().optional(),
     refusal: z.string().nullish(),
     tool_calls: z.array(toolCallSchema).optional(),
+    thinking_blocks: thinkingBlocksSchema,
   }),
   z.looseObject({ role: z.literal('tool'), content: userContentSchema, tool_call_id: z.string() }),
   z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string() }),
@@ -86,6 +142,7 @@ export const chatCompletionSchema = z.looseObject({
         refusal: z.string().nullish(),
         // Mistral answers `"tool_calls": null` where there are none; read as absent.
         tool_calls: z.preprocess((value) => (value === null ? undefined : value), z.array(toolCallSchema).optional()),
+        thinking_blocks: thinkingBlocksSchema,
       }),
       finish_reason: z.string().nullable(),
       logprobs: z.unknown().optional(),

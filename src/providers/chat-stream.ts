@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TokenUsage } from './chat-completion-schemas.ts';
+import { thinkingBlocksSchema, type TokenUsage } from './chat-completion-schemas.ts';
 
 /**
  * The gateway's canonical stream unit: OpenAI's `chat.completion.chunk`, whatever the provider's
@@ -26,6 +26,8 @@ export const chatCompletionChunkSchema = z.looseObject({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
         tool_calls: z.array(toolCallDeltaSchema).optional(),
+        /** Whole blocks, each once its signature (or redacted data) arrived; over the stream, the message's `thinking_blocks`. */
+        thinking_blocks: thinkingBlocksSchema,
       }),
       finish_reason: z.string().nullable(),
       logprobs: z.unknown().optional(),

@@ -6,7 +6,8 @@ type Responder = (request: RecordedRequest) => ScriptedResponse;
  * A local HTTP server speaking Anthropic's Messages wire format, for tests. It records every request
  * (the HTTP side is the OpenAI-wire server's), checks each the way Anthropic does (auth and version
  * headers, required and unknown fields, role alternation, tool_result placement) and answers
- * Anthropic's own 4xx when one is wrong; otherwise a scripted answer (`enqueue`, `enqueueStream`) or
+ * Anthropic's own 4xx when one is wrong (thinking included: with it on, the assistant turn a tool_result
+ * answers must start with its signed thinking block); otherwise a scripted answer (`enqueue`, `enqueueStream`) or
  * a message echoing the last user text, streamed as Anthropic's events when the body says
  * `"stream": true`. A refused request still uses up the next scripted answer.
  * @see https://docs.anthropic.com/en/api/messages
@@ -53,7 +54,7 @@ interface MessagesBody {
   messages?: Array<{ role?: unknown; content?: unknown }>;
   [field: string]: unknown;
 }
-type Block = { type?: unknown; text?: unknown; id?: unknown; tool_use_id?: unknown };
+type Block = { type?: unknown; text?: unknown; id?: unknown; tool_use_id?: unknown; signature?: unknown };
 
 function lastUserText(request: RecordedRequest): string {
   // Also reached for a request about to be refused (a body that is not even an object).
@@ -150,5 +151,29 @@ function refusal(request: RecordedRequest): ScriptedResponse | undefined {
   if (messages.some((message) => Array.isArray(message.content) && (message.content as Block[]).some((block) => block.type === 'tool_use')) && !Array.isArray(body['tools'])) {
     return invalid('Requests which include `tool_use` or `tool_result` blocks must define tools.');
   }
-  return undefined;
+  return thinkingRefusal(body, messages);
+}
+
+/**
+ * Anthropic's checks of thinking history: a thinking block carries its signature, and with thinking on the
+ * assistant turn that the last tool_result answers starts with a thinking (or redacted_thinking) block.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks
+ */
+function thinkingRefusal(body: MessagesBody, messages: NonNullable<MessagesBody['messages']>): ScriptedResponse | undefined {
+  const blocksOf = (message: { content?: unknown } | undefined): Block[] => (Array.isArray(message?.content) ? (message.content as Block[]) : []);
+  for (const [index, message] of messages.entries()) {
+    const unsigned = blocksOf(message).findIndex((block) => block.type === 'thinking' && typeof block.signature !== 'string');
+    if (unsigned >= 0) return anthropicError(400, 'invalid_request_error', `messages.${index}.content.${unsigned}.thinking.signature: Field required`);
+  }
+  const thinking = body['thinking'];
+  const enabled = typeof thinking === 'object' && thinking !== null && (thinking as { type?: unknown }).type !== 'disabled';
+  if (!enabled || !blocksOf(messages.at(-1)).some((block) => block.type === 'tool_result')) return undefined;
+  const index = messages.length - 2;
+  const first = blocksOf(messages[index])[0]?.type;
+  if (first === 'thinking' || first === 'redacted_thinking') return undefined;
+  return anthropicError(
+    400,
+    'invalid_request_error',
+    `messages.${index}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks).`,
+  );
 }

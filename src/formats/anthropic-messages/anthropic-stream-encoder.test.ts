@@ -181,7 +181,10 @@ async function sdkMessage(sse: string): Promise<Anthropic.Message> {
 
 /** A recorded Anthropic stream, through the Anthropic adapter into OpenAI chunks, and written back by the encoder. */
 function throughTheGateway(fixture: string): { original: string; reEncoded: string } {
-  const original = readFileSync(new URL(`../../providers/anthropic/__fixtures__/${fixture}.sse`, import.meta.url), 'utf8');
+  return reEncoded(readFileSync(new URL(`../../providers/anthropic/__fixtures__/${fixture}.sse`, import.meta.url), 'utf8'));
+}
+
+function reEncoded(original: string): { original: string; reEncoded: string } {
   const translator = new AnthropicStreamTranslator({ provider: 'claude', upstreamModel: 'claude-opus-4-6', requestId: 'req_1', created: 1 });
   const chunks = sseEvents(original).flatMap((event) => translator.push(event));
   const response = new RecordingResponse();
@@ -195,30 +198,57 @@ function throughTheGateway(fixture: string): { original: string; reEncoded: stri
 describe('read by Anthropic’s SDK', () => {
   /**
    * Anthropic's stream → the adapter's OpenAI chunks → this encoder → Anthropic's SDK: the Message it
-   * assembles is the one it assembles from the original stream (thinking signatures aside).
+   * assembles is the one it assembles from the original stream.
    */
   it.each(['stream-basic', 'stream-tool-use'])('assembles %s as from the original stream', async (name) => {
     const { original, reEncoded } = throughTheGateway(name);
     const expected = await sdkMessage(original);
     const actual = await sdkMessage(reEncoded);
-    const withoutSignatures = (message: Anthropic.Message) => message.content.map((block) => (block.type === 'thinking' ? { ...block, signature: '' } : block));
-    expect(withoutSignatures(actual)).toEqual(withoutSignatures(expected));
+    expect(actual.content).toEqual(expected.content);
     expect(actual.stop_reason).toBe(expected.stop_reason);
     expect({ input: actual.usage.input_tokens, output: actual.usage.output_tokens }).toEqual({ input: expected.usage?.input_tokens ?? 0, output: expected.usage?.output_tokens });
   });
 
-  it('assembles thinking as a thinking block, its signature left empty', async () => {
+  it('assembles thinking as a thinking block with its signature', async () => {
     // The recorded example leaves out usage, which the SDK needs, so the original cannot be read.
     const actual = await sdkMessage(throughTheGateway('stream-extended-thinking').reEncoded);
     expect(actual.content).toEqual([
       {
         type: 'thinking',
         thinking: 'I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0\nThe remainder is 0, so GCD(1071, 462) = 21.',
-        signature: '',
+        signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...',
       },
       { type: 'text', text: 'The greatest common divisor of 1071 and 462 is **21**.' },
     ]);
     expect(actual.stop_reason).toBe('end_turn');
+  });
+
+  it('assembles several signed thinking blocks, a redacted one between them, exactly as from the original stream', async () => {
+    const frame = (data: Record<string, unknown>) => `event: ${String(data['type'])}\ndata: ${JSON.stringify(data)}\n\n`;
+    const block = (index: number, start: Record<string, unknown>, deltas: Array<Record<string, unknown>>) => [
+      frame({ type: 'content_block_start', index, content_block: start }),
+      ...deltas.map((delta) => frame({ type: 'content_block_delta', index, delta })),
+      frame({ type: 'content_block_stop', index }),
+    ];
+    const original = [
+      frame({ type: 'message_start', message: { ...messageStart.message, id: 'msg_1', usage: { input_tokens: 40, output_tokens: 1 } } }),
+      ...block(0, { type: 'thinking', thinking: '', signature: '' }, [
+        { type: 'thinking_delta', thinking: 'Two cities, ' },
+        { type: 'thinking_delta', thinking: 'two calls.' },
+        { type: 'signature_delta', signature: 'EqQBCgIYAhIM-a' },
+      ]),
+      ...block(1, { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' }, []),
+      ...block(2, { type: 'thinking', thinking: '', signature: '' }, [
+        { type: 'thinking_delta', thinking: '\n\nParis first.' },
+        { type: 'signature_delta', signature: 'EqQBCgIYAhIM-b' },
+      ]),
+      ...block(3, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }, [{ type: 'input_json_delta', partial_json: '{"location":"Paris"}' }]),
+      frame({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 60 } }),
+      frame({ type: 'message_stop' }),
+    ].join('');
+    const expected = await sdkMessage(original);
+    expect(expected.content).toHaveLength(4);
+    expect((await sdkMessage(reEncoded(original).reEncoded)).content).toEqual(expected.content);
   });
 
   it('raises an error event as an APIError of its type', async () => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatMessage } from '../../providers/chat-completion-schemas.ts';
+import type { ChatMessage, ThinkingBlock } from '../../providers/chat-completion-schemas.ts';
 import { MessagesConversionRefusal } from './messages-conversion-refusal.ts';
 import {
   messagesImageBlockSchema,
@@ -26,10 +26,10 @@ type ToolCall = NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_ca
  * there (other providers ignore it); elsewhere the internal format has no place for it and it is
  * dropped with a warning.
  *
- * Thinking history (`thinking`, `redacted_thinking` blocks of earlier assistant turns) is dropped with a
- * warning: the internal format carries no signed thinking blocks, and only Anthropic could verify one.
- * Anthropic strips earlier turns' thinking itself; the one case that needs it is a tool-use loop with
- * thinking on, which an Anthropic upstream will then refuse.
+ * Thinking history (`thinking` blocks with their signature, `redacted_thinking` blocks with their data)
+ * becomes the assistant message's `thinking_blocks`, in order and unmodified: the Anthropic adapter sends
+ * them back first in the turn, as a tool-use loop with thinking on requires; other adapters leave them out
+ * (only Anthropic can read them). An assistant turn holding nothing but thinking is dropped with a warning.
  * @see https://docs.anthropic.com/en/api/messages#body-messages
  * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks
  */
@@ -64,6 +64,7 @@ function assistantMessages(content: string | readonly MessagesContentBlock[], at
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const parts: ContentPart[] = [];
   const toolCalls: ToolCall[] = [];
+  const thinkingBlocks: ThinkingBlock[] = [];
   content.forEach((block, index) => {
     const blockAt = `${at}.content[${index}]`;
     switch (block.type) {
@@ -76,16 +77,29 @@ function assistantMessages(content: string | readonly MessagesContentBlock[], at
         toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
         return;
       case 'thinking':
+        // The signature signs this exact text: nothing else of the block is kept, nothing changed.
+        thinkingBlocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+        return;
       case 'redacted_thinking':
-        warnings.push(`${blockAt}: the ${block.type} block was dropped; the gateway does not carry thinking history to the provider`);
+        thinkingBlocks.push({ type: 'redacted_thinking', data: block.data });
         return;
       default:
         throw new MessagesConversionRefusal(`${blockAt}.type`, `"${block.type}" blocks are not allowed in assistant messages.`);
     }
   });
-  // An assistant turn that held only thinking has nothing left to say.
-  if (parts.length === 0 && toolCalls.length === 0) return [];
-  return [{ role: 'assistant', content: parts.length === 0 ? null : collapse(parts), ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }];
+  if (parts.length === 0 && toolCalls.length === 0) {
+    // An assistant message needs text or a tool call in the internal format (OpenAI's).
+    if (thinkingBlocks.length > 0) warnings.push(`${at}: an assistant turn holding only thinking was dropped; the gateway carries thinking with the text or tool calls of its turn`);
+    return [];
+  }
+  return [
+    {
+      role: 'assistant',
+      content: parts.length === 0 ? null : collapse(parts),
+      ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      ...(thinkingBlocks.length > 0 ? { thinking_blocks: thinkingBlocks } : {}),
+    },
+  ];
 }
 
 function userMessages(content: string | readonly MessagesContentBlock[], at: string, toolUseIds: ReadonlySet<string>, warnings: string[]): ChatMessage[] {

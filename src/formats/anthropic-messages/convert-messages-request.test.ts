@@ -1,7 +1,7 @@
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { convertMessagesRequest, reasoningEffortFor } from './convert-messages-request.ts';
+import { anthropicBetasOf, convertMessagesRequest, reasoningEffortFor } from './convert-messages-request.ts';
 import { countMessageTokens } from './count-tokens.ts';
 import { messagesRequestSchema } from './messages-schemas.ts';
 
@@ -273,7 +273,7 @@ describe('convertMessagesRequest', () => {
     expect(disabled['reasoning_effort']).toBeUndefined();
   });
 
-  it('drops thinking history with a warning, keeping the rest of the turn', () => {
+  it('carries thinking history as the assistant message’s thinking_blocks, in order, without a warning', () => {
     const { request, warnings } = converted({
       ...base,
       messages: [
@@ -289,11 +289,38 @@ describe('convertMessagesRequest', () => {
         { role: 'user', content: 'And 3 + 3?' },
       ],
     });
-    expect(request.messages[1]).toEqual({ role: 'assistant', content: '4' });
-    expect(warnings).toEqual([
-      'messages[1].content[0]: the thinking block was dropped; the gateway does not carry thinking history to the provider',
-      'messages[1].content[1]: the redacted_thinking block was dropped; the gateway does not carry thinking history to the provider',
-    ]);
+    expect(request.messages[1]).toEqual({
+      role: 'assistant',
+      content: '4',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'Simple arithmetic.', signature: 'EqQBCgIYAhIM' },
+        { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+      ],
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('drops an assistant turn holding only thinking, with a warning', () => {
+    const { request, warnings } = converted({
+      ...base,
+      messages: [
+        { role: 'user', content: 'Think.' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Hm…', signature: 'EqQBCgIYAhIM' }] },
+        { role: 'user', content: 'Well?' },
+      ],
+    });
+    expect(request.messages.map((message) => message.role)).toEqual(['user', 'user']);
+    expect(warnings).toEqual(['messages[1]: an assistant turn holding only thinking was dropped; the gateway carries thinking with the text or tool calls of its turn']);
+  });
+
+  it('puts the betas of the anthropic-beta header under anthropic, each once, a repeated header included', () => {
+    const body = messagesRequestSchema.parse({ ...base, messages: [{ role: 'user', content: 'Hi' }], top_k: 5 });
+    const result = convertMessagesRequest(body, { anthropicBeta: 'interleaved-thinking-2025-05-14, token-efficient-tools-2025-02-19' });
+    expect(result).toMatchObject({ ok: true, request: { anthropic: { top_k: 5, betas: ['interleaved-thinking-2025-05-14', 'token-efficient-tools-2025-02-19'] } } });
+    expect(anthropicBetasOf(['a-1,b-2', ' b-2 ', '', 'c-3'])).toEqual(['a-1', 'b-2', 'c-3']);
+    expect(anthropicBetasOf(undefined)).toEqual([]);
+    expect(convertMessagesRequest(body, { anthropicBeta: ' , ' })).toMatchObject({ ok: true, request: { anthropic: { top_k: 5 } } });
+    expect(converted({ ...base, messages: [{ role: 'user', content: 'Hi' }] }).request).not.toHaveProperty('anthropic');
   });
 
   it('warns about cache_control it cannot carry and every field it does not know', () => {

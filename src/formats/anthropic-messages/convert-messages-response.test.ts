@@ -2,8 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion } from '../../providers/chat-completion-schemas.ts';
 import { convertAnthropicResponse } from '../../providers/anthropic/convert-anthropic-response.ts';
+import { anthropicMessagesRequestSchema } from '../../providers/anthropic/anthropic-wire-schemas.ts';
+import { convertToAnthropicRequest } from '../../providers/anthropic/convert-to-anthropic-request.ts';
+import { testSettings } from '../../providers/anthropic/__fixtures__/build-anthropic-request.ts';
+import { convertMessagesRequest } from './convert-messages-request.ts';
 import { convertToMessage } from './convert-messages-response.ts';
 import { messageSchema } from './message-response-schemas.ts';
+import { messagesRequestSchema } from './messages-schemas.ts';
 
 /** Anthropic Messages as its API reference shows them, recorded beside the Anthropic adapter. */
 function anthropicFixture(name: string): Record<string, unknown> {
@@ -63,6 +68,21 @@ describe('convertToMessage', () => {
     expect(message.stop_reason).toBe('tool_use');
   });
 
+  it('gives Claude’s thinking_blocks back block by block, signatures and redacted blocks included, rather than the reasoning text', () => {
+    const thinkingBlocks = [
+      { type: 'thinking', thinking: 'Two cities.', signature: 'EqQBCgIYAhIM' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+    ];
+    const message = convertToMessage(completion({ content: 'Checking.', reasoning_content: 'Two cities.', thinking_blocks: thinkingBlocks }, 'stop'), input);
+    expect(message.content).toEqual([...thinkingBlocks, { type: 'text', text: 'Checking.' }]);
+    expect(messageSchema.safeParse(message).success).toBe(true);
+  });
+
+  it('gives the reasoning text, unsigned, when thinking_blocks are of another shape', () => {
+    const message = convertToMessage(completion({ content: 'x', reasoning_content: 'Hm.', thinking_blocks: [{ type: 'thinking', thinking: 'Hm.' }] }, 'stop'), input);
+    expect(message.content[0]).toEqual({ type: 'thinking', thinking: 'Hm.', signature: '' });
+  });
+
   it('gives malformed tool arguments as {} and says so', () => {
     const warnings: string[] = [];
     const message = convertToMessage(completion({ tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":' } }] }, 'tool_calls'), { ...input, warnings });
@@ -101,7 +121,7 @@ describe('convertToMessage', () => {
 });
 
 describe('round trip through the Anthropic adapter', () => {
-  it.each(['message', 'message-tool-use', 'message-prompt-caching'])('gives back the content, stop reason and usage of %s', (name) => {
+  it.each(['message', 'message-tool-use', 'message-prompt-caching', 'message-thinking-tool-use'])('gives back the content, stop reason and usage of %s', (name) => {
     const original = anthropicFixture(name);
     const { completion: chat, usage } = convertAnthropicResponse({ provider: 'claude', body: original });
     const message = convertToMessage(chat, { model: String(original['model']), requestId: 'req_1', usage });
@@ -115,7 +135,7 @@ describe('round trip through the Anthropic adapter', () => {
     });
   });
 
-  it('gives back a thinking block (without its signature, which the internal format does not carry)', () => {
+  it('gives back a thinking block with its signature', () => {
     const original = {
       id: 'msg_01',
       type: 'message',
@@ -131,8 +151,21 @@ describe('round trip through the Anthropic adapter', () => {
     };
     const { completion: chat, usage } = convertAnthropicResponse({ provider: 'claude', body: original });
     const message = convertToMessage(chat, { model: 'claude-sonnet-4-5', requestId: 'req_1', usage });
-    expect(message.content).toEqual([{ type: 'thinking', thinking: 'Let me analyze this step by step...', signature: '' }, original.content[1]]);
+    expect(message.content).toEqual(original.content);
+    expect(messageSchema.safeParse(message).success).toBe(true);
     // The reason survives; which sequence matched does not.
     expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: null });
+  });
+
+  it('sends the follow-up of a tool-use turn with thinking (Anthropic’s example) to Anthropic as the client sent it', () => {
+    const followUp = anthropicFixture('request-thinking-tool-result');
+    const converted = convertMessagesRequest(messagesRequestSchema.parse(followUp));
+    if (!converted.ok) throw new Error(converted.message);
+    expect(converted.warnings).toEqual([]);
+    const wire = convertToAnthropicRequest({ request: converted.request, upstreamModel: 'claude-sonnet-4-5', config: testSettings, requestId: 'req_1' });
+    const body = anthropicMessagesRequestSchema.parse(wire.body);
+    const [question, ...rest] = followUp['messages'] as Array<{ role: string; content: unknown }>;
+    expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: question?.content }] }, ...rest]);
+    expect(body).toMatchObject({ thinking: followUp['thinking'], tools: followUp['tools'], max_tokens: followUp['max_tokens'] });
   });
 });

@@ -1,4 +1,4 @@
-import type { ChatCompletion, TokenUsage } from '../../providers/chat-completion-schemas.ts';
+import { signedThinkingBlocks, type ChatCompletion, type TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import { convertToMessageUsage, tokenUsageOfCompletion } from './convert-to-message-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import type { AnthropicMessage, MessageContentBlock } from './message-response-schemas.ts';
@@ -18,21 +18,25 @@ export interface ConvertToMessageInput {
 }
 
 /**
- * The internal `chat.completion` → an Anthropic Message: reasoning (`message.reasoning_content`) as a
- * `thinking` block, then the text (and a refusal, as text) as a `text` block, then each tool call as a
- * `tool_use` block with its arguments parsed. Only the first choice is read: Anthropic has no `n`.
+ * The internal `chat.completion` → an Anthropic Message: the thinking first, then the text (and a
+ * refusal, as text) as a `text` block, then each tool call as a `tool_use` block with its arguments
+ * parsed. Only the first choice is read: Anthropic has no `n`.
  *
- * A thinking block's `signature` is empty: the internal format carries none, so a client that sends the
- * block back will have it dropped (see `convertMessagesConversation`). Arguments that are not a JSON
- * object (a provider's malformed output) become `{}`, with a warning, rather than failing the answer.
+ * Claude's thinking (`message.thinking_blocks`, from an Anthropic provider) comes back block by block as
+ * Anthropic sent it, signatures and redacted_thinking blocks included, so a client can send it back on
+ * the next turn. Other reasoning (`message.reasoning_content`) is one `thinking` block with an empty
+ * `signature`: there is none to give. Arguments that are not a JSON object (a provider's malformed
+ * output) become `{}`, with a warning, rather than failing the answer.
  * @see https://docs.anthropic.com/en/api/messages#response
  */
 export function convertToMessage(completion: ChatCompletion, input: ConvertToMessageInput): AnthropicMessage {
   const choice = completion.choices[0];
   const content: MessageContentBlock[] = [];
   const message = choice?.message;
+  const thinkingBlocks = signedThinkingBlocks(message?.thinking_blocks);
   const reasoning = message?.['reasoning_content'];
-  if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  if (thinkingBlocks) content.push(...thinkingBlocks);
+  else if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   const text = [message?.content, message?.refusal].filter((part): part is string => typeof part === 'string' && part !== '').join('\n\n');
   if (text !== '') content.push({ type: 'text', text });
   (message?.tool_calls ?? []).forEach((call, index) => {

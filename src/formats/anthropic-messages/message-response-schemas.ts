@@ -23,8 +23,9 @@ export const messageUsageSchema = z.object({
 
 export const messageTextBlockSchema = z.object({ type: z.literal('text'), text: z.string() });
 export const messageThinkingBlockSchema = z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
+export const messageRedactedThinkingBlockSchema = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
 export const messageToolUseBlockSchema = z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) });
-export const messageContentBlockSchema = z.discriminatedUnion('type', [messageTextBlockSchema, messageThinkingBlockSchema, messageToolUseBlockSchema]);
+export const messageContentBlockSchema = z.discriminatedUnion('type', [messageTextBlockSchema, messageThinkingBlockSchema, messageRedactedThinkingBlockSchema, messageToolUseBlockSchema]);
 
 /** @see https://docs.anthropic.com/en/api/handling-stop-reasons */
 export const messageStopReasonSchema = z.enum(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded']);
@@ -51,10 +52,15 @@ export interface AnthropicErrorBody {
   error: { type: string; message: string };
 }
 
-/** A content block as `content_block_start` opens it: empty, to be filled by deltas. */
-export type MessageBlockStart = { type: 'text'; text: '' } | { type: 'thinking'; thinking: ''; signature: '' } | { type: 'tool_use'; id: string; name: string; input: Record<string, never> };
+/** A content block as `content_block_start` opens it: empty, to be filled by deltas (a redacted_thinking block comes whole). */
+export type MessageBlockStart =
+  | { type: 'text'; text: '' }
+  | { type: 'thinking'; thinking: ''; signature: '' }
+  | { type: 'redacted_thinking'; data: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, never> };
 
-export type MessageBlockDelta = { type: 'text_delta'; text: string } | { type: 'thinking_delta'; thinking: string } | { type: 'input_json_delta'; partial_json: string };
+export type MessageBlockDelta =
+  { type: 'text_delta'; text: string } | { type: 'thinking_delta'; thinking: string } | { type: 'signature_delta'; signature: string } | { type: 'input_json_delta'; partial_json: string };
 
 /** The events of a streamed Message, in the order Anthropic sends them (plus `ping` at any time). */
 export type MessageStreamEvent =

@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
+import { signedThinkingBlocks, type ThinkingBlock, type TokenUsage } from '../../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../../providers/chat-stream.ts';
 import { convertToMessageUsage } from './convert-to-message-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
@@ -6,9 +6,17 @@ import type { MessageBlockDelta, MessageBlockStart, MessageStreamEvent } from '.
 
 /** The content block being written: Anthropic streams one block at a time, each opened and closed. */
 interface OpenBlock {
-  kind: 'text' | 'thinking' | 'tool';
+  kind: 'text' | 'thinking' | 'redacted_thinking' | 'tool';
   index: number;
+  /** A thinking block's text so far, which a signature must match to be written to it. */
+  thinking?: string;
 }
+
+/**
+ * What the internal format puts between the texts of two thinking blocks in `reasoning_content` (the
+ * Anthropic adapter joins them so, streamed or not); not part of either block.
+ */
+const thinkingSeparator = '\n\n';
 
 /**
  * OpenAI chunks → the events of a streamed Anthropic Message. Stateful (one per stream) and pure: no
@@ -18,7 +26,11 @@ interface OpenBlock {
  * `content_block_stop`), filled by `thinking_delta`, `text_delta` and `input_json_delta`; `finish`
  * closes the last block and gives `message_delta` (stop reason and usage) and `message_stop`.
  *
- * Thinking blocks close without a `signature_delta`: the internal format carries no signature. Tool
+ * Claude's thinking (`delta.thinking_blocks`, from an Anthropic provider: each block whole once signed)
+ * closes the thinking block it signs with a `signature_delta`, as Anthropic streams it; a
+ * redacted_thinking block is one `content_block_start` carrying its data, then its stop. A signature is
+ * only ever written to the exact text it signs: a block whose text was not streamed as such is written
+ * whole. Reasoning of other providers has no signature, and its thinking block closes without one. Tool
  * calls are expected one after another, as every provider streams them; an argument fragment for a
  * tool call whose block was already closed still goes to that block's index, where the SDKs'
  * accumulators (which work by index) put it.
@@ -30,6 +42,8 @@ export class MessagesStreamEventTranslator {
   private readonly toolBlocks = new Map<number, number>();
   private finishReason: string | null = null;
   private nativeFinishReason: unknown;
+  /** A signed thinking block was closed: the next reasoning starts with the separator of the two texts. */
+  private separatorDue = false;
 
   constructor(private readonly message: { id: string; model: string }) {}
 
@@ -59,7 +73,8 @@ export class MessagesStreamEventTranslator {
     const events: MessageStreamEvent[] = [];
     const { delta } = choice;
     const reasoning = delta['reasoning_content'];
-    if (typeof reasoning === 'string' && reasoning !== '') events.push(...this.write('thinking', { type: 'thinking_delta', thinking: reasoning }));
+    if (typeof reasoning === 'string' && reasoning !== '') events.push(...this.reasoning(reasoning));
+    for (const block of signedThinkingBlocks(delta.thinking_blocks) ?? []) events.push(...this.thinkingBlock(block));
     for (const text of [delta.content, delta.refusal]) {
       if (typeof text === 'string' && text !== '') events.push(...this.write('text', { type: 'text_delta', text }));
     }
@@ -84,6 +99,32 @@ export class MessagesStreamEventTranslator {
       { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { ...convertToMessageUsage(usage), ...(cost === undefined ? {} : { cost: Number(cost) }) } },
       { type: 'message_stop' },
     ];
+  }
+
+  private reasoning(text: string): MessageStreamEvent[] {
+    const own = this.separatorDue && text.startsWith(thinkingSeparator) ? text.slice(thinkingSeparator.length) : text;
+    this.separatorDue = false;
+    if (own === '') return [];
+    const events = this.write('thinking', { type: 'thinking_delta', thinking: own });
+    if (this.open?.kind === 'thinking') this.open.thinking = (this.open.thinking ?? '') + own;
+    return events;
+  }
+
+  /** A signed block: the signature closes the thinking block streamed with its exact text, else the block is written whole. */
+  private thinkingBlock(block: ThinkingBlock): MessageStreamEvent[] {
+    if (block.type === 'redacted_thinking') {
+      const index = this.nextIndex++;
+      return [...this.close(), this.openBlock({ kind: 'redacted_thinking', index }, { type: 'redacted_thinking', data: block.data }), ...this.close()];
+    }
+    this.separatorDue = true;
+    const signature: MessageBlockDelta = { type: 'signature_delta', signature: block.signature };
+    if (this.open?.kind === 'thinking' && this.open.thinking === block.thinking) {
+      return [{ type: 'content_block_delta', index: this.open.index, delta: signature }, ...this.close()];
+    }
+    const index = this.nextIndex++;
+    const events = [...this.close(), this.openBlock({ kind: 'thinking', index }, { type: 'thinking', thinking: '', signature: '' })];
+    if (block.thinking !== '') events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: block.thinking } });
+    return [...events, { type: 'content_block_delta', index, delta: signature }, ...this.close()];
   }
 
   private write(kind: 'text' | 'thinking', delta: MessageBlockDelta): MessageStreamEvent[] {

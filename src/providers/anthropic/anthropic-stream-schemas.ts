@@ -32,8 +32,10 @@ const blockIndex = z.number().int().min(0);
 
 const textBlockStartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
 const toolUseBlockStartSchema = z.looseObject({ type: z.literal('tool_use'), id: z.string().min(1), name: z.string().min(1), input: z.unknown().optional() });
+const redactedThinkingBlockStartSchema = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() });
 const textDeltaSchema = z.looseObject({ type: z.literal('text_delta'), text: z.string() });
 const inputJsonDeltaSchema = z.looseObject({ type: z.literal('input_json_delta'), partial_json: z.string() });
+const signatureDeltaSchema = z.looseObject({ type: z.literal('signature_delta'), signature: z.string() });
 
 /** A `{type}` object whose known types are checked in full against their schema; others pass through. */
 function typedObject(known: Record<string, z.ZodType>) {
@@ -45,18 +47,18 @@ function typedObject(known: Record<string, z.ZodType>) {
   });
 }
 
-/** Text and tool_use blocks are checked in full; other types (thinking, server tools, …) pass, to be skipped. */
+/** Text, tool_use and redacted_thinking blocks are checked in full; other types (thinking, server tools, …) pass. */
 export const anthropicContentBlockStartEventSchema = z.looseObject({
   type: z.literal('content_block_start'),
   index: blockIndex,
-  content_block: typedObject({ text: textBlockStartSchema, tool_use: toolUseBlockStartSchema }),
+  content_block: typedObject({ text: textBlockStartSchema, tool_use: toolUseBlockStartSchema, redacted_thinking: redactedThinkingBlockStartSchema }),
 });
 
-/** `text_delta` and `input_json_delta` are checked in full; thinking, signature and citation deltas pass, to be skipped. */
+/** `text_delta`, `input_json_delta` and `signature_delta` are checked in full; thinking and citation deltas pass. */
 export const anthropicContentBlockDeltaEventSchema = z.looseObject({
   type: z.literal('content_block_delta'),
   index: blockIndex,
-  delta: typedObject({ text_delta: textDeltaSchema, input_json_delta: inputJsonDeltaSchema }),
+  delta: typedObject({ text_delta: textDeltaSchema, input_json_delta: inputJsonDeltaSchema, signature_delta: signatureDeltaSchema }),
 });
 
 export const anthropicContentBlockStopEventSchema = z.looseObject({ type: z.literal('content_block_stop'), index: blockIndex });
@@ -90,3 +92,5 @@ export type AnthropicStreamUsage = z.infer<typeof anthropicStreamUsageSchema>;
 export type AnthropicToolUseBlockStart = z.infer<typeof toolUseBlockStartSchema>;
 export type AnthropicTextDelta = z.infer<typeof textDeltaSchema>;
 export type AnthropicInputJsonDelta = z.infer<typeof inputJsonDeltaSchema>;
+export type AnthropicSignatureDelta = z.infer<typeof signatureDeltaSchema>;
+export type AnthropicRedactedThinkingBlockStart = z.infer<typeof redactedThinkingBlockStartSchema>;

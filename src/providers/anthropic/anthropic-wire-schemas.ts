@@ -46,12 +46,22 @@ export const anthropicToolResultBlockSchema = z.strictObject({
   content: z.union([z.string(), z.array(z.union([anthropicTextBlockSchema, anthropicImageBlockSchema]))]).optional(),
 });
 
+/**
+ * Claude's own thinking of an earlier turn, sent back as Anthropic answered it: the signature (or the
+ * encrypted data) lets Anthropic check the block is unmodified.
+ * @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks
+ */
+export const anthropicThinkingBlockSchema = z.strictObject({ type: z.literal('thinking'), thinking: z.string(), signature: z.string() });
+export const anthropicRedactedThinkingBlockSchema = z.strictObject({ type: z.literal('redacted_thinking'), data: z.string() });
+
 export const anthropicRequestBlockSchema = z.discriminatedUnion('type', [
   anthropicTextBlockSchema,
   anthropicImageBlockSchema,
   anthropicDocumentBlockSchema,
   anthropicToolUseBlockSchema,
   anthropicToolResultBlockSchema,
+  anthropicThinkingBlockSchema,
+  anthropicRedactedThinkingBlockSchema,
 ]);
 
 export const anthropicMessageSchema = z.strictObject({

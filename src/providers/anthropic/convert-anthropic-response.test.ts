@@ -92,7 +92,7 @@ describe('convertAnthropicResponse', () => {
     expect(result.warnings).toEqual(['Anthropic\'s stop_reason "compaction" is unknown to the gateway and was reported as finish_reason "stop"']);
   });
 
-  it('answers null content when there is no text, joins several text blocks, and returns thinking as reasoning_content', () => {
+  it('answers null content when there is no text, joins several text blocks, and returns thinking as reasoning_content and thinking_blocks', () => {
     expect(convert({ ...fixture('message'), content: [] }).completion.choices[0]?.message.content).toBeNull();
     const result = convert({
       ...fixture('message'),
@@ -103,8 +103,44 @@ describe('convertAnthropicResponse', () => {
         { type: 'text', text: ', world.' },
       ],
     });
-    expect(result.completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'Hello, world.', refusal: null, reasoning_content: 'The user greets me.' });
+    expect(result.completion.choices[0]?.message).toEqual({
+      role: 'assistant',
+      content: 'Hello, world.',
+      refusal: null,
+      reasoning_content: 'The user greets me.',
+      thinking_blocks: [
+        { type: 'thinking', thinking: 'The user greets me.', signature: 'EqQBCgIYAhIM' },
+        { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+      ],
+    });
     expect(result.warnings).toBeUndefined();
+  });
+
+  it('keeps the signed thinking of a tool-use answer (extended thinking with tools) block by block, to be sent back', () => {
+    const original = fixture('message-thinking-tool-use');
+    const [thinking] = original['content'] as Array<Record<string, unknown>>;
+    const message = convert(original).completion.choices[0]?.message;
+    expect(message).toEqual({
+      role: 'assistant',
+      content: 'I can help you get the current weather information for Paris. Let me check that for you',
+      refusal: null,
+      tool_calls: [{ id: 'toolu_01CswdEQBMshySk6Y9DFKrfq', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      reasoning_content: thinking?.['thinking'],
+      thinking_blocks: [thinking],
+    });
+  });
+
+  it('joins the texts of several thinking blocks in reasoning_content and keeps a thinking block without signature out of thinking_blocks', () => {
+    const message = convert({
+      ...fixture('message'),
+      content: [
+        { type: 'thinking', thinking: 'First.', signature: 'sig-1', extra: 'not Anthropic’s' },
+        { type: 'thinking', thinking: 'Unsigned.' },
+        { type: 'text', text: 'Done.' },
+      ],
+    }).completion.choices[0]?.message;
+    expect(message?.['reasoning_content']).toBe('First.\n\nUnsigned.');
+    expect(message?.thinking_blocks).toEqual([{ type: 'thinking', thinking: 'First.', signature: 'sig-1' }]);
   });
 
   it('leaves out content blocks with no OpenAI counterpart, with a warning', () => {

@@ -100,15 +100,17 @@ describe('AnthropicStreamTranslator: the streaming guide’s examples', () => {
     expect(translator.usage()).toEqual({ promptTokens: 472, completionTokens: 89, totalTokens: 561 });
   });
 
-  it('streams thinking as reasoning_content (not its signature), and reports no usage when the stream carries none', () => {
+  it('streams thinking as reasoning_content, its signature as the whole block in thinking_blocks, and reports no usage when the stream carries none', () => {
     const { chunks, translator } = translate(fixtureEvents('stream-extended-thinking'));
     const expected = chunkOf('msg_01...', 'claude-opus-4-6');
+    const thinking = 'I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0\nThe remainder is 0, so GCD(1071, 462) = 21.';
     expect(chunks).toEqual([
       expected({ role: 'assistant', content: '' }),
       expected({ reasoning_content: 'I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147' }),
       expected({ reasoning_content: '\n462 = 3 × 147 + 21' }),
       expected({ reasoning_content: '\n147 = 7 × 21 + 0' }),
       expected({ reasoning_content: '\nThe remainder is 0, so GCD(1071, 462) = 21.' }),
+      expected({ thinking_blocks: [{ type: 'thinking', thinking, signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds...' }] }),
       expected({ content: 'The greatest common divisor of 1071 and 462 is **21**.' }),
       expected({}, { finish_reason: 'stop', native_finish_reason: 'end_turn' }),
     ]);
@@ -178,7 +180,7 @@ describe('AnthropicStreamTranslator: blocks, stop reasons and usage', () => {
     expect(chunks).toEqual([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hi' }), chunk({}, { finish_reason: 'stop', native_finish_reason: 'end_turn' })]);
   });
 
-  it('numbers parallel tool calls 0, 1 …, completes the arguments of a tool without input as {}, and skips server tools and redacted thinking', () => {
+  it('numbers parallel tool calls 0, 1 …, completes the arguments of a tool without input as {}, skips server tools, and gives redacted thinking whole', () => {
     const { chunks } = translate([
       messageStart(),
       blockStart(0, { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' }),
@@ -199,6 +201,7 @@ describe('AnthropicStreamTranslator: blocks, stop reasons and usage', () => {
     ]);
     expect(chunks).toEqual([
       chunk({ role: 'assistant', content: '' }),
+      chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' }] }),
       chunk({ tool_calls: [{ index: 0, id: 'toolu_a', type: 'function', function: { name: 'get_time', arguments: '' } }] }),
       chunk({ tool_calls: [{ index: 0, function: { arguments: '{}' } }] }),
       chunk({ tool_calls: [{ index: 1, id: 'toolu_b', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
@@ -218,6 +221,39 @@ describe('AnthropicStreamTranslator: blocks, stop reasons and usage', () => {
   ])('maps stop_reason %s onto finish_reason %s, keeping the native one', (stopReason, finishReason) => {
     const { chunks } = translate([messageStart(), messageDelta(stopReason), messageStop]);
     expect(chunks.at(-1)).toEqual(chunk({}, { finish_reason: finishReason, native_finish_reason: stopReason }));
+  });
+
+  it('gives each signed thinking block whole, in order with redacted ones, its text without the separator reasoning_content puts between blocks', () => {
+    const { chunks } = translate([
+      messageStart(),
+      blockStart(0, { type: 'thinking', thinking: '', signature: '' }),
+      blockDelta(0, { type: 'thinking_delta', thinking: 'Two ' }),
+      blockDelta(0, { type: 'thinking_delta', thinking: 'cities.' }),
+      blockDelta(0, { type: 'signature_delta', signature: 'sig-a' }),
+      blockStop(0),
+      blockStart(1, { type: 'redacted_thinking', data: 'EmwKAhgB' }),
+      blockStop(1),
+      blockStart(2, { type: 'thinking', thinking: '' }),
+      blockDelta(2, { type: 'thinking_delta', thinking: 'Paris first.' }),
+      blockDelta(2, { type: 'signature_delta', signature: 'sig-b' }),
+      blockStop(2),
+      messageDelta('end_turn'),
+      messageStop,
+    ]);
+    expect(chunks.slice(1, -1)).toEqual([
+      chunk({ reasoning_content: 'Two ' }),
+      chunk({ reasoning_content: 'cities.' }),
+      chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'Two cities.', signature: 'sig-a' }] }),
+      chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: 'EmwKAhgB' }] }),
+      chunk({ reasoning_content: '\n\n' }),
+      chunk({ reasoning_content: 'Paris first.' }),
+      chunk({ thinking_blocks: [{ type: 'thinking', thinking: 'Paris first.', signature: 'sig-b' }] }),
+    ]);
+  });
+
+  it('refuses a signature_delta without its signature as an invalid provider response', () => {
+    const error = thrownBy(() => translate([messageStart(), blockStart(0, { type: 'thinking', thinking: '' }), blockDelta(0, { type: 'signature_delta' })]));
+    expect(error).toMatchObject({ status: 502, code: 'invalid_provider_response' });
   });
 
   it('sends one finish chunk for several message_delta events, and a plain stop at message_stop when none gave a reason', () => {

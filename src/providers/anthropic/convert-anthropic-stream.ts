@@ -5,6 +5,8 @@ import { parseAnthropicStreamError } from './anthropic-error.ts';
 import {
   anthropicStreamEventSchemas,
   type AnthropicInputJsonDelta,
+  type AnthropicRedactedThinkingBlockStart,
+  type AnthropicSignatureDelta,
   type AnthropicStreamEvent,
   type AnthropicStreamEventType,
   type AnthropicStreamUsage,
@@ -22,9 +24,12 @@ type BlockState =
   | { kind: 'text' }
   /** A client tool call: its OpenAI `index`, and whether any argument text went out yet. */
   | { kind: 'tool'; toolIndex: number; sentArguments: boolean; startInput: unknown }
-  /** Extended thinking: streamed as `delta.reasoning_content`, as non-streamed answers carry `message.reasoning_content`. */
-  | { kind: 'thinking' }
-  /** Redacted thinking, server tools and their results: no OpenAI counterpart in a chunk. */
+  /**
+   * Extended thinking: streamed as `delta.reasoning_content`, as non-streamed answers carry
+   * `message.reasoning_content`; its text kept for the whole block its signature completes.
+   */
+  | { kind: 'thinking'; text: string }
+  /** Redacted thinking (sent whole at its start), server tools and their results: nothing more in a chunk. */
   | { kind: 'skipped' };
 
 /** The cumulative counts Anthropic reported so far (`message_start`, then each `message_delta`). */
@@ -42,8 +47,11 @@ const usageFields = ['input_tokens', 'output_tokens', 'cache_creation_input_toke
  * block becomes a tool call (its start, then each `input_json_delta` fragment as arguments, at the
  * tool call's own index, which counts tool calls rather than content blocks); the `message_delta`
  * stop reason becomes the finish chunk; `message_stop` ends the answer. Thinking streams as
- * `delta.reasoning_content`; redacted thinking, server-tool blocks and `ping`s produce nothing, and event types this adapter does not know are ignored, as
- * Anthropic's versioning policy asks. An `error` event throws the ProviderError of its HTTP status.
+ * `delta.reasoning_content`, and its `signature_delta` as `delta.thinking_blocks` holding the whole
+ * block (text and signature), as does a redacted_thinking block at its start: over the stream they are
+ * the `message.thinking_blocks` of a whole answer. Server-tool blocks and `ping`s produce nothing, and
+ * event types this adapter does not know are ignored, as Anthropic's versioning policy asks. An `error`
+ * event throws the ProviderError of its HTTP status.
  * @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
  */
 export class AnthropicStreamTranslator implements StreamTranslator {
@@ -117,8 +125,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       this.blocks.set(event.index, { kind: 'tool', toolIndex, sentArguments: false, startInput: block.input });
       return this.emit({ tool_calls: [{ index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
     }
+    if (isRedactedThinkingStart(block)) {
+      this.blocks.set(event.index, { kind: 'skipped' });
+      return this.emit({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] });
+    }
     if (block.type === 'thinking') {
-      this.blocks.set(event.index, { kind: 'thinking' });
+      this.blocks.set(event.index, { kind: 'thinking', text: typeof block['thinking'] === 'string' ? block['thinking'] : '' });
       // Several thinking blocks read as one text, paragraphs apart (as the non-streamed converter joins them).
       return this.thinkingCount++ === 0 ? [] : this.emit({ reasoning_content: '\n\n' });
     }
@@ -140,7 +152,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       return this.emit({ content: delta.text });
     }
     if (block?.kind === 'thinking' && delta.type === 'thinking_delta' && typeof delta['thinking'] === 'string' && delta['thinking'] !== '') {
+      block.text += delta['thinking'];
       return this.emit({ reasoning_content: delta['thinking'] });
+    }
+    if (block?.kind === 'thinking' && isSignatureDelta(delta)) {
+      return this.emit({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: delta.signature }] });
     }
     if (isInputJsonDelta(delta)) {
       // Server tools (web search, …) stream their input too, but they are Anthropic's to run, not the client's.
@@ -247,4 +263,12 @@ function isTextDelta(delta: { type: string }): delta is AnthropicTextDelta {
 
 function isInputJsonDelta(delta: { type: string }): delta is AnthropicInputJsonDelta {
   return delta.type === 'input_json_delta';
+}
+
+function isSignatureDelta(delta: { type: string }): delta is AnthropicSignatureDelta {
+  return delta.type === 'signature_delta';
+}
+
+function isRedactedThinkingStart(block: { type: string }): block is AnthropicRedactedThinkingBlockStart {
+  return block.type === 'redacted_thinking';
 }

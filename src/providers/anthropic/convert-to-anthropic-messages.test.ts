@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildAnthropicRequest, builtBody, providerErrorThrownBy, text, user } from './__fixtures__/build-anthropic-request.ts';
+import { assistant, buildAnthropicRequest, builtBody, providerErrorThrownBy, text, user } from './__fixtures__/build-anthropic-request.ts';
 
 const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
 const imagePart = (url: string, detail?: string) => ({ type: 'image_url', image_url: detail ? { url, detail } : { url } });
@@ -81,5 +82,42 @@ describe('convertToAnthropicRequest: other content parts', () => {
   ])('refuses %j, which Anthropic cannot take', (part, param) => {
     const error = providerErrorThrownBy(() => buildAnthropicRequest({ messages: [user([part])] }));
     expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'unsupported_value', param, retryable: false });
+  });
+});
+
+describe('convertToAnthropicRequest: thinking history', () => {
+  /** The follow-up request of Anthropic's extended-thinking-with-tools example: thinking, tool_use, then the tool_result. */
+  const followUp = JSON.parse(readFileSync(new URL('./__fixtures__/request-thinking-tool-result.json', import.meta.url), 'utf8')) as {
+    messages: Array<{ role: string; content: Array<Record<string, unknown>> }>;
+  };
+  const [thinking, toolUse] = followUp.messages[1]?.content ?? [];
+
+  it('sends an assistant message’s thinking_blocks first in its turn, verbatim, before its text and tool_use', () => {
+    const call = { id: toolUse?.['id'], type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } };
+    const redacted = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' };
+    const body = builtBody({
+      messages: [
+        user("What's the weather in Paris?"),
+        assistant('Let me check.', { tool_calls: [call], thinking_blocks: [thinking, redacted] }),
+        { role: 'tool', tool_call_id: toolUse?.['id'], content: 'Current temperature: 88°F' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+    });
+    expect((body['messages'] as unknown[])[1]).toEqual({ role: 'assistant', content: [thinking, redacted, text('Let me check.'), toolUse] });
+  });
+
+  it('sends a block’s own fields only, which are what its signature covers', () => {
+    const body = builtBody({ messages: [user('Hi'), assistant('Hello.', { thinking_blocks: [{ ...thinking, cache_control: { type: 'ephemeral' } }] }), user('Again')] });
+    expect((body['messages'] as Array<{ content: unknown[] }>)[1]?.content[0]).toEqual(thinking);
+  });
+
+  it.each([
+    [{ type: 'thinking', thinking: 'No signature.' }],
+    [{ type: 'thinking', thinking: 'A null one.', signature: null }],
+    [{ type: 'redacted_thinking' }],
+    [{ type: 'reasoning', text: 'Not Anthropic’s.' }],
+  ])('refuses %j, which Anthropic would not take back', (block) => {
+    const error = providerErrorThrownBy(() => buildAnthropicRequest({ messages: [user('Hi'), assistant('Hello.', { thinking_blocks: [thinking, block] }), user('Again')] }));
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_value', param: 'messages[1].thinking_blocks[1]', retryable: false });
   });
 });

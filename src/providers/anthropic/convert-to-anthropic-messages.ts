@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage } from '../chat-completion-schemas.ts';
+import { thinkingBlockOf, type ChatMessage } from '../chat-completion-schemas.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
 import { anthropicCacheControlSchema, type AnthropicMessage, type AnthropicRequestBlock, type AnthropicTextBlock, type AnthropicToolResultBlock } from './anthropic-wire-schemas.ts';
 
@@ -27,8 +27,10 @@ const filePartSchema = z.looseObject({
 /**
  * OpenAI chat messages → Anthropic's `system` plus alternating turns. System and developer messages
  * move to the top-level `system` (Anthropic has no such role in `messages`); `tool` messages become
- * `tool_result` blocks of a user turn; assistant `tool_calls` become `tool_use` blocks. Anthropic
- * requires alternation, so consecutive same-role messages are merged into one turn.
+ * `tool_result` blocks of a user turn; assistant `tool_calls` become `tool_use` blocks, and an assistant
+ * message's `thinking_blocks` (Claude's signed thinking of that turn) go first in its turn, verbatim, as
+ * Anthropic requires of a tool-use loop with thinking on. Anthropic requires alternation, so consecutive
+ * same-role messages are merged into one turn.
  * @see https://docs.anthropic.com/en/api/messages#body-messages
  */
 export function convertToAnthropicMessages(messages: readonly ChatMessage[]): AnthropicConversation {
@@ -48,7 +50,7 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
         appendTurn(turns, 'user', contentBlocks(message.content, `${at}.content`, warnings));
         return;
       case 'assistant':
-        appendTurn(turns, 'assistant', [...assistantTextBlocks(message, at), ...toolUseBlocks(message.tool_calls ?? [], at)]);
+        appendTurn(turns, 'assistant', [...thinkingBlocks(message.thinking_blocks ?? [], at), ...assistantTextBlocks(message, at), ...toolUseBlocks(message.tool_calls ?? [], at)]);
         return;
       case 'tool':
         appendTurn(turns, 'user', [toolResultBlock(message.tool_call_id, message.content, at, warnings)]);
@@ -149,6 +151,19 @@ function assistantTextBlocks(message: Extract<ChatMessage, { role: 'assistant' }
 }
 
 type ToolCall = NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_calls']>[number];
+
+/** Each block with only its own fields: Anthropic checks the signature against exactly these. */
+function thinkingBlocks(blocks: readonly unknown[], at: string): AnthropicRequestBlock[] {
+  return blocks.map((block, index) => {
+    const own = thinkingBlockOf(block);
+    if (own) return own;
+    throw anthropicRequestError({
+      param: `${at}.thinking_blocks[${index}]`,
+      code: 'invalid_value',
+      message: 'A thinking block must be {type: "thinking", thinking, signature} or {type: "redacted_thinking", data}, as Anthropic answered it.',
+    });
+  });
+}
 
 function toolUseBlocks(calls: readonly ToolCall[], at: string): AnthropicRequestBlock[] {
   return calls.map((call, index) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema } from '../chat-completion-schemas.ts';
 import { parseAnthropicError } from './anthropic-error.ts';
 import { convertAnthropicResponse } from './convert-anthropic-response.ts';
-import { convertToAnthropicRequest } from './convert-to-anthropic-request.ts';
+import { convertToAnthropicRequest, convertToAnthropicStreamRequest } from './convert-to-anthropic-request.ts';
 import { anthropicWireFormat } from './index.ts';
 import { buildAnthropicRequest as build, providerErrorThrownBy as thrownBy, testSettings as config, text, user } from './__fixtures__/build-anthropic-request.ts';
 
@@ -150,6 +150,36 @@ describe('convertToAnthropicRequest: sampling and metadata', () => {
   it("passes Anthropic's own top_k and thinking through", () => {
     const thinking = { type: 'enabled', budget_tokens: 2048 };
     expect(build({ messages: [user('Hi')], top_k: 40, thinking }).body).toMatchObject({ top_k: 40, thinking });
+  });
+});
+
+describe('convertToAnthropicRequest: betas', () => {
+  const betas = ['interleaved-thinking-2025-05-14', 'token-efficient-tools-2025-02-19'];
+
+  it('sends the client’s betas (its anthropic-beta header, from the Messages API) as anthropic-beta, and no body field', () => {
+    const wire = build({ messages: [user('Hi')], anthropic: { betas } });
+    expect(wire.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14,token-efficient-tools-2025-02-19');
+    expect(wire.body).not.toHaveProperty('betas');
+    expect(wire.warnings).toBeUndefined();
+  });
+
+  it('sends no betas that are not beta names, with a warning', () => {
+    const wire = build({ messages: [user('Hi')], anthropic: { betas: ['files-api-2025-04-14', 'x\r\ninjected: 1'] } }, { headers: { 'anthropic-beta': 'configured-1' } });
+    expect(wire.headers['anthropic-beta']).toBe('configured-1');
+    expect(wire.warnings).toEqual(['anthropic.betas must be a list of beta names (letters, digits, ".", "_", "-") and were not sent']);
+  });
+
+  it('merges them with the configured anthropic-beta, whatever its case, each beta once', () => {
+    const wire = build({ messages: [user('Hi')], anthropic: { betas } }, { headers: { 'Anthropic-Beta': 'token-efficient-tools-2025-02-19, files-api-2025-04-14', 'x-team': 'a' } });
+    expect(wire.headers).toMatchObject({ 'anthropic-beta': 'token-efficient-tools-2025-02-19,files-api-2025-04-14,interleaved-thinking-2025-05-14', 'x-team': 'a' });
+    expect(wire.headers).not.toHaveProperty('Anthropic-Beta');
+    expect(
+      convertToAnthropicStreamRequest({ request: chatCompletionRequestSchema.parse({ model: 'claude', messages: [user('Hi')], anthropic: { betas } }), upstreamModel: 'm', config, requestId: 'r' })
+        .headers,
+    ).toMatchObject({
+      'anthropic-beta': betas.join(','),
+      accept: 'text/event-stream',
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../chat-completion-schemas.ts';
+import { anthropicOnlySettingsSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
 import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
 import type { AnthropicMessagesRequest, AnthropicTextBlock } from './anthropic-wire-schemas.ts';
@@ -52,8 +52,9 @@ const translatedFields = new Set([
 ]);
 
 /**
- * An OpenAI chat request → `POST /messages` in Anthropic's Messages format. Settings Anthropic cannot
- * honour are dropped and reported in `warnings`; a request it cannot carry out as asked (`n` > 1,
+ * An OpenAI chat request → `POST /messages` in Anthropic's Messages format; the Anthropic-only settings
+ * of a Messages API request (`anthropic`) are sent too, its betas in the `anthropic-beta` header.
+ * Settings Anthropic cannot honour are dropped and reported in `warnings`; a request it cannot carry out as asked (`n` > 1,
  * audio input) is refused with a 400 before any call.
  * @see https://docs.anthropic.com/en/api/messages
  */
@@ -105,14 +106,33 @@ export function convertToAnthropicRequest(input: { request: ChatCompletionReques
     }
   }
 
+  const betas = anthropicOnlySettingsSchema.shape.betas.safeParse(own['betas']);
+  if (!betas.success) warnings.push('anthropic.betas must be a list of beta names (letters, digits, ".", "_", "-") and were not sent');
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json',
     'anthropic-version': config.anthropicVersion,
-    ...config.headers,
+    ...withBetas(config.headers, betas.success ? (betas.data ?? []) : []),
   };
   if (config.apiKey) headers['x-api-key'] = config.apiKey;
   return { path: '/messages', headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/**
+ * The configured headers with the client's betas (its `anthropic-beta` header, through the Messages API)
+ * added to the configured `anthropic-beta`, whatever its case: one comma-separated header, each beta once.
+ * @see https://docs.anthropic.com/en/api/beta-headers
+ */
+function withBetas(configured: Readonly<Record<string, string>>, betas: readonly string[]): Record<string, string> {
+  if (betas.length === 0) return { ...configured };
+  const headers: Record<string, string> = {};
+  const merged: string[] = [];
+  for (const [name, value] of Object.entries(configured)) {
+    if (name.toLowerCase() === 'anthropic-beta') merged.push(...value.split(',').map((beta) => beta.trim()));
+    else headers[name] = value;
+  }
+  headers['anthropic-beta'] = [...new Set([...merged, ...betas].filter((beta) => beta !== ''))].join(',');
+  return headers;
 }
 
 /**

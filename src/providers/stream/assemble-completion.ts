@@ -13,6 +13,8 @@ interface ChoiceState {
   logprobs: { content: unknown[] | null; refusal: unknown[] | null } | undefined;
   /** Reasoning text (`delta.reasoning_content`), as non-streamed answers carry it in `message.reasoning_content`. */
   reasoning: string | null;
+  /** Whole thinking blocks (`delta.thinking_blocks`, each once signed), in order: the message's `thinking_blocks`. */
+  thinkingBlocks: NonNullable<Choice['message']['thinking_blocks']>;
   /** Provider extensions on the choice (`native_finish_reason`), kept as sent. */
   extra: Record<string, unknown>;
 }
@@ -59,6 +61,7 @@ export class CompletionAssembler {
             content: state.content === '' && (toolCalls.length > 0 || state.refusal !== null) ? null : state.content,
             ...(state.refusal === null ? {} : { refusal: state.refusal }),
             ...(state.reasoning === null ? {} : { reasoning_content: state.reasoning }),
+            ...(state.thinkingBlocks.length > 0 ? { thinking_blocks: state.thinkingBlocks } : {}),
             ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
           },
           finish_reason: state.finishReason,
@@ -84,7 +87,7 @@ export class CompletionAssembler {
   private pushChoice(choice: ChatCompletionChunk['choices'][number]): void {
     let state = this.choices.get(choice.index);
     if (!state) {
-      state = { content: null, refusal: null, toolCalls: new Map(), finishReason: null, logprobs: undefined, reasoning: null, extra: {} };
+      state = { content: null, refusal: null, toolCalls: new Map(), finishReason: null, logprobs: undefined, reasoning: null, thinkingBlocks: [], extra: {} };
       this.choices.set(choice.index, state);
     }
     const { delta } = choice;
@@ -92,6 +95,9 @@ export class CompletionAssembler {
     if (typeof delta.refusal === 'string') state.refusal = (state.refusal ?? '') + delta.refusal;
     const reasoning = delta['reasoning_content'];
     if (typeof reasoning === 'string') state.reasoning = (state.reasoning ?? '') + reasoning;
+    const blocks = delta['thinking_blocks'];
+    // Checked by the chunk schema (`thinkingBlocksSchema`) where the chunks were read.
+    if (Array.isArray(blocks)) state.thinkingBlocks.push(...(blocks as NonNullable<Choice['message']['thinking_blocks']>));
     const { index: _index, delta: _delta, finish_reason: _finishReason, logprobs: _logprobs, ...extra } = choice;
     Object.assign(state.extra, extra);
     for (const call of delta.tool_calls ?? []) {

@@ -167,6 +167,28 @@ describe('replay then assemble', () => {
     ],
     ['a refusal', { ...base, choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: "I can't help with that." }, finish_reason: 'stop' }] }],
     ['reasoning before the answer', { ...base, choices: [{ index: 0, message: { role: 'assistant', content: '21', reasoning_content: '1071 = 2 × 462 + 147 …' }, finish_reason: 'stop' }] }],
+    [
+      'signed and redacted thinking blocks',
+      {
+        ...base,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: 'Done.',
+              reasoning_content: 'First thought.\n\nSecond thought.',
+              thinking_blocks: [
+                { type: 'thinking', thinking: 'First thought.', signature: 'sig-1' },
+                { type: 'redacted_thinking', data: 'opaque' },
+                { type: 'thinking', thinking: 'Second thought.', signature: 'sig-2' },
+              ],
+            },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+    ],
     ['a length finish', { ...base, choices: [{ index: 0, message: { role: 'assistant', content: 'The list goes: one, two, thr' }, finish_reason: 'length' }] }],
     ['an empty answer', { ...base, choices: [{ index: 0, message: { role: 'assistant', content: '' }, finish_reason: 'stop' }] }],
     [

@@ -1,4 +1,4 @@
-import type { ChatCompletion } from '../chat-completion-schemas.ts';
+import { signedThinkingBlocks, type ChatCompletion } from '../chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../chat-stream.ts';
 
 /**
@@ -8,7 +8,8 @@ import type { ChatCompletionChunk } from '../chat-stream.ts';
  *
  * A tool call's provider extensions (Gemini's thought signature in `extra_content`, which the client
  * must send back) ride on its delta, and the choice's `logprobs` on its first content, refusal or
- * finish chunk, and reasoning (`message.reasoning_content`) goes first as `delta.reasoning_content`,
+ * finish chunk, and reasoning (`message.reasoning_content`) goes first as `delta.reasoning_content`
+ * (block by block with each signed block as `delta.thinking_blocks`, when the message has them),
  * so `CompletionAssembler` gives the completion back. Not replayed: `usage` (the
  * gateway writes the usage chunk itself), a null `refusal` or `logprobs`, and message or choice
  * fields OpenAI's stream has no delta for.
@@ -35,7 +36,19 @@ export function replayCompletionAsChunks(completion: ChatCompletion): ChatComple
     };
     chunks.push(chunk({ index: choice.index, delta: { role: 'assistant', content: toolCalls.length > 0 && !message.content ? null : '' }, finish_reason: null }));
     const reasoning = message['reasoning_content'];
-    if (typeof reasoning === 'string' && reasoning !== '') chunks.push(chunk({ index: choice.index, delta: { reasoning_content: reasoning }, finish_reason: null }));
+    const blocks = signedThinkingBlocks(message['thinking_blocks']);
+    if (blocks) {
+      // As an Anthropic stream comes: each thinking block's text (after a blank line between blocks),
+      // then the whole block once signed; a redacted block whole.
+      let thinking = 0;
+      for (const block of blocks) {
+        if (block.type === 'thinking') {
+          const text = (thinking++ === 0 ? '' : '\n\n') + block.thinking;
+          if (text !== '') chunks.push(chunk({ index: choice.index, delta: { reasoning_content: text }, finish_reason: null }));
+        }
+        chunks.push(chunk({ index: choice.index, delta: { thinking_blocks: [block] }, finish_reason: null }));
+      }
+    } else if (typeof reasoning === 'string' && reasoning !== '') chunks.push(chunk({ index: choice.index, delta: { reasoning_content: reasoning }, finish_reason: null }));
     if (message.content) chunks.push(chunk({ index: choice.index, delta: { content: message.content }, ...takeLogprobs(), finish_reason: null }));
     if (message.refusal) chunks.push(chunk({ index: choice.index, delta: { refusal: message.refusal }, ...takeLogprobs(), finish_reason: null }));
     toolCalls.forEach((call, index) => {

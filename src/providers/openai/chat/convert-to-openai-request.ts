@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import type { ChatCompletionRequest, ChatMessage } from '../../chat-completion-schemas.ts';
 import type { BuildChatRequestInput, WireRequest } from '../../provider-client.ts';
 
 export interface OpenAIRequestSettings {
@@ -10,14 +10,24 @@ export interface OpenAIRequestSettings {
  * The client's body as sent (unknown fields included, every value untouched), with the route's upstream
  * model. `stream` and `stream_options` are dropped: whether the call streams is the gateway's choice
  * (see {@link withStreaming}), not the client's. So is `anthropic`, the Anthropic-only settings of a
- * Messages API request (see {@link anthropicOnlyWarnings}).
+ * Messages API request (see {@link anthropicOnlyWarnings}), and so are assistant messages'
+ * `thinking_blocks`, Claude's signed thinking, which only Anthropic reads.
  */
 export function openAIRequestBody(request: ChatCompletionRequest, upstreamModel: string): Record<string, unknown> {
   const { stream: _stream, stream_options: _streamOptions, anthropic, ...rest } = request;
+  // No warning for thinking_blocks: they are an earlier turn's reasoning, which OpenAI's format has no
+  // place for and the model does not need to answer; that turn's text and tool calls still go.
+  const messages = rest.messages.some((message) => 'thinking_blocks' in message) ? rest.messages.map(withoutThinkingBlocks) : rest.messages;
   if (typeof anthropic === 'object' && anthropic !== null && (anthropic as Record<string, unknown>)['cache_control'] === true) {
-    return { ...rest, messages: rest.messages.map(withoutCacheControl), ...(rest.tools ? { tools: rest.tools.map(withoutCacheControl) } : {}), model: upstreamModel };
+    return { ...rest, messages: messages.map(withoutCacheControl), ...(rest.tools ? { tools: rest.tools.map(withoutCacheControl) } : {}), model: upstreamModel };
   }
-  return { ...rest, model: upstreamModel };
+  return { ...rest, messages, model: upstreamModel };
+}
+
+function withoutThinkingBlocks(message: ChatMessage): ChatMessage {
+  if (!('thinking_blocks' in message)) return message;
+  const { thinking_blocks: _thinkingBlocks, ...rest } = message;
+  return rest;
 }
 
 /** A message (its content parts) or a tool without Anthropic's `cache_control` breakpoints. */
@@ -28,12 +38,17 @@ function withoutCacheControl<Item extends object>(item: Item): Item {
   return { ...rest, content: content.map((part: unknown) => (typeof part === 'object' && part !== null ? withoutCacheControl(part) : part)) } as Item;
 }
 
-/** The Anthropic-only settings a Messages API request carried (`thinking`, `top_k`), dropped here: one warning each. */
+/** What is said of an Anthropic-only setting left out, where `<field> … was not sent` would not say it. */
+const anthropicOnlyWarningFor: Readonly<Record<string, string>> = {
+  betas: 'the anthropic-beta header applies to Anthropic models only and was not forwarded',
+};
+
+/** The Anthropic-only settings a Messages API request carried (`thinking`, `top_k`, betas), dropped here: one warning each. */
 export function anthropicOnlyWarnings(request: ChatCompletionRequest): string[] | undefined {
   const own = request['anthropic'];
   if (typeof own !== 'object' || own === null) return undefined;
   const fields = Object.keys(own);
-  return fields.length > 0 ? fields.map((field) => `${field} applies to Anthropic models only and was not sent`) : undefined;
+  return fields.length > 0 ? fields.map((field) => anthropicOnlyWarningFor[field] ?? `${field} applies to Anthropic models only and was not sent`) : undefined;
 }
 
 export interface StreamingSettings {
