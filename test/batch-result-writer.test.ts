@@ -39,6 +39,7 @@ describe('batch result writer', () => {
 
   const outcome = (lineNumber: number, status: BatchLineOutcome['status']): BatchLineOutcome => ({
     kind: 'batch',
+    format: 'chat',
     requestId: batchRequestId('batch_w', lineNumber),
     batchId: 'batch_w',
     lineNumber,

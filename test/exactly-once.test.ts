@@ -49,6 +49,7 @@ describe('exactly-once usage', () => {
   const outcome = (requestId: string, overrides: Partial<RequestOutcome> = {}): RequestOutcome => ({
     requestId,
     kind: 'sync',
+    format: 'chat',
     ...principal,
     model: 'mock-echo',
     provider: 'mock',

@@ -163,6 +163,20 @@ describe('Prometheus metrics', () => {
     expect(receiver.received('/job')).toHaveLength(1);
   });
 
+  it("labels requests with the client format they came in through, a batch line with its endpoint's", async () => {
+    const before = await scrape();
+    const chatted = await chat({ model: 'mock-echo', messages: [{ role: 'user', content: fresh() }] });
+    const message = await postJson(`${harness.url}/v1/messages`, { model: 'mock-echo', max_tokens: 50, messages: [{ role: 'user', content: fresh() }] }, key);
+    const response = await postJson(`${harness.url}/v1/responses`, { model: 'mock-echo', input: fresh(), store: false }, key);
+    expect([chatted.status, message.status, response.status]).toEqual([200, 200, 200]);
+    const requests = [{ custom_id: 'r-0', body: { model: 'mock-echo', input: fresh() } }];
+    expect((await postJson(`${harness.url}/v1/batches`, { requests, endpoint: '/v1/responses', completion_window: '24h' }, key)).status).toBe(200);
+
+    const sync = { kind: 'sync', model: 'mock-echo', status: 'completed' };
+    await settledDelta(before, { kind: 'batch', format: 'responses' }, 1);
+    for (const format of ['chat', 'messages', 'responses']) await settledDelta(before, { ...sync, format }, 1);
+  });
+
   it('counts webhook attempts by outcome: retrying, delivered, failed, disabled', async () => {
     const before = await scrape();
     const { project_id: projectId } = await harness.createKey('metrics-hooks');

@@ -176,6 +176,19 @@ describe('OpenAPI: /openapi.json and /docs', () => {
     expect(Object.keys(gatewayErrorCodes).filter((code) => !documented.has(code) && !neverAnswered.has(code))).toEqual([]);
   });
 
+  it('documents the Messages and Responses streams event by event', () => {
+    for (const [path, component, first, last] of [
+      ['/v1/messages', 'MessageStreamEvent', 'message_start', 'message_stop'],
+      ['/v1/responses', 'ResponseStreamEvent', 'response.created', 'response.completed'],
+    ] as const) {
+      const content = spec.paths[path]?.post?.responses['200']?.content ?? {};
+      expect(Object.keys(content).sort(), path).toEqual(['application/json', 'text/event-stream']);
+      expect(content['text/event-stream']?.schema).toEqual({ $ref: `#/components/schemas/${component}` });
+      const text = JSON.stringify(spec.components.schemas?.[component]);
+      for (const type of [first, last, 'error']) expect(text, `${component} ${type}`).toContain(`"${type}"`);
+    }
+  });
+
   it('documents chat completions from the zod schemas: JSON, and text/event-stream for stream: true', () => {
     const post = spec.paths['/v1/chat/completions']?.post;
     expect(post).toBeDefined();

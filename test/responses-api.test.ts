@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicWireServer } from './support/anthropic-wire-server.ts';
 import { GeminiWireServer } from './support/gemini-wire-server.ts';
-import { OpenAIWireServer } from './support/openai-wire-server.ts';
+import { echoCompletion, OpenAIWireServer } from './support/openai-wire-server.ts';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
 
 /** OpenAI's Responses API in front of every provider, through the official `openai` SDK. */
@@ -75,6 +75,19 @@ describe('POST /v1/responses through the OpenAI SDK', () => {
     await expect(other.responses.create({ model: 'gpt', previous_response_id: first.id, input: 'x' })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  /** The request row behind a stored response. */
+  const recordOf = async (responseId: string) =>
+    (await harness.sql.query<{ format: string; warnings: string[] | null }>('SELECT format, warnings FROM requests WHERE id = (SELECT request_id FROM responses WHERE id = $1)', [responseId])).rows[0];
+
+  it('records the request as format responses, with what the translation dropped before what the provider could not honour', async () => {
+    const response = await client.responses.create({ model: 'claude', input: 'too warm', temperature: 1.5, truncation: 'auto' });
+    expect(response.status).toBe('completed');
+    expect(await recordOf(response.id)).toEqual({
+      format: 'responses',
+      warnings: ['truncation: "auto" is not supported; input longer than the context window fails as with "disabled"', "temperature 1.5 was clamped to 1, the top of Anthropic's range (0–1)"],
+    });
+  });
+
   it('does not keep a response with store: false, and deletes a stored one', async () => {
     const unstored = await client.responses.create({ model: 'gpt', input: 'forget me', store: false });
     await expect(client.responses.retrieve(unstored.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
@@ -93,7 +106,7 @@ describe('POST /v1/responses through the OpenAI SDK', () => {
   });
 
   it('runs background: true as an async job: queued at once, completed on a later retrieve, continued from', async () => {
-    const queued = await client.responses.create({ model: 'gpt', input: 'in the background', background: true });
+    const queued = await client.responses.create({ model: 'gpt', input: 'in the background', background: true, truncation: 'auto' });
     expect(['queued', 'in_progress']).toContain(queued.status);
     expect(queued.output).toEqual([]);
     await expect.poll(async () => (await client.responses.retrieve(queued.id)).status, { timeout: 10_000, interval: 100 }).toBe('completed');
@@ -102,11 +115,36 @@ describe('POST /v1/responses through the OpenAI SDK', () => {
     expect(done.usage?.output_tokens).toBeGreaterThan(0);
     const { rows } = await harness.sql.query<{ kind: string; status: string }>('SELECT kind, status FROM requests WHERE id = (SELECT request_id FROM responses WHERE id = $1)', [queued.id]);
     expect(rows).toEqual([{ kind: 'async', status: 'completed' }]);
+    expect(await recordOf(queued.id)).toEqual({ format: 'responses', warnings: ['truncation: "auto" is not supported; input longer than the context window fails as with "disabled"'] });
     // Its answer is part of the conversation a follow-up continues.
     const before = openaiUpstream.requests.length;
     await client.responses.create({ model: 'gpt', previous_response_id: queued.id, input: 'and then?' });
     const sent = openaiUpstream.requests[before]?.body as { messages: Array<{ role: string }> };
     expect(sent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     await expect(client.responses.create({ model: 'gpt', input: 'x', background: true, store: false })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  it('cancels a background response: it stays cancelled, its call is still billed, and only background responses can be', async () => {
+    // The provider answers after a while: the response is still running when cancelled.
+    openaiUpstream.enqueue((request) => ({ ...echoCompletion(request), delayMs: 1500 }));
+    const queued = await client.responses.create({ model: 'gpt', input: 'cancel me', background: true });
+    await expect.poll(async () => (await client.responses.retrieve(queued.id)).status, { timeout: 5000, interval: 20 }).toBe('in_progress');
+    const cancelled = await client.responses.cancel(queued.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.output).toEqual([]);
+    const requestId = (await harness.sql.query<{ request_id: string }>('SELECT request_id FROM responses WHERE id = $1', [queued.id])).rows[0]!.request_id;
+    // The call under way finishes and is billed; the response stays cancelled and keeps no answer.
+    await expect.poll(async () => (await harness.sql.query('SELECT 1 FROM usage WHERE request_id = $1', [requestId])).rowCount, { timeout: 10_000, interval: 50 }).toBe(1);
+    expect((await client.responses.retrieve(queued.id)).status).toBe('cancelled');
+    const { rows } = await harness.sql.query<{ status: string; response: unknown }>('SELECT status, response FROM requests WHERE id = $1', [requestId]);
+    expect(rows).toEqual([{ status: 'cancelled', response: null }]);
+    // Cancelling again, or a response that has ended, answers it as it is.
+    expect((await client.responses.cancel(queued.id)).status).toBe('cancelled');
+    const done = await client.responses.create({ model: 'gpt', input: 'finish first', background: true });
+    await expect.poll(async () => (await client.responses.retrieve(done.id)).status, { timeout: 10_000, interval: 50 }).toBe('completed');
+    expect((await client.responses.cancel(done.id)).status).toBe('completed');
+    const foreground = await client.responses.create({ model: 'gpt', input: 'not in the background' });
+    await expect(client.responses.cancel(foreground.id)).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(other.responses.cancel(queued.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });

@@ -37,6 +37,8 @@ interface Made {
   cost: string;
   costSaved: string;
   requestId: string;
+  /** The client API it came in through. @defaultValue 'chat' */
+  format?: string;
   /** Lines served by a provider's batch API: their batch, and what they saved against the sync price. */
   nativeBatchId?: string;
   batchSaved?: string;
@@ -78,6 +80,7 @@ describe('usage API and request logs, after a real run', () => {
   const keys: Record<string, { id: string; key: string; project_id: string }> = {};
   let fallbackId = '';
   let streamId = '';
+  let messagesId = '';
   let batchId = '';
   let from = '';
   let to = '';
@@ -100,6 +103,40 @@ describe('usage API and request logs, after a real run', () => {
     const cost = error ? '0' : (response.headers.get('x-gateway-cost') ?? 'missing');
     if (!error) expect(new Big(cost).eq(cacheHit ? 0 : priceOf(input, output))).toBe(true);
     const one = { project: key.project_id, keyId: key.id, model, batch: false, error, cacheHit, input, output, cost, costSaved: cacheHit ? priceOf(input, output) : '0', requestId };
+    made.push(one);
+    return one;
+  }
+
+  /**
+   * A call in another client format: Anthropic Messages, OpenAI Responses or embeddings. Its tokens are
+   * read from the answer (`input_tokens`/`output_tokens`, or `prompt_tokens` for embeddings), its cost from the header.
+   */
+  async function callIn(format: 'messages' | 'responses' | 'embeddings', name: string, content: string): Promise<Made> {
+    const key = keys[name]!;
+    const model = format === 'embeddings' ? 'usage-embed' : 'usage-echo';
+    const body =
+      format === 'messages' ? { model, max_tokens: 100, messages: [{ role: 'user', content }] } : format === 'responses' ? { model, input: content, store: false } : { model, input: content };
+    const response = await postJson(`${harness.url}/v1/${format}`, body, key.key);
+    expect(response.status).toBe(200);
+    const usageOf = response.body.usage as Record<string, number>;
+    const input = format === 'embeddings' ? usageOf['prompt_tokens']! : usageOf['input_tokens']!;
+    const output = format === 'embeddings' ? 0 : usageOf['output_tokens']!;
+    const cost = response.headers.get('x-gateway-cost') ?? 'missing';
+    expect(new Big(cost).eq(priceOf(input, output))).toBe(true);
+    const one = {
+      project: key.project_id,
+      keyId: key.id,
+      model,
+      batch: false,
+      error: false,
+      cacheHit: false,
+      input,
+      output,
+      cost,
+      costSaved: '0',
+      requestId: response.headers.get('x-request-id') ?? '',
+      format,
+    };
     made.push(one);
     return one;
   }
@@ -214,6 +251,7 @@ describe('usage API and request logs, after a real run', () => {
         const now = new Date();
         return writer.record({
           kind: 'batch',
+          format: 'chat',
           requestId,
           batchId: nativeBatchId,
           lineNumber,
@@ -249,6 +287,7 @@ describe('usage API and request logs, after a real run', () => {
         models: {
           'usage-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing },
           'usage-classifier': { routes: [{ provider: 'mock', model: 'classifier' }], pricing },
+          'usage-embed': { routes: [{ provider: 'mock', model: 'embed' }], pricing },
           'usage-fallback': {
             routes: [
               { provider: 'closed', model: 'gpt-4o-mini' },
@@ -279,6 +318,10 @@ describe('usage API and request logs, after a real run', () => {
       [120, 30],
       [7, 3],
     ]);
+    messagesId = (await callIn('messages', 'a1', 'a question in the Messages format')).requestId;
+    await callIn('responses', 'a1', 'a question in the Responses format');
+    await callIn('responses', 'a2', 'another Responses question, from the second key');
+    await callIn('embeddings', 'a1', 'embed these words');
     await chat('b', 'usage-echo', 'project b asks');
     await chat('b', 'usage-classifier', 'project b classifies');
     to = new Date(Date.now() + 3_600_000).toISOString();
@@ -304,13 +347,13 @@ describe('usage API and request logs, after a real run', () => {
     expect(p95).toBeLessThanOrEqual(p99);
   });
 
-  const groupings = [['model'], ['key'], ['provider'], ['served_by'], ['batch'], ['model,key'], ['batch,model,provider'], ['batch,served_by,provider']];
+  const groupings = [['model'], ['key'], ['provider'], ['served_by'], ['format'], ['batch'], ['model,key'], ['batch,model,provider'], ['batch,served_by,provider'], ['format,key,model']];
   it.each(groupings)('groups by %s, each group summing exactly its requests', async (groupBy) => {
     const { status, body } = await usage(`&group_by=${groupBy}`);
     expect(status).toBe(200);
-    const order = ['key', 'model', 'provider', 'served_by', 'batch'];
+    const order = ['key', 'model', 'provider', 'served_by', 'format', 'batch'];
     expect(body.group_by).toEqual(groupBy.split(',').sort((x, y) => order.indexOf(x) - order.indexOf(y)));
-    const keyOf = (fields: { model?: string; api_key_id?: string; provider?: string | null; served_by?: string; batch_id?: string | null }) => JSON.stringify(fields);
+    const keyOf = (fields: { model?: string; api_key_id?: string; provider?: string | null; served_by?: string; format?: string; batch_id?: string | null }) => JSON.stringify(fields);
     const expected = new Map<string, Made[]>();
     for (const one of ofProject('a1')) {
       const fields = {
@@ -318,12 +361,16 @@ describe('usage API and request logs, after a real run', () => {
         ...(groupBy.includes('model') ? { model: one.model } : {}),
         ...(groupBy.includes('provider') ? { provider: 'mock' } : {}),
         ...(groupBy.includes('served_by') ? { served_by: one.nativeBatchId ? 'batch_api' : 'gateway' } : {}),
+        ...(groupBy.includes('format') ? { format: one.format ?? 'chat' } : {}),
         ...(groupBy.includes('batch') ? { batch_id: one.batch ? (one.nativeBatchId ?? batchId) : null } : {}),
       };
       expected.set(keyOf(fields), [...(expected.get(keyOf(fields)) ?? []), one]);
     }
     const actual = new Map(
-      body.data.map((row: Record<string, any>) => [keyOf({ api_key_id: row.api_key_id, model: row.model, provider: row.provider, served_by: row.served_by, batch_id: row.batch_id }), countersOf(row)]),
+      body.data.map((row: Record<string, any>) => [
+        keyOf({ api_key_id: row.api_key_id, model: row.model, provider: row.provider, served_by: row.served_by, format: row.format, batch_id: row.batch_id }),
+        countersOf(row),
+      ]),
     );
     expect(actual).toEqual(new Map([...expected].map(([key, list]) => [key, expectedOf(list)])));
     const costs = body.data.map((row: Record<string, any>) => Number(row.cost));
@@ -341,6 +388,19 @@ describe('usage API and request logs, after a real run', () => {
     expect(byServer.get('gateway')).toEqual(expectedOf(ofProject('a1').filter((one) => !one.nativeBatchId)));
     expect(byServer.get('gateway')?.batch_saved).toBe('0');
     expect(new Big(body.total.batch_saved).toString()).toBe(expectedOf(native).batch_saved);
+  });
+
+  it('reports each client format (chat completions, Messages, Responses, embeddings) under group_by=format, as the request rows record it', async () => {
+    const { body } = await usage('&group_by=format');
+    const byFormat = new Map<string, ReturnType<typeof countersOf>>(body.data.map((row: Record<string, any>) => [row.format, countersOf(row)]));
+    expect([...byFormat.keys()].sort()).toEqual(['chat', 'embeddings', 'messages', 'responses']);
+    for (const format of ['chat', 'embeddings', 'messages', 'responses']) {
+      expect(byFormat.get(format), format).toEqual(expectedOf(ofProject('a1').filter((one) => (one.format ?? 'chat') === format)));
+    }
+    expect(byFormat.get('responses')?.requests).toBe(2);
+    const { rows } = await harness.sql.query<{ format: string }>('SELECT format FROM requests WHERE id = $1', [messagesId]);
+    expect(rows).toEqual([{ format: 'messages' }]);
+    expect((await get(`/v1/requests/${messagesId}`, keys['a1']!.key)).body).toMatchObject({ operation: 'chat', format: 'messages' });
   });
 
   it('buckets by day and hour, ascending, adding up to the total', async () => {
@@ -400,7 +460,7 @@ describe('usage API and request logs, after a real run', () => {
     );
     expect(countersOf(all.body.total)).toEqual(expectedOf(made));
     expect(countersOf((await adminUsage('&project=usage-b')).body.total)).toEqual(expectedOf(ofProject('b')));
-    expect(countersOf((await adminUsage(`&project=${keys['a1']!.project_id}&group_by=key,model,provider,served_by,batch,day,hour`)).body.total)).toEqual(expectedOf(ofProject('a1')));
+    expect(countersOf((await adminUsage(`&project=${keys['a1']!.project_id}&group_by=key,model,provider,served_by,format,batch,day,hour`)).body.total)).toEqual(expectedOf(ofProject('a1')));
     expect((await adminUsage('&project=nobody')).body.error).toMatchObject({ code: 'not_found', param: 'project' });
     expect((await get('/admin/usage', keys['a1']!.key)).status).toBe(401);
   });
@@ -478,12 +538,13 @@ describe('usage API and request logs, after a real run', () => {
 
   it('npm run usage:rebuild reproduces the same rollups from the raw records', async () => {
     const snapshot = async () => ({
-      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, served_by, batch_id')).rows,
-      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, served_by, batch_id')).rows,
+      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id')).rows,
+      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id')).rows,
     });
     const before = await snapshot();
     expect(before.hourly.length).toBeGreaterThan(3);
     expect(before.hourly.filter((row) => row.served_by === 'batch_api')).toMatchObject([{ batch_id: 'batch_native_usage', requests: 2 }]);
+    expect(new Set(before.hourly.map((row) => row.format))).toEqual(new Set(['chat', 'embeddings', 'messages', 'responses']));
     await harness.sql.query('UPDATE usage_rollups SET requests = requests + 100, latency_histogram = latency_histogram || 7::bigint');
     await harness.sql.query('DELETE FROM usage_daily_rollups');
     const run = await promisify(execFile)('npx', ['tsx', 'src/usage/rebuild-cli.ts', '--from', from, '--to', to], {

@@ -33,6 +33,7 @@ describe('usage rollups at the writers', () => {
   const outcome = (requestId: string, model: string, extra: Partial<RequestOutcome> = {}): RequestOutcome => ({
     requestId,
     kind: 'sync',
+    format: 'chat',
     ...principal,
     model,
     provider: 'mock',
@@ -73,7 +74,7 @@ describe('usage rollups at the writers', () => {
 
   it('counts an async job once, when it settles', async () => {
     const request = { model: 'async-model', messages: [{ role: 'user' as const, content: 'x' }] };
-    await insertAsyncJob(handle.pool, { id: 'req_async', ...principal, request, webhookUrl: null, acceptedAt: new Date(settledAt.getTime() - 500) });
+    await insertAsyncJob(handle.pool, { id: 'req_async', ...principal, request, format: 'chat', webhookUrl: null, acceptedAt: new Date(settledAt.getTime() - 500) });
     expect((await rollup('async-model')).requests).toBeNull();
     await new ResultStore(handle.db).record(outcome('req_async', 'async-model', { kind: 'async', acceptedAt: new Date(settledAt.getTime() - 500) }));
     expect(await rollup('async-model')).toMatchObject({ requests: 1, errors: 0, prompt_tokens: 10 });
@@ -83,6 +84,7 @@ describe('usage rollups at the writers', () => {
     const writer = new BatchResultWriter(handle.pool, async () => {});
     const line = (lineNumber: number, status: BatchLineOutcome['status']): BatchLineOutcome => ({
       kind: 'batch',
+      format: 'chat',
       requestId: `batch_req_r_${lineNumber}`,
       batchId: 'batch_r',
       lineNumber,
@@ -132,6 +134,7 @@ describe('usage rollups at the writers', () => {
     const nativeAt = new Date('2024-06-02T10:20:00.000Z');
     const line = (lineNumber: number, extra: Partial<BatchLineOutcome>): BatchLineOutcome => ({
       kind: 'batch',
+      format: 'chat',
       requestId: `batch_req_native_${lineNumber}`,
       batchId: 'batch_native',
       lineNumber,
@@ -213,6 +216,61 @@ describe('usage rollups at the writers', () => {
     ]);
     await handle.pool.query("DELETE FROM usage_rollups WHERE model = 'native-model'");
     await handle.pool.query("DELETE FROM usage_daily_rollups WHERE model = 'native-model'");
+    await rebuildUsageRollups(handle.pool, range);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('keeps client formats apart: sync, async and billed-later outcomes and batch lines, and usage:rebuild agrees', async () => {
+    const at = new Date('2024-06-03T10:20:00.000Z');
+    const times = { acceptedAt: new Date(at.getTime() - 40), startedAt: new Date(at.getTime() - 30), completedAt: at };
+    const store = new ResultStore(handle.db);
+    await store.record(outcome('req_fmt_chat', 'format-model', times));
+    // Recorded completed without usage, then billed by a later report: the tokens go to its format.
+    await store.record(outcome('req_fmt_messages', 'format-model', { ...times, format: 'messages', usage: undefined }));
+    await store.record(outcome('req_fmt_messages', 'format-model', { ...times, format: 'messages' }));
+    // An async job keeps the format and warnings it was accepted with until its outcome writes the whole list.
+    const request = { model: 'format-model', messages: [{ role: 'user' as const, content: 'x' }] };
+    await insertAsyncJob(handle.pool, { id: 'req_fmt_async', ...principal, request, format: 'responses', conversionWarnings: ['truncation: dropped'], webhookUrl: null, acceptedAt: times.acceptedAt });
+    expect((await handle.pool.query("SELECT format, warnings FROM requests WHERE id = 'req_fmt_async'")).rows).toEqual([{ format: 'responses', warnings: ['truncation: dropped'] }]);
+    await store.record(outcome('req_fmt_async', 'format-model', { ...times, kind: 'async', format: 'responses', warnings: ['truncation: dropped', 'temperature clamped'] }));
+    const writer = new BatchResultWriter(handle.pool, async () => {});
+    await writer.record({
+      ...outcome('batch_req_fmt_1', 'format-model', times),
+      kind: 'batch',
+      format: 'responses',
+      batchId: 'batch_fmt',
+      lineNumber: 1,
+      customId: 'c1',
+    });
+
+    const stored = await handle.pool.query("SELECT id, format, warnings FROM requests WHERE model = 'format-model' ORDER BY id");
+    expect(stored.rows).toEqual([
+      { id: 'batch_req_fmt_1', format: 'responses', warnings: null },
+      { id: 'req_fmt_async', format: 'responses', warnings: ['truncation: dropped', 'temperature clamped'] },
+      { id: 'req_fmt_chat', format: 'chat', warnings: null },
+      { id: 'req_fmt_messages', format: 'messages', warnings: null },
+    ]);
+    const range = { from: new Date('2024-06-03T00:00:00Z'), to: new Date('2024-06-04T00:00:00Z') };
+    const report = await queryUsage(handle.pool, { range, groups: ['format'], projectId: principal.projectId });
+    expect(report.data.map((row) => [row.format, row.requests, row.input_tokens])).toEqual([
+      ['responses', 2, 20],
+      ['chat', 1, 10],
+      ['messages', 1, 10],
+    ]);
+
+    const snapshot = async () => ({
+      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'format-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id")).rows,
+      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'format-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id")).rows,
+    });
+    const before = await snapshot();
+    expect(before.hourly.map((row) => [row.format, row.batch_id, row.requests])).toEqual([
+      ['chat', '', 1],
+      ['messages', '', 1],
+      ['responses', '', 1],
+      ['responses', 'batch_fmt', 1],
+    ]);
+    await handle.pool.query("DELETE FROM usage_rollups WHERE model = 'format-model'");
+    await handle.pool.query("DELETE FROM usage_daily_rollups WHERE model = 'format-model'");
     await rebuildUsageRollups(handle.pool, range);
     expect(await snapshot()).toEqual(before);
   });

@@ -3,6 +3,7 @@ import { insertAsyncJob } from '../async-jobs/async-jobs.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';
 import { bindRequest, type OperationPayload } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import { assertWebhookUrlAllowed } from '../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from './app.ts';
 import type { HeldIdempotencyKey } from './idempotency.ts';
@@ -14,9 +15,18 @@ import type { HeldIdempotencyKey } from './idempotency.ts';
  */
 export async function acceptAsyncJob(
   dependencies: Pick<AppDependencies, 'database' | 'dispatcher' | 'cache' | 'config' | 'tenantLimits'>,
-  input: { request: FastifyRequest; key?: HeldIdempotencyKey | undefined; payload: OperationPayload; webhookUrl: string | undefined },
+  input: {
+    request: FastifyRequest;
+    key?: HeldIdempotencyKey | undefined;
+    payload: OperationPayload;
+    /** The client API the request came in through. */
+    format: RequestFormat;
+    /** What translating it from that format could not carry: recorded with the job, and with its outcome. */
+    conversionWarnings?: readonly string[] | undefined;
+    webhookUrl: string | undefined;
+  },
 ) {
-  const { request, key, payload, webhookUrl } = input;
+  const { request, key, payload, format, conversionWarnings, webhookUrl } = input;
   const pool = dependencies.database.pool;
   const routed = await dependencies.dispatcher.plan({ payload, headers: request.headers });
   // Looked up by the worker: a hit there is recorded and delivered like any answer.
@@ -41,6 +51,8 @@ export async function acceptAsyncJob(
       projectId: request.principal.projectId,
       apiKeyId: request.principal.apiKeyId,
       ...payload,
+      format,
+      conversionWarnings,
       webhookUrl: webhookUrl ?? null,
       acceptedAt,
       clientRequestId: request.correlation.clientRequestId ?? null,
@@ -51,6 +63,8 @@ export async function acceptAsyncJob(
     await dependencies.dispatcher.dispatchAsync({
       requestId: request.id,
       principal: request.principal,
+      format,
+      conversionWarnings,
       ...routed,
       webhookUrl: webhookUrl ?? null,
       acceptedAt: acceptedAt.getTime(),

@@ -33,6 +33,7 @@ import { adminLimitsRoutes } from './routes/admin-limits.ts';
 import { asyncJobsRoutes } from './routes/async-jobs.ts';
 import { embeddingsRoutes } from './routes/embeddings.ts';
 import { messagesRoutes } from './routes/messages.ts';
+import { messageBatchesRoutes } from './routes/message-batches.ts';
 import { responsesRoutes } from './routes/responses.ts';
 import { batchesRoutes } from './routes/batches.ts';
 import { adminProjectsRoutes } from './routes/admin-projects.ts';
@@ -132,6 +133,7 @@ export function buildApp(dependencies: AppDependencies) {
       v1.register(asyncJobsRoutes(dependencies));
       v1.register(embeddingsRoutes(dependencies));
       v1.register(messagesRoutes(dependencies));
+      v1.register(messageBatchesRoutes(dependencies));
       v1.register(responsesRoutes(dependencies));
       v1.register(usageRoutes(dependencies));
     },

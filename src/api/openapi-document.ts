@@ -97,6 +97,7 @@ export function errorResponses(codes: Iterable<GatewayErrorCode>): Record<string
 
 /** Names for the `:id` of a URL (by the URL before it), and for a wildcard: what the id is of. */
 const pathParameterNames: ReadonlyArray<{ before: string; name: string; description: string }> = [
+  { before: '/v1/messages/batches/', name: 'message_batch_id', description: 'The message batch ID.' },
   { before: '/v1/batches/', name: 'batch_id', description: 'The batch ID.' },
   { before: '/v1/files/', name: 'file_id', description: 'The file ID.' },
   { before: '/v1/responses/', name: 'response_id', description: 'The response ID (`resp_…`).' },

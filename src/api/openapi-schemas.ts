@@ -201,7 +201,7 @@ function asyncJobSchema<Object extends string>(object: Object, responseId: strin
   return z.looseObject({
     id: z.string(),
     object: z.literal(object),
-    status: z.enum(['queued', 'in_progress', 'completed', 'failed']),
+    status: z.enum(['queued', 'in_progress', 'completed', 'failed', 'cancelled']),
     model: z.string(),
     created_at: z.number().int(),
     started_at: z.number().int().nullable(),

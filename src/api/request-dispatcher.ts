@@ -10,6 +10,7 @@ import type { OperationPayload, OperationResponse } from '../operations/registry
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
 import { type ReplyListener } from '../queues/reply-channel.ts';
@@ -28,6 +29,10 @@ export type SyncDispatchInput = DispatchFields & OperationPayload;
 interface DispatchFields {
   requestId: string;
   principal: Principal;
+  /** The client API the request came in through. */
+  format: RequestFormat;
+  /** What translating it from that format could not carry (recorded with the outcome). */
+  conversionWarnings?: readonly string[] | undefined;
   routes: ResolvedRoute[];
   /** Routes the planner passed over (open breakers): the start of the trail. */
   trail?: RouteAttempt[];
@@ -264,14 +269,16 @@ export class RequestDispatcher {
   }
 }
 
-/** The job fields sync and async work share: who, what, the plan, the trail so far, the cache plan. */
-function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'routes' | 'trail' | 'cache' | 'correlation'> & OperationPayload) {
+/** The job fields sync and async work share: who, what and in which format, the plan, the trail so far, the cache plan. */
+function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'format' | 'conversionWarnings' | 'routes' | 'trail' | 'cache' | 'correlation'> & OperationPayload) {
   return {
     ...operationPayloadOf(input),
     requestId: input.requestId,
     projectId: input.principal.projectId,
     apiKeyId: input.principal.apiKeyId,
     model: input.request.model,
+    format: input.format,
+    ...(input.conversionWarnings && input.conversionWarnings.length > 0 ? { conversionWarnings: [...input.conversionWarnings] } : {}),
     routes: input.routes,
     routeIndex: 0,
     ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),

@@ -3,7 +3,8 @@ import { cacheHitFields, type GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { TenantAdmission, TenantLease } from '../limits/tenant/tenant-admission.ts';
 import type { Logger } from '../logging/logger.ts';
-import { bindRequest, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
+import { bindRequest, type OperationName, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import type { ResultStore } from '../records/result-store.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
@@ -35,9 +36,18 @@ export class SyncRequests {
     },
   ) {}
 
-  async run(input: { request: FastifyRequest; reply: FastifyReply; payload: OperationPayload; stream?: StreamHandler | undefined }): Promise<SyncOutcome> {
+  async run(input: {
+    request: FastifyRequest;
+    reply: FastifyReply;
+    payload: OperationPayload;
+    /** The client API the request came in through. */
+    format: RequestFormat;
+    /** What translating it from that format could not carry: recorded with its outcome. */
+    conversionWarnings?: readonly string[] | undefined;
+    stream?: StreamHandler | undefined;
+  }): Promise<SyncOutcome> {
     const { dispatcher, cache, tenantLimits } = this.dependencies;
-    const { request, reply, payload } = input;
+    const { request, reply, payload, format, conversionWarnings } = input;
     const { principal } = request;
     const bound = bindRequest(payload);
     const streamed = input.stream !== undefined;
@@ -50,7 +60,7 @@ export class SyncRequests {
       // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
       const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(), kind: 'sync' });
       await lease.release();
-      this.recordHit(request, bound.operation, bound.model, hit, streamed);
+      this.recordHit(request, { operation: bound.operation, format, conversionWarnings, model: bound.model }, hit, streamed);
       reply.header('x-gateway-cache', 'HIT');
       reply.header('x-gateway-cost', '0');
       return { source: 'cache', answer: hit };
@@ -64,7 +74,16 @@ export class SyncRequests {
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
     const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
     // The lookup is done: the worker only stores the answer.
-    const dispatch: SyncDispatchInput = { requestId: request.id, principal, ...routed, cache: cachePlan && { ...cachePlan, lookup: false }, cacheStatus, correlation: request.correlation };
+    const dispatch: SyncDispatchInput = {
+      requestId: request.id,
+      principal,
+      format,
+      conversionWarnings,
+      ...routed,
+      cache: cachePlan && { ...cachePlan, lookup: false },
+      cacheStatus,
+      correlation: request.correlation,
+    };
     if (input.stream) {
       await lease.run(() => input.stream!(dispatch, lease, cacheHeaders));
       return { source: 'stream' };
@@ -83,17 +102,24 @@ export class SyncRequests {
   }
 
   /** A hit's record: nothing billed, the saving noted; no copy of the body (a sync answer is never read back). */
-  private recordHit(request: FastifyRequest, operation: OperationPayload['operation'], model: string, hit: CachedAnswer, streamed: boolean): void {
+  private recordHit(
+    request: FastifyRequest,
+    asked: { operation: OperationName; format: RequestFormat; conversionWarnings: readonly string[] | undefined; model: string },
+    hit: CachedAnswer,
+    streamed: boolean,
+  ): void {
     const now = new Date();
     const { principal } = request;
     const recorded = this.dependencies.hitRecorder.record({
       requestId: request.id,
       kind: 'sync',
-      operation: operation ?? 'chat',
+      operation: asked.operation,
+      format: asked.format,
       projectId: principal.projectId,
       apiKeyId: principal.apiKeyId,
-      model,
+      model: asked.model,
       ...cacheHitFields(hit, now),
+      warnings: asked.conversionWarnings && [...asked.conversionWarnings],
       acceptedAt: now,
       streamed,
       correlation: request.correlation,

@@ -6,6 +6,7 @@ import { jobPresence } from '../durability/job-presence.ts';
 import { keysetPages } from '../durability/keyset-pages.ts';
 import type { ReconcileTask } from '../durability/reconciler.ts';
 import type { OperationName, OperationPayload } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import type { QueueRegistry } from '../queues/queue-registry.ts';
 import { resolveRoutes } from '../routing/resolve-route.ts';
 import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData } from '../queues/request-job.ts';
@@ -18,6 +19,9 @@ interface UnsettledJob {
   api_key_id: string;
   request_body: OperationPayload['request'];
   operation: OperationName;
+  format: RequestFormat;
+  /** Until the job settles: what translating it from its format could not carry. */
+  warnings: string[] | null;
   webhook_url: string | null;
   created_at: Date;
   cursor: string;
@@ -62,6 +66,7 @@ export function asyncJobRecoveryTask(options: {
         projectId: job.project_id,
         apiKeyId: job.api_key_id,
         operation: job.operation,
+        format: job.format,
         model: job.request_body.model,
         provider: '',
         upstreamModel: '',
@@ -73,6 +78,7 @@ export function asyncJobRecoveryTask(options: {
         acceptedAt: job.created_at,
         startedAt: new Date(),
         completedAt: new Date(),
+        warnings: job.warnings ?? undefined,
       };
       await options.resultStore.record(failure);
       await options.lifecycle.onSettled(jobData(job, [], acceptedAt), failure);
@@ -97,7 +103,7 @@ export function asyncJobRecoveryTask(options: {
         fetch: async (after) =>
           (
             await pool.query<UnsettledJob>(
-              `SELECT id, project_id, api_key_id, request_body, operation, webhook_url, created_at, created_at::text || '|' || id AS cursor
+              `SELECT id, project_id, api_key_id, request_body, operation, format, warnings, webhook_url, created_at, created_at::text || '|' || id AS cursor
                FROM requests
                WHERE kind = 'async' AND status IN ('queued', 'in_progress')
                  AND ($1::text IS NULL OR (created_at, id) > (split_part($1, '|', 1)::timestamptz, split_part($1, '|', 2)))
@@ -133,6 +139,8 @@ function jobData(job: UnsettledJob, routes: RequestJobData['routes'], acceptedAt
     projectId: job.project_id,
     apiKeyId: job.api_key_id,
     model: job.request_body.model,
+    format: job.format,
+    ...(job.warnings && job.warnings.length > 0 ? { conversionWarnings: job.warnings } : {}),
     routes,
     routeIndex: 0,
     ...payload,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { awaitCreation } from '../durability/creation-fence.ts';
 import { errorTypeFor } from '../errors/gateway-error.ts';
 import type { OperationName, OperationPayload } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import { toEmbeddingsAnswer } from '../operations/embeddings/embeddings-answer.ts';
 import type { EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
 import type { WebhookNotifier } from '../webhooks/webhook-notifier.ts';
@@ -9,7 +10,7 @@ import type { RequestJobData } from '../queues/request-job.ts';
 import type { RequestJobLifecycle } from '../workers/request-job-processor.ts';
 import type { RequestOutcome } from '../records/result-store.ts';
 
-export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+export type AsyncJobStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
 
 interface JobRow {
   id: string;
@@ -31,7 +32,7 @@ const seconds = (date: Date | null) => (date ? Math.floor(date.getTime() / 1000)
 
 /** The job object `GET /v1/async/chat/completions/{id}` (or `/v1/async/embeddings/{id}`) answers and `job.*` webhooks carry. */
 export function toJobObject(row: JobRow) {
-  const status = (['queued', 'in_progress', 'completed', 'failed'].includes(row.status) ? row.status : 'failed') as AsyncJobStatus;
+  const status = (['queued', 'in_progress', 'completed', 'failed', 'cancelled'].includes(row.status) ? row.status : 'failed') as AsyncJobStatus;
   return {
     id: row.id,
     object: row.operation === 'embeddings' ? ('embeddings.job' as const) : ('chat.completion.job' as const),
@@ -65,21 +66,49 @@ function responseOf(row: JobRow): unknown {
   return toEmbeddingsAnswer(row.response as EmbeddingsVectors, { encoding_format: row.encoding_format === 'base64' ? 'base64' : 'float' });
 }
 
-/** Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued. */
+/**
+ * Accepted work is recorded before it is queued: the body is kept so it can be re-enqueued, with its
+ * format and what translating it from that format could not carry (`warnings` until the outcome
+ * writes the whole list), so a job queued again carries them as the first did.
+ */
 export async function insertAsyncJob(
   pool: pg.Pool | pg.PoolClient,
-  job: { id: string; projectId: string; apiKeyId: string; webhookUrl: string | null; acceptedAt: Date; clientRequestId?: string | null } & OperationPayload,
+  job: {
+    id: string;
+    projectId: string;
+    apiKeyId: string;
+    format: RequestFormat;
+    conversionWarnings?: readonly string[] | undefined;
+    webhookUrl: string | null;
+    acceptedAt: Date;
+    clientRequestId?: string | null;
+  } & OperationPayload,
 ): Promise<AsyncJobObject> {
+  const warnings = job.conversionWarnings && job.conversionWarnings.length > 0 ? JSON.stringify(job.conversionWarnings) : null;
   const { rows } = await pool.query<JobRow>(
-    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at, client_request_id, operation)
-     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7, $8, $9) RETURNING ${jobColumns}`,
-    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt, job.clientRequestId ?? null, job.operation ?? 'chat'],
+    `INSERT INTO requests (id, project_id, api_key_id, kind, status, model, request_body, webhook_url, created_at, client_request_id, operation, format, warnings)
+     VALUES ($1, $2, $3, 'async', 'queued', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${jobColumns}`,
+    [job.id, job.projectId, job.apiKeyId, job.request.model, JSON.stringify(job.request), job.webhookUrl, job.acceptedAt, job.clientRequestId ?? null, job.operation ?? 'chat', job.format, warnings],
   );
   return toJobObject(rows[0]!);
 }
 
 export async function loadAsyncJob(pool: pg.Pool, id: string, projectId: string): Promise<AsyncJobObject | undefined> {
   const { rows } = await pool.query<JobRow>(`SELECT ${jobColumns} FROM requests WHERE id = $1 AND project_id = $2 AND kind = 'async'`, [id, projectId]);
+  return rows[0] ? toJobObject(rows[0]) : undefined;
+}
+
+/**
+ * Cancels a job not settled yet: `cancelled` is final. A queued job is then never started (its worker
+ * finds nothing to claim); a call already under way finishes, is billed (the provider charges for it),
+ * and its answer is not kept. Undefined when the job is not this project's or has settled.
+ */
+export async function cancelAsyncJob(pool: pg.Pool, id: string, projectId: string): Promise<AsyncJobObject | undefined> {
+  const { rows } = await pool.query<JobRow>(
+    `UPDATE requests SET status = 'cancelled', completed_at = now(), error_code = 'cancelled', error_message = 'The job was cancelled.'
+     WHERE id = $1 AND project_id = $2 AND kind = 'async' AND status IN ('queued', 'in_progress') RETURNING ${jobColumns}`,
+    [id, projectId],
+  );
   return rows[0] ? toJobObject(rows[0]) : undefined;
 }
 
@@ -101,7 +130,8 @@ export function asyncJobLifecycle(options: { pool: pg.Pool; webhooks: WebhookNot
     async onSettled(data: RequestJobData, outcome: RequestOutcome) {
       if (data.kind !== 'async') return;
       const { rows } = await options.pool.query<JobRow>(`SELECT ${jobColumns} FROM requests WHERE id = $1`, [data.requestId]);
-      if (!rows[0]) return;
+      // A job cancelled while its call ran: the caller asked for no answer, and is told of none.
+      if (!rows[0] || rows[0].status === 'cancelled') return;
       await options.webhooks.notify({
         projectId: data.projectId,
         url: data.webhookUrl ?? null,

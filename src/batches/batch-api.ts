@@ -1,5 +1,5 @@
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
-import type { OperationPath } from '../operations/registry.ts';
+import type { BatchEndpoint } from '../formats/batch-line-formats.ts';
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Redis } from 'ioredis';
@@ -8,14 +8,14 @@ import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig, OnInvalidLines } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { formatErrorLine, formatOutputLine } from '../files/batch-result-lines.ts';
-import type { RequestStatus } from '../db/schema/requests.ts';
-import { parseCompletionWindow, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
+import { formatErrorLine, formatOutputLine, renderBatchAnswers } from '../files/batch-result-lines.ts';
+import { toResultRow, type RequestResultRow } from '../files/file-content-stream.ts';
+import { parseCompletionWindow, terminalBatchStatuses, toBatchObject, type BatchObject, type BatchRow } from './batch-object.ts';
 import { batchControlQueueName, batchStopKey, controlJobOptions, sweepGraceMs, type BatchControlJob } from '../queues/batch-queues.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { storeJsonlLines } from '../files/inline-batch-file.ts';
 import { fenceCreation } from '../durability/creation-fence.ts';
-import { insertBatchRow, listBatchRows, loadBatchRow, markCancelling, newBatchId } from './batch-store.ts';
+import { insertBatchRow, listBatchRows, loadBatchRow, markBatchDeleted, markCancelling, newBatchId } from './batch-store.ts';
 import { findInvalidLines, invalidLinesError, notNativeError } from './find-invalid-lines.ts';
 import { batchModeHeader, nativeBatchMinWindowMs, nativeBatchRefusal, type BatchMode } from './batch-mode.ts';
 import type { OperationName } from '../operations/registry.ts';
@@ -23,8 +23,8 @@ import type { OperationName } from '../operations/registry.ts';
 export interface CreateBatchInput {
   principal: Principal;
   inputFileId: string;
-  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`). @defaultValue chat completions */
-  endpoint?: OperationPath | undefined;
+  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/messages`). @defaultValue chat completions */
+  endpoint?: BatchEndpoint | undefined;
   completionWindow: string;
   metadata: Record<string, string> | null;
   webhookUrl: string | null;
@@ -151,23 +151,64 @@ export class BatchApi {
   }
 
   async get(principal: Principal, batchId: string): Promise<BatchObject> {
-    const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
-    if (!batch) throw notFound(batchId);
-    return toBatchObject(batch);
+    return toBatchObject(await this.row(principal, batchId));
+  }
+
+  /** The batch's row, if this project has it and it is not deleted; else 404. */
+  async row(principal: Principal, batchId: string, /** Inside a transaction (a batch being created). */ client?: pg.PoolClient): Promise<BatchRow> {
+    const batch = await loadBatchRow(client ?? this.options.pool, batchId, principal.projectId);
+    if (!batch || batch.deletedAt !== null) throw notFound(batchId);
+    return batch;
   }
 
   async list(principal: Principal, page: { after?: string | undefined; limit: number }) {
-    const rows = await listBatchRows(this.options.pool, { projectId: principal.projectId, after: page.after, limit: page.limit + 1 });
-    const data = rows.slice(0, page.limit).map(toBatchObject);
-    return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: rows.length > page.limit };
+    const { rows, hasMore } = await this.listRows(principal, page);
+    const data = rows.map(toBatchObject);
+    return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
+  }
+
+  /** A page of the project's batches, newest first: after `after`, or just before (newer than) `before`; of one endpoint when given. */
+  async listRows(
+    principal: Principal,
+    page: { after?: string | undefined; before?: string | undefined; endpoint?: string | undefined; limit: number },
+  ): Promise<{ rows: BatchRow[]; hasMore: boolean }> {
+    const rows = await listBatchRows(this.options.pool, { projectId: principal.projectId, after: page.after, before: page.before, endpoint: page.endpoint, limit: page.limit + 1 });
+    // The extra row that tells there is more is the farthest one: the newest when paging towards newer batches.
+    const kept = page.before === undefined ? rows.slice(0, page.limit) : rows.slice(Math.max(0, rows.length - page.limit));
+    return { rows: kept, hasMore: rows.length > page.limit };
+  }
+
+  /**
+   * How the lines that did not succeed ended, per batch: run and failed, never run because of a cancel,
+   * or of the window's end. One query for the batches that have any such line.
+   */
+  async unsuccessfulCounts(batches: readonly BatchRow[]): Promise<Map<string, { failed: number; cancelled: number; expired: number }>> {
+    const counts = new Map(batches.map((batch) => [batch.id, { failed: 0, cancelled: 0, expired: 0 }]));
+    const withFailures = batches.filter((batch) => batch.failedCount > 0).map((batch) => batch.id);
+    if (withFailures.length === 0) return counts;
+    const { rows } = await this.options.pool.query<{ batch_id: string; status: 'failed' | 'cancelled' | 'expired'; count: number }>(
+      `SELECT batch_id, status, count(*)::int AS count FROM requests WHERE batch_id = ANY($1::text[]) AND status IN ('failed', 'cancelled', 'expired') GROUP BY batch_id, status`,
+      [withFailures],
+    );
+    for (const row of rows) counts.get(row.batch_id)![row.status] = row.count;
+    return counts;
+  }
+
+  /** Deletes an ended batch: hidden from every batch route from now on; its requests and usage stay. */
+  async delete(principal: Principal, batchId: string): Promise<BatchRow> {
+    const batch = await this.row(principal, batchId);
+    if (!terminalBatchStatuses.has(batch.status)) {
+      throw new GatewayError({ code: 'batch_not_ended', message: `Batch '${batchId}' is still ${batch.status}; only an ended batch can be deleted. Cancel it first.`, param: 'batch_id' });
+    }
+    if (!(await markBatchDeleted(this.options.pool, batchId, principal.projectId))) throw notFound(batchId);
+    return batch;
   }
 
   /** Unstarted lines stop; finished ones stay in the output file; `cancelled` once in-flight lines end. */
   async cancel(principal: Principal, batchId: string): Promise<BatchObject> {
     const cancelling = await markCancelling(this.options.pool, batchId, principal.projectId);
     if (!cancelling) {
-      const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
-      if (!batch) throw notFound(batchId);
+      const batch = await this.row(principal, batchId);
       throw new GatewayError({ code: 'batch_not_cancellable', message: `Cannot cancel a batch with status '${batch.status}'.`, param: 'batch_id' });
     }
     // The cancel is recorded: from here, Redis only makes it take effect sooner. If Redis is away, the
@@ -185,26 +226,17 @@ export class BatchApi {
 
   /** Results as JSON pages (an extension to OpenAI's API): available while the batch runs. */
   async results(principal: Principal, batchId: string, page: { after?: string | undefined; limit: number }) {
-    const batch = await loadBatchRow(this.options.pool, batchId, principal.projectId);
-    if (!batch) throw notFound(batchId);
-    const { rows } = await this.options.pool.query<ResultRow>(
-      `SELECT id, custom_id, status, status_code, error_code, error_message, response::text AS response_json, line_number FROM requests
+    const batch = await this.row(principal, batchId);
+    const { rows } = await this.options.pool.query<RequestResultRow>(
+      `SELECT id, custom_id, status, status_code, error_code, error_message, response::text AS response_json, line_number, model, created_at, completed_at FROM requests
        WHERE batch_id = $1 AND line_number > coalesce((SELECT line_number FROM requests WHERE id = $2 AND batch_id = $1), 0)
        ORDER BY line_number LIMIT $3`,
       [batchId, page.after ?? null, page.limit + 1],
     );
-    const data = rows.slice(0, page.limit).map((row) => {
-      const result = {
-        id: row.id,
-        customId: row.custom_id,
-        status: row.status,
-        statusCode: row.status_code,
-        responseJson: row.response_json,
-        errorCode: row.error_code,
-        errorMessage: row.error_message,
-      };
-      const line = JSON.parse(row.status === 'completed' ? formatOutputLine(result) : formatErrorLine(result)) as object;
-      return { ...line, line: row.line_number, status: row.status };
+    const rendered = await renderBatchAnswers(this.options.pool, batch, rows.slice(0, page.limit).map(toResultRow));
+    const data = rendered.map((result) => {
+      const line = JSON.parse(result.status === 'completed' ? formatOutputLine(result) : formatErrorLine(result)) as object;
+      return { ...line, line: result.lineNumber, status: result.status };
     });
     return { object: 'list' as const, data, first_id: rows[0]?.id ?? null, last_id: rows[Math.min(rows.length, page.limit) - 1]?.id ?? null, has_more: rows.length > page.limit };
   }
@@ -212,17 +244,6 @@ export class BatchApi {
   async close(): Promise<void> {
     await this.controlQueue.close();
   }
-}
-
-interface ResultRow {
-  id: string;
-  custom_id: string | null;
-  status: RequestStatus;
-  status_code: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  response_json: string | null;
-  line_number: number;
 }
 
 function completionWindowMs(value: string): number {

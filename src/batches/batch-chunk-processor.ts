@@ -21,7 +21,9 @@ import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import type { RouteSignals } from '../execution/call-route.ts';
 import { StopSignal } from './stop-signal.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
-import { bindRequest, operationForPath } from '../operations/registry.ts';
+import { bindRequest } from '../operations/registry.ts';
+import { operationOfEndpoint } from '../formats/batch-line-formats.ts';
+import { formatOfEndpoint } from '../formats/request-format.ts';
 import { cacheHitFields, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant/tenant-budget-gate.ts';
 
@@ -56,7 +58,7 @@ interface BatchHeader {
   status: string;
   stop_reason: BatchStopReason | null;
   created_at: Date;
-  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`). */
+  /** The path every line calls (`/v1/chat/completions`, `/v1/embeddings`, `/v1/responses`, `/v1/messages`). */
   endpoint: string;
 }
 
@@ -130,7 +132,8 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       projectId: batch.project_id,
       apiKeyId: batch.api_key_id,
       acceptedAt: batch.created_at,
-      operation: operationForPath(batch.endpoint) ?? 'chat',
+      operation: operationOfEndpoint(batch.endpoint),
+      format: formatOfEndpoint(batch.endpoint),
     };
     const failed = (fields: Partial<BatchLineOutcome> & Pick<BatchLineOutcome, 'model' | 'status' | 'errorCode' | 'errorMessage'>): BatchLineOutcome => ({
       ...base,
@@ -178,6 +181,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         errorMessage: null,
         response: cached.response,
         providerLatencyMs: null,
+        warnings: prepared.warnings,
       });
       return;
     }
@@ -229,7 +233,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         response,
         completedAt: new Date(),
         usage: { ...usage, cost },
-        warnings: outcome.result.warnings,
+        warnings: [...prepared.warnings, ...(outcome.result.warnings ?? [])],
       });
       return;
     }

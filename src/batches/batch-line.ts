@@ -1,7 +1,8 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
-import { bindRequest, operationForPath, parseOperationRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
+import { bindRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
+import { parseLineBody } from '../formats/batch-line-formats.ts';
 import { planRequest } from '../operations/plan-request.ts';
 import type { RoutePlanRefusalCode } from '../operations/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
@@ -18,6 +19,8 @@ export type PreparedLine =
       provider: string;
       /** That route's upstream model (a line sent to the provider's batch API is sent as it). */
       upstreamModel: string;
+      /** What translating the line from its format could not carry (empty for chat and embeddings lines). */
+      warnings: string[];
     } & OperationPayload) /* the body as a sync call would take it (a string `provider` pin still in it: the planner reads it) */
   | {
       ok: false;
@@ -39,7 +42,7 @@ type RouteVerdict = { ok: true; provider: string; upstreamModel: string } | { ok
 /**
  * Checks stored JSONL lines as the sync API checks a request: the line's `url` against the batch's
  * `endpoint` (every line of a batch calls its endpoint, as OpenAI requires), the body against that
- * operation's schema, then whether any route of its model (and pin) can take it — an unknown model, a
+ * operation's schema (or translated from its format: Responses, Anthropic Messages), then whether any route of its model (and pin) can take it — an unknown model, a
  * pin no route has, a capability none of its routes has, a provider that does not serve the operation —
  * with the sync API's wording (`describeRoutePlanRefusal`).
  *
@@ -50,7 +53,6 @@ type RouteVerdict = { ok: true; provider: string; upstreamModel: string } | { ok
  */
 export function createBatchLineChecker(config: GatewayConfig, options: { /** The batch's endpoint. @defaultValue chat completions */ endpoint?: string } = {}): BatchLineChecker {
   const endpoint = options.endpoint ?? chatCompletionsPath;
-  const operation = operationForPath(endpoint) ?? 'chat';
   const verdicts = new Map<string, RouteVerdict>();
   return function checkBatchLine(content: string): PreparedLine {
     let envelope: unknown;
@@ -65,13 +67,13 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
     if (typeof url === 'string' && url !== endpoint) {
       return refused(model, 'invalid_request_body', `url: '${url}' does not match the batch's endpoint '${endpoint}'; every line of a batch calls its endpoint`);
     }
-    const parsed = parseOperationRequest(operation, body);
+    const parsed = parseLineBody(endpoint, body);
     if (!parsed.ok) {
       const { issue } = parsed;
       const where = issue && issue.path.length > 0 ? `body.${issue.path.join('.')}: ` : 'body: ';
       return refused(model, 'invalid_request_body', `${where}${issue?.message ?? 'invalid'}`);
     }
-    const { payload } = parsed;
+    const { payload, warnings } = parsed;
     const bound = bindRequest(payload);
     if (bound.streams()) return refused(model, 'stream_not_supported', 'stream: true is not supported in batches');
     const controls = readRoutingControls({ headers: {}, request: payload.request });
@@ -84,7 +86,7 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
       if (verdicts.size >= maxVerdicts) verdicts.clear();
       verdicts.set(key, verdict);
     }
-    return verdict.ok ? { ok: true, model, provider: verdict.provider, upstreamModel: verdict.upstreamModel, ...payload } : refused(model, verdict.code, verdict.message);
+    return verdict.ok ? { ok: true, model, provider: verdict.provider, upstreamModel: verdict.upstreamModel, warnings, ...payload } : refused(model, verdict.code, verdict.message);
   };
 }
 

@@ -5,7 +5,7 @@ import type { BatchRow } from './batch-object.ts';
 const columns = `id, project_id, api_key_id, endpoint, input_file_id, completion_window, status, output_file_id,
   error_file_id, errors, metadata, webhook_url, total_count, completed_count, failed_count, prompt_tokens,
   completion_tokens, cost, created_at, in_progress_at, expires_at, finalizing_at, completed_at, failed_at,
-  expired_at, cancelling_at, cancelled_at, stop_reason, fanned_out_at, mode`;
+  expired_at, cancelling_at, cancelled_at, stop_reason, fanned_out_at, mode, deleted_at`;
 
 interface RawBatchRow {
   id: string;
@@ -38,6 +38,7 @@ interface RawBatchRow {
   stop_reason: BatchRow['stopReason'];
   fanned_out_at: Date | null;
   mode: BatchRow['mode'];
+  deleted_at: Date | null;
 }
 
 function fromRaw(row: RawBatchRow): BatchRow {
@@ -72,24 +73,39 @@ function fromRaw(row: RawBatchRow): BatchRow {
     stopReason: row.stop_reason,
     fannedOutAt: row.fanned_out_at,
     mode: row.mode,
+    deletedAt: row.deleted_at,
   };
 }
 
 /** Plain pg (not drizzle's builder) because workers read batches on their hot path. */
-export async function loadBatchRow(pool: pg.Pool, batchId: string, projectId?: string): Promise<BatchRow | undefined> {
+export async function loadBatchRow(pool: pg.Pool | pg.PoolClient, batchId: string, projectId?: string): Promise<BatchRow | undefined> {
   const { rows } = await pool.query<RawBatchRow>(`SELECT ${columns} FROM batches WHERE id = $1 AND ($2::text IS NULL OR project_id = $2)`, [batchId, projectId ?? null]);
   return rows[0] ? fromRaw(rows[0]) : undefined;
 }
 
-/** Newest first, keyset on (created_at, id) after the batch `after`. */
-export async function listBatchRows(pool: pg.Pool, options: { projectId: string; after?: string | undefined; limit: number }): Promise<BatchRow[]> {
+/**
+ * A project's batches not deleted, newest first, keyset on (created_at, id): the page after the batch
+ * `after`, or the page just before the batch `before` (newer ones); those of one `endpoint` when given.
+ */
+export async function listBatchRows(
+  pool: pg.Pool,
+  options: { projectId: string; after?: string | undefined; before?: string | undefined; endpoint?: string | undefined; limit: number },
+): Promise<BatchRow[]> {
+  const newer = options.before !== undefined;
   const { rows } = await pool.query<RawBatchRow>(
-    `SELECT ${columns} FROM batches b WHERE project_id = $1
-       AND ($2::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM batches WHERE id = $2 AND project_id = $1))
-     ORDER BY created_at DESC, id DESC LIMIT $3`,
-    [options.projectId, options.after ?? null, options.limit],
+    `SELECT ${columns} FROM batches b WHERE project_id = $1 AND deleted_at IS NULL AND ($4::text IS NULL OR endpoint = $4)
+       AND ($2::text IS NULL OR (created_at, id) ${newer ? '>' : '<'} (SELECT created_at, id FROM batches WHERE id = $2 AND project_id = $1))
+     ORDER BY created_at ${newer ? 'ASC' : 'DESC'}, id ${newer ? 'ASC' : 'DESC'} LIMIT $3`,
+    [options.projectId, options.before ?? options.after ?? null, options.limit, options.endpoint ?? null],
   );
-  return rows.map(fromRaw);
+  const batches = rows.map(fromRaw);
+  return newer ? batches.reverse() : batches;
+}
+
+/** Marks an ended batch deleted; false when it is not there (or already deleted). */
+export async function markBatchDeleted(pool: pg.Pool, batchId: string, projectId: string): Promise<boolean> {
+  const { rowCount } = await pool.query('UPDATE batches SET deleted_at = now() WHERE id = $1 AND project_id = $2 AND deleted_at IS NULL', [batchId, projectId]);
+  return rowCount === 1;
 }
 
 export async function insertBatchRow(
@@ -133,7 +149,7 @@ export async function insertBatchRow(
 export async function markCancelling(pool: pg.Pool, batchId: string, projectId: string): Promise<BatchRow | undefined> {
   const { rows } = await pool.query<RawBatchRow>(
     `UPDATE batches SET status = 'cancelling', cancelling_at = now(), stop_reason = 'cancelled'
-     WHERE id = $1 AND project_id = $2 AND status IN ('validating', 'in_progress') AND stop_reason IS NULL RETURNING ${columns}`,
+     WHERE id = $1 AND project_id = $2 AND status IN ('validating', 'in_progress') AND stop_reason IS NULL AND deleted_at IS NULL RETURNING ${columns}`,
     [batchId, projectId],
   );
   return rows[0] ? fromRaw(rows[0]) : undefined;

@@ -1,7 +1,8 @@
 import type { BatchRow } from './batch-object.ts';
 import { batchRequestId } from './batch-object.ts';
 import type { BatchLineOutcome } from '../records/batch-result-writer.ts';
-import { operationForPath } from '../operations/registry.ts';
+import { operationOfEndpoint } from '../formats/batch-line-formats.ts';
+import { formatOfEndpoint } from '../formats/request-format.ts';
 
 /**
  * The record of a line that never reached a provider: refused (an unknown model, a capability its
@@ -37,7 +38,8 @@ export function lineNotRun(options: {
     response: null,
     attempts: 0,
     acceptedAt: batch.createdAt,
-    operation: operationForPath(batch.endpoint) ?? 'chat',
+    operation: operationOfEndpoint(batch.endpoint),
+    format: formatOfEndpoint(batch.endpoint),
     startedAt: null,
     completedAt: new Date(),
     providerLatencyMs: null,

@@ -7,6 +7,7 @@ import { providerErrorToGatewayError } from '../execution/provider-error-mapping
 import type { Logger } from '../logging/logger.ts';
 import { computeCost } from '../operations/cost.ts';
 import { bindRequest } from '../operations/registry.ts';
+import { formatOfEndpoint } from '../formats/request-format.ts';
 import { estimateUsage } from '../providers/estimate-usage.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { NativeBatchCapability, NativeBatchLine, NativeBatchSnapshot } from '../providers/native-batch/native-batch-capability.ts';
@@ -116,7 +117,7 @@ export async function ingestProviderBatch(input: IngestInput): Promise<IngestRes
       result.unfinished.push(...numbers);
       continue;
     }
-    const lines = await loadPartLines(input.pool, part, batch.inputFileId, numbers);
+    const lines = await loadPartLines(input.pool, part, batch, numbers);
     result.recorded += numbers.length;
     await input.writer.recordMany(
       numbers.map((lineNumber) => {
@@ -157,7 +158,7 @@ async function writePage(input: IngestInput, items: ResultItem[], prices: PartPr
   const lines = await loadPartLines(
     input.pool,
     input.part,
-    input.batch.inputFileId,
+    input.batch,
     items.map((item) => item.lineNumber),
   );
   const outcomes: BatchLineOutcome[] = [];
@@ -187,6 +188,7 @@ function settleLine(input: IngestInput, item: ResultItem, line: PartLine, prices
     apiKeyId: batch.apiKeyId,
     acceptedAt: batch.createdAt,
     operation: part.operation,
+    format: formatOfEndpoint(batch.endpoint),
     model: line.model,
     provider: part.provider,
     upstreamModel: part.upstreamModel,
@@ -215,7 +217,16 @@ function settleLine(input: IngestInput, item: ResultItem, line: PartLine, prices
   if (settled.kind === 'chat') {
     const { completion, warnings } = settled.result;
     const usage = settled.result.usage.estimated && line.line.operation !== 'embeddings' ? estimateUsage(line.line.request, completion) : settled.result.usage;
-    return { ...base, status: 'completed', statusCode: 200, errorCode: null, errorMessage: null, response: completion, usage: priced(usage, pricing), warnings };
+    return {
+      ...base,
+      status: 'completed',
+      statusCode: 200,
+      errorCode: null,
+      errorMessage: null,
+      response: completion,
+      usage: priced(usage, pricing),
+      warnings: [...line.warnings, ...(warnings ?? [])],
+    };
   }
   const { vectors, usage, warnings } = settled.result;
   return { ...base, status: 'completed', statusCode: 200, errorCode: null, errorMessage: null, response: vectors, usage: priced(usage, pricing), warnings };

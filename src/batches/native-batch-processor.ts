@@ -171,7 +171,7 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
       lines: async function* (): AsyncIterable<NativeBatchLine> {
         invalid = [];
         estimated = new Big(0);
-        for await (const line of readPartLines(pool, part, batch.inputFileId)) {
+        for await (const line of readPartLines(pool, part, batch)) {
           if (!line.ok) {
             invalid.push(line);
             continue;
@@ -263,7 +263,7 @@ export function createNativeBatchProcessor(dependencies: NativeBatchDependencies
   /** Writes an outcome for every line of the part, page by page. */
   async function recordLines(part: ProviderBatchRow, batch: BatchRow, outcomeOf: (line: PartLine) => ReturnType<typeof lineNotRun>): Promise<void> {
     let outcomes: Array<ReturnType<typeof lineNotRun>> = [];
-    for await (const line of readPartLines(pool, part, batch.inputFileId)) {
+    for await (const line of readPartLines(pool, part, batch)) {
       outcomes.push(outcomeOf(line));
       if (outcomes.length >= 1000) {
         await dependencies.writer.recordMany(outcomes);

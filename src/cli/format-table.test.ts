@@ -75,6 +75,23 @@ describe('formatUsageTable', () => {
     expect(lines.slice(1).map((line) => line.split(/ +/)[0])).toEqual(['batch_api', 'gateway', 'TOTAL']);
   });
 
+  it('names the client format of each group', () => {
+    const report: UsageReport = {
+      object: 'list',
+      from: 'a',
+      to: 'b',
+      group_by: ['model', 'format'],
+      data: [
+        { model: 'gpt', format: 'messages', ...counters(2, '0.5') },
+        { model: 'gpt', format: 'responses', ...counters(1, '0.25') },
+      ],
+      total: counters(3, '0.75'),
+    };
+    const lines = formatUsageTable(report).split('\n');
+    expect(lines[0]).toMatch(/^MODEL +FORMAT +REQUESTS /);
+    expect(lines.slice(1, 3).map((line) => line.split(/ +/)[1])).toEqual(['messages', 'responses']);
+  });
+
   it('is the total alone without groups', () => {
     const report: UsageReport = { object: 'list', from: 'a', to: 'b', group_by: [], data: [{ ...counters(2, '1') }], total: counters(2, '1') };
     expect(formatUsageTable(report).split('\n')).toHaveLength(2);

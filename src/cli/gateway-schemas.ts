@@ -71,7 +71,7 @@ const usageCountersSchema = z.looseObject({
 });
 export type UsageCounters = z.infer<typeof usageCountersSchema>;
 
-export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'batch', 'day', 'hour'] as const;
+export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'format', 'batch', 'day', 'hour'] as const;
 export type UsageGroup = (typeof usageGroups)[number];
 
 /** `GET /v1/usage`: a row per group (each carrying its group's fields), and the total. */
@@ -90,6 +90,8 @@ export const usageReportSchema = z.looseObject({
       provider: z.string().nullable().optional(),
       /** `gateway` or `batch_api`. */
       served_by: z.string().optional(),
+      /** The client API: `chat`, `embeddings`, `messages` or `responses`. */
+      format: z.string().optional(),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),

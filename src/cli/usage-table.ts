@@ -10,6 +10,7 @@ const groupColumns: Record<UsageGroup, { title: string; cell(row: UsageRow): str
   model: { title: 'MODEL', cell: (row) => row.model ?? '–' },
   provider: { title: 'PROVIDER', cell: (row) => row.provider ?? '–' },
   served_by: { title: 'SERVED BY', cell: (row) => row.served_by ?? '–' },
+  format: { title: 'FORMAT', cell: (row) => row.format ?? '–' },
   batch: { title: 'BATCH', cell: (row) => row.batch_id ?? '–' },
   day: { title: 'DAY', cell: (row) => row.day ?? '–' },
   hour: { title: 'HOUR', cell: (row) => row.hour ?? '–' },

@@ -12,6 +12,7 @@ export const gatewayErrorCodes = {
   provider_invalid_request: { status: 400, type: 'invalid_request_error' },
   webhook_url_not_allowed: { status: 400, type: 'invalid_request_error' },
   batch_not_cancellable: { status: 400, type: 'invalid_request_error' },
+  batch_not_ended: { status: 400, type: 'invalid_request_error' },
   invalid_file: { status: 400, type: 'invalid_request_error' },
   invalid_batch_lines: { status: 400, type: 'invalid_request_error' },
   native_batch_unavailable: { status: 400, type: 'invalid_request_error' },

@@ -1,5 +1,8 @@
 import { errorBodyOf, errorTypeFor } from '../errors/gateway-error.ts';
+import type pg from 'pg';
 import type { RequestStatus } from '../db/schema/requests.ts';
+import { answerRendererFor } from '../formats/batch-line-formats.ts';
+import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 
 /** The `requests` columns a batch output or error line is made of. */
 export interface BatchResultRow {
@@ -53,3 +56,44 @@ export function formatErrorLine(row: BatchResultRow): string {
 
 /** OpenAI's error `type` for a code we know, else for the HTTP status (the one rule every answer uses). */
 export const errorType = errorTypeFor;
+
+/** A result row with what a translated format's answer is rendered from. */
+export interface RenderableResultRow extends BatchResultRow {
+  lineNumber: number;
+  model: string;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+/**
+ * The rows with each stored answer rendered in the batch's format (a Response, an Anthropic Message),
+ * when its endpoint is a translated one; as they are otherwise. Answers are stored as the internal chat
+ * completion, as a sync call's are, and rendered when read: the bodies the Responses renderer echoes are
+ * read for the page's completed lines in one query.
+ */
+export async function renderBatchAnswers<Row extends RenderableResultRow>(pool: pg.Pool, batch: { endpoint: string; inputFileId: string }, rows: Row[]): Promise<Row[]> {
+  const render = answerRendererFor(batch.endpoint);
+  if (!render) return rows;
+  const answered = rows.filter((row) => row.status === 'completed' && row.responseJson !== null);
+  if (answered.length === 0) return rows;
+  const { rows: lines } = await pool.query<{ line_number: number; content: string }>('SELECT line_number, content FROM file_lines WHERE file_id = $1 AND line_number = ANY($2::int[])', [
+    batch.inputFileId,
+    answered.map((row) => row.lineNumber),
+  ]);
+  const bodies = new Map(lines.map((line) => [line.line_number, bodyOfLine(line.content)]));
+  return rows.map((row) => {
+    if (row.status !== 'completed' || row.responseJson === null) return row;
+    const answer = JSON.parse(row.responseJson) as ChatCompletion;
+    const context = { requestId: row.id, model: row.model, body: bodies.get(row.lineNumber), createdAt: row.createdAt, completedAt: row.completedAt };
+    return { ...row, responseJson: JSON.stringify(render(answer, context)) };
+  });
+}
+
+function bodyOfLine(content: string): unknown {
+  try {
+    const envelope: unknown = JSON.parse(content);
+    return typeof envelope === 'object' && envelope !== null ? (envelope as Record<string, unknown>)['body'] : undefined;
+  } catch {
+    return undefined;
+  }
+}

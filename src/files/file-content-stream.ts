@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import type { RequestStatus } from '../db/schema/requests.ts';
-import { errorStatuses, formatErrorLine, formatOutputLine, outputStatuses, type BatchResultRow } from './batch-result-lines.ts';
+import { errorStatuses, formatErrorLine, formatOutputLine, outputStatuses, renderBatchAnswers, type RenderableResultRow } from './batch-result-lines.ts';
 import type { FileRecord } from './file-record.ts';
 
 /**
@@ -26,8 +26,20 @@ export function nextPageRows(rows: number, chars: number): number {
  * between pages.
  */
 export function fileContentStream(pool: pg.Pool, file: FileRecord): Readable {
-  const pages = file.kind === 'batch_output' || file.kind === 'batch_error' ? batchResultPages(pool, file.batchId, file.kind === 'batch_output' ? 'output' : 'error') : storedLinePages(pool, file.id);
-  return Readable.from(pages, { objectMode: false });
+  if (file.kind === 'batch_output' || file.kind === 'batch_error') {
+    if (file.batchId === null) return Readable.from([], { objectMode: false });
+    const output = file.kind === 'batch_output';
+    return batchLinesStream(pool, file.batchId, { statuses: output ? outputStatuses : errorStatuses, format: output ? formatOutputLine : formatErrorLine });
+  }
+  return Readable.from(storedLinePages(pool, file.id), { objectMode: false });
+}
+
+/**
+ * A batch's results as JSONL, in line order, paged as `fileContentStream` pages: the lines of the
+ * given statuses, each written by `format` (answers already rendered in the batch's format).
+ */
+export function batchLinesStream(pool: pg.Pool, batchId: string, options: { statuses: readonly RequestStatus[]; format: (row: RenderableResultRow) => string }): Readable {
+  return Readable.from(batchResultPages(pool, batchId, options), { objectMode: false });
 }
 
 interface LineBounds {
@@ -67,7 +79,7 @@ function storedLinePages(pool: pg.Pool, fileId: string): AsyncGenerator<string> 
   })();
 }
 
-interface RequestResultRow {
+export interface RequestResultRow {
   id: string;
   custom_id: string | null;
   status: RequestStatus;
@@ -75,26 +87,37 @@ interface RequestResultRow {
   response_json: string | null;
   error_code: string | null;
   error_message: string | null;
+  line_number: number;
+  model: string;
+  created_at: Date;
+  completed_at: Date | null;
 }
 
-async function* batchResultPages(pool: pg.Pool, batchId: string | null, which: 'output' | 'error'): AsyncGenerator<string> {
-  if (batchId === null) return;
-  const statuses = which === 'output' ? outputStatuses : errorStatuses;
-  const format = which === 'output' ? formatOutputLine : formatErrorLine;
-  const { rows } = await pool.query<LineBounds>('SELECT min(line_number) AS min, max(line_number) AS max FROM requests WHERE batch_id = $1', [batchId]);
-  yield* linePages(rows[0], async (after, until) => {
-    // jsonb::text: the response is spliced into the line as text, never parsed here.
+async function* batchResultPages(pool: pg.Pool, batchId: string, { statuses, format }: { statuses: readonly RequestStatus[]; format: (row: RenderableResultRow) => string }): AsyncGenerator<string> {
+  // The batch's endpoint says how answers are rendered; lines written without a batch row are read as stored.
+  const { rows } = await pool.query<LineBounds & { endpoint: string | null; input_file_id: string | null }>(
+    `SELECT min(line_number) AS min, max(line_number) AS max, (SELECT endpoint FROM batches WHERE id = $1) AS endpoint,
+            (SELECT input_file_id FROM batches WHERE id = $1) AS input_file_id
+     FROM requests WHERE batch_id = $1`,
+    [batchId],
+  );
+  const batch = rows[0];
+  if (!batch) return;
+  yield* linePages(batch, async (after, until) => {
+    // jsonb::text: the response is spliced into the line as text, never parsed here (unless its format renders it).
     const page = await pool.query<RequestResultRow>(
-      `SELECT id, custom_id, status, status_code, response::text AS response_json, error_code, error_message
+      `SELECT id, custom_id, status, status_code, response::text AS response_json, error_code, error_message, line_number, model, created_at, completed_at
        FROM requests WHERE batch_id = $1 AND line_number > $2 AND line_number <= $3 AND status = ANY($4::text[])
        ORDER BY line_number`,
       [batchId, after, until, statuses],
     );
-    return page.rows.map((row) => format(toResultRow(row)));
+    const rows = page.rows.map(toResultRow);
+    const rendered = batch.endpoint === null || batch.input_file_id === null ? rows : await renderBatchAnswers(pool, { endpoint: batch.endpoint, inputFileId: batch.input_file_id }, rows);
+    return rendered.map((row) => format(row));
   });
 }
 
-function toResultRow(row: RequestResultRow): BatchResultRow {
+export function toResultRow(row: RequestResultRow): RenderableResultRow {
   return {
     id: row.id,
     customId: row.custom_id,
@@ -103,5 +126,9 @@ function toResultRow(row: RequestResultRow): BatchResultRow {
     responseJson: row.response_json,
     errorCode: row.error_code,
     errorMessage: row.error_message,
+    lineNumber: row.line_number,
+    model: row.model,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
   };
 }

@@ -26,7 +26,7 @@ describe('checkBatchInputLine', () => {
     [line({ ...valid, method: 'GET' }), /^method must be "POST"$/],
     [line({ ...valid, method: undefined }), /^method is missing$/],
     [line({ ...valid, url: '/v1/embeddings' }), /^body\.input is missing$/],
-    [line({ ...valid, url: '/v1/completions' }), /^url must be one of "\/v1\/chat\/completions", "\/v1\/embeddings"$/],
+    [line({ ...valid, url: '/v1/completions' }), /^url must be one of "\/v1\/chat\/completions", "\/v1\/embeddings", "\/v1\/responses", "\/v1\/messages"$/],
     [line({ ...valid, body: 'hello' }), /^body must be a JSON object$/],
     [line({ ...valid, body: [body] }), /^body must be a JSON object$/],
     [line({ ...valid, body: undefined }), /^body is missing$/],

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
 import { embeddingsPath } from '../operations/embeddings/embeddings-operation.ts';
-import { operationPaths } from '../operations/registry.ts';
+import { batchEndpoints, formatOutlines } from '../formats/batch-line-formats.ts';
 
-/** The paths a batch line may call (one per operation); a batch's lines must all call its `endpoint`. */
-export const batchEndpoints = operationPaths;
+/** The paths a batch line may call (one per operation, and the translated formats); a batch's lines must all call its `endpoint`. */
+export { batchEndpoints };
 
 /**
  * Postgres refuses btree index entries over ~2.7 kB and `custom_id` is indexed (unique per file):
@@ -36,6 +36,7 @@ export const batchRequestBodySchema = z.looseObject(
 const bodyOutlines = {
   [chatCompletionsPath]: z.looseObject({ messages: z.array(z.unknown(), { error: missingOr('body.messages', 'an array') }) }),
   [embeddingsPath]: z.looseObject({}).refine((body) => body['input'] !== undefined, { error: 'body.input is missing' }),
+  ...formatOutlines,
 } satisfies Record<(typeof batchEndpoints)[number], z.ZodType>;
 
 /** One line of a batch input file, as OpenAI documents it. Unknown keys are tolerated. */

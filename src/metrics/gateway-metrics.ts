@@ -19,7 +19,7 @@ export const queueWaitBucketsSeconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 export class GatewayMetrics implements WebhookAttemptMetrics {
   readonly registry = new Registry();
   readonly labels: MetricLabels;
-  private readonly requests: Counter<'kind' | 'operation' | 'model' | 'provider' | 'status' | 'status_class' | 'cache'>;
+  private readonly requests: Counter<'kind' | 'operation' | 'format' | 'model' | 'provider' | 'status' | 'status_class' | 'cache'>;
   private readonly requestDuration: Histogram<'kind' | 'model' | 'provider'>;
   private readonly queueWait: Histogram<'kind' | 'provider'>;
   private readonly providerDuration: Histogram<'provider' | 'model'>;
@@ -40,8 +40,8 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'gateway_requests_total',
-      help: 'Settled requests (sync, async, batch lines) by operation and outcome; status_class is the HTTP status class (none when no status).',
-      labelNames: ['kind', 'operation', 'model', 'provider', 'status', 'status_class', 'cache'],
+      help: 'Settled requests (sync, async, batch lines) by operation, client format and outcome; status_class is the HTTP status class (none when no status).',
+      labelNames: ['kind', 'operation', 'format', 'model', 'provider', 'status', 'status_class', 'cache'],
       registers,
     });
     this.requestDuration = new Histogram({
@@ -156,6 +156,7 @@ export class GatewayMetrics implements WebhookAttemptMetrics {
     this.requests.inc({
       kind,
       operation: request.operation ?? 'chat',
+      format: request.format,
       model,
       provider,
       status: request.status,

@@ -10,6 +10,7 @@ export function requestLogFields(request: SettledRequest) {
     ...(request.traceId ? { trace_id: request.traceId } : {}),
     kind: request.kind,
     operation: request.operation ?? 'chat',
+    format: request.format,
     keyId: request.apiKeyId,
     projectId: request.projectId,
     model: request.model,

@@ -1,6 +1,7 @@
 import type { RequestCacheStatus, RequestKind } from '../db/schema/requests.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { OperationName } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 
 /**
  * One request's final outcome, as committed to Postgres: what metrics, request logs and anything
@@ -12,6 +13,8 @@ export interface SettledRequest {
   kind: RequestKind;
   /** What was asked: chat completions or embeddings. @defaultValue 'chat' */
   operation?: OperationName;
+  /** The client API it came in through. */
+  format: RequestFormat;
   projectId: string;
   apiKeyId: string;
   /** The model the client asked for. */

@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { RequestKind } from '../db/schema/requests.ts';
 import type { CachePlan } from '../cache/gateway-cache.ts';
 import type { OperationPayload } from '../operations/registry.ts';
+import { formatOfOperation, type RequestFormat } from '../formats/request-format.ts';
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
@@ -27,6 +28,10 @@ export interface RequestJobFields {
   apiKeyId: string;
   /** The model name the client sent. */
   model: string;
+  /** The client API the request came in through; absent (a job queued by an older build): see {@link formatOfJob}. */
+  format?: RequestFormat;
+  /** What translating the request from its client format could not carry: recorded before the provider's own warnings. */
+  conversionWarnings?: string[];
   /** The planned attempt order (see `planRoutes`); the job runs one of them. */
   routes: ResolvedRoute[];
   /** The route this job calls; a fallback hop is a new job on the next route's queue with this + 1. */
@@ -54,6 +59,11 @@ export interface RequestJobFields {
    * looks for a completed record before calling, as for a retry.
    */
   restored?: boolean;
+}
+
+/** The job's client format: a job without one, queued by an older build, came through its operation's OpenAI API. */
+export function formatOfJob(data: Pick<RequestJobData, 'format' | 'operation'>): RequestFormat {
+  return data.format ?? formatOfOperation(data.operation);
 }
 
 /** Small on purpose: the result lives in Postgres and travels back over the reply channel. */

@@ -1,5 +1,6 @@
 import type { RequestCacheStatus, RequestKind } from '../db/schema/requests.ts';
 import type { OperationName } from '../operations/registry.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import type { TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
@@ -24,6 +25,8 @@ export interface RequestOutcome {
   kind: RequestKind;
   /** @defaultValue 'chat' */
   operation?: OperationName | undefined;
+  /** The client API it came in through (a batch line: its batch's endpoint's; see `formatOfEndpoint`). */
+  format: RequestFormat;
   projectId: string;
   apiKeyId: string;
   /** The model the client asked for (a batch line's, even when it never ran; never empty). */
@@ -45,7 +48,7 @@ export interface RequestOutcome {
   startedAt: Date | null;
   completedAt: Date;
   providerLatencyMs?: number | null | undefined;
-  /** Settings the provider could not honour. */
+  /** What the client format's translation could not carry, then the settings the provider could not honour. */
   warnings?: string[] | undefined;
   /** The fallback trail: every attempt, the serving (or last failed) one last. */
   routeAttempts?: RouteAttempt[] | undefined;

@@ -128,6 +128,7 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     upstreamModel: outcome.upstreamModel,
     batchId: null,
     operation: outcome.operation ?? 'chat',
+    format: outcome.format,
     status: outcome.status,
     statusCode: outcome.statusCode,
     errorCode: outcome.errorCode ?? null,

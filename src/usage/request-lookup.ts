@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 
 /** One request as `GET /v1/requests/{id}` shows it: its route, attempts, timings, tokens and cost; no bodies. */
 export interface RequestLog {
@@ -10,6 +11,8 @@ export interface RequestLog {
   kind: string;
   /** `chat` or `embeddings`. */
   operation: string;
+  /** The client API it came in through: `chat`, `embeddings`, `messages` or `responses`. */
+  format: RequestFormat;
   status: string;
   status_code: number | null;
   model: string;
@@ -58,6 +61,7 @@ interface RequestLogRow {
   kind: string;
   /** `chat` or `embeddings`. */
   operation: string;
+  format: RequestFormat;
   status: string;
   status_code: number | null;
   model: string;
@@ -86,7 +90,7 @@ interface RequestLogRow {
 }
 
 const requestLogSql = `
-SELECT r.id, r.client_request_id, r.kind, r.operation, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
+SELECT r.id, r.client_request_id, r.kind, r.operation, r.format, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
        r.cache_status, r.attempts, r.route_attempts, r.error_code, r.error_message, r.created_at, r.started_at, r.completed_at,
        r.provider_latency_ms, r.warnings, u.prompt_tokens, u.cached_prompt_tokens, u.completion_tokens, u.total_tokens,
        trim_scale(u.cost)::text AS cost, trim_scale(u.cost_saved)::text AS cost_saved, u.estimated
@@ -109,6 +113,7 @@ export function toRequestLog(row: RequestLogRow): RequestLog {
     client_request_id: row.client_request_id,
     kind: row.kind,
     operation: row.operation,
+    format: row.format,
     status: row.status,
     status_code: row.status_code,
     model: row.model,

@@ -28,6 +28,7 @@ describe('parseUsageGroups', () => {
     expect(parseUsageGroups('day, model,Model')).toEqual(['model', 'day']);
     expect(parseUsageGroups(['hour', 'key,project'])).toEqual(['project', 'key', 'hour']);
     expect(parseUsageGroups('batch,served_by,provider')).toEqual(['provider', 'served_by', 'batch']);
+    expect(parseUsageGroups('batch,format,served_by')).toEqual(['served_by', 'format', 'batch']);
   });
 
   it('refuses an unknown group with param group_by', () => {

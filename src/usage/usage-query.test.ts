@@ -49,4 +49,11 @@ describe('buildUsageQuery', () => {
     expect(text).toContain('coalesce(sum(batch_saved), 0) AS batch_saved');
     expect(text).toContain('trim_scale(g.batch_saved)::text AS batch_saved_text');
   });
+
+  it('groups by client format, read from both rollup tables', () => {
+    const { text } = buildUsageQuery({ range: range('2024-06-01T15:00:00Z', '2024-06-04T03:00:00Z'), groups: ['model', 'format'] });
+    expect(text).toContain('GROUP BY model, format\n');
+    expect(text.match(/provider, served_by, format, batch_id/g)).toHaveLength(3);
+    expect(text).toMatch(/ORDER BY g\.cost DESC, g\.requests DESC, g\.model, g\.format$/);
+  });
 });

@@ -45,26 +45,28 @@ describe('toUsageRow', () => {
         project_name: 'team-a',
         provider: '',
         served_by: 'batch_api',
+        format: 'responses',
         batch_id: 'batch_1',
         day_text: '2024-06-01',
         hour: new Date('2024-06-01T05:00:00Z'),
         requests: 1,
         batch_saved_text: '0.25',
       }),
-      ['project', 'provider', 'served_by', 'batch', 'day', 'hour'],
+      ['project', 'provider', 'served_by', 'format', 'batch', 'day', 'hour'],
     );
     expect(usage).toMatchObject({
       project_id: 'proj_1',
       project: 'team-a',
       provider: null,
       served_by: 'batch_api',
+      format: 'responses',
       batch_id: 'batch_1',
       day: '2024-06-01',
       hour: '2024-06-01T05:00:00.000Z',
       requests: 1,
       batch_saved: '0.25',
     });
-    expect(Object.keys(usage).slice(0, 6)).toEqual(['project_id', 'project', 'provider', 'served_by', 'batch_id', 'day']);
+    expect(Object.keys(usage).slice(0, 7)).toEqual(['project_id', 'project', 'provider', 'served_by', 'format', 'batch_id', 'day']);
     expect(usage.latency_ms).toEqual({ p50: null, p95: null, p99: null });
   });
 });

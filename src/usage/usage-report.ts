@@ -1,6 +1,7 @@
 import Big from 'big.js';
 import type pg from 'pg';
 import type { UsageServedBy } from '../db/schema/usage-rollups.ts';
+import type { RequestFormat } from '../formats/request-format.ts';
 import { latencyPercentiles } from './latency-buckets.ts';
 import type { UsageGroup, UsageRange } from './usage-params.ts';
 import { buildUsageQuery } from './usage-query.ts';
@@ -28,6 +29,7 @@ export interface UsageGroupFields {
   model?: string | null;
   provider?: string | null;
   served_by?: UsageServedBy;
+  format?: RequestFormat;
   batch_id?: string | null;
   day?: string;
   hour?: string;
@@ -54,6 +56,7 @@ export interface GroupedRow {
   model?: string | null;
   provider?: string;
   served_by?: UsageServedBy;
+  format?: RequestFormat;
   batch_id?: string;
   /** `day` itself comes back as a Date at local midnight; its text is what the answer needs. */
   day_text?: string;
@@ -171,6 +174,9 @@ export function toUsageRow(row: GroupedRow, groups: readonly UsageGroup[]): Usag
         break;
       case 'served_by':
         fields.served_by = row.served_by ?? 'gateway';
+        break;
+      case 'format':
+        fields.format = row.format ?? 'chat';
         break;
       case 'batch':
         fields.batch_id = row.batch_id ? row.batch_id : null;

@@ -15,7 +15,7 @@ import { chainFailureError, routeSkipError, routeSkipOf } from '../execution/rou
 import { callRoute, type RouteSignals } from '../execution/call-route.ts';
 import { HandBackError } from '../errors/hand-back-error.ts';
 import { backoffBaseDelay } from './provider-backoff.ts';
-import { type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
+import { formatOfJob, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
 import { RetryDelayError } from '../errors/retry-delay-error.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { publishReply } from '../queues/reply-channel.ts';
@@ -166,7 +166,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
         statusCode: 200,
         response: result.response,
         usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
-        warnings: result.warnings,
+        warnings: [...(data.conversionWarnings ?? []), ...(result.warnings ?? [])],
       };
       if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
       await Promise.all([
@@ -268,10 +268,12 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       requestId: data.requestId,
       kind: data.kind,
       operation: operationNameOf(data),
+      format: formatOfJob(data),
       projectId: data.projectId,
       apiKeyId: data.apiKeyId,
       model: data.model,
       ...cacheHitFields(answer),
+      warnings: data.conversionWarnings,
       response: answer.response,
       acceptedAt: new Date(data.acceptedAt),
     };
@@ -301,6 +303,9 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       routeAttempts: attempts,
       cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
       operation: operationNameOf(data),
+      format: formatOfJob(data),
+      // A failure keeps what the format's translation dropped; a success adds the provider's own after it.
+      warnings: data.conversionWarnings,
       streamed: bindRequest(data).streams(),
       correlation: data.correlation,
     } satisfies Partial<RequestOutcome>;

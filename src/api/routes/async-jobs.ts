@@ -6,6 +6,7 @@ import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
 import { embeddingsRequestSchema } from '../../providers/embeddings-schemas.ts';
 import type { OperationPayload } from '../../operations/registry.ts';
+import { formatOfOperation } from '../../formats/request-format.ts';
 import { chatCompletionRequestSchema } from '../../providers/chat-completion-schemas.ts';
 import type { AppDependencies } from '../app.ts';
 import type { HeldIdempotencyKey } from '../idempotency.ts';
@@ -28,7 +29,7 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
   const { idempotency } = dependencies;
 
   const accept = async (request: FastifyRequest, reply: FastifyReply, key: HeldIdempotencyKey | undefined, payload: OperationPayload, webhookUrl: string | undefined) => {
-    const job = await acceptAsyncJob(dependencies, { request, key, payload, webhookUrl });
+    const job = await acceptAsyncJob(dependencies, { request, key, payload, format: formatOfOperation(payload.operation), webhookUrl });
     reply.code(202);
     return job;
   };

@@ -5,6 +5,7 @@ import type { BatchObject } from '../../batches/batch-object.ts';
 import { onInvalidLinesModes } from '../../config/gateway-config.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { operationPaths } from '../../operations/registry.ts';
+import { responsesPath } from '../../formats/batch-line-formats.ts';
 import { assertWebhookUrlAllowed } from '../../webhooks/ssrf-guard.ts';
 import type { AppDependencies } from '../app.ts';
 import { batchSchema, listBatchesResponseSchema, listBatchResultsResponseSchema } from '../openapi-schemas.ts';
@@ -17,7 +18,7 @@ const createBatchSchema = z
     /** Inline batches (an extension): the requests themselves instead of a file. */
     requests: z.array(z.unknown()).min(1).optional(),
     /** Every line calls this path; a line whose `url` differs cannot run (as OpenAI requires). */
-    endpoint: z.enum(operationPaths),
+    endpoint: z.enum([...operationPaths, responsesPath]),
     completion_window: z.string().default('24h'),
     metadata: z
       .record(z.string().max(64), z.string().max(512))

@@ -49,7 +49,7 @@ export function chatCompletionsRoutes(dependencies: AppDependencies): FastifyPlu
                     headers,
                   })
               : undefined;
-          const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: body }, stream });
+          const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: body }, format: 'chat', stream });
           if (outcome.source === 'stream') return reply;
           if (outcome.source === 'cache') {
             const completion = outcome.answer.response as ChatCompletion;

@@ -30,7 +30,7 @@ export function embeddingsRoutes(dependencies: AppDependencies): FastifyPluginAs
       async (request, reply) =>
         idempotency.run(request, reply, async () => {
           const body = request.body;
-          const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'embeddings', request: body } });
+          const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'embeddings', request: body }, format: 'embeddings' });
           if (outcome.source === 'cache') return toEmbeddingsAnswer(outcome.answer.response as EmbeddingsVectors, body, '0');
           if (outcome.source === 'provider') return toEmbeddingsAnswer(outcome.response as EmbeddingsVectors, body, outcome.cost);
           return reply;

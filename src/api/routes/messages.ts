@@ -11,8 +11,17 @@ import {
   messageSchema,
   messagesCountTokensRequestSchema,
   messagesRequestSchema,
+  messageStreamEventSchema,
 } from '../../formats/anthropic-messages/index.ts';
-import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import { chatCompletionErrorCodes, component } from '../openapi-schemas.ts';
+
+/** The `text/event-stream` answer, documented event by event. */
+const messageStreamEventDoc = component(
+  messageStreamEventSchema.describe(
+    'One event of a `stream: true` answer. The body is `text/event-stream`: each event is `event: <type>` then `data: <this object as JSON>`, in the order message_start, then per content block content_block_start, content_block_delta…, content_block_stop, then message_delta (stop reason and usage) and message_stop; `ping` may come at any time, and `error` ends a stream that fails after it started.',
+  ),
+  'MessageStreamEvent',
+);
 import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import type { StreamHandler } from '../sync-requests.ts';
 import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
@@ -40,7 +49,7 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
           response: {
             200: {
               description: 'The message (`application/json`), or with `stream: true` its events (`text/event-stream`).',
-              content: { 'application/json': { schema: messageSchema }, 'text/event-stream': { schema: z.string().describe("Anthropic's stream events") } },
+              content: { 'application/json': { schema: messageSchema }, 'text/event-stream': { schema: messageStreamEventDoc } },
             },
           },
           errorCodes: chatCompletionErrorCodes,
@@ -49,7 +58,7 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
       },
       async (request, reply) => {
         const body = request.body;
-        const converted = convertMessagesRequest(body);
+        const converted = convertMessagesRequest(body, { anthropicBeta: request.headers['anthropic-beta'] });
         if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
         const streamed = body.stream === true;
         // Streamed, usage is always asked for: `message_delta` carries it.
@@ -71,7 +80,14 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
                 encoder,
               })
           : undefined;
-        const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: chat }, stream });
+        const outcome = await dependencies.syncRequests.run({
+          request,
+          reply,
+          payload: { operation: 'chat', request: chat },
+          format: 'messages',
+          conversionWarnings: converted.warnings,
+          stream,
+        });
         if (outcome.source === 'stream') return reply;
         const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
         if (outcome.source === 'cache' && streamed) {

@@ -11,17 +11,27 @@ import {
   newResponseId,
   responseObjectSchema,
   responsesRequestSchema,
+  responseStreamEventSchema,
   ResponsesStreamEncoder,
+  cancelledResponse,
   failedResponse,
   inProgressResponse,
   queuedResponse,
   type ResponseItem,
 } from '../../formats/openai-responses/index.ts';
-import { chatCompletionErrorCodes } from '../openapi-schemas.ts';
+import { chatCompletionErrorCodes, component } from '../openapi-schemas.ts';
+
+/** The `text/event-stream` answer, documented event by event. */
+const responseStreamEventDoc = component(
+  responseStreamEventSchema.describe(
+    'One event of a `stream: true` answer. The body is `text/event-stream`: each event is `event: <type>` then `data: <this object as JSON>`, numbered by `sequence_number`: response.created and response.in_progress, then per output item response.output_item.added, its parts and deltas, response.output_item.done, and last response.completed (with usage), response.incomplete or response.failed; `error` ends a stream that fails after it started.',
+  ),
+  'ResponseStreamEvent',
+);
 import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import { ResponseStore } from '../response-store.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
-import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
+import { cancelAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import type { StreamHandler } from '../sync-requests.ts';
 import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 
@@ -50,7 +60,7 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
           response: {
             200: {
               description: 'The Response (`application/json`), or with `stream: true` its events (`text/event-stream`).',
-              content: { 'application/json': { schema: responseObjectSchema }, 'text/event-stream': { schema: z.string().describe('Responses stream events') } },
+              content: { 'application/json': { schema: responseObjectSchema }, 'text/event-stream': { schema: responseStreamEventDoc } },
             },
           },
           errorCodes: chatCompletionErrorCodes,
@@ -86,7 +96,13 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
           // An async job (recorded, queued, webhook as for async jobs); the Response is read back with GET.
           const webhook = body['webhook'];
           const webhookUrl = typeof webhook === 'object' && webhook !== null && typeof (webhook as { url?: unknown }).url === 'string' ? (webhook as { url: string }).url : undefined;
-          await acceptAsyncJob(dependencies, { request, payload: { operation: 'chat', request: { ...converted.request, stream: false } }, webhookUrl });
+          await acceptAsyncJob(dependencies, {
+            request,
+            payload: { operation: 'chat', request: { ...converted.request, stream: false } },
+            format: 'responses',
+            conversionWarnings: converted.warnings,
+            webhookUrl,
+          });
           const queued = queuedResponse({ id, model: body.model, createdAt, request: body });
           await store.save({
             projectId: principal.projectId,
@@ -130,7 +146,14 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
               if (encoded?.responseObject.status === 'completed' || encoded?.responseObject.status === 'incomplete') await save(encoded.responseObject);
             }
           : undefined;
-        const outcome = await dependencies.syncRequests.run({ request, reply, payload: { operation: 'chat', request: chat }, stream });
+        const outcome = await dependencies.syncRequests.run({
+          request,
+          reply,
+          payload: { operation: 'chat', request: chat },
+          format: 'responses',
+          conversionWarnings: converted.warnings,
+          stream,
+        });
         if (outcome.source === 'stream') return reply;
         const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
         const cost = outcome.source === 'cache' ? '0' : outcome.cost;
@@ -145,25 +168,56 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
       },
     );
 
+    /** A stored response as it stands: a background one's from its async job, kept once settled. */
+    async function current(projectId: string, stored: NonNullable<Awaited<ReturnType<typeof store.load>>>) {
+      if (stored.response.status !== 'queued' && stored.response.status !== 'in_progress') return stored.response;
+      const job = await loadAsyncJob(dependencies.database.pool, stored.requestId, projectId);
+      const context = { id: stored.response.id, model: stored.response.model, createdAt: stored.response.created_at, request: stored.request };
+      if (!job || job.status === 'queued') return stored.response;
+      if (job.status === 'in_progress') return inProgressResponse(context);
+      const completion = job.response as ChatCompletion;
+      const settled =
+        job.status === 'completed'
+          ? convertToResponse(completion, { ...context, usage: convertOpenAIUsage(completion.usage), completedAt: job.completed_at ?? undefined })
+          : job.status === 'cancelled'
+            ? cancelledResponse(context)
+            : failedResponse(context, { code: job.error?.code ?? 'provider_error', status: job.error?.status_code ?? 502, message: job.error?.message ?? 'the response failed' });
+      await store.settle(stored.response.id, settled);
+      return settled;
+    }
+
     app.get(
       '/responses/:id',
       { schema: { operationId: 'getResponse', summary: 'Retrieve a stored response', params: idParamsSchema, response: { 200: responseObjectSchema }, errorCodes: ['not_found'] as const } },
       async (request) => {
         const stored = await store.load(request.principal.projectId, request.params.id);
         if (!stored) throw notFound(request.params.id);
-        if (stored.response.status !== 'queued' && stored.response.status !== 'in_progress') return stored.response;
-        // A background response: where its async job stands.
-        const job = await loadAsyncJob(dependencies.database.pool, stored.requestId, request.principal.projectId);
-        const context = { id: stored.response.id, model: stored.response.model, createdAt: stored.response.created_at, request: stored.request };
-        if (!job || job.status === 'queued') return stored.response;
-        if (job.status === 'in_progress') return inProgressResponse(context);
-        const completion = job.response as ChatCompletion;
-        const settled =
-          job.status === 'completed'
-            ? convertToResponse(completion, { ...context, usage: convertOpenAIUsage(completion.usage), completedAt: job.completed_at ?? undefined })
-            : failedResponse(context, { code: job.error?.code ?? 'provider_error', status: job.error?.status_code ?? 502, message: job.error?.message ?? 'the response failed' });
-        await store.settle(stored.response.id, settled);
-        return settled;
+        return current(request.principal.projectId, stored);
+      },
+    );
+
+    app.post(
+      '/responses/:id/cancel',
+      {
+        schema: {
+          operationId: 'cancelResponse',
+          summary: 'Cancel a background response',
+          description:
+            'A `queued` or `in_progress` background response becomes `cancelled`: a queued one never runs; a call under way finishes and is billed, its answer not kept. A response that has already ended is answered as it is.',
+          params: idParamsSchema,
+          response: { 200: responseObjectSchema },
+          errorCodes: ['not_found', 'invalid_request_body'] as const,
+        },
+      },
+      async (request) => {
+        const { projectId } = request.principal;
+        const stored = await store.load(projectId, request.params.id);
+        if (!stored) throw notFound(request.params.id);
+        if (!stored.response.background) {
+          throw new GatewayError({ code: 'invalid_request_body', message: 'Only a response created with background: true can be cancelled.', param: 'response_id' });
+        }
+        if (stored.response.status === 'queued' || stored.response.status === 'in_progress') await cancelAsyncJob(dependencies.database.pool, stored.requestId, projectId);
+        return current(projectId, stored);
       },
     );
 

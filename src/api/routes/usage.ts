@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { usageServedBy } from '../../db/schema/usage-rollups.ts';
+import { requestFormats } from '../../formats/request-format.ts';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import { findRequestLog } from '../../usage/request-lookup.ts';
 import { parseUsageGroups, resolveUsageRange, usageGroups } from '../../usage/usage-params.ts';
@@ -34,6 +35,10 @@ export const usageReportSchema = z.object({
       model: z.string().nullable().optional(),
       provider: z.string().nullable().optional(),
       served_by: z.enum(usageServedBy).optional().describe("`gateway`: the gateway's own provider calls and cache hits; `batch_api`: batch lines served by their provider's batch API."),
+      format: z
+        .enum(requestFormats)
+        .optional()
+        .describe('The client API the requests came in through: `chat` (chat completions), `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),
@@ -55,6 +60,7 @@ export const requestLogSchema = z.object({
   client_request_id: z.string().nullable(),
   kind: z.string(),
   operation: z.string().describe('What was asked: `chat` or `embeddings`.'),
+  format: z.enum(requestFormats).describe('The client API it came in through: `chat`, `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
   status: z.string(),
   status_code: z.number().int().nullable(),
   model: z.string(),

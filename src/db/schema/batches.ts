@@ -61,6 +61,11 @@ export const batches = pgTable(
     fannedOutAt: timestamp('fanned_out_at', { withTimezone: true }),
     /** Where its lines run (`auto`, `native`, `gateway`); batches created before modes existed ran on the gateway. */
     mode: text('mode').$type<BatchMode>().notNull().default('gateway'),
+    /**
+     * Deleted through the Message Batches API (only an ended batch): hidden from every batch route; its
+     * requests and usage stay, as the record of what was run and billed.
+     */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (table) => [
     index('batches_project_id_created_at_idx').on(table.projectId, table.createdAt),

@@ -1,4 +1,5 @@
 import type { OperationName } from '../../operations/registry.ts';
+import type { RequestFormat } from '../../formats/request-format.ts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { apiKeys } from './api-keys.ts';
@@ -67,6 +68,11 @@ export const requests = pgTable(
     clientRequestId: text('client_request_id'),
     /** What was asked: `chat` (chat completions) or `embeddings` (see src/operations). */
     operation: text('operation').$type<OperationName>().notNull().default('chat'),
+    /**
+     * The client API it came in through: `chat`, `embeddings`, `messages` (Anthropic Messages) or
+     * `responses` (OpenAI Responses); a batch line's is its batch's endpoint's (see src/formats/request-format.ts).
+     */
+    format: text('format').$type<RequestFormat>().notNull().default('chat'),
     /** A batch line served by its provider's batch API: that provider batch's id (null for the gateway's own calls). */
     providerBatchId: text('provider_batch_id'),
   },

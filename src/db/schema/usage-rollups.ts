@@ -1,4 +1,5 @@
 import { bigint, date, index, numeric, pgTable, primaryKey, text, timestamp, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { RequestFormat } from '../../formats/request-format.ts';
 
 /**
  * Who made a request's provider call: `gateway` (the gateway's own calls, and its cache hits) or
@@ -19,6 +20,8 @@ function rollupCounters() {
     provider: text('provider').notNull().default(''),
     /** Who made the provider call (see {@link usageServedBy}); rows from before the split are the gateway's. */
     servedBy: text('served_by').$type<UsageServedBy>().notNull().default('gateway'),
+    /** The client API the requests came in through (`requests.format`); rows from before the split are chat. */
+    format: text('format').$type<RequestFormat>().notNull().default('chat'),
     /** '' for requests outside any batch. */
     batchId: text('batch_id').notNull().default(''),
     requests: bigint('requests', { mode: 'number' }).notNull().default(0),
@@ -37,11 +40,11 @@ function rollupCounters() {
   };
 }
 
-const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; servedBy: AnyPgColumn; batchId: AnyPgColumn }) =>
-  [table.projectId, table.apiKeyId, table.model, table.provider, table.servedBy, table.batchId] as const;
+const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; servedBy: AnyPgColumn; format: AnyPgColumn; batchId: AnyPgColumn }) =>
+  [table.projectId, table.apiKeyId, table.model, table.provider, table.servedBy, table.format, table.batchId] as const;
 
 /**
- * Usage per settle hour (UTC) and (project, key, model, provider, served by, batch), maintained in the very
+ * Usage per settle hour (UTC) and (project, key, model, provider, served by, format, batch), maintained in the very
  * statement that records the outcomes, so it is exactly as durable as they are. No foreign keys:
  * they would cost the hot path a lookup per row, and `usage:rebuild` recomputes the table anyway.
  */

@@ -80,6 +80,11 @@ export function inProgressResponse(context: ResponseContext): ResponseObject {
   return responseObject(context, { status: 'in_progress', output: [] });
 }
 
+/** A background response cancelled before it settled: no output, no usage. */
+export function cancelledResponse(context: ResponseContext): ResponseObject {
+  return responseObject(context, { status: 'cancelled', output: [] });
+}
+
 /** A response that failed: `error` with OpenAI's code for the failure; the output produced so far, if any. */
 export function failedResponse(context: ResponseContext, failure: ResponseFailure, output: ResponseOutputItem[] = []): ResponseObject {
   return responseObject(context, { status: 'failed', output, error: responseErrorOf(failure) });

@@ -6,7 +6,7 @@
  */
 export { convertResponsesRequest, type ConvertResponsesRequestOptions, type ResponsesRequestConversion } from './convert-responses-request.ts';
 export { convertResponsesUsage } from './convert-responses-usage.ts';
-export { convertToResponse, failedResponse, inProgressResponse, queuedResponse, responseObject, type ConvertToResponseInput, type ResponseContext } from './convert-to-response.ts';
+export { cancelledResponse, convertToResponse, failedResponse, inProgressResponse, queuedResponse, responseObject, type ConvertToResponseInput, type ResponseContext } from './convert-to-response.ts';
 export { failureOf, responseErrorOf, type ResponseError, type ResponseFailure } from './openai-responses-errors.ts';
 export { newResponseId } from './response-ids.ts';
 export {
@@ -20,3 +20,4 @@ export {
   type ResponsesRequest,
 } from './responses-schemas.ts';
 export { encodeResponseEvents, ResponsesStreamEncoder, type ResponsesStreamEncoderOptions } from './responses-stream-encoder.ts';
+export { responseStreamEventSchema } from './response-stream-event-schemas.ts';
