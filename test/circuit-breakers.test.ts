@@ -68,6 +68,35 @@ describe('RedisCircuitBreakers', () => {
     expect(await subject.allows(route)).toBe(false);
   });
 
+  it('writes the successes of a breaker known closed together, in one script call, and counts every one', async () => {
+    const counting = new Redis(testRedisUrl());
+    let scriptCalls = 0;
+    const evalsha = counting.evalsha.bind(counting);
+    counting.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      scriptCalls += 1;
+      return evalsha(...args);
+    }) as typeof counting.evalsha;
+    try {
+      const prefix = uniqueName('breakers');
+      prefixes.push(prefix);
+      const subject = new RedisCircuitBreakers({ redis: counting, prefix, breakers: breakersSchema.parse({ minRequests: 4 }) });
+      expect(await subject.allows(route)).toBe(true); // closed: successes may wait
+      const before = scriptCalls;
+      await Promise.all(Array.from({ length: 50 }, () => subject.record(route, 'success')));
+      expect(scriptCalls).toBe(before); // nothing written yet
+      await sleep(RedisCircuitBreakers.successFlushMs + 100);
+      expect(scriptCalls).toBe(before + 1);
+      const model = (await subject.list()).find((status) => status.model === route.model);
+      expect(model).toMatchObject({ state: 'closed', requests: 50, failures: 0 });
+      // A failure is written at once, with what was gathered before it.
+      await subject.record(route, 'success');
+      await subject.record(route, 'failure');
+      expect((await subject.list()).find((status) => status.model === route.model)).toMatchObject({ requests: 52, failures: 1 });
+    } finally {
+      await counting.quit();
+    }
+  });
+
   it('half-opens after the cooldown with one probe; the probe’s success closes it', async () => {
     const subject = breakers({ minRequests: 2, failureRate: 1 });
     const key = { provider: 'openai' };

@@ -40,6 +40,8 @@ export async function startWorkerRole(options: {
   const routingRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` }, logger);
   closers.push(() => routingRedis.quit());
   const signals = createRoutingSignals({ config, redis: routingRedis, prefix, logger });
+  // After the workers, before the connection: the breaker outcomes gathered in this process are written.
+  closers.push(() => signals.breakers.flush());
   // Closed after the workers (closers run in reverse): their last calls settle their limits.
   const limitProvider = createProviderLimits({ config, redis: workerRedis, prefix, logger: logger.child({ component: 'provider-limits' }) });
   closers.push(() => limitProvider.close());

@@ -35,51 +35,57 @@ end
 return 1`);
 
 /**
- * One call's outcome. KEYS: the index, the provider's breaker, then (optionally) the provider+model's.
- * ARGV: outcome, failureRate, minRequests, windowMs, ttlMs, provider, model.
- * Closed: counts the call in its bucket (ten per window), drops buckets past the window, and opens
- * once the window holds at least minRequests calls with at least failureRate of them failed.
- * Half-open: a success closes (and forgets the window), a failure re-opens. Open: late results of
+ * Outcomes of calls, counted per breaker. KEYS: the index, then each entry's breakers (the provider's,
+ * then optionally the provider+model's). ARGV, per entry in turn: its number of keys, successes,
+ * failures, failureRate, minRequests, windowMs, ttlMs, provider, model.
+ * Closed: counts the calls in the current bucket (ten per window), drops buckets past the window, and
+ * opens once the window holds at least minRequests calls with at least failureRate of them failed.
+ * Half-open: a failure re-opens, else a success closes (and forgets the window). Open: late results of
  * calls begun before it opened are ignored.
  */
 const recordScript = new RedisScript(`${luaNow}
-local failed = ARGV[1] == 'failure'
-local rate, minRequests, window, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local bucketMs = math.max(1, math.floor(window / 10))
-for i = 2, #KEYS do
-  local key = KEYS[i]
-  local state = redis.call('HGET', key, 'state') or 'closed'
-  if state == 'half_open' then
-    if failed then
-      redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
-    else
-      redis.call('DEL', key)
-    end
-  elseif state == 'closed' then
-    local bucket = string.format('%.0f', now - (now % bucketMs))
-    redis.call('HINCRBY', key, 'r:' .. bucket, 1)
-    if failed then redis.call('HINCRBY', key, 'f:' .. bucket, 1) end
-    local fields = redis.call('HGETALL', key)
-    local requests, failures = 0, 0
-    for j = 1, #fields, 2 do
-      local kind = string.sub(fields[j], 1, 2)
-      if kind == 'r:' or kind == 'f:' then
-        if tonumber(string.sub(fields[j], 3)) + bucketMs <= now - window then
-          redis.call('HDEL', key, fields[j])
-        elseif kind == 'r:' then
-          requests = requests + tonumber(fields[j + 1])
-        else
-          failures = failures + tonumber(fields[j + 1])
+local k, a = 2, 1
+while a <= #ARGV do
+  local count, successes, failures = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local rate, minRequests, window, ttl = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  local bucketMs = math.max(1, math.floor(window / 10))
+  for i = 1, count do
+    local key = KEYS[k]
+    local state = redis.call('HGET', key, 'state') or 'closed'
+    if state == 'half_open' then
+      if failures > 0 then
+        redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
+      else
+        redis.call('DEL', key)
+      end
+    elseif state == 'closed' then
+      local bucket = string.format('%.0f', now - (now % bucketMs))
+      redis.call('HINCRBY', key, 'r:' .. bucket, successes + failures)
+      if failures > 0 then redis.call('HINCRBY', key, 'f:' .. bucket, failures) end
+      local fields = redis.call('HGETALL', key)
+      local requests, failed = 0, 0
+      for j = 1, #fields, 2 do
+        local kind = string.sub(fields[j], 1, 2)
+        if kind == 'r:' or kind == 'f:' then
+          if tonumber(string.sub(fields[j], 3)) + bucketMs <= now - window then
+            redis.call('HDEL', key, fields[j])
+          elseif kind == 'r:' then
+            requests = requests + tonumber(fields[j + 1])
+          else
+            failed = failed + tonumber(fields[j + 1])
+          end
         end
       end
+      if requests >= minRequests and failed >= rate * requests then
+        redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
+      end
     end
-    if requests >= minRequests and failures >= rate * requests then
-      redis.call('HSET', key, 'state', 'open', 'openedAt', now, 'probes', 0)
-    end
+    redis.call('HSET', key, 'provider', ARGV[a + 7], 'model', i == 2 and ARGV[a + 8] or '')
+    redis.call('PEXPIRE', key, ttl)
+    redis.call('ZADD', KEYS[1], now, key)
+    k = k + 1
   end
-  redis.call('HSET', key, 'provider', ARGV[6], 'model', i == 3 and ARGV[7] or '')
-  redis.call('PEXPIRE', key, ttl)
-  redis.call('ZADD', KEYS[1], now, key)
+  a = a + 9
 end
 return 1`);
 
@@ -124,7 +130,13 @@ const minimumProbeLeaseMs = 10_000;
 export class RedisCircuitBreakers implements CircuitBreakers {
   /** How long this process trusts a "closed" answer. */
   static readonly closedCacheMs = 100;
+  /** How long successes are counted in this process before they are written (one script call for all). */
+  static readonly successFlushMs = 100;
   private readonly closedUntil = new Map<string, number>();
+  /** Outcomes not written yet, per breaker key. */
+  private pending = new Map<string, { key: BreakerKey; successes: number; failures: number }>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   private readonly indexKey: string;
 
@@ -158,16 +170,60 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     }
   }
 
+  /**
+   * Counts a call's outcome. Successes on a breaker this process last saw closed are gathered and
+   * written every `successFlushMs` in one script call with every other breaker's (a closed breaker only
+   * counts them); a failure, which may open a breaker, and a probe's success, which closes one, are
+   * written at once with whatever is gathered, and awaited.
+   */
   async record(key: BreakerKey, outcome: 'success' | 'failure'): Promise<void> {
     const settings = this.settings(key.provider);
     if (!settings.enabled) return;
-    const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
-    // A failure may open the breaker: the next call asks Redis again.
-    if (outcome === 'failure') this.closedUntil.delete(closedCacheKey(key));
+    const cacheKey = closedCacheKey(key);
+    const entry = this.pending.get(cacheKey) ?? { key: { provider: key.provider, ...(key.model === undefined ? {} : { model: key.model }) }, successes: 0, failures: 0 };
+    this.pending.set(cacheKey, entry);
+    if (outcome === 'success') {
+      entry.successes += 1;
+      // Known closed here (the last answer for it was): the success only counts, and can wait. A probe's
+      // success (its grant cleared that answer) closes the breaker, and is written at once.
+      if (this.closedUntil.has(cacheKey)) {
+        this.flushTimer ??= setTimeout(() => void this.flush(), RedisCircuitBreakers.successFlushMs).unref();
+        return;
+      }
+    } else {
+      entry.failures += 1;
+      // A failure may open the breaker: the next call asks Redis again.
+      this.closedUntil.delete(cacheKey);
+    }
+    await this.flush();
+  }
+
+  /** Writes the outcomes gathered so far (before a read of the counts, and when the process stops). */
+  flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const entries = [...this.pending.values()];
+    this.pending = new Map();
+    if (entries.length === 0) return this.flushing;
+    // In order: a failure written after the successes gathered before it.
+    this.flushing = this.flushing.then(() => this.write(entries));
+    return this.flushing;
+  }
+
+  private async write(entries: ReadonlyArray<{ key: BreakerKey; successes: number; failures: number }>): Promise<void> {
+    const keys = [this.indexKey];
+    const args: Array<string | number> = [];
+    for (const { key, successes, failures } of entries) {
+      const settings = this.settings(key.provider);
+      const own = this.keysOf(key);
+      keys.push(...own);
+      const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
+      args.push(own.length, successes, failures, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? '');
+    }
     try {
-      await recordScript.run(this.options.redis, [this.indexKey, ...this.keysOf(key)], [outcome, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? '']);
+      await recordScript.run(this.options.redis, keys, args);
     } catch (error) {
-      this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; outcome not counted');
+      this.options.logger?.warn({ err: error, breakers: entries.length }, 'circuit breakers unavailable; outcomes not counted');
     }
   }
 
@@ -214,6 +270,8 @@ export class RedisCircuitBreakers implements CircuitBreakers {
   }
 
   async list(): Promise<BreakerStatus[]> {
+    // This process's outcomes not written yet count too.
+    await this.flush();
     const { redis } = this.options;
     const [seconds, micros] = await redis.time();
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
