@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
 import { defaultWaitTiming } from '../src/limits/provider/limit-queue.ts';
 import { createLogger } from '../src/logging/logger.ts';
@@ -75,6 +75,26 @@ describe('global provider limits', () => {
     };
     await Promise.all(Array.from({ length: 12 }, (_, index) => (index % 2 ? a : b)(call())(task)));
     expect(peak).toBe(3);
+  });
+
+  it('settles the calls that end together in one script call, and frees every slot', async () => {
+    const [a] = processes({ concurrency: 20 });
+    const release = deferred();
+    const started = Array.from({ length: 10 }, () => a(call())(async () => (await release.promise, {})));
+    await sleep(100);
+    const slots = `${opened[opened.length - 1]!.prefix}:limits:p:concurrency`;
+    expect(await redis.zcard(slots)).toBe(10);
+    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
+    try {
+      release.resolve();
+      await Promise.all(started);
+      await sleep(100);
+      // Ten calls ended in one turn: one settle for all of them (not ten).
+      expect(scripts.mock.calls.length).toBe(1);
+    } finally {
+      scripts.mockRestore();
+    }
+    expect(await redis.zcard(slots)).toBe(0);
   });
 
   it('keeps concurrency slots for interactive calls: batch takes at most concurrency - reserve', async () => {

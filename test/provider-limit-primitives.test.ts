@@ -145,7 +145,7 @@ describe('limit sets', () => {
     const base = key('set');
     const set = setOf(base, { concurrency: 5, rpm: 1 });
     expect(await acquireLimits(redis, set, { holder: 'a', tokens: 0, now: 0 })).toEqual({ acquired: true });
-    await settleLimits(redis, set, { holder: 'a', reservedTokens: 0, actualTokens: 0, now: 100 });
+    await settleLimits(redis, set, [{ holder: 'a', reservedTokens: 0, actualTokens: 0 }], 100);
     const refused = await acquireLimits(redis, set, { holder: 'b', tokens: 0, now: 200 });
     expect(refused).toEqual({ acquired: false, waitMs: 900, constraint: set.constraints[2] });
     // The free concurrency slot was not taken by the refused call.
@@ -170,10 +170,10 @@ describe('limit sets', () => {
     await subscriber.subscribe(set.releaseChannel);
     try {
       await acquireLimits(redis, set, { holder: 'a', tokens: 0 });
-      await settleLimits(redis, set, { holder: 'a', reservedTokens: 0, actualTokens: 0 });
+      await settleLimits(redis, set, [{ holder: 'a', reservedTokens: 0, actualTokens: 0 }]);
       await acquireLimits(redis, set, { holder: 'b', tokens: 0 });
       expect(await acquireLimits(redis, set, { holder: 'c', tokens: 0 })).toMatchObject({ acquired: false, waitMs: -1 });
-      await settleLimits(redis, set, { holder: 'b', reservedTokens: 0, actualTokens: 0 });
+      await settleLimits(redis, set, [{ holder: 'b', reservedTokens: 0, actualTokens: 0 }]);
       await sleep(50);
       expect(messages).toEqual([set.releaseChannel]);
     } finally {

@@ -8,7 +8,7 @@ import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter, ProviderCallRequest, TrafficClass } from './provider-limits.ts';
 import { describeConstraint, planProviderLimits, releaseChannel, routeLimitsByModel, type ProviderLimitPlan } from './limit-plan.ts';
 import { defaultWaitTiming, LimitQueue, type LimitAttempt, type WaitTiming } from './limit-queue.ts';
-import { acquireLimits, pauseLimits, settleLimits } from './limit-scripts.ts';
+import { acquireLimits, pauseLimits, settleLimits, type LimitSet, type SettledCall } from './limit-scripts.ts';
 
 export interface GlobalProviderLimiterOptions {
   config: GatewayConfig;
@@ -52,6 +52,9 @@ export class GlobalProviderLimiter {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly holderPrefix = randomBytes(6).toString('base64url');
   private holderCount = 0;
+  /** Calls ended this event-loop turn, per limit set: settled together, before any attempt is sent. */
+  private settles = new Map<LimitSet, { provider: string; calls: SettledCall[] }>();
+  private settleScheduled = false;
   private readonly maxWaitMs: Record<TrafficClass, number>;
   private readonly pause: { defaultMs: number; maxMs: number };
   private readonly timing: WaitTiming;
@@ -91,6 +94,7 @@ export class GlobalProviderLimiter {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.flushSettles();
     for (const [provider, state] of this.providers) {
       const error = new ProviderError({ provider, code: 'worker_closing', message: 'the worker closed while the call waited for its limits', retryable: true });
       for (const { queue } of state.models.values()) queue.close(error);
@@ -150,6 +154,8 @@ export class GlobalProviderLimiter {
   }
 
   private async attempt(plan: ProviderLimitPlan, trafficClass: TrafficClass, tokens: number): Promise<LimitAttempt> {
+    // The releases it may take a slot of go first, on the same connection: Redis sees them before it.
+    this.flushSettles();
     const state = this.providers.get(plan.provider);
     const holder = `${this.holderPrefix}:${(this.holderCount += 1).toString(36)}`;
     const outcome = await acquireLimits(this.commands, plan.sets[trafficClass], { holder, tokens });
@@ -158,17 +164,37 @@ export class GlobalProviderLimiter {
     return { acquired: true, holder };
   }
 
-  /** Settles in the background (the caller has its answer); a failed settle ends with the lease. */
+  /**
+   * Settles in the background (the caller has its answer): the calls of one set ended in the same
+   * event-loop turn go in one script call, sent before any attempt (`flushSettles`). A failed settle
+   * ends with the lease.
+   */
   private release(plan: ProviderLimitPlan, trafficClass: TrafficClass, holder: string, reservedTokens: number, actualTokens: number): void {
     const state = this.providers.get(plan.provider);
     if (state) state.inFlight -= 1;
-    // Sent before any attempt it wakes, on the same connection: Redis sees the release first.
-    this.track(
-      settleLimits(this.commands, plan.sets[trafficClass], { holder, reservedTokens, actualTokens }).catch((error: unknown) => {
-        this.options.logger.warn({ err: error, provider: plan.provider }, 'provider limits: settle failed; the slot frees when its lease ends');
-      }),
-    );
+    const set = plan.sets[trafficClass];
+    const pending = this.settles.get(set) ?? { provider: plan.provider, calls: [] };
+    pending.calls.push({ holder, reservedTokens, actualTokens });
+    this.settles.set(set, pending);
+    if (!this.settleScheduled) {
+      this.settleScheduled = true;
+      setImmediate(() => this.flushSettles());
+    }
     this.wakeProvider(plan.provider);
+  }
+
+  private flushSettles(): void {
+    this.settleScheduled = false;
+    if (this.settles.size === 0) return;
+    const settles = this.settles;
+    this.settles = new Map();
+    for (const [set, { provider, calls }] of settles) {
+      this.track(
+        settleLimits(this.commands, set, calls).catch((error: unknown) => {
+          this.options.logger.warn({ err: error, provider, calls: calls.length }, 'provider limits: settle failed; the slots free when their leases end');
+        }),
+      );
+    }
   }
 
   private pauseProvider(plan: ProviderLimitPlan, retryAfterMs: number | undefined): void {

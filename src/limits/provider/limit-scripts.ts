@@ -79,28 +79,32 @@ return {1, 0, 0}
 `);
 
 /**
- * KEYS as for acquire. ARGV: now, holder, window ms, reserved tokens, actual tokens, release channel,
- * count, then the code per constraint. Frees the semaphores, re-scores the windows with the
- * completion time, and announces the release when some process waits for one.
+ * KEYS as for acquire. ARGV: now, window ms, release channel, count, the code per constraint, then per
+ * call ending (one or many, of the same set): holder, reserved tokens, actual tokens. Frees the
+ * semaphores, re-scores the windows with the completion time, and announces the releases once when
+ * some process waits for one.
  */
 const settleScript = new RedisScript(`${limitLua}
 local now = clock(ARGV[1])
-local holder, window_ms, reserved, actual = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local count, k = tonumber(ARGV[7]), 2
-for i = 1, count do
-  local code = ARGV[7 + i]
-  if code == 'p' then
-    k = k + 1
-  elseif code == 'c' then
-    semaphore_release(KEYS[k], holder)
-    k = k + 1
-  else
-    if code == 'r' then window_settle(KEYS[k], KEYS[k + 1], holder, 1, 1, now, window_ms + 1000)
-    else window_settle(KEYS[k], KEYS[k + 1], holder, reserved, actual, now, window_ms + 1000) end
-    k = k + 2
+local window_ms, count = tonumber(ARGV[2]), tonumber(ARGV[4])
+for c = 5 + count, #ARGV, 3 do
+  local holder, reserved, actual = ARGV[c], tonumber(ARGV[c + 1]), tonumber(ARGV[c + 2])
+  local k = 2
+  for i = 1, count do
+    local code = ARGV[4 + i]
+    if code == 'p' then
+      k = k + 1
+    elseif code == 'c' then
+      semaphore_release(KEYS[k], holder)
+      k = k + 1
+    else
+      if code == 'r' then window_settle(KEYS[k], KEYS[k + 1], holder, 1, 1, now, window_ms + 1000)
+      else window_settle(KEYS[k], KEYS[k + 1], holder, reserved, actual, now, window_ms + 1000) end
+      k = k + 2
+    end
   end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[6], '') end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[3], '') end
 return 1
 `);
 
@@ -136,10 +140,21 @@ export async function acquireLimits(redis: Redis, set: LimitSet, call: { holder:
   return acquired === 1 ? { acquired: true } : { acquired: false, waitMs, constraint: set.constraints[reason - 1] };
 }
 
-/** Ends a call: frees its concurrency slots and counts it in the windows from now, with `actual` tokens. */
-export async function settleLimits(redis: Redis, set: LimitSet, call: { holder: string; reservedTokens: number; actualTokens: number; now?: number }): Promise<void> {
-  const args: Array<string | number> = [call.now ?? '', call.holder, set.windowMs, call.reservedTokens, call.actualTokens, set.releaseChannel, set.constraints.length];
+export interface SettledCall {
+  holder: string;
+  reservedTokens: number;
+  actualTokens: number;
+}
+
+/**
+ * Ends calls of one set, in one script call: frees their concurrency slots and counts them in the
+ * windows from now, with their `actual` tokens. `now` (ms) replaces Redis's clock in tests.
+ */
+export async function settleLimits(redis: Redis, set: LimitSet, calls: readonly SettledCall[], now?: number): Promise<void> {
+  if (calls.length === 0) return;
+  const args: Array<string | number> = [now ?? '', set.windowMs, set.releaseChannel, set.constraints.length];
   for (const constraint of set.constraints) args.push(codes[constraint.kind]);
+  for (const call of calls) args.push(call.holder, call.reservedTokens, call.actualTokens);
   await settleScript.run(redis, constraintKeys(set), args);
 }
 
