@@ -14,24 +14,40 @@
  * bench process's own CPU time and longest event-loop stall (the test server's share) over the batch;
  * and checks each line reached the provider once, in the expected number of provider batches.
  *
+ * For each batch it also prints what one line cost (accounting.ts), from POST /v1/batches to
+ * `completed`: Redis commands and scripts (with BullMQ's own floor for the batch's jobs, measured once
+ * up front), Postgres transactions, rows and round trips, socket bytes per peer and CPU of the API and
+ * worker. Postgres's counters settle only once the gateway is idle, so each batch waits 12 s after its
+ * upload and after it completes; and a 1,000-line batch runs first, unreported, to load the gateway's
+ * Lua scripts into the fresh Redis server (`BENCH_ACCOUNTING=0` skips the accounting, the waits and
+ * that batch). Every figure goes to bench/results/batch-<timestamp>.json (see `npm run bench:compare`).
+ *
  *   npm run bench:batch
- *   BENCH_BATCH_SIZES=10000,100000   BENCH_BATCH_OPERATIONS=chat,embeddings,native   BENCH_SKIP_BUILD=1   DATABASE_URL / REDIS_URL
+ *   BENCH_BATCH_SIZES=10000,100000   BENCH_BATCH_OPERATIONS=chat,embeddings,native   BENCH_SKIP_BUILD=1   BENCH_ACCOUNTING=0
+ *   DATABASE_URL                     the Postgres to use (default: local); the bench makes its own database there
+ *   REDIS_URL                        a Redis to use (default: a redis-server of the bench's own, so the accounting counts the gateway alone)
  *   BENCH_NODE_ARGS="--max-old-space-size=192 --max-semi-space-size=16"   node flags of the gateway processes (as npm start)
  */
 import { spawnSync } from 'node:child_process';
 import { batchInputFile, benchOperations, isBenchOperation, type BenchOperation } from './batch-input.ts';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { openAIBatchApi } from '../src/providers/openai/native-batch/openai-shaped-batch-api.ts';
 import { OpenAIBatchServer } from '../test/support/openai-batch-server.ts';
+import { OwnRedisServer } from '../test/support/own-redis-server.ts';
+import { costPerCall, postgresStatsSettleMs, readDatabaseCounters, takeSnapshot, type CallCost, type PeerPorts } from './accounting.ts';
+import { printAccounting } from './accounting-report.ts';
+import { batchFigures, type Row } from './batch-figures.ts';
+import { floorPerCall, measureChunkJobFloor, type BullmqFloor } from './bullmq-floor.ts';
 import { providerSubmissions, readNativeParts } from './native-batch-figures.ts';
-import { freePort, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
+import { freePort, killChildrenNow, rssMb, startChild, stopChild, waitUntil } from './processes.ts';
+import { writeResults } from './results.ts';
 import { createScratchDatabase, deleteRedisPrefix } from './scratch-services.ts';
 
 /** The case that sends chat lines to a provider's batch API rather than the mock through the gateway's workers. */
@@ -46,7 +62,11 @@ const operationNames = (process.env.BENCH_BATCH_OPERATIONS ?? caseNames.join(','
 const operations = operationNames.filter(isBenchOperation);
 const runsNative = operationNames.includes(nativeCase);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sharedRedisUrl = process.env.REDIS_URL;
+const accounting = process.env.BENCH_ACCOUNTING !== '0';
+/** Lines per chunk job (`batches.chunkSize`) and the mock provider's concurrency, as configured below. */
+const chunkSize = 500;
+const mockConcurrency = 256;
 const targets = { requestsPerSecond: 5_000, rssMb: 256, ingestLinesPerSecond: 20_000 };
 /** The flags `npm start` and the Dockerfile run the gateway with. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192 --max-semi-space-size=16').split(' ').filter(Boolean);
@@ -54,18 +74,6 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 const cleanups: Array<() => Promise<unknown>> = [];
 process.on('exit', killChildrenNow);
-
-/** Resident set size in MiB, from /proc. */
-function rssMb(pid: number): number {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-type Row = Record<string, string | number>;
 
 /** What one batch measured. */
 interface BatchRun {
@@ -77,12 +85,15 @@ interface BatchRun {
   peaks: { api: number; worker: number };
   /** This process over the same window: the native case's test server runs here. */
   own: { cpuSeconds: number; longestStallMs: number };
+  /** Per line, over POST /v1/batches → completed (without BENCH_ACCOUNTING=0). */
+  cost: CallCost | undefined;
   verified: boolean;
   /** The results and usage rows, `OK` or what did not match. */
   rows: string;
 }
 
 async function main(): Promise<number> {
+  const loadAtStart = loadavg();
   const unknown = operationNames.filter((name) => !caseNames.includes(name));
   if (unknown.length > 0 || (operations.length === 0 && !runsNative)) {
     throw new Error(`BENCH_BATCH_OPERATIONS: ${unknown.join(', ') || '(none)'} not known; choose from ${caseNames.join(', ')}`);
@@ -101,8 +112,20 @@ async function main(): Promise<number> {
   const database = await createScratchDatabase(databaseUrl, 'bench_batch');
   cleanups.push(database.drop);
   const url = new URL(database.url);
+  // A Redis server of our own unless REDIS_URL names one: the accounting's commandstats then count the gateway alone.
+  const ownRedis = sharedRedisUrl === undefined ? await OwnRedisServer.start() : undefined;
+  if (ownRedis) cleanups.push(() => ownRedis.stop());
+  const redisUrl = ownRedis?.url ?? sharedRedisUrl ?? '';
   const prefix = `benchbatch${randomBytes(3).toString('hex')}`;
   cleanups.push(() => deleteRedisPrefix(redisUrl, prefix));
+  const accountingRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  cleanups.push(async () => accountingRedis.disconnect());
+  let floor: BullmqFloor | undefined;
+  if (accounting && operations.length > 0) {
+    log("BullMQ floor: 1,000 empty chunk jobs through a Queue and Worker of the gateway's options");
+    // The chunk worker's concurrency as src/batches/batch-workers.ts sets it.
+    floor = await measureChunkJobFloor({ redisUrl, prefix, jobs: 1_000, concurrency: Math.max(2, Math.ceil(mockConcurrency / chunkSize) + 1) });
+  }
   const directory = await mkdtemp(join(tmpdir(), 'bench-batch-'));
   cleanups.push(() => rm(directory, { recursive: true, force: true }));
   // In this process: its memory is not the gateway's (RSS is sampled per gateway process), its CPU time is reported.
@@ -113,7 +136,7 @@ async function main(): Promise<number> {
     configPath,
     [
       'providers:',
-      '  mock: { type: mock, latencyMs: 0, concurrency: 256, maxAttempts: 1 }',
+      `  mock: { type: mock, latencyMs: 0, concurrency: ${mockConcurrency}, maxAttempts: 1 }`,
       ...(batchApi
         ? [`  ${native.provider}: { type: openai, baseUrl: ${JSON.stringify(batchApi.baseUrl)}, apiKey: ${native.apiKey}, nativeBatch: { enabled: true, pollIntervalMs: ${native.pollIntervalMs} } }`]
         : []),
@@ -121,7 +144,7 @@ async function main(): Promise<number> {
       ...operations.map((operation) => `  ${benchOperations[operation].model}: { routes: [{ provider: mock, model: ${benchOperations[operation].mockModel} }] }`),
       ...(batchApi ? [`  ${native.model}: { routes: [{ provider: ${native.provider}, model: ${native.model} }] }`] : []),
       'files: { maxLines: 1000000 }',
-      'batches: { chunkSize: 500 }',
+      `batches: { chunkSize: ${chunkSize} }`,
       '',
     ].join('\n'),
   );
@@ -154,13 +177,20 @@ async function main(): Promise<number> {
       body: JSON.stringify({ name: 'bench', project: 'bench' }),
     });
     const { key } = (await keyResponse.json()) as { key: string };
-    return { api, worker, base, headers: { authorization: `Bearer ${key}` } };
+    return { api, worker, port, base, headers: { authorization: `Bearer ${key}` } };
   }
 
   /** One batch of `size` lines of `operation` (for `model`, its bench model unless said) on fresh processes: its figures, and whether every line has its rows. */
-  async function runBatch(operation: BenchOperation, size: number, model?: string): Promise<BatchRun> {
+  async function runBatch(operation: BenchOperation, size: number, options: { label: string; model?: string; measure?: boolean }): Promise<BatchRun> {
     const { endpoint } = benchOperations[operation];
-    const { api, worker, base, headers } = await startGateway();
+    const { api, worker, port, base, headers } = await startGateway();
+    const processes = { API: api.pid, worker: worker.pid };
+    const ports: PeerPorts = {
+      listener: port,
+      redis: Number(new URL(redisUrl).port || 6379),
+      postgres: Number(url.port || 5432),
+      ...(batchApi ? { upstream: Number(new URL(batchApi.baseUrl).port) } : {}),
+    };
     const peaks = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
     const sampler = setInterval(() => {
       peaks.api = Math.max(peaks.api, rssMb(api.pid));
@@ -168,12 +198,21 @@ async function main(): Promise<number> {
     }, 50);
     const form = new FormData();
     form.set('purpose', 'batch');
-    form.set('file', batchInputFile(size, operation, model), `bench-${operation}-${size}.jsonl`);
+    form.set('file', batchInputFile(size, operation, options.model), `bench-${operation}-${size}.jsonl`);
     const uploadStart = performance.now();
     const upload = await fetch(`${base}/v1/files`, { method: 'POST', headers, body: form });
     if (!upload.ok) throw new Error(`upload failed: ${upload.status} ${await upload.text()}`);
     const file = (await upload.json()) as { id: string };
     const uploadSeconds = (performance.now() - uploadStart) / 1000;
+    // Postgres's counters are complete only once the gateway has been idle a while (see accounting.ts).
+    const databaseName = url.pathname.slice(1);
+    const settledDatabaseCounters = async () => {
+      await sleep(postgresStatsSettleMs);
+      return readDatabaseCounters(databaseUrl, databaseName);
+    };
+    const measure = accounting && options.measure !== false;
+    const databaseBefore = measure ? await settledDatabaseCounters() : undefined;
+    const snapshotBefore = measure ? await takeSnapshot(accountingRedis, processes, ports) : undefined;
 
     const ownCpu = process.cpuUsage();
     const ownLoop = monitorEventLoopDelay({ resolution: 10 });
@@ -198,6 +237,12 @@ async function main(): Promise<number> {
     ownLoop.disable();
     const { user, system } = process.cpuUsage(ownCpu);
     clearInterval(sampler);
+    const snapshotAfter = snapshotBefore ? await takeSnapshot(accountingRedis, processes, ports) : undefined;
+    const databaseAfter = databaseBefore ? await settledDatabaseCounters() : undefined;
+    const cost =
+      snapshotBefore && snapshotAfter && databaseBefore && databaseAfter
+        ? costPerCall({ label: options.label, calls: size, before: snapshotBefore, after: snapshotAfter, database: { before: databaseBefore, after: databaseAfter, calls: size } })
+        : undefined;
     const { rows } = await sql.query(
       "SELECT (SELECT count(*)::int FROM requests WHERE batch_id = $1 AND status = 'completed') AS results, (SELECT count(*)::int FROM usage WHERE batch_id = $1) AS usage",
       [batch.id],
@@ -210,15 +255,19 @@ async function main(): Promise<number> {
       seconds,
       peaks,
       own: { cpuSeconds: (user + system) / 1e6, longestStallMs: ownLoop.max / 1e6 },
+      cost,
       verified,
       rows: verified ? `${rows[0].results}+${rows[0].usage} OK` : `MISMATCH ${status} ${JSON.stringify(counts)} ${JSON.stringify(rows[0])}`,
     };
   }
 
   /** A batch on the mock provider: one row of the table. */
-  async function runMockBatch(operation: BenchOperation, size: number): Promise<{ row: Row; verified: boolean }> {
+  async function runMockBatch(operation: BenchOperation, size: number): Promise<{ row: Row; cost: CallCost | undefined; verified: boolean }> {
     log(`${operation}: ${size.toLocaleString('en-US')} lines`);
-    const run = await runBatch(operation, size);
+    const run = await runBatch(operation, size, { label: `${operation} ${size}` });
+    // BullMQ's floor per line: the batch's chunk jobs and its start and finalize jobs, at the calibrated cost per job.
+    const jobs = Math.ceil(size / chunkSize) + 2;
+    const cost = run.cost && floor ? { ...run.cost, bullmqFloor: floorPerCall(floor, jobs / size) } : run.cost;
     const row = {
       operation,
       lines: size,
@@ -229,14 +278,14 @@ async function main(): Promise<number> {
       'worker peak RSS MB': Math.round(run.peaks.worker),
       'results+usage rows': run.rows,
     };
-    return { row, verified: run.verified };
+    return { row, cost, verified: run.verified };
   }
 
   /** A batch through the provider's batch API: a row, a row per provider batch, the targets met or not, and whether every line was sent once and has its rows. */
-  async function runNativeBatch(server: OpenAIBatchServer, size: number): Promise<{ row: Row; parts: Row[]; notes: string[]; verified: boolean }> {
+  async function runNativeBatch(server: OpenAIBatchServer, size: number): Promise<{ row: Row; parts: Row[]; notes: string[]; own: BatchRun['own']; cost: CallCost | undefined; verified: boolean }> {
     log(`${nativeCase}: ${size.toLocaleString('en-US')} lines to ${native.provider}'s batch API`);
     const createsBefore = server.creates;
-    const run = await runBatch('chat', size, native.model);
+    const run = await runBatch('chat', size, { label: `${nativeCase} ${size}`, model: native.model });
     const creates = server.creates - createsBefore;
     const expectedCreates = Math.ceil(size / native.linesPerProviderBatch);
     const sent = providerSubmissions(server, run.batchId);
@@ -275,27 +324,40 @@ async function main(): Promise<number> {
         `peak RSS API ${Math.round(run.peaks.api)} MB, worker ${Math.round(run.peaks.worker)} MB (≤ ${targets.rssMb} MB each: ${met(Math.max(run.peaks.api, run.peaks.worker) <= targets.rssMb)})`,
       `${label}: the bench process (test server, polling) used ${run.own.cpuSeconds.toFixed(2)} s CPU in ${run.seconds.toFixed(2)} s; its longest event-loop stall ${Math.round(run.own.longestStallMs)} ms`,
     ];
-    return { row, parts, notes, verified };
+    return { row, parts, notes, own: run.own, cost: run.cost, verified };
   }
 
   const results: Row[] = [];
   const nativeResults: Row[] = [];
   const nativeParts: Row[] = [];
   const nativeNotes: string[] = [];
+  const nativeOwn: Array<BatchRun['own'] & { lines: number }> = [];
+  const costs: CallCost[] = [];
   let ok = true;
+  if (accounting) {
+    // The gateway's Lua scripts reach a fresh Redis server on first use (NOSCRIPT, then EVAL with the
+    // script's source): a small batch first, not reported, so the first measured batch does not pay for it.
+    const [operation = 'chat'] = operations;
+    log(`warm-up: 1,000 ${operation} lines (scripts into the fresh Redis server; not reported)`);
+    const warmup = await runBatch(operation, 1_000, { label: 'warm-up', ...(operations.length === 0 ? { model: native.model } : {}), measure: false });
+    ok &&= warmup.verified;
+  }
   for (const operation of operations) {
     for (const size of sizes) {
-      const { row, verified } = await runMockBatch(operation, size);
+      const { row, cost, verified } = await runMockBatch(operation, size);
       results.push(row);
+      if (cost) costs.push(cost);
       ok &&= verified;
     }
   }
   if (batchApi) {
     for (const size of sizes) {
-      const { row, parts, notes, verified } = await runNativeBatch(batchApi, size);
+      const { row, parts, notes, own, cost, verified } = await runNativeBatch(batchApi, size);
       nativeResults.push(row);
       nativeParts.push(...parts);
       nativeNotes.push(...notes);
+      nativeOwn.push({ ...own, lines: size });
+      if (cost) costs.push(cost);
       ok &&= verified;
     }
   }
@@ -309,6 +371,19 @@ async function main(): Promise<number> {
     console.table(nativeParts);
     process.stdout.write(`targets (native): ingest ≥ ${targets.ingestLinesPerSecond} lines/s, RSS ≤ ${targets.rssMb} MB per process\n${nativeNotes.map((line) => `  ${line}\n`).join('')}`);
   }
+  if (costs.length > 0) {
+    printAccounting(costs, {
+      unit: 'batch line',
+      title: 'Cost per batch line, from POST /v1/batches to completed (API and worker processes; the upload is not counted)',
+      floorNote: floor ? `${floor.description}; per line: the batch's chunk jobs (${chunkSize} lines each) and its start and finalize jobs` : 'not measured (native only)',
+      postgresNote: `Read ${postgresStatsSettleMs / 1000} s after the upload and ${postgresStatsSettleMs / 1000} s after completed, once the gateway was idle; the bench's polls (GET every 100 ms) count too.`,
+      redisShared: ownRedis === undefined,
+    });
+  }
+  const figures = batchFigures({ results, nativeResults, nativeParts, nativeOwn, costs, floor, targets });
+  const settings = { sizes: sizes.join(','), operations: operationNames.join(','), accounting, redis: ownRedis ? 'own redis-server' : 'REDIS_URL', nodeArgs: nodeArgs.join(' ') };
+  const path = await writeResults({ bench: 'batch', settings, figures, checksPassed: ok, loadAverageAtStart: loadAtStart });
+  process.stdout.write(`figures written to ${path}\n`);
   return ok ? 0 : 1;
 }
 

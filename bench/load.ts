@@ -21,6 +21,8 @@ export interface PhaseResult {
   /** Latency percentiles in ms, exact (from every response's own timing). */
   p50: number;
   p99: number;
+  /** Under autocannon: bytes the client sent (requests) and read (responses, headers included) over the phase. */
+  bytes?: { sent: number; received: number };
 }
 
 export interface Target {
@@ -69,6 +71,8 @@ export class Samples {
 interface DrainableClient {
   reqsMade: number;
   responseMax?: number;
+  /** The request it writes (the same one each time: one target per phase). */
+  getRequestBuffer(): Buffer;
 }
 
 /**
@@ -113,6 +117,7 @@ export async function runAutocannon(label: string, target: Target, connections: 
   let ok = 0;
   let non2xx = 0;
   let lastResponseAt = 0;
+  const bytes = { sent: 0, received: 0 };
   const { verifyBody } = options;
   const startedAt = performance.now();
 
@@ -140,8 +145,10 @@ export async function runAutocannon(label: string, target: Target, connections: 
     },
     (error, result) => settle?.(error, result),
   );
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+  instance.on('response', (client, statusCode, responseBytes, responseTime) => {
     lastResponseAt = performance.now();
+    bytes.received += responseBytes;
+    bytes.sent += (client as unknown as DrainableClient).getRequestBuffer().length;
     latencies.push(responseTime);
     statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
     if (statusCode >= 200 && statusCode < 300) ok += 1;
@@ -172,6 +179,7 @@ export async function runAutocannon(label: string, target: Target, connections: 
     rps: latencies.length / elapsed,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
+    bytes,
   };
 }
 

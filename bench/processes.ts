@@ -136,6 +136,16 @@ export function killChildrenNow(): void {
   }
 }
 
+/** Resident set size in MiB, from /proc (0 when the process is gone). */
+export function rssMb(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** A TCP port free right now on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -165,6 +175,9 @@ export interface ProcessCounters {
   /** Read and write system calls (reads include recv, writes include send/writev). */
   readCalls: number;
   writeCalls: number;
+  /** Bytes through read and write system calls on every descriptor (sockets, pipes, files): rchar, wchar. */
+  readBytes: number;
+  writtenBytes: number;
 }
 
 /** What a process has used so far, from /proc (Linux, USER_HZ 100); undefined elsewhere. */
@@ -175,7 +188,13 @@ export function processCounters(pid: number): ProcessCounters | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const io = readFileSync(`/proc/${pid}/io`, 'utf8');
     const ioField = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1]);
-    const counters = { cpu: (Number(fields[11]) + Number(fields[12])) / 100, readCalls: ioField('syscr'), writeCalls: ioField('syscw') };
+    const counters = {
+      cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+      readCalls: ioField('syscr'),
+      writeCalls: ioField('syscw'),
+      readBytes: ioField('rchar'),
+      writtenBytes: ioField('wchar'),
+    };
     return Object.values(counters).every(Number.isFinite) ? counters : undefined;
   } catch {
     return undefined;

@@ -6,7 +6,10 @@
  * formats (first content event at c=1, then streamed RPS at c=50 for all three formats), and
  * response-cache hits (c=50 and c=1, on a second model with the cache on), and checks that every 2xx
  * the gateway gave was billed exactly once (usage rows = 2xx responses) and every cache hit was
- * recorded as one (cache_hit rows = HIT responses).
+ * recorded as one (cache_hit rows = HIT responses). For the c=50 phase it also prints what one request
+ * cost (accounting.ts): Redis commands and scripts (with BullMQ's own floor, measured once up front),
+ * Postgres transactions, rows and round trips, socket bytes per peer and CPU. Writes every figure to
+ * bench/results/sync-<timestamp>.json (see `npm run bench:compare`).
  *
  *   npm run bench:sync
  *   BENCH_DURATION=20 BENCH_C1_DURATION=5 BENCH_WARMUP=3 BENCH_CONNECTIONS=50
@@ -15,24 +18,33 @@
  *   BENCH_SKIP_BUILD=1                      reuse dist/ as it is
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the gateway
  *   BENCH_GATEWAY_ENTRY=/path/to/other/dist/main.js   another build, for A/B comparisons
- *   DATABASE_URL / REDIS_URL                the servers to use (default: local ones)
+ *   DATABASE_URL                            the Postgres to use (default: local); the bench makes its own database there
+ *   REDIS_URL                               a Redis to use (default: a redis-server of the bench's own, so the accounting counts the gateway alone)
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
+import { OwnRedisServer } from '../test/support/own-redis-server.ts';
+import { costPerCall, postgresStatsSettleMs, readDatabaseCounters, takeSnapshot, type PeerPorts } from './accounting.ts';
+import { printAccounting } from './accounting-report.ts';
+import { floorPerCall, measureRequestJobFloor } from './bullmq-floor.ts';
 import { cacheProblems, runCacheBench } from './cache-hits.ts';
 import { runFormatStreams, type FormatStreamsResult } from './format-streams.ts';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
 import { printCacheReport, printFormatStreamsReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
 import { readRecordCounts } from './record-checks.ts';
+import { writeResults } from './results.ts';
 import { deleteRedisPrefix } from './scratch-services.ts';
 import { chatFormat } from './stream-formats.ts';
 import { runStreamSequential } from './stream-ttfb.ts';
+import { syncFigures } from './sync-figures.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const numberEnv = (name: string, fallback: number) => {
@@ -48,7 +60,11 @@ const streamRequests = Math.round(numberEnv('BENCH_STREAM_REQUESTS', 500));
 const streamWarmup = Math.min(100, streamRequests);
 const formatStreams = process.env.BENCH_FORMATS !== '0';
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sharedRedisUrl = process.env.REDIS_URL;
+/** The bench provider's concurrency: its BullMQ worker's too. */
+const providerConcurrency = 200;
+/** Empty jobs through BullMQ alone, for the floor the accounting compares the gateway's Redis commands with. */
+const floorJobs = 2_000;
 const upstreamModel = 'gpt-4o-mini';
 const chatBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'classify: hello' }] });
 
@@ -71,6 +87,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 async function main(): Promise<number> {
+  const loadAtStart = loadavg();
   if (process.env.BENCH_SKIP_BUILD !== '1') {
     log('npm run build');
     const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit', timeout: 300_000 });
@@ -81,7 +98,7 @@ async function main(): Promise<number> {
   // The formats: two more streaming phases at c=1 and three more load phases.
   const streamSeconds = (formatStreams ? 4 : 2) * (streamWarmup + streamRequests) * 0.1;
   const loadPhases = formatStreams ? 6 : 3;
-  const limitMs = (loadPhases * (warmup + duration + 35) + 3 * (c1Duration + 1) + streamSeconds + 30 + 120) * 1000;
+  const limitMs = (loadPhases * (warmup + duration + 35) + 3 * (c1Duration + 1) + streamSeconds + 30 + 180) * 1000;
   // Not unref'd: a wait that hangs with nothing else pending must still end here, cleaned up.
   setTimeout(() => {
     log(`overall time limit (${Math.round(limitMs / 1000)} s) reached; giving up`);
@@ -99,8 +116,16 @@ async function main(): Promise<number> {
   cleanups.push({ label: 'drop database', run: () => adminQuery(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`) });
   const gatewayDatabaseUrl = new URL(databaseUrl);
   gatewayDatabaseUrl.pathname = `/${databaseName}`;
+  // A Redis server of our own unless REDIS_URL names one: the accounting's commandstats then count the gateway alone.
+  const ownRedis = sharedRedisUrl === undefined ? await OwnRedisServer.start() : undefined;
+  if (ownRedis) cleanups.push({ label: 'stop redis-server', run: () => ownRedis.stop() });
+  const redisUrl = ownRedis?.url ?? sharedRedisUrl ?? '';
   const prefix = `bench_sync_${process.pid}_${randomBytes(3).toString('hex')}`;
   cleanups.push({ label: 'delete redis keys', run: () => deleteRedisPrefix(redisUrl, prefix) });
+  const accountingRedis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+  cleanups.push({ label: 'close accounting redis', run: async () => accountingRedis.disconnect() });
+  log(`BullMQ floor: ${floorJobs} empty jobs through a Queue and Worker of the gateway's options`);
+  const floor = await measureRequestJobFloor({ redisUrl, prefix, jobs: floorJobs, inFlight: connections, concurrency: providerConcurrency });
   const configDirectory = await mkdtemp(join(tmpdir(), 'bench-sync-'));
   cleanups.push({ label: 'remove config', run: () => rm(configDirectory, { recursive: true, force: true }) });
   const configPath = join(configDirectory, 'gateway.yaml');
@@ -114,7 +139,7 @@ async function main(): Promise<number> {
       '    type: openai',
       `    baseUrl: "${mockUrl}"`,
       '    apiKey: sk-bench',
-      '    concurrency: 200',
+      `    concurrency: ${providerConcurrency}`,
       '    maxAttempts: 1',
       '    timeoutMs: 10000',
       'models:',
@@ -171,6 +196,13 @@ async function main(): Promise<number> {
   });
   const createdBody = (await created.body.json()) as { key?: string };
   if (created.statusCode !== 201 || !createdBody.key) throw new Error(`POST /admin/keys: HTTP ${created.statusCode}`);
+  const gatewayQuietSince = performance.now();
+  const ports: PeerPorts = { listener: port, redis: Number(new URL(redisUrl).port || 6379), postgres: Number(gatewayDatabaseUrl.port || 5432), upstream: Number(new URL(mockUrl).port) };
+  /** Waits until the gateway has been idle long enough for its database's counters to be complete. */
+  const settledDatabaseCounters = async (quietSince: number) => {
+    await sleep(Math.max(0, quietSince + postgresStatsSettleMs - performance.now()));
+    return readDatabaseCounters(databaseUrl, databaseName);
+  };
 
   const direct: Target = { url: `${mockUrl}/chat/completions`, headers: { 'content-type': 'application/json' }, body: chatBody(upstreamModel) };
   const gatewayHeaders = { 'content-type': 'application/json', authorization: `Bearer ${createdBody.key}` };
@@ -191,10 +223,16 @@ async function main(): Promise<number> {
   await runAutocannon('warm-up', direct, connections, warmup);
   const directLoaded = await runAutocannon(`mock direct (c=${connections})`, direct, connections, duration);
   log(`warm-up ${warmup} s, then ${duration} s at c=${connections}: gateway`);
-  onGateway(await runAutocannon('warm-up', viaGateway, connections, warmup));
+  // Postgres is counted over the warm-up and the phase: its counters settle only once the gateway is idle.
+  const databaseBefore = await settledDatabaseCounters(gatewayQuietSince);
+  const snapshotBeforeWarmup = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
+  const gatewayWarmup = onGateway(await runAutocannon('warm-up', viaGateway, connections, warmup));
+  const snapshotBefore = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
   const countersBefore = processCounters(gateway.pid);
   const gatewayLoaded = onGateway(await runAutocannon(`gateway (c=${connections})`, viaGateway, connections, duration));
   const countersAfter = processCounters(gateway.pid);
+  const snapshotAfter = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
+  const loadedEnded = performance.now();
   // Per-request CPU and system calls of the gateway are steadier than RPS on a shared machine.
   const gatewayCost =
     countersBefore && countersAfter
@@ -208,6 +246,19 @@ async function main(): Promise<number> {
   log(`${c1Duration} s sequential (c=1) each: mock direct, gateway`);
   await runSequential('warm-up', direct, 1);
   const directIdle = await runSequential('mock direct (c=1, seq)', direct, c1Duration);
+  const databaseAfter = await settledDatabaseCounters(loadedEnded);
+  const postgresCalls = gatewayWarmup.responses + gatewayLoaded.responses;
+  const cost = {
+    ...costPerCall({
+      label: gatewayLoaded.label,
+      calls: gatewayLoaded.responses,
+      before: snapshotBefore,
+      after: snapshotAfter,
+      database: { before: databaseBefore, after: databaseAfter, calls: postgresCalls, snapshot: snapshotBeforeWarmup },
+      ...(gatewayLoaded.bytes ? { clients: { received: gatewayLoaded.bytes.sent, sent: gatewayLoaded.bytes.received } } : {}),
+    }),
+    bullmqFloor: floorPerCall(floor, 1),
+  };
   onGateway(await runSequential('warm-up', viaGateway, 1));
   const gatewayIdle = onGateway(await runSequential('gateway (c=1, seq)', viaGateway, c1Duration));
 
@@ -245,6 +296,14 @@ async function main(): Promise<number> {
   const records = await readRecordCounts(gatewayDatabaseUrl.toString(), { usageRows: gateway2xx, cacheHitRows: cacheResult.hit2xx });
 
   printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, gatewayCost, loadBefore });
+  printAccounting([cost], {
+    unit: 'request',
+    title: `Cost per request at c=${connections} (the gateway in one process, role all; ${gatewayLoaded.responses.toLocaleString('en-US')} requests)`,
+    floorNote: `${floor.description}; one job per request`,
+    postgresNote: `Its counters, round trips and socket bytes are over the warm-up and the phase (${postgresCalls.toLocaleString('en-US')} requests), read once the gateway had been idle ${postgresStatsSettleMs / 1000} s.`,
+    redisShared: ownRedis === undefined,
+    clientsNote: 'clients: the bytes autocannon wrote and read (its connections close as the phase ends, before ss can read them).',
+  });
   printStreamReport(streamDirectResult, streamGatewayResult, streamGatewayWarmup);
   if (formatResult) printFormatStreamsReport(formatResult);
   const problems = cacheProblems(cacheResult);
@@ -253,7 +312,29 @@ async function main(): Promise<number> {
   const billed = records.usageRows === gateway2xx && records.cacheHitRows === cacheResult.hit2xx;
   const streamsWhole = [streamDirectResult, streamGatewayWarmup, streamGatewayResult].every((result) => result.completed === result.requests);
   const formatsWhole = (formatResult?.problems.length ?? 0) === 0;
-  return billed && streamsWhole && formatsWhole && problems.length === 0 ? 0 : 1;
+  const passed = billed && streamsWhole && formatsWhole && problems.length === 0;
+
+  const figures = syncFigures({
+    directLoaded,
+    gatewayLoaded,
+    directIdle,
+    gatewayIdle,
+    gatewayCost,
+    streamDirect: streamDirectResult,
+    streamGateway: streamGatewayResult,
+    streamGatewayWarmup,
+    formats: formatResult,
+    cache: cacheResult,
+    records,
+    gateway2xx,
+    cost,
+  });
+  figures.add('BullMQ floor commands per job', floor.commands);
+  figures.add('BullMQ floor script calls per job', floor.scripts);
+  const settings = { duration, c1Duration, warmup, connections, streamRequests, formatStreams, redis: ownRedis ? 'own redis-server' : 'REDIS_URL', entry, nodeArgs: nodeArgs.join(' ') };
+  const path = await writeResults({ bench: 'sync', settings, figures, checksPassed: passed, loadAverageAtStart: loadAtStart });
+  process.stdout.write(`figures written to ${path}\n`);
+  return passed ? 0 : 1;
 }
 
 async function adminQuery(sql: string): Promise<void> {
