@@ -30,8 +30,8 @@ describe('async chat completion jobs', () => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     harness = await startTestGateway({
       config: {
-        providers: { mock: { type: 'mock', latencyMs: 50, maxAttempts: 1 } },
-        models: { 'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] } },
+        providers: { mock: { type: 'mock', latencyMs: 50, maxAttempts: 1 }, slow: { type: 'mock', latencyMs: 1500, maxAttempts: 1 } },
+        models: { 'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }] }, 'mock-slow': { routes: [{ provider: 'slow', model: 'echo' }] } },
         webhooks: { allowHosts: ['127.0.0.1'], retryScheduleMs: [50], timeoutMs: 1000 },
       },
     });
@@ -60,6 +60,23 @@ describe('async chat completion jobs', () => {
     expect(job.completed_at).toEqual(expect.any(Number));
     const { rows } = await harness.sql.query('SELECT count(*)::int AS n FROM usage WHERE request_id = $1', [job.id]);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('cancels a job not settled yet: it stays cancelled, its running call is billed, a settled job is answered as it is', async () => {
+    const cancel = async (id: string, apiKey = key) => fetch(`${harness.url}/v1/async/chat/completions/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}` } });
+    const accepted = await submit({ model: 'mock-slow', messages: [{ role: 'user', content: 'never mind' }] });
+    await expect.poll(async () => (await poll(accepted.body.id)).status, { timeout: 5000, interval: 20 }).toBe('in_progress');
+    const cancelled = await cancel(accepted.body.id);
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ id: accepted.body.id, status: 'cancelled', response: null });
+    // The call under way finishes and is billed; the job stays cancelled, without its answer.
+    await expect.poll(async () => (await harness.sql.query('SELECT 1 FROM usage WHERE request_id = $1', [accepted.body.id])).rowCount, { timeout: 5000, interval: 50 }).toBe(1);
+    expect(await poll(accepted.body.id)).toMatchObject({ status: 'cancelled', response: null });
+    const done = await submit({ model: 'mock-echo', messages: [{ role: 'user', content: 'quick' }] });
+    await expect.poll(async () => (await poll(done.body.id)).status, { timeout: 5000, interval: 20 }).toBe('completed');
+    expect(await (await cancel(done.body.id)).json()).toMatchObject({ status: 'completed' });
+    const other = (await harness.createKey('async-other-project')).key;
+    expect((await cancel(accepted.body.id, other)).status).toBe(404);
   });
 
   it('reports a failed job with its error', async () => {

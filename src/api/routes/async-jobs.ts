@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { GatewayError, type GatewayErrorCode } from '../../errors/gateway-error.ts';
-import { loadAsyncJob } from '../../async-jobs/async-jobs.ts';
+import { cancelAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
 import { embeddingsRequestSchema } from '../../providers/embeddings-schemas.ts';
 import type { OperationPayload } from '../../operations/registry.ts';
@@ -34,7 +34,10 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
     return job;
   };
 
-  /** `GET …/:id`: the job of this project, if it is of this operation's kind. */
+  /**
+   * `GET …/:id`: the job of this project, if it is of this operation's kind; `POST …/:id/cancel`: a job
+   * not settled yet becomes `cancelled` (one that has settled is answered as it is).
+   */
   function retrieve(app: App, path: string, options: { operationId: string; summary: string; schema: typeof chatCompletionJobSchema | typeof embeddingsJobSchema; object: string }) {
     const schema = {
       operationId: options.operationId,
@@ -43,11 +46,24 @@ export function asyncJobsRoutes(dependencies: AppDependencies): FastifyPluginAsy
       response: { 200: options.schema },
       errorCodes: ['not_found'] as const satisfies readonly GatewayErrorCode[],
     };
-    app.get(path, { schema }, async (request) => {
+    const load = async (request: FastifyRequest) => {
       const { id } = request.params as z.infer<typeof idParams>;
       const job = await loadAsyncJob(dependencies.database.pool, id, request.principal.projectId);
       if (!job || job.object !== options.object) throw new GatewayError({ code: 'not_found', message: `No async job with id '${id}'.`, param: 'id' });
       return job;
+    };
+    app.get(path, { schema }, async (request) => load(request));
+    const cancelSchema = {
+      ...schema,
+      operationId: options.operationId.replace(/^retrieve/, 'cancel'),
+      summary: options.summary.replace(/^Retrieve/, 'Cancel'),
+      description:
+        'A `queued` job never runs; an `in_progress` one is `cancelled` at once: its call finishes and is billed, its answer is not kept, no webhook follows. A settled job is answered as it is.',
+    };
+    app.post(`${path}/cancel`, { schema: cancelSchema }, async (request) => {
+      const job = await load(request);
+      if (job.status !== 'queued' && job.status !== 'in_progress') return job;
+      return (await cancelAsyncJob(dependencies.database.pool, job.id, request.principal.projectId)) ?? load(request);
     });
   }
 
