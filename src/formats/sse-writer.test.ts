@@ -1,40 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.ts';
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import { keepAliveComment, SseWriter } from './sse-writer.ts';
-
-/** The part of a ServerResponse the writer uses, recording what was written. */
-class RecordingResponse extends EventEmitter {
-  written: string[] = [];
-  status: number | undefined;
-  writableEnded = false;
-  destroyed = false;
-
-  writeHead(status: number): this {
-    this.status = status;
-    return this;
-  }
-
-  write(text: string): boolean {
-    this.written.push(text);
-    return true;
-  }
-
-  end(text: string): this {
-    this.written.push(text);
-    this.writableEnded = true;
-    this.emit('close');
-    return this;
-  }
-
-  /** The client went away. */
-  disconnect(): void {
-    this.destroyed = true;
-    this.emit('close');
-  }
-}
+import { RecordingResponse } from '../../test/support/recording-response.ts';
 
 const chunk: ChatCompletionChunk = {
   id: 'chatcmpl-1',

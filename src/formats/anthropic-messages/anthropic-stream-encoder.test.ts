@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
@@ -8,35 +7,7 @@ import { GatewayError } from '../../errors/gateway-error.ts';
 import type { ChatCompletionChunk, WireEvent } from '../../providers/chat-stream.ts';
 import { AnthropicStreamTranslator } from '../../providers/anthropic/convert-anthropic-stream.ts';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.ts';
-
-/** The part of a ServerResponse the encoder uses, recording what was written. */
-class RecordingResponse extends EventEmitter {
-  written: string[] = [];
-  headers: Record<string, string> = {};
-  writableEnded = false;
-  destroyed = false;
-
-  writeHead(_status: number, headers: Record<string, string>): this {
-    this.headers = headers;
-    return this;
-  }
-
-  write(text: string): boolean {
-    this.written.push(text);
-    return true;
-  }
-
-  end(text: string): this {
-    this.written.push(text);
-    this.writableEnded = true;
-    this.emit('close');
-    return this;
-  }
-
-  get text(): string {
-    return this.written.join('');
-  }
-}
+import { RecordingResponse } from '../../../test/support/recording-response.ts';
 
 function sseEvents(text: string): WireEvent[] {
   const events: WireEvent[] = [];

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -10,37 +9,7 @@ import { convertToResponse } from './convert-to-response.ts';
 import { outputItemId } from './response-ids.ts';
 import { responseObjectSchema, responsesRequestSchema } from './responses-schemas.ts';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.ts';
-
-/** The part of a ServerResponse the encoder uses, recording what was written. */
-class RecordingResponse extends EventEmitter {
-  written: string[] = [];
-  status: number | undefined;
-  headers: Record<string, string> = {};
-  writableEnded = false;
-  destroyed = false;
-
-  writeHead(status: number, headers: Record<string, string>): this {
-    this.status = status;
-    this.headers = headers;
-    return this;
-  }
-
-  write(text: string): boolean {
-    this.written.push(text);
-    return true;
-  }
-
-  end(text: string): this {
-    this.written.push(text);
-    this.writableEnded = true;
-    this.emit('close');
-    return this;
-  }
-
-  get text(): string {
-    return this.written.join('');
-  }
-}
+import { RecordingResponse } from '../../../test/support/recording-response.ts';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
