@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import type { AppDependencies } from '../app.ts';
+import { runTranslatedChat } from '../translated-chat.ts';
 import {
   AnthropicStreamEncoder,
   convertMessagesRequest,
@@ -22,9 +22,6 @@ const messageStreamEventDoc = component(
   ),
   'MessageStreamEvent',
 );
-import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
-import type { StreamHandler } from '../sync-requests.ts';
-import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 import { z } from 'zod';
 
 /**
@@ -60,40 +57,11 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
         const body = request.body;
         const converted = convertMessagesRequest(body, { anthropicBeta: request.headers['anthropic-beta'] });
         if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
-        const streamed = body.stream === true;
-        // Streamed, usage is always asked for: `message_delta` carries it.
-        const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
-        const warnings = conversionWarningsHeaders(converted.warnings);
-        if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Messages request settings not carried to the chat request');
-        reply.headers(warnings);
-        reply.header('request-id', request.id);
         const encoder = (response: ServerResponse, options: { heartbeatIntervalMs: number }) =>
           new AnthropicStreamEncoder(response, { model: body.model, requestId: request.id, heartbeatIntervalMs: options.heartbeatIntervalMs });
-        const stream: StreamHandler | undefined = streamed
-          ? (dispatch, _lease, headers) =>
-              streamChatCompletion({
-                request,
-                reply,
-                ...streamSettingsOf(dependencies),
-                dispatch,
-                headers: { ...headers, 'request-id': request.id, ...warnings },
-                encoder,
-              })
-          : undefined;
-        const outcome = await dependencies.syncRequests.run({
-          request,
-          reply,
-          payload: { operation: 'chat', request: chat },
-          format: 'messages',
-          conversionWarnings: converted.warnings,
-          stream,
-        });
-        if (outcome.source === 'stream') return reply;
-        const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
-        if (outcome.source === 'cache' && streamed) {
-          replayAsStream({ reply, completion, cost: '0', includeUsage: true, headers: { 'x-request-id': request.id, 'request-id': request.id, 'x-gateway-cache': 'HIT' }, encoder });
-          return reply;
-        }
+        const outcome = await runTranslatedChat(dependencies, { request, reply, format: 'messages', converted, streamed: body.stream === true, encoder, headers: { 'request-id': request.id } });
+        if (outcome.streamed) return reply;
+        const { completion } = outcome;
         return convertToMessage(completion, { model: body.model, requestId: request.id });
       },
     );

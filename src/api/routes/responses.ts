@@ -2,9 +2,11 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatewayError } from '../../errors/gateway-error.ts';
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import type { ChatCompletion } from '../../providers/chat-completion-schemas.ts';
 import { convertOpenAIUsage } from '../../providers/openai/chat/convert-openai-response.ts';
 import type { AppDependencies } from '../app.ts';
+import { runTranslatedChat } from '../translated-chat.ts';
+import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import {
   convertResponsesRequest,
   convertToResponse,
@@ -28,12 +30,9 @@ const responseStreamEventDoc = component(
   ),
   'ResponseStreamEvent',
 );
-import { conversionWarningsHeaders } from '../../formats/conversion-warnings.ts';
 import { ResponseStore } from '../response-store.ts';
 import { acceptAsyncJob } from '../accept-async-job.ts';
 import { cancelAsyncJob, loadAsyncJob } from '../../async-jobs/async-jobs.ts';
-import type { StreamHandler } from '../sync-requests.ts';
-import { replayAsStream, streamChatCompletion, streamSettingsOf } from '../stream-chat-completion.ts';
 
 const idParamsSchema = z.object({ id: z.string().min(1) });
 
@@ -86,14 +85,10 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
         const createdAt = Math.floor(Date.now() / 1000);
         const converted = convertResponsesRequest(body, history, { responseId: id });
         if (!converted.ok) throw new GatewayError({ code: 'invalid_request_body', message: converted.message, param: converted.param });
-        const streamed = body.stream === true;
-        const chat: ChatCompletionRequest = streamed ? { ...converted.request, stream: true, stream_options: { include_usage: true } } : { ...converted.request, stream: false };
-        const warnings = conversionWarningsHeaders(converted.warnings);
-        if (converted.warnings.length > 0) request.log.info({ warnings: converted.warnings }, 'Responses request settings not carried to the chat request');
-        reply.headers(warnings);
         const keep = body.store !== false;
         if (background) {
           // An async job (recorded, queued, webhook as for async jobs); the Response is read back with GET.
+          reply.headers(conversionWarningsHeaders(converted.warnings));
           const webhook = body['webhook'];
           const webhookUrl = typeof webhook === 'object' && webhook !== null && typeof (webhook as { url?: unknown }).url === 'string' ? (webhook as { url: string }).url : undefined;
           await acceptAsyncJob(dependencies, {
@@ -133,35 +128,13 @@ export function responsesRoutes(dependencies: AppDependencies): FastifyPluginAsy
         let encoded: ResponsesStreamEncoder | undefined;
         const encoder = (response: ServerResponse, options: { heartbeatIntervalMs: number }) =>
           (encoded = new ResponsesStreamEncoder(response, { id, model: body.model, createdAt, request: body, heartbeatIntervalMs: options.heartbeatIntervalMs }));
-        const stream: StreamHandler | undefined = streamed
-          ? async (dispatch, _lease, headers) => {
-              await streamChatCompletion({
-                request,
-                reply,
-                ...streamSettingsOf(dependencies),
-                dispatch,
-                headers: { ...headers, ...warnings },
-                encoder,
-              });
-              if (encoded?.responseObject.status === 'completed' || encoded?.responseObject.status === 'incomplete') await save(encoded.responseObject);
-            }
-          : undefined;
-        const outcome = await dependencies.syncRequests.run({
-          request,
-          reply,
-          payload: { operation: 'chat', request: chat },
-          format: 'responses',
-          conversionWarnings: converted.warnings,
-          stream,
-        });
-        if (outcome.source === 'stream') return reply;
-        const completion = (outcome.source === 'cache' ? outcome.answer.response : outcome.response) as ChatCompletion;
-        const cost = outcome.source === 'cache' ? '0' : outcome.cost;
-        if (outcome.source === 'cache' && streamed) {
-          replayAsStream({ reply, completion, cost: '0', includeUsage: true, headers: { 'x-request-id': request.id, 'x-gateway-cache': 'HIT', ...warnings }, encoder });
-          if (encoded) await save(encoded.responseObject);
-          return reply;
-        }
+        // A streamed Response is kept once it has ended (a failed one is not).
+        const afterStream = async () => {
+          if (encoded?.responseObject.status === 'completed' || encoded?.responseObject.status === 'incomplete') await save(encoded.responseObject);
+        };
+        const outcome = await runTranslatedChat(dependencies, { request, reply, format: 'responses', converted, streamed: body.stream === true, encoder, afterStream });
+        if (outcome.streamed) return reply;
+        const { completion, cost } = outcome;
         const response = convertToResponse(completion, { id, model: body.model, createdAt, request: body, usage: convertOpenAIUsage(completion.usage), cost });
         await save(response);
         return response;
