@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChatCompletion } from '../providers/chat-completion-schemas.ts';
 import { operationForPath, operationPaths, parseOperationRequest, type OperationName, type OperationPayload } from '../operations/registry.ts';
 import { convertMessagesRequest, convertToMessage, messagesRequestSchema } from './anthropic-messages/index.ts';
-import { tokenUsageOfCompletion } from './anthropic-messages/convert-to-message-usage.ts';
+import { convertOpenAIUsage } from '../providers/openai/chat/convert-openai-response.ts';
 import { convertResponsesRequest, convertToResponse, responsesRequestSchema } from './openai-responses/index.ts';
 
 /** OpenAI's Responses API: a batch line may call it (`url: "/v1/responses"`), as on OpenAI's Batch API. */
@@ -75,7 +75,7 @@ const responsesLineFormat: BatchLineFormat = {
       model: context.model,
       createdAt: seconds(context.createdAt),
       request: request.success ? request.data : { model: context.model },
-      usage: tokenUsageOfCompletion(answer.usage),
+      usage: convertOpenAIUsage(answer.usage),
       completedAt: context.completedAt ? seconds(context.completedAt) : undefined,
     });
   },

@@ -1,5 +1,6 @@
 import { signedThinkingBlocks, type ChatCompletion, type TokenUsage } from '../../providers/chat-completion-schemas.ts';
-import { convertToMessageUsage, tokenUsageOfCompletion } from './convert-to-message-usage.ts';
+import { convertOpenAIUsage } from '../../providers/openai/chat/convert-openai-response.ts';
+import { convertToMessageUsage } from './convert-to-message-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import type { AnthropicMessage, MessageContentBlock } from './message-response-schemas.ts';
 
@@ -59,7 +60,7 @@ export function convertToMessage(completion: ChatCompletion, input: ConvertToMes
     }),
     // Which stop sequence matched is not carried by the internal format.
     stop_sequence: null,
-    usage: convertToMessageUsage(input.usage ?? tokenUsageOfCompletion(completion.usage)),
+    usage: convertToMessageUsage(input.usage ?? convertOpenAIUsage(completion.usage)),
   };
 }
 
