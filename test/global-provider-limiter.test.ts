@@ -97,6 +97,28 @@ describe('global provider limits', () => {
     expect(await redis.zcard(slots)).toBe(0);
   });
 
+  it('takes the slots of the calls that start together in one script call, as many as fit', async () => {
+    const [a] = processes({ concurrency: 6 });
+    const release = deferred();
+    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
+    let started: Array<Promise<unknown>>;
+    let running = 0;
+    try {
+      started = Array.from({ length: 10 }, () => a(call())(async () => ((running += 1), await release.promise, {})));
+      await sleep(100);
+      // One script admitted the first six; the other four wait for a release (one refused attempt).
+      expect(running).toBe(6);
+      expect(scripts.mock.calls.length).toBe(1);
+    } finally {
+      scripts.mockRestore();
+    }
+    release.resolve();
+    await Promise.all(started);
+    expect(running).toBe(10);
+    await sleep(100);
+    expect(await redis.zcard(`${opened[opened.length - 1]!.prefix}:limits:p:concurrency`)).toBe(0);
+  });
+
   it('keeps concurrency slots for interactive calls: batch takes at most concurrency - reserve', async () => {
     const [a, b] = processes({ concurrency: 4 });
     const release = deferred();

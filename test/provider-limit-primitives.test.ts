@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireLimits, pauseLimits, settleLimits, type LimitSet } from '../src/limits/provider/limit-scripts.ts';
+import { acquireLimits, acquireLimitsInOrder, pauseLimits, settleLimits, type LimitSet } from '../src/limits/provider/limit-scripts.ts';
 import { RedisSemaphore } from '../src/limits/redis-semaphore.ts';
 import { RedisSlidingWindow } from '../src/limits/redis-sliding-window.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
@@ -159,6 +159,117 @@ describe('limit sets', () => {
     await pauseLimits(redis, `${base}:pause`, 1000, 2000);
     expect(await acquireLimits(redis, set, { holder: 'a', tokens: 0, now: 3000 })).toEqual({ acquired: false, waitMs: 3000, constraint: set.constraints[0] });
     expect(await acquireLimits(redis, set, { holder: 'a', tokens: 0, now: 6000 })).toEqual({ acquired: true });
+  });
+
+  it('admits many calls in order in one script call, exactly as many as fit, and names why the next waits', async () => {
+    const base = key('set');
+    const set = setOf(base, { concurrency: 3, rpm: 100 });
+    const calls = ['a', 'b', 'c', 'd', 'e'].map((holder) => ({ holder, tokens: 0 }));
+    expect(await acquireLimitsInOrder(redis, set, calls, 0)).toEqual({ acquired: 3, refusal: { waitMs: -1, constraint: set.constraints[1] } });
+    expect((await redis.zrange(`${base}:concurrency`, 0, -1)).sort()).toEqual(['a', 'b', 'c']);
+    // Each admitted call is in the requests window, and only those.
+    expect(await redis.get(`${base}:rpm:total`)).toBe('3');
+    expect((await redis.zrange(`${base}:rpm`, 0, -1)).sort()).toEqual(['a|1', 'b|1', 'c|1']);
+    // A refusal wrote nothing but the waiting flag: a release will be announced.
+    expect(await redis.exists(set.waitingKey)).toBe(1);
+    await settleLimits(
+      redis,
+      set,
+      [
+        { holder: 'a', reservedTokens: 0, actualTokens: 0 },
+        { holder: 'b', reservedTokens: 0, actualTokens: 0 },
+      ],
+      50,
+    );
+    expect(await acquireLimitsInOrder(redis, set, calls.slice(3), 60)).toEqual({ acquired: 2 });
+    expect(await redis.zcard(`${base}:concurrency`)).toBe(3);
+  });
+
+  it('counts a window the way single calls would: the exact wait of the first refused, none after it overtaking', async () => {
+    const base = key('set');
+    const windowed: LimitSet = {
+      ...setOf(base, { concurrency: 100, rpm: 3 }),
+      constraints: [
+        { kind: 'requests', key: `${base}:rpm`, limit: 3 },
+        { kind: 'tokens', key: `${base}:tpm`, limit: 100 },
+      ],
+    };
+    await acquireLimitsInOrder(redis, windowed, [{ holder: 'old', tokens: 10 }], 0);
+    await settleLimits(redis, windowed, [{ holder: 'old', reservedTokens: 10, actualTokens: 10 }], 200);
+    // 'old' counts from 200: at 500, two more requests fit, the third waits until 1200.
+    const outcome = await acquireLimitsInOrder(
+      redis,
+      windowed,
+      [
+        { holder: 'x', tokens: 20 },
+        { holder: 'y', tokens: 20 },
+        { holder: 'z', tokens: 1 },
+      ],
+      500,
+    );
+    expect(outcome).toEqual({ acquired: 2, refusal: { waitMs: 700, constraint: windowed.constraints[0] } });
+    // Tokens: 10 settled at 200 and 40 in flight; a heavy call waits for the settled 10 to leave the
+    // window, and a light one behind it does not overtake it.
+    const heavy = await acquireLimitsInOrder(
+      redis,
+      { ...windowed, constraints: [windowed.constraints[1]!] },
+      [
+        { holder: 'heavy', tokens: 60 },
+        { holder: 'light', tokens: 1 },
+      ],
+      600,
+    );
+    expect(heavy).toEqual({ acquired: 0, refusal: { waitMs: 600, constraint: windowed.constraints[1] } });
+    expect(await redis.get(`${base}:tpm:total`)).toBe('50');
+  });
+
+  it('settles many calls with their real token counts, and stays exact when a lease had ended first', async () => {
+    const base = key('set');
+    const set: LimitSet = {
+      ...setOf(base, { concurrency: 10, rpm: 100 }),
+      leaseMs: 1000,
+      constraints: [
+        { kind: 'concurrency', key: `${base}:concurrency`, limit: 10 },
+        { kind: 'tokens', key: `${base}:tpm`, limit: 1000 },
+      ],
+    };
+    await acquireLimitsInOrder(
+      redis,
+      set,
+      [
+        { holder: 'a', tokens: 100 },
+        { holder: 'b', tokens: 200 },
+        { holder: 'c', tokens: 50 },
+      ],
+      0,
+    );
+    expect(await redis.get(`${base}:tpm:total`)).toBe('350');
+    await settleLimits(
+      redis,
+      set,
+      [
+        { holder: 'a', reservedTokens: 100, actualTokens: 30 },
+        { holder: 'b', reservedTokens: 200, actualTokens: 250 },
+      ],
+      100,
+    );
+    expect(await redis.get(`${base}:tpm:total`)).toBe('330');
+    expect((await redis.zrange(`${base}:tpm`, 0, -1, 'WITHSCORES')).join(',')).toBe('a|30,100,b|250,100,c|50,1000');
+    expect(await redis.zcard(`${base}:concurrency`)).toBe(1);
+    // c's entry is gone (as a window trim after its lease would remove it) before c settles.
+    await redis.zrem(`${base}:tpm`, 'c|50');
+    await redis.decrby(`${base}:tpm:total`, 50);
+    await settleLimits(
+      redis,
+      set,
+      [
+        { holder: 'c', reservedTokens: 50, actualTokens: 40 },
+        { holder: 'gone', reservedTokens: 5, actualTokens: 5 },
+      ],
+      2000,
+    );
+    expect(await redis.get(`${base}:tpm:total`)).toBe(String(30 + 250 + 40 + 5));
+    expect(await redis.zcard(`${base}:concurrency`)).toBe(0);
   });
 
   it('announces a release only while some process waits for one', async () => {

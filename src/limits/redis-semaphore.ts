@@ -9,10 +9,12 @@ import { integerReply, RedisScript, luaPrelude } from '../redis/redis-script.ts'
  */
 export const semaphoreLua = `
 -- 0 when a slot is free; -1 when full: a slot frees when a holder releases, which cannot be foreseen.
+-- Second value: the slots held.
 local function semaphore_check(key, limit, now)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) < limit then return 0 end
-  return -1
+  local held = redis.call('ZCARD', key)
+  if held < limit then return 0, held end
+  return -1, held
 end
 
 local function semaphore_take(key, holder, now, lease_ms)
@@ -23,6 +25,16 @@ end
 -- 1 when the holder still held a slot.
 local function semaphore_release(key, holder)
   return redis.call('ZREM', key, holder)
+end
+
+-- Many holders at once: one ZADD (one ZREM) however many.
+local function semaphore_take_many(key, holders, now, lease_ms)
+  zadd_many(key, now + lease_ms, holders)
+  extend_ttl(key, lease_ms + 1000)
+end
+
+local function semaphore_release_many(key, holders)
+  return zrem_many(key, holders)
 end
 `;
 

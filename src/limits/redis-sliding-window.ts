@@ -30,12 +30,13 @@ local function window_trim(key, total_key, now, window_ms)
 end
 
 -- 0 when weight fits; else the ms until enough weight has left the window, or -1 when what must
--- leave first is still in flight (it counts until its call completes).
+-- leave first is still in flight (it counts until its call completes). Second value when it fits:
+-- the weight already in the window.
 local function window_check(key, total_key, limit, weight, unit, now, window_ms)
   window_trim(key, total_key, now, window_ms)
   local used = tonumber(redis.call('GET', total_key) or '0')
   -- An empty window admits a call heavier than the whole limit, which could never run otherwise.
-  if used + weight <= limit or used <= 0 then return 0 end
+  if used + weight <= limit or used <= 0 then return 0, used end
   local excess = used + weight - limit
   local score
   if unit then
@@ -66,6 +67,32 @@ end
 local function window_settle(key, total_key, holder, reserved, actual, now, ttl)
   if redis.call('ZREM', key, holder .. '|' .. reserved) == 1 then redis.call('DECRBY', total_key, reserved) end
   window_add(key, total_key, holder .. '|' .. actual, actual, now, ttl)
+end
+
+-- Many entries of one score at once (members already '<holder>|<weight>'; weight their sum).
+local function window_add_many(key, total_key, members, weight, score, ttl)
+  zadd_many(key, score, members)
+  redis.call('INCRBY', total_key, weight)
+  extend_ttl(key, ttl)
+  extend_ttl(total_key, ttl)
+end
+
+-- window_settle for many holders in a constant number of commands. When an entry had already left
+-- (its lease ended before its call did), which of them did is unknown: the total is then summed again
+-- from the entries, which is exact and only happens for calls longer than their lease.
+local function window_settle_many(key, total_key, reserved_members, reserved_weight, actual_members, actual_weight, now, ttl)
+  local removed = zrem_many(key, reserved_members)
+  zadd_many(key, now, actual_members)
+  if removed == #reserved_members then
+    local delta = actual_weight - reserved_weight
+    if delta ~= 0 then redis.call('INCRBY', total_key, delta) end
+  else
+    local total = 0
+    for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do total = total + window_weight(member) end
+    redis.call('SET', total_key, total)
+  end
+  extend_ttl(key, ttl)
+  extend_ttl(total_key, ttl)
 end
 `;
 

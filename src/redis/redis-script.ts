@@ -17,6 +17,26 @@ end
 local function extend_ttl(key, ms)
   if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
 end
+
+-- ZADD of many members with one score, ZREM of many members: one command per 500 members (Lua's
+-- unpack has a stack limit). ZREM's count of members that were there is returned.
+local function zadd_many(key, score, members)
+  local args = {}
+  for i = 1, #members do
+    args[#args + 1] = score
+    args[#args + 1] = members[i]
+    if #args >= 1000 then redis.call('ZADD', key, unpack(args)); args = {} end
+  end
+  if #args > 0 then redis.call('ZADD', key, unpack(args)) end
+end
+
+local function zrem_many(key, members)
+  local removed = 0
+  for i = 1, #members, 500 do
+    removed = removed + redis.call('ZREM', key, unpack(members, i, math.min(i + 499, #members)))
+  end
+  return removed
+end
 `;
 
 /**

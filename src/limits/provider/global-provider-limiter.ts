@@ -8,7 +8,7 @@ import { ProviderError } from '../../errors/provider-error.ts';
 import type { Limiter, ProviderCallRequest, TrafficClass } from './provider-limits.ts';
 import { describeConstraint, planProviderLimits, releaseChannel, routeLimitsByModel, type ProviderLimitPlan } from './limit-plan.ts';
 import { defaultWaitTiming, LimitQueue, type LimitAttempt, type WaitTiming } from './limit-queue.ts';
-import { acquireLimits, pauseLimits, settleLimits, type LimitSet, type SettledCall } from './limit-scripts.ts';
+import { acquireLimitsInOrder, pauseLimits, settleLimits, type LimitSet, type SettledCall } from './limit-scripts.ts';
 
 export interface GlobalProviderLimiterOptions {
   config: GatewayConfig;
@@ -26,6 +26,16 @@ export interface GlobalProviderLimiterOptions {
   pause?: { defaultMs: number; maxMs: number };
   timing?: WaitTiming;
 }
+
+interface PendingAttempt {
+  holder: string;
+  tokens: number;
+  resolve(attempt: LimitAttempt): void;
+  reject(error: unknown): void;
+}
+
+/** Most calls one acquire script admits; more attempts in one turn go in several. */
+const maxCallsPerAcquire = 256;
 
 interface ModelLimits {
   plan: ProviderLimitPlan;
@@ -54,7 +64,9 @@ export class GlobalProviderLimiter {
   private holderCount = 0;
   /** Calls ended this event-loop turn, per limit set: settled together, before any attempt is sent. */
   private settles = new Map<LimitSet, { provider: string; calls: SettledCall[] }>();
-  private settleScheduled = false;
+  /** Attempts made this event-loop turn, per limit set: sent together, in order, after the settles. */
+  private attempts = new Map<LimitSet, { plan: ProviderLimitPlan; calls: PendingAttempt[] }>();
+  private flushScheduled = false;
   private readonly maxWaitMs: Record<TrafficClass, number>;
   private readonly pause: { defaultMs: number; maxMs: number };
   private readonly timing: WaitTiming;
@@ -94,7 +106,7 @@ export class GlobalProviderLimiter {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.flushSettles();
+    this.flush();
     for (const [provider, state] of this.providers) {
       const error = new ProviderError({ provider, code: 'worker_closing', message: 'the worker closed while the call waited for its limits', retryable: true });
       for (const { queue } of state.models.values()) queue.close(error);
@@ -153,21 +165,25 @@ export class GlobalProviderLimiter {
     }
   }
 
-  private async attempt(plan: ProviderLimitPlan, trafficClass: TrafficClass, tokens: number): Promise<LimitAttempt> {
-    // The releases it may take a slot of go first, on the same connection: Redis sees them before it.
-    this.flushSettles();
-    const state = this.providers.get(plan.provider);
+  /**
+   * Joins the attempts of this event-loop turn on the same limit set: one script call admits them in
+   * order (as many single attempts one after the other would), after the settles of the turn, which go
+   * first on the same connection so Redis frees their slots before it.
+   */
+  private attempt(plan: ProviderLimitPlan, trafficClass: TrafficClass, tokens: number): Promise<LimitAttempt> {
+    const set = plan.sets[trafficClass];
     const holder = `${this.holderPrefix}:${(this.holderCount += 1).toString(36)}`;
-    const outcome = await acquireLimits(this.commands, plan.sets[trafficClass], { holder, tokens });
-    if (!outcome.acquired) return { acquired: false, waitMs: outcome.waitMs, reason: describeConstraint(this.options.prefix, outcome.constraint) };
-    if (state) state.inFlight += 1;
-    return { acquired: true, holder };
+    return new Promise<LimitAttempt>((resolve, reject) => {
+      const pending = this.attempts.get(set) ?? { plan, calls: [] };
+      pending.calls.push({ holder, tokens, resolve, reject });
+      this.attempts.set(set, pending);
+      this.scheduleFlush();
+    });
   }
 
   /**
    * Settles in the background (the caller has its answer): the calls of one set ended in the same
-   * event-loop turn go in one script call, sent before any attempt (`flushSettles`). A failed settle
-   * ends with the lease.
+   * event-loop turn go in one script call, sent before any attempt. A failed settle ends with the lease.
    */
   private release(plan: ProviderLimitPlan, trafficClass: TrafficClass, holder: string, reservedTokens: number, actualTokens: number): void {
     const state = this.providers.get(plan.provider);
@@ -176,18 +192,22 @@ export class GlobalProviderLimiter {
     const pending = this.settles.get(set) ?? { provider: plan.provider, calls: [] };
     pending.calls.push({ holder, reservedTokens, actualTokens });
     this.settles.set(set, pending);
-    if (!this.settleScheduled) {
-      this.settleScheduled = true;
-      setImmediate(() => this.flushSettles());
-    }
+    this.scheduleFlush();
     this.wakeProvider(plan.provider);
   }
 
-  private flushSettles(): void {
-    this.settleScheduled = false;
-    if (this.settles.size === 0) return;
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
     const settles = this.settles;
-    this.settles = new Map();
+    const attempts = this.attempts;
+    if (settles.size > 0) this.settles = new Map();
+    if (attempts.size > 0) this.attempts = new Map();
     for (const [set, { provider, calls }] of settles) {
       this.track(
         settleLimits(this.commands, set, calls).catch((error: unknown) => {
@@ -195,6 +215,24 @@ export class GlobalProviderLimiter {
         }),
       );
     }
+    for (const [set, { plan, calls }] of attempts) {
+      for (let start = 0; start < calls.length; start += maxCallsPerAcquire) this.sendAttempts(plan, set, calls.slice(start, start + maxCallsPerAcquire));
+    }
+  }
+
+  private sendAttempts(plan: ProviderLimitPlan, set: LimitSet, calls: PendingAttempt[]): void {
+    const sent = acquireLimitsInOrder(this.commands, set, calls).then(
+      ({ acquired, refusal }) => {
+        const state = this.providers.get(plan.provider);
+        if (state) state.inFlight += acquired;
+        const refused: LimitAttempt = { acquired: false, waitMs: refusal?.waitMs ?? -1, reason: describeConstraint(this.options.prefix, refusal?.constraint) };
+        calls.forEach((call, index) => call.resolve(index < acquired ? { acquired: true, holder: call.holder } : refused));
+      },
+      (error: unknown) => {
+        for (const call of calls) call.reject(error);
+      },
+    );
+    this.track(sent);
   }
 
   private pauseProvider(plan: ProviderLimitPlan, retryAfterMs: number | undefined): void {

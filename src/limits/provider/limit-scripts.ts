@@ -31,77 +31,129 @@ const limitLua = `${luaPrelude}${semaphoreLua}${slidingWindowLua}`;
 
 /**
  * KEYS: waiting flag, then per constraint its key (windows: key and total key).
- * ARGV: now, holder, lease ms, window ms, tokens, count, then (code, limit) per constraint.
- * Returns {1, 0, 0} when every constraint was taken; else {0, wait ms (-1: unknown), constraint index}.
+ * ARGV: now, lease ms, window ms, count, then (code, limit) per constraint, then per call in order:
+ * holder, tokens. Admits calls in order while every constraint has room for the next, as that many
+ * single acquires would one after the other, and stops at the first that does not fit (no later call
+ * overtakes it). The takes of all admitted calls are written together: one ZADD per key.
+ * Returns {calls admitted, wait ms of the first refused (-1: unknown), its constraint index}.
  */
 const acquireScript = new RedisScript(`${limitLua}
 local now = clock(ARGV[1])
-local holder, lease_ms, window_ms, tokens = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local count = tonumber(ARGV[6])
-local wait, reason, k = 0, 0, 2
+local lease_ms, window_ms, count = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local first_call = 5 + 2 * count
+local code, limit, key_index, used = {}, {}, {}, {}
+local k = 2
 for i = 1, count do
-  local code, limit = ARGV[5 + 2 * i], tonumber(ARGV[6 + 2 * i])
-  local w
-  if code == 'p' then
-    local until_ms = tonumber(redis.call('GET', KEYS[k]) or '0')
-    w = until_ms > now and until_ms - now or 0
-    k = k + 1
-  elseif code == 'c' then
-    w = semaphore_check(KEYS[k], limit, now)
-    k = k + 1
-  else
-    w = window_check(KEYS[k], KEYS[k + 1], limit, code == 'r' and 1 or tokens, code == 'r', now, window_ms)
-    k = k + 2
-  end
-  -- Nothing passes before the longest known wait; an unknown one (-1) counts only when none is known.
-  if w > 0 and w > wait then wait, reason = w, i
-  elseif w < 0 and wait == 0 then wait, reason = -1, i end
+  code[i], limit[i], key_index[i] = ARGV[3 + 2 * i], tonumber(ARGV[4 + 2 * i]), k
+  k = k + ((code[i] == 'r' or code[i] == 't') and 2 or 1)
 end
-if wait ~= 0 then
+
+-- The full check of one call against the keys as they are: the longest known wait, or -1. Leaves in
+-- used[i] what each semaphore or window holds (when it has room).
+local function check(tokens)
+  local wait, reason = 0, 0
+  for i = 1, count do
+    local key, w = KEYS[key_index[i]], 0
+    if code[i] == 'p' then
+      local until_ms = tonumber(redis.call('GET', key) or '0')
+      w = until_ms > now and until_ms - now or 0
+    elseif code[i] == 'c' then
+      w, used[i] = semaphore_check(key, limit[i], now)
+    else
+      w, used[i] = window_check(key, KEYS[key_index[i] + 1], limit[i], code[i] == 'r' and 1 or tokens, code[i] == 'r', now, window_ms)
+    end
+    -- Nothing passes before the longest known wait; an unknown one (-1) counts only when none is known.
+    if w > 0 and w > wait then wait, reason = w, i
+    elseif w < 0 and wait == 0 then wait, reason = -1, i end
+  end
+  return wait, reason
+end
+
+local wait, reason = check(tonumber(ARGV[first_call + 1]))
+local admitted = {}
+if wait == 0 then
+  -- The first call fits, and check() has read every key: count on from there without reading again.
+  for c = first_call, #ARGV, 2 do
+    local tokens = tonumber(ARGV[c + 1])
+    local fits = true
+    for i = 1, count do
+      if code[i] == 'c' then fits = used[i] < limit[i]
+      elseif code[i] ~= 'p' then
+        local weight = code[i] == 'r' and 1 or tokens
+        fits = used[i] + weight <= limit[i] or used[i] <= 0
+      end
+      if not fits then break end
+    end
+    if not fits then break end
+    for i = 1, count do
+      if code[i] == 'c' then used[i] = used[i] + 1
+      elseif code[i] ~= 'p' then used[i] = used[i] + (code[i] == 'r' and 1 or tokens) end
+    end
+    admitted[#admitted + 1] = c
+  end
+end
+
+for i = 1, count do
+  if #admitted > 0 and code[i] ~= 'p' then
+    local key, members, weight = KEYS[key_index[i]], {}, 0
+    for _, c in ipairs(admitted) do
+      if code[i] == 'c' then members[#members + 1] = ARGV[c]
+      else
+        local w = code[i] == 'r' and 1 or tonumber(ARGV[c + 1])
+        members[#members + 1] = ARGV[c] .. '|' .. w
+        weight = weight + w
+      end
+    end
+    if code[i] == 'c' then semaphore_take_many(key, members, now, lease_ms)
+    else window_add_many(key, KEYS[key_index[i] + 1], members, weight, now + lease_ms, lease_ms + window_ms + 1000) end
+  end
+end
+
+local calls = (#ARGV - first_call + 1) / 2
+if #admitted < calls then
+  -- Why the next call waits, from the keys as they now are (the takes above included).
+  if #admitted > 0 then wait, reason = check(tonumber(ARGV[first_call + 2 * #admitted + 1])) end
+  -- Consistent counting leaves a positive wait here; poll, should it not.
+  if wait == 0 then wait, reason = -1, 1 end
   if wait < 0 then redis.call('SET', KEYS[1], '1', 'PX', 5000) end
-  return {0, wait, reason}
 end
-k = 2
-for i = 1, count do
-  local code = ARGV[5 + 2 * i]
-  if code == 'p' then
-    k = k + 1
-  elseif code == 'c' then
-    semaphore_take(KEYS[k], holder, now, lease_ms)
-    k = k + 1
-  else
-    local weight = code == 'r' and 1 or tokens
-    window_add(KEYS[k], KEYS[k + 1], holder .. '|' .. weight, weight, now + lease_ms, lease_ms + window_ms + 1000)
-    k = k + 2
-  end
-end
-return {1, 0, 0}
+return {#admitted, wait, reason}
 `);
 
 /**
  * KEYS as for acquire. ARGV: now, window ms, release channel, count, the code per constraint, then per
  * call ending (one or many, of the same set): holder, reserved tokens, actual tokens. Frees the
  * semaphores, re-scores the windows with the completion time, and announces the releases once when
- * some process waits for one.
+ * some process waits for one; a constant number of commands however many calls end.
  */
 const settleScript = new RedisScript(`${limitLua}
-local now = clock(ARGV[1])
 local window_ms, count = tonumber(ARGV[2]), tonumber(ARGV[4])
+local holders, reserved, actual, reserved_sum, actual_sum = {}, {}, {}, 0, 0
 for c = 5 + count, #ARGV, 3 do
-  local holder, reserved, actual = ARGV[c], tonumber(ARGV[c + 1]), tonumber(ARGV[c + 2])
-  local k = 2
-  for i = 1, count do
-    local code = ARGV[4 + i]
-    if code == 'p' then
-      k = k + 1
-    elseif code == 'c' then
-      semaphore_release(KEYS[k], holder)
-      k = k + 1
+  holders[#holders + 1] = ARGV[c]
+  reserved[#reserved + 1] = ARGV[c] .. '|' .. tonumber(ARGV[c + 1])
+  actual[#actual + 1] = ARGV[c] .. '|' .. tonumber(ARGV[c + 2])
+  reserved_sum, actual_sum = reserved_sum + tonumber(ARGV[c + 1]), actual_sum + tonumber(ARGV[c + 2])
+end
+local now
+local k = 2
+for i = 1, count do
+  local code = ARGV[4 + i]
+  if code == 'p' then
+    k = k + 1
+  elseif code == 'c' then
+    semaphore_release_many(KEYS[k], holders)
+    k = k + 1
+  else
+    now = now or clock(ARGV[1])
+    if code == 'r' then
+      local ones = {}
+      for j = 1, #holders do ones[j] = holders[j] .. '|1' end
+      window_settle_many(KEYS[k], KEYS[k + 1], ones, #holders, ones, #holders, now, window_ms + 1000)
     else
-      if code == 'r' then window_settle(KEYS[k], KEYS[k + 1], holder, 1, 1, now, window_ms + 1000)
-      else window_settle(KEYS[k], KEYS[k + 1], holder, reserved, actual, now, window_ms + 1000) end
-      k = k + 2
+      window_settle_many(KEYS[k], KEYS[k + 1], reserved, reserved_sum, actual, actual_sum, now, window_ms + 1000)
     end
+    k = k + 2
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[3], '') end
@@ -132,12 +184,35 @@ export type AcquireOutcome =
   /** `waitMs` -1: a release will tell (or poll); `constraint` is what refused for longest. */
   | { acquired: false; waitMs: number; constraint: LimitConstraint | undefined };
 
-/** Takes every constraint of the set for `holder`, or none; `now` (ms) replaces Redis's clock in tests. */
-export async function acquireLimits(redis: Redis, set: LimitSet, call: { holder: string; tokens: number; now?: number }): Promise<AcquireOutcome> {
-  const args: Array<string | number> = [call.now ?? '', call.holder, set.leaseMs, set.windowMs, call.tokens, set.constraints.length];
+export interface AcquireCall {
+  holder: string;
+  tokens: number;
+}
+
+/** How many calls, from the first, were admitted; why the next one waits when not all were. */
+export interface OrderedAcquireOutcome {
+  acquired: number;
+  refusal?: { waitMs: number; constraint: LimitConstraint | undefined };
+}
+
+/**
+ * Takes every constraint of the set for as many calls as fit, in order, in one script call: the
+ * first `acquired` of them hold their slots, the rest took nothing. `now` (ms) replaces Redis's clock
+ * in tests.
+ */
+export async function acquireLimitsInOrder(redis: Redis, set: LimitSet, calls: readonly AcquireCall[], now?: number): Promise<OrderedAcquireOutcome> {
+  if (calls.length === 0) return { acquired: 0 };
+  const args: Array<string | number> = [now ?? '', set.leaseMs, set.windowMs, set.constraints.length];
   for (const constraint of set.constraints) args.push(codes[constraint.kind], constraint.kind === 'pause' ? 0 : constraint.limit);
+  for (const call of calls) args.push(call.holder, call.tokens);
   const [acquired, waitMs, reason] = integerReply(await acquireScript.run(redis, constraintKeys(set), args), 3) as [number, number, number];
-  return acquired === 1 ? { acquired: true } : { acquired: false, waitMs, constraint: set.constraints[reason - 1] };
+  return acquired === calls.length ? { acquired } : { acquired, refusal: { waitMs, constraint: set.constraints[reason - 1] } };
+}
+
+/** Takes every constraint of the set for one call, or none. */
+export async function acquireLimits(redis: Redis, set: LimitSet, call: AcquireCall & { now?: number }): Promise<AcquireOutcome> {
+  const outcome = await acquireLimitsInOrder(redis, set, [call], call.now);
+  return outcome.refusal ? { acquired: false, ...outcome.refusal } : { acquired: true };
 }
 
 export interface SettledCall {
