@@ -97,6 +97,34 @@ describe('RedisCircuitBreakers', () => {
     }
   });
 
+  it('asks Redis once for the calls that start together, closed or not; probe slots are never shared', async () => {
+    const counting = new Redis(testRedisUrl());
+    let scriptCalls = 0;
+    const evalsha = counting.evalsha.bind(counting);
+    counting.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      scriptCalls += 1;
+      return evalsha(...args);
+    }) as typeof counting.evalsha;
+    try {
+      const prefix = uniqueName('breakers');
+      prefixes.push(prefix);
+      const subject = new RedisCircuitBreakers({ redis: counting, prefix, breakers: breakersSchema.parse({ minRequests: 1, failureRate: 1, cooldownMs: 150 }) });
+      // Closed: 30 calls and 30 planner peeks at once, one lookup between them.
+      const answers = await Promise.all([...Array.from({ length: 30 }, () => subject.allows(route)), ...Array.from({ length: 30 }, async () => (await subject.peek([route]))[0])]);
+      expect(answers.every((answer) => answer === true)).toBe(true);
+      expect(scriptCalls).toBe(1);
+      // Half-open after a failure and the cooldown: each call asks for itself, and one probe goes through.
+      await subject.record(route, 'failure');
+      await sleep(200);
+      const before = scriptCalls;
+      const probes = await Promise.all(Array.from({ length: 5 }, () => subject.allows(route)));
+      expect(probes.filter(Boolean)).toHaveLength(1);
+      expect(scriptCalls - before).toBe(5);
+    } finally {
+      await counting.quit();
+    }
+  });
+
   it('half-opens after the cooldown with one probe; the probe’s success closes it', async () => {
     const subject = breakers({ minRequests: 2, failureRate: 1 });
     const key = { provider: 'openai' };

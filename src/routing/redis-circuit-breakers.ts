@@ -133,6 +133,12 @@ export class RedisCircuitBreakers implements CircuitBreakers {
   /** How long successes are counted in this process before they are written (one script call for all). */
   static readonly successFlushMs = 100;
   private readonly closedUntil = new Map<string, number>();
+  /**
+   * Lookups on their way to Redis, per breaker key: whether it answered "closed". Calls that find
+   * the closed verdict expired while one is on its way wait for it instead of sending their own, so a
+   * busy process asks once per `closedCacheMs`, not once per call starting in that round trip.
+   */
+  private readonly lookups = new Map<string, Promise<boolean>>();
   /** Outcomes not written yet, per breaker key. */
   private pending = new Map<string, { key: BreakerKey; successes: number; failures: number }>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -159,15 +165,41 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     const cacheKey = closedCacheKey(key);
     const closedUntil = this.closedUntil.get(cacheKey);
     if (closedUntil !== undefined && closedUntil > Date.now()) return true;
-    try {
-      const answer = await allowsScript.run(this.options.redis, this.keysOf(key), [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)]);
-      if (answer === 2) this.closedUntil.set(cacheKey, Date.now() + RedisCircuitBreakers.closedCacheMs);
-      else this.closedUntil.delete(cacheKey);
-      return answer === 1 || answer === 2;
-    } catch (error) {
-      this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; allowing the call');
-      return true;
-    }
+    // A lookup on its way that finds every breaker closed answers this call too; any other answer
+    // (open, or a probe slot granted to that caller) means this call asks for itself.
+    const lookup = this.lookups.get(cacheKey);
+    if (lookup && (await lookup)) return true;
+    const answer = this.lookUp([cacheKey], async () => {
+      try {
+        return Number(await allowsScript.run(this.options.redis, this.keysOf(key), [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)]));
+      } catch (error) {
+        this.options.logger?.warn({ err: error, ...key }, 'circuit breaker unavailable; allowing the call');
+        return undefined;
+      }
+    });
+    const verdict = await answer;
+    if (verdict === 2) this.closedUntil.set(cacheKey, Date.now() + RedisCircuitBreakers.closedCacheMs);
+    else if (verdict !== undefined) this.closedUntil.delete(cacheKey);
+    return verdict === undefined || verdict === 1 || verdict === 2;
+  }
+
+  /**
+   * Runs a lookup of these breaker keys, registered for each so concurrent callers can wait for it:
+   * it counts as "closed" for a key when it answers 2 for it (`closedOf`, else the whole answer).
+   */
+  private lookUp<T>(cacheKeys: readonly string[], run: () => Promise<T>, closedOf: (answer: T, index: number) => boolean = (answer) => answer === 2): Promise<T> {
+    const answer = run();
+    cacheKeys.forEach((cacheKey, index) => {
+      const closed = answer.then(
+        (value) => closedOf(value, index),
+        () => false,
+      );
+      this.lookups.set(cacheKey, closed);
+      void closed.finally(() => {
+        if (this.lookups.get(cacheKey) === closed) this.lookups.delete(cacheKey);
+      });
+    });
+    return answer;
   }
 
   /**
@@ -237,35 +269,46 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     const checked = keys.filter((_key, index) => enabled[index]);
     if (checked.length === 0) return keys.map(() => true);
     // Every breaker known closed a moment ago (here, or by `allows`): no Redis round trip per request.
-    const now = Date.now();
-    if (checked.every((key) => (this.closedUntil.get(closedCacheKey(key)) ?? 0) > now)) return keys.map(() => true);
+    const isClosed = (key: BreakerKey) => (this.closedUntil.get(closedCacheKey(key)) ?? 0) > Date.now();
+    if (checked.every(isClosed)) return keys.map(() => true);
+    // Or about to be known: lookups on their way for the others, which all find them closed.
+    const waits = checked.filter((key) => !isClosed(key)).map((key) => this.lookups.get(closedCacheKey(key)));
+    if (waits.every((wait) => wait !== undefined) && (await Promise.all(waits)).every(Boolean)) return keys.map(() => true);
     const redisKeys = checked.flatMap((key) => this.keysOf(key));
     const args = checked.flatMap((key) => {
       const settings = this.settings(key.provider);
       const triple = [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)];
       return key.model === undefined ? triple : [...triple, ...triple];
     });
-    let answers: unknown;
-    try {
-      answers = await peekScript.run(this.options.redis, redisKeys, args);
-    } catch (error) {
-      this.options.logger?.warn({ err: error }, 'circuit breakers unavailable; planning as if closed');
-      return keys.map(() => true);
-    }
-    const flags = Array.isArray(answers) ? answers : [];
-    let cursor = 0;
+    const widths = checked.map((key) => (key.model === undefined ? 1 : 2));
+    const offsets = widths.map((_width, index) => widths.slice(0, index).reduce((sum, width) => sum + width, 0));
+    const flagsOf = (answers: unknown[] | undefined, index: number): unknown[] | undefined => answers?.slice(offsets[index], (offsets[index] ?? 0) + (widths[index] ?? 0));
+    const allClosed = (flags: unknown[] | undefined, index: number) => flags !== undefined && flags.length === widths[index] && flags.every((flag) => flag === 2);
+    const answers = await this.lookUp(
+      checked.map(closedCacheKey),
+      async (): Promise<unknown[] | undefined> => {
+        try {
+          const reply = await peekScript.run(this.options.redis, redisKeys, args);
+          return Array.isArray(reply) ? (reply as unknown[]) : [];
+        } catch (error) {
+          this.options.logger?.warn({ err: error }, 'circuit breakers unavailable; planning as if closed');
+          return undefined;
+        }
+      },
+      (reply, index) => allClosed(flagsOf(reply, index), index),
+    );
+    if (answers === undefined) return keys.map(() => true);
+    const now = Date.now();
     const results = new Map<BreakerKey, boolean>();
-    for (const key of checked) {
-      const width = key.model === undefined ? 1 : 2;
-      const own = flags.slice(cursor, cursor + width);
+    checked.forEach((key, index) => {
+      const own = flagsOf(answers, index) ?? [];
       results.set(
         key,
         own.every((flag) => flag === 1 || flag === 2),
       );
-      if (own.length === width && own.every((flag) => flag === 2)) this.closedUntil.set(closedCacheKey(key), now + RedisCircuitBreakers.closedCacheMs);
+      if (allClosed(own, index)) this.closedUntil.set(closedCacheKey(key), now + RedisCircuitBreakers.closedCacheMs);
       else this.closedUntil.delete(closedCacheKey(key));
-      cursor += width;
-    }
+    });
     return keys.map((key) => results.get(key) ?? true);
   }
 
