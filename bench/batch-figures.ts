@@ -20,7 +20,7 @@ const betterByColumn: Record<string, Better> = {
   'first→last result s': 'lower',
 };
 /** Columns that name a row rather than measure it. */
-const identityColumns = new Set(['operation', 'lines', 'batch lines', 'provider batch']);
+const identityColumns = new Set(['operation', 'lines', 'workers', 'batch lines', 'provider batch']);
 
 /** The numeric cells of `row` (numbers, or text that is a number) as `<name>.<column>`. */
 function addRow(figures: Figures, name: string, row: Row): void {
@@ -39,16 +39,25 @@ export function batchFigures(input: {
   nativeOwn: Array<{ lines: number; cpuSeconds: number; longestStallMs: number }>;
   costs: CallCost[];
   floor: BullmqFloor | undefined;
-  targets: { requestsPerSecond: number; rssMb: number; ingestLinesPerSecond: number };
+  targets: { requestsPerSecond: number; rssMb: number; ingestLinesPerSecond: number; workerScaling: { workers: number; ratio: number } };
 }): Figures {
   const figures = new Figures();
   const { targets } = input;
   const rssTargets = (name: string, row: Row) => {
     for (const column of ['API peak RSS MB', 'worker peak RSS MB']) figures.target(`${name}.${column}`, `<= ${targets.rssMb}`, Number(row[column]) <= targets.rssMb);
   };
+  const single = new Map<string, number>();
   for (const row of input.results) {
-    const name = `${row.operation} ${row.lines}`;
+    const workers = Number(row.workers ?? 1);
+    const name = workers === 1 ? `${row.operation} ${row.lines}` : `${row.operation} ${row.lines} x${workers} workers`;
     addRow(figures, name, row);
+    if (workers === 1) single.set(`${row.operation} ${row.lines}`, Number(row['requests/s']));
+    const base = single.get(`${row.operation} ${row.lines}`);
+    if (workers > 1 && base !== undefined) {
+      const ratio = Number(row['requests/s']) / base;
+      figures.higher(`${name}.requests/s against 1 worker`, ratio);
+      if (workers === targets.workerScaling.workers) figures.target(`${name}.requests/s against 1 worker`, `>= ${targets.workerScaling.ratio}`, ratio >= targets.workerScaling.ratio);
+    }
     figures.target(`${name}.requests/s`, `>= ${targets.requestsPerSecond}`, Number(row['requests/s']) >= targets.requestsPerSecond);
     rssTargets(name, row);
   }

@@ -22,8 +22,13 @@
  * Lua scripts into the fresh Redis server (`BENCH_ACCOUNTING=0` skips the accounting, the waits and
  * that batch). Every figure goes to bench/results/batch-<timestamp>.json (see `npm run bench:compare`).
  *
+ * With `BENCH_WORKERS=1,2,3` every mock batch runs once per worker count (one API process and that
+ * many worker processes), and the bench prints the scaling curve: lines/s against one worker's.
+ *
  *   npm run bench:batch
  *   BENCH_BATCH_SIZES=10000,100000   BENCH_BATCH_OPERATIONS=chat,embeddings,native   BENCH_SKIP_BUILD=1   BENCH_ACCOUNTING=0
+ *   BENCH_WORKERS=1,2,3              worker processes per mock batch (default 1)
+ *   BENCH_TIME_LIMIT_MINUTES=15      give up after this long (a 1,000,000-line batch needs more)
  *   DATABASE_URL                     the Postgres to use (default: local); the bench makes its own database there
  *   REDIS_URL                        a Redis to use (default: a redis-server of the bench's own, so the accounting counts the gateway alone)
  *   BENCH_NODE_ARGS="--max-old-space-size=192 --max-semi-space-size=16"   node flags of the gateway processes (as npm start)
@@ -64,10 +69,12 @@ const runsNative = operationNames.includes(nativeCase);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sharedRedisUrl = process.env.REDIS_URL;
 const accounting = process.env.BENCH_ACCOUNTING !== '0';
+const workerCounts = (process.env.BENCH_WORKERS ?? '1').split(',').map(Number);
+const timeLimitMinutes = Number(process.env.BENCH_TIME_LIMIT_MINUTES ?? '15');
 /** Lines per chunk job (`batches.chunkSize`) and the mock provider's concurrency, as configured below. */
 const chunkSize = 500;
 const mockConcurrency = 256;
-const targets = { requestsPerSecond: 5_000, rssMb: 256, ingestLinesPerSecond: 20_000 };
+const targets = { requestsPerSecond: 6_000, rssMb: 256, ingestLinesPerSecond: 20_000, workerScaling: { workers: 3, ratio: 1.8 } };
 /** The flags `npm start` and the Dockerfile run the gateway with. */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=192 --max-semi-space-size=16').split(' ').filter(Boolean);
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
@@ -75,13 +82,29 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 const cleanups: Array<() => Promise<unknown>> = [];
 process.on('exit', killChildrenNow);
 
+/** A batch's name in the figures: `chat 10000`, or `chat 10000 x3 workers` with several worker processes. */
+function batchName(operation: string, lines: number, workers: number): string {
+  return workers === 1 ? `${operation} ${lines}` : `${operation} ${lines} x${workers} workers`;
+}
+
+/** Each batch run with several worker processes against the same batch with one. */
+function scalingCurve(results: Row[]): Array<{ operation: string; lines: number; workers: number; rps: number; ratio: number }> {
+  const single = new Map(results.filter((row) => row.workers === 1).map((row) => [`${row.operation} ${row.lines}`, Number(row['requests/s'])]));
+  return results.flatMap((row) => {
+    const base = single.get(`${row.operation} ${row.lines}`);
+    if (row.workers === 1 || base === undefined) return [];
+    const rps = Number(row['requests/s']);
+    return [{ operation: String(row.operation), lines: Number(row.lines), workers: Number(row.workers), rps, ratio: rps / base }];
+  });
+}
+
 /** What one batch measured. */
 interface BatchRun {
   batchId: string;
   uploadSeconds: number;
   /** POST /v1/batches → completed. */
   seconds: number;
-  /** Peak RSS in MiB of the gateway's processes. */
+  /** Peak RSS in MiB of the gateway's processes (of the largest worker process when there are several). */
   peaks: { api: number; worker: number };
   /** This process over the same window: the native case's test server runs here. */
   own: { cpuSeconds: number; longestStallMs: number };
@@ -95,6 +118,7 @@ interface BatchRun {
 async function main(): Promise<number> {
   const loadAtStart = loadavg();
   const unknown = operationNames.filter((name) => !caseNames.includes(name));
+  if (workerCounts.some((count) => !Number.isInteger(count) || count < 1)) throw new Error(`BENCH_WORKERS: ${process.env.BENCH_WORKERS} is not a list of worker counts (1,2,3)`);
   if (unknown.length > 0 || (operations.length === 0 && !runsNative)) {
     throw new Error(`BENCH_BATCH_OPERATIONS: ${unknown.join(', ') || '(none)'} not known; choose from ${caseNames.join(', ')}`);
   }
@@ -104,10 +128,10 @@ async function main(): Promise<number> {
     if (build.status !== 0) throw new Error('npm run build failed');
   }
   const limit = setTimeout(() => {
-    log('overall time limit (15 min) reached; giving up');
+    log(`overall time limit (${timeLimitMinutes} min, BENCH_TIME_LIMIT_MINUTES) reached; giving up`);
     killChildrenNow();
     process.exit(3);
-  }, 15 * 60_000);
+  }, timeLimitMinutes * 60_000);
 
   const database = await createScratchDatabase(databaseUrl, 'bench_batch');
   cleanups.push(database.drop);
@@ -154,7 +178,7 @@ async function main(): Promise<number> {
   cleanups.push(() => sql.end());
 
   /** Fresh API and worker processes per batch, so each batch's peak RSS is its own. */
-  async function startGateway() {
+  async function startGateway(workers: number) {
     const port = await freePort();
     const environment = {
       ...process.env,
@@ -167,7 +191,9 @@ async function main(): Promise<number> {
       LOG_LEVEL: 'warn',
     };
     const api = startChild('api', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'api' }, cwd: root });
-    const worker = startChild('worker', process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'worker' }, cwd: root });
+    const workerProcesses = Array.from({ length: workers }, (_, index) =>
+      startChild(workers === 1 ? 'worker' : `worker ${index + 1}`, process.execPath, [...nodeArgs, entry], { env: { ...environment, GATEWAY_ROLE: 'worker' }, cwd: root }),
+    );
     const base = `http://127.0.0.1:${port}`;
     await waitUntil('gateway', async () => (await fetch(`${base}/readyz`)).ok, 60_000);
     await sleep(1000); // the worker process migrates and starts too
@@ -177,24 +203,25 @@ async function main(): Promise<number> {
       body: JSON.stringify({ name: 'bench', project: 'bench' }),
     });
     const { key } = (await keyResponse.json()) as { key: string };
-    return { api, worker, port, base, headers: { authorization: `Bearer ${key}` } };
+    return { api, workers: workerProcesses, port, base, headers: { authorization: `Bearer ${key}` } };
   }
 
   /** One batch of `size` lines of `operation` (for `model`, its bench model unless said) on fresh processes: its figures, and whether every line has its rows. */
-  async function runBatch(operation: BenchOperation, size: number, options: { label: string; model?: string; measure?: boolean }): Promise<BatchRun> {
+  async function runBatch(operation: BenchOperation, size: number, options: { label: string; model?: string; measure?: boolean; workers?: number }): Promise<BatchRun> {
     const { endpoint } = benchOperations[operation];
-    const { api, worker, port, base, headers } = await startGateway();
-    const processes = { API: api.pid, worker: worker.pid };
+    const { api, workers, port, base, headers } = await startGateway(options.workers ?? 1);
+    const processes = { API: api.pid, ...Object.fromEntries(workers.map((worker, index) => [workers.length === 1 ? 'worker' : `worker ${index + 1}`, worker.pid])) };
     const ports: PeerPorts = {
       listener: port,
       redis: Number(new URL(redisUrl).port || 6379),
       postgres: Number(url.port || 5432),
       ...(batchApi ? { upstream: Number(new URL(batchApi.baseUrl).port) } : {}),
     };
-    const peaks = { api: rssMb(api.pid), worker: rssMb(worker.pid) };
+    const workersRss = () => Math.max(...workers.map((worker) => rssMb(worker.pid)));
+    const peaks = { api: rssMb(api.pid), worker: workersRss() };
     const sampler = setInterval(() => {
       peaks.api = Math.max(peaks.api, rssMb(api.pid));
-      peaks.worker = Math.max(peaks.worker, rssMb(worker.pid));
+      peaks.worker = Math.max(peaks.worker, workersRss());
     }, 50);
     const form = new FormData();
     form.set('purpose', 'batch');
@@ -248,7 +275,7 @@ async function main(): Promise<number> {
       [batch.id],
     );
     const verified = status === 'completed' && counts.completed === size && rows[0].results === size && rows[0].usage === size;
-    await Promise.all([stopChild(api), stopChild(worker)]);
+    await Promise.all([stopChild(api), ...workers.map((worker) => stopChild(worker))]);
     return {
       batchId: batch.id,
       uploadSeconds,
@@ -262,15 +289,16 @@ async function main(): Promise<number> {
   }
 
   /** A batch on the mock provider: one row of the table. */
-  async function runMockBatch(operation: BenchOperation, size: number): Promise<{ row: Row; cost: CallCost | undefined; verified: boolean }> {
-    log(`${operation}: ${size.toLocaleString('en-US')} lines`);
-    const run = await runBatch(operation, size, { label: `${operation} ${size}` });
+  async function runMockBatch(operation: BenchOperation, size: number, workers: number): Promise<{ row: Row; cost: CallCost | undefined; verified: boolean }> {
+    log(`${operation}: ${size.toLocaleString('en-US')} lines${workers === 1 ? '' : `, ${workers} worker processes`}`);
+    const run = await runBatch(operation, size, { label: batchName(operation, size, workers), workers });
     // BullMQ's floor per line: the batch's chunk jobs and its start and finalize jobs, at the calibrated cost per job.
     const jobs = Math.ceil(size / chunkSize) + 2;
     const cost = run.cost && floor ? { ...run.cost, bullmqFloor: floorPerCall(floor, jobs / size) } : run.cost;
     const row = {
       operation,
       lines: size,
+      workers,
       'upload s': run.uploadSeconds.toFixed(2),
       'e2e s': run.seconds.toFixed(2),
       'requests/s': Math.round(size / run.seconds),
@@ -344,10 +372,12 @@ async function main(): Promise<number> {
   }
   for (const operation of operations) {
     for (const size of sizes) {
-      const { row, cost, verified } = await runMockBatch(operation, size);
-      results.push(row);
-      if (cost) costs.push(cost);
-      ok &&= verified;
+      for (const workers of workerCounts) {
+        const { row, cost, verified } = await runMockBatch(operation, size, workers);
+        results.push(row);
+        if (cost) costs.push(cost);
+        ok &&= verified;
+      }
     }
   }
   if (batchApi) {
@@ -364,7 +394,13 @@ async function main(): Promise<number> {
   clearTimeout(limit);
   if (results.length > 0) {
     console.table(results);
-    process.stdout.write(`targets (each operation): ≥ ${targets.requestsPerSecond} requests/s end to end, RSS ≤ ${targets.rssMb} MB per process, flat from 10k to 100k lines\n`);
+    process.stdout.write(`targets (each operation): ≥ ${targets.requestsPerSecond} requests/s end to end, RSS ≤ ${targets.rssMb} MB per process, flat from 10k to 1M lines\n`);
+    const curve = scalingCurve(results);
+    if (curve.length > 0) {
+      process.stdout.write(`worker scaling (lines/s against 1 worker process; target ${targets.workerScaling.workers} workers ≥ ${targets.workerScaling.ratio}×):\n`);
+      for (const point of curve)
+        process.stdout.write(`  ${point.operation} ${point.lines.toLocaleString('en-US')} lines, ${point.workers} workers: ${point.rps} lines/s = ${point.ratio.toFixed(2)}×\n`);
+    }
   }
   if (nativeResults.length > 0) {
     console.table(nativeResults);

@@ -67,6 +67,7 @@ export function syncFigures(results: SyncResults): Figures {
   figures.lower('added latency p99 ms', gatewayIdle.p99 - directIdle.p99);
   figures.target(`${gatewayLoaded.label}.RPS`, `>= ${targets.rps}`, gatewayLoaded.rps >= targets.rps);
   figures.target('added latency p50 ms', `<= ${targets.addedP50Ms}`, addedP50 <= targets.addedP50Ms);
+  figures.target('added latency p99 ms', `<= ${targets.addedP99Ms}`, gatewayIdle.p99 - directIdle.p99 <= targets.addedP99Ms);
 
   const { streamDirect, streamGateway, streamGatewayWarmup } = results;
   addStreams(figures, streamDirect);

@@ -12,7 +12,7 @@ import { acquireLimitsInOrder, pauseLimits, settleLimits, type LimitSet, type Se
 
 export interface GlobalProviderLimiterOptions {
   config: GatewayConfig;
-  /** Commands; the limiter duplicates it for its own (auto-pipelined) connection and a subscriber. */
+  /** Commands; the limiter duplicates it for its own connection and a subscriber. */
   redis: Redis;
   /** The gateway's Redis prefix: keys are `<prefix>:limits:<provider>…`. */
   prefix: string;
@@ -74,8 +74,9 @@ export class GlobalProviderLimiter {
 
   constructor(private readonly options: GlobalProviderLimiterOptions) {
     const { config, redis, prefix } = options;
-    // Auto-pipelining: the acquires and settles of one event-loop turn leave in one socket write.
-    this.commands = duplicateRedis(redis, `${prefix}-limits`, options.logger, { enableAutoPipelining: true });
+    // No auto-pipelining: the limiter gathers a turn's acquires and settles itself, and ioredis's would
+    // hold each script call back one more event-loop turn.
+    this.commands = duplicateRedis(redis, `${prefix}-limits`, options.logger);
     this.subscriber = duplicateRedis(redis, `${prefix}-limits-sub`, options.logger);
     this.routeLimits = routeLimitsByModel(config);
     this.maxWaitMs = { interactive: config.server.requestTimeoutMs, batch: 24 * 3_600_000, ...options.maxWaitMs };
