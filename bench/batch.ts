@@ -51,6 +51,7 @@ import { printAccounting } from './accounting-report.ts';
 import { batchFigures, type Row } from './batch-figures.ts';
 import { floorPerCall, measureChunkJobFloor, type BullmqFloor } from './bullmq-floor.ts';
 import { providerSubmissions, readNativeParts } from './native-batch-figures.ts';
+import { describeMachineCpu, machineSnapshot } from './machine-cpu.ts';
 import { freePort, killChildrenNow, rssMb, startChild, stopChild, waitUntil } from './processes.ts';
 import { writeResults } from './results.ts';
 import { createScratchDatabase, deleteRedisPrefix } from './scratch-services.ts';
@@ -110,6 +111,8 @@ interface BatchRun {
   own: { cpuSeconds: number; longestStallMs: number };
   /** Per line, over POST /v1/batches → completed (without BENCH_ACCOUNTING=0). */
   cost: CallCost | undefined;
+  /** Where the machine's cores went over the batch (Linux). */
+  machine: ReturnType<typeof describeMachineCpu> | undefined;
   verified: boolean;
   /** The results and usage rows, `OK` or what did not match. */
   rows: string;
@@ -241,6 +244,8 @@ async function main(): Promise<number> {
     const databaseBefore = measure ? await settledDatabaseCounters() : undefined;
     const snapshotBefore = measure ? await takeSnapshot(accountingRedis, processes, ports) : undefined;
 
+    const machineGroups = () => ({ API: [api.pid], workers: workers.map((worker) => worker.pid) });
+    const machineBefore = machineSnapshot(machineGroups());
     const ownCpu = process.cpuUsage();
     const ownLoop = monitorEventLoopDelay({ resolution: 10 });
     ownLoop.enable();
@@ -261,6 +266,7 @@ async function main(): Promise<number> {
       counts = current.request_counts;
     }
     const seconds = (performance.now() - start) / 1000;
+    const machineAfter = machineSnapshot(machineGroups());
     ownLoop.disable();
     const { user, system } = process.cpuUsage(ownCpu);
     clearInterval(sampler);
@@ -283,13 +289,14 @@ async function main(): Promise<number> {
       peaks,
       own: { cpuSeconds: (user + system) / 1e6, longestStallMs: ownLoop.max / 1e6 },
       cost,
+      machine: machineBefore && machineAfter ? describeMachineCpu(machineBefore, machineAfter, seconds) : undefined,
       verified,
       rows: verified ? `${rows[0].results}+${rows[0].usage} OK` : `MISMATCH ${status} ${JSON.stringify(counts)} ${JSON.stringify(rows[0])}`,
     };
   }
 
   /** A batch on the mock provider: one row of the table. */
-  async function runMockBatch(operation: BenchOperation, size: number, workers: number): Promise<{ row: Row; cost: CallCost | undefined; verified: boolean }> {
+  async function runMockBatch(operation: BenchOperation, size: number, workers: number): Promise<{ row: Row; cost: CallCost | undefined; verified: boolean; machine: string | undefined }> {
     log(`${operation}: ${size.toLocaleString('en-US')} lines${workers === 1 ? '' : `, ${workers} worker processes`}`);
     const run = await runBatch(operation, size, { label: batchName(operation, size, workers), workers });
     // BullMQ's floor per line: the batch's chunk jobs and its start and finalize jobs, at the calibrated cost per job.
@@ -306,7 +313,7 @@ async function main(): Promise<number> {
       'worker peak RSS MB': Math.round(run.peaks.worker),
       'results+usage rows': run.rows,
     };
-    return { row, cost, verified: run.verified };
+    return { row, cost, verified: run.verified, machine: run.machine ? `${batchName(operation, size, workers)}: ${run.machine.text}` : undefined };
   }
 
   /** A batch through the provider's batch API: a row, a row per provider batch, the targets met or not, and whether every line was sent once and has its rows. */
@@ -361,6 +368,7 @@ async function main(): Promise<number> {
   const nativeNotes: string[] = [];
   const nativeOwn: Array<BatchRun['own'] & { lines: number }> = [];
   const costs: CallCost[] = [];
+  const machineLines: string[] = [];
   let ok = true;
   if (accounting) {
     // The gateway's Lua scripts reach a fresh Redis server on first use (NOSCRIPT, then EVAL with the
@@ -373,8 +381,9 @@ async function main(): Promise<number> {
   for (const operation of operations) {
     for (const size of sizes) {
       for (const workers of workerCounts) {
-        const { row, cost, verified } = await runMockBatch(operation, size, workers);
+        const { row, cost, verified, machine } = await runMockBatch(operation, size, workers);
         results.push(row);
+        if (machine) machineLines.push(machine);
         if (cost) costs.push(cost);
         ok &&= verified;
       }
@@ -401,6 +410,7 @@ async function main(): Promise<number> {
       for (const point of curve)
         process.stdout.write(`  ${point.operation} ${point.lines.toLocaleString('en-US')} lines, ${point.workers} workers: ${point.rps} lines/s = ${point.ratio.toFixed(2)}×\n`);
     }
+    if (machineLines.length > 0) process.stdout.write(`where the cores went, POST /v1/batches → completed:\n${machineLines.map((line) => `  ${line}\n`).join('')}`);
   }
   if (nativeResults.length > 0) {
     console.table(nativeResults);

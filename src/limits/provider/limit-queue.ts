@@ -113,8 +113,8 @@ export class LimitQueue {
   }
 
   /**
-   * Up to this many waiters are tried at once: each attempt is one atomic script, so several in flight
-   * stay exact, and a busy provider is not held to one grant per Redis round trip.
+   * Up to this many waiters are tried at once (the limiter admits them in order in one script call),
+   * so a busy provider is not held to one grant per Redis round trip.
    */
   private static readonly maxParallelAttempts = 64;
 
