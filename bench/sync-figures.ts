@@ -23,6 +23,8 @@ export interface SyncResults {
   records: RecordCounts;
   gateway2xx: number;
   cost: CallCost | undefined;
+  /** The gateway's Server-Timing parts at c=1. */
+  idleParts: Array<{ name: string; p50: number; p99: number }>;
 }
 
 function addPhase(figures: Figures, phase: PhaseResult, name = phase.label): void {
@@ -65,6 +67,10 @@ export function syncFigures(results: SyncResults): Figures {
   figures.add('gateway share of one core', gatewayCost?.coreShare);
   figures.lower('added latency p50 ms', addedP50);
   figures.lower('added latency p99 ms', gatewayIdle.p99 - directIdle.p99);
+  for (const part of results.idleParts) {
+    figures.lower(`server-timing at c=1.${part.name} p50 ms`, part.p50);
+    figures.lower(`server-timing at c=1.${part.name} p99 ms`, part.p99);
+  }
   figures.target(`${gatewayLoaded.label}.RPS`, `>= ${targets.rps}`, gatewayLoaded.rps >= targets.rps);
   figures.target('added latency p50 ms', `<= ${targets.addedP50Ms}`, addedP50 <= targets.addedP50Ms);
   figures.target('added latency p99 ms', `<= ${targets.addedP99Ms}`, gatewayIdle.p99 - directIdle.p99 <= targets.addedP99Ms);

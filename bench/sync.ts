@@ -37,6 +37,7 @@ import { floorPerCall, measureRequestJobFloor } from './bullmq-floor.ts';
 import { cacheProblems, runCacheBench } from './cache-hits.ts';
 import { runFormatStreams, type FormatStreamsResult } from './format-streams.ts';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
+import { describeServerTimingParts, ServerTimingParts } from './server-timing-parts.ts';
 import { printCacheReport, printFormatStreamsReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
 import { readRecordCounts } from './record-checks.ts';
@@ -260,7 +261,14 @@ async function main(): Promise<number> {
     bullmqFloor: floorPerCall(floor, 1),
   };
   onGateway(await runSequential('warm-up', viaGateway, 1));
-  const gatewayIdle = onGateway(await runSequential('gateway (c=1, seq)', viaGateway, c1Duration));
+  const idleParts = new ServerTimingParts();
+  const gatewayIdle = onGateway(
+    await runSequential('gateway (c=1, seq)', viaGateway, c1Duration, {
+      onHeaders: (status, header) => {
+        if (status === 200) idleParts.add(header('server-timing'));
+      },
+    }),
+  );
 
   log(`streams at c=1: ${streamWarmup} warm-up then ${streamRequests} timed each: mock direct, gateway`);
   await runStreamSequential('warm-up', streamDirect, streamWarmup);
@@ -296,6 +304,7 @@ async function main(): Promise<number> {
   const records = await readRecordCounts(gatewayDatabaseUrl.toString(), { usageRows: gateway2xx, cacheHitRows: cacheResult.hit2xx });
 
   printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, gatewayCost, loadBefore });
+  process.stdout.write(`${describeServerTimingParts(idleParts, 'gateway at c=1').join('\n')}\n`);
   printAccounting([cost], {
     unit: 'request',
     title: `Cost per request at c=${connections} (the gateway in one process, role all; ${gatewayLoaded.responses.toLocaleString('en-US')} requests)`,
@@ -328,6 +337,7 @@ async function main(): Promise<number> {
     records,
     gateway2xx,
     cost,
+    idleParts: idleParts.summary(),
   });
   figures.add('BullMQ floor commands per job', floor.commands);
   figures.add('BullMQ floor script calls per job', floor.scripts);

@@ -17,6 +17,7 @@ describe('POST /v1/chat/completions through the queue', () => {
         providers: {
           openai: { type: 'openai', baseUrl, apiKey: 'sk-upstream-secret', concurrency: 8, maxAttempts: 3, retryBaseDelayMs: 10 },
           slow: { type: 'mock', latencyMs: 2500 },
+          paced: { type: 'mock', latencyMs: 80 },
         },
         models: {
           'gpt-4o-mini': { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
@@ -24,6 +25,7 @@ describe('POST /v1/chat/completions through the queue', () => {
             routes: [{ provider: 'openai', model: 'gpt-4o-mini', pricing: { inputPerMillion: '1.5', outputPerMillion: '6' } }],
           },
           'slow-model': { routes: [{ provider: 'slow', model: 'echo' }] },
+          'paced-model': { routes: [{ provider: 'paced', model: 'echo' }] },
         },
       },
     });
@@ -75,6 +77,25 @@ describe('POST /v1/chat/completions through the queue', () => {
       temperature: 0.2,
       some_vendor_field: { keep: true },
     });
+  });
+
+  it('says in Server-Timing where the time went: enqueue, queue, prepare, limits, provider, record', async () => {
+    const response = await chat({ model: 'paced-model', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(response.status).toBe(200);
+    const parts = (response.headers.get('server-timing') ?? '').split(', ').map((part) => {
+      const [name, duration] = part.split(';dur=');
+      return [name, Number(duration)] as const;
+    });
+    expect(parts.map(([name]) => name)).toEqual(['gateway', 'enqueue', 'queue', 'prepare', 'limits', 'provider', 'record']);
+    for (const [, ms] of parts) expect(ms).toBeGreaterThanOrEqual(0);
+    const timing = Object.fromEntries(parts);
+    // The mock answers after 80 ms: that is the provider's part, not another's.
+    expect(timing.provider).toBeGreaterThanOrEqual(79);
+    expect(timing.provider).toBeLessThan(timing.gateway!);
+    const sum = parts.slice(1).reduce((total, [, ms]) => total + ms, 0);
+    // The parts follow one another within the gateway's own time (one process here).
+    expect(sum).toBeLessThanOrEqual(timing.gateway! + 0.01);
+    expect(sum).toBeGreaterThan(timing.gateway! * 0.5);
   });
 
   it('records the request and its usage with cost in Postgres', async () => {

@@ -22,6 +22,7 @@ import type { PostgresHealth } from '../durability/postgres-health.ts';
 import { StreamReception } from './stream-reception.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
+import { syncTimings, type ServerTimings } from './server-timings.ts';
 
 /** A planned request of any operation (chat, embeddings …), ready to queue. */
 export type SyncDispatchInput = DispatchFields & OperationPayload;
@@ -111,14 +112,17 @@ export class RequestDispatcher {
     });
   }
 
-  async dispatchSync(input: SyncDispatchInput): Promise<{ response: OperationResponse; cost: string | undefined; trail: RouteAttempt[] }> {
+  async dispatchSync(input: SyncDispatchInput): Promise<{ response: OperationResponse; cost: string | undefined; trail: RouteAttempt[]; timings: ServerTimings }> {
     const { requestTimeoutMs } = this.options;
     await this.options.postgres?.assertUp();
     const data = this.syncJobData(input);
     const reply = this.options.replies.expect(input.requestId, requestTimeoutMs);
     this.waiting.set(input.requestId, { data, restorable: () => true });
+    const enqueuedFrom = performance.now();
+    let enqueuedAt: number;
     try {
       await this.enqueue(data);
+      enqueuedAt = performance.now();
     } catch (error) {
       this.options.replies.cancel(input.requestId);
       this.waiting.delete(input.requestId);
@@ -127,7 +131,8 @@ export class RequestDispatcher {
 
     try {
       const answer = await reply;
-      if (answer.ok) return { response: answer.response, cost: answer.cost, trail: answer.trail ?? [] };
+      if (answer.ok)
+        return { response: answer.response, cost: answer.cost, trail: answer.trail ?? [], timings: syncTimings(enqueuedAt - enqueuedFrom, performance.now() - enqueuedAt, answer.timings) };
       throw new RoutedGatewayError(answer.error, answer.trail);
     } catch (error) {
       if (!(error instanceof ReplyTimeoutError)) throw error;

@@ -89,13 +89,14 @@ export class SyncRequests {
       return { source: 'stream' };
     }
     reply.headers(cacheHeaders);
-    const { response, cost, trail } = await lease
+    const { response, cost, trail, timings } = await lease
       .run(() => dispatcher.dispatchSync(dispatch))
       .catch((error: unknown) => {
         if (error instanceof RoutedGatewayError) reply.headers(routeTrailHeaders(error.trail));
         throw error;
       });
     reply.headers(routeTrailHeaders(trail));
+    request.serverTimings = timings;
     // Exact decimal in the header; the body's `usage.cost` (an extension field) is the route's to add.
     if (cost !== undefined) reply.header('x-gateway-cost', cost);
     return { source: 'provider', response, cost };

@@ -21,6 +21,8 @@ export type RouteCallOutcome = ({ ok: true; result: ProviderResult } | { ok: fal
   attempt: RouteAttempt;
   /** The breaker and latency bookkeeping, under way; never rejects. Await it beside the record. */
   bookkeeping: Promise<void>;
+  /** ms spent waiting for the route's limits before the call (all of it when never called). */
+  limitWaitMs: number;
 };
 
 /**
@@ -54,8 +56,10 @@ export async function callRoute(options: {
 }): Promise<RouteCallOutcome> {
   const { client, route, signals } = options;
   const key = { provider: route.provider, model: route.upstreamModel };
+  const startedAt = performance.now();
   let calledAt: number | undefined;
   const elapsed = () => (calledAt === undefined ? 0 : Math.round(performance.now() - calledAt));
+  const limitWaitMs = () => (calledAt ?? performance.now()) - startedAt;
   let gaveUp = false;
   try {
     const limited = options.limit(() => {
@@ -73,18 +77,18 @@ export async function callRoute(options: {
       () => undefined,
       () => undefined,
     );
-    return { ok: true, result, attempt: completedAttempt(route, latencyMs), bookkeeping };
+    return { ok: true, result, attempt: completedAttempt(route, latencyMs), bookkeeping, limitWaitMs: limitWaitMs() };
   } catch (thrown) {
     if (thrown instanceof SlotWaitExpired) {
       const message = `no slot on ${route.provider} within ${options.maxWaitMs} ms (its limits are full, or it is paused after a 429)`;
       const error = new ProviderError({ provider: route.provider, code: 'route_busy', message, retryable: false });
-      return { ok: false, busy: true, error, attempt: skippedAttempt(route, 'route_busy'), bookkeeping: Promise.resolve() };
+      return { ok: false, busy: true, error, attempt: skippedAttempt(route, 'route_busy'), bookkeeping: Promise.resolve(), limitWaitMs: limitWaitMs() };
     }
     const error = toProviderError(thrown, route.provider);
     const aborted = options.signal?.aborted === true || options.handBack?.aborted === true;
     const verdict = calledAt === undefined || aborted ? undefined : breakerOutcomeOf(error);
     const bookkeeping = verdict && signals.breakers ? signals.breakers.record(key, verdict).catch(() => undefined) : Promise.resolve();
-    return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping };
+    return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping, limitWaitMs: limitWaitMs() };
   }
 }
 

@@ -5,8 +5,26 @@ import type { OperationResponse } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import { ReplyTimeoutError } from '../errors/reply-timeout-error.ts';
 
+/** Where a call's time went in the worker that answered it, in ms (for `Server-Timing`). */
+export interface WorkerTimings {
+  /** From the worker taking the job to sending the answer. */
+  worker: number;
+  /** Waiting for the provider's limits (concurrency, rpm, tpm, a 429 pause). */
+  limits: number;
+  /** The provider call itself. */
+  provider: number;
+  /** Writing the outcome and usage to Postgres (and the cache), before the answer is sent. */
+  record: number;
+}
+
 export type ChatReply = (
-  | { requestId: string; ok: true; /** The answer in the operation's OpenAI shape. */ response: OperationResponse; /** USD, exact decimal; absent when answered from the record. */ cost?: string }
+  | {
+      requestId: string;
+      ok: true;
+      /** The answer in the operation's OpenAI shape. */ response: OperationResponse;
+      /** USD, exact decimal; absent when answered from the record. */ cost?: string;
+      timings?: WorkerTimings | undefined;
+    }
   | { requestId: string; ok: false; error: GatewayErrorPayload }
 ) & {
   /** The fallback trail, for the `x-gateway-route` / `x-gateway-attempts` headers. */

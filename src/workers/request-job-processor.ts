@@ -78,6 +78,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
   const random = dependencies.random ?? Math.random;
 
   return async function processRequestJob(job: RequestJob): Promise<RequestJobResult> {
+    const takenAt = performance.now();
     const data = job.data;
     const route = data.routes[data.routeIndex];
     if (!route) throw new UnrecoverableError(`job ${job.id} has no route ${data.routeIndex}`);
@@ -121,6 +122,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     const canMoveOn = data.routeIndex + 1 < data.routes.length && dependencies.enqueueHop !== undefined;
     const run = streamRunFor(data, route, trail);
     const deadline = run || data.deadline === undefined ? undefined : AbortSignal.timeout(Math.max(1, data.deadline - Date.now()));
+    const callStartedAt = performance.now();
     const call = await callRoute({
       client,
       route,
@@ -142,6 +144,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       maxWaitMs: canMoveOn ? dependencies.maxSlotWaitMs : undefined,
       handBack: run ? undefined : dependencies.handBack,
     });
+    const callEndedAt = performance.now();
     run?.close();
     if (!call.ok && !run && dependencies.handBack?.aborted) {
       await call.bookkeeping;
@@ -179,7 +182,14 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       if (run) {
         await run.end({ usage: result.usage, cost: success.usage?.cost });
       } else if (data.replyTo) {
-        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts });
+        const recordedAt = performance.now();
+        const timings = {
+          worker: recordedAt - takenAt,
+          limits: call.limitWaitMs,
+          provider: callEndedAt - callStartedAt - call.limitWaitMs,
+          record: recordedAt - callEndedAt,
+        };
+        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts, timings });
       }
       return { status: 'completed' };
     }
