@@ -22,6 +22,16 @@ describe('RedisCircuitBreakers', () => {
     return new RedisCircuitBreakers({ redis, prefix, breakers: config });
   }
   const route = { provider: 'openai', model: 'gpt-4o-mini' };
+  /** A connection of its own that counts the script calls sent on it. */
+  function countingScripts() {
+    const counted = { redis: new Redis(testRedisUrl()), scriptCalls: 0 };
+    const evalsha = counted.redis.evalsha.bind(counted.redis);
+    counted.redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
+      counted.scriptCalls += 1;
+      return evalsha(...args);
+    }) as typeof counted.redis.evalsha;
+    return counted;
+  }
   const repeat = async (times: number, action: () => Promise<unknown>) => {
     for (let index = 0; index < times; index += 1) await action();
   };
@@ -69,23 +79,17 @@ describe('RedisCircuitBreakers', () => {
   });
 
   it('writes the successes of a breaker known closed together, in one script call, and counts every one', async () => {
-    const counting = new Redis(testRedisUrl());
-    let scriptCalls = 0;
-    const evalsha = counting.evalsha.bind(counting);
-    counting.evalsha = ((...args: Parameters<typeof evalsha>) => {
-      scriptCalls += 1;
-      return evalsha(...args);
-    }) as typeof counting.evalsha;
+    const counting = countingScripts();
     try {
       const prefix = uniqueName('breakers');
       prefixes.push(prefix);
-      const subject = new RedisCircuitBreakers({ redis: counting, prefix, breakers: breakersSchema.parse({ minRequests: 4 }) });
+      const subject = new RedisCircuitBreakers({ redis: counting.redis, prefix, breakers: breakersSchema.parse({ minRequests: 4 }) });
       expect(await subject.allows(route)).toBe(true); // closed: successes may wait
-      const before = scriptCalls;
+      const before = counting.scriptCalls;
       await Promise.all(Array.from({ length: 50 }, () => subject.record(route, 'success')));
-      expect(scriptCalls).toBe(before); // nothing written yet
+      expect(counting.scriptCalls).toBe(before); // nothing written yet
       await sleep(RedisCircuitBreakers.successFlushMs + 100);
-      expect(scriptCalls).toBe(before + 1);
+      expect(counting.scriptCalls).toBe(before + 1);
       const model = (await subject.list()).find((status) => status.model === route.model);
       expect(model).toMatchObject({ state: 'closed', requests: 50, failures: 0 });
       // A failure is written at once, with what was gathered before it.
@@ -93,35 +97,29 @@ describe('RedisCircuitBreakers', () => {
       await subject.record(route, 'failure');
       expect((await subject.list()).find((status) => status.model === route.model)).toMatchObject({ requests: 52, failures: 1 });
     } finally {
-      await counting.quit();
+      await counting.redis.quit();
     }
   });
 
   it('asks Redis once for the calls that start together, closed or not; probe slots are never shared', async () => {
-    const counting = new Redis(testRedisUrl());
-    let scriptCalls = 0;
-    const evalsha = counting.evalsha.bind(counting);
-    counting.evalsha = ((...args: Parameters<typeof evalsha>) => {
-      scriptCalls += 1;
-      return evalsha(...args);
-    }) as typeof counting.evalsha;
+    const counting = countingScripts();
     try {
       const prefix = uniqueName('breakers');
       prefixes.push(prefix);
-      const subject = new RedisCircuitBreakers({ redis: counting, prefix, breakers: breakersSchema.parse({ minRequests: 1, failureRate: 1, cooldownMs: 150 }) });
+      const subject = new RedisCircuitBreakers({ redis: counting.redis, prefix, breakers: breakersSchema.parse({ minRequests: 1, failureRate: 1, cooldownMs: 150 }) });
       // Closed: 30 calls and 30 planner peeks at once, one lookup between them.
       const answers = await Promise.all([...Array.from({ length: 30 }, () => subject.allows(route)), ...Array.from({ length: 30 }, async () => (await subject.peek([route]))[0])]);
       expect(answers.every((answer) => answer === true)).toBe(true);
-      expect(scriptCalls).toBe(1);
+      expect(counting.scriptCalls).toBe(1);
       // Half-open after a failure and the cooldown: each call asks for itself, and one probe goes through.
       await subject.record(route, 'failure');
       await sleep(200);
-      const before = scriptCalls;
+      const before = counting.scriptCalls;
       const probes = await Promise.all(Array.from({ length: 5 }, () => subject.allows(route)));
       expect(probes.filter(Boolean)).toHaveLength(1);
-      expect(scriptCalls - before).toBe(5);
+      expect(counting.scriptCalls - before).toBe(5);
     } finally {
-      await counting.quit();
+      await counting.redis.quit();
     }
   });
 
