@@ -19,6 +19,12 @@ export interface BullmqFloor {
   commands: number;
   scripts: number;
   byCommand: Record<string, number>;
+  /**
+   * CPU ms per job of this process (the Queue and the Worker in one Node process, with empty jobs and
+   * nothing else to do), and jobs completed per second: the most one core can push through BullMQ.
+   */
+  cpuMsPerJob: number;
+  jobsPerSecond: number;
   /** How the jobs were added and run, for the report. */
   description: string;
 }
@@ -110,7 +116,11 @@ async function measureBullmqFloor(options: {
     await worker.waitUntilReady();
     await runJobs(warmupJobs);
     const before = await readRedisCounters(connection);
+    const cpuBefore = process.cpuUsage();
+    const startedAt = performance.now();
     await runJobs(options.jobs);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const after = await readRedisCounters(connection);
     const byCommand: Record<string, number> = {};
     for (const [name, count] of after.commands) {
@@ -124,6 +134,8 @@ async function measureBullmqFloor(options: {
       commands: sum(Object.values(byCommand)),
       scripts: sum(scriptCommands.map((name) => byCommand[name] ?? 0)),
       byCommand,
+      cpuMsPerJob: (cpu.user + cpu.system) / 1000 / options.jobs,
+      jobsPerSecond: options.jobs / seconds,
       description: `${options.jobs.toLocaleString('en-US')} empty jobs ${adding}, worker concurrency ${options.worker.concurrency ?? 1}`,
     };
   } finally {

@@ -308,7 +308,7 @@ async function main(): Promise<number> {
   printAccounting([cost], {
     unit: 'request',
     title: `Cost per request at c=${connections} (the gateway in one process, role all; ${gatewayLoaded.responses.toLocaleString('en-US')} requests)`,
-    floorNote: `${floor.description}; one job per request`,
+    floorNote: `${floor.description}; one job per request. BullMQ alone (its Queue and Worker in one process, empty jobs): ${floor.cpuMsPerJob.toFixed(3)} ms CPU per job, ${Math.round(floor.jobsPerSecond).toLocaleString('en-US')} jobs/s`,
     postgresNote: `Its counters, round trips and socket bytes are over the warm-up and the phase (${postgresCalls.toLocaleString('en-US')} requests), read once the gateway had been idle ${postgresStatsSettleMs / 1000} s.`,
     redisShared: ownRedis === undefined,
     clientsNote: 'clients: the bytes autocannon wrote and read (its connections close as the phase ends, before ss can read them).',
@@ -341,6 +341,8 @@ async function main(): Promise<number> {
   });
   figures.add('BullMQ floor commands per job', floor.commands);
   figures.add('BullMQ floor script calls per job', floor.scripts);
+  figures.lower('BullMQ floor CPU ms per job', floor.cpuMsPerJob);
+  figures.higher('BullMQ floor jobs per second', floor.jobsPerSecond);
   const settings = { duration, c1Duration, warmup, connections, streamRequests, formatStreams, redis: ownRedis ? 'own redis-server' : 'REDIS_URL', entry, nodeArgs: nodeArgs.join(' ') };
   const path = await writeResults({ bench: 'sync', settings, figures, checksPassed: passed, loadAverageAtStart: loadAtStart });
   process.stdout.write(`figures written to ${path}\n`);
