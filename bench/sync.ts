@@ -18,6 +18,9 @@
  *   BENCH_SKIP_BUILD=1                      reuse dist/ as it is
  *   BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   node flags for the gateway
  *   BENCH_GATEWAY_ENTRY=/path/to/other/dist/main.js   another build, for A/B comparisons
+ *   BENCH_ROLES=split                       the API and a worker as two processes (default: one process, role all);
+ *                                           CPU per request is then given per process (the streamed formats' and
+ *                                           cache phases' CPU figures are the API's alone)
  *   DATABASE_URL                            the Postgres to use (default: local); the bench makes its own database there
  *   REDIS_URL                               a Redis to use (default: a redis-server of the bench's own, so the accounting counts the gateway alone)
  */
@@ -38,6 +41,7 @@ import { cacheProblems, runCacheBench } from './cache-hits.ts';
 import { runFormatStreams, type FormatStreamsResult } from './format-streams.ts';
 import { runAutocannon, runSequential, type PhaseResult, type Target } from './load.ts';
 import { describeServerTimingParts, ServerTimingParts } from './server-timing-parts.ts';
+import { describeMachineCpu, machineSnapshot } from './machine-cpu.ts';
 import { printCacheReport, printFormatStreamsReport, printRecordChecks, printReport, printStreamReport } from './report.ts';
 import { freePort, processCounters, killChildrenNow, startChild, stopChild, waitUntil } from './processes.ts';
 import { readRecordCounts } from './record-checks.ts';
@@ -60,6 +64,8 @@ const connections = numberEnv('BENCH_CONNECTIONS', 50);
 const streamRequests = Math.round(numberEnv('BENCH_STREAM_REQUESTS', 500));
 const streamWarmup = Math.min(100, streamRequests);
 const formatStreams = process.env.BENCH_FORMATS !== '0';
+const split = process.env.BENCH_ROLES === 'split';
+if (process.env.BENCH_ROLES !== undefined && !['all', 'split'].includes(process.env.BENCH_ROLES)) throw new Error(`BENCH_ROLES: ${process.env.BENCH_ROLES} is neither all nor split`);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const sharedRedisUrl = process.env.REDIS_URL;
 /** The bench provider's concurrency: its BullMQ worker's too. */
@@ -162,22 +168,35 @@ async function main(): Promise<number> {
   const adminKey = `bench-admin-${randomBytes(12).toString('hex')}`;
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter((arg) => arg.length > 0);
   const entry = resolve(root, process.env.BENCH_GATEWAY_ENTRY ?? 'dist/main.js');
-  const gateway = startChild('gateway', process.execPath, [...nodeArgs, entry], {
-    cwd: root,
-    env: {
-      ...process.env,
-      GATEWAY_CONFIG: configPath,
-      GATEWAY_ADMIN_KEY: adminKey,
-      GATEWAY_ROLE: 'all',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      REDIS_PREFIX: prefix,
-      REDIS_URL: redisUrl,
-      DATABASE_URL: gatewayDatabaseUrl.toString(),
-      LOG_LEVEL: 'warn',
-    },
-  });
+  const gatewayEnvironment = {
+    ...process.env,
+    GATEWAY_CONFIG: configPath,
+    GATEWAY_ADMIN_KEY: adminKey,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    REDIS_PREFIX: prefix,
+    REDIS_URL: redisUrl,
+    DATABASE_URL: gatewayDatabaseUrl.toString(),
+    LOG_LEVEL: 'warn',
+  };
+  const gateway = startChild('gateway', process.execPath, [...nodeArgs, entry], { cwd: root, env: { ...gatewayEnvironment, GATEWAY_ROLE: split ? 'api' : 'all' } });
   cleanups.push({ label: 'stop gateway', run: () => stopChild(gateway, 30_000) });
+  const worker = split ? startChild('worker', process.execPath, [...nodeArgs, entry], { cwd: root, env: { ...gatewayEnvironment, GATEWAY_ROLE: 'worker', METRICS_PORT: '' } }) : undefined;
+  if (worker) cleanups.push({ label: 'stop worker', run: () => stopChild(worker, 30_000) });
+  /** The gateway's processes by role, as the accounting names them. */
+  const gatewayProcesses: Record<string, number> = worker ? { API: gateway.pid, worker: worker.pid } : { gateway: gateway.pid };
+  /** CPU and system calls of every gateway process together. */
+  const gatewayCounters = () => {
+    const all = Object.values(gatewayProcesses).map((pid) => processCounters(pid));
+    if (all.some((counters) => counters === undefined)) return undefined;
+    return all.reduce((sum, counters) => ({
+      cpu: sum!.cpu + counters!.cpu,
+      readCalls: sum!.readCalls + counters!.readCalls,
+      writeCalls: sum!.writeCalls + counters!.writeCalls,
+      readBytes: sum!.readBytes + counters!.readBytes,
+      writtenBytes: sum!.writtenBytes + counters!.writtenBytes,
+    }));
+  };
   await waitUntil(
     'gateway /readyz',
     async () => {
@@ -226,13 +245,17 @@ async function main(): Promise<number> {
   log(`warm-up ${warmup} s, then ${duration} s at c=${connections}: gateway`);
   // Postgres is counted over the warm-up and the phase: its counters settle only once the gateway is idle.
   const databaseBefore = await settledDatabaseCounters(gatewayQuietSince);
-  const snapshotBeforeWarmup = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
+  const snapshotBeforeWarmup = await takeSnapshot(accountingRedis, gatewayProcesses, ports);
   const gatewayWarmup = onGateway(await runAutocannon('warm-up', viaGateway, connections, warmup));
-  const snapshotBefore = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
-  const countersBefore = processCounters(gateway.pid);
+  const snapshotBefore = await takeSnapshot(accountingRedis, gatewayProcesses, ports);
+  const countersBefore = gatewayCounters();
+  const machineGroups = Object.fromEntries(Object.entries(gatewayProcesses).map(([name, pid]) => [name, [pid]]));
+  const machineBefore = machineSnapshot({ ...machineGroups, mock: [mock.pid] });
   const gatewayLoaded = onGateway(await runAutocannon(`gateway (c=${connections})`, viaGateway, connections, duration));
-  const countersAfter = processCounters(gateway.pid);
-  const snapshotAfter = await takeSnapshot(accountingRedis, { gateway: gateway.pid }, ports);
+  const machineAfter = machineSnapshot({ ...machineGroups, mock: [mock.pid] });
+  const countersAfter = gatewayCounters();
+  const machine = machineBefore && machineAfter ? describeMachineCpu(machineBefore, machineAfter, gatewayLoaded.seconds) : undefined;
+  const snapshotAfter = await takeSnapshot(accountingRedis, gatewayProcesses, ports);
   const loadedEnded = performance.now();
   // Per-request CPU and system calls of the gateway are steadier than RPS on a shared machine.
   const gatewayCost =
@@ -304,10 +327,11 @@ async function main(): Promise<number> {
   const records = await readRecordCounts(gatewayDatabaseUrl.toString(), { usageRows: gateway2xx, cacheHitRows: cacheResult.hit2xx });
 
   printReport({ directLoaded, gatewayLoaded, directIdle, gatewayIdle, gatewayCost, loadBefore });
+  if (machine) process.stdout.write(`where the cores went at c=${connections} (the load generator is the bench process): ${machine.text}\n`);
   process.stdout.write(`${describeServerTimingParts(idleParts, 'gateway at c=1').join('\n')}\n`);
   printAccounting([cost], {
     unit: 'request',
-    title: `Cost per request at c=${connections} (the gateway in one process, role all; ${gatewayLoaded.responses.toLocaleString('en-US')} requests)`,
+    title: `Cost per request at c=${connections} (${split ? 'the API and a worker, two processes' : 'the gateway in one process, role all'}; ${gatewayLoaded.responses.toLocaleString('en-US')} requests)`,
     floorNote: `${floor.description}; one job per request. BullMQ alone (its Queue and Worker in one process, empty jobs): ${floor.cpuMsPerJob.toFixed(3)} ms CPU per job, ${Math.round(floor.jobsPerSecond).toLocaleString('en-US')} jobs/s`,
     postgresNote: `Its counters, round trips and socket bytes are over the warm-up and the phase (${postgresCalls.toLocaleString('en-US')} requests), read once the gateway had been idle ${postgresStatsSettleMs / 1000} s.`,
     redisShared: ownRedis === undefined,
@@ -343,7 +367,18 @@ async function main(): Promise<number> {
   figures.add('BullMQ floor script calls per job', floor.scripts);
   figures.lower('BullMQ floor CPU ms per job', floor.cpuMsPerJob);
   figures.higher('BullMQ floor jobs per second', floor.jobsPerSecond);
-  const settings = { duration, c1Duration, warmup, connections, streamRequests, formatStreams, redis: ownRedis ? 'own redis-server' : 'REDIS_URL', entry, nodeArgs: nodeArgs.join(' ') };
+  const settings = {
+    duration,
+    c1Duration,
+    warmup,
+    connections,
+    streamRequests,
+    formatStreams,
+    roles: split ? 'split' : 'all',
+    redis: ownRedis ? 'own redis-server' : 'REDIS_URL',
+    entry,
+    nodeArgs: nodeArgs.join(' '),
+  };
   const path = await writeResults({ bench: 'sync', settings, figures, checksPassed: passed, loadAverageAtStart: loadAtStart });
   process.stdout.write(`figures written to ${path}\n`);
   return passed ? 0 : 1;
