@@ -119,6 +119,26 @@ describe('global provider limits', () => {
     expect(await redis.zcard(`${opened[opened.length - 1]!.prefix}:limits:p:concurrency`)).toBe(0);
   });
 
+  it('sends more than one script of attempts one script after the other, none past a refusal', async () => {
+    const [a] = processes({ concurrency: 100 });
+    const release = deferred();
+    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
+    let started: Array<Promise<unknown>>;
+    let running = 0;
+    try {
+      started = Array.from({ length: 300 }, () => a(call())(async () => ((running += 1), await release.promise, {})));
+      await sleep(150);
+      // The first script (256 calls) admitted 100 and refused the next: the other 44 were not sent.
+      expect(running).toBe(100);
+      expect(scripts.mock.calls.length).toBe(1);
+    } finally {
+      scripts.mockRestore();
+    }
+    release.resolve();
+    await Promise.all(started);
+    expect(running).toBe(300);
+  });
+
   it('keeps concurrency slots for interactive calls: batch takes at most concurrency - reserve', async () => {
     const [a, b] = processes({ concurrency: 4 });
     const release = deferred();

@@ -216,18 +216,25 @@ export class GlobalProviderLimiter {
         }),
       );
     }
-    for (const [set, { plan, calls }] of attempts) {
-      for (let start = 0; start < calls.length; start += maxCallsPerAcquire) this.sendAttempts(plan, set, calls.slice(start, start + maxCallsPerAcquire));
-    }
+    for (const [set, { plan, calls }] of attempts) this.sendAttempts(plan, set, calls);
   }
 
+  /**
+   * Sends the attempts in script calls of at most `maxCallsPerAcquire`, one after the other: the next
+   * only once every call of the previous was admitted, so none overtakes a refused one.
+   */
   private sendAttempts(plan: ProviderLimitPlan, set: LimitSet, calls: PendingAttempt[]): void {
-    const sent = acquireLimitsInOrder(this.commands, set, calls).then(
+    const batch = calls.slice(0, maxCallsPerAcquire);
+    const rest = calls.slice(maxCallsPerAcquire);
+    const sent = acquireLimitsInOrder(this.commands, set, batch).then(
       ({ acquired, refusal }) => {
         const state = this.providers.get(plan.provider);
         if (state) state.inFlight += acquired;
         const refused: LimitAttempt = { acquired: false, waitMs: refusal?.waitMs ?? -1, reason: describeConstraint(this.options.prefix, refusal?.constraint) };
-        calls.forEach((call, index) => call.resolve(index < acquired ? { acquired: true, holder: call.holder } : refused));
+        batch.forEach((call, index) => call.resolve(index < acquired ? { acquired: true, holder: call.holder } : refused));
+        if (rest.length === 0) return;
+        if (refusal) for (const call of rest) call.resolve(refused);
+        else this.sendAttempts(plan, set, rest);
       },
       (error: unknown) => {
         for (const call of calls) call.reject(error);
