@@ -97,46 +97,52 @@ describe('global provider limits', () => {
     expect(await redis.zcard(slots)).toBe(0);
   });
 
-  it('takes the slots of the calls that start together in one script call, as many as fit', async () => {
-    const [a] = processes({ concurrency: 6 });
-    const release = deferred();
-    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
-    let started: Array<Promise<unknown>>;
+  /**
+   * `count` calls started together on `limiter`, each holding its slot until released, and how many
+   * script calls the limiter sent in the first `settleMs`.
+   */
+  async function startTogether(limiter: ClosableLimitProvider, count: number, settleMs: number) {
+    const gate = deferred();
     let running = 0;
+    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
+    let started: Array<Promise<unknown>> = [];
+    let scriptCalls: number;
     try {
-      started = Array.from({ length: 10 }, () => a(call())(async () => ((running += 1), await release.promise, {})));
-      await sleep(100);
-      // One script admitted the first six; the other four wait for a release (one refused attempt).
-      expect(running).toBe(6);
-      expect(scripts.mock.calls.length).toBe(1);
+      started = Array.from({ length: count }, () => limiter(call())(async () => ((running += 1), await gate.promise, {})));
+      await sleep(settleMs);
+      scriptCalls = scripts.mock.calls.length;
     } finally {
       scripts.mockRestore();
     }
-    release.resolve();
-    await Promise.all(started);
-    expect(running).toBe(10);
+    return {
+      runningAtFirst: running,
+      scriptCalls,
+      async releaseAll() {
+        gate.resolve();
+        await Promise.all(started);
+        return running;
+      },
+    };
+  }
+
+  it('takes the slots of the calls that start together in one script call, as many as fit', async () => {
+    const [a] = processes({ concurrency: 6 });
+    const calls = await startTogether(a, 10, 100);
+    // One script admitted the first six; the other four wait for a release (one refused attempt).
+    expect(calls.runningAtFirst).toBe(6);
+    expect(calls.scriptCalls).toBe(1);
+    expect(await calls.releaseAll()).toBe(10);
     await sleep(100);
     expect(await redis.zcard(`${opened[opened.length - 1]!.prefix}:limits:p:concurrency`)).toBe(0);
   });
 
   it('sends more than one script of attempts one script after the other, none past a refusal', async () => {
     const [a] = processes({ concurrency: 100 });
-    const release = deferred();
-    const scripts = vi.spyOn(Redis.prototype, 'evalsha');
-    let started: Array<Promise<unknown>>;
-    let running = 0;
-    try {
-      started = Array.from({ length: 300 }, () => a(call())(async () => ((running += 1), await release.promise, {})));
-      await sleep(150);
-      // The first script (256 calls) admitted 100 and refused the next: the other 44 were not sent.
-      expect(running).toBe(100);
-      expect(scripts.mock.calls.length).toBe(1);
-    } finally {
-      scripts.mockRestore();
-    }
-    release.resolve();
-    await Promise.all(started);
-    expect(running).toBe(300);
+    const calls = await startTogether(a, 300, 150);
+    // The first script (256 calls) admitted 100 and refused the next: the other 44 were not sent.
+    expect(calls.runningAtFirst).toBe(100);
+    expect(calls.scriptCalls).toBe(1);
+    expect(await calls.releaseAll()).toBe(300);
   });
 
   it('keeps concurrency slots for interactive calls: batch takes at most concurrency - reserve', async () => {
