@@ -280,10 +280,18 @@ export class RedisCircuitBreakers implements CircuitBreakers {
       const triple = [settings.cooldownMs, settings.halfOpenProbes, probeLease(settings)];
       return key.model === undefined ? triple : [...triple, ...triple];
     });
-    const widths = checked.map((key) => (key.model === undefined ? 1 : 2));
-    const offsets = widths.map((_width, index) => widths.slice(0, index).reduce((sum, width) => sum + width, 0));
-    const flagsOf = (answers: unknown[] | undefined, index: number): unknown[] | undefined => answers?.slice(offsets[index], (offsets[index] ?? 0) + (widths[index] ?? 0));
-    const allClosed = (flags: unknown[] | undefined, index: number) => flags !== undefined && flags.length === widths[index] && flags.every((flag) => flag === 2);
+    // Each checked key's answers: one flag per breaker (the provider's, then the model's).
+    let next = 0;
+    const ranges = checked.map((key) => {
+      const start = next;
+      next += key.model === undefined ? 1 : 2;
+      return { start, end: next };
+    });
+    const flagsOf = (answers: unknown[] | undefined, index: number): unknown[] | undefined => answers?.slice(ranges[index]?.start, ranges[index]?.end);
+    const allClosed = (flags: unknown[] | undefined, index: number) => {
+      const range = ranges[index];
+      return flags !== undefined && range !== undefined && flags.length === range.end - range.start && flags.every((flag) => flag === 2);
+    };
     const answers = await this.lookUp(
       checked.map(closedCacheKey),
       async (): Promise<unknown[] | undefined> => {

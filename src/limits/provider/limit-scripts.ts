@@ -48,6 +48,11 @@ for i = 1, count do
   k = k + ((code[i] == 'r' or code[i] == 't') and 2 or 1)
 end
 
+-- What a call weighs in constraint i's window: 1 in a requests window, its tokens in a tokens one.
+local function weight(i, tokens)
+  return code[i] == 'r' and 1 or tokens
+end
+
 -- The full check of one call against the keys as they are: the longest known wait, or -1. Leaves in
 -- used[i] what each semaphore or window holds (when it has room).
 local function check(tokens)
@@ -60,7 +65,7 @@ local function check(tokens)
     elseif code[i] == 'c' then
       w, used[i] = semaphore_check(key, limit[i], now)
     else
-      w, used[i] = window_check(key, KEYS[key_index[i] + 1], limit[i], code[i] == 'r' and 1 or tokens, code[i] == 'r', now, window_ms)
+      w, used[i] = window_check(key, KEYS[key_index[i] + 1], limit[i], weight(i, tokens), code[i] == 'r', now, window_ms)
     end
     -- Nothing passes before the longest known wait; an unknown one (-1) counts only when none is known.
     if w > 0 and w > wait then wait, reason = w, i
@@ -78,16 +83,13 @@ if wait == 0 then
     local fits = true
     for i = 1, count do
       if code[i] == 'c' then fits = used[i] < limit[i]
-      elseif code[i] ~= 'p' then
-        local weight = code[i] == 'r' and 1 or tokens
-        fits = used[i] + weight <= limit[i] or used[i] <= 0
-      end
+      elseif code[i] ~= 'p' then fits = used[i] + weight(i, tokens) <= limit[i] or used[i] <= 0 end
       if not fits then break end
     end
     if not fits then break end
     for i = 1, count do
       if code[i] == 'c' then used[i] = used[i] + 1
-      elseif code[i] ~= 'p' then used[i] = used[i] + (code[i] == 'r' and 1 or tokens) end
+      elseif code[i] ~= 'p' then used[i] = used[i] + weight(i, tokens) end
     end
     admitted[#admitted + 1] = c
   end
@@ -95,17 +97,17 @@ end
 
 for i = 1, count do
   if #admitted > 0 and code[i] ~= 'p' then
-    local key, members, weight = KEYS[key_index[i]], {}, 0
+    local key, members, total = KEYS[key_index[i]], {}, 0
     for _, c in ipairs(admitted) do
       if code[i] == 'c' then members[#members + 1] = ARGV[c]
       else
-        local w = code[i] == 'r' and 1 or tonumber(ARGV[c + 1])
+        local w = weight(i, tonumber(ARGV[c + 1]))
         members[#members + 1] = ARGV[c] .. '|' .. w
-        weight = weight + w
+        total = total + w
       end
     end
     if code[i] == 'c' then semaphore_take_many(key, members, now, lease_ms)
-    else window_add_many(key, KEYS[key_index[i] + 1], members, weight, now + lease_ms, lease_ms + window_ms + 1000) end
+    else window_add_many(key, KEYS[key_index[i] + 1], members, total, now + lease_ms, lease_ms + window_ms + 1000) end
   end
 end
 
