@@ -1,3 +1,4 @@
+import { redisTargetOf } from './config/redis-target.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { buildApp } from './api/app.ts';
 import type { Environment } from './config/env.ts';
@@ -97,7 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger.info('database migrations applied');
     startup.enter('starting-services', signal);
     // Before anything is written under the prefix: it must be this deployment's.
-    const deployment = await guardDeployment({ pool: database.pool, redisUrl: environment.REDIS_URL, prefix, logger });
+    const deployment = await guardDeployment({ pool: database.pool, redis: redisTargetOf(environment), prefix, logger });
     closers.push(() => deployment.close());
 
     const shared = await startSharedServices({ environment, config, logger, prefix, database, startup, closers });

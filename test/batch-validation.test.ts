@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
 import { testRedisUrl } from './support/test-services.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 const fileLine = (customId: string, body: Record<string, unknown>) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body });
 const chat = (model: string, content: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], ...extra });
@@ -57,7 +58,7 @@ describe('batch lines checked at create', () => {
     key = created.key;
     projectId = created.project_id;
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
-    controlQueue = new Queue('batch-control', { connection: redis, prefix: failing.prefix });
+    controlQueue = new Queue('batch-control', { connection: redis, prefix: queuePrefix(failing.prefix, 'batch-control') });
   }, 60_000);
   afterAll(async () => {
     await controlQueue?.close();

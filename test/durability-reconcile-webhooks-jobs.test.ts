@@ -6,6 +6,7 @@ import { parseExposition, sumOf } from './support/prometheus-text.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 /**
  * The reconciler's periodic pass, with no Redis loss at all: work Postgres says is due but Redis does
@@ -43,7 +44,7 @@ describe('the periodic reconcile pass puts back what Redis does not hold', () =>
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     harness = await startTestGateway({ config });
-    queue = new Queue(providerQueueName('slow'), { connection: { url: testRedisUrl() }, prefix: harness.prefix });
+    queue = new Queue(providerQueueName('slow'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(harness.prefix, providerQueueName('slow')) });
     key = (await harness.createKey('reconcile')).key;
   });
   afterAll(async () => {
@@ -120,7 +121,7 @@ describe('the periodic reconcile pass puts back what Redis does not hold', () =>
     const failed = await submit(slow('failed in Redis'));
     await waitForActive(blocker);
     // A worker of the test's own takes the waiting job and fails it for good, without touching Postgres.
-    const manual = new Worker(providerQueueName('slow'), null, { connection: { url: testRedisUrl() }, prefix: harness.prefix, autorun: false });
+    const manual = new Worker(providerQueueName('slow'), null, { connection: { url: testRedisUrl() }, prefix: queuePrefix(harness.prefix, providerQueueName('slow')), autorun: false });
     try {
       const token = uniqueName('manual');
       const taken = await manual.getNextJob(token, { block: false });

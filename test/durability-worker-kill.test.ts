@@ -9,6 +9,7 @@ import { batchLedger, exactlyOnce } from './support/batch-ledger.ts';
 import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
 import { testRedisUrl } from './support/test-services.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 /**
  * `kill -9` of a worker process mid-batch: nothing of it runs again (no drain, no hand-back). The
@@ -74,7 +75,7 @@ describe('kill -9 of a worker mid-batch', () => {
     };
 
     await expect.poll(async () => (await progress()).done, { timeout: 20_000, interval: 10 }).toBeGreaterThanOrEqual(lines * 0.3);
-    const chunks = new Queue(batchChunkQueueName('mock'), { connection: { url: testRedisUrl() }, prefix: api.prefix });
+    const chunks = new Queue(batchChunkQueueName('mock'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(api.prefix, batchChunkQueueName('mock')) });
     try {
       // More chunks running than one process takes at once: the victim holds at least one of them.
       expect(await chunks.getActiveCount()).toBeGreaterThan(chunksPerWorker);

@@ -13,6 +13,7 @@ import { ResultStore, type RequestOutcome } from '../src/records/result-store.ts
 import { OpenAIWireServer } from './support/openai-wire-server.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './support/test-services.ts';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 /** A retried, duplicated or re-delivered job never bills twice. */
 describe('exactly-once usage', () => {
@@ -147,7 +148,7 @@ describe('exactly-once usage', () => {
 
     it('the same request id enqueued again after completion is billed once', async () => {
       const { id: apiKeyId, project_id: projectId } = await harness.createKey('dupes');
-      const queue = new Queue<RequestJobData, RequestJobResult>(providerQueueName('openai'), { connection: { url: testRedisUrl() }, prefix: harness.prefix });
+      const queue = new Queue<RequestJobData, RequestJobResult>(providerQueueName('openai'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(harness.prefix, providerQueueName('openai')) });
       const data: RequestJobData = {
         requestId: 'req_duplicate_delivery',
         kind: 'sync',

@@ -7,6 +7,7 @@ import { createLogger } from '../src/logging/logger.ts';
 import { ProviderError } from '../src/errors/provider-error.ts';
 import { createProviderLimits, type ClosableLimitProvider, type ProviderCallRequest } from '../src/limits/provider/provider-limits.ts';
 import { deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
+import { limitKeyBase } from '../src/limits/provider/limit-plan.ts';
 
 // Two limiters on one prefix stand for two worker processes: they share nothing but Redis.
 let redis: Redis;
@@ -82,7 +83,7 @@ describe('global provider limits', () => {
     const release = deferred();
     const started = Array.from({ length: 10 }, () => a(call())(async () => (await release.promise, {})));
     await sleep(100);
-    const slots = `${opened[opened.length - 1]!.prefix}:limits:p:concurrency`;
+    const slots = `${limitKeyBase(opened[opened.length - 1]!.prefix, 'p')}:concurrency`;
     expect(await redis.zcard(slots)).toBe(10);
     const scripts = vi.spyOn(Redis.prototype, 'evalsha');
     try {
@@ -133,7 +134,7 @@ describe('global provider limits', () => {
     expect(calls.scriptCalls).toBe(1);
     expect(await calls.releaseAll()).toBe(10);
     await sleep(100);
-    expect(await redis.zcard(`${opened[opened.length - 1]!.prefix}:limits:p:concurrency`)).toBe(0);
+    expect(await redis.zcard(`${limitKeyBase(opened[opened.length - 1]!.prefix, 'p')}:concurrency`)).toBe(0);
   });
 
   it('sends more than one script of attempts one script after the other, none past a refusal', async () => {

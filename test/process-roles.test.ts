@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { providerQueueName } from '../src/queues/request-job.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName } from './support/test-services.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 const echo = (content: string) => ({ model: 'mock-echo', messages: [{ role: 'user', content }] });
 
@@ -25,7 +26,7 @@ describe('API and workers as separate processes', () => {
     const unanswered = await postJson(`${api.url}/v1/chat/completions`, echo('anyone?'), key);
     expect(unanswered.status).toBe(504);
     // The job never started, so the timeout took it off the queue: nobody pays for it later.
-    const queue = new Queue(providerQueueName('mock'), { connection: { url: testRedisUrl() }, prefix });
+    const queue = new Queue(providerQueueName('mock'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(prefix, providerQueueName('mock')) });
     expect(await queue.getJobCounts('wait', 'active')).toEqual({ wait: 0, active: 0 });
     await queue.close();
 

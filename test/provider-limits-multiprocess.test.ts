@@ -12,6 +12,7 @@ import { echoCompletion, OpenAIWireServer, openaiError, type RecordedRequest } f
 import { StrictSlidingWindow, strictlyLimited, windowShares, type Arrival } from './support/strict-rate-limit.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './support/test-services.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
+import { queuePrefix } from '../src/queues/queue-prefix.ts';
 
 /**
  * Three worker processes (`tsx src/main.ts`, GATEWAY_ROLE=worker) share one provider limit through
@@ -111,7 +112,7 @@ describe('provider limits across worker processes', () => {
   it('three processes together stay within the rpm in every sliding window, close to it, with no 429', async () => {
     const backlog = 3 * limit;
     // The whole backlog is queued before any worker sees it, however slowly this machine submits.
-    const queue = new Queue(providerQueueName('limited'), { connection: { url: testRedisUrl() }, prefix });
+    const queue = new Queue(providerQueueName('limited'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(prefix, providerQueueName('limited')) });
     try {
       await queue.pause();
       await submit('rpm-model', backlog);

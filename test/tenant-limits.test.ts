@@ -3,6 +3,7 @@ import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisPrefix } from './support/test-services.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
+import { tenantKeyBase } from '../src/limits/tenant/tenant-rate-limiter.ts';
 
 const chatBody = (content: string, model = 'paid-echo') => ({ model, messages: [{ role: 'user', content }] });
 /** A parsed JSON answer, typed as `postJson` types its bodies. */
@@ -147,7 +148,7 @@ describe('per-key and per-project limits and budgets', () => {
   });
 
   it('sync: 429 insufficient_quota once spend passes the daily budget, recounted from Postgres when Redis lost it', async () => {
-    const { id, key } = await harness.createKey('budget-sync');
+    const { id, key, project_id: projectId } = await harness.createKey('budget-sync');
     // Spent before any budget was set: the counter starts from Postgres, not from zero.
     const first = await chat(key);
     const cost = new Big(first.headers.get('x-gateway-cost') ?? '0');
@@ -162,7 +163,7 @@ describe('per-key and per-project limits and budgets', () => {
     expect(refused.headers.get('x-should-retry')).toBe('false');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
 
-    await deleteRedisPrefix(`${harness.prefix}:tenant:key:${id}:spend`);
+    await deleteRedisPrefix(`${tenantKeyBase(harness.prefix, { kind: 'key', id, projectId })}:spend`);
     expect((await chat(key)).body.error?.code).toBe('insufficient_quota');
     await admin('PUT', `/keys/${id}/limits`, { budgets: { dailyUsd: null, monthlyUsd: cost.times(10).toFixed(10) } });
     expect((await chat(key)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { ApiKeyStore } from '../auth/api-key-store.ts';
 import type { GatewayCache } from '../cache/gateway-cache.ts';
 import type { BatchApi } from '../batches/batch-api.ts';
@@ -49,7 +49,7 @@ export interface AppDependencies {
   config: GatewayConfig;
   database: DatabaseHandle;
   /** A plain command connection (queues, publishing). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   keyStore: ApiKeyStore;
   dispatcher: RequestDispatcher;

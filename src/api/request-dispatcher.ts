@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { QueueRegistry } from '../queues/queue-registry.ts';
 import type { CachePlan } from '../cache/gateway-cache.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
@@ -60,7 +60,7 @@ export class RequestDispatcher {
   constructor(
     private readonly options: {
       config: GatewayConfig;
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       replies: ReplyListener;
       requestTimeoutMs: number;

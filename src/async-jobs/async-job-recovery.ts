@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import { createBatchLinePlanner } from '../batches/plan-batch-line.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -39,7 +39,7 @@ const pageSize = 500;
  */
 export function asyncJobRecoveryTask(options: {
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueRegistry;
   config: GatewayConfig;
   resultStore: Pick<ResultStore, 'record'>;

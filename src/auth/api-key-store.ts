@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Database } from '../db/client.ts';
 import { apiKeys } from '../db/schema/api-keys.ts';
 import { projects } from '../db/schema/projects.ts';
@@ -51,7 +51,7 @@ export class ApiKeyStore {
   constructor(
     private readonly options: {
       db: Database;
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** How long a known key is trusted without a query. @defaultValue 60000 */
       positiveTtlMs?: number;
@@ -63,7 +63,7 @@ export class ApiKeyStore {
   }
 
   /** Listen for revocations from other processes on a subscriber connection. */
-  async listen(subscriber: Redis): Promise<void> {
+  async listen(subscriber: RedisClient): Promise<void> {
     subscriber.on('message', (channel: string, keyHash: string) => {
       if (channel === this.channel) this.cache.delete(keyHash);
     });

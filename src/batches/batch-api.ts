@@ -1,8 +1,9 @@
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
+import { queuePrefix } from '../queues/queue-prefix.ts';
 import type { BatchEndpoint } from '../formats/batch-line-formats.ts';
 import { Queue } from 'bullmq';
 import { reportErrors } from '../redis/redis-connections.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { Principal } from '../auth/api-key-store.ts';
 import type { GatewayConfig, OnInvalidLines } from '../config/gateway-config.ts';
@@ -43,8 +44,8 @@ export interface CreateBatchInput {
 export class BatchApi {
   private readonly controlQueue: Queue<BatchControlJob>;
 
-  constructor(private readonly options: { pool: pg.Pool; redis: Redis; prefix: string; config: GatewayConfig; logger: Logger }) {
-    this.controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: options.redis, prefix: options.prefix });
+  constructor(private readonly options: { pool: pg.Pool; redis: RedisClient; prefix: string; config: GatewayConfig; logger: Logger }) {
+    this.controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: options.redis, prefix: queuePrefix(options.prefix, batchControlQueueName) });
     reportErrors(this.controlQueue, `queue ${batchControlQueueName}`, options.logger);
   }
 
@@ -211,7 +212,7 @@ export class BatchApi {
       const batch = await this.row(principal, batchId);
       throw new GatewayError({ code: 'batch_not_cancellable', message: `Cannot cancel a batch with status '${batch.status}'.`, param: 'batch_id' });
     }
-    // The cancel is recorded: from here, Redis only makes it take effect sooner. If Redis is away, the
+    // The cancel is recorded: from here, RedisClient only makes it take effect sooner. If Redis is away, the
     // reconciler writes the stop key and queues the sweep from the record once it is back.
     try {
       await this.options.redis.set(batchStopKey(this.options.prefix, batchId), 'cancelled');

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import pLimit from 'p-limit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -30,7 +30,7 @@ import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tena
 export interface BatchChunkDependencies {
   config: GatewayConfig;
   pool: pg.Pool;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   providers: ReadonlyMap<string, ProviderClient>;
   /** Caps a provider's in-flight calls across sync and batch work in this process. */

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -34,7 +34,7 @@ export interface BatchControlDependencies {
   config: GatewayConfig;
   pool: pg.Pool;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   writer: BatchResultWriter;
   controlQueue: Queue<BatchControlJob>;

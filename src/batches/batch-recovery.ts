@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { partsBySlot } from '../redis/key-slots.ts';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { jobPresence } from '../durability/job-presence.ts';
@@ -55,7 +56,7 @@ const pageSize = 500;
  * settled (it finds its provider id in its row, or looks for a create that may have happened) — and the stop key of a cancelled or expired
  * batch is written back. Lines already done are never re-run: a chunk skips lines with a result.
  */
-export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix: string; queues: QueueRegistry; config: GatewayConfig }): ReconcileTask {
+export function batchRecoveryTask(options: { pool: pg.Pool; redis: RedisClient; prefix: string; queues: QueueRegistry; config: GatewayConfig }): ReconcileTask {
   const { pool, redis, queues } = options;
   const graceMs = sweepGraceMs(options.config);
 
@@ -113,9 +114,10 @@ export function batchRecoveryTask(options: { pool: pg.Pool; redis: Redis; prefix
     }
     // The fast copy of a stop, for chunk workers; the record says so.
     const stopped = batches.filter((batch) => batch.stop_reason !== null);
-    if (stopped.length > 0) {
+    // A cluster pipeline stays on one node: there, one pipeline per key's slot.
+    for (const part of partsBySlot(redis, stopped, (batch) => batchStopKey(options.prefix, batch.id))) {
       const pipeline = redis.pipeline();
-      for (const batch of stopped) pipeline.set(batchStopKey(options.prefix, batch.id), batch.stop_reason ?? 'expired');
+      for (const batch of part) pipeline.set(batchStopKey(options.prefix, batch.id), batch.stop_reason ?? 'expired');
       await pipeline.exec();
     }
     return restoreMissing(wanted);

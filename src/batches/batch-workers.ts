@@ -1,9 +1,10 @@
 import { Queue, Worker } from 'bullmq';
+import { queuePrefix } from '../queues/queue-prefix.ts';
 import { reportErrors } from '../redis/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
 import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -44,7 +45,7 @@ export async function startBatchWorkers(options: {
   providers: ReadonlyMap<string, ProviderClient>;
   pool: pg.Pool;
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   limitProvider: LimitProvider;
   /** Spend budgets: lines stop once their key or project is over one; billed cost is counted. */
@@ -62,9 +63,9 @@ export async function startBatchWorkers(options: {
 }): Promise<BatchWorkers> {
   const { config, redis, prefix } = options;
   const logger = options.logger.child({ component: 'batch-worker' });
-  const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix });
+  const controlQueue = new Queue<BatchControlJob>(batchControlQueueName, { connection: redis, prefix: queuePrefix(prefix, batchControlQueueName) });
   reportErrors(controlQueue, `queue ${batchControlQueueName}`, logger);
-  const nativeQueue = new Queue<NativeBatchJob>(nativeBatchQueueName, { connection: redis, prefix });
+  const nativeQueue = new Queue<NativeBatchJob>(nativeBatchQueueName, { connection: redis, prefix: queuePrefix(prefix, nativeBatchQueueName) });
   reportErrors(nativeQueue, `queue ${nativeBatchQueueName}`, logger);
   const chunkQueues = new QueueRegistry({ redis, prefix, logger });
   const chunkQueue = (provider: string) => chunkQueues.get<BatchChunkJob>(batchChunkQueueName(provider));
@@ -98,7 +99,7 @@ export async function startBatchWorkers(options: {
       logger,
       sweepGraceMs: sweepGraceMs(config),
     }),
-    { connection: redis, prefix, concurrency: 4, ...workerLockOptions(config) },
+    { connection: redis, prefix: queuePrefix(prefix, batchControlQueueName), concurrency: 4, ...workerLockOptions(config) },
   );
   const chunkProcessor = createBatchChunkProcessor({
     config,
@@ -118,7 +119,7 @@ export async function startBatchWorkers(options: {
     ([name, provider]) =>
       new Worker<BatchChunkJob>(batchChunkQueueName(name), handingBack(chunkProcessor, options.handBack), {
         connection: redis,
-        prefix,
+        prefix: queuePrefix(prefix, batchChunkQueueName(name)),
         // Enough chunks to keep the provider busy while the next chunk is read.
         concurrency: Math.max(2, Math.ceil(provider.concurrency / config.batches.chunkSize) + 1),
         ...workerLockOptions(config),
@@ -137,7 +138,7 @@ export async function startBatchWorkers(options: {
       ...(options.tenantLimits ? { budgetGate: options.tenantLimits.budgetGate, reservations: options.tenantLimits.reservations } : {}),
       logger: logger.child({ component: 'native-batch' }),
     }),
-    { connection: redis, prefix, concurrency: 4, ...workerLockOptions(config) },
+    { connection: redis, prefix: queuePrefix(prefix, nativeBatchQueueName), concurrency: 4, ...workerLockOptions(config) },
   );
   const workers = [controlWorker, nativeWorker, ...chunkWorkers];
   for (const worker of workers) reportErrors(worker, `worker ${worker.name}`, logger);

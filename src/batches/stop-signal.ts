@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { BatchStopReason } from '../queues/batch-queues.ts';
 
 /**
  * Whether a batch was cancelled or expired, read from Redis at most every `refreshMs`: hundreds of
  * lines in flight ask, one GET answers them all. `initial` is what Postgres said when the chunk began
- * (the record: Redis may have lost its copy); once stopped, a batch stays stopped.
+ * (the record: RedisClient may have lost its copy); once stopped, a batch stays stopped.
  */
 export class StopSignal {
   private value: BatchStopReason | null;
@@ -12,7 +12,7 @@ export class StopSignal {
   private pending: Promise<BatchStopReason | null> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly refreshMs = 200,
     initial: BatchStopReason | null = null,

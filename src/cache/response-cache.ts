@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.ts';
 import { chatCompletionSchema, type TokenUsage } from '../providers/chat-completion-schemas.ts';
@@ -38,7 +38,7 @@ const cachedAnswerSchema = z.strictObject({
 export class ResponseCache {
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       logger: Logger;
       /** Larger answers are not stored. */

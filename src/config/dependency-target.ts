@@ -1,7 +1,8 @@
 import type { Environment } from './env.ts';
+import { cacheRedisTargetOf, describeRedisTarget, redisTargetOf, type RedisTarget, type RedisVariable } from './redis-target.ts';
 
 export type DependencyName = 'postgres' | 'redis' | 'cache-redis';
-export type DependencyVariable = 'DATABASE_URL' | 'REDIS_URL' | 'CACHE_REDIS_URL';
+export type DependencyVariable = 'DATABASE_URL' | RedisVariable;
 
 /** A service the gateway connects to, as logs and probes name it: never with its credentials. */
 export interface DependencyTarget {
@@ -14,6 +15,8 @@ export interface DependencyTarget {
   address: string;
   /** The URL itself, credentials included: for connecting only, never for logging. */
   url: string;
+  /** A Redis's topology and nodes (one server, a cluster's seeds, Sentinels). */
+  redis?: RedisTarget;
   /** Start-up waits for it; an optional one (the response cache's own Redis) is only reported. */
   required: boolean;
 }
@@ -53,15 +56,18 @@ function safeDecode(text: string): string {
 }
 
 /** The services named by the environment, in the order start-up reports them. */
-export function dependencyTargets(environment: Pick<Environment, 'DATABASE_URL' | 'REDIS_URL' | 'CACHE_REDIS_URL'>): DependencyTarget[] {
+export function dependencyTargets(environment: Parameters<typeof cacheRedisTargetOf>[0] & Pick<Environment, 'DATABASE_URL'>): DependencyTarget[] {
+  const redis = redisTargetOf(environment);
   const targets: DependencyTarget[] = [
     { name: 'postgres', label: 'Postgres', variable: 'DATABASE_URL', address: connectionAddress(environment.DATABASE_URL, 'postgres'), url: environment.DATABASE_URL, required: true },
-    { name: 'redis', label: 'Redis', variable: 'REDIS_URL', address: connectionAddress(environment.REDIS_URL, 'redis'), url: environment.REDIS_URL, required: true },
+    { name: 'redis', label: redisLabels[redis.topology], variable: redis.variable, address: describeRedisTarget(redis), url: redis.url, redis, required: true },
   ];
-  const cacheUrl = environment.CACHE_REDIS_URL;
-  if (cacheUrl !== undefined && cacheUrl !== environment.REDIS_URL) {
+  const cache = cacheRedisTargetOf(environment);
+  if (cache.variable === 'CACHE_REDIS_URL') {
     // The response cache fails open (a miss) when its Redis is away: the gateway works without it.
-    targets.push({ name: 'cache-redis', label: 'the cache Redis', variable: 'CACHE_REDIS_URL', address: connectionAddress(cacheUrl, 'redis'), url: cacheUrl, required: false });
+    targets.push({ name: 'cache-redis', label: 'the cache Redis', variable: 'CACHE_REDIS_URL', address: describeRedisTarget(cache), url: cache.url, redis: cache, required: false });
   }
   return targets;
 }
+
+const redisLabels = { standalone: 'Redis', cluster: 'the Redis Cluster', sentinel: 'Redis (through Sentinel)' } as const;

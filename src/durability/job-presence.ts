@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
+import { partsBySlot } from '../redis/key-slots.ts';
 
 /**
  * What Redis holds of a job: `pending` (waiting, delayed, prioritized or active), `finished` (its hash
@@ -13,17 +14,21 @@ const perRoundTrip = 1000;
  * on every job when it is added and `finishedOn` when it ends; one pipelined HMGET per key, a thousand
  * keys per round trip.
  */
-export async function jobPresence(redis: Redis, keys: readonly string[]): Promise<JobPresence[]> {
-  const presence: JobPresence[] = [];
-  for (let from = 0; from < keys.length; from += perRoundTrip) {
-    const pipeline = redis.pipeline();
-    for (const key of keys.slice(from, from + perRoundTrip)) pipeline.hmget(key, 'timestamp', 'finishedOn');
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error, value] of replies) {
-      if (error) throw error;
-      const [timestamp, finishedOn] = value as [string | null, string | null];
-      presence.push(timestamp === null ? 'missing' : finishedOn === null ? 'pending' : 'finished');
+export async function jobPresence(redis: RedisClient, keys: readonly string[]): Promise<JobPresence[]> {
+  const presence = new Map<string, JobPresence>();
+  // A cluster pipeline stays on one node: there, one pipeline per queue (each queue has its own slot).
+  for (const part of partsBySlot(redis, keys, (key) => key)) {
+    for (let from = 0; from < part.length; from += perRoundTrip) {
+      const pipeline = redis.pipeline();
+      const chunk = part.slice(from, from + perRoundTrip);
+      for (const key of chunk) pipeline.hmget(key, 'timestamp', 'finishedOn');
+      const replies = (await pipeline.exec()) ?? [];
+      replies.forEach(([error, value], index) => {
+        if (error) throw error;
+        const [timestamp, finishedOn] = value as [string | null, string | null];
+        presence.set(chunk[index] ?? '', timestamp === null ? 'missing' : finishedOn === null ? 'pending' : 'finished');
+      });
     }
   }
-  return presence;
+  return keys.map((key) => presence.get(key) ?? 'missing');
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import { migrationsApplied } from '../db/migrate.ts';
 import type { Shutdown } from './shutdown.ts';
@@ -19,7 +19,7 @@ const checkTimeLimitMs = 1500;
  * What `/readyz` says, in every role: Postgres and Redis answer, the migrations this build needs are
  * applied, and the process is not draining. Each check is bounded in time.
  */
-export function createReadiness(options: { pool: pg.Pool; redis: Redis; shutdown: Shutdown }): () => Promise<ReadinessReport> {
+export function createReadiness(options: { pool: pg.Pool; redis: RedisClient; shutdown: Shutdown }): () => Promise<ReadinessReport> {
   const check = (what: string, probe: () => Promise<boolean>): Promise<ReadinessCheck> =>
     withinTime(probe(), checkTimeLimitMs, what).then(
       (ok) => (ok ? 'ok' : 'failing'),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 
 export type RedisLossReason = 'epoch-missing' | 'epoch-changed' | 'server-restarted';
@@ -21,7 +21,7 @@ export class RedisEpochWatcher {
 
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** @defaultValue 1000 */
       intervalMs?: number;

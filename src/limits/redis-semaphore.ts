@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { integerReply, RedisScript, luaPrelude } from '../redis/redis-script.ts';
 
 /**
@@ -59,7 +59,7 @@ export type SemaphoreAttempt = { acquired: true } | { acquired: false; waitMs: n
  */
 export class RedisSemaphore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { integerReply, RedisScript, luaPrelude } from '../redis/redis-script.ts';
 
 /**
@@ -135,7 +135,7 @@ export class RedisSlidingWindow {
   readonly totalKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {
     this.totalKey = `${key}:total`;

@@ -1,5 +1,7 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { queuePrefix } from '../queues/queue-prefix.ts';
+import { connectRedis } from '../redis/redis-connections.ts';
+import { redisTargetOf } from '../config/redis-target.ts';
 import { gatewayQueueNames } from '../queues/gateway-queues.ts';
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
@@ -31,18 +33,18 @@ export function watchedQueueNames(config: GatewayConfig): string[] {
  */
 export async function startProcessMetrics(options: {
   config: GatewayConfig;
-  environment: Pick<Environment, 'REDIS_URL' | 'HOST' | 'METRICS_PORT'>;
+  environment: Parameters<typeof redisTargetOf>[0] & Pick<Environment, 'HOST' | 'METRICS_PORT'>;
   prefix: string;
   logger: Logger;
 }): Promise<ProcessMetrics> {
   const { config, environment, prefix } = options;
   const logger = options.logger.child({ component: 'metrics' });
   const metrics = new GatewayMetrics({ config });
-  const redis = new Redis(environment.REDIS_URL, { maxRetriesPerRequest: 1, connectionName: `${prefix}-metrics` });
+  const redis = connectRedis(redisTargetOf(environment), { maxRetriesPerRequest: 1, connectionName: `${prefix}-metrics` });
   // ioredis logs an unhandled 'error' event itself; the gauges' read failures are counted instead.
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'metrics Redis connection error'));
   const queues = watchedQueueNames(config).map((name) => {
-    const queue = new Queue(name, { connection: redis, prefix });
+    const queue = new Queue(name, { connection: redis, prefix: queuePrefix(prefix, name) });
     queue.on('error', (error) => logger.debug({ err: error, queue: name }, 'metrics queue error'));
     return queue;
   });

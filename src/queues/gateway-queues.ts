@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
+import { queuePrefix } from './queue-prefix.ts';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { batchChunkQueueName, batchControlQueueName, nativeBatchQueueName } from './batch-queues.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { providerQueueName } from './request-job.ts';
@@ -36,12 +37,12 @@ export interface OpenGatewayQueue extends GatewayQueueName {
  * Read handles on the gateway's queues for observers (the queue board, the dashboard): they add no
  * jobs. They share the given connection, which `close()` leaves open.
  */
-export function openGatewayQueues(options: { config: Pick<GatewayConfig, 'providers'>; redis: Redis; prefix: string; logger: Logger }): {
+export function openGatewayQueues(options: { config: Pick<GatewayConfig, 'providers'>; redis: RedisClient; prefix: string; logger: Logger }): {
   queues: OpenGatewayQueue[];
   close(): Promise<void>;
 } {
   const queues = gatewayQueueNames(options.config).map((entry) => {
-    const queue = new Queue(entry.name, { connection: options.redis, prefix: options.prefix });
+    const queue = new Queue(entry.name, { connection: options.redis, prefix: queuePrefix(options.prefix, entry.name) });
     reportErrors(queue, `queue ${entry.name}`, options.logger);
     return { ...entry, queue };
   });

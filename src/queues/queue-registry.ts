@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
+import { queuePrefix } from './queue-prefix.ts';
 import { reportErrors } from '../redis/redis-connections.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /**
@@ -11,21 +12,21 @@ import type { Logger } from '../logging/logger.ts';
 export class QueueRegistry {
   private readonly queues = new Map<string, Queue>();
 
-  constructor(private readonly options: { redis: Redis; prefix: string; logger: Logger }) {}
+  constructor(private readonly options: { redis: RedisClient; prefix: string; logger: Logger }) {}
 
   get<Data>(name: string): Queue<Data> {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.options.redis, prefix: this.options.prefix });
+      queue = new Queue(name, { connection: this.options.redis, prefix: queuePrefix(this.options.prefix, name) });
       reportErrors(queue, `queue ${name}`, this.options.logger);
       this.queues.set(name, queue);
     }
     return queue as Queue<Data>;
   }
 
-  /** The Redis key of a job's hash (`<prefix>:<queue>:<job id>`), as BullMQ names it. */
+  /** The Redis key of a job's hash (`<prefix>:{<queue>}:<queue>:<job id>`), as BullMQ names it. */
   jobKey(queueName: string, jobId: string): string {
-    return `${this.options.prefix}:${queueName}:${jobId}`;
+    return `${queuePrefix(this.options.prefix, queueName)}:${queueName}:${jobId}`;
   }
 
   async close(): Promise<void> {

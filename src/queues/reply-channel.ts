@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { GatewayErrorPayload } from '../errors/gateway-error.ts';
 import type { OperationResponse } from '../operations/registry.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
@@ -47,7 +47,7 @@ export function deliverLocally(channel: string, message: unknown): boolean {
 }
 
 /** Workers answer a waiting API process on its own channel: one Redis PUBLISH per reply (none in-process). */
-export async function publishReply(redis: Redis, channel: string, reply: ChatReply): Promise<void> {
+export async function publishReply(redis: RedisClient, channel: string, reply: ChatReply): Promise<void> {
   if (deliverLocally(channel, reply)) return;
   await redis.publish(channel, JSON.stringify(reply));
 }
@@ -63,13 +63,13 @@ export class ReplyListener {
   private readonly listening = new Map<string, (message: unknown) => void>();
 
   private constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     prefix: string,
   ) {
     this.channel = `${prefix}:reply:${randomUUID()}`;
   }
 
-  static async start(subscriber: Redis, prefix: string): Promise<ReplyListener> {
+  static async start(subscriber: RedisClient, prefix: string): Promise<ReplyListener> {
     const listener = new ReplyListener(subscriber, prefix);
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === listener.channel) listener.deliver(message);

@@ -1,7 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { queuePrefix } from './queue-prefix.ts';
 import { reportErrors } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 
 /** One queue for every delivery, next to the provider queues under the same Redis prefix. */
 export const webhookQueueName = 'webhooks';
@@ -32,8 +33,8 @@ export function totalAttempts(retryScheduleMs: readonly number[]): number {
 
 export type WebhookQueue = Queue<WebhookJobData, void>;
 
-export function openWebhookQueue(redis: Redis, prefix: string, logger: Logger): WebhookQueue {
-  const queue = new Queue<WebhookJobData, void>(webhookQueueName, { connection: redis, prefix });
+export function openWebhookQueue(redis: RedisClient, prefix: string, logger: Logger): WebhookQueue {
+  const queue = new Queue<WebhookJobData, void>(webhookQueueName, { connection: redis, prefix: queuePrefix(prefix, webhookQueueName) });
   reportErrors(queue, `queue ${webhookQueueName}`, logger);
   return queue;
 }

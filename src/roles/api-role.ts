@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { redisTargetOf } from '../config/redis-target.ts';
 import type { FastifyServerFactory } from 'fastify';
 import { RequestDispatcher } from '../api/request-dispatcher.ts';
 import { buildApp } from '../api/app.ts';
@@ -44,8 +45,8 @@ export async function startApiRole(options: {
   // Auto-pipelining: the enqueues (and the odd PUBLISH or PING) of one event-loop turn go out in one
   // socket write; one write per request cost more CPU than BullMQ's whole add. Each command still
   // succeeds or fails on its own.
-  const redis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-api`, enableAutoPipelining: true }, logger);
-  const subscriber = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-api-sub` }, logger);
+  const redis = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: 2, connectionName: `${prefix}-api`, enableAutoPipelining: true }, logger);
+  const subscriber = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: null, connectionName: `${prefix}-api-sub` }, logger);
   closers.push(
     () => redis.quit(),
     () => subscriber.quit(),

@@ -1,4 +1,5 @@
 import { batchRecoveryTask } from '../batches/batch-recovery.ts';
+import { redisTargetOf } from '../config/redis-target.ts';
 import type { Environment } from '../config/env.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
@@ -41,7 +42,7 @@ export async function startDurability(options: {
   const { environment, config, database, prefix } = options;
   const logger = options.logger.child({ component: 'reconciler' });
   // Its own connection, quick to give up: a pass while Redis is away fails and the next one retries.
-  const redis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: `${prefix}-reconciler` }, logger);
+  const redis = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: `${prefix}-reconciler` }, logger);
   const queues = new QueueRegistry({ redis, prefix, logger });
   const watcher = new RedisEpochWatcher({ redis, prefix, intervalMs: config.durability.redisCheckIntervalMs, logger });
   watcher.onLoss((reason) => options.metrics.recordRedisLoss(reason));

@@ -1,4 +1,5 @@
 import type { Environment } from '../config/env.ts';
+import { cacheRedisTargetOf, redisTargetOf } from '../config/redis-target.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { DatabaseHandle } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -30,7 +31,7 @@ export async function startSharedServices(options: {
 }) {
   const { environment, config, logger, prefix, database, startup, closers } = options;
   // Its own connection, so notify() fails fast (maxRetriesPerRequest) in either role's callers.
-  const webhookRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, connectionName: `${prefix}-webhooks` }, logger);
+  const webhookRedis = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: 2, connectionName: `${prefix}-webhooks` }, logger);
   closers.push(() => webhookRedis.quit());
   const webhooks = createWebhookNotifier({
     db: database.db,
@@ -42,16 +43,7 @@ export async function startSharedServices(options: {
   closers.push(() => webhooks.close());
 
   // The response cache: its own connection (and, with CACHE_REDIS_URL, its own Redis that may evict).
-  const cacheRedis = openRedis(
-    environment.CACHE_REDIS_URL ?? environment.REDIS_URL,
-    {
-      maxRetriesPerRequest: 1,
-      enableAutoPipelining: true,
-      connectionName: `${prefix}-cache`,
-      variable: environment.CACHE_REDIS_URL ? 'CACHE_REDIS_URL' : 'REDIS_URL',
-    },
-    logger,
-  );
+  const cacheRedis = openRedis(cacheRedisTargetOf(environment), { maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: `${prefix}-cache` }, logger);
   closers.push(() => cacheRedis.quit());
   const cache = new GatewayCache(config, new ResponseCache({ redis: cacheRedis, prefix, logger: logger.child({ component: 'cache' }), maxEntryBytes: config.cache.maxEntryBytes }));
 

@@ -1,4 +1,5 @@
 import type { Environment } from '../config/env.ts';
+import { redisTargetOf } from '../config/redis-target.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createProviderClients } from '../providers/provider-registry.ts';
@@ -31,13 +32,13 @@ export async function startWorkerRole(options: {
 }): Promise<void> {
   const { environment, config, logger, prefix, shutdown, closers } = options;
   const { database, webhooks, cache, settled, processMetrics, metrics } = options.shared;
-  const workerRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` }, logger);
+  const workerRedis = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: null, connectionName: `${prefix}-worker` }, logger);
   closers.push(() => workerRedis.quit());
   processMetrics.setReadiness(createReadiness({ pool: database.pool, redis: workerRedis, shutdown }));
   const providers = createProviderClients(config);
   closers.push(() => Promise.all([...providers.values()].map((provider) => provider.close())));
   // Breakers and latencies: pipelined, and quick to give up (they fail open) when Redis is away.
-  const routingRedis = openRedis(environment.REDIS_URL, { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` }, logger);
+  const routingRedis = openRedis(redisTargetOf(environment), { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `${prefix}-routing` }, logger);
   closers.push(() => routingRedis.quit());
   const signals = createRoutingSignals({ config, redis: routingRedis, prefix, logger });
   // After the workers, before the connection: the breaker outcomes gathered in this process are written.

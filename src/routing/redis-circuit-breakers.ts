@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { breakerSettingsFor, type BreakerSettings, type BreakersConfig } from '../config/routing-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { BreakerKey, BreakerState, CircuitBreakers } from './circuit-breaker-types.ts';
 import { luaNow, RedisScript } from '../redis/redis-script.ts';
+import { partsBySlot } from '../redis/key-slots.ts';
 
 export type BreakerStatus = BreakerKey & { state: BreakerState; failures: number; requests: number; openedAt: number | null };
 
@@ -35,8 +36,8 @@ end
 return 1`);
 
 /**
- * Outcomes of calls, counted per breaker. KEYS: the index, then each entry's breakers (the provider's,
- * then optionally the provider+model's). ARGV, per entry in turn: its number of keys, successes,
+ * Outcomes of calls, counted per breaker. KEYS: each entry's breakers (the provider's, then
+ * optionally the provider+model's). ARGV, per entry in turn: its number of keys, successes,
  * failures, failureRate, minRequests, windowMs, ttlMs, provider, model.
  * Closed: counts the calls in the current bucket (ten per window), drops buckets past the window, and
  * opens once the window holds at least minRequests calls with at least failureRate of them failed.
@@ -44,7 +45,7 @@ return 1`);
  * calls begun before it opened are ignored.
  */
 const recordScript = new RedisScript(`${luaNow}
-local k, a = 2, 1
+local k, a = 1, 1
 while a <= #ARGV do
   local count, successes, failures = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local rate, minRequests, window, ttl = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
@@ -82,7 +83,6 @@ while a <= #ARGV do
     end
     redis.call('HSET', key, 'provider', ARGV[a + 7], 'model', i == 2 and ARGV[a + 8] or '')
     redis.call('PEXPIRE', key, ttl)
-    redis.call('ZADD', KEYS[1], now, key)
     k = k + 1
   end
   a = a + 9
@@ -148,7 +148,7 @@ export class RedisCircuitBreakers implements CircuitBreakers {
 
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       breakers: BreakersConfig;
       logger?: Logger | undefined;
@@ -243,17 +243,28 @@ export class RedisCircuitBreakers implements CircuitBreakers {
   }
 
   private async write(entries: ReadonlyArray<{ key: BreakerKey; successes: number; failures: number }>): Promise<void> {
-    const keys = [this.indexKey];
-    const args: Array<string | number> = [];
-    for (const { key, successes, failures } of entries) {
-      const settings = this.settings(key.provider);
-      const own = this.keysOf(key);
-      keys.push(...own);
-      const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
-      args.push(own.length, successes, failures, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? '');
-    }
+    const { redis } = this.options;
+    const written: string[] = [];
+    // One script call for all (per provider on a Redis Cluster, where each provider has its own slot).
+    const parts = partsBySlot(redis, entries, ({ key }) => this.keysOf(key)[0] ?? '');
     try {
-      await recordScript.run(this.options.redis, keys, args);
+      await Promise.all(
+        parts.map((part) => {
+          const keys: string[] = [];
+          const args: Array<string | number> = [];
+          for (const { key, successes, failures } of part) {
+            const settings = this.settings(key.provider);
+            const own = this.keysOf(key);
+            keys.push(...own);
+            const ttlMs = 2 * (settings.windowMs + settings.cooldownMs) + 60_000;
+            args.push(own.length, successes, failures, settings.failureRate, settings.minRequests, settings.windowMs, ttlMs, key.provider, key.model ?? '');
+          }
+          written.push(...keys);
+          return recordScript.run(redis, keys, args);
+        }),
+      );
+      // The admin list's index: breakers are found through it (an entry whose hash expired is dropped there).
+      await redis.zadd(this.indexKey, ...written.flatMap((key) => [Date.now(), key]));
     } catch (error) {
       this.options.logger?.warn({ err: error, breakers: entries.length }, 'circuit breakers unavailable; outcomes not counted');
     }
@@ -296,8 +307,27 @@ export class RedisCircuitBreakers implements CircuitBreakers {
       checked.map(closedCacheKey),
       async (): Promise<unknown[] | undefined> => {
         try {
-          const reply = await peekScript.run(this.options.redis, redisKeys, args);
-          return Array.isArray(reply) ? (reply as unknown[]) : [];
+          // One script call (per provider on a Redis Cluster), the answers in the keys' order.
+          const parts = partsBySlot(
+            this.options.redis,
+            redisKeys.map((key, index) => ({ key, args: args.slice(index * 3, index * 3 + 3) })),
+            (entry) => entry.key,
+          );
+          const replies = await Promise.all(
+            parts.map((part) =>
+              peekScript.run(
+                this.options.redis,
+                part.map((entry) => entry.key),
+                part.flatMap((entry) => entry.args),
+              ),
+            ),
+          );
+          const byKey = new Map<string, unknown>();
+          parts.forEach((part, index) => {
+            const reply = replies[index];
+            part.forEach((entry, position) => byKey.set(entry.key, Array.isArray(reply) ? reply[position] : undefined));
+          });
+          return redisKeys.map((key) => byKey.get(key));
         } catch (error) {
           this.options.logger?.warn({ err: error }, 'circuit breakers unavailable; planning as if closed');
           return undefined;
@@ -346,9 +376,13 @@ export class RedisCircuitBreakers implements CircuitBreakers {
     return breakerSettingsFor(this.options.breakers, provider);
   }
 
+  /**
+   * `<prefix>:breaker:{<provider>}` and `<prefix>:breaker:{<provider>}:m:<model>`: the braces are a
+   * Redis Cluster hash tag, so a call's two breakers share the slot its one script call needs.
+   */
   private keysOf(key: BreakerKey): string[] {
-    const providerKey = `${this.options.prefix}:breaker:p:${key.provider}`;
-    return key.model === undefined ? [providerKey] : [providerKey, `${this.options.prefix}:breaker:m:${key.provider}:${key.model}`];
+    const providerKey = `${this.options.prefix}:breaker:{${key.provider}}`;
+    return key.model === undefined ? [providerKey] : [providerKey, `${providerKey}:m:${key.model}`];
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 import { luaNow, RedisScript } from '../redis/redis-script.ts';
 import { routeKey } from './resolve-route.ts';
@@ -45,7 +45,7 @@ export class RedisRouteLatencies {
 
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** Weight of the newest call (0 < s ≤ 1). */
       smoothing: number;

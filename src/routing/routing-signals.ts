@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RedisCircuitBreakers } from './redis-circuit-breakers.ts';
@@ -17,7 +17,7 @@ export interface RoutingSignals {
 }
 
 /** Both on one connection; give it `maxRetriesPerRequest` so a Redis outage fails open quickly. */
-export function createRoutingSignals(options: { config: GatewayConfig; redis: Redis; prefix: string; logger: Logger }): RoutingSignals {
+export function createRoutingSignals(options: { config: GatewayConfig; redis: RedisClient; prefix: string; logger: Logger }): RoutingSignals {
   const logger = options.logger.child({ component: 'routing' });
   return {
     breakers: new RedisCircuitBreakers({ redis: options.redis, prefix: options.prefix, breakers: options.config.breakers, logger }),

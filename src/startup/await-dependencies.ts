@@ -8,8 +8,11 @@ import type { StartupStatus } from './startup-status.ts';
 
 export interface AwaitDependenciesOptions {
   targets: readonly DependencyTarget[];
-  /** One attempt: resolves when the dependency answers. */
-  probe: (target: DependencyTarget) => Promise<void>;
+  /**
+   * One attempt: resolves when the dependency answers, with what an operator should still know (a
+   * Redis Cluster seed node that is down while the cluster serves).
+   */
+  probe: (target: DependencyTarget) => Promise<void | readonly string[]>;
   status: StartupStatus;
   logger: Logger;
   /** Give up (StartupTimeoutError) after this long; 0 waits forever. */
@@ -45,8 +48,9 @@ async function waitFor(target: DependencyTarget, options: AwaitDependenciesOptio
   for (let attempt = 1; ; attempt += 1) {
     signal.throwIfAborted();
     try {
-      await untilAborted(options.probe(target), signal);
+      const notes = await untilAborted(options.probe(target), signal);
       status.reachable(target.name, attempt);
+      for (const note of notes ?? []) logger.warn(fields(target, { note }), `${target.label} at ${target.variable} (${target.address}) answers, but ${note}`);
       if (last) logger.info(fields(target, { attempts: attempt, waitedMs: Date.now() - startedAt }), `${target.label} is reachable at ${target.variable} (${target.address})`);
       return;
     } catch (error) {
@@ -64,7 +68,7 @@ async function waitFor(target: DependencyTarget, options: AwaitDependenciesOptio
       }
       if (shouldReport(lastReport, now, failure.reason)) {
         lastReport = { at: now, reason: failure.reason };
-        const level = failure.reason === 'authentication-failed' || failure.reason === 'database-missing' ? 'error' : 'warn';
+        const level = failure.reason === 'authentication-failed' || failure.reason === 'tls-failed' || failure.reason === 'database-missing' ? 'error' : 'warn';
         const deadline = timeoutMs > 0 ? `until server.startupTimeoutMs (${timeoutMs} ms)` : 'without a deadline (server.startupTimeoutMs is 0)';
         logger[level](
           fields(target, { reason: failure.reason, detail: failure.detail, attempts: attempt, waitedMs, startupTimeoutMs: timeoutMs }),

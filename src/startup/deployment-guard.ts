@@ -1,3 +1,4 @@
+import type { RedisTarget } from '../config/redis-target.ts';
 import type pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import { openRedis } from '../redis/redis-connections.ts';
@@ -18,9 +19,9 @@ export interface DeploymentGuard {
  * Refuses to start a process whose database differs from the deployment that registered its Redis
  * prefix (see {@link DeploymentRegistration}); run before anything writes under the prefix.
  */
-export async function guardDeployment(options: { pool: pg.Pool; redisUrl: string; prefix: string; logger: Logger }): Promise<DeploymentGuard> {
+export async function guardDeployment(options: { pool: pg.Pool; redis: RedisTarget; prefix: string; logger: Logger }): Promise<DeploymentGuard> {
   const logger = options.logger.child({ component: 'deployment' });
-  const redis = openRedis(options.redisUrl, { maxRetriesPerRequest: 2, connectionName: `${options.prefix}-deployment` }, logger);
+  const redis = openRedis(options.redis, { maxRetriesPerRequest: 2, connectionName: `${options.prefix}-deployment` }, logger);
   const close = async () => {
     await redis.quit().catch(() => redis.disconnect());
   };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.ts';
@@ -60,7 +60,7 @@ export function describeIdentity(identity: DeploymentIdentity): string {
 export class DeploymentRegistration {
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       identity: DeploymentIdentity;
       logger: Logger;

@@ -28,7 +28,20 @@ export interface ProcessStartup {
  * is built until Postgres and Redis answer.
  */
 export async function beginProcessStartup(options: {
-  environment: Pick<Environment, 'GATEWAY_ROLE' | 'HOST' | 'PORT' | 'METRICS_PORT' | 'DATABASE_URL' | 'REDIS_URL' | 'CACHE_REDIS_URL'>;
+  environment: Pick<
+    Environment,
+    | 'GATEWAY_ROLE'
+    | 'HOST'
+    | 'PORT'
+    | 'METRICS_PORT'
+    | 'DATABASE_URL'
+    | 'REDIS_URL'
+    | 'CACHE_REDIS_URL'
+    | 'REDIS_CLUSTER_NODES'
+    | 'REDIS_SENTINELS'
+    | 'REDIS_SENTINEL_MASTER'
+    | 'REDIS_SENTINEL_PASSWORD'
+  >;
   logger: Logger;
   /** Listen on HOST:PORT (false when tests drive the API through `inject()`). */
   listen: boolean;

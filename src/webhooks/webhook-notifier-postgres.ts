@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import { webhooksSchema } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -25,7 +25,7 @@ const defaultRetryScheduleMs = webhooksSchema.parse({}).retryScheduleMs;
  */
 export function createWebhookNotifier(options: {
   db: Database;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** `webhooks.retryScheduleMs`; travels in each job. @defaultValue Standard Webhooks' schedule */

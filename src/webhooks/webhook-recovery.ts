@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type pg from 'pg';
 import { jobPresence } from '../durability/job-presence.ts';
 import { keysetPages } from '../durability/keyset-pages.ts';
@@ -21,7 +21,7 @@ const pageSize = 1000;
  * time, the schedule going on from the attempts already recorded. The worker skips a delivery that is
  * no longer pending, so a delivery restored twice is still sent once per attempt.
  */
-export function webhookRecoveryTask(options: { pool: pg.Pool; redis: Redis; queues: QueueRegistry; retryScheduleMs: readonly number[] }): ReconcileTask {
+export function webhookRecoveryTask(options: { pool: pg.Pool; redis: RedisClient; queues: QueueRegistry; retryScheduleMs: readonly number[] }): ReconcileTask {
   const { pool, redis, queues } = options;
   const queue = () => queues.get<WebhookJobData>(webhookQueueName);
 

@@ -1,7 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { queuePrefix } from '../queues/queue-prefix.ts';
 import { reportErrors } from '../redis/redis-connections.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Database } from '../db/client.ts';
 import type { WebhookDeliveryStatus } from '../db/schema/webhooks.ts';
@@ -92,7 +93,7 @@ export async function startWebhookWorker(options: {
   config: GatewayConfig;
   db: Database;
   /** Needs maxRetriesPerRequest: null (BullMQ duplicates it for blocking reads). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** Deliveries in flight per process. @defaultValue 16 */
@@ -105,7 +106,7 @@ export async function startWebhookWorker(options: {
   const sender = createWebhookSender(options.config.webhooks);
   const worker = new Worker<WebhookJobData, void>(webhookQueueName, createWebhookProcessor({ db: options.db, sender, logger: options.logger, metrics: options.metrics }), {
     connection: options.redis,
-    prefix: options.prefix,
+    prefix: queuePrefix(options.prefix, webhookQueueName),
     concurrency: options.concurrency ?? 16,
     ...workerLockOptions(options.config),
     settings: { backoffStrategy: webhookBackoff },

@@ -1,9 +1,10 @@
 import { Worker } from 'bullmq';
+import { queuePrefix } from '../queues/queue-prefix.ts';
 import { duplicateRedis, reportErrors } from '../redis/redis-connections.ts';
 import { QueueRegistry } from '../queues/queue-registry.ts';
 import { handingBack } from '../durability/hand-back.ts';
 import { workerLockOptions } from '../queues/worker-options.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
@@ -29,7 +30,7 @@ export interface ProviderWorkerPool {
 export async function startProviderWorkers(options: {
   config: GatewayConfig;
   providers: ReadonlyMap<string, ProviderClient>;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   resultStore: ResultStore;
   logger: Logger;
@@ -81,7 +82,7 @@ export async function startProviderWorkers(options: {
     const worker = new Worker<RequestJobData, RequestJobResult>(providerQueueName(name), handingBack(processor, options.handBack), {
       // BullMQ duplicates this connection for its blocking reads; it needs maxRetriesPerRequest: null.
       connection: options.redis,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.prefix, providerQueueName(name)),
       concurrency: provider.concurrency,
       ...workerLockOptions(options.config),
       settings: { backoffStrategy: providerBackoff },

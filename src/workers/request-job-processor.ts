@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { bindRequest, operationNameOf } from '../operations/registry.ts';
@@ -29,7 +29,7 @@ export interface RequestJobProcessorDependencies extends RouteSignals {
   providers: ReadonlyMap<string, ProviderClient>;
   resultStore: ResultStore;
   /** A plain (non-blocking, non-subscriber) connection for publishing replies. */
-  publisher: Redis;
+  publisher: RedisClient;
   logger: Logger;
   /** Caps in-flight calls per provider across every queue of this process. */
   limitProvider: LimitProvider;

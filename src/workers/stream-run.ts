@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connections.ts';
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from '../providers/chat-completion-schemas.ts';
 import type { ChatCompletionChunk } from '../providers/chat-stream.ts';
 import { estimateUsage } from '../providers/estimate-usage.ts';
@@ -50,7 +50,7 @@ export class StreamRun {
 
   constructor(options: {
     requestId: string;
-    redis: Redis;
+    redis: RedisClient;
     channel: string;
     streams: ActiveStreams;
     /** The trail so far with the serving route last: sent with the first chunk, for the headers. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { duplicateRedis } from '../../redis/redis-connections.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { TokenUsage } from '../../providers/chat-completion-schemas.ts';
@@ -13,7 +13,7 @@ import { acquireLimitsInOrder, pauseLimits, settleLimits, type LimitSet, type Se
 export interface GlobalProviderLimiterOptions {
   config: GatewayConfig;
   /** Commands; the limiter duplicates it for its own connection and a subscriber. */
-  redis: Redis;
+  redis: RedisClient;
   /** The gateway's Redis prefix: keys are `<prefix>:limits:<provider>…`. */
   prefix: string;
   logger: Logger;
@@ -54,8 +54,8 @@ interface ProviderState {
  * its slot freed, its window entry re-timed to its completion and its tokens set to the reported usage.
  */
 export class GlobalProviderLimiter {
-  private readonly commands: Redis;
-  private readonly subscriber: Redis;
+  private readonly commands: RedisClient;
+  private readonly subscriber: RedisClient;
   private readonly providers = new Map<string, ProviderState>();
   private readonly channels = new Map<string, string>();
   private readonly routeLimits: ReturnType<typeof routeLimitsByModel>;

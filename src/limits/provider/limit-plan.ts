@@ -23,9 +23,13 @@ export function interactiveReserve(concurrency: number): number {
   return concurrency > 1 ? Math.max(1, Math.round(concurrency / 10)) : 0;
 }
 
-/** Where a provider's limits (or one upstream model's) live in Redis. */
+/**
+ * Where a provider's limits (or one upstream model's) live in Redis: `<prefix>:limits:{<provider>}…`.
+ * The braces are a Redis Cluster hash tag: a call's limits (provider and model, pause, waiting flag)
+ * are checked and taken in one script, so they share one slot; each provider has a slot of its own.
+ */
 export function limitKeyBase(prefix: string, provider: string, model?: string): string {
-  const base = `${prefix}:limits:${provider}`;
+  const base = `${prefix}:limits:{${provider}}`;
   return model === undefined ? base : `${base}:model:${encodeURIComponent(model)}`;
 }
 
@@ -125,7 +129,10 @@ export function planProviderLimits(options: {
 /** A constraint for logs and errors, e.g. `rpm 600 of openai:model:gpt-4o`. */
 export function describeConstraint(prefix: string, constraint: LimitConstraint | undefined): string {
   if (!constraint) return 'its limits';
-  const scope = constraint.key.slice(`${prefix}:limits:`.length).replace(/:(pause|concurrency|rpm|tpm)$/, '');
+  const scope = constraint.key
+    .slice(`${prefix}:limits:`.length)
+    .replace(/^\{([^}]*)\}/, '$1')
+    .replace(/:(pause|concurrency|rpm|tpm)$/, '');
   switch (constraint.kind) {
     case 'pause':
       return `the 429 pause of ${scope}`;

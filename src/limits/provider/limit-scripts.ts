@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import { integerReply, RedisScript, luaPrelude } from '../../redis/redis-script.ts';
 import { semaphoreLua } from '../redis-semaphore.ts';
 import { slidingWindowLua } from '../redis-sliding-window.ts';
@@ -202,7 +202,7 @@ export interface OrderedAcquireOutcome {
  * first `acquired` of them hold their slots, the rest took nothing. `now` (ms) replaces Redis's clock
  * in tests.
  */
-export async function acquireLimitsInOrder(redis: Redis, set: LimitSet, calls: readonly AcquireCall[], now?: number): Promise<OrderedAcquireOutcome> {
+export async function acquireLimitsInOrder(redis: RedisClient, set: LimitSet, calls: readonly AcquireCall[], now?: number): Promise<OrderedAcquireOutcome> {
   if (calls.length === 0) return { acquired: 0 };
   const args: Array<string | number> = [now ?? '', set.leaseMs, set.windowMs, set.constraints.length];
   for (const constraint of set.constraints) args.push(codes[constraint.kind], constraint.kind === 'pause' ? 0 : constraint.limit);
@@ -212,7 +212,7 @@ export async function acquireLimitsInOrder(redis: Redis, set: LimitSet, calls: r
 }
 
 /** Takes every constraint of the set for one call, or none. */
-export async function acquireLimits(redis: Redis, set: LimitSet, call: AcquireCall & { now?: number }): Promise<AcquireOutcome> {
+export async function acquireLimits(redis: RedisClient, set: LimitSet, call: AcquireCall & { now?: number }): Promise<AcquireOutcome> {
   const outcome = await acquireLimitsInOrder(redis, set, [call], call.now);
   return outcome.refusal ? { acquired: false, ...outcome.refusal } : { acquired: true };
 }
@@ -227,7 +227,7 @@ export interface SettledCall {
  * Ends calls of one set, in one script call: frees their concurrency slots and counts them in the
  * windows from now, with their `actual` tokens. `now` (ms) replaces Redis's clock in tests.
  */
-export async function settleLimits(redis: Redis, set: LimitSet, calls: readonly SettledCall[], now?: number): Promise<void> {
+export async function settleLimits(redis: RedisClient, set: LimitSet, calls: readonly SettledCall[], now?: number): Promise<void> {
   if (calls.length === 0) return;
   const args: Array<string | number> = [now ?? '', set.windowMs, set.releaseChannel, set.constraints.length];
   for (const constraint of set.constraints) args.push(codes[constraint.kind]);
@@ -236,6 +236,6 @@ export async function settleLimits(redis: Redis, set: LimitSet, calls: readonly 
 }
 
 /** Pauses everything that checks `key` for `ms` (extending, never shortening, a pause in force). */
-export async function pauseLimits(redis: Redis, key: string, ms: number, now?: number): Promise<number> {
+export async function pauseLimits(redis: RedisClient, key: string, ms: number, now?: number): Promise<number> {
   return Number(await pauseScript.run(redis, [key], [now ?? '', Math.max(1, Math.round(ms))]));
 }

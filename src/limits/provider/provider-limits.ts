@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import type { GatewayConfig } from '../../config/gateway-config.ts';
 import { GlobalProviderLimiter, type GlobalProviderLimiterOptions } from './global-provider-limiter.ts';
 import type { Logger } from '../../logging/logger.ts';
@@ -34,7 +34,7 @@ export function createProviderLimits(
   options: {
     config: GatewayConfig;
     /** Any connection to the gateway's Redis; the limiter opens its own two from it. */
-    redis: Redis;
+    redis: RedisClient;
     prefix: string;
     logger: Logger;
   } & Partial<Pick<GlobalProviderLimiterOptions, 'maxWaitMs' | 'pause' | 'timing'>>,

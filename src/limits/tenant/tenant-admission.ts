@@ -80,7 +80,7 @@ export class TenantAdmission {
   private async refuseOverBudget(principal: Principal, limits: PrincipalLimits): Promise<void> {
     const verdict = await this.options.budgets
       .exceeded([
-        { scope: { kind: 'key', id: principal.apiKeyId }, budgets: limits.key?.budgets },
+        { scope: { kind: 'key', id: principal.apiKeyId, projectId: principal.projectId }, budgets: limits.key?.budgets },
         { scope: { kind: 'project', id: principal.projectId }, budgets: limits.project?.budgets },
       ])
       .catch((error: unknown) => this.letThrough(error, null));
@@ -99,7 +99,7 @@ export class TenantAdmission {
 
 function rateChecks(principal: Principal, limits: PrincipalLimits): RateCheck[] {
   const scoped: Array<[TenantScope, PrincipalLimits['key']]> = [
-    [{ kind: 'key', id: principal.apiKeyId }, limits.key],
+    [{ kind: 'key', id: principal.apiKeyId, projectId: principal.projectId }, limits.key],
     [{ kind: 'project', id: principal.projectId }, limits.project],
   ];
   return scoped.flatMap(([scope, scopeLimits]) => [

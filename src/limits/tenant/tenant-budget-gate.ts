@@ -95,7 +95,7 @@ export class TenantBudgetGate {
       const limits = await this.options.store.forPrincipal(owner);
       if (!limits.key?.budgets && !limits.project?.budgets) return null;
       return await this.options.budgets.exceeded([
-        { scope: { kind: 'key', id: owner.apiKeyId }, budgets: limits.key?.budgets },
+        { scope: { kind: 'key', id: owner.apiKeyId, projectId: owner.projectId }, budgets: limits.key?.budgets },
         { scope: { kind: 'project', id: owner.projectId }, budgets: limits.project?.budgets },
       ]);
     } catch (error) {

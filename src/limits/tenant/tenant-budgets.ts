@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import type pg from 'pg';
 import { budgetField, budgetPeriods, unitsToUsd, usdToUnits, type BudgetPeriod, type TenantBudgetLimits } from '../../auth/tenant-limits-schema.ts';
-import type { TenantScope } from './tenant-rate-limiter.ts';
+import { tenantKeyBase, type TenantScope } from './tenant-rate-limiter.ts';
+import { partsBySlot } from '../../redis/key-slots.ts';
 import { RedisScript } from '../../redis/redis-script.ts';
 
 /** A scope over one of its budgets: what the 429 (or the batch line's error) tells. */
@@ -47,7 +48,7 @@ export class TenantBudgets {
 
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       pool: pg.Pool;
       prefix: string;
       /** How long a counter lives before it is recounted from Postgres. @defaultValue 3600000 */
@@ -87,7 +88,7 @@ export class TenantBudgets {
       const units = usdToUnits(entry.cost);
       if (units === 0n) continue;
       const scopes: TenantScope[] = [
-        { kind: 'key', id: entry.apiKeyId },
+        { kind: 'key', id: entry.apiKeyId, projectId: entry.projectId },
         { kind: 'project', id: entry.projectId },
       ];
       for (const scope of scopes) {
@@ -98,7 +99,17 @@ export class TenantBudgets {
       }
     }
     if (increments.size === 0) return;
-    await addSpendScript.run(this.options.redis, [...increments.keys()], [...increments.values()].map(String));
+    // One script call (per project on a Redis Cluster, where each project has its own slot).
+    const parts = partsBySlot(this.options.redis, [...increments], ([key]) => key);
+    await Promise.all(
+      parts.map((part) =>
+        addSpendScript.run(
+          this.options.redis,
+          part.map(([key]) => key),
+          part.map(([, units]) => units.toString()),
+        ),
+      ),
+    );
   }
 
   /** Single-flight per counter: many requests missing the same counter share one sum. */
@@ -130,7 +141,7 @@ export class TenantBudgets {
   private key(scope: TenantScope, period: BudgetPeriod, at: Date): string {
     const iso = at.toISOString();
     const suffix = period === 'daily' ? `day:${iso.slice(0, 10)}` : period === 'monthly' ? `month:${iso.slice(0, 7)}` : 'total';
-    return `${this.options.prefix}:tenant:${scope.kind}:${scope.id}:spend:${suffix}`;
+    return `${tenantKeyBase(this.options.prefix, scope)}:spend:${suffix}`;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { Principal } from '../../auth/api-key-store.ts';
 import { applyLimitsPatch, parseStoredLimits, toLimitsView, type TenantLimits, type TenantLimitsPatch, type TenantLimitsView } from '../../auth/tenant-limits-schema.ts';
@@ -41,7 +41,7 @@ export class TenantLimitsStore {
   constructor(
     private readonly options: {
       pool: pg.Pool;
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** How long limits are trusted without a query. @defaultValue 60000 */
       ttlMs?: number;
@@ -51,7 +51,7 @@ export class TenantLimitsStore {
     this.ttlMs = options.ttlMs ?? 60_000;
   }
 
-  async listen(subscriber: Redis): Promise<void> {
+  async listen(subscriber: RedisClient): Promise<void> {
     subscriber.on('message', (channel: string) => {
       if (channel === this.channel) this.drop();
     });

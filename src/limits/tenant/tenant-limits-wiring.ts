@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import { duplicateRedis } from '../../redis/redis-connections.ts';
 import type pg from 'pg';
 import type { Logger } from '../../logging/logger.ts';
@@ -14,7 +14,14 @@ import { TenantUsageMeter } from './tenant-usage-meter.ts';
 const asyncLeaseTtlMs = 15 * 60_000;
 
 /** The API process's per-key and per-project limits; listens for limit changes on `subscriber`. */
-export async function startTenantAdmission(options: { pool: pg.Pool; redis: Redis; subscriber: Redis; prefix: string; logger: Logger; requestTimeoutMs: number }): Promise<TenantAdmission> {
+export async function startTenantAdmission(options: {
+  pool: pg.Pool;
+  redis: RedisClient;
+  subscriber: RedisClient;
+  prefix: string;
+  logger: Logger;
+  requestTimeoutMs: number;
+}): Promise<TenantAdmission> {
   const store = new TenantLimitsStore({ pool: options.pool, redis: options.redis, prefix: options.prefix });
   await store.listen(options.subscriber);
   return new TenantAdmission({
@@ -40,7 +47,7 @@ export interface TenantWorkerLimits {
  * that fails fast (a worker's BullMQ connection retries forever, and a result write must never wait
  * on a counter).
  */
-export function createTenantWorkerLimits(options: { pool: pg.Pool; redis: Redis; prefix: string; logger: Logger }): TenantWorkerLimits {
+export function createTenantWorkerLimits(options: { pool: pg.Pool; redis: RedisClient; prefix: string; logger: Logger }): TenantWorkerLimits {
   const logger = options.logger.child({ component: 'tenant-limits' });
   const redis = duplicateRedis(options.redis, `${options.prefix}-tenant-limits`, logger, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableAutoPipelining: true });
   const budgets = new TenantBudgets({ redis, pool: options.pool, prefix: options.prefix });

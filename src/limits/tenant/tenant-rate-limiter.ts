@@ -1,12 +1,22 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connections.ts';
 import { integerReply, RedisScript, luaPrelude } from '../../redis/redis-script.ts';
 import { RedisSemaphore, semaphoreLua } from '../redis-semaphore.ts';
 import { slidingWindowLua } from '../redis-sliding-window.ts';
+import { partsBySlot } from '../../redis/key-slots.ts';
 
-/** Whose counters: an API key's or its project's (both apply to every request of the key). */
-export interface TenantScope {
-  kind: 'key' | 'project';
-  id: string;
+/**
+ * Whose counters: an API key's (which belongs to a project) or its project's; both apply to every
+ * request of the key.
+ */
+export type TenantScope = { kind: 'key'; id: string; projectId: string } | { kind: 'project'; id: string };
+
+/**
+ * `<prefix>:tenant:{<project id>}:key:<key id>` or `<prefix>:tenant:{<project id>}:project`: the
+ * braces are a Redis Cluster hash tag, so the counters of a key and of its project, checked together
+ * in one script, share a slot; each project has a slot of its own.
+ */
+export function tenantKeyBase(prefix: string, scope: TenantScope): string {
+  return scope.kind === 'key' ? `${prefix}:tenant:{${scope.projectId}}:key:${scope.id}` : `${prefix}:tenant:{${scope.id}}:project`;
 }
 
 export type RateDimension = 'rpm' | 'tpm' | 'concurrency';
@@ -70,7 +80,7 @@ export class TenantRateLimiter {
 
   constructor(
     private readonly options: {
-      redis: Redis;
+      redis: RedisClient;
       prefix: string;
       /** The sliding window of RPM and TPM. @defaultValue 60000 */
       windowMs?: number;
@@ -104,16 +114,22 @@ export class TenantRateLimiter {
   async chargeTokens(entries: ReadonlyArray<{ scope: TenantScope; requestId: string; tokens: number }>): Promise<void> {
     const charged = entries.filter((entry) => entry.tokens > 0);
     if (charged.length === 0) return;
-    await chargeScript.run(
-      this.options.redis,
-      charged.flatMap((entry) => this.keys(entry.scope, 'tpm')),
-      [this.windowMs, ...charged.flatMap((entry) => [entry.requestId, Math.round(entry.tokens)])],
+    // One script call (per project on a Redis Cluster, where each project has its own slot).
+    const parts = partsBySlot(this.options.redis, charged, (entry) => this.keys(entry.scope, 'tpm')[0]);
+    await Promise.all(
+      parts.map((part) =>
+        chargeScript.run(
+          this.options.redis,
+          part.flatMap((entry) => this.keys(entry.scope, 'tpm')),
+          [this.windowMs, ...part.flatMap((entry) => [entry.requestId, Math.round(entry.tokens)])],
+        ),
+      ),
     );
   }
 
   /** A window's sorted set and its `:total` (the provider limiter's layout); a semaphore's set twice. */
   private keys(scope: TenantScope, dimension: RateDimension): [string, string] {
-    const key = `${this.options.prefix}:tenant:${scope.kind}:${scope.id}:${dimension === 'concurrency' ? 'in-flight' : dimension}`;
+    const key = `${tenantKeyBase(this.options.prefix, scope)}:${dimension === 'concurrency' ? 'in-flight' : dimension}`;
     return dimension === 'concurrency' ? [key, key] : [key, `${key}:total`];
   }
 }

@@ -35,7 +35,7 @@ export class TenantUsageMeter {
     for (const outcome of outcomes) {
       if (outcome.kind !== 'async') continue;
       const scopes: TenantScope[] = [
-        { kind: 'key', id: outcome.apiKeyId },
+        { kind: 'key', id: outcome.apiKeyId, projectId: outcome.projectId },
         { kind: 'project', id: outcome.projectId },
       ];
       work.push(this.options.rateLimiter.release(scopes, outcome.requestId));
@@ -53,7 +53,7 @@ export class TenantUsageMeter {
     const limits = await Promise.all(billed.map((row) => this.options.store.forPrincipal({ apiKeyId: row.apiKeyId, projectId: row.projectId })));
     const charges = billed.flatMap((row, index) => {
       const scopes: TenantScope[] = [];
-      if (limits[index]?.key?.tpm !== undefined) scopes.push({ kind: 'key', id: row.apiKeyId });
+      if (limits[index]?.key?.tpm !== undefined) scopes.push({ kind: 'key', id: row.apiKeyId, projectId: row.projectId });
       if (limits[index]?.project?.tpm !== undefined) scopes.push({ kind: 'project', id: row.projectId });
       return scopes.map((scope) => ({ scope, requestId: row.requestId, tokens: row.totalTokens }));
     });
