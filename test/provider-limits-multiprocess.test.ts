@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChild, stopChild, type Child } from '../bench/processes.ts';
 import { pauseKey } from '../src/limits/provider/limit-plan.ts';
@@ -13,32 +13,56 @@ import { StrictSlidingWindow, strictlyLimited, windowShares, type Arrival } from
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './support/test-services.ts';
 import { postJson, startTestGateway, type TestGateway } from './support/test-gateway.ts';
 import { queuePrefix } from '../src/queues/queue-prefix.ts';
+import { OwnRedisCluster } from './support/own-redis-cluster.ts';
 
 /**
  * Three worker processes (`tsx src/main.ts`, GATEWAY_ROLE=worker) share one provider limit through
  * Redis, against a mock provider that answers 429 to anything beyond its own sliding window. The
- * window is shortened to 3 s (`rateWindowMs`) so the test sees three of them in seconds.
+ * window is shortened to 3 s (`rateWindowMs`) so the test sees three of them in seconds. The same
+ * on one Redis server and on a Redis Cluster (three masters, a replica each, an ACL user).
  */
 const root = resolve(import.meta.dirname, '..');
 const limit = 90;
 const windowMs = 3000;
-const strict = new StrictSlidingWindow(limit, windowMs);
-const pausing = { arrivals: [] as Arrival[], limitedAt: 0 };
 
-function respond(request: RecordedRequest) {
-  const body = request.body as { model?: string };
-  if (body.model === 'pausing') {
-    if (pausing.limitedAt === 0) {
-      pausing.limitedAt = Date.now();
-      return openaiError(429, { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after': '2' });
-    }
-    pausing.arrivals.push({ at: Date.now(), worker: String(request.headers['x-worker']) });
-    return echoCompletion(request);
-  }
-  return strictlyLimited(strict, { maxDelayMs: 20 })(request);
+/** The Redis the processes share: the machine's one server, or a Redis Cluster of this file's own. */
+interface SharedRedis {
+  environment: Record<string, string>;
+  client(): Redis | Cluster;
+  stop(): Promise<void>;
 }
 
-describe('provider limits across worker processes', () => {
+const topologies: Array<{ name: string; start(): Promise<SharedRedis> }> = [
+  {
+    name: 'one Redis server',
+    start: async () => ({ environment: { REDIS_URL: testRedisUrl() }, client: () => new Redis(testRedisUrl()), stop: async () => undefined }),
+  },
+  {
+    name: 'a Redis Cluster',
+    start: async () => {
+      const cluster = await OwnRedisCluster.start({ user: { name: 'gateway', password: 'limits-secret' } });
+      return { environment: { REDIS_URL: cluster.url, REDIS_CLUSTER_NODES: cluster.seeds }, client: () => cluster.client(), stop: () => cluster.stop() };
+    },
+  },
+];
+
+describe.each(topologies)('provider limits across worker processes, on $name', (topology) => {
+  const strict = new StrictSlidingWindow(limit, windowMs);
+  const pausing = { arrivals: [] as Arrival[], limitedAt: 0 };
+
+  function respond(request: RecordedRequest) {
+    const body = request.body as { model?: string };
+    if (body.model === 'pausing') {
+      if (pausing.limitedAt === 0) {
+        pausing.limitedAt = Date.now();
+        return openaiError(429, { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after': '2' });
+      }
+      pausing.arrivals.push({ at: Date.now(), worker: String(request.headers['x-worker']) });
+      return echoCompletion(request);
+    }
+    return strictlyLimited(strict, { maxDelayMs: 20 })(request);
+  }
+
   const mock = new OpenAIWireServer(respond);
   mock.record = false;
   const workers: Child[] = [];
@@ -47,8 +71,10 @@ describe('provider limits across worker processes', () => {
   let directory: string;
   let api: TestGateway;
   let key: string;
+  let redis: SharedRedis;
 
   beforeAll(async () => {
+    redis = await topology.start();
     const mockUrl = await mock.start();
     database = await createTestDatabase('multiproc');
     prefix = uniqueName('multiproc');
@@ -64,7 +90,7 @@ describe('provider limits across worker processes', () => {
       const env = {
         ...process.env,
         DATABASE_URL: database.url,
-        REDIS_URL: testRedisUrl(),
+        ...redis.environment,
         REDIS_PREFIX: prefix,
         GATEWAY_CONFIG: configPath,
         GATEWAY_ROLE: 'worker',
@@ -73,7 +99,7 @@ describe('provider limits across worker processes', () => {
       };
       workers.push(startChild(name, process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, cwd: root, echoLines: 0 }));
     }
-    api = await startTestGateway({ config, database, prefix, environment: { GATEWAY_ROLE: 'api' } });
+    api = await startTestGateway({ config, database, prefix, environment: { GATEWAY_ROLE: 'api', ...redis.environment } });
     key = (await api.createKey()).key;
     await Promise.all(workers.map((worker) => worker.waitForLine(/provider workers started/, 30_000)));
   }, 60_000);
@@ -82,7 +108,8 @@ describe('provider limits across worker processes', () => {
     await Promise.all(workers.map((worker) => stopChild(worker, 10_000)));
     await api?.close();
     await database?.drop();
-    if (prefix) await deleteRedisPrefix(prefix);
+    if (prefix && !redis?.environment['REDIS_CLUSTER_NODES']) await deleteRedisPrefix(prefix);
+    await redis?.stop();
     await mock.stop();
     if (directory) await rm(directory, { recursive: true, force: true });
   });
@@ -112,13 +139,15 @@ describe('provider limits across worker processes', () => {
   it('three processes together stay within the rpm in every sliding window, close to it, with no 429', async () => {
     const backlog = 3 * limit;
     // The whole backlog is queued before any worker sees it, however slowly this machine submits.
-    const queue = new Queue(providerQueueName('limited'), { connection: { url: testRedisUrl() }, prefix: queuePrefix(prefix, providerQueueName('limited')) });
+    const connection = redis.client();
+    const queue = new Queue(providerQueueName('limited'), { connection, prefix: queuePrefix(prefix, providerQueueName('limited')) });
     try {
       await queue.pause();
       await submit('rpm-model', backlog);
       await queue.resume();
     } finally {
       await queue.close();
+      connection.disconnect();
     }
     await until('backlog sent', () => strict.accepted.length + strict.rejected.length >= backlog, 20_000);
 
@@ -139,11 +168,11 @@ describe('provider limits across worker processes', () => {
   it("a provider's 429 with Retry-After pauses it in every process", async () => {
     await submit('pause-model', 1);
     await until('first call answered 429', () => pausing.limitedAt > 0, 10_000);
-    const redis = new Redis(testRedisUrl());
+    const client = redis.client();
     try {
-      await until('pause recorded', async () => (await redis.exists(pauseKey(prefix, 'pausing'))) === 1, 5_000);
+      await until('pause recorded', async () => (await client.exists(pauseKey(prefix, 'pausing'))) === 1, 5_000);
     } finally {
-      await redis.quit();
+      client.disconnect();
     }
     // Enough jobs that every process takes some (each runs at most 4 at once).
     await submit('pause-model', 30);

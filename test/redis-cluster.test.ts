@@ -160,7 +160,9 @@ describe('on a Redis Cluster', () => {
     expect(answer.body.choices[0].message.content).toBe('waiting in the queue');
     for (const job of [first, queued]) {
       await expect
-        .poll(async () => (await (await fetch(`${harness.url}/v1/async/chat/completions/${job.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()).status, { timeout: 20_000 })
+        .poll(async () => ((await (await fetch(`${harness.url}/v1/async/chat/completions/${job.body.id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string }).status, {
+          timeout: 20_000,
+        })
         .toBe('completed');
     }
     const { rows } = await harness.sql.query('SELECT request_id FROM usage WHERE request_id = ANY($1)', [[first.body.id, queued.body.id, answer.headers.get('x-request-id')]]);
