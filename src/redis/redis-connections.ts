@@ -84,6 +84,10 @@ export function connectRedis(target: RedisTarget, options: RedisConnectionOption
         ...options,
         sentinels: target.nodes,
         name: target.sentinelMaster ?? 'mymaster',
+        // A failover is followed at once (the Sentinels' +switch-master), and a write refused by a
+        // demoted master (READONLY) reconnects to the new one and is sent again.
+        failoverDetector: true,
+        reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
         ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
         ...(target.url.startsWith('rediss:') ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       });
