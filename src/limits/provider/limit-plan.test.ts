@@ -80,15 +80,15 @@ describe('planProviderLimits', () => {
   it('checks the pause, the provider limits, then the model limits; batch gets fewer slots', () => {
     const plan = planProviderLimits({ config, prefix: 'gw', provider: 'openai', model: 'gpt-4o-mini', routeLimits });
     expect(plan?.sets.interactive.constraints).toEqual([
-      { kind: 'pause', key: 'gw:limits:openai:pause' },
-      { kind: 'concurrency', key: 'gw:limits:openai:concurrency', limit: 20 },
-      { kind: 'requests', key: 'gw:limits:openai:rpm', limit: 600 },
-      { kind: 'tokens', key: 'gw:limits:openai:tpm', limit: 100_000 },
-      { kind: 'concurrency', key: 'gw:limits:openai:model:gpt-4o-mini:concurrency', limit: 2 },
-      { kind: 'requests', key: 'gw:limits:openai:model:gpt-4o-mini:rpm', limit: 50 },
+      { kind: 'pause', key: 'gw:limits:{openai}:pause' },
+      { kind: 'concurrency', key: 'gw:limits:{openai}:concurrency', limit: 20 },
+      { kind: 'requests', key: 'gw:limits:{openai}:rpm', limit: 600 },
+      { kind: 'tokens', key: 'gw:limits:{openai}:tpm', limit: 100_000 },
+      { kind: 'concurrency', key: 'gw:limits:{openai}:model:gpt-4o-mini:concurrency', limit: 2 },
+      { kind: 'requests', key: 'gw:limits:{openai}:model:gpt-4o-mini:rpm', limit: 50 },
     ]);
     expect(plan?.sets.batch.constraints.filter((constraint) => constraint.kind === 'concurrency').map((constraint) => constraint.limit)).toEqual([18, 1]);
-    expect(plan?.sets.interactive).toMatchObject({ windowMs: 60_000, leaseMs: 40_000, waitingKey: 'gw:limits:openai:waiting', releaseChannel: 'gw:limits:openai:released' });
+    expect(plan?.sets.interactive).toMatchObject({ windowMs: 60_000, leaseMs: 40_000, waitingKey: 'gw:limits:{openai}:waiting', releaseChannel: 'gw:limits:{openai}:released' });
     expect(plan?.localConcurrency).toBe(20);
   });
 
@@ -100,9 +100,9 @@ describe('planProviderLimits', () => {
 
   it('encodes model names in keys', () => {
     const plan = planProviderLimits({ config, prefix: 'gw', provider: 'openai', model: 'gpt-4o-mini', routeLimits });
-    expect(plan?.sets.interactive.constraints.at(-1)?.key).toBe('gw:limits:openai:model:gpt-4o-mini:rpm');
+    expect(plan?.sets.interactive.constraints.at(-1)?.key).toBe('gw:limits:{openai}:model:gpt-4o-mini:rpm');
     const odd = parseGatewayConfig({ providers: { p: { type: 'openai' } }, models: { m: { routes: [{ provider: 'p', model: 'org/model:v1', rpm: 1 }] } } }, {});
     const oddPlan = planProviderLimits({ config: odd, prefix: 'gw', provider: 'p', model: 'org/model:v1', routeLimits: routeLimitsByModel(odd) });
-    expect(oddPlan?.sets.interactive.constraints.at(-1)?.key).toBe('gw:limits:p:model:org%2Fmodel%3Av1:rpm');
+    expect(oddPlan?.sets.interactive.constraints.at(-1)?.key).toBe('gw:limits:{p}:model:org%2Fmodel%3Av1:rpm');
   });
 });
