@@ -96,10 +96,6 @@ export class TestNetwork {
     await run('ip', ['link', 'set', this.host(name).link, 'down']);
   }
 
-  async restore(name: string): Promise<void> {
-    await run('ip', ['link', 'set', this.host(name).link, 'up']);
-  }
-
   /** Removes the links, namespaces and bridge; safe to call again, and on a half-made network. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
