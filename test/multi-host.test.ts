@@ -60,7 +60,9 @@ describe('API and worker processes on separate hosts', () => {
     if (!support.available) return;
     network = await TestNetwork.create([...apis, ...workers]);
     const bridge = network.bridgeAddress;
-    [redis, postgres] = await Promise.all([OwnRedisServer.start({ host: bridge, password: uniqueName('redis-password') }), OwnPostgresCluster.start({ host: bridge })]);
+    // One after the other: each is stopped in afterAll once assigned, even when the next fails to start.
+    redis = await OwnRedisServer.start({ host: bridge, password: uniqueName('redis-password') });
+    postgres = await OwnPostgresCluster.start({ host: bridge });
     const databaseUrl = await postgres.createDatabase('multihost');
     sql = new pg.Pool({ connectionString: databaseUrl, max: 3 });
     await runMigrations(sql);

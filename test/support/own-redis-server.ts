@@ -84,7 +84,11 @@ export class OwnRedisServer {
         );
       probe.disconnect();
       if (ready) return;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        // Nothing will stop a server that never answered: stop it here.
+        child.kill('SIGKILL');
+        throw new Error(`redis-server on ${this.host}:${this.port} did not start`);
+      }
       await sleep(50);
     }
   }
