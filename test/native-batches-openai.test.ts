@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicBatchServer } from './support/anthropic-batch-server.ts';
 import { OpenAIBatchServer } from './support/openai-batch-server.ts';
 import { OpenAIWireServer } from './support/openai-wire-server.ts';
-import { PathRouter } from './support/path-router.ts';
+import { ReverseProxy } from './support/reverse-proxy.ts';
 import { startTestGateway, type TestGateway } from './support/test-gateway.ts';
 
 type OutputLine = { custom_id: string; response: { status_code: number; body: { choices: Array<{ message: { content: string } }> } } | null; error: { code: string; message: string } | null };
@@ -18,7 +18,7 @@ type OutputLine = { custom_id: string; response: { status_code: number; body: { 
 describe('native batches on OpenAI, through the official SDK', () => {
   let batchApi: OpenAIBatchServer;
   let syncApi: OpenAIWireServer;
-  let router: PathRouter;
+  let router: ReverseProxy;
   let anthropic: AnthropicBatchServer;
   let harness: TestGateway;
   let client: OpenAI;
@@ -27,7 +27,7 @@ describe('native batches on OpenAI, through the official SDK', () => {
     batchApi = await OpenAIBatchServer.start({ apiKey: 'sk-openai' });
     syncApi = new OpenAIWireServer();
     const syncUrl = await syncApi.start();
-    router = await PathRouter.start([{ matches: (path) => path.startsWith('/v1/chat/completions'), origin: new URL(syncUrl).origin }], new URL(batchApi.baseUrl).origin);
+    router = await ReverseProxy.byPath([{ matches: (path) => path.startsWith('/v1/chat/completions'), origin: new URL(syncUrl).origin }], new URL(batchApi.baseUrl).origin);
     anthropic = await AnthropicBatchServer.start();
     const openai = (onUnfinished: string) => ({ type: 'openai', baseUrl: `${router.origin}/v1`, apiKey: 'sk-openai', nativeBatch: { enabled: true, pollIntervalMs: 100, onUnfinished } });
     harness = await startTestGateway({

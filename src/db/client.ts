@@ -4,6 +4,7 @@ import * as schema from './schema/index.ts';
 import { connectionErrors } from '../logging/connection-error-log.ts';
 import type { Logger } from '../logging/logger.ts';
 import { connectionAddress } from '../config/dependency-target.ts';
+import { applySessionKeepalive } from './session-keepalive.ts';
 
 export type Database = NodePgDatabase<typeof schema>;
 
@@ -23,13 +24,20 @@ export function createDatabase(options: {
   /** Where an idle connection's errors (Postgres restarted, unreachable) are reported, rate-limited. */
   logger?: Logger;
 }): DatabaseHandle {
+  const { logger } = options;
+  let keepaliveRefused = false;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 20,
     application_name: options.applicationName ?? 'llm-gateway',
+    // Before the connection is used: the server ends it soon after this host vanishes (session-keepalive.ts).
+    onConnect: async (client) => {
+      if ((await applySessionKeepalive(client)) || keepaliveRefused) return;
+      keepaliveRefused = true;
+      logger?.warn('Postgres refused the TCP keepalive settings: sessions of a host that vanishes stay open (and keep their locks) for the OS default');
+    },
   });
   // An idle client's error (e.g. Postgres restarted) must not crash the process; the pool replaces it.
-  const { logger } = options;
   const target = { variable: 'DATABASE_URL', address: connectionAddress(options.url, 'postgres'), label: 'Postgres' };
   pool.on('error', (error) => {
     if (logger) connectionErrors.failed(target, 'pool', error, logger);

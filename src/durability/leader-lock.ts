@@ -1,16 +1,18 @@
 import pg from 'pg';
+import { applySessionKeepalive } from '../db/session-keepalive.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /** Advisory lock class of reconciler leadership; the second key is the Redis prefix's hash. */
-const leaderLockClass = 0x67770002;
+export const leaderLockClass = 0x67770002;
 
 /**
  * One leader at a time across every process of a deployment (its database and Redis prefix): a
  * Postgres session advisory lock held on a connection of its own. Postgres releases it when that
  * session ends (the process died, the connection broke, the server restarted), so leadership can
- * never be stuck with a dead process. `stillLeader()` asks on the lock's own session before each step
- * of a pass: a leader whose session ended stops there (a fence), so two passes overlap for at most
- * one step — and every step is idempotent anyway.
+ * never be stuck with a dead process — nor, through the session's TCP keepalives, for long with a
+ * host that vanished without closing anything (about 25 s). `stillLeader()` asks on the lock's own
+ * session before each step of a pass: a leader whose session ended stops there (a fence), so two
+ * passes overlap for at most one step — and every step is idempotent anyway.
  */
 export class LeaderLock {
   private client: pg.Client | undefined;
@@ -75,6 +77,8 @@ export class LeaderLock {
       void this.drop();
     });
     await client.connect();
+    // The lock must not outlive this host by hours when it vanishes (session-keepalive.ts).
+    if (!(await applySessionKeepalive(client))) this.options.logger.warn('Postgres refused the TCP keepalive settings: the reconciler lock of a host that vanishes stays held for the OS default');
     this.client = client;
     return client;
   }

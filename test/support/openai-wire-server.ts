@@ -8,6 +8,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The client's address (which host sent it, on a test network). */
+  remoteAddress?: string | undefined;
 }
 
 export interface ScriptedResponse {
@@ -16,6 +18,8 @@ export interface ScriptedResponse {
   headers?: Record<string, string>;
   /** Delay before answering. */
   delayMs?: number;
+  /** Called once the answer is written (to count what is in flight). */
+  onSent?: () => void;
 }
 
 /** A streamed answer, written frame by frame as a provider sends it. */
@@ -60,7 +64,8 @@ export class OpenAIWireServer {
 
   constructor(private readonly fallback: Responder = echoCompletion) {}
 
-  async start(): Promise<string> {
+  /** Listens on `host` (127.0.0.1 unless given, e.g. a test network's bridge address); returns the API's base URL. */
+  async start(host = '127.0.0.1'): Promise<string> {
     this.stopping = false;
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
@@ -73,7 +78,7 @@ export class OpenAIWireServer {
         } catch {
           // keep the raw text
         }
-        const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body };
+        const recorded: RecordedRequest = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, body, remoteAddress: request.socket.remoteAddress };
         if (this.record) this.requests.push(recorded);
         const answer = this.answer(recorded);
         if ('frames' in answer) {
@@ -84,15 +89,16 @@ export class OpenAIWireServer {
           const payload = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
           response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
           response.end(payload);
+          answer.onSent?.();
         };
         if (answer.delayMs) setTimeout(send, answer.delayMs);
         else send();
       });
     });
     this.server.keepAliveTimeout = 60_000;
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server?.listen(0, host, resolve));
     const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}${this.basePath}`;
+    return `http://${host}:${port}${this.basePath}`;
   }
 
   /** The next answers, in order; afterwards the default echo resumes. A JSON answer to a streamed request is how a provider fails it before streaming. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,9 +19,16 @@ export class OwnPostgresCluster {
     private readonly directory: string,
     readonly port: number,
     private readonly runAs: string | undefined,
+    /** The address it listens on (and its URLs name). */
+    readonly host: string,
   ) {}
 
-  static async start(): Promise<OwnPostgresCluster> {
+  /**
+   * Listening on `options.host` (default 127.0.0.1). On another address (a test network's bridge), it
+   * trusts clients from the networks that address is on (`samenet`), as initdb's trust covers loopback only.
+   */
+  static async start(options: { host?: string } = {}): Promise<OwnPostgresCluster> {
+    const host = options.host ?? '127.0.0.1';
     const runAs = userInfo().uid === 0 ? 'postgres' : undefined;
     const directory = await mkdtemp(join(tmpdir(), 'own-pg-'));
     if (runAs) {
@@ -29,8 +36,9 @@ export class OwnPostgresCluster {
       const { stdout: group } = await run('id', ['-g', runAs]);
       await chown(directory, Number(stdout.trim()), Number(group.trim()));
     }
-    const cluster = new OwnPostgresCluster(directory, await freePort(), runAs);
+    const cluster = new OwnPostgresCluster(directory, await freePort(host), runAs, host);
     await cluster.command('initdb', ['-D', cluster.dataDirectory, '-U', 'postgres', '--auth', 'trust', '--no-sync', '-E', 'UTF8']);
+    if (host !== '127.0.0.1') await appendFile(join(cluster.dataDirectory, 'pg_hba.conf'), 'host all all samenet trust\n');
     await cluster.up();
     return cluster;
   }
@@ -41,7 +49,7 @@ export class OwnPostgresCluster {
 
   /** The URL of a database of this cluster (`postgres` by default). */
   url(database = 'postgres'): string {
-    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+    return `postgres://postgres@${this.host}:${this.port}/${database}`;
   }
 
   async createDatabase(name: string): Promise<string> {
@@ -68,7 +76,7 @@ export class OwnPostgresCluster {
   }
 
   private async up(): Promise<void> {
-    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${this.directory}' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const options = `-p ${this.port} -c listen_addresses=${this.host} -c unix_socket_directories='${this.directory}' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
     await this.command('pg_ctl', ['-D', this.dataDirectory, '-o', options, '-l', join(this.directory, 'server.log'), '-w', '-t', '30', 'start']);
   }
 

@@ -13,18 +13,26 @@ export class OwnRedisServer {
   private constructor(
     readonly port: number,
     /** `requirepass`: clients must AUTH with it. */
-    private readonly password?: string,
+    private readonly password: string | undefined,
+    /** The address it binds (and its URL names). */
+    readonly host: string,
   ) {}
 
-  /** On a free port, or on `options.port` (one a test kept closed until now); with `requirepass` when a password is given. */
-  static async start(options: { port?: number; password?: string } = {}): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(options.port ?? (await freePort()), options.password);
+  /**
+   * On a free port, or on `options.port` (one a test kept closed until now); with `requirepass` when a
+   * password is given; bound to `options.host` (default 127.0.0.1), e.g. a test network's bridge address
+   * (give it a password then: Redis's protected mode refuses clients off loopback on a server without one).
+   */
+  static async start(options: { port?: number; password?: string; host?: string } = {}): Promise<OwnRedisServer> {
+    const host = options.host ?? '127.0.0.1';
+    const server = new OwnRedisServer(options.port ?? (await freePort(host)), options.password, host);
     await server.up();
     return server;
   }
 
   get url(): string {
-    return this.password ? `redis://:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}` : `redis://127.0.0.1:${this.port}`;
+    const address = `${this.host}:${this.port}`;
+    return this.password ? `redis://:${encodeURIComponent(this.password)}@${address}` : `redis://${address}`;
   }
 
   /** A connection of the caller's own (quit it when done). */
@@ -55,7 +63,7 @@ export class OwnRedisServer {
 
   private async up(): Promise<void> {
     const passwordArgs = this.password ? ['--requirepass', this.password] : [];
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...passwordArgs], {
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', this.host, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', ...passwordArgs], {
       stdio: 'ignore',
     });
     this.process = child;
@@ -76,7 +84,11 @@ export class OwnRedisServer {
         );
       probe.disconnect();
       if (ready) return;
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        // Nothing will stop a server that never answered: stop it here.
+        child.kill('SIGKILL');
+        throw new Error(`redis-server on ${this.host}:${this.port} did not start`);
+      }
       await sleep(50);
     }
   }

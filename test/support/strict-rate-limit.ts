@@ -5,6 +5,8 @@ export interface Arrival {
   at: number;
   /** The `x-worker` header: which gateway process sent it. */
   worker: string;
+  /** The address it came from (on a test network, each process has its own). */
+  address?: string | undefined;
 }
 
 /**
@@ -34,17 +36,50 @@ export class StrictSlidingWindow {
   }
 }
 
-/** Answers an OpenAI chat call through the window: the echo completion, or 429 with Retry-After. */
-export function strictlyLimited(window: StrictSlidingWindow, options: { maxDelayMs?: number } = {}) {
+/**
+ * A provider's cap on calls in flight at once: a request arriving while `limit` are still unanswered
+ * is refused. Refused requests do not count.
+ */
+export class StrictConcurrency {
+  readonly rejected: Arrival[] = [];
+  inFlight = 0;
+  /** The most in flight at once. */
+  peak = 0;
+
+  constructor(readonly limit: number) {}
+
+  /** True when the call may go ahead; then {@link leave} once it is answered. */
+  enter(arrival: Arrival): boolean {
+    if (this.inFlight >= this.limit) {
+      this.rejected.push(arrival);
+      return false;
+    }
+    this.inFlight += 1;
+    this.peak = Math.max(this.peak, this.inFlight);
+    return true;
+  }
+
+  leave(): void {
+    this.inFlight -= 1;
+  }
+}
+
+/**
+ * Answers an OpenAI chat call through the window (and the concurrency cap, when given): the echo
+ * completion, or 429 with Retry-After.
+ */
+export function strictlyLimited(window: StrictSlidingWindow, options: { maxDelayMs?: number; concurrency?: StrictConcurrency } = {}) {
+  const refused = () => openaiError(429, { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after': '1' });
   return (request: RecordedRequest): ScriptedResponse => {
-    const worker = String(request.headers['x-worker'] ?? 'unknown');
+    const arrival = { at: Date.now(), worker: String(request.headers['x-worker'] ?? 'unknown'), address: request.remoteAddress };
     // Jitter between arrival and answer: a limiter spacing calls from when they were sent, not from
     // when they completed, would show up here as 429s.
     const delayMs = Math.floor(Math.random() * (options.maxDelayMs ?? 0));
-    if (!window.admit({ at: Date.now(), worker })) {
-      return { ...openaiError(429, { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' }, { 'retry-after': '1' }), delayMs };
-    }
-    return { ...echoCompletion(request), delayMs };
+    const { concurrency } = options;
+    if (concurrency && !concurrency.enter(arrival)) return { ...refused(), delayMs };
+    const leave = () => concurrency?.leave();
+    if (!window.admit(arrival)) return { ...refused(), delayMs, onSent: leave };
+    return { ...echoCompletion(request), delayMs, onSent: leave };
   };
 }
 
