@@ -78,9 +78,11 @@ describe('traces across gateway processes', () => {
   const processes: GatewayProcess[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
   let directory: string;
+  let endpoint: string;
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'otel-'));
+    endpoint = await receiver.start();
   });
   afterAll(async () => {
     for (const process of processes) await stopChild(process.child);
@@ -112,7 +114,6 @@ describe('traces across gateway processes', () => {
   }
 
   it('puts one sync call into one trace, its spans from the API process and the worker process, parent to child', async () => {
-    const endpoint = await receiver.start();
     const environment = { ...fastExport, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'gateway-under-test' };
     const shared = await scratch('otel_split');
     const api = await start('otel-api', 'api', shared, environment);
@@ -149,6 +150,24 @@ describe('traces across gateway processes', () => {
     for (const span of [run, call]) expect(span.resource).toMatchObject({ 'gateway.role': 'worker', 'process.pid': worker.child.pid, 'service.name': 'gateway-under-test' });
     expect(server.resource['service.instance.id']).toEqual(expect.any(String));
     expect(run.resource['service.instance.id']).not.toBe(server.resource['service.instance.id']);
+  });
+
+  it('exports the spans still buffered when the process is stopped', async () => {
+    const shared = await scratch('otel_flush');
+    // Nothing would be exported for ten minutes: only the shutdown sends these spans.
+    const gateway = await start('otel-flush', 'all', shared, { OTEL_BSP_SCHEDULE_DELAY: '600000', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+    const key = await createKey(gateway.url);
+    const traceId = 'f'.repeat(31) + '1';
+    expect((await postJson(`${gateway.url}/v1/chat/completions`, echo('flush me'), key, { traceparent: `00-${traceId}-1122334455667788-01` })).status).toBe(200);
+    await sleep(300);
+    expect(receiver.spans.filter((span) => span.traceId === traceId)).toEqual([]);
+    expect(await stopChild(gateway.child)).toBe(0);
+    expect(
+      receiver.spans
+        .filter((span) => span.traceId === traceId)
+        .map((span) => span.name)
+        .sort(),
+    ).toEqual(['POST /v1/chat/completions', 'chat echo', 'process chat-mock', 'record', 'reply', 'send chat-mock']);
   });
 
   it('drops spans for a collector that does not answer, with one warning, and answers every request', async () => {

@@ -97,7 +97,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
   const tracing = dependencies.tracing ?? noTracing;
 
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
-    const start = { queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes: { 'gateway.batch.id': job.data.batchId } };
+    const start = () => ({ queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes: { 'gateway.batch.id': job.data.batchId } });
     return inJobSpan(tracing, start, (span) => runChunk(job, span), { outcome: (result) => ({ 'gateway.batch.lines': result.lines }) });
   };
 

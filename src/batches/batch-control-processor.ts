@@ -73,7 +73,8 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
 
   return async function processBatchControl(job: Job<BatchControlJob>): Promise<void> {
     const attributes = { 'gateway.batch.id': job.data.batchId, 'gateway.batch.step': job.data.type };
-    return inJobSpan(tracing, { queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes }, (span) => runStep(job, span));
+    const start = () => ({ queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes });
+    return inJobSpan(tracing, start, (span) => runStep(job, span));
   };
 
   async function runStep(job: Job<BatchControlJob>, span: TraceSpan): Promise<void> {

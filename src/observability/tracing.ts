@@ -122,15 +122,17 @@ export const noTraceSpan: TraceSpan = noSpan;
 
 /**
  * Runs one job inside its span: ended with `outcome(result)`'s attributes, or failed with what it
- * threw (and `failure(error)`'s attributes: a retry is not a final failure).
+ * threw (and `failure(error)`'s attributes: a retry is not a final failure). Tracing off: `run` alone,
+ * and `start` is never called.
  */
 export async function inJobSpan<T>(
   tracing: Tracing,
-  start: JobSpanStart,
+  start: () => JobSpanStart,
   run: (span: TraceSpan) => Promise<T>,
   describe: { outcome?: (result: T) => TraceAttributes; failure?: (error: unknown) => TraceAttributes } = {},
 ): Promise<T> {
-  const span = tracing.startJob(start);
+  if (!tracing.enabled) return run(noSpan);
+  const span = tracing.startJob(start());
   try {
     const result = await run(span);
     span.end(describe.outcome ? { attributes: describe.outcome(result) } : undefined);

@@ -89,13 +89,13 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
   /** A run of the job inside its span, ended with how the run ended (`retry`: thrown for BullMQ to run it again). */
   return async function processRequestJob(job: RequestJob): Promise<RequestJobResult> {
     const { data } = job;
-    const start = {
+    const start = () => ({
       queue: job.queueName,
       jobId: job.id ?? '',
       traceparent: data.trace,
       attempt: job.attemptsMade + 1,
       attributes: { 'gateway.request_id': data.requestId, 'gateway.model': data.model, 'gateway.route.index': data.routeIndex, 'gateway.provider': data.routes[data.routeIndex]?.provider },
-    };
+    });
     return inJobSpan(
       tracing,
       start,
@@ -162,7 +162,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       request: bound,
       requestId: data.requestId,
       traceparent: data.correlation?.traceparent,
-      trace: { span: spanOf(job), attempt: job.attemptsMade + 1, hop: data.routeIndex },
+      trace: tracing.enabled ? { span: spanOf(job), attempt: job.attemptsMade + 1, hop: data.routeIndex } : undefined,
       limit: dependencies.limitProvider({
         provider: route.provider,
         model: route.upstreamModel,
