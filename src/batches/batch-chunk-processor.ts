@@ -126,7 +126,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const startLine = pLimit(Math.max(1, concurrency));
     const handBack = dependencies.handBack;
     const hinted = new Set<string>();
-    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : traceLine(batch, line, stop, hinted, span)))));
+    const chunkTrace = { span, failedLinesTraced: 0 };
+    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : traceLine(batch, line, stop, hinted, chunkTrace)))));
+    if (chunkTrace.failedLinesTraced > 0) span.setAttributes({ 'gateway.batch.failed_lines_traced': chunkTrace.failedLinesTraced });
     if (handBack?.aborted) throw new HandBackError();
     // Every line of the chunk is committed: the reconciler has nothing to put back for it.
     await markChunkDone(pool, job.data);
@@ -135,24 +137,33 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
 
   /**
    * Runs and records one line; a sampled line runs in a span of its own (its provider calls as its
-   * children), and a failed one that was not sampled is traced after the fact, its attempts as events.
+   * children), and a failed one that was not sampled is traced after the fact, its attempts as events
+   * (at most {@link maxFailedLineSpansPerChunk} a chunk run: a batch whose every line fails is not a span per line).
    */
-  async function traceLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>, chunkSpan: TraceSpan): Promise<void> {
+  async function traceLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>, chunk: { span: TraceSpan; failedLinesTraced: number }): Promise<void> {
+    if (!tracing.enabled) {
+      const outcome = await runLine(batch, line, stop, hinted, undefined);
+      if (outcome) await writer.record(outcome);
+      return;
+    }
     const startedAt = Date.now();
     const requestId = batchRequestId(batch.id, line.line_number);
     const attributes = { 'gateway.request_id': requestId, 'gateway.batch.line': line.line_number, 'gateway.batch.custom_id': line.custom_id };
-    const lineSpan = tracing.batchLines.sampled(line.line_number) ? chunkSpan.startChild('batch line', attributes) : undefined;
+    const lineSpan = tracing.batchLines.sampled(line.line_number) ? chunk.span.startChild('batch line', attributes) : undefined;
     const outcome = await runLine(batch, line, stop, hinted, lineSpan);
     if (!outcome) {
       lineSpan?.end({ attributes: { 'gateway.outcome': 'handed_back' } });
       return;
     }
-    const error = outcome.status === 'completed' ? undefined : { name: outcome.errorCode ?? outcome.status, message: outcome.errorMessage ?? outcome.status };
+    // Cancelled and expired lines did not fail: a cancelled batch is not a span per line.
+    const error = outcome.status === 'failed' ? errorOf({ name: outcome.errorCode ?? 'failed', message: outcome.errorMessage ?? 'failed' }) : undefined;
     const ended = { 'gateway.outcome': outcome.status, 'error.type': outcome.errorCode ?? undefined, 'gateway.provider': outcome.provider ?? undefined, 'gateway.attempts': outcome.attempts };
-    if (lineSpan) lineSpan.end({ attributes: ended, ...(error ? { error: errorOf(error) } : {}) });
-    else if (error && tracing.batchLines.failedLines) {
+    if (lineSpan) {
+      lineSpan.end({ attributes: ended, ...(error ? { error } : {}) });
+    } else if (error && tracing.batchLines.failedLines && chunk.failedLinesTraced < maxFailedLineSpansPerChunk) {
+      chunk.failedLinesTraced += 1;
       const events = (outcome.routeAttempts ?? []).map((attempt) => ({ name: 'gateway.attempt', attributes: routeAttemptAttributes(attempt) }));
-      chunkSpan.recordChild({ name: 'batch line', startedAt, endedAt: Date.now(), attributes: { ...attributes, ...ended }, error: errorOf(error), events });
+      chunk.span.recordChild({ name: 'batch line', startedAt, endedAt: Date.now(), attributes: { ...attributes, ...ended }, error, events });
     }
     await writer.record(outcome);
   }
@@ -292,6 +303,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     };
   }
 }
+
+/** Failed lines not sampled that one chunk run traces at most. */
+const maxFailedLineSpansPerChunk = 20;
 
 /** An error to fail a span with, from a line's code and message. */
 function errorOf(failure: { name: string; message: string }): Error {
