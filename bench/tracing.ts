@@ -92,6 +92,11 @@ try {
   console.log(`\nTracing CPU per sync call (6 spans), ${calls} calls each, this process only:\n`);
   for (const [label, micros] of rows) console.log(`  ${label.padEnd(20)} ${micros.toFixed(1).padStart(8)} µs`);
   console.log(`\nthe sink received ${stats.exports} exports, ${(stats.bytes / 1e6).toFixed(1)} MB`);
+  // Spans that never left would make the figures the cost of dropping them.
+  if (stats.exports === 0) {
+    console.error('bench:tracing: the sink received no export; the figures above do not include exporting');
+    process.exitCode = 1;
+  }
 } finally {
   sink.kill('SIGTERM');
 }
