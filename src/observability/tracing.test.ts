@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.ts';
+import { startTracing } from './start-tracing.ts';
 import { batchLineSampled, noTracing } from './tracing.ts';
+import { readTracingSettings } from './tracing-settings.ts';
 
 describe('batchLineSampled', () => {
   const sampledOf = (lines: number, ratio: number) => Array.from({ length: lines }, (_unused, index) => index + 1).filter((line) => batchLineSampled(line, ratio));
@@ -23,5 +26,17 @@ describe('noTracing', () => {
     expect(span.startEnqueue({ queue: 'q', jobId: 'k' }).traceparent).toBeUndefined();
     await expect(span.step('record', async () => 42)).resolves.toBe(42);
     expect(noTracing.batchLines.sampled(100)).toBe(false);
+  });
+});
+
+describe('startTracing', () => {
+  it('hands out the no-op tracing when the settings say off, and says why only when something asked for traces', async () => {
+    const lines: Array<{ msg: string; reason?: string }> = [];
+    const logger = createLogger('info', { destination: { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) } });
+    const batchLines = { batchLineRatio: 0.01, failedBatchLines: true };
+    expect(await startTracing({ settings: readTracingSettings({}), batchLines, logger, role: 'all' })).toBe(noTracing);
+    expect(lines).toEqual([]);
+    expect(await startTracing({ settings: readTracingSettings({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }), batchLines, logger, role: 'all' })).toBe(noTracing);
+    expect(lines).toMatchObject([{ msg: 'tracing off', reason: 'OTEL_SDK_DISABLED is true' }]);
   });
 });
