@@ -157,6 +157,9 @@ describe('OpenTelemetry traces', () => {
     await settled(traceId, 'POST /v1/chat/completions');
     const call = spans.one(traceId, 'chat echo');
     expect(call.attributes).toMatchObject({ 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.output_tokens': expect.any(Number) });
+    const firstChunkSeconds = Number(call.attributes['gen_ai.response.time_to_first_chunk']);
+    expect(firstChunkSeconds).toBeGreaterThanOrEqual(0);
+    expect(firstChunkSeconds * 1e9).toBeLessThanOrEqual(call.duration[0] * 1e9 + call.duration[1]);
     expect(spans.one(traceId, 'POST /v1/chat/completions').attributes['http.response.status_code']).toBe(200);
   });
 

@@ -8,7 +8,7 @@ import { completedAttempt, failedAttempt, skippedAttempt, type RouteAttempt } fr
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { toProviderError } from './provider-error-mapping.ts';
 import type { Limiter } from '../limits/provider/provider-limits.ts';
-import type { TraceSpan } from '../observability/tracing.ts';
+import type { ProviderCallSpan, TraceSpan } from '../observability/tracing.ts';
 
 export type RouteLatencyRecorder = Pick<RedisRouteLatencies, 'record'>;
 
@@ -76,7 +76,8 @@ export async function callRoute(options: {
       const span = options.trace?.span.startProviderCall({ client, route, request: options.request, attempt: options.trace.attempt, hop: options.trace.hop, limitWaitMs: calledAt - startedAt });
       const traceparent = span?.traceparent ?? options.traceparent;
       const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal, ...(traceparent ? { traceparent } : {}) };
-      const call = options.request.call(client, context, options.onChunks);
+      const onChunks = span && options.onChunks ? withFirstChunk(options.onChunks, span) : options.onChunks;
+      const call = options.request.call(client, context, onChunks);
       // A streamed call settles when its stream ends: so does its span.
       return span
         ? call.then(
@@ -108,6 +109,14 @@ export async function callRoute(options: {
     const bookkeeping = verdict && signals.breakers ? signals.breakers.record(key, verdict).catch(() => undefined) : Promise.resolve();
     return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping, limitWaitMs: limitWaitMs() };
   }
+}
+
+/** The chunk sink, telling the call's span when the first chunk comes. */
+function withFirstChunk(onChunks: ChunkSink, span: ProviderCallSpan): ChunkSink {
+  return (chunks) => {
+    span.firstChunk();
+    onChunks(chunks);
+  };
 }
 
 class SlotWaitExpired extends Error {

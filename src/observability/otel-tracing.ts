@@ -130,8 +130,15 @@ class OtelSpan implements TraceSpan {
 
   startProviderCall(call: ProviderCallStart): ProviderCallSpan {
     const span = this.tracer.startSpan(providerCallSpanName(call), { kind: SpanKind.CLIENT, attributes: cleanAttributes(providerCallAttributes(call)) }, this.context);
+    const startedAt = performance.now();
+    let firstChunkSeen = false;
     return {
       traceparent: traceparentOf(span),
+      firstChunk: () => {
+        if (firstChunkSeen) return;
+        firstChunkSeen = true;
+        span.setAttribute('gen_ai.response.time_to_first_chunk', (performance.now() - startedAt) / 1000);
+      },
       end: (outcome) => {
         if (outcome.ok) {
           span.setAttributes(cleanAttributes(providerResultAttributes(call, outcome.result)));

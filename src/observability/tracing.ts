@@ -82,6 +82,8 @@ export interface ProviderCallStart {
 /** One provider call's span; the provider receives its `traceparent`. */
 export interface ProviderCallSpan {
   readonly traceparent: string | undefined;
+  /** A streamed call's first chunk arrived (`gen_ai.response.time_to_first_chunk`); later calls are ignored. */
+  firstChunk(): void;
   end(outcome: { ok: true; result: ProviderResult } | { ok: false; error: ProviderError }): void;
 }
 
@@ -106,7 +108,7 @@ const noSpan: RequestSpan = {
   endResponse: () => undefined,
 };
 
-const noProviderCall: ProviderCallSpan = { traceparent: undefined, end: () => undefined };
+const noProviderCall: ProviderCallSpan = { traceparent: undefined, firstChunk: () => undefined, end: () => undefined };
 
 /** Tracing off: every span is the same no-op; nothing is sampled, nothing is exported. */
 export const noTracing: Tracing = {
