@@ -87,6 +87,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
 
   /** A run of the job inside its span, ended with how the run ended (`retry`: thrown for BullMQ to run it again). */
   return async function processRequestJob(job: RequestJob): Promise<RequestJobResult> {
+    if (!tracing.enabled) return runJob(job);
     const { data } = job;
     const start = () => ({
       queue: job.queueName,
