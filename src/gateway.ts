@@ -14,6 +14,7 @@ import { guardDeployment } from './startup/deployment-guard.ts';
 import { startApiRole } from './roles/api-role.ts';
 import { startSharedServices } from './roles/shared-services.ts';
 import { startWorkerRole } from './roles/worker-role.ts';
+import { noTracing, type Tracing } from './observability/tracing.ts';
 
 /** How long past the drain deadline one shutdown step may take before the next one runs. */
 const closeStepGraceMs = 5000;
@@ -34,6 +35,11 @@ export interface GatewayOptions {
    * Without it, the error is only logged.
    */
   onFatal?: (error: Error) => void;
+  /**
+   * Where spans go (see `startTracing`). The caller owns it: it is shut down (flushed) by whoever made
+   * it, after `close()`, so the spans of the drain are in it. @defaultValue {@link noTracing}
+   */
+  tracing?: Tracing;
 }
 
 export interface Gateway {
@@ -106,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // The prefix's registration goes with the rest of Redis's data: claimed again after each loss.
     deployment.keepClaimed(durability.watcher, (error) => (options.onFatal ? options.onFatal(error) : logger.error({ err: error }, error.message)));
 
-    const roleOptions = { environment, config, logger, prefix, shared, shutdown, closers };
+    const roleOptions = { environment, config, logger, prefix, shared, shutdown, closers, tracing: options.tracing ?? noTracing };
     if (role === 'worker' || role === 'all') await startWorkerRole(roleOptions);
     if (role === 'worker') {
       startup.checkStopped(signal);

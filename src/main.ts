@@ -7,6 +7,9 @@ import { startGateway, type Gateway } from './gateway.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { KnownSecrets, secretsOf } from './logging/log-redaction.ts';
 import { isStartupAborted, startupErrorDetails } from './errors/startup-errors.ts';
+import { readTracingSettings } from './observability/tracing-settings.ts';
+import { startTracing } from './observability/start-tracing.ts';
+import { noTracing, type Tracing } from './observability/tracing.ts';
 
 /** Signals closer together than this are one signal delivered twice. */
 const repeatedSignalMs = 1000;
@@ -26,11 +29,15 @@ async function main(): Promise<void> {
   const secrets = new KnownSecrets();
   const connectionUrls = [environment.DATABASE_URL, environment.REDIS_URL, environment.CACHE_REDIS_URL];
   secrets.add(...secretsOf({ providers: {}, urls: connectionUrls, adminKey: environment.GATEWAY_ADMIN_KEY }));
+  const tracingSettings = readTracingSettings(process.env);
+  if (tracingSettings.enabled) secrets.add(...tracingSettings.secrets, ...secretsOf({ providers: {}, urls: [tracingSettings.endpoint] }));
   const logger = createLogger(environment.LOG_LEVEL, { secrets });
   const starting = new AbortController();
+  let tracing: Tracing = noTracing;
   try {
     const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG, process.env, { logger }) : defaultGatewayConfig();
     secrets.add(...secretsOf({ providers: config.providers, urls: [] }));
+    tracing = await startTracing({ settings: tracingSettings, batchLines: config.tracing, logger, role: environment.GATEWAY_ROLE });
     if (!environment.GATEWAY_CONFIG) logger.info(`GATEWAY_CONFIG is not set: serving the built-in mock provider (models ${Object.keys(builtInConfig.models).join(', ')})`);
     // Signals are handled from the start: one that comes while Postgres or Redis is awaited stops the wait.
     let gateway: Gateway | undefined;
@@ -45,16 +52,20 @@ async function main(): Promise<void> {
       }, config.server.shutdownTimeoutMs + drainOverrunMs).unref();
     const drain = (running: Gateway) => {
       armDrainDeadline();
-      running.close().then(
-        () => {
-          logger.info('shut down cleanly');
-          process.exit(exitCode);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      running
+        .close()
+        // After the drain, so its spans are in: buffered spans are exported (a few seconds at most).
+        .then(() => tracing.shutdown())
+        .then(
+          () => {
+            logger.info('shut down cleanly');
+            process.exit(exitCode);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     const stop = (signal: NodeJS.Signals | 'deployment-conflict') => {
       if (stoppingSince !== undefined) {
@@ -86,6 +97,7 @@ async function main(): Promise<void> {
       environment,
       config,
       logger,
+      tracing,
       signal: starting.signal,
       // Another deployment took this Redis prefix while the process ran (after Redis lost its data).
       onFatal: (error) => {

@@ -70,6 +70,7 @@ export async function acceptAsyncJob(
       acceptedAt: acceptedAt.getTime(),
       cache,
       correlation: request.correlation,
+      trace: request.trace,
     });
     return inserted;
   }).catch(async (error: unknown) => {

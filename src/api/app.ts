@@ -19,6 +19,8 @@ import type { ReadinessReport } from '../durability/readiness.ts';
 import { registerErrorHandlers } from './error-handler.ts';
 import { adminAuthHook } from './plugins/admin-auth.ts';
 import { apiKeyAuthHook } from './plugins/api-key-auth.ts';
+import { registerRequestTracing } from './plugins/request-tracing.ts';
+import { noTracing, type Tracing } from '../observability/tracing.ts';
 import { registerServerTiming } from './plugins/server-timing.ts';
 import { registerConnectionDrain } from './plugins/connection-drain.ts';
 import { registerRefusalLog } from './plugins/refusal-log.ts';
@@ -74,6 +76,8 @@ export interface AppDependencies {
   readiness: () => Promise<ReadinessReport>;
   /** The HTTP server to serve on (one already listening since start-up); fastify creates its own without. */
   serverFactory?: FastifyServerFactory;
+  /** Spans for the `/v1` API's requests (see plugins/request-tracing.ts). @defaultValue no tracing */
+  tracing?: Tracing;
 }
 
 /** The HTTP API as a fastify instance; `inject()` drives it in tests, `listen()` in production. */
@@ -122,6 +126,8 @@ export function buildApp(dependencies: AppDependencies) {
   app.register(
     async (v1) => {
       v1.decorateRequest('principal', undefined as never);
+      // First: a refused key is a traced request too.
+      registerRequestTracing(v1, dependencies.tracing ?? noTracing);
       // onRequest, before the body is read or validated: without a valid key nothing else is answered
       // (a 401 whatever the body, so the schemas cannot be probed), and an upload is not even read.
       v1.addHook('onRequest', apiKeyAuthHook(dependencies.keyStore));

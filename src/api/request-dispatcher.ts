@@ -10,6 +10,7 @@ import type { OperationPayload, OperationResponse } from '../operations/registry
 import { resolveRoutes, type ResolvedRoute } from '../routing/resolve-route.ts';
 import type { RouteAttempt } from '../routing/route-attempts.ts';
 import type { RequestCorrelation } from '../observability/request-correlation.ts';
+import { noTraceSpan, type TraceSpan } from '../observability/tracing.ts';
 import type { RequestFormat } from '../formats/request-format.ts';
 import { readRoutingControls, type HeaderValues } from '../routing/routing-controls.ts';
 import { requestJobOptionsFor, hopJobId, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
@@ -41,6 +42,8 @@ interface DispatchFields {
   cacheStatus?: 'miss' | 'bypass';
   /** The caller's correlation headers, carried to the worker. */
   correlation?: RequestCorrelation | undefined;
+  /** The request's span: the job's enqueue is its child, and the job carries that context to the worker. */
+  trace?: TraceSpan | undefined;
 }
 
 /**
@@ -121,7 +124,7 @@ export class RequestDispatcher {
     const enqueuedFrom = performance.now();
     let enqueuedAt: number;
     try {
-      await this.enqueue(data);
+      await this.enqueue(data, input.trace);
       enqueuedAt = performance.now();
     } catch (error) {
       this.options.replies.cancel(input.requestId);
@@ -176,7 +179,7 @@ export class RequestDispatcher {
     // A stream that has not started can be queued again; once chunks flowed, a re-run would repeat them.
     this.waiting.set(input.requestId, { data, restorable: () => !reception.heardFrom });
     try {
-      await this.enqueue(data);
+      await this.enqueue(data, input.trace);
     } catch (error) {
       reception.close();
       throw error;
@@ -234,26 +237,39 @@ export class RequestDispatcher {
    * fallback hops take the time they need.
    */
   async dispatchAsync(input: Omit<DispatchFields, 'cacheStatus'> & OperationPayload & { webhookUrl: string | null; acceptedAt: number }): Promise<void> {
-    await this.enqueue({
-      ...jobDataBase(input),
-      kind: 'async',
-      replyTo: null,
-      acceptedAt: input.acceptedAt,
-      webhookUrl: input.webhookUrl,
-    });
+    await this.enqueue(
+      {
+        ...jobDataBase(input),
+        kind: 'async',
+        replyTo: null,
+        acceptedAt: input.acceptedAt,
+        webhookUrl: input.webhookUrl,
+      },
+      input.trace,
+    );
   }
 
   async close(): Promise<void> {
     await this.queues.close();
   }
 
-  private async enqueue(data: RequestJobData): Promise<void> {
+  /**
+   * Adds the job, in a span that is a child of `parent` (the request's), and whose context the job
+   * carries in `data.trace`: set on the data itself, so a job queued again after a Redis loss (from
+   * `waiting`, without a parent) keeps the first context.
+   */
+  private async enqueue(data: RequestJobData, parent: TraceSpan = noTraceSpan): Promise<void> {
     const route = data.routes[data.routeIndex];
     if (!route) throw new GatewayError({ code: 'model_not_found', message: `model ${data.model} has no route`, param: 'model' });
+    const queueName = providerQueueName(route.provider);
+    const span = parent.startEnqueue({ queue: queueName, jobId: hopJobId(data.requestId, data.routeIndex) });
+    if (span.traceparent !== undefined) data.trace = span.traceparent;
     try {
       // Fails fast when Redis is away (the connection's maxRetriesPerRequest): its queue was opened at start.
       await this.queue(route.provider).add('chat', data, requestJobOptionsFor(data, this.options.config));
+      span.end();
     } catch (error) {
+      span.end({ error });
       this.options.logger.error({ err: error, requestId: data.requestId }, 'enqueue failed');
       throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; nothing was queued. Retry shortly.' });
     }

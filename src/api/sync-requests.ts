@@ -83,6 +83,7 @@ export class SyncRequests {
       cache: cachePlan && { ...cachePlan, lookup: false },
       cacheStatus,
       correlation: request.correlation,
+      trace: request.trace,
     };
     if (input.stream) {
       await lease.run(() => input.stream!(dispatch, lease, cacheHeaders));

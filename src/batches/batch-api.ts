@@ -20,6 +20,7 @@ import { insertBatchRow, listBatchRows, loadBatchRow, markBatchDeleted, markCanc
 import { findInvalidLines, invalidLinesError, notNativeError } from './find-invalid-lines.ts';
 import { batchModeHeader, nativeBatchMinWindowMs, nativeBatchRefusal, type BatchMode } from './batch-mode.ts';
 import type { OperationName } from '../operations/registry.ts';
+import { noTraceSpan, type TraceSpan } from '../observability/tracing.ts';
 
 export interface CreateBatchInput {
   principal: Principal;
@@ -38,6 +39,8 @@ export interface CreateBatchInput {
    * completed with it); if it throws, nothing is created.
    */
   within?: (client: pg.PoolClient, batch: BatchObject) => Promise<void>;
+  /** The create request's span: the batch's control steps, chunks and sampled lines are in its trace. */
+  trace?: TraceSpan | undefined;
 }
 
 /** The API side of batches: create, read, list, cancel and page through results. */
@@ -138,14 +141,18 @@ export class BatchApi {
       mode,
     });
     await fenceCreation(client, batch.id);
+    const send = (input.trace ?? noTraceSpan).startEnqueue({ queue: batchControlQueueName, jobId: `start-${batch.id}` });
     try {
-      const start: BatchControlJob = { type: 'start', batchId: batch.id };
-      const expire: BatchControlJob = { type: 'expire', batchId: batch.id };
+      const traced = send.traceparent === undefined ? {} : { traceparent: send.traceparent };
+      const start: BatchControlJob = { type: 'start', batchId: batch.id, ...traced };
+      const expire: BatchControlJob = { type: 'expire', batchId: batch.id, ...traced };
       await this.controlQueue.addBulk([
         { name: 'start', data: start, opts: controlJobOptions(start) },
         { name: 'expire', data: expire, opts: controlJobOptions(expire, windowMs) },
       ]);
-    } catch {
+      send.end();
+    } catch (error) {
+      send.end({ error });
       throw new GatewayError({ code: 'service_unavailable', message: 'The job queue (Redis) is unavailable; the batch was not created. Retry shortly.' });
     }
     return toBatchObject(batch);

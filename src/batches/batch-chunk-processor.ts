@@ -26,6 +26,8 @@ import { operationOfEndpoint } from '../formats/batch-line-formats.ts';
 import { formatOfEndpoint } from '../formats/request-format.ts';
 import { cacheHitFields, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
 import { TenantBudgetExceededError, type TenantBudgetGate } from '../limits/tenant/tenant-budget-gate.ts';
+import { inJobSpan, noTracing, type TraceSpan, type Tracing } from '../observability/tracing.ts';
+import { routeAttemptAttributes } from '../observability/gen-ai-attributes.ts';
 
 export interface BatchChunkDependencies {
   config: GatewayConfig;
@@ -48,6 +50,8 @@ export interface BatchChunkDependencies {
    * recorded) and the chunk goes back to its queue, to skip the lines recorded so far when it runs again.
    */
   handBack?: AbortSignal;
+  /** A span per chunk run; lines get one when sampled (`tracing.batchLineRatio`) or when they fail. @defaultValue no tracing */
+  tracing?: Tracing;
 }
 
 interface BatchHeader {
@@ -90,7 +94,14 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     return client && settings ? { client, maxAttempts: settings.maxAttempts, retryBaseDelayMs: settings.retryBaseDelayMs } : undefined;
   };
 
+  const tracing = dependencies.tracing ?? noTracing;
+
   return async function processBatchChunk(job: Job<BatchChunkJob>): Promise<{ lines: number }> {
+    const start = () => ({ queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes: { 'gateway.batch.id': job.data.batchId } });
+    return inJobSpan(tracing, start, (span) => runChunk(job, span), { outcome: (result) => ({ 'gateway.batch.lines': result.lines }) });
+  };
+
+  async function runChunk(job: Job<BatchChunkJob>, span: TraceSpan): Promise<{ lines: number }> {
     const { batchId, ranges } = job.data;
     const { rows: headers } = await pool.query<BatchHeader>('SELECT id, project_id, api_key_id, input_file_id, status, stop_reason, created_at, endpoint FROM batches WHERE id = $1', [batchId]);
     const batch = headers[0];
@@ -115,14 +126,50 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const startLine = pLimit(Math.max(1, concurrency));
     const handBack = dependencies.handBack;
     const hinted = new Set<string>();
-    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : runLine(batch, line, stop, hinted)))));
+    const chunkTrace = { span, failedLinesTraced: 0 };
+    await Promise.all(lines.map((line) => startLine(() => (handBack?.aborted ? Promise.resolve() : traceLine(batch, line, stop, hinted, chunkTrace)))));
+    if (chunkTrace.failedLinesTraced > 0) span.setAttributes({ 'gateway.batch.failed_lines_traced': chunkTrace.failedLinesTraced });
     if (handBack?.aborted) throw new HandBackError();
     // Every line of the chunk is committed: the reconciler has nothing to put back for it.
     await markChunkDone(pool, job.data);
     return { lines: lines.length };
-  };
+  }
 
-  async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>): Promise<void> {
+  /**
+   * Runs and records one line; a sampled line runs in a span of its own (its provider calls as its
+   * children), and a failed one that was not sampled is traced after the fact, its attempts as events
+   * (at most {@link maxFailedLineSpansPerChunk} a chunk run: a batch whose every line fails is not a span per line).
+   */
+  async function traceLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>, chunk: { span: TraceSpan; failedLinesTraced: number }): Promise<void> {
+    if (!tracing.enabled) {
+      const outcome = await runLine(batch, line, stop, hinted, undefined);
+      if (outcome) await writer.record(outcome);
+      return;
+    }
+    const startedAt = Date.now();
+    const requestId = batchRequestId(batch.id, line.line_number);
+    const attributes = { 'gateway.request_id': requestId, 'gateway.batch.line': line.line_number, 'gateway.batch.custom_id': line.custom_id };
+    const lineSpan = tracing.batchLines.sampled(line.line_number) ? chunk.span.startChild('batch line', attributes) : undefined;
+    const outcome = await runLine(batch, line, stop, hinted, lineSpan);
+    if (!outcome) {
+      lineSpan?.end({ attributes: { 'gateway.outcome': 'handed_back' } });
+      return;
+    }
+    // Cancelled and expired lines did not fail: a cancelled batch is not a span per line.
+    const error = outcome.status === 'failed' ? errorOf({ name: outcome.errorCode ?? 'failed', message: outcome.errorMessage ?? 'failed' }) : undefined;
+    const ended = { 'gateway.outcome': outcome.status, 'error.type': outcome.errorCode ?? undefined, 'gateway.provider': outcome.provider ?? undefined, 'gateway.attempts': outcome.attempts };
+    if (lineSpan) {
+      lineSpan.end({ attributes: ended, ...(error ? { error } : {}) });
+    } else if (error && tracing.batchLines.failedLines && chunk.failedLinesTraced < maxFailedLineSpansPerChunk) {
+      chunk.failedLinesTraced += 1;
+      const events = (outcome.routeAttempts ?? []).map((attempt) => ({ name: 'gateway.attempt', attributes: routeAttemptAttributes(attempt) }));
+      chunk.span.recordChild({ name: 'batch line', startedAt, endedAt: Date.now(), attributes: { ...attributes, ...ended }, error, events });
+    }
+    await writer.record(outcome);
+  }
+
+  /** One line's outcome, to record; undefined when the drain stopped it (the chunk's next run makes its call). */
+  async function runLine(batch: BatchHeader, line: LineRow, stop: StopSignal, hinted: Set<string>, lineSpan: TraceSpan | undefined): Promise<BatchLineOutcome | undefined> {
     const base = {
       kind: 'batch' as const,
       requestId: batchRequestId(batch.id, line.line_number),
@@ -151,29 +198,22 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
 
     // Checked when the batch was created and started too; again here, for a worker whose config differs.
     const prepared = checkerFor(batch.endpoint)(line.content);
-    if (!prepared.ok) {
-      await writer.record(failed({ status: 'failed', model: prepared.model, statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message }));
-      return;
-    }
+    if (!prepared.ok) return failed({ status: 'failed', model: prepared.model, statusCode: prepared.statusCode, errorCode: prepared.code, errorMessage: prepared.message });
     const model = prepared.model;
     const planned = await planLine(prepared);
-    if (!planned.ok) {
-      await writer.record(failed({ status: 'failed', model, statusCode: planned.statusCode, errorCode: planned.code, errorMessage: planned.message }));
-      return;
-    }
+    if (!planned.ok) return failed({ status: 'failed', model, statusCode: planned.statusCode, errorCode: planned.code, errorMessage: planned.message });
 
     const stopped = await stop.reason();
     if (stopped) {
       const message = stopped === 'cancelled' ? 'The batch was cancelled before this request ran.' : 'The batch expired before this request ran.';
-      await writer.record(failed({ status: stopped, model, errorCode: stopped === 'cancelled' ? 'batch_cancelled' : 'batch_expired', errorMessage: message }));
-      return;
+      return failed({ status: stopped, model, errorCode: stopped === 'cancelled' ? 'batch_cancelled' : 'batch_expired', errorMessage: message });
     }
 
     const bound = bindRequest(planned);
     const cachePlan = dependencies.cache?.plan({ projectId: batch.project_id, operation: bound.operation, request: planned.request, routes: planned.routes });
     const cached = await dependencies.cache?.lookup(cachePlan);
     if (cached) {
-      await writer.record({
+      return {
         ...base,
         model,
         ...cacheHitFields(cached),
@@ -182,8 +222,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         response: cached.response,
         providerLatencyMs: null,
         warnings: prepared.warnings,
-      });
-      return;
+      };
     }
     const cacheStatus = cacheStatusOf(cachePlan, false);
 
@@ -205,9 +244,10 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       shouldStop: async () => dependencies.handBack?.aborted === true || (await stop.reason()) !== null,
       waitWhileOpen: true,
       handBack: dependencies.handBack,
+      trace: lineSpan,
     });
     // Stopped by the drain: nothing to record; the chunk's next run makes this line's call.
-    if (!outcome.ok && dependencies.handBack?.aborted) return;
+    if (!outcome.ok && dependencies.handBack?.aborted) return undefined;
     const { route, trail } = outcome;
     const routed = {
       model,
@@ -223,7 +263,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       const { response, usage } = outcome.result;
       const cost = computeCost({ usage, pricing: route.pricing });
       void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
-      await writer.record({
+      return {
         ...base,
         ...routed,
         status: 'completed',
@@ -234,8 +274,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         completedAt: new Date(),
         usage: { ...usage, cost },
         warnings: [...prepared.warnings, ...(outcome.result.warnings ?? [])],
-      });
-      return;
+      };
     }
     const lineError = TenantBudgetExceededError.isBudgetStop(outcome.error)
       ? outcome.error.toGatewayError()
@@ -249,7 +288,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       hinted.add(lineError.answerCode);
       dependencies.logger.warn({ requestId: base.requestId, batchId: batch.id, errorCode: lineError.answerCode, hint: lineError.hint, err: outcome.error }, 'batch line failed');
     }
-    await writer.record({
+    return {
       ...base,
       ...routed,
       status: 'failed',
@@ -261,6 +300,16 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       response: outcome.error.status === undefined ? null : gatewayError.toBody(),
       completedAt: new Date(),
       usage: null,
-    });
+    };
   }
+}
+
+/** Failed lines not sampled that one chunk run traces at most. */
+const maxFailedLineSpansPerChunk = 20;
+
+/** An error to fail a span with, from a line's code and message. */
+function errorOf(failure: { name: string; message: string }): Error {
+  const error = new Error(failure.message);
+  error.name = failure.name;
+  return error;
 }

@@ -29,6 +29,7 @@ import { newFileId } from '../files/file-record.ts';
 import { releaseDeletedFileLines } from '../files/file-store.ts';
 import type { Database } from '../db/client.ts';
 import { awaitCreation } from '../durability/creation-fence.ts';
+import { inJobSpan, noTracing, type TraceSpan, type Tracing } from '../observability/tracing.ts';
 
 export interface BatchControlDependencies {
   config: GatewayConfig;
@@ -45,6 +46,8 @@ export interface BatchControlDependencies {
   logger: Logger;
   /** How long after a cancel or expiry in-flight lines may still finish before the sweep. */
   sweepGraceMs: number;
+  /** A span per step; the chunks a start step queues carry its context. @defaultValue no tracing */
+  tracing?: Tracing;
 }
 
 const pageSize = 5000;
@@ -66,8 +69,15 @@ const maxChunkPriority = 2_097_151;
 /** The batch lifecycle: start → chunks → (expire | cancel → sweep) → finalize. Every step is idempotent. */
 export function createBatchControlProcessor(dependencies: BatchControlDependencies) {
   const { pool, redis, prefix, config } = dependencies;
+  const tracing = dependencies.tracing ?? noTracing;
 
   return async function processBatchControl(job: Job<BatchControlJob>): Promise<void> {
+    const attributes = { 'gateway.batch.id': job.data.batchId, 'gateway.batch.step': job.data.type };
+    const start = () => ({ queue: job.queueName, jobId: job.id ?? '', traceparent: job.data.traceparent, attempt: job.attemptsMade + 1, attributes });
+    return inJobSpan(tracing, start, (span) => runStep(job, span));
+  };
+
+  async function runStep(job: Job<BatchControlJob>, span: TraceSpan): Promise<void> {
     // The start job is queued before its batch row commits: wait for that transaction to end.
     if (job.data.type === 'start') await awaitCreation(pool, job.data.batchId);
     const batch = await loadBatchRow(pool, job.data.batchId);
@@ -75,7 +85,7 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
     const logger = dependencies.logger.child({ batchId: batch.id, step: job.data.type });
     switch (job.data.type) {
       case 'start':
-        return start(batch, logger);
+        return start(batch, logger, span.traceparent);
       case 'expire':
         return stopBatch(batch, 'expired');
       case 'sweep':
@@ -83,10 +93,10 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       case 'finalize':
         return finalize(batch, logger);
     }
-  };
+  }
 
-  /** Pages through the input file (never all of it in memory) and fans lines out per provider. */
-  async function start(batch: BatchRow, logger: Logger): Promise<void> {
+  /** Pages through the input file (never all of it in memory) and fans lines out per provider; its chunks carry `traceparent`. */
+  async function start(batch: BatchRow, logger: Logger, traceparent: string | undefined): Promise<void> {
     await pool.query("UPDATE batches SET status = 'in_progress', in_progress_at = coalesce(in_progress_at, now()) WHERE id = $1 AND status = 'validating'", [batch.id]);
     // Cancelled (or expired) before it started: nothing is in flight, so every line can be marked at once.
     if (batch.stopReason) return sweep(batch);
@@ -162,11 +172,11 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
       }
       total += rows.length;
       await Promise.all(refused.map((outcome) => dependencies.writer.record(outcome)));
-      await addChunks(batch.id, chunks.splice(0));
+      await addChunks(batch.id, chunks.splice(0), traceparent);
       await addParts(parts.splice(0));
     }
     for (const provider of pending.keys()) flushProvider(provider);
-    await addChunks(batch.id, chunks.splice(0));
+    await addChunks(batch.id, chunks.splice(0), traceparent);
     await addParts(natives.finish());
     // From here the chunks' rows say what is left to do; a start step re-run before this re-adds the rest.
     await pool.query('UPDATE batches SET fanned_out_at = now() WHERE id = $1', [batch.id]);
@@ -175,12 +185,15 @@ export function createBatchControlProcessor(dependencies: BatchControlDependenci
   }
 
   /** Records the chunks, then queues those not done yet (all of them, unless this start step is a re-run). */
-  async function addChunks(batchId: string, chunks: OrderedChunk[]): Promise<void> {
+  async function addChunks(batchId: string, chunks: OrderedChunk[], traceparent: string | undefined): Promise<void> {
     const toQueue = await recordChunks(pool, batchId, chunks);
     const byProvider = new Map<string, OrderedChunk[]>();
     for (const chunk of toQueue) byProvider.set(chunk.job.provider, [...(byProvider.get(chunk.job.provider) ?? []), chunk]);
     for (const [provider, ordered] of byProvider) {
-      await dependencies.chunkQueue(provider).addBulk(ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: job, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })));
+      const traced = traceparent === undefined ? {} : { traceparent };
+      await dependencies
+        .chunkQueue(provider)
+        .addBulk(ordered.map(({ job, ordinal }) => ({ name: 'chunk', data: { ...job, ...traced }, opts: { ...chunkJobOptions(job), priority: fairSharePriority(ordinal) } })));
     }
   }
 

@@ -31,6 +31,7 @@ import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import type { TenantWorkerLimits } from '../limits/tenant/tenant-limits-wiring.ts';
 import type { RoutingSignalsReader } from '../routing/routing-signals.ts';
 import type { RouteSignals } from '../execution/call-route.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 export interface BatchWorkers {
   close(): Promise<void>;
@@ -60,6 +61,8 @@ export async function startBatchWorkers(options: {
   logger: Logger;
   /** The drain deadline's signal: chunks still running then go back to their queues. */
   handBack?: AbortSignal;
+  /** Spans of control steps, chunks and sampled lines. @defaultValue no tracing */
+  tracing?: Tracing;
 }): Promise<BatchWorkers> {
   const { config, redis, prefix } = options;
   const logger = options.logger.child({ component: 'batch-worker' });
@@ -98,6 +101,7 @@ export async function startBatchWorkers(options: {
       webhooks: options.webhooks,
       logger,
       sweepGraceMs: sweepGraceMs(config),
+      ...(options.tracing ? { tracing: options.tracing } : {}),
     }),
     { connection: redis, prefix: queuePrefix(prefix, batchControlQueueName), concurrency: 4, ...workerLockOptions(config) },
   );
@@ -113,6 +117,7 @@ export async function startBatchWorkers(options: {
     writer,
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.handBack ? { handBack: options.handBack } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     logger,
   });
   const chunkWorkers = Object.entries(config.providers).map(

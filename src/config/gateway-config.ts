@@ -195,6 +195,17 @@ export const batchesSchema = z.strictObject({
   onInvalidLines: z.enum(onInvalidLinesModes).default('reject'),
 });
 
+/** What traces carry beside what the `OTEL_*` variables configure (see docs/operations.md, Traces). */
+export const tracingSchema = z.strictObject({
+  /**
+   * Share of batch lines run on the gateway's workers that get a span of their own (their provider
+   * calls too); every chunk of lines has one. Lines are picked evenly by line number. @defaultValue 0.01 (1 in 100)
+   */
+  batchLineRatio: z.number().min(0).max(1).default(0.01),
+  /** Trace every batch line that fails, sampled or not (after the fact, with its attempts as events). @defaultValue true */
+  failedBatchLines: z.boolean().default(true),
+});
+
 export const gatewayConfigSchema = z
   .strictObject({
     server: serverSchema.default(serverSchema.parse({})),
@@ -207,6 +218,7 @@ export const gatewayConfigSchema = z
     cache: cacheSchema.default(cacheSchema.parse({})),
     breakers: breakersSchema.default(breakersSchema.parse({})),
     durability: durabilitySchema.default(durabilitySchema.parse({})),
+    tracing: tracingSchema.default(tracingSchema.parse({})),
   })
   .superRefine((config, context) => {
     // Unknown providers and aliases, alias cycles: each with its exact path.

@@ -8,6 +8,7 @@ import { completedAttempt, failedAttempt, skippedAttempt, type RouteAttempt } fr
 import type { ResolvedRoute } from '../routing/resolve-route.ts';
 import { toProviderError } from './provider-error-mapping.ts';
 import type { Limiter } from '../limits/provider/provider-limits.ts';
+import type { ProviderCallSpan, TraceSpan } from '../observability/tracing.ts';
 
 export type RouteLatencyRecorder = Pick<RedisRouteLatencies, 'record'>;
 
@@ -36,8 +37,13 @@ export async function callRoute(options: {
   /** The request, bound to its operation (chat, embeddings, …). */
   request: BoundRequest;
   requestId: string;
-  /** The caller's W3C trace context, passed on to HTTP providers. */
+  /** The caller's W3C trace context, passed on to HTTP providers when the call is not traced itself. */
   traceparent?: string | undefined;
+  /**
+   * The span the call's own span is a child of, and what it records: the attempt's number on this
+   * route and the route's index (the hop). A traced call sends its own span's `traceparent`.
+   */
+  trace?: { span: TraceSpan; attempt: number; hop: number } | undefined;
   limit: Limiter;
   signals: RouteSignals;
   signal?: AbortSignal | undefined;
@@ -67,8 +73,21 @@ export async function callRoute(options: {
       if (gaveUp) return Promise.reject(new ProviderError({ provider: route.provider, code: 'route_busy', message: 'gave up waiting for a slot', retryable: false }));
       calledAt = performance.now();
       const signal = options.handBack && options.signal ? AbortSignal.any([options.signal, options.handBack]) : (options.signal ?? options.handBack);
-      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal, ...(options.traceparent ? { traceparent: options.traceparent } : {}) };
-      return options.request.call(client, context, options.onChunks);
+      const span = options.trace?.span.startProviderCall({ client, route, request: options.request, attempt: options.trace.attempt, hop: options.trace.hop, limitWaitMs: calledAt - startedAt });
+      const traceparent = span?.traceparent ?? options.traceparent;
+      const context = { upstreamModel: route.upstreamModel, requestId: options.requestId, signal, ...(traceparent ? { traceparent } : {}) };
+      const onChunks = span && options.onChunks ? withFirstChunk(options.onChunks, span) : options.onChunks;
+      const call = options.request.call(client, context, onChunks);
+      // A streamed call settles when its stream ends: so does its span.
+      return span
+        ? call.then(
+            (result) => (span.end({ ok: true, result }), result),
+            (error: unknown) => {
+              span.end({ ok: false, error: toProviderError(error, route.provider) });
+              throw error;
+            },
+          )
+        : call;
     });
     const bounded = options.maxWaitMs !== undefined || options.handBack !== undefined;
     const result = bounded ? await giveUpAfter(limited, { waitMs: options.maxWaitMs, signal: options.handBack }, () => (gaveUp = calledAt === undefined)) : await limited;
@@ -90,6 +109,14 @@ export async function callRoute(options: {
     const bookkeeping = verdict && signals.breakers ? signals.breakers.record(key, verdict).catch(() => undefined) : Promise.resolve();
     return { ok: false, error, attempt: failedAttempt(route, error, elapsed()), bookkeeping, limitWaitMs: limitWaitMs() };
   }
+}
+
+/** The chunk sink, telling the call's span when the first chunk comes. */
+function withFirstChunk(onChunks: ChunkSink, span: ProviderCallSpan): ChunkSink {
+  return (chunks) => {
+    span.firstChunk();
+    onChunks(chunks);
+  };
 }
 
 class SlotWaitExpired extends Error {

@@ -8,6 +8,7 @@ import { countCalls, skippedAttempt, type RouteAttempt } from '../routing/route-
 import { callRoute, type RouteSignals } from './call-route.ts';
 import { routeSkipMessage, routeSkipOf, type RouteSkip } from './route-skip.ts';
 import type { Limiter } from '../limits/provider/provider-limits.ts';
+import type { TraceSpan } from '../observability/tracing.ts';
 
 interface CallSummary {
   /** The route that served, or the last one tried. */
@@ -57,6 +58,8 @@ export interface CallWithRetriesOptions {
   waitWhileOpen?: boolean;
   /** The drain deadline: a slot wait or a call under way is given up (the line is then left for a re-run). */
   handBack?: AbortSignal | undefined;
+  /** The line's span (a sampled line): each call is its child, with its attempt and route index. */
+  trace?: TraceSpan | undefined;
 }
 
 /** One pass over the routes, each with its retries. */
@@ -83,6 +86,7 @@ async function tryRoutes(options: CallWithRetriesOptions): Promise<CallOutcome> 
         limit: options.limitFor(route),
         signals: options.signals ?? {},
         handBack: options.handBack,
+        trace: options.trace && { span: options.trace, attempt, hop: index },
       });
       await call.bookkeeping;
       trail.push(call.attempt);

@@ -72,10 +72,11 @@ export function readRequestCorrelation(headers: Readonly<Record<string, HeaderVa
 /**
  * The fields a log line about the request carries besides `requestId`. `trace_id` is spelt as
  * OpenTelemetry's log data model (and its pino instrumentation) spells it, so tracing backends link
- * the line to the trace.
+ * the line to the trace: the gateway's own trace (`trace`, with tracing on) when there is one — the
+ * caller's, continued, when it sent a `traceparent` — else the caller's.
  */
-export function correlationLogFields(correlation: RequestCorrelation | undefined): { clientRequestId?: string; trace_id?: string } {
-  const traceId = traceIdOf(correlation?.traceparent);
+export function correlationLogFields(correlation: RequestCorrelation | undefined, trace?: string): { clientRequestId?: string; trace_id?: string } {
+  const traceId = traceIdOf(trace ?? correlation?.traceparent);
   return {
     ...(correlation?.clientRequestId === undefined ? {} : { clientRequestId: correlation.clientRequestId }),
     ...(traceId === undefined ? {} : { trace_id: traceId }),

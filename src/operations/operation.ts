@@ -23,6 +23,34 @@ export interface ProviderResult<Response extends OperationResponse = OperationRe
   warnings?: string[];
 }
 
+/**
+ * The settings a request sends the model, as a trace records them (the request attributes of
+ * OpenTelemetry's GenAI semantic conventions); each only when the request sets it.
+ */
+export interface RequestTraits {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  seed?: number;
+  /** Candidate answers asked for (`n`), when not 1. */
+  choiceCount?: number;
+  stopSequences?: string[];
+  stream?: boolean;
+  /** Embeddings: the vector size asked for. */
+  dimensions?: number;
+}
+
+/** What an answer says of itself, as a trace records it (the GenAI response attributes). */
+export interface ResponseTraits {
+  /** The model that answered, as the provider names it. */
+  model?: string;
+  id?: string;
+  /** One per choice (chat). */
+  finishReasons?: string[];
+}
+
 /** Streamed chunks of a chat call as they arrive; other operations do not stream. */
 export type ChunkSink = (chunks: ChatCompletionChunk[]) => void;
 
@@ -51,4 +79,8 @@ export interface Operation<Request extends { model: string }, Response extends O
   call(input: { client: ProviderClient; request: Request; context: CallContext; onChunks?: ChunkSink | undefined }): Promise<ProviderResult<Response>>;
   /** Whether an answer is complete enough to serve again from the response cache. */
   isCacheable(response: Response): boolean;
+  /** The request's settings for a provider call's span. */
+  describeRequest(request: Request): RequestTraits;
+  /** The answer's model, id and finish reasons for a provider call's span. */
+  describeResponse(response: Response): ResponseTraits;
 }

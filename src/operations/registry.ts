@@ -6,9 +6,9 @@ import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import { chatCompletionsPath, chatOperation } from './chat/chat-operation.ts';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from '../providers/embeddings-schemas.ts';
 import { embeddingsOperation, embeddingsPath } from './embeddings/embeddings-operation.ts';
-import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult } from './operation.ts';
+import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
 
-export type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult } from './operation.ts';
+export type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
 
 /** Every operation, by name: what a new operation registers to join the pipeline. */
 export const operations = { chat: chatOperation, embeddings: embeddingsOperation } as const;
@@ -60,6 +60,10 @@ export interface BoundRequest {
   streams(): boolean;
   call(client: ProviderClient, context: CallContext, onChunks?: ChunkSink): Promise<ProviderResult>;
   isCacheable(response: OperationResponse): boolean;
+  /** The request's settings, for a provider call's span. */
+  describe(): RequestTraits;
+  /** An answer's model, id and finish reasons, for a provider call's span. */
+  describeResponse(response: OperationResponse): ResponseTraits;
 }
 
 export function bindRequest(payload: OperationPayload): BoundRequest {
@@ -78,5 +82,7 @@ function bind<Request extends { model: string }, Response extends OperationRespo
     call: (client, context, onChunks) => operation.call({ client, request, context, onChunks }),
     // Responses are checked where they are made (converters, the cache's schema): the name is trusted here.
     isCacheable: (response) => operation.isCacheable(response as Response),
+    describe: () => operation.describeRequest(request),
+    describeResponse: (response) => operation.describeResponse(response as Response),
   };
 }

@@ -103,6 +103,7 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
   return {
     name: settings.name,
     type: wireFormat.type,
+    server: { address: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port === '' ? (base.protocol === 'https:' ? 443 : 80) : Number(base.port) },
     ...(embeddings ? { embeddings } : {}),
     chat,
     chatStream: (request, context, onChunks) =>

@@ -53,6 +53,8 @@ export interface EmbeddingsCapability {
 export interface ProviderClient {
   readonly name: string;
   readonly type: string;
+  /** The host and port it calls (HTTP providers): a provider call's span names them as `server.address` and `server.port`. */
+  readonly server?: { address: string; port: number };
   readonly embeddings?: EmbeddingsCapability;
   /** The provider's own batch API, where it has one (see native-batch-capability.ts). */
   readonly nativeBatch?: NativeBatchCapability;

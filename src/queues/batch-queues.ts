@@ -9,13 +9,18 @@ export function batchChunkQueueName(provider: string): string {
   return `batch-${provider}`;
 }
 
-export type BatchControlJob = { type: 'start'; batchId: string } | { type: 'expire'; batchId: string } | { type: 'sweep'; batchId: string } | { type: 'finalize'; batchId: string };
+export type BatchControlJob = ({ type: 'start'; batchId: string } | { type: 'expire'; batchId: string } | { type: 'sweep'; batchId: string } | { type: 'finalize'; batchId: string }) & TracedJob;
 
-export interface BatchChunkJob {
+export interface BatchChunkJob extends TracedJob {
   batchId: string;
   provider: string;
   /** Line numbers as inclusive `[from, to]` runs. */
   ranges: Array<[number, number]>;
+}
+
+/** With tracing on: the W3C `traceparent` of the span that queued the job (absent for jobs the reconciler queues again). */
+interface TracedJob {
+  traceparent?: string;
 }
 
 /** Ids are deterministic so a re-run start or a duplicate trigger never adds the same work twice. */

@@ -55,6 +55,11 @@ export interface RequestJobFields {
   /** The caller's `x-request-id` and `traceparent`: the worker's log lines, the record and the provider call carry them. */
   correlation?: RequestCorrelation;
   /**
+   * With tracing on: the W3C `traceparent` of the span that queued this job (the API's enqueue, or the
+   * previous hop's), whose child the job's span is. Its trace id is the one the worker's log lines carry.
+   */
+  trace?: string;
+  /**
    * Queued again after Redis lost the original (which may still be running somewhere): the worker
    * looks for a completed record before calling, as for a retry.
    */

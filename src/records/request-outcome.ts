@@ -58,6 +58,8 @@ export interface RequestOutcome {
   streamed?: boolean | undefined;
   /** The caller's `x-request-id` (stored) and `traceparent` (logged). */
   correlation?: RequestCorrelation | undefined;
+  /** With tracing on: the `traceparent` the job carried, whose trace id the request log line carries. */
+  trace?: string | undefined;
   /** A batch line: its batch, its line of the input file and its `custom_id`. */
   batchId?: string | undefined;
   lineNumber?: number | undefined;

@@ -133,7 +133,7 @@ function settledRequestOf(outcome: RequestOutcome, billed: boolean): SettledRequ
     statusCode: outcome.statusCode,
     errorCode: outcome.errorCode ?? null,
     clientRequestId: outcome.correlation?.clientRequestId ?? null,
-    traceId: traceIdOf(outcome.correlation?.traceparent) ?? null,
+    traceId: traceIdOf(outcome.trace ?? outcome.correlation?.traceparent) ?? null,
     attempts: outcome.attempts,
     cacheStatus: outcome.cacheStatus ?? null,
     streamed: outcome.streamed ?? false,

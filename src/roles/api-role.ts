@@ -19,6 +19,7 @@ import type { Shutdown } from '../durability/shutdown.ts';
 import { PostgresHealth } from '../durability/postgres-health.ts';
 import { createReadiness } from '../durability/readiness.ts';
 import type { SharedServices } from './shared-services.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 /**
  * The API role (`api`, or `all`): the HTTP app and what it needs — API keys, the request dispatcher
@@ -33,6 +34,8 @@ export async function startApiRole(options: {
   shared: SharedServices;
   shutdown: Shutdown;
   closers: Array<() => Promise<unknown>>;
+  /** Spans of this process's requests and jobs. */
+  tracing: Tracing;
   serverFactory: FastifyServerFactory | undefined;
 }): Promise<{ app: ReturnType<typeof buildApp>; adminKey: string }> {
   const { environment, config, logger, prefix, shutdown, closers } = options;
@@ -108,6 +111,7 @@ export async function startApiRole(options: {
     metrics,
     logger,
     readiness,
+    tracing: options.tracing,
     // The server listening since start-up: the port never refuses a connection in between.
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });

@@ -15,6 +15,7 @@ import { openRedis } from '../redis/redis-connections.ts';
 import { createReadiness } from '../durability/readiness.ts';
 import type { Shutdown } from '../durability/shutdown.ts';
 import type { SharedServices } from './shared-services.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 /**
  * The worker role (`worker`, or `all`): provider clients, provider and tenant limits, routing
@@ -29,6 +30,8 @@ export async function startWorkerRole(options: {
   shared: SharedServices;
   shutdown: Shutdown;
   closers: Array<() => Promise<unknown>>;
+  /** Spans of this process's requests and jobs. */
+  tracing: Tracing;
 }): Promise<void> {
   const { environment, config, logger, prefix, shutdown, closers } = options;
   const { database, webhooks, cache, settled, processMetrics, metrics } = options.shared;
@@ -66,6 +69,7 @@ export async function startWorkerRole(options: {
     maxSlotWaitMs: config.routing.maxSlotWaitMs,
     cache,
     handBack: shutdown.handBack,
+    tracing: options.tracing,
   });
   closers.push(() => pool.close());
   const batchWorkers = await startBatchWorkers({
@@ -83,6 +87,7 @@ export async function startWorkerRole(options: {
     settled,
     logger,
     handBack: shutdown.handBack,
+    tracing: options.tracing,
   });
   closers.push(() => batchWorkers.close());
   const webhookWorker = await startWebhookWorker({

@@ -18,6 +18,7 @@ import type { ResultStore } from '../records/result-store.ts';
 import type { GatewayCache } from '../cache/gateway-cache.ts';
 import { streamCancelChannel } from '../queues/stream-messages.ts';
 import { ActiveStreams } from './stream-run.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 export interface ProviderWorkerPool {
   close(): Promise<void>;
@@ -44,6 +45,8 @@ export async function startProviderWorkers(options: {
   cache?: GatewayCache;
   /** The drain deadline's signal: jobs still held then go back to their queues. */
   handBack?: AbortSignal;
+  /** Spans of each job run and its provider calls. @defaultValue no tracing */
+  tracing?: Tracing;
 }): Promise<ProviderWorkerPool> {
   // Replies go out on a connection of their own that sends every PUBLISH of an event-loop turn in one
   // write: a group commit resolves many jobs at once, and one socket write each cost more CPU than the
@@ -69,6 +72,7 @@ export async function startProviderWorkers(options: {
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     ...(options.maxSlotWaitMs === undefined ? {} : { maxSlotWaitMs: options.maxSlotWaitMs }),
     ...(options.handBack ? { handBack: options.handBack } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
     enqueueHop: async (data) => {
       const provider = data.routes[data.routeIndex]?.provider ?? '';
       await hopQueue(provider).add('chat', data, requestJobOptionsFor(data, options.config));

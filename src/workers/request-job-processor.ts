@@ -3,27 +3,29 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connections.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { bindRequest, operationNameOf } from '../operations/registry.ts';
+import { bindRequest } from '../operations/registry.ts';
 import type { ProviderError } from '../errors/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { computeCost } from '../operations/cost.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
-import { completedAttempt, countCalls, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
+import { completedAttempt, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
 import { chainFailureError, routeSkipError, routeSkipOf } from '../execution/route-skip.ts';
 import { callRoute, type RouteSignals } from '../execution/call-route.ts';
 import { HandBackError } from '../errors/hand-back-error.ts';
 import { backoffBaseDelay } from './provider-backoff.ts';
-import { formatOfJob, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
+import { hopJobId, providerQueueName, type RequestJobData, type RequestJobResult } from '../queues/request-job.ts';
 import { RetryDelayError } from '../errors/retry-delay-error.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
-import { publishReply } from '../queues/reply-channel.ts';
+import { publishReply, type ChatReply } from '../queues/reply-channel.ts';
 import { StreamRun, type ActiveStreams } from './stream-run.ts';
-import { cacheHitFields, cacheStatusOf, type GatewayCache } from '../cache/gateway-cache.ts';
+import type { GatewayCache } from '../cache/gateway-cache.ts';
 import type { CachedAnswer } from '../cache/response-cache.ts';
 import type { RequestOutcome, ResultStore } from '../records/result-store.ts';
+import { cacheHitOutcome, jobOutcomeBase } from './job-outcomes.ts';
 import { correlationLogFields } from '../observability/request-correlation.ts';
+import { inJobSpan, noTraceSpan, noTracing, type TraceSpan, type Tracing } from '../observability/tracing.ts';
 
 export interface RequestJobProcessorDependencies extends RouteSignals {
   providers: ReadonlyMap<string, ProviderClient>;
@@ -55,6 +57,8 @@ export interface RequestJobProcessorDependencies extends RouteSignals {
    * handed back to its queue (`HandBackError`), unrecorded. Streams already under way finish.
    */
   handBack?: AbortSignal;
+  /** A span per job run, with its provider call, record, reply and hop as children. @defaultValue no tracing */
+  tracing?: Tracing;
 }
 
 export interface RequestJobLifecycle {
@@ -76,8 +80,37 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
   const { providers, resultStore, publisher } = dependencies;
   const retryPolicy = dependencies.retryPolicy ?? defaultRetryPolicy;
   const random = dependencies.random ?? Math.random;
+  const tracing = dependencies.tracing ?? noTracing;
+  /** Each running job's span, for the steps that record, reply and hop. */
+  const jobSpans = new WeakMap<RequestJob, TraceSpan>();
+  const spanOf = (job: RequestJob) => jobSpans.get(job) ?? noTraceSpan;
 
+  /** A run of the job inside its span, ended with how the run ended (`retry`: thrown for BullMQ to run it again). */
   return async function processRequestJob(job: RequestJob): Promise<RequestJobResult> {
+    if (!tracing.enabled) return runJob(job);
+    const { data } = job;
+    const start = () => ({
+      queue: job.queueName,
+      jobId: job.id ?? '',
+      traceparent: data.trace,
+      attempt: job.attemptsMade + 1,
+      attributes: { 'gateway.request_id': data.requestId, 'gateway.model': data.model, 'gateway.route.index': data.routeIndex, 'gateway.provider': data.routes[data.routeIndex]?.provider },
+    });
+    return inJobSpan(
+      tracing,
+      start,
+      (span) => {
+        jobSpans.set(job, span);
+        return runJob(job);
+      },
+      {
+        outcome: (result) => ({ 'gateway.outcome': result.status }),
+        failure: (error) => ({ 'gateway.outcome': error instanceof RetryDelayError ? 'retry' : error instanceof HandBackError ? 'handed_back' : 'failed' }),
+      },
+    );
+  };
+
+  async function runJob(job: RequestJob): Promise<RequestJobResult> {
     const takenAt = performance.now();
     const data = job.data;
     const route = data.routes[data.routeIndex];
@@ -91,7 +124,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       const stored = await resultStore.findCompletedRecord(data.requestId);
       if (stored) {
         logger.info('request already completed; answering from the record');
-        if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: stored.response, trail: stored.routeAttempts });
+        await reply(job, { requestId: data.requestId, ok: true, response: stored.response, trail: stored.routeAttempts });
         return { status: 'completed' };
       }
     }
@@ -129,6 +162,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       request: bound,
       requestId: data.requestId,
       traceparent: data.correlation?.traceparent,
+      trace: tracing.enabled ? { span: spanOf(job), attempt: job.attemptsMade + 1, hop: data.routeIndex } : undefined,
       limit: dependencies.limitProvider({
         provider: route.provider,
         model: route.upstreamModel,
@@ -164,7 +198,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     if (call.ok) {
       const { result } = call;
       const success: RequestOutcome = {
-        ...outcomeBase(job, route, attempts, startedAt),
+        ...jobOutcomeBase(job.data, route, attempts, startedAt),
         status: 'completed',
         statusCode: 200,
         response: result.response,
@@ -189,7 +223,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
           provider: callEndedAt - callStartedAt - call.limitWaitMs,
           record: recordedAt - callEndedAt,
         };
-        await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts, timings });
+        await reply(job, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts, timings });
       }
       return { status: 'completed' };
     }
@@ -220,12 +254,18 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     if (decision.action === 'fallback') return fallBackOrFail(job, route, attempts, gatewayError, decision.reason, startedAt);
     logger.warn({ err: call.error, attempt, errorCode: gatewayError.answerCode, hint: gatewayError.hint }, 'provider call failed; giving up');
     return fail(job, route, attempts, gatewayError, startedAt);
-  };
+  }
+
+  /** Answers the waiting caller (sync and streamed calls; async work has nobody waiting). */
+  async function reply(job: RequestJob, message: ChatReply): Promise<void> {
+    const channel = job.data.replyTo;
+    if (channel) await spanOf(job).step('reply', () => publishReply(publisher, channel, message), { 'messaging.destination.name': channel });
+  }
 
   /** Every line about a job carries the request id (and the caller's correlation) as the API's lines do. */
   function jobLogger(job: RequestJob, route: ResolvedRoute): Logger {
     const data = job.data;
-    return dependencies.logger.child({ requestId: data.requestId, ...correlationLogFields(data.correlation), jobId: job.id, provider: route.provider, model: data.model });
+    return dependencies.logger.child({ requestId: data.requestId, ...correlationLogFields(data.correlation, data.trace), jobId: job.id, provider: route.provider, model: data.model });
   }
 
   /** A streamed sync call runs as a StreamRun (when this process can cancel streams). */
@@ -257,7 +297,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       run.started && data.operation !== 'embeddings' ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
     const usage = partial ? { ...partial.usage, cost: computeCost({ usage: partial.usage, pricing: route.pricing }) } : undefined;
     const failure: RequestOutcome = {
-      ...outcomeBase(job, route, attempts, startedAt),
+      ...jobOutcomeBase(job.data, route, attempts, startedAt),
       status: 'failed',
       statusCode: error.status,
       errorCode: error.answerCode,
@@ -274,51 +314,11 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
   /** An async job whose answer was in the cache: recorded (nothing billed, the saving noted) and settled. */
   async function answerFromCache(job: RequestJob, answer: CachedAnswer): Promise<RequestJobResult> {
     const data = job.data;
-    const hit: RequestOutcome = {
-      requestId: data.requestId,
-      kind: data.kind,
-      operation: operationNameOf(data),
-      format: formatOfJob(data),
-      projectId: data.projectId,
-      apiKeyId: data.apiKeyId,
-      model: data.model,
-      ...cacheHitFields(answer),
-      warnings: data.conversionWarnings,
-      response: answer.response,
-      acceptedAt: new Date(data.acceptedAt),
-    };
+    const hit = cacheHitOutcome(data, answer);
     await recordOrAnswerUnavailable(job, hit);
     await dependencies.lifecycle?.onSettled(data, hit);
-    if (data.replyTo) await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: true, response: answer.response, cost: '0' });
+    await reply(job, { requestId: data.requestId, ok: true, response: answer.response, cost: '0' });
     return { status: 'completed' };
-  }
-
-  /** The fields every outcome of this job shares. */
-  function outcomeBase(job: RequestJob, route: ResolvedRoute, attempts: RouteAttempt[], startedAt: number) {
-    const completedAt = new Date();
-    const data = job.data;
-    return {
-      requestId: data.requestId,
-      kind: data.kind,
-      projectId: data.projectId,
-      apiKeyId: data.apiKeyId,
-      model: data.model,
-      provider: route.provider,
-      upstreamModel: route.upstreamModel,
-      attempts: countCalls(attempts),
-      acceptedAt: new Date(data.acceptedAt),
-      startedAt: new Date(startedAt),
-      completedAt,
-      providerLatencyMs: attempts[attempts.length - 1]?.latencyMs,
-      routeAttempts: attempts,
-      cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
-      operation: operationNameOf(data),
-      format: formatOfJob(data),
-      // A failure keeps what the format's translation dropped; a success adds the provider's own after it.
-      warnings: data.conversionWarnings,
-      streamed: bindRequest(data).streams(),
-      correlation: data.correlation,
-    } satisfies Partial<RequestOutcome>;
   }
 
   /** Hands the request to its next route's queue, or fails it when there is none (or no time, or Redis refuses). */
@@ -335,11 +335,21 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     const logger = jobLogger(job, route);
     const inTime = data.deadline === undefined || Date.now() < data.deadline;
     if (next && inTime && dependencies.enqueueHop) {
+      // The hop's job is a child of this run's span: the trace shows the chain, route after route.
+      const send = spanOf(job).startEnqueue({ queue: providerQueueName(next.provider), jobId: hopJobId(data.requestId, data.routeIndex + 1) });
       try {
-        await dependencies.enqueueHop({ ...data, routeIndex: data.routeIndex + 1, routeAttempts: attempts, ...(startedAt === undefined ? {} : { startedAt }) });
+        await dependencies.enqueueHop({
+          ...data,
+          routeIndex: data.routeIndex + 1,
+          routeAttempts: attempts,
+          ...(startedAt === undefined ? {} : { startedAt }),
+          ...(send.traceparent ? { trace: send.traceparent } : {}),
+        });
+        send.end({ attributes: { 'gateway.fallback.reason': reason } });
         logger.info({ reason, next: routeKey(next) }, 'falling back to the next route');
         return { status: 'fallback' };
       } catch (enqueueError) {
+        send.end({ error: enqueueError });
         logger.error({ err: enqueueError }, 'cannot queue the next route; failing the request');
       }
     }
@@ -354,7 +364,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     const data = job.data;
     const final = chainFailureError(error, { model: data.model, trail: attempts });
     const failure: RequestOutcome = {
-      ...outcomeBase(job, route, attempts, startedAt),
+      ...jobOutcomeBase(job.data, route, attempts, startedAt),
       status: 'failed',
       statusCode: final.status,
       // The code the caller reads in the answer: one code per cause in the answer, the record and the log.
@@ -363,9 +373,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     };
     await recordOrAnswerUnavailable(job, failure);
     await dependencies.lifecycle?.onSettled(data, failure);
-    if (data.replyTo) {
-      await publishReply(publisher, data.replyTo, { requestId: data.requestId, ok: false, error: final.toPayload(), trail: attempts });
-    }
+    await reply(job, { requestId: data.requestId, ok: false, error: final.toPayload(), trail: attempts });
     throw new UnrecoverableError(final.message);
   }
 
@@ -378,7 +386,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        await resultStore.record(outcome);
+        await spanOf(job).step('record', () => resultStore.record(outcome), { 'db.system.name': 'postgresql', 'gateway.status': outcome.status });
         return;
       } catch (error) {
         lastError = error;

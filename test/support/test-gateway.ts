@@ -3,6 +3,7 @@ import { loadEnvironment, type Environment } from '../../src/config/env.ts';
 import { parseGatewayConfig, type GatewayConfig } from '../../src/config/gateway-config.ts';
 import { startGateway, type Gateway } from '../../src/gateway.ts';
 import { createLogger, type LoggerOptions } from '../../src/logging/logger.ts';
+import type { Tracing } from '../../src/observability/tracing.ts';
 import { createTestDatabase, deleteRedisPrefix, testRedisUrl, uniqueName, type TestDatabase } from './test-services.ts';
 
 export const testAdminKey = 'test-admin-key-0123456789';
@@ -27,6 +28,8 @@ export interface TestGatewayOptions {
   prefix?: string;
   /** Where the gateway's log lines go (e.g. a capture stream; set `environment.LOG_LEVEL` too). */
   logDestination?: LoggerOptions['destination'];
+  /** Spans of the gateway's requests and jobs (e.g. into an in-memory exporter). @defaultValue no tracing */
+  tracing?: Tracing;
 }
 
 export const mockConfig = {
@@ -52,7 +55,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     ...options.environment,
   });
   const config: GatewayConfig = parseGatewayConfig(options.config ?? mockConfig, {});
-  const gateway = await startGateway({ environment, config, logger: createLogger(environment.LOG_LEVEL, { destination: options.logDestination }) });
+  const gateway = await startGateway({
+    environment,
+    config,
+    logger: createLogger(environment.LOG_LEVEL, { destination: options.logDestination }),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+  });
   const sql = new pg.Pool({ connectionString: database.url, max: 2 });
   // The database is dropped (connections terminated) at close: a client still ending then must not
   // raise an uncaught 'error'.

@@ -81,6 +81,7 @@ export function batchesRoutes(dependencies: AppDependencies): FastifyPluginAsync
           mode,
           endpoint: body.endpoint,
           within: key && ((client: pg.PoolClient, batch: BatchObject) => key.completeWithin(client, { status: 200, body: batch })),
+          trace: request.trace,
         };
         if (!body.requests) return batches.create({ ...input, inputFileId: body.input_file_id ?? '' });
         const { maxInlineRequests } = dependencies.config.batches;

@@ -101,6 +101,7 @@ export function messageBatchesRoutes(dependencies: AppDependencies): FastifyPlug
             endpoint: messagesPath,
             requests: body.requests.map((entry) => ({ custom_id: entry.custom_id, body: entry.params })),
             maxRequests: maxMessageBatchRequests,
+            trace: request.trace,
             within: async (client: pg.PoolClient, batch: BatchObject) => {
               row = await batches.row(request.principal, batch.id, client);
               await key?.completeWithin(client, { status: 200, body: await messageBatchOf(request, row) });

@@ -2,7 +2,7 @@ import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat
 import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
 import { checkCapabilities } from './check-capabilities.ts';
-import type { Operation, ProviderResult } from '../operation.ts';
+import type { Operation, ProviderResult, RequestTraits } from '../operation.ts';
 
 export const chatCompletionsPath = '/v1/chat/completions';
 
@@ -32,7 +32,26 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
   streams: (request) => request.stream === true,
   call: async ({ client, request, context, onChunks }) => fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
   isCacheable: (completion) => completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
+  describeRequest: describeChatRequest,
+  // A choice a cut stream left without a reason is reported as `error`, as the conventions ask.
+  describeResponse: (completion) => ({ model: completion.model, id: completion.id, finishReasons: completion.choices.map((choice) => choice.finish_reason ?? 'error') }),
 };
+
+function describeChatRequest(request: ChatCompletionRequest): RequestTraits {
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  const stop = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  return {
+    ...(maxTokens == null ? {} : { maxTokens }),
+    ...(request.temperature == null ? {} : { temperature: request.temperature }),
+    ...(request.top_p == null ? {} : { topP: request.top_p }),
+    ...(request.frequency_penalty == null ? {} : { frequencyPenalty: request.frequency_penalty }),
+    ...(request.presence_penalty == null ? {} : { presencePenalty: request.presence_penalty }),
+    ...(request.seed == null ? {} : { seed: request.seed }),
+    ...(request.n == null || request.n === 1 ? {} : { choiceCount: request.n }),
+    ...(stop == null || stop.length === 0 ? {} : { stopSequences: stop }),
+    stream: request.stream === true,
+  };
+}
 
 function hasItems(value: unknown): boolean {
   return Array.isArray(value) && value.length > 0;

@@ -35,4 +35,6 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
     return { response: vectors, usage, ...(warnings ? { warnings } : {}) };
   },
   isCacheable: (vectors) => vectors.data.length > 0,
+  describeRequest: (request) => (request.dimensions == null ? {} : { dimensions: request.dimensions }),
+  describeResponse: (vectors) => ({ model: vectors.model }),
 };

@@ -1,0 +1,21 @@
+/**
+ * The `gen_ai.provider.name` of a provider `type`, where OpenTelemetry's GenAI semantic conventions
+ * list a well-known value for it (Gemini through its API key is `gcp.gemini`); any other type is
+ * reported under its own name, as the conventions allow.
+ * @see https://opentelemetry.io/docs/specs/semconv/registry/attributes/gen-ai/
+ */
+const wellKnownGenAiProviderNames: Readonly<Record<string, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  google: 'gcp.gemini',
+  azure: 'azure.ai.openai',
+  mistral: 'mistral_ai',
+  groq: 'groq',
+  deepseek: 'deepseek',
+  xai: 'x_ai',
+  perplexity: 'perplexity',
+};
+
+export function genAiProviderName(type: string): string {
+  return Object.hasOwn(wellKnownGenAiProviderNames, type) ? (wellKnownGenAiProviderNames[type] ?? type) : type;
+}
