@@ -62,9 +62,20 @@ export class RedisEpochWatcher {
     this.listeners.clear();
   }
 
+  /** The epoch and the `run_id` of the server that holds it, in one round trip. */
+  private async read(): Promise<[[Error | null, string | null], [Error | null, string]]> {
+    return ((await this.options.redis.pipeline().get(this.key).info('server').exec()) ?? []) as [[Error | null, string | null], [Error | null, string]];
+  }
+
   private async look(): Promise<void> {
     const { redis } = this.options;
-    const [[epochError, current], [infoError, info]] = ((await redis.pipeline().get(this.key).info('server').exec()) ?? []) as [[Error | null, string | null], [Error | null, string]];
+    let [[epochError, current], [infoError, info]] = await this.read();
+    if (epochError?.message.startsWith('MOVED')) {
+      // On a Redis Cluster, after a failover: the key's slot moved. A plain read follows the redirect
+      // (and updates the client's slot map); the pipeline then reaches the new master.
+      await redis.get(this.key);
+      [[epochError, current], [infoError, info]] = await this.read();
+    }
     if (epochError) throw epochError;
     if (infoError) throw infoError;
     const runId = /^run_id:(\w+)/m.exec(info)?.[1];

@@ -96,6 +96,9 @@ export function connectRedis(target: RedisTarget, options: RedisConnectionOption
   }
 }
 
+/** How often every cluster connection re-reads the slot map (one `CLUSTER SLOTS`). */
+export const clusterSlotsRefreshMs = 5_000;
+
 function clusterOptions(target: RedisTarget, options: RedisConnectionOptions): ClusterOptions {
   const { enableAutoPipelining, lazyConnect, enableOfflineQueue, retryStrategy, host: _host, port: _port, path: _path, ...nodeOptions } = options;
   const retry = retryStrategy ?? undefined;
@@ -108,6 +111,9 @@ function clusterOptions(target: RedisTarget, options: RedisConnectionOptions): C
     // Connect to the names the cluster announces as they are (not to their resolved addresses): TLS
     // verifies the certificate against the name, as managed clusters need.
     dnsLookup: (address, callback) => callback(null, address),
+    // Re-read the slot map now and then: a command redirected (MOVED) updates it, but a pipeline
+    // holding a write is not resent after a failover and leaves it stale until the next refresh.
+    slotsRefreshInterval: clusterSlotsRefreshMs,
   };
 }
 

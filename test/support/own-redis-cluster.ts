@@ -28,6 +28,15 @@ export interface OwnRedisClusterOptions {
   nodeTimeoutMs?: number;
 }
 
+export interface ClusterNodeView {
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  masterId: string | null;
+  failing: boolean;
+  slots: string[];
+}
+
 interface Node {
   port: number;
   busPort: number;
@@ -93,33 +102,40 @@ export class OwnRedisCluster {
   }
 
   /** `CLUSTER NODES` as seen by a node that answers: each node's port, role, master and slots. */
-  async topology(): Promise<Array<{ id: string; port: number; role: 'master' | 'replica'; masterId: string | null; failing: boolean; slots: string[] }>> {
+  async topology(): Promise<ClusterNodeView[]> {
     for (const node of this.nodes) {
       if (!node.process) continue;
-      const redis = this.node(node.port);
       try {
-        const text = String(await redis.call('CLUSTER', 'NODES'));
-        return text
-          .trim()
-          .split('\n')
-          .map((line) => {
-            const [id = '', address = '', flags = '', master = '-', , , , , ...slots] = line.split(' ');
-            return {
-              id,
-              port: Number(/:(\d+)@/.exec(address)?.[1] ?? 0),
-              role: flags.includes('master') ? ('master' as const) : ('replica' as const),
-              masterId: master === '-' ? null : master,
-              failing: flags.split(',').some((flag) => flag === 'fail' || flag === 'fail?'),
-              slots,
-            };
-          });
+        return await this.viewOf(node.port);
       } catch {
         // This node is not answering: ask the next.
-      } finally {
-        redis.disconnect();
       }
     }
     throw new Error('no node of the cluster answers');
+  }
+
+  /** `CLUSTER NODES` as one node sees it. */
+  private async viewOf(port: number): Promise<ClusterNodeView[]> {
+    const redis = this.node(port);
+    try {
+      const text = String(await redis.call('CLUSTER', 'NODES'));
+      return text
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [id = '', address = '', flags = '', master = '-', , , , , ...slots] = line.split(' ');
+          return {
+            id,
+            port: Number(/:(\d+)@/.exec(address)?.[1] ?? 0),
+            role: flags.includes('master') ? ('master' as const) : ('replica' as const),
+            masterId: master === '-' ? null : master,
+            failing: flags.split(',').some((flag) => flag === 'fail' || flag === 'fail?'),
+            slots,
+          };
+        });
+    } finally {
+      redis.disconnect();
+    }
   }
 
   /** The master serving a key's slot. */
@@ -152,9 +168,31 @@ export class OwnRedisCluster {
     } finally {
       redis.disconnect();
     }
-    await this.waitFor(`replica ${replica.port} to take over from ${from}`, async () => (await this.topology()).some((node) => node.port === replica.port && node.role === 'master'));
+    // Every node's own view, not only the first one's: until then a client may still be sent to the old master.
+    await this.waitFor(`every node to see replica ${replica.port} take over from ${from}`, async () => {
+      for (const node of this.nodes) {
+        if (!node.process) continue;
+        const view = await this.viewOf(node.port);
+        if (!view.some((entry) => entry.port === replica.port && entry.role === 'master') || !view.some((entry) => entry.port === from && entry.role === 'replica')) return false;
+      }
+      return true;
+    });
     await this.waitUntilHealthy();
     return { from, to: replica.port };
+  }
+
+  /** FLUSHALL on every node that says it is a master (its own `ROLE`): the whole cluster loses its data. */
+  async flushAll(): Promise<void> {
+    for (const node of this.nodes) {
+      if (!node.process) continue;
+      const redis = this.node(node.port);
+      try {
+        const [role] = (await redis.call('ROLE')) as [string];
+        if (role === 'master') await redis.flushall();
+      } finally {
+        redis.disconnect();
+      }
+    }
   }
 
   /** Stops one node (SIGKILL: as a crash). */
