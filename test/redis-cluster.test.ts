@@ -2,6 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePrefix } from '../src/queues/queue-prefix.ts';
 import { batchChunkQueueName } from '../src/queues/batch-queues.ts';
+import { providerQueueName } from '../src/queues/request-job.ts';
 import { batchLedger, exactlyOnce } from './support/batch-ledger.ts';
 import { OwnRedisCluster } from './support/own-redis-cluster.ts';
 import { parseExposition, sumOf } from './support/prometheus-text.ts';
@@ -136,8 +137,10 @@ describe('on a Redis Cluster', () => {
     const moved = await cluster.failover(`${queuePrefix(harness.prefix, batchChunkQueueName('mock'))}:x`);
     expect(moved.to).not.toBe(moved.from);
     await expectCompletedExactlyOnce(batchId);
-    const after = await postJson(`${harness.url}/v1/chat/completions`, request('after the failover'), key);
-    expect(after.status).toBe(200);
+    // The sync queue's master hands over too: the very next calls are redirected to the new master, none refused.
+    await cluster.failover(`${queuePrefix(harness.prefix, providerQueueName('mock'))}:x`);
+    const after = await Promise.all(Array.from({ length: 20 }, (_unused, index) => postJson(`${harness.url}/v1/chat/completions`, request(`after the failover ${index}`), key)));
+    expect(after.map((answer) => answer.status)).toEqual(after.map(() => 200));
   }, 60_000);
 
   it('the whole cluster loses its data mid-batch (FLUSHALL on every master): the batch, a queued async job and a waiting sync call complete, each once', async () => {

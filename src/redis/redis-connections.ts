@@ -100,11 +100,12 @@ export function connectRedis(target: RedisTarget, options: RedisConnectionOption
 export const clusterSlotsRefreshMs = 5_000;
 
 function clusterOptions(target: RedisTarget, options: RedisConnectionOptions): ClusterOptions {
-  const { enableAutoPipelining, lazyConnect, enableOfflineQueue, retryStrategy, host: _host, port: _port, path: _path, ...nodeOptions } = options;
+  // Auto-pipelining is left off: a pipeline holding a write is not redirected when a failover moved
+  // its slot (MOVED), while a command sent on its own is followed to the new master and sent again.
+  const { enableAutoPipelining: _autoPipelining, lazyConnect, enableOfflineQueue, retryStrategy, host: _host, port: _port, path: _path, ...nodeOptions } = options;
   const retry = retryStrategy ?? undefined;
   return {
     redisOptions: { ...urlLogin(target.url), ...nodeOptions },
-    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
     ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
     ...(retry === undefined ? {} : { clusterRetryStrategy: (times: number) => retry(times) }),
@@ -138,9 +139,6 @@ export function duplicateRedis(redis: RedisClient, name: string, logger: Logger,
 }
 
 function duplicateCluster(cluster: Cluster, overrides: Partial<RedisOptions>): Cluster {
-  const { enableAutoPipelining, ...nodeOverrides } = overrides;
-  return cluster.duplicate(undefined, {
-    redisOptions: { ...cluster.options.redisOptions, ...nodeOverrides },
-    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
-  });
+  const { enableAutoPipelining: _autoPipelining, ...nodeOverrides } = overrides;
+  return cluster.duplicate(undefined, { redisOptions: { ...cluster.options.redisOptions, ...nodeOverrides } });
 }
