@@ -15,7 +15,7 @@ const config = {
   providers: {
     mock: { type: 'mock', latencyMs: 8, concurrency: 8 },
     // One call at a time, slow: what is queued behind it is still only in Redis when the loss comes.
-    slow: { type: 'mock', latencyMs: 1500, concurrency: 1, timeoutMs: 10_000 },
+    slow: { type: 'mock', latencyMs: 4000, concurrency: 1, timeoutMs: 10_000 },
   },
   models: {
     'mock-echo': { routes: [{ provider: 'mock', model: 'echo' }], pricing },
@@ -83,6 +83,8 @@ describe('losing Redis data', () => {
     const batchId = await submitBatch('flush');
     await waitForAThird(batchId);
 
+    // What the loss must take: \`queued\` is still only in Redis, behind \`first\`'s call.
+    expect((await harness.sql.query('SELECT status FROM requests WHERE id = $1', [queued.body.id])).rows[0]).toEqual({ status: 'queued' });
     await redis.flush();
 
     await waitForCompletion(batchId);
@@ -99,7 +101,7 @@ describe('losing Redis data', () => {
     expect(await metric('gateway_redis_data_losses_total')).toBeGreaterThanOrEqual(1);
     expect(await metric('gateway_reconcile_restored_total', { task: 'batches' })).toBeGreaterThanOrEqual(1);
     expect(await metric('gateway_reconcile_restored_total', { task: 'async-jobs' })).toBeGreaterThanOrEqual(1);
-  });
+  }, 60_000);
 
   it('a Redis server restart (empty) mid-batch: the batch completes, each line once, billed once', async () => {
     const batchId = await submitBatch('restart');

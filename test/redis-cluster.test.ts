@@ -20,7 +20,7 @@ const config = {
   providers: {
     mock: { type: 'mock', latencyMs: 8, concurrency: 8, rpm: 100_000 },
     // One call at a time, slow: what is queued behind it is only in Redis when the data goes.
-    slow: { type: 'mock', latencyMs: 1500, concurrency: 1, timeoutMs: 10_000 },
+    slow: { type: 'mock', latencyMs: 4000, concurrency: 1, timeoutMs: 10_000 },
   },
   models: {
     'mock-echo': { routes: [{ provider: 'mock', model: 'echo', rpm: 50_000 }], pricing },
@@ -151,6 +151,8 @@ describe('on a Redis Cluster', () => {
     const batchId = await submitBatch('flush');
     await waitForAThird(batchId);
 
+    // What the loss must take: \`queued\` is still only in Redis, behind \`first\`'s call.
+    expect((await harness.sql.query('SELECT status FROM requests WHERE id = $1', [queued.body.id])).rows[0]).toEqual({ status: 'queued' });
     // The master holding the loss detector's key hands over first, so its slot has moved when the data goes.
     await cluster.failover(`${harness.prefix}:epoch`);
     await cluster.flushAll();
