@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchLedger, exactlyOnce } from './support/batch-ledger.ts';
+import { midBatchFaults } from './support/mid-batch-faults.ts';
 import { OwnRedisServer } from './support/own-redis-server.ts';
-import { parseExposition, sumOf } from './support/prometheus-text.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 import { uniqueName } from './support/test-services.ts';
 
@@ -43,36 +42,7 @@ describe('losing Redis data', () => {
     await redis?.stop();
   });
 
-  const submitBatch = async (label: string) => {
-    const requests = Array.from({ length: lines }, (_unused, index) => ({ custom_id: `${label}-${index}`, body: request(`${label} line ${index}`) }));
-    const created = await postJson(`${harness.url}/v1/batches`, { endpoint: '/v1/chat/completions', completion_window: '24h', requests }, key);
-    expect(created.status).toBe(200);
-    return created.body.id as string;
-  };
-  const completedLines = async (batchId: string) => {
-    const { rows } = await harness.sql.query('SELECT completed_count + failed_count AS done, status FROM batches WHERE id = $1', [batchId]);
-    return rows[0] as { done: number; status: string };
-  };
-  /** Polls until the batch has done about a third of its lines (but not all). */
-  const waitForAThird = async (batchId: string) => {
-    await expect.poll(async () => (await completedLines(batchId)).done, { timeout: 20_000, interval: 10 }).toBeGreaterThanOrEqual(lines * 0.3);
-    expect((await completedLines(batchId)).done).toBeLessThan(lines);
-  };
-  const waitForCompletion = async (batchId: string) => {
-    await expect.poll(async () => (await completedLines(batchId)).status, { timeout: 45_000, interval: 100 }).toBe('completed');
-  };
-  const download = async (fileId: string) => {
-    const response = await fetch(`${harness.url}/v1/files/${fileId}/content`, { headers: { authorization: `Bearer ${key}` } });
-    return response.text();
-  };
-  const expectExactlyOnce = async (batchId: string) => {
-    const ledger = await batchLedger({ sql: harness.sql, batchId, download });
-    expect(ledger).toMatchObject(exactlyOnce(lines));
-  };
-  const metric = async (name: string, labels: Record<string, string> = {}) => {
-    const response = await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } });
-    return sumOf(parseExposition(await response.text()), name, labels);
-  };
+  const { submitBatch, waitForAThird, expectCompletedExactlyOnce, metric } = midBatchFaults({ harness: () => harness, key: () => key, lines, request });
 
   it('FLUSHDB mid-batch: the batch, a queued async job and a waiting sync call all complete, each line once, billed once', async () => {
     // The slow provider's one slot is taken by `first`; `queued` and the sync call wait behind it, in Redis only.
@@ -87,8 +57,7 @@ describe('losing Redis data', () => {
     expect((await harness.sql.query('SELECT status FROM requests WHERE id = $1', [queued.body.id])).rows[0]).toEqual({ status: 'queued' });
     await redis.flush();
 
-    await waitForCompletion(batchId);
-    await expectExactlyOnce(batchId);
+    await expectCompletedExactlyOnce(batchId);
     const answer = await sync;
     expect(answer.status).toBe(200);
     expect(answer.body.choices[0].message.content).toBe('waiting in the queue');
@@ -107,8 +76,7 @@ describe('losing Redis data', () => {
     const batchId = await submitBatch('restart');
     await waitForAThird(batchId);
     await redis.restart(300);
-    await waitForCompletion(batchId);
-    await expectExactlyOnce(batchId);
+    await expectCompletedExactlyOnce(batchId);
   });
 
   it('Redis down: submissions get 503 with Retry-After and nothing is created; readiness says so; work resumes after', async () => {

@@ -3,9 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePrefix } from '../src/queues/queue-prefix.ts';
 import { batchChunkQueueName } from '../src/queues/batch-queues.ts';
 import { providerQueueName } from '../src/queues/request-job.ts';
-import { batchLedger, exactlyOnce } from './support/batch-ledger.ts';
+import { midBatchFaults } from './support/mid-batch-faults.ts';
 import { OwnRedisCluster } from './support/own-redis-cluster.ts';
-import { parseExposition, sumOf } from './support/prometheus-text.ts';
 import { postJson, startTestGateway, testAdminKey, type TestGateway } from './support/test-gateway.ts';
 import { uniqueName } from './support/test-services.ts';
 
@@ -50,29 +49,7 @@ describe('on a Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  const submitBatch = async (label: string) => {
-    const requests = Array.from({ length: lines }, (_unused, index) => ({ custom_id: `${label}-${index}`, body: request(`${label} line ${index}`) }));
-    const created = await postJson(`${harness.url}/v1/batches`, { endpoint: '/v1/chat/completions', completion_window: '24h', requests }, key);
-    expect(created.status).toBe(200);
-    return created.body.id as string;
-  };
-  const progress = async (batchId: string) => {
-    const { rows } = await harness.sql.query('SELECT completed_count + failed_count AS done, status FROM batches WHERE id = $1', [batchId]);
-    return rows[0] as { done: number; status: string };
-  };
-  const waitForAThird = async (batchId: string) => {
-    await expect.poll(async () => (await progress(batchId)).done, { timeout: 20_000, interval: 10 }).toBeGreaterThanOrEqual(lines * 0.3);
-    expect((await progress(batchId)).done).toBeLessThan(lines);
-  };
-  const expectCompletedExactlyOnce = async (batchId: string) => {
-    await expect.poll(async () => (await progress(batchId)).status, { timeout: 45_000, interval: 100 }).toBe('completed');
-    const download = async (fileId: string) => (await fetch(`${harness.url}/v1/files/${fileId}/content`, { headers: { authorization: `Bearer ${key}` } })).text();
-    expect(await batchLedger({ sql: harness.sql, batchId, download })).toMatchObject(exactlyOnce(lines));
-  };
-  const metric = async (name: string, labels: Record<string, string> = {}) => {
-    const response = await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } });
-    return sumOf(parseExposition(await response.text()), name, labels);
-  };
+  const { submitBatch, waitForAThird, expectCompletedExactlyOnce, metric } = midBatchFaults({ harness: () => harness, key: () => key, lines, request });
 
   it('serves sync chat, embeddings and cache hits under tenant and provider limits, each key family in its hash tag’s slot, spread over the masters', async () => {
     // A key's and its project's limits are checked in one script: their counters share the project's slot.
