@@ -58,11 +58,25 @@ export class OwnRedisCluster {
   static async start(options: OwnRedisClusterOptions = {}): Promise<OwnRedisCluster> {
     const count = (options.masters ?? 3) * (1 + (options.replicas ?? 1));
     const directory = await mkdtemp(join(tmpdir(), 'gw-redis-cluster-'));
+    const taken = new Set<number>();
     const nodes: Node[] = [];
-    for (let index = 0; index < count; index += 1) nodes.push({ port: await freePort(), busPort: await freePort(), process: undefined });
+    for (let index = 0; index < count; index += 1) nodes.push({ port: await distinctFreePort(taken), busPort: await distinctFreePort(taken), process: undefined });
     const cluster = new OwnRedisCluster(directory, nodes, options);
     try {
-      await Promise.all(nodes.map((node) => cluster.startNode(node.port)));
+      // A port found free may be taken by another process before the node binds it: that node moves.
+      await Promise.all(
+        nodes.map(async (node) => {
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              return await cluster.startNode(node.port);
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              node.port = await distinctFreePort(taken);
+              node.busPort = await distinctFreePort(taken);
+            }
+          }
+        }),
+      );
       await cluster.cli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(options.replicas ?? 1), '--cluster-yes']);
       await cluster.waitUntilHealthy();
     } catch (error) {
@@ -333,4 +347,15 @@ function inRange(range: string, slot: number): boolean {
   if (range.startsWith('[')) return false; // a slot being migrated
   const [from, to] = range.split('-').map(Number);
   return from !== undefined && slot >= from && slot <= (to ?? from);
+}
+
+/** A free port not handed out yet in this set (the OS may offer a port again once its probe closed). */
+async function distinctFreePort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (!taken.has(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
