@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../../bench/processes.ts';
+import { freePort, waitUntil } from '../../bench/processes.ts';
 
 /**
  * A master, its replica and one Sentinel watching them (quorum 1), each a `redis-server` of a test's
@@ -59,7 +58,11 @@ export class OwnRedisSentinel {
         ].join('\n'),
       );
       await set.spawn([sentinelConfig, '--sentinel'], ports.sentinel);
-      await set.waitFor('the replica to sync and the Sentinel to see it', async () => (await set.sentinelAsk('REPLICAS', set.masterName)).length === 1 && (await set.replicaInSync(ports.replica)));
+      await waitUntil(
+        'the replica to sync and the Sentinel to see it',
+        async () => (await set.sentinelAsk('REPLICAS', set.masterName)).length === 1 && (await set.replicaInSync(ports.replica)),
+        30_000,
+      );
     } catch (error) {
       await set.stop();
       throw error;
@@ -87,7 +90,7 @@ export class OwnRedisSentinel {
   async failover(): Promise<{ from: number; to: number }> {
     const from = await this.masterPort();
     await this.sentinelAsk('FAILOVER', this.masterName);
-    await this.waitFor('the Sentinel to name a new master', async () => (await this.masterPort()) !== from);
+    await waitUntil('the Sentinel to name a new master', async () => (await this.masterPort()) !== from, 30_000);
     return { from, to: await this.masterPort() };
   }
 
@@ -127,26 +130,22 @@ export class OwnRedisSentinel {
     const kill = () => child.kill('SIGKILL');
     process.once('exit', kill);
     child.once('exit', () => process.off('exit', kill));
-    await this.waitFor(`redis-server on port ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited`);
-      const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    });
-  }
-
-  private async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(100);
-    }
+    await waitUntil(
+      `redis-server on port ${port}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited`);
+        const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
+        probe.on('error', () => {});
+        try {
+          await probe.connect();
+          return (await probe.ping()) === 'PONG';
+        } catch {
+          return false;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      30_000,
+    );
   }
 }
