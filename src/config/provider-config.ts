@@ -156,6 +156,20 @@ export const vertexAnthropicProviderSchema = z.strictObject({
   ...providerCommon,
 });
 
+/**
+ * Cohere's v2 API (chat and embed). @see https://docs.cohere.com/reference/chat
+ */
+export const cohereProviderSchema = z.strictObject({
+  type: z.literal('cohere'),
+  baseUrl: httpUrl.default('https://api.cohere.com'),
+  /**
+   * The embed `input_type` sent for every embeddings request (OpenAI's request has no such field).
+   * @defaultValue search_document
+   */
+  embedInputType: z.enum(['search_document', 'search_query', 'classification', 'clustering']).default('search_document'),
+  ...providerCommon,
+});
+
 /** An OpenAI-compatible vendor by preset name (`mistral`, `groq`, …); `baseUrl` overrides the preset's. */
 export const presetProviderSchema = z.strictObject({
   type: z.enum(openAICompatiblePresetNames),
@@ -180,6 +194,7 @@ export const providerSchema = z.discriminatedUnion('type', [
   azureProviderSchema,
   vertexProviderSchema,
   vertexAnthropicProviderSchema,
+  cohereProviderSchema,
   presetProviderSchema,
   mockProviderSchema,
 ]);
@@ -191,5 +206,6 @@ export type GoogleProviderConfig = z.infer<typeof googleProviderSchema>;
 export type AzureProviderConfig = z.infer<typeof azureProviderSchema>;
 export type VertexProviderConfig = z.infer<typeof vertexProviderSchema>;
 export type VertexAnthropicProviderConfig = z.infer<typeof vertexAnthropicProviderSchema>;
+export type CohereProviderConfig = z.infer<typeof cohereProviderSchema>;
 export type PresetProviderConfig = z.infer<typeof presetProviderSchema>;
 export type MockProviderConfig = z.infer<typeof mockProviderSchema>;

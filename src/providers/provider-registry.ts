@@ -7,6 +7,7 @@ import { openaiWireFormat } from './openai/index.ts';
 import { anthropicWireFormat } from './anthropic/index.ts';
 import { azureWireFormat, createAzureProviderClient } from './azure/index.ts';
 import { googleWireFormat } from './google/index.ts';
+import { cohereWireFormat, createCohereProviderClient } from './cohere/index.ts';
 import { createVertexProviderClient, vertexWireFormat } from './vertex/index.ts';
 import { createVertexAnthropicProviderClient, vertexAnthropicWireFormat } from './vertex-anthropic/index.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
@@ -46,6 +47,7 @@ const clientFactories: ClientFactories = {
   azure: (name, config) => withNativeBatch(createAzureProviderClient(name, config), createAzureNativeBatch(name, config)),
   vertex: createVertexProviderClient,
   'vertex-anthropic': createVertexAnthropicProviderClient,
+  cohere: createCohereProviderClient,
   ...Object.fromEntries(
     openAICompatiblePresetNames.map((preset) => [
       preset,
@@ -102,6 +104,8 @@ export function providerServesEmbeddings(config: ProviderConfig): boolean {
       return vertexWireFormat.embeddings !== undefined;
     case 'vertex-anthropic':
       return vertexAnthropicWireFormat.embeddings !== undefined;
+    case 'cohere':
+      return cohereWireFormat.embeddings !== undefined;
     default:
       return createPresetWireFormat(config.type).embeddings !== undefined;
   }
@@ -138,6 +142,8 @@ function nativeBatchApiOf(config: ProviderConfig): NativeBatchApiFacts | undefin
     case 'mock':
     case 'vertex':
     case 'vertex-anthropic':
+    // Cohere's batch embed jobs take uploaded datasets, not request lines; not used.
+    case 'cohere':
       return undefined;
     default: {
       const api = presetBatchApis[config.type];
