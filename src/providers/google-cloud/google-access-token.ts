@@ -18,7 +18,9 @@ export type AuthorizationHeaders = () => Promise<Record<string, string>>;
  * token endpoint itself on 5xx. A service-account key's `token_uri` is honoured (the library posts to
  * Google's endpoint unless told otherwise), so a key of a private or sovereign token endpoint works.
  * Failures become {@link ProviderError}s of the call that needed the token: a refusal (4xx, e.g.
- * `invalid_grant` for a revoked key) is a 401, not retried; an outage (5xx, network) is retried.
+ * `invalid_grant` for a revoked key) is a 401, not retried; an outage (5xx, network) is retried. The
+ * library's error is not kept as the `cause`: its request options hold the signed JWT, itself a
+ * credential for an hour, and would reach the logs.
  */
 export function createGoogleAccessToken(provider: string, credentials: GoogleCloudCredentials): AuthorizationHeaders {
   const auth = new GoogleAuth({ scopes: [cloudPlatformScope] });
@@ -73,13 +75,12 @@ export function googleAuthError(provider: string, error: unknown): ProviderError
       code: code ?? (refused ? 'google_auth_refused' : 'google_auth_unavailable'),
       message: refused ? `the Google token endpoint refused the provider's credentials (HTTP ${response.status}): ${detail}` : `the Google token endpoint failed (HTTP ${response.status}): ${detail}`,
       retryable: !refused,
-      cause: error,
     });
   }
   const networkCode = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (networkCode !== undefined && /^(E[A-Z]+|UND_ERR_\w+)$/.test(networkCode)) {
-    return new ProviderError({ provider, code: networkCode, message: `cannot reach the Google token endpoint: ${detail}`, retryable: true, cause: error });
+    return new ProviderError({ provider, code: networkCode, message: `cannot reach the Google token endpoint: ${detail}`, retryable: true });
   }
   // No credentials found, a key the library cannot sign with: the gateway's configuration, not worth a retry.
-  return new ProviderError({ provider, status: 401, code: 'google_credentials_unusable', message: `no usable Google credentials: ${detail}`, retryable: false, cause: error });
+  return new ProviderError({ provider, status: 401, code: 'google_credentials_unusable', message: `no usable Google credentials: ${detail}`, retryable: false });
 }
