@@ -26,6 +26,17 @@ describe('createGoogleAccessToken', () => {
     expect(server.requests - before).toBe(1);
   });
 
+  it('a token endpoint that does not answer in time fails the call as a retryable timeout', async () => {
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const authorize = createGoogleAccessToken('v', json({ token_uri: `http://127.0.0.1:${port}/token` }), 200);
+    await expect(authorize()).rejects.toMatchObject({ name: 'ProviderError', code: 'timeout', retryable: true });
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
   it('a refused key is a non-retryable 401 naming invalid_grant', async () => {
     const stranger = new GoogleTokenServer();
     const authorize = createGoogleAccessToken('v', { kind: 'json', json: stranger.serviceAccount({ token_uri: server.serviceAccount()['token_uri'] }), origin: 'test', projectId: 'p' });

@@ -17,12 +17,13 @@ export type AuthorizationHeaders = () => Promise<Record<string, string>>;
  * it is within five minutes of expiry (the library's `eagerRefreshThresholdMillis`), and retries the
  * token endpoint itself on 5xx. A service-account key's `token_uri` is honoured (the library posts to
  * Google's endpoint unless told otherwise), so a key of a private or sovereign token endpoint works.
+ * A token not had within `timeoutMs` (the provider's call timeout) fails the call as a retryable timeout.
  * Failures become {@link ProviderError}s of the call that needed the token: a refusal (4xx, e.g.
  * `invalid_grant` for a revoked key) is a 401, not retried; an outage (5xx, network) is retried. The
  * library's error is not kept as the `cause`: its request options hold the signed JWT, itself a
  * credential for an hour, and would reach the logs.
  */
-export function createGoogleAccessToken(provider: string, credentials: GoogleCloudCredentials): AuthorizationHeaders {
+export function createGoogleAccessToken(provider: string, credentials: GoogleCloudCredentials, timeoutMs = 60_000): AuthorizationHeaders {
   const auth = new GoogleAuth({ scopes: [cloudPlatformScope] });
   let client: Promise<AuthClient> | undefined;
   const clientOnce = (): Promise<AuthClient> => {
@@ -35,13 +36,25 @@ export function createGoogleAccessToken(provider: string, credentials: GoogleClo
           });
     return client;
   };
-  return async () => {
+  const fetchToken = async (): Promise<Record<string, string>> => {
     try {
       const { token } = await (await clientOnce()).getAccessToken();
       if (!token) throw new Error('the token endpoint answered no access_token');
       return { authorization: `Bearer ${token}` };
     } catch (error) {
       throw googleAuthError(provider, error);
+    }
+  };
+  // The library sets no timeout of its own: a token endpoint that never answers must not hold the call.
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new ProviderError({ provider, code: 'timeout', message: `the Google token endpoint did not answer within ${timeoutMs} ms`, retryable: true })), timeoutMs);
+    });
+    try {
+      return await Promise.race([fetchToken(), timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   };
 }

@@ -35,7 +35,7 @@ export function prepareGoogleCloudProvider(name: string, config: GoogleCloudProv
       baseUrl: config.baseUrl ?? vertexBaseUrl(config.location),
       connections: config.concurrency,
       timeoutMs: config.timeoutMs,
-      authorize: createGoogleAccessToken(name, credentials),
+      authorize: createGoogleAccessToken(name, credentials, config.timeoutMs),
     },
   };
 }
