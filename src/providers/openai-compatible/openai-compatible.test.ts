@@ -31,7 +31,7 @@ describe('the preset table', () => {
   it.each([
     ['sambanova', 'https://api.sambanova.ai/v1'],
     ['nebius', 'https://api.tokenfactory.nebius.com/v1'],
-    ['novita', 'https://api.novita.ai/openai'],
+    ['novita', 'https://api.novita.ai/openai/v1'],
     ['moonshot', 'https://api.moonshot.ai/v1'],
     ['dashscope', 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1'],
     ['hyperbolic', 'https://api.hyperbolic.xyz/v1'],

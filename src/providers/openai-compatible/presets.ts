@@ -226,9 +226,10 @@ export const openAICompatiblePresets = {
     embeddings: { docs: 'https://docs.tokenfactory.nebius.com/api-reference/embeddings/create-embeddings' },
     docs: 'https://docs.tokenfactory.nebius.com/api-reference/introduction',
   },
-  // `https://api.novita.ai/v3/openai` is the older, still-served path of the same API.
+  // Novita's own endpoints (chat, embeddings, batches) are under /openai/v1; the older
+  // `https://api.novita.ai/v3/openai` serves the same API.
   novita: {
-    baseUrl: 'https://api.novita.ai/openai',
+    baseUrl: 'https://api.novita.ai/openai/v1',
     requiresApiKey: true,
     unsupportedFields: [],
     embeddings: { textInputsOnly: true, docs: 'https://novita.ai/docs/api-reference/model-apis-llm-create-embeddings' },
