@@ -24,6 +24,15 @@ const providerTypes: Readonly<Record<string, string>> = {
   ollama_chat: 'ollama',
   hosted_vllm: 'vllm',
   lm_studio: 'lmstudio',
+  cohere: 'cohere',
+  cohere_chat: 'cohere',
+  vertex_ai: 'vertex',
+  sambanova: 'sambanova',
+  nebius: 'nebius',
+  novita: 'novita',
+  moonshot: 'moonshot',
+  dashscope: 'dashscope',
+  hyperbolic: 'hyperbolic',
 };
 
 const liteLLMModelSchema = z.object({
@@ -35,6 +44,9 @@ const liteLLMModelSchema = z.object({
     api_version: z.string().optional(),
     rpm: z.number().int().positive().optional(),
     tpm: z.number().int().positive().optional(),
+    vertex_project: z.string().optional(),
+    vertex_location: z.string().optional(),
+    vertex_credentials: z.string().optional(),
   }),
 });
 
@@ -64,7 +76,9 @@ export function translateLiteLLMModel(entry: unknown): { providers: Record<strin
   const slash = params.model.indexOf('/');
   const prefix = slash > 0 ? params.model.slice(0, slash) : 'openai';
   const upstreamModel = slash > 0 ? params.model.slice(slash + 1) : params.model;
-  const type = Object.hasOwn(providerTypes, prefix) ? providerTypes[prefix] : undefined;
+  const listed = Object.hasOwn(providerTypes, prefix) ? providerTypes[prefix] : undefined;
+  // LiteLLM's vertex_ai/ serves Gemini and Claude alike; the gateway has a type for each.
+  const type = listed === 'vertex' && upstreamModel.startsWith('claude') ? 'vertex-anthropic' : listed;
   if (type === undefined || upstreamModel.length === 0) return undefined;
   const providerName = prefix.replace(/[^A-Za-z0-9_-]/g, '-');
   const variable = prefix.toUpperCase().replace(/[^A-Z0-9]/g, '_');
@@ -75,9 +89,22 @@ export function translateLiteLLMModel(entry: unknown): { providers: Record<strin
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(params.api_key === undefined ? {} : { apiKey: environmentReference(params.api_key) ?? `\${${variable}_API_KEY}` }),
     ...(params.api_version === undefined || type !== 'azure' ? {} : { apiVersion: params.api_version }),
+    ...(type === 'vertex' || type === 'vertex-anthropic' ? vertexSettings(params) : {}),
   };
   const route = { provider: providerName, model: upstreamModel, ...(params.rpm === undefined ? {} : { rpm: params.rpm }), ...(params.tpm === undefined ? {} : { tpm: params.tpm }) };
   return { providers: { [providerName]: provider }, models: { [modelName]: { routes: [route] } } };
+}
+
+/** LiteLLM's `vertex_location`, `vertex_project` and `vertex_credentials` (a key file's path, or its JSON in a variable). */
+function vertexSettings(params: z.infer<typeof liteLLMModelSchema>['litellm_params']): Record<string, string> {
+  const credentials = params.vertex_credentials === undefined ? undefined : environmentReference(params.vertex_credentials);
+  const path = params.vertex_credentials !== undefined && credentials === undefined && !params.vertex_credentials.trim().startsWith('{') ? params.vertex_credentials : undefined;
+  return {
+    location: params.vertex_location === undefined ? '${VERTEX_LOCATION}' : (environmentReference(params.vertex_location) ?? params.vertex_location),
+    ...(params.vertex_project === undefined ? {} : { project: environmentReference(params.vertex_project) ?? params.vertex_project }),
+    ...(credentials === undefined ? {} : { credentials }),
+    ...(path === undefined ? {} : { credentialsFile: path }),
+  };
 }
 
 /** LiteLLM's `os.environ/NAME` as this gateway's `${NAME}`. */

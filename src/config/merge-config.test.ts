@@ -184,6 +184,25 @@ describe('a LiteLLM config', () => {
     });
   });
 
+  it('translates Vertex AI entries (Gemini or Claude by the model) and the presets it knows', () => {
+    expect(
+      translateLiteLLMModel({
+        model_name: 'claude',
+        litellm_params: { model: 'vertex_ai/claude-sonnet-4-5@20250929', vertex_project: 'my-project', vertex_location: 'us-east5', vertex_credentials: 'os.environ/VERTEX_CREDENTIALS' },
+      }),
+    ).toEqual({
+      providers: { vertex_ai: { type: 'vertex-anthropic', location: 'us-east5', project: 'my-project', credentials: '${VERTEX_CREDENTIALS}' } },
+      models: { claude: { routes: [{ provider: 'vertex_ai', model: 'claude-sonnet-4-5@20250929' }] } },
+    });
+    expect(translateLiteLLMModel({ model_name: 'g', litellm_params: { model: 'vertex_ai/gemini-2.5-flash', vertex_credentials: '/etc/key.json' } })?.providers).toEqual({
+      vertex_ai: { type: 'vertex', location: '${VERTEX_LOCATION}', credentialsFile: '/etc/key.json' },
+    });
+    expect(translateLiteLLMModel({ model_name: 'c', litellm_params: { model: 'cohere_chat/command-a-03-2025', api_key: 'os.environ/COHERE_API_KEY' } })?.providers).toEqual({
+      cohere_chat: { type: 'cohere', apiKey: '${COHERE_API_KEY}' },
+    });
+    expect(translateLiteLLMModel({ model_name: 'q', litellm_params: { model: 'dashscope/qwen-plus' } })?.providers).toEqual({ dashscope: { type: 'dashscope' } });
+  });
+
   it('says which format it is even when no entry can be translated', () => {
     expect(liteLLMConfigHint({ model_list: [{ model_name: 'x', litellm_params: { model: 'bedrock/anthropic.claude' } }] })).toBe(
       "model_list: model_list is LiteLLM's format; this gateway uses `providers:` and `models:` — see docs/configuration.md",

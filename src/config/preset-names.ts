@@ -3,6 +3,25 @@
  * quirks) are data in `src/providers/openai-compatible/presets.ts`, which must define exactly these:
  * the compiler checks that both lists agree.
  */
-export const openAICompatiblePresetNames = ['mistral', 'groq', 'together', 'deepseek', 'fireworks', 'xai', 'openrouter', 'perplexity', 'cerebras', 'ollama', 'vllm', 'lmstudio'] as const;
+export const openAICompatiblePresetNames = [
+  'mistral',
+  'groq',
+  'together',
+  'deepseek',
+  'fireworks',
+  'xai',
+  'openrouter',
+  'perplexity',
+  'cerebras',
+  'ollama',
+  'vllm',
+  'lmstudio',
+  'sambanova',
+  'nebius',
+  'novita',
+  'moonshot',
+  'dashscope',
+  'hyperbolic',
+] as const;
 
 export type OpenAICompatiblePresetName = (typeof openAICompatiblePresetNames)[number];

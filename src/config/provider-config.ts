@@ -117,6 +117,59 @@ export const azureProviderSchema = z.strictObject({
   ...providerCommon,
 });
 
+/**
+ * Where and as whom a Google Cloud provider calls Vertex AI. Credentials: `credentialsFile`, else
+ * `credentials`, else the file in `GOOGLE_APPLICATION_CREDENTIALS`, else Application Default
+ * Credentials (the metadata server on Google Cloud). @see https://cloud.google.com/vertex-ai/docs/authentication
+ */
+const googleCloudFields = {
+  /** The Google Cloud project. @defaultValue the credentials' `project_id` */
+  project: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.:-]*$/, 'must be a Google Cloud project id, e.g. "my-project"')
+    .optional(),
+  /** The Vertex AI location: a region (`us-east5`, `europe-west1`) or `global`. */
+  location: z.string().regex(/^[a-z0-9-]+$/, 'must be a Vertex AI location, e.g. "us-central1" or "global"'),
+  /** Path of a credentials JSON file (a service-account key). */
+  credentialsFile: z.string().min(1).optional(),
+  /** The credentials JSON inline: an object, or a string holding it (e.g. `${VERTEX_CREDENTIALS}`). */
+  credentials: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  /** Overrides the host. @defaultValue `https://{location}-aiplatform.googleapis.com` (`https://aiplatform.googleapis.com` for `global`) */
+  baseUrl: httpUrl.optional(),
+};
+
+/** Gemini on Vertex AI. @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference */
+export const vertexProviderSchema = z.strictObject({
+  type: z.literal('vertex'),
+  ...googleCloudFields,
+  ...providerCommon,
+});
+
+/** Claude on Vertex AI. @see https://docs.claude.com/en/api/claude-on-vertex-ai */
+export const vertexAnthropicProviderSchema = z.strictObject({
+  type: z.literal('vertex-anthropic'),
+  ...googleCloudFields,
+  /** The body's `anthropic_version`. @defaultValue vertex-2023-10-16 */
+  anthropicVersion: z.string().min(1).default('vertex-2023-10-16'),
+  /** Anthropic requires `max_tokens`; used when the client sends none. @defaultValue 4096 */
+  defaultMaxTokens: integer({ min: 1, max: 1_000_000 }).default(4096),
+  ...providerCommon,
+});
+
+/**
+ * Cohere's v2 API (chat and embed). @see https://docs.cohere.com/reference/chat
+ */
+export const cohereProviderSchema = z.strictObject({
+  type: z.literal('cohere'),
+  baseUrl: httpUrl.default('https://api.cohere.com'),
+  /**
+   * The embed `input_type` sent for every embeddings request (OpenAI's request has no such field).
+   * @defaultValue search_document
+   */
+  embedInputType: z.enum(['search_document', 'search_query', 'classification', 'clustering']).default('search_document'),
+  ...providerCommon,
+});
+
 /** An OpenAI-compatible vendor by preset name (`mistral`, `groq`, …); `baseUrl` overrides the preset's. */
 export const presetProviderSchema = z.strictObject({
   type: z.enum(openAICompatiblePresetNames),
@@ -134,12 +187,25 @@ export const mockProviderSchema = z.strictObject({
   concurrency: providerCommon.concurrency.default(256),
 });
 
-export const providerSchema = z.discriminatedUnion('type', [openaiProviderSchema, anthropicProviderSchema, googleProviderSchema, azureProviderSchema, presetProviderSchema, mockProviderSchema]);
+export const providerSchema = z.discriminatedUnion('type', [
+  openaiProviderSchema,
+  anthropicProviderSchema,
+  googleProviderSchema,
+  azureProviderSchema,
+  vertexProviderSchema,
+  vertexAnthropicProviderSchema,
+  cohereProviderSchema,
+  presetProviderSchema,
+  mockProviderSchema,
+]);
 
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type OpenAIProviderConfig = z.infer<typeof openaiProviderSchema>;
 export type AnthropicProviderConfig = z.infer<typeof anthropicProviderSchema>;
 export type GoogleProviderConfig = z.infer<typeof googleProviderSchema>;
 export type AzureProviderConfig = z.infer<typeof azureProviderSchema>;
+export type VertexProviderConfig = z.infer<typeof vertexProviderSchema>;
+export type VertexAnthropicProviderConfig = z.infer<typeof vertexAnthropicProviderSchema>;
+export type CohereProviderConfig = z.infer<typeof cohereProviderSchema>;
 export type PresetProviderConfig = z.infer<typeof presetProviderSchema>;
 export type MockProviderConfig = z.infer<typeof mockProviderSchema>;

@@ -84,7 +84,7 @@ describe('providerErrorToGatewayError', () => {
     // Neither the caller's 401 nor the provider's own code: the SDK must not read it as a bad gateway key.
     expect(error.toBody().error).toEqual({ message: error.message, type: 'api_error', param: null, code: 'provider_auth_error' });
     // Where to fix it, and the upstream's words (which may quote part of the key), are for the log only.
-    expect(error.hint).toBe(`check providers.openai.apiKey and headers in the gateway config (the provider said: ${message})`);
+    expect(error.hint).toBe(`check providers.openai.apiKey, credentials and headers in the gateway config (the provider said: ${message})`);
     expect(JSON.stringify(error.toBody())).not.toMatch(/providers\.|apiKey|config|sk-upstr/);
     expect(JSON.stringify(error.toPayload())).not.toContain('providers.');
   });

@@ -34,7 +34,7 @@ export function providerErrorToGatewayError(error: ProviderError): GatewayError 
     const what = status === 401 ? "rejected the gateway's credentials" : 'denied the gateway access';
     return new GatewayError(
       { code: 'provider_auth_error', message: `${prefix} ${what} (HTTP ${status}); the fault is the gateway's, not your request's, and it has been logged.` },
-      { hint: `check providers.${error.provider}.apiKey and headers in the gateway config (the provider said: ${error.message})` },
+      { hint: `check providers.${error.provider}.apiKey, credentials and headers in the gateway config (the provider said: ${error.message})` },
     );
   }
   if (status === 404) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.ts';
 import { ProviderError } from '../errors/provider-error.ts';
-import { KnownSecrets, scrubSecretText, secretsOf } from './log-redaction.ts';
+import { KnownSecrets, isSecretFieldName, scrubSecretText, secretsOf } from './log-redaction.ts';
 
 /** A logger writing into an array, and its lines parsed. */
 function capture(secrets?: KnownSecrets) {
@@ -68,6 +68,11 @@ describe('log redaction', () => {
     expect(text).toContain('Bearer [redacted]');
     expect(text).toContain('gw-[redacted]');
     expect(text).toContain('whsec_[redacted]');
+  });
+
+  it('names Google credentials as secrets: a key’s private_key, inline credentials, a signed assertion', () => {
+    expect(['private_key', 'privateKey', 'credentials', 'assertion'].filter((name) => !isSecretFieldName(name))).toEqual([]);
+    expect(isSecretFieldName('credentialsFile')).toBe(false);
   });
 
   it('leaves ordinary text alone', () => {

@@ -6,10 +6,11 @@ export const redactedCensor = '[redacted]';
  * Field names whose values are secrets, wherever they sit in a logged object: credentials in headers
  * (OpenAI's `authorization`, Azure's `api-key`, Anthropic's `x-api-key`, Gemini's `x-goog-api-key`),
  * configured keys (`apiKey`), a plaintext API key (`key`), webhook secrets, the admin key, cookies,
- * passwords and tokens. Any case, with `-`, `_` or nothing between the words.
+ * passwords and tokens, and Google credentials (a service-account key's `private_key`, a provider's
+ * inline `credentials`, the signed JWT `assertion` exchanged for a token). Any case, with `-`, `_` or nothing between the words.
  */
 const secretFieldName =
-  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token)$/i;
+  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token|private[-_]?key|credentials|assertion)$/i;
 
 /** The usual spellings of those names, censored where a child logger's bindings use them. */
 export const secretBindingNames = [
@@ -29,6 +30,8 @@ export const secretBindingNames = [
   'password',
   'token',
   'accessToken',
+  'private_key',
+  'credentials',
 ];
 
 export function isSecretFieldName(name: string): boolean {

@@ -22,6 +22,11 @@ export interface HttpProviderSettings {
   /** Sockets kept open to the provider; matches the provider's concurrency. */
   connections: number;
   timeoutMs: number;
+  /**
+   * Headers to add to every call, fetched just before it (a short-lived OAuth access token, as Vertex
+   * AI takes); throws a ProviderError when none can be had. @defaultValue none
+   */
+  authorize?: () => Promise<Record<string, string>>;
 }
 
 /**
@@ -45,11 +50,12 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    const authorization = settings.authorize ? await settings.authorize() : {};
     try {
       const response = await pool.request({
         method: 'POST',
         path: basePath + wire.path,
-        headers: withTraceContext(wire.headers, context),
+        headers: withTraceContext({ ...wire.headers, ...authorization }, context),
         body: JSON.stringify(wire.body),
         signal,
       });
@@ -91,7 +97,8 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         const body = await post(wire, context);
         return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request: part, upstreamModel: context.upstreamModel }), wire.warnings);
       };
-      const parts = splitEmbeddingsRequest(request, embeddingsFormat.maxInputsPerCall);
+      const maxInputs = embeddingsFormat.maxInputsPerCall;
+      const parts = splitEmbeddingsRequest(request, typeof maxInputs === 'function' ? maxInputs(context.upstreamModel) : maxInputs);
       if (parts.length === 1) return embedPart(request);
       // In order, one call at a time: the provider's limits see one request's calls as one caller's.
       const results: EmbeddingsResult[] = [];
@@ -116,6 +123,7 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         request,
         context,
         onChunks,
+        ...(settings.authorize ? { authorize: settings.authorize } : {}),
         networkError: (error) => networkError(settings.name, error, false, settings.timeoutMs),
       }),
     close: () => pool.close(),

@@ -17,6 +17,8 @@ export interface StreamCallInput<Config> {
   request: ChatCompletionRequest;
   context: ChatCallContext;
   onChunks: (chunks: ChatCompletionChunk[]) => void;
+  /** Per-call headers (an access token), see `HttpProviderSettings.authorize`. */
+  authorize?: () => Promise<Record<string, string>>;
   /** Maps a thrown network error (reset, timeout) onto a ProviderError. */
   networkError: (error: unknown) => ProviderError;
 }
@@ -55,12 +57,13 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
     input.onChunks(chunks);
   };
 
+  const authorization = input.authorize ? await input.authorize() : {};
   let response: Dispatcher.ResponseData;
   try {
     response = await input.pool.request({
       method: 'POST',
       path: input.basePath + wire.path,
-      headers: { ...withTraceContext(wire.headers, context), accept: 'text/event-stream' },
+      headers: { ...withTraceContext({ ...wire.headers, ...authorization }, context), accept: 'text/event-stream' },
       body: JSON.stringify(wire.body),
       signal: context.signal,
     });

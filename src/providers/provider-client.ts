@@ -103,9 +103,10 @@ export interface BuildEmbeddingsRequestInput<Config> {
 export interface HttpEmbeddingsFormat<Config> {
   /**
    * The most inputs the provider takes in one call (Gemini's `batchEmbedContents`: 100). A request with
-   * more is sent as several calls, in order, and their vectors joined. @defaultValue no limit
+   * more is sent as several calls, in order, and their vectors joined; a function where it depends on
+   * the upstream model (Vertex AI's `gemini-embedding-001` takes one). @defaultValue no limit
    */
-  readonly maxInputsPerCall?: number;
+  readonly maxInputsPerCall?: number | ((upstreamModel: string) => number);
   buildRequest(input: BuildEmbeddingsRequestInput<Config>): WireRequest;
   /** The provider's answer as OpenAI-shaped float vectors; throws a ProviderError for a malformed body. */
   parseResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { providerSchema } from '../config/provider-config.ts';
-import { createProviderClient, nativeBatchLimits, nativeBatchOperations } from './provider-registry.ts';
+import { createProviderClient, nativeBatchLimits, nativeBatchOperations, providerServesEmbeddings } from './provider-registry.ts';
 
 const provider = (raw: Record<string, unknown>) => providerSchema.parse(raw);
 
@@ -12,6 +12,15 @@ describe('providers’ batch APIs as data', () => {
     expect(nativeBatchOperations(provider({ type: 'groq', apiKey: 'k' }))).toEqual(['chat']);
     expect(nativeBatchOperations(provider({ type: 'ollama' }))).toEqual([]);
     expect(nativeBatchOperations(provider({ type: 'mock' }))).toEqual([]);
+    for (const type of ['vertex', 'vertex-anthropic']) expect(nativeBatchOperations(provider({ type, location: 'us-east5' }))).toEqual([]);
+    for (const type of ['cohere', 'sambanova', 'nebius', 'novita', 'moonshot', 'dashscope', 'hyperbolic']) expect(nativeBatchOperations(provider({ type }))).toEqual([]);
+  });
+
+  it('tells which types serve embeddings (Claude on Vertex AI does not)', () => {
+    const serving = ['vertex', 'vertex-anthropic', 'cohere', 'sambanova', 'nebius', 'novita', 'moonshot', 'dashscope', 'hyperbolic'].filter((type) =>
+      providerServesEmbeddings(provider({ type, ...(type.startsWith('vertex') ? { location: 'global' } : {}) })),
+    );
+    expect(serving).toEqual(['vertex', 'cohere', 'nebius', 'novita', 'dashscope']);
   });
 
   it('takes the documented limits unless the config sets its own', () => {

@@ -7,6 +7,9 @@ import { openaiWireFormat } from './openai/index.ts';
 import { anthropicWireFormat } from './anthropic/index.ts';
 import { azureWireFormat, createAzureProviderClient } from './azure/index.ts';
 import { googleWireFormat } from './google/index.ts';
+import { cohereWireFormat, createCohereProviderClient } from './cohere/index.ts';
+import { createVertexProviderClient, vertexWireFormat } from './vertex/index.ts';
+import { createVertexAnthropicProviderClient, vertexAnthropicWireFormat } from './vertex-anthropic/index.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -42,6 +45,9 @@ const clientFactories: ClientFactories = {
   mock: createMockProviderClient,
   google: (name, config) => withNativeBatch(createHttpProviderClient(googleWireFormat, httpSettings(name, config), config), createGeminiNativeBatch(name, config)),
   azure: (name, config) => withNativeBatch(createAzureProviderClient(name, config), createAzureNativeBatch(name, config)),
+  vertex: createVertexProviderClient,
+  'vertex-anthropic': createVertexAnthropicProviderClient,
+  cohere: createCohereProviderClient,
   ...Object.fromEntries(
     openAICompatiblePresetNames.map((preset) => [
       preset,
@@ -94,6 +100,12 @@ export function providerServesEmbeddings(config: ProviderConfig): boolean {
       return googleWireFormat.embeddings !== undefined;
     case 'azure':
       return azureWireFormat.embeddings !== undefined;
+    case 'vertex':
+      return vertexWireFormat.embeddings !== undefined;
+    case 'vertex-anthropic':
+      return vertexAnthropicWireFormat.embeddings !== undefined;
+    case 'cohere':
+      return cohereWireFormat.embeddings !== undefined;
     default:
       return createPresetWireFormat(config.type).embeddings !== undefined;
   }
@@ -126,7 +138,12 @@ function nativeBatchApiOf(config: ProviderConfig): NativeBatchApiFacts | undefin
       return { operations: ['chat'], limits: geminiBatchDefaultLimits };
     case 'mistral':
       return { operations: Object.keys(mistralBatchEndpointByOperation) as NativeBatchOperation[], limits: mistralBatchDefaultLimits };
+    // Vertex AI's batch prediction jobs (Cloud Storage / BigQuery in and out) are not used.
     case 'mock':
+    case 'vertex':
+    case 'vertex-anthropic':
+    // Cohere's batch embed jobs take uploaded datasets, not request lines; not used.
+    case 'cohere':
       return undefined;
     default: {
       const api = presetBatchApis[config.type];

@@ -36,6 +36,7 @@ export function createPresetWireFormat(presetName: OpenAICompatiblePresetName): 
     ...(embeddings
       ? {
           embeddings: {
+            ...(embeddings.maxInputsPerCall === undefined ? {} : { maxInputsPerCall: embeddings.maxInputsPerCall }),
             buildRequest: (input) => convertToPresetEmbeddingsRequest({ ...input, vendor: presetName, preset, embeddings }),
             parseResponse: convertOpenAIEmbeddingsResponse,
           },

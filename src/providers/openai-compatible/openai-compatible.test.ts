@@ -28,6 +28,17 @@ describe('the preset table', () => {
     for (const field of Object.keys(preset.renamedFields ?? {})) expect(preset.unsupportedFields).not.toContain(field);
   });
 
+  it.each([
+    ['sambanova', 'https://api.sambanova.ai/v1'],
+    ['nebius', 'https://api.tokenfactory.nebius.com/v1'],
+    ['novita', 'https://api.novita.ai/openai/v1'],
+    ['moonshot', 'https://api.moonshot.ai/v1'],
+    ['dashscope', 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1'],
+    ['hyperbolic', 'https://api.hyperbolic.xyz/v1'],
+  ] as const)('%s defaults to %s', (name, baseUrl) => {
+    expect(openAICompatiblePresets[name].baseUrl).toBe(baseUrl);
+  });
+
   it('needs a key for every hosted vendor and none for local servers', () => {
     const keyless = openAICompatiblePresetNames.filter((name) => !openAICompatiblePresets[name].requiresApiKey);
     expect(keyless.sort()).toEqual(['lmstudio', 'ollama', 'vllm']);
@@ -127,6 +138,27 @@ describe('createPresetWireFormat', () => {
     const wire = build('xai', { stop: ['END'], presence_penalty: 0.1 }, { upstreamModel: model });
     expect(Object.hasOwn(wire.body as object, 'stop')).toBe(kept);
     expect(wire.warnings?.length ?? 0).toBe(kept ? 0 : 2);
+  });
+
+  it('moonshot and sambanova: a temperature above 1 is clamped to 1 with a warning; one inside the range is sent as it is', () => {
+    expect(build('moonshot', { temperature: 0.6 }).body).toEqual({ model: 'vendor-model', messages: hello, temperature: 0.6 });
+    const moonshot = build('moonshot', { temperature: 1.4, n: 6 });
+    expect(moonshot.body).toEqual({ model: 'vendor-model', messages: hello, temperature: 1 });
+    expect(moonshot.warnings).toEqual(['moonshot takes "temperature" from 0 to 1; 1.4 was sent as 1', 'moonshot returns at most 5 choice(s); "n": 6 was not sent']);
+    const sambanova = build('sambanova', { temperature: 2, logprobs: true, n: 2 });
+    expect(sambanova.body).toEqual({ model: 'vendor-model', messages: hello, temperature: 1 });
+    expect(sambanova.warnings).toEqual([
+      'sambanova does not support "logprobs"; it was not sent',
+      'sambanova takes "temperature" from 0 to 1; 2 was sent as 1',
+      'sambanova returns at most 1 choice(s); "n": 2 was not sent',
+    ]);
+  });
+
+  it('moonshot: kimi-k2.5 and later fix their sampling parameters, so none is sent to them', () => {
+    const wire = build('moonshot', { temperature: 0.3, top_p: 0.9, max_tokens: 100 }, { upstreamModel: 'kimi-k2.5' });
+    expect(wire.body).toEqual({ model: 'kimi-k2.5', messages: hello, max_tokens: 100 });
+    expect(wire.warnings).toEqual(['moonshot model "kimi-k2.5" does not support "temperature"; it was not sent', 'moonshot model "kimi-k2.5" does not support "top_p"; it was not sent']);
+    expect(build('moonshot', { temperature: 0.3 }, { upstreamModel: 'kimi-k2-0905-preview' }).body).toMatchObject({ temperature: 0.3 });
   });
 
   it('keeps the vendor-named field when the client sent both names, with a warning', () => {

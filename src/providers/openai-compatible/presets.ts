@@ -35,8 +35,16 @@ export interface PresetEmbeddings {
   renamedFields?: Readonly<Record<string, string>>;
   /** The vendor embeds text only: token-array inputs fail with a 400 before any call. @defaultValue false */
   textInputsOnly?: boolean;
+  /** The most inputs the vendor embeds in one call; a request with more is sent as several calls. @defaultValue no limit */
+  maxInputsPerCall?: number;
   /** @see the vendor's embeddings reference, where the quirks above are documented */
   docs: string;
+}
+
+/** A documented range of a numeric request field; a value outside it is clamped to it, with a warning. */
+export interface NumericRange {
+  min: number;
+  max: number;
 }
 
 export interface OpenAICompatiblePreset {
@@ -50,6 +58,8 @@ export interface OpenAICompatiblePreset {
   renamedFields?: Readonly<Record<string, string>>;
   /** Fields the vendor rejects on messages (`messages[].<field>`): removed from every message, one warning each. */
   unsupportedMessageFields?: readonly string[];
+  /** Numeric fields the vendor takes in a narrower range than OpenAI (e.g. `temperature` 0–1): clamped, with a warning. @defaultValue none */
+  ranges?: Readonly<Record<string, NumericRange>>;
   /** The most choices (`n`) the vendor returns; a larger `n` is dropped with a warning. @defaultValue unlimited */
   maxChoices?: number;
   /**
@@ -67,6 +77,7 @@ export interface OpenAICompatiblePreset {
 }
 
 const maxCompletionTokensAsMaxTokens = { max_completion_tokens: 'max_tokens' } as const;
+const temperatureZeroToOne = { temperature: { min: 0, max: 1 } } as const;
 
 export const openAICompatiblePresets = {
   // Strict schema: every field it does not know is a 422 `extra_forbidden`; `seed` is `random_seed`.
@@ -197,6 +208,64 @@ export const openAICompatiblePresets = {
     responseFormats: ['text', 'json_schema'],
     embeddings: { docs: 'https://lmstudio.ai/docs/developer/openai-compat/embeddings' },
     docs: 'https://lmstudio.ai/docs/developer/openai-compat/chat-completions',
+  },
+  // Documents temperature and top_p from 0 to 1, one choice, and no logit_bias or logprobs.
+  sambanova: {
+    baseUrl: 'https://api.sambanova.ai/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['logit_bias', 'logprobs', 'top_logprobs'],
+    ranges: temperatureZeroToOne,
+    maxChoices: 1,
+    docs: 'https://docs.sambanova.ai/docs/api-reference/chat/create-chat-based-completion',
+  },
+  // Nebius AI Studio, now Token Factory (the same API).
+  nebius: {
+    baseUrl: 'https://api.tokenfactory.nebius.com/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    embeddings: { docs: 'https://docs.tokenfactory.nebius.com/api-reference/embeddings/create-embeddings' },
+    docs: 'https://docs.tokenfactory.nebius.com/api-reference/introduction',
+  },
+  // Novita's own endpoints (chat, embeddings, batches) are under /openai/v1; the older
+  // `https://api.novita.ai/v3/openai` serves the same API.
+  novita: {
+    baseUrl: 'https://api.novita.ai/openai/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    embeddings: { textInputsOnly: true, docs: 'https://novita.ai/docs/api-reference/model-apis-llm-create-embeddings' },
+    docs: 'https://novita.ai/docs/guides/llm-api',
+  },
+  // Kimi: temperature from 0 to 1, at most 5 choices; the kimi-k2.5 and later models fix their
+  // sampling parameters (changing them is an error).
+  moonshot: {
+    baseUrl: 'https://api.moonshot.ai/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    ranges: temperatureZeroToOne,
+    maxChoices: 5,
+    modelQuirks: [
+      {
+        models: /^kimi-k2\.[5-9]/,
+        unsupportedFields: ['temperature', 'top_p', 'n', 'presence_penalty', 'frequency_penalty'],
+        docs: 'https://platform.kimi.ai/docs/api/models-overview',
+      },
+    ],
+    docs: 'https://platform.kimi.ai/docs/api/chat',
+  },
+  // Alibaba Cloud Model Studio (Qwen), international (Singapore) endpoint; in mainland China set
+  // `baseUrl: https://dashscope.aliyuncs.com/compatible-mode/v1`. Embeddings: texts only, 10 per call.
+  dashscope: {
+    baseUrl: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+    requiresApiKey: true,
+    unsupportedFields: ['logit_bias'],
+    embeddings: { textInputsOnly: true, maxInputsPerCall: 10, docs: 'https://www.alibabacloud.com/help/en/model-studio/embedding-interfaces-compatible-with-openai' },
+    docs: 'https://www.alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope',
+  },
+  hyperbolic: {
+    baseUrl: 'https://api.hyperbolic.xyz/v1',
+    requiresApiKey: true,
+    unsupportedFields: [],
+    docs: 'https://docs.hyperbolic.xyz/docs/rest-api',
   },
 } as const satisfies Record<OpenAICompatiblePresetName, OpenAICompatiblePreset>; // every name the config accepts, no other
 

@@ -20,7 +20,8 @@ const isSet = (value: unknown): boolean => value !== undefined && value !== null
 /**
  * Fits an OpenAI request body to a vendor's documented quirks: unsupported fields are dropped (with a
  * warning when they carried a value; a `null` is dropped silently, as it asks for nothing), fields the
- * vendor names differently are renamed, and `n` and `response_format` are held to what the vendor accepts.
+ * vendor names differently are renamed, numbers outside the vendor's documented range are clamped into it,
+ * and `n` and `response_format` are held to what the vendor accepts.
  */
 export function applyPresetQuirks(input: PresetQuirksInput): PresetQuirksResult {
   const { preset, vendor, upstreamModel } = input;
@@ -36,6 +37,14 @@ export function applyPresetQuirks(input: PresetQuirksInput): PresetQuirksResult 
   for (const quirk of preset.modelQuirks ?? []) {
     if (!quirk.models.test(upstreamModel)) continue;
     for (const field of quirk.unsupportedFields) drop(field, `${vendor} model "${upstreamModel}"`);
+  }
+
+  for (const [field, range] of Object.entries(preset.ranges ?? {})) {
+    const value = body[field];
+    if (typeof value !== 'number' || (value >= range.min && value <= range.max)) continue;
+    const clamped = Math.min(Math.max(value, range.min), range.max);
+    warnings.push(`${vendor} takes "${field}" from ${range.min} to ${range.max}; ${value} was sent as ${clamped}`);
+    body[field] = clamped;
   }
 
   if (preset.maxChoices !== undefined && Object.hasOwn(body, 'n')) {

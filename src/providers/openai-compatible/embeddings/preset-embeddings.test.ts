@@ -29,7 +29,12 @@ const presetEmbeddings = (name: OpenAICompatiblePresetName): PresetEmbeddings | 
 describe('the preset table’s embeddings', () => {
   it('marks the vendors that serve OpenAI’s POST /embeddings, and no others', () => {
     const serving = openAICompatiblePresetNames.filter((name) => presetEmbeddings(name) !== undefined);
-    expect(serving.sort()).toEqual(['fireworks', 'lmstudio', 'mistral', 'ollama', 'openrouter', 'together', 'vllm']);
+    expect(serving.sort()).toEqual(['dashscope', 'fireworks', 'lmstudio', 'mistral', 'nebius', 'novita', 'ollama', 'openrouter', 'together', 'vllm']);
+  });
+
+  it('dashscope embeds at most 10 texts per call (the gateway splits a larger request)', () => {
+    expect(createPresetWireFormat('dashscope').embeddings?.maxInputsPerCall).toBe(10);
+    expect(createPresetWireFormat('nebius').embeddings?.maxInputsPerCall).toBeUndefined();
   });
 
   it.each(openAICompatiblePresetNames)('%s: embeddings in the wire format exactly where the preset has them, each citing https docs', (name) => {
