@@ -12,7 +12,17 @@ interface ModelObject {
   context_window: number | null;
   max_output_tokens: number | null;
   capabilities: { tools: boolean; vision: boolean; json_mode: boolean } | null;
-  pricing: { input_per_million: string; cached_input_per_million: string; cache_write_input_per_million: string; output_per_million: string; priced_at: string | null } | null;
+  pricing: {
+    input_per_million: string;
+    cached_input_per_million: string;
+    cache_write_input_per_million: string;
+    cache_write_1h_input_per_million: string;
+    output_per_million: string;
+    tiers: unknown[];
+    source: string;
+  } | null;
+  deprecated: boolean;
+  sunset_date: string | null;
 }
 
 /** The model catalogue end to end: listing, capability checks before any upstream call, cached-input cost. */
@@ -73,19 +83,24 @@ describe('model catalogue through the gateway', () => {
         input_per_million: '0.15',
         cached_input_per_million: '0.075',
         cache_write_input_per_million: '0.15',
-        output_per_million: '0.60',
-        priced_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+        cache_write_1h_input_per_million: '0.15',
+        output_per_million: '0.6',
+        tiers: [],
+        source: 'catalogue-package',
       },
+      deprecated: false,
+      sunset_date: null,
+      release_date: '2024-07-18',
     });
-    // A config price wins over the catalogue's and has no catalogue date; limits still come from the catalogue.
+    // A config price wins over the catalogue's; limits still come from the catalogue.
     expect(byId.get('house')).toMatchObject({
-      context_window: 1_047_576,
-      pricing: { input_per_million: '1', cached_input_per_million: '1', cache_write_input_per_million: '1', output_per_million: '2', priced_at: null },
+      context_window: 1_000_000,
+      pricing: { input_per_million: '1', cached_input_per_million: '1', cache_write_input_per_million: '1', output_per_million: '2', tiers: [], source: 'config' },
     });
     // Neither priced nor known: listed, with nulls rather than invented numbers.
     expect(byId.get('custom')).toMatchObject({ context_window: null, max_output_tokens: null, capabilities: null, pricing: null });
 
-    expect(byId.get('openai/o3-mini')).toMatchObject({ owned_by: 'openai', context_window: 200_000, capabilities: { vision: false }, pricing: { input_per_million: '1.10' } });
+    expect(byId.get('openai/o3-mini')).toMatchObject({ owned_by: 'openai', context_window: 200_000, capabilities: { vision: false }, pricing: { input_per_million: '1.1' } });
     expect(byId.get('search/sonar')).toMatchObject({ owned_by: 'search', capabilities: { tools: false } });
     // Each upstream model once: gpt-4o-mini is listed as `fast`.
     expect(byId.has('openai/gpt-4o-mini')).toBe(false);
@@ -95,7 +110,7 @@ describe('model catalogue through the gateway', () => {
   it('retrieves a provider/model with the slash encoded (as the SDK sends it) or not', async () => {
     const encoded = await get(`/v1/models/${encodeURIComponent('openai/gpt-4o-2024-08-06')}`);
     expect(encoded.status).toBe(200);
-    expect(encoded.body).toMatchObject({ id: 'openai/gpt-4o-2024-08-06', owned_by: 'openai', context_window: 128_000, pricing: { input_per_million: '2.50' } });
+    expect(encoded.body).toMatchObject({ id: 'openai/gpt-4o-2024-08-06', owned_by: 'openai', context_window: 128_000, pricing: { input_per_million: '2.5' } });
     const raw = await get('/v1/models/openai/gpt-4o-2024-08-06');
     expect(raw.body).toEqual(encoded.body);
     expect((await get('/v1/models/fast')).body).toMatchObject({ id: 'fast', owned_by: 'openai' });
