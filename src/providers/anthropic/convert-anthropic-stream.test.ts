@@ -50,7 +50,7 @@ function toolArguments(chunks: ChatCompletionChunk[], index: number): string {
   return calls.map((call) => call.function?.arguments ?? '').join('');
 }
 
-const messageStart = (usage: Record<string, number> = { input_tokens: 10, output_tokens: 1 }) =>
+const messageStart = (usage: Record<string, number | Record<string, number>> = { input_tokens: 10, output_tokens: 1 }) =>
   event({ type: 'message_start', message: { id: 'msg_01', type: 'message', role: 'assistant', content: [], model: 'claude-sonnet-4-5-20250929', stop_reason: null, stop_sequence: null, usage } });
 const blockStart = (index: number, block: Record<string, unknown>) => event({ type: 'content_block_start', index, content_block: block });
 const blockDelta = (index: number, delta: Record<string, unknown>) => event({ type: 'content_block_delta', index, delta });
