@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { prepareBatchLine } from '../src/batches/batch-line.ts';
 import { parseGatewayConfig } from '../src/config/gateway-config.ts';
@@ -38,11 +39,14 @@ describe('model catalogue through the gateway', () => {
       providers: {
         openai: { type: 'openai', baseUrl, apiKey: 'sk-test', maxAttempts: 1 },
         search: { type: 'perplexity', baseUrl, apiKey: 'pplx-test', maxAttempts: 1 },
+        wafer: { type: 'cerebras', baseUrl, apiKey: 'csk-test', maxAttempts: 1 },
       },
       models: {
         fast: { routes: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
         house: { routes: [{ provider: 'openai', model: 'gpt-4.1', pricing: { inputPerMillion: '1', outputPerMillion: '2' } }] },
         custom: { routes: [{ provider: 'openai', model: 'my-fine-tune' }] },
+        // Deprecated in the pinned catalogue package.
+        retiring: { routes: [{ provider: 'wafer', model: 'llama-3.3-70b' }] },
       },
     };
     harness = await startTestGateway({ config: rawConfig });
@@ -69,7 +73,7 @@ describe('model catalogue through the gateway', () => {
     expect(body['object']).toBe('list');
     const data = body['data'] as ModelObject[];
     const byId = new Map(data.map((model) => [model.id, model]));
-    expect(data.slice(0, 3).map((model) => model.id)).toEqual(['fast', 'house', 'custom']);
+    expect(data.slice(0, 4).map((model) => model.id)).toEqual(['fast', 'house', 'custom', 'retiring']);
 
     expect(byId.get('fast')).toEqual({
       id: 'fast',
@@ -190,5 +194,56 @@ describe('model catalogue through the gateway', () => {
     expect(response.body['usage']).toMatchObject({ prompt_tokens: 1000, completion_tokens: 100, cost: 0.0025 });
     const { rows } = await harness.sql.query('SELECT cost::text AS cost, prompt_tokens, cached_prompt_tokens, estimated FROM usage WHERE request_id = $1', [response.headers.get('x-request-id')]);
     expect(rows).toEqual([{ cost: '0.0025000000', prompt_tokens: 1000, cached_prompt_tokens: 800, estimated: false }]);
+  });
+
+  it('records a call to a model nothing prices with an unknown cost: no cost header, NULL in Postgres, counted apart in usage', async () => {
+    upstream.enqueue((request) => {
+      const answer = echoCompletion(request);
+      return { ...answer, body: { ...(answer.body as Record<string, unknown>), usage: { prompt_tokens: 40, completion_tokens: 2, total_tokens: 42 } } };
+    });
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'custom', messages: [{ role: 'user', content: 'priced?' }] }, key);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-cost')).toBeNull();
+    expect((response.body['usage'] as Record<string, unknown>)['cost']).toBeUndefined();
+    const requestId = response.headers.get('x-request-id')!;
+    const { rows } = await harness.sql.query('SELECT cost, prompt_tokens FROM usage WHERE request_id = $1', [requestId]);
+    expect(rows).toEqual([{ cost: null, prompt_tokens: 40 }]);
+
+    const lookup = await get(`/v1/requests/${requestId}`);
+    expect(lookup.body['usage']).toMatchObject({ input_tokens: 40, cost: null });
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const usage = await get(`/v1/usage?from=${from}&to=${to}&group_by=model`);
+    expect(usage.status).toBe(200);
+    const rowsByModel = new Map((usage.body['data'] as Array<Record<string, unknown>>).map((row) => [row['model'], row]));
+    expect(rowsByModel.get('custom')).toMatchObject({ requests: 1, cost_unknown_requests: 1, cost: '0' });
+    // The total sums the known costs exactly and counts the unknown one apart.
+    const groups = usage.body['data'] as Array<{ cost: string }>;
+    const known = groups.reduce((sum, row) => sum.plus(row.cost), new Big(0));
+    expect(usage.body['total']).toMatchObject({ cost_unknown_requests: 1, cost: known.toFixed() });
+  });
+
+  it('says a deprecated model is deprecated, in the answer and in the listing', async () => {
+    const response = await postJson(`${harness.url}/v1/chat/completions`, { model: 'retiring', messages: [{ role: 'user', content: 'still there?' }] }, key);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-model-deprecated')).toBe('wafer/llama-3.3-70b');
+    expect((await postJson(`${harness.url}/v1/chat/completions`, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, key)).headers.get('x-gateway-model-deprecated')).toBeNull();
+    expect((await get('/v1/models/retiring')).body).toMatchObject({ deprecated: true, sunset_date: null });
+  });
+
+  it('lists the whole catalogue with ?catalogue=true: hundreds of models over twenty providers, with tiers', async () => {
+    const { status, body } = await get('/v1/models?catalogue=true');
+    expect(status).toBe(200);
+    const data = body['data'] as ModelObject[];
+    expect(data.length).toBeGreaterThanOrEqual(300);
+    expect(new Set(data.map((model) => model.owned_by)).size).toBeGreaterThanOrEqual(20);
+    const byId = new Map(data.map((model) => [model.id, model]));
+    expect(byId.get('bedrock/amazon.nova-pro-v1:0')).toMatchObject({ owned_by: 'bedrock', pricing: { input_per_million: '0.8', output_per_million: '3.2' } });
+    expect(byId.get('google/gemini-2.5-pro')?.pricing).toMatchObject({
+      input_per_million: '1.25',
+      tiers: [{ above_input_tokens: 200_000, input_per_million: '2.5', output_per_million: '15', cached_input_per_million: '0.25', cache_write_input_per_million: null }],
+      source: 'catalogue-package',
+    });
+    expect(byId.get('mock/echo')?.pricing).toMatchObject({ input_per_million: '0', source: 'overlay' });
   });
 });

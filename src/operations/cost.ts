@@ -36,3 +36,18 @@ export function computeCost(options: { usage: TokenUsage; pricing: Pricing }): s
   const output = new Big(pricing.outputPerMillion).times(usage.completionTokens);
   return input.plus(output).div(1_000_000).toFixed(10);
 }
+
+/**
+ * What a call is recorded as costing: the exact cost at the route's price, or, for a route nothing
+ * prices, an unknown cost (stored as NULL, left out of cost sums and counted apart), never a zero
+ * that reads as free.
+ */
+export function billedCost(options: { usage: TokenUsage; route: { pricing: Pricing; unpriced?: true | undefined } }): { cost: string; costUnknown?: true } {
+  if (options.route.unpriced) return { cost: '0', costUnknown: true };
+  return { cost: computeCost({ usage: options.usage, pricing: options.route.pricing }) };
+}
+
+/** The cost a client is told (`x-gateway-cost`, `usage.cost`): none at all when it is unknown, never a made-up zero. */
+export function knownCost(usage: { cost: string; costUnknown?: true | undefined } | null | undefined): string | undefined {
+  return usage && !usage.costUnknown ? usage.cost : undefined;
+}
