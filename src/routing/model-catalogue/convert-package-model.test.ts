@@ -59,9 +59,15 @@ describe('selectCurrentPrices', () => {
     expect(selectCurrentPrices(dated, new Date('2027-01-02'))).toEqual({ input_mtok: 1.5 });
   });
 
-  it('ignores time-of-day prices (the standard rate is billed whatever the hour)', () => {
-    const peak = [{ prices: { input_mtok: 0.22 } }, { constraint: { type: 'time_of_date' as const, start_time: '00:00:00Z', end_time: '23:59:59Z' }, prices: { input_mtok: 0.44 } }];
-    expect(selectCurrentPrices(peak, new Date('2026-12-05T12:00:00Z'))).toEqual({ input_mtok: 0.22 });
+  it('takes the dearer of the standard and the time-of-day rates (one rate is billed whatever the hour)', () => {
+    const peak = [
+      { prices: { input_mtok: 0.14 } },
+      { constraint: { type: 'start_date' as const, start_date: '2026-08-17' }, prices: { input_mtok: 0.22 } },
+      { constraint: { type: 'time_of_date' as const, start_time: '01:00:00Z', end_time: '04:00:00Z' }, prices: { input_mtok: 0.44 } },
+    ];
+    expect(selectCurrentPrices(peak, new Date('2026-12-05T12:00:00Z'))).toEqual({ input_mtok: 0.44 });
+    const offPeakDiscount = [{ prices: { input_mtok: 0.27 } }, { constraint: { type: 'time_of_date' as const, start_time: '16:30:00Z', end_time: '00:30:00Z' }, prices: { input_mtok: 0.135 } }];
+    expect(selectCurrentPrices(offPeakDiscount, new Date('2026-12-05T12:00:00Z'))).toEqual({ input_mtok: 0.27 });
   });
 });
 

@@ -23,18 +23,27 @@ export function modelKind(id: string): 'chat' | 'embeddings' | undefined {
 }
 
 /**
- * The prices in force at `now`: the latest `start_date` price that has begun. Time-of-day prices
- * (off-peak discounts) are ignored: the gateway bills the standard rate whatever the hour.
+ * The prices in force at `now`: the latest `start_date` price that has begun. Where the provider
+ * also bills some hours of the day at another rate (DeepSeek's peak hours), the dearer of the two is
+ * taken: the gateway bills one rate whatever the hour, and an upper bound never under-reports spend.
  */
 export function selectCurrentPrices(prices: PackageModelPrice | readonly PackageConditionalPrice[], now: Date): PackageModelPrice {
   if (!Array.isArray(prices)) return prices as PackageModelPrice;
   let current: PackageModelPrice | undefined;
+  const hourly: PackageModelPrice[] = [];
   for (const entry of prices as readonly PackageConditionalPrice[]) {
     const constraint = entry.constraint;
     if (constraint === undefined) current ??= entry.prices;
     else if (constraint.type === 'start_date' && now >= new Date(constraint.start_date)) current = entry.prices;
+    else if (constraint.type === 'time_of_date') hourly.push(entry.prices);
   }
-  return current ?? (prices[0] as PackageConditionalPrice).prices;
+  const standard = current ?? (prices[0] as PackageConditionalPrice).prices;
+  return [standard, ...hourly].reduce((dearest, candidate) => (inputRate(candidate) > inputRate(dearest) ? candidate : dearest));
+}
+
+function inputRate(price: PackageModelPrice): number {
+  const input = price['input_mtok'];
+  return input === undefined ? 0 : typeof input === 'number' ? input : input.base;
 }
 
 function basePrice(price: PackagePrice | undefined): DecimalString | undefined {

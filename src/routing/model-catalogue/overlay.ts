@@ -70,7 +70,15 @@ const missingModels: readonly OverlayEntry[] = [
     contextWindow: 1_000_000,
     maxOutputTokens: 128_000,
     capabilities: everything,
-    prices: { input: '0.10', cacheWriteInput: '0.125', cacheWrite1hInput: '0.20', cachedInput: '0.01', output: '0.50' },
+    // Prompts over 100,000 tokens cost 5× (input 0.50, output 2.50).
+    prices: {
+      input: '0.10',
+      cacheWriteInput: '0.125',
+      cacheWrite1hInput: '0.20',
+      cachedInput: '0.01',
+      output: '0.50',
+      tiers: [{ aboveInputTokens: 100_000, input: '0.50', output: '2.50' }],
+    },
   },
   { providerType: 'mistral', id: 'mistral-large-latest', contextWindow: 262_144, maxOutputTokens: 262_144, capabilities: everything, prices: { input: '0.50', output: '1.50' } },
   { providerType: 'mistral', id: 'ministral-14b-latest', contextWindow: 262_144, maxOutputTokens: 262_144, capabilities: everything, prices: { input: '0.20', cachedInput: '0.02', output: '0.20' } },
