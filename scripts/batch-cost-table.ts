@@ -105,7 +105,7 @@ export function batchCostTable(): string {
   const rows = batchCostRows().map((row) => `| ${row.providerType} | \`${row.model}\` | ${formatUsd(row.syncCost)} | ${formatUsd(row.batchCost)} | ${formatUsd(row.saved)} |`);
   return [
     `- **Workload:** one batch of ${count(lines)} lines, each ${count(promptTokens)} input tokens and ${count(completionTokens)} output tokens (a short text classified into one label), no cached input.`,
-    "- **Rows:** for each provider type whose batch API takes chat lines, its cheapest and its most expensive chat model in the catalogue for this workload at the sync price (Azure OpenAI deployments are priced as OpenAI's models).",
+    "- **Rows:** for each provider type whose batch API takes chat lines, its cheapest and its most expensive chat model in the catalogue (priced, not deprecated, not free) for this workload at the sync price (Azure OpenAI deployments are priced as OpenAI's models).",
     `- **Prices:** the catalogue's sync price; the catalogue's batch price where it lists one, else the default \`nativeBatch.discount\` of ${defaultBatchDiscount} × the sync price. Costs are exact decimals, each rounded to the cent on its own.`,
     '',
     '| provider | model | sync cost | batch cost | saved |',
