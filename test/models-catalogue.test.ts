@@ -229,6 +229,15 @@ describe('model catalogue through the gateway', () => {
     expect(response.headers.get('x-gateway-model-deprecated')).toBe('wafer/llama-3.3-70b');
     expect((await postJson(`${harness.url}/v1/chat/completions`, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, key)).headers.get('x-gateway-model-deprecated')).toBeNull();
     expect((await get('/v1/models/retiring')).body).toMatchObject({ deprecated: true, sunset_date: null });
+    // A stream's headers go before its first byte: they name its first route.
+    const streamed = await fetch(`${harness.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'retiring', messages: [{ role: 'user', content: 'streaming?' }], stream: true }),
+    });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('x-gateway-model-deprecated')).toBe('wafer/llama-3.3-70b');
+    await streamed.text();
   });
 
   it('lists the whole catalogue with ?catalogue=true: hundreds of models over twenty providers, with tiers', async () => {

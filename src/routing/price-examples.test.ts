@@ -71,6 +71,12 @@ describe('price examples', () => {
     expect(bill({ providerType: 'google', model: 'gemini-2.5-pro', usage: { promptTokens: 200_001, completionTokens: 1_000 } })).toBe('0.5150025000');
   });
 
+  // https://ai.google.dev/gemini-api/docs/batch-mode — Batch Mode is 50% of the standard price, long-prompt tier included.
+  it('Google through Batch Mode: half of both tiers', () => {
+    // (200,001 × 2.50 + 1,000 × 15) / 2 = 257,501.25 per million.
+    expect(bill({ providerType: 'google', model: 'gemini-2.5-pro', usage: { promptTokens: 200_001, completionTokens: 1_000 }, batchDiscount: '0.5' })).toBe('0.2575012500');
+  });
+
   // https://ai.google.dev/gemini-api/docs/pricing#gemini-2.5-flash — 0.30 input, 0.03 cached, 2.50 output
   // "including thinking tokens".
   it('Google: thinking tokens are billed as output', () => {
