@@ -57,9 +57,15 @@ function costsOf(definition: ModelDefinition): { sync: Big; batch: Big } {
   return { sync: workloadCost(route.pricing), batch: workloadCost(resolveBatchPricing(route, defaultBatchDiscount)) };
 }
 
+/** A chat model the catalogue prices and the provider still serves (free and retiring models make no row). */
+export function isTabled(definition: ModelDefinition): definition is ModelDefinition & { prices: NonNullable<ModelDefinition['prices']> } {
+  return (definition.kind ?? 'chat') === 'chat' && definition.prices !== undefined && !definition.deprecated;
+}
+
 /**
  * For each catalogue provider type whose batch API takes chat lines (in catalogue order), its cheapest
- * and its most expensive chat model for the workload at the sync price; on a tie, the one listed first.
+ * and its most expensive priced, not deprecated, not free chat model for the workload at the sync price;
+ * on a tie, the one listed first.
  * The batch price is the gateway's with the default `nativeBatch.discount`.
  */
 export function batchCostRows(): BatchCostRow[] {
@@ -68,8 +74,9 @@ export function batchCostRows(): BatchCostRow[] {
     const config = defaultConfigOf(providerType);
     if (!config || !nativeBatchOperations(config).includes('chat')) return [];
     const models = modelCatalogue
-      .filter((definition) => definition.providerType === providerType && (definition.kind ?? 'chat') === 'chat')
-      .map((definition) => ({ definition, ...costsOf(definition) }));
+      .filter((definition) => isTabled(definition) && definition.providerType === providerType)
+      .map((definition) => ({ definition, ...costsOf(definition) }))
+      .filter((model) => model.sync.gt(0));
     const [first] = models;
     if (!first) return [];
     const cheapest = models.reduce((best, model) => (model.sync.lt(best.sync) ? model : best), first);
@@ -98,7 +105,7 @@ export function batchCostTable(): string {
   const rows = batchCostRows().map((row) => `| ${row.providerType} | \`${row.model}\` | ${formatUsd(row.syncCost)} | ${formatUsd(row.batchCost)} | ${formatUsd(row.saved)} |`);
   return [
     `- **Workload:** one batch of ${count(lines)} lines, each ${count(promptTokens)} input tokens and ${count(completionTokens)} output tokens (a short text classified into one label), no cached input.`,
-    "- **Rows:** for each provider type whose batch API takes chat lines, its cheapest and its most expensive chat model in the catalogue for this workload at the sync price (Azure OpenAI deployments are priced as OpenAI's models).",
+    "- **Rows:** for each provider type whose batch API takes chat lines, its cheapest and its most expensive chat model in the catalogue (priced, not deprecated, not free) for this workload at the sync price (Azure OpenAI deployments are priced as OpenAI's models).",
     `- **Prices:** the catalogue's sync price; the catalogue's batch price where it lists one, else the default \`nativeBatch.discount\` of ${defaultBatchDiscount} × the sync price. Costs are exact decimals, each rounded to the cent on its own.`,
     '',
     '| provider | model | sync cost | batch cost | saved |',

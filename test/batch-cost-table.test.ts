@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { batchCostRows, batchCostTable, batchCostTableMarkers, batchCostWorkload, formatUsd } from '../scripts/batch-cost-table.ts';
+import { batchCostRows, batchCostTable, batchCostTableMarkers, batchCostWorkload, formatUsd, isTabled } from '../scripts/batch-cost-table.ts';
 import { modelCatalogue } from '../src/routing/model-catalogue/index.ts';
 
 const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
@@ -52,8 +52,8 @@ describe('README batch cost table (npm run docs:batch-costs)', () => {
     const definition = modelCatalogue.find((candidate) => candidate.providerType === 'openai' && candidate.id === row?.model);
     expect(definition, 'the row names a catalogue model').toBeDefined();
     // Half the sync price holds only while the catalogue lists no batch price of its own for this model.
-    expect(definition?.prices.batchInput).toBeUndefined();
-    expect(definition?.prices.batchOutput).toBeUndefined();
+    expect(definition?.prices?.batchInput).toBeUndefined();
+    expect(definition?.prices?.batchOutput).toBeUndefined();
     const { input = '0', output = '0' } = definition?.prices ?? {};
     expect(batchCostWorkload).toEqual({ lines: 100_000, promptTokens: 500, completionTokens: 5 });
     const sync = new Big(100_000).times(new Big(500).times(input).plus(new Big(5).times(output))).div(1_000_000);
@@ -66,8 +66,8 @@ describe('README batch cost table (npm run docs:batch-costs)', () => {
 
   it("picks a provider type's cheapest and most expensive chat model for the workload at the sync price (OpenAI's here)", () => {
     const perLine = (prices: { input: string; output: string }) => new Big(500).times(prices.input).plus(new Big(5).times(prices.output));
-    const chat = modelCatalogue.filter((definition) => definition.providerType === 'openai' && (definition.kind ?? 'chat') === 'chat');
-    const costs = chat.map((definition) => perLine(definition.prices));
+    const chat = modelCatalogue.filter((definition) => definition.providerType === 'openai').filter(isTabled);
+    const costs = chat.map((definition) => perLine(definition.prices)).filter((cost) => cost.gt(0));
     const lowest = costs.reduce((low, cost) => (cost.lt(low) ? cost : low));
     const highest = costs.reduce((high, cost) => (cost.gt(high) ? cost : high));
     const picked = batchCostRows()

@@ -72,6 +72,40 @@ describe('usage rollups at the writers', () => {
     expect(histogram.reduce((sum, count) => sum + count, 0)).toBe(1);
   });
 
+  it('keeps an unknown cost NULL: out of the cost sums, counted apart, from sync outcomes and batch lines alike, and usage:rebuild agrees', async () => {
+    const unknown = { promptTokens: 10, completionTokens: 5, totalTokens: 15, cost: '0', costUnknown: true as const };
+    await new ResultStore(handle.db).record(outcome('req_unknown_1', 'unknown-model', { usage: unknown }));
+    await new ResultStore(handle.db).record(outcome('req_known_1', 'unknown-model'));
+    await new BatchResultWriter(handle.pool, async () => {}).record({
+      ...outcome('batch_req_unknown_1', 'unknown-model', { usage: unknown }),
+      kind: 'batch',
+      batchId: 'batch_unknown',
+      lineNumber: 1,
+      customId: 'c1',
+      errorCode: null,
+      errorMessage: null,
+      response: null,
+      providerLatencyMs: 5,
+    });
+    const { rows } = await handle.pool.query("SELECT request_id, cost::text FROM usage WHERE model = 'unknown-model' ORDER BY request_id");
+    expect(rows).toEqual([
+      { request_id: 'batch_req_unknown_1', cost: null },
+      { request_id: 'req_known_1', cost: '0.0001000000' },
+      { request_id: 'req_unknown_1', cost: null },
+    ]);
+    const counted = async () =>
+      (
+        await handle.pool.query(
+          `SELECT sum(requests)::int AS requests, sum(cost)::text AS cost, sum(cost_unknown_requests)::int AS unknown,
+                  (SELECT sum(cost_unknown_requests)::int FROM usage_daily_rollups WHERE model = 'unknown-model') AS daily_unknown
+           FROM usage_rollups WHERE model = 'unknown-model'`,
+        )
+      ).rows[0];
+    expect(await counted()).toEqual({ requests: 3, cost: '0.0001000000', unknown: 2, daily_unknown: 2 });
+    await rebuildUsageRollups(handle.pool, { from: new Date(settledAt.getTime() - 3_600_000), to: new Date(settledAt.getTime() + 3_600_000) });
+    expect(await counted()).toEqual({ requests: 3, cost: '0.0001000000', unknown: 2, daily_unknown: 2 });
+  });
+
   it('counts an async job once, when it settles', async () => {
     const request = { model: 'async-model', messages: [{ role: 'user' as const, content: 'x' }] };
     await insertAsyncJob(handle.pool, { id: 'req_async', ...principal, request, format: 'chat', webhookUrl: null, acceptedAt: new Date(settledAt.getTime() - 500) });
@@ -184,10 +218,24 @@ describe('usage rollups at the writers', () => {
         cached_input_tokens: 0,
         output_tokens: 22,
         cost: '0.00055',
+        cost_unknown_requests: 0,
         cost_saved: '0',
         batch_saved: '0.00054',
       },
-      { served_by: 'gateway', batch_id: null, requests: 1, errors: 0, cache_hits: 0, input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, cost: '0.0001', cost_saved: '0', batch_saved: '0' },
+      {
+        served_by: 'gateway',
+        batch_id: null,
+        requests: 1,
+        errors: 0,
+        cache_hits: 0,
+        input_tokens: 10,
+        cached_input_tokens: 0,
+        output_tokens: 5,
+        cost: '0.0001',
+        cost_unknown_requests: 0,
+        cost_saved: '0',
+        batch_saved: '0',
+      },
       {
         served_by: 'gateway',
         batch_id: 'batch_native',
@@ -198,6 +246,7 @@ describe('usage rollups at the writers', () => {
         cached_input_tokens: 0,
         output_tokens: 2,
         cost: '0.0001',
+        cost_unknown_requests: 0,
         cost_saved: '0',
         batch_saved: '0',
       },

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import { bindRequest, type OperationName, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
 import type { RequestFormat } from '../formats/request-format.ts';
 import type { ResultStore } from '../records/result-store.ts';
-import { routeTrailHeaders } from '../routing/route-attempts.ts';
+import { deprecationHeaders, routeTrailHeaders, servingAttempt } from '../routing/route-attempts.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
 
@@ -72,7 +72,8 @@ export class SyncRequests {
     // From here the request is queued: its outcome is recorded (and logged) when it settles.
     request.recorded = true;
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
-    const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
+    // A stream's headers go before its first byte: the deprecation is the first route's.
+    const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS', ...(input.stream ? deprecationHeaders(routed.routes[0]) : {}) };
     // The lookup is done: the worker only stores the answer.
     const dispatch: SyncDispatchInput = {
       requestId: request.id,
@@ -97,6 +98,8 @@ export class SyncRequests {
         throw error;
       });
     reply.headers(routeTrailHeaders(trail));
+    const served = servingAttempt(trail);
+    reply.headers(deprecationHeaders(routed.routes.find((route) => route.provider === served?.provider && route.upstreamModel === served.model)));
     request.serverTimings = timings;
     // Exact decimal in the header; the body's `usage.cost` (an extension field) is the route's to add.
     if (cost !== undefined) reply.header('x-gateway-cost', cost);

@@ -5,7 +5,8 @@ import type pg from 'pg';
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
-import { computeCost } from '../operations/cost.ts';
+import { billedCost } from '../operations/cost.ts';
+import { warnDeprecatedOnce, warnUnknownCostOnce } from '../operations/route-warnings.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { batchRequestId } from './batch-object.ts';
 import { createBatchLineChecker, rangesContain, type BatchLineChecker } from './batch-line.ts';
@@ -261,7 +262,9 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     };
     if (outcome.ok) {
       const { response, usage } = outcome.result;
-      const cost = computeCost({ usage, pricing: route.pricing });
+      const { cost, costUnknown } = billedCost({ usage, route });
+      if (costUnknown) warnUnknownCostOnce(dependencies.logger, route);
+      warnDeprecatedOnce(dependencies.logger, route);
       void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
       return {
         ...base,
@@ -272,7 +275,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
         errorMessage: null,
         response,
         completedAt: new Date(),
-        usage: { ...usage, cost },
+        usage: { ...usage, cost, ...(costUnknown ? { costUnknown } : {}) },
         warnings: [...prepared.warnings, ...(outcome.result.warnings ?? [])],
       };
     }

@@ -275,7 +275,8 @@ function erroredLine(
 function priced(usage: TokenUsage, pricing: ModelPrices) {
   // Lines of one batch often have the same token counts (a classification's label, a fixed prompt):
   // their exact decimal costs are worked out once.
-  const key = `${usage.promptTokens}:${usage.completionTokens}:${usage.cachedPromptTokens ?? 0}:${usage.cacheCreationTokens ?? 0}`;
+  if (pricing.unknown) return { ...usage, cost: '0', costUnknown: true as const };
+  const key = `${usage.promptTokens}:${usage.completionTokens}:${usage.cachedPromptTokens ?? 0}:${usage.cacheCreationTokens ?? 0}:${usage.cacheCreation1hTokens ?? 0}`;
   let costs = pricing.costs.get(key);
   if (!costs) {
     const cost = computeCost({ usage, pricing: pricing.batch });
@@ -293,6 +294,8 @@ const maxRememberedCosts = 4096;
 interface ModelPrices {
   batch: Pricing;
   sync: Pricing;
+  /** Nothing prices the route: its lines are recorded with an unknown cost. */
+  unknown: boolean;
   costs: Map<string, { cost: string; batchSaved: string }>;
 }
 
@@ -324,7 +327,7 @@ export class PartPricing {
         describeRoutes({ model, config: this.config })?.find((candidate) => candidate.provider === provider && candidate.upstreamModel === upstreamModel) ??
         describeRoute({ config: this.config, provider, upstreamModel });
       const discount = this.config.providers[provider]?.nativeBatch?.discount ?? '0.5';
-      prices = { batch: resolveBatchPricing(route, discount), sync: route.pricing, costs: new Map() };
+      prices = { batch: resolveBatchPricing(route, discount), sync: route.pricing, unknown: route.source === 'none', costs: new Map() };
       this.byModel.set(model, prices);
     }
     return prices;

@@ -11,7 +11,7 @@ export function modelsCommand(): Command {
   return new Command('models')
     .description('list the models the gateway serves, with their context window, output limit and prices')
     .addOption(jsonOption())
-    .addHelpText('after', "\nPrices are USD per million tokens; – where nothing prices a model (its calls cost 0). With --json: the gateway's list {object, data: [...]}.")
+    .addHelpText('after', "\nPrices are USD per million tokens; – where nothing prices a model (the cost of its calls is recorded as unknown). With --json: the gateway's list {object, data: [...]}.")
     .action(
       runAction(async (_options: unknown, command: Command) => {
         const context = contextOf(command);

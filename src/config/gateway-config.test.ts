@@ -178,6 +178,21 @@ describe('parseGatewayConfigYaml', () => {
     expect(configErrorOf(() => parseGatewayConfig(raw, {})).message).toContain('models.m.pricing.inputPerMillion');
   });
 
+  it('takes long-prompt tiers and 1-hour cache-write prices, and names the key of one that does not parse', () => {
+    const pricing = { inputPerMillion: 3, outputPerMillion: 15, cacheWrite1hInputPerMillion: 6, tiers: [{ aboveInputTokens: 200_000, inputPerMillion: 6, outputPerMillion: '22.50' }] };
+    const config = parseGatewayConfig(withBase({ models: { m: { pricing, routes: [{ provider: 'openai', model: 'x' }] } } }), {});
+    expect(config.models['m']?.pricing).toEqual({
+      inputPerMillion: '3',
+      outputPerMillion: '15',
+      cacheWrite1hInputPerMillion: '6',
+      tiers: [{ aboveInputTokens: 200_000, inputPerMillion: '6', outputPerMillion: '22.50' }],
+    });
+    const bad = { ...pricing, tiers: [{ aboveInputTokens: 200_000, inputPerMillion: 'six' }] };
+    expect(configErrorOf(() => parseGatewayConfig(withBase({ models: { m: { pricing: bad, routes: [{ provider: 'openai', model: 'x' }] } } }), {})).message).toContain(
+      'models.m.pricing.tiers.0.inputPerMillion',
+    );
+  });
+
   it('gives a ConfigurationError for invalid YAML syntax', () => {
     const error = configErrorOf(() => parseGatewayConfigYaml('providers:\n  openai: {type: openai\n', {}));
     expect(error.message).toMatch(/^Invalid gateway config YAML: /);

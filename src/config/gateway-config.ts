@@ -19,6 +19,16 @@ const decimalPrice = z
   .transform((value) => String(value))
   .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number'));
 
+const pricingTierSchema = z.strictObject({
+  /** The tier applies when a request's input tokens are more than this. */
+  aboveInputTokens: z.number().int().nonnegative(),
+  inputPerMillion: decimalPrice.optional(),
+  cachedInputPerMillion: decimalPrice.optional(),
+  cacheWriteInputPerMillion: decimalPrice.optional(),
+  cacheWrite1hInputPerMillion: decimalPrice.optional(),
+  outputPerMillion: decimalPrice.optional(),
+});
+
 export const pricingSchema = z.strictObject({
   /** USD per 1M prompt tokens. */
   inputPerMillion: decimalPrice,
@@ -26,12 +36,19 @@ export const pricingSchema = z.strictObject({
   outputPerMillion: decimalPrice,
   /** USD per 1M input tokens read from the prompt cache; the input price when absent. */
   cachedInputPerMillion: decimalPrice.optional(),
-  /** USD per 1M input tokens written to the prompt cache (Anthropic); the input price when absent. */
+  /** USD per 1M input tokens written to the prompt cache (Anthropic's 5-minute cache); the input price when absent. */
   cacheWriteInputPerMillion: decimalPrice.optional(),
+  /** USD per 1M input tokens written to Anthropic's 1-hour prompt cache; `cacheWriteInputPerMillion` when absent. */
+  cacheWrite1hInputPerMillion: decimalPrice.optional(),
   /** USD per 1M prompt tokens through the provider's batch API; the provider's `nativeBatch.discount` × `inputPerMillion` when absent. */
   batchInputPerMillion: decimalPrice.optional(),
   /** USD per 1M completion tokens through the provider's batch API; `nativeBatch.discount` × `outputPerMillion` when absent. */
   batchOutputPerMillion: decimalPrice.optional(),
+  /**
+   * Higher rates for long prompts: a request whose input (cached and cache-write tokens included) is
+   * more than `aboveInputTokens` is billed whole at the highest tier it passes, as Google and Anthropic bill.
+   */
+  tiers: z.array(pricingTierSchema).min(1).optional(),
 });
 
 export const routeSchema = z.strictObject({

@@ -50,7 +50,7 @@ describe('operation registry', () => {
       maxOutputTokens: 1,
       capabilities: { tools: true, vision: true, jsonMode: true },
       prices: { input: '1', output: '1' },
-      pricedAt: '2026-01-01',
+      source: 'catalogue-package',
     } as const;
     const embeddingsModel = { ...chatModel, id: 'text-embedding-3-small', kind: 'embeddings', maxOutputTokens: 0, dimensions: 1536 } as const;
     const embed = bindRequest({ operation: 'embeddings', request: { model: 'small', input: 'x' } });

@@ -164,6 +164,8 @@ export interface TokenUsage {
   cachedPromptTokens?: number;
   /** Input tokens written to the provider's prompt cache (Anthropic bills these apart). */
   cacheCreationTokens?: number;
+  /** Of `cacheCreationTokens`, those written to Anthropic's 1-hour cache (billed above the 5-minute rate). */
+  cacheCreation1hTokens?: number;
   /** True when the provider reported no usage and the gateway estimated it. */
   estimated?: boolean;
 }

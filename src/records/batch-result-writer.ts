@@ -126,7 +126,7 @@ function inputRowOf(o: BatchLineOutcome) {
     prompt_tokens: usage?.promptTokens ?? null,
     completion_tokens: usage?.completionTokens ?? null,
     total_tokens: usage?.totalTokens ?? null,
-    cost: usage?.cost ?? null,
+    cost: usage && !usage.costUnknown ? usage.cost : null,
     cached_prompt_tokens: usage ? (usage.cachedPromptTokens ?? 0) : null,
     cache_creation_tokens: usage ? (usage.cacheCreationTokens ?? 0) : null,
     estimated: usage ? (usage.estimated ?? false) : null,
@@ -213,7 +213,8 @@ WITH input AS (
          1 AS requests, (i.status <> 'completed')::int AS errors, (i.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
          coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
-         coalesce(b.batch_saved, 0) AS batch_saved, ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
+         coalesce(b.batch_saved, 0) AS batch_saved, (b.request_id IS NOT NULL AND b.cost IS NULL)::int AS cost_unknown_requests,
+         ${millisecondsBetween('i.started_at', 'i.completed_at')} AS latency_ms
   FROM input i JOIN inserted USING (id) LEFT JOIN billed b ON b.request_id = i.id
 )${rollupUpsertCtes('settled')}, updated AS (
   UPDATE batches b

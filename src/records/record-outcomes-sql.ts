@@ -61,14 +61,16 @@ WITH input AS (
          u.format, '' AS batch_id, 1 AS requests, (u.status <> 'completed')::int AS errors, (u.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
          coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
-         0 AS batch_saved, ${millisecondsBetween('u.created_at', 'u.completed_at')} AS latency_ms
+         0 AS batch_saved, (b.request_id IS NOT NULL AND b.cost IS NULL)::int AS cost_unknown_requests,
+         ${millisecondsBetween('u.created_at', 'u.completed_at')} AS latency_ms
   FROM upserted u LEFT JOIN billed b ON b.request_id = u.id
   UNION ALL
   SELECT b.created_at, b.project_id, b.api_key_id, b.model, b.provider, 'gateway', i.format, '', 0, 0, 0,
-         b.prompt_tokens, b.cached_prompt_tokens, b.completion_tokens, b.cost, b.cost_saved, 0, NULL::double precision
+         b.prompt_tokens, b.cached_prompt_tokens, b.completion_tokens, coalesce(b.cost, 0), b.cost_saved, 0, (b.cost IS NULL)::int,
+         NULL::double precision
   FROM billed b JOIN input i ON i.id = b.request_id WHERE NOT EXISTS (SELECT 1 FROM upserted u WHERE u.id = b.request_id)
 )${rollupUpsertCtes('settled')}
-SELECT request_id, project_id, api_key_id, total_tokens, cost, created_at FROM billed`;
+SELECT request_id, project_id, api_key_id, total_tokens, coalesce(cost, 0) AS cost, created_at FROM billed`;
 
 const iso = (date: Date) => date.toISOString();
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -102,7 +104,8 @@ export function recordOutcomesParameters(outcomes: readonly RequestOutcome[]): u
     column((o) => o.usage?.promptTokens ?? null),
     column((o) => o.usage?.completionTokens ?? null),
     column((o) => o.usage?.totalTokens ?? null),
-    column((o) => o.usage?.cost ?? null),
+    // An unpriced model's cost is unknown: NULL, never a zero that reads as free.
+    column((o) => (o.usage && !o.usage.costUnknown ? o.usage.cost : null)),
     column((o) => (o.usage ? (o.usage.cachedPromptTokens ?? 0) : null)),
     column((o) => (o.usage ? (o.usage.cacheCreationTokens ?? 0) : null)),
     column((o) => (o.usage ? (o.usage.estimated ?? false) : null)),

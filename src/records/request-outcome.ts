@@ -10,6 +10,8 @@ export type RequestOutcomeStatus = 'completed' | 'failed' | 'cancelled' | 'expir
 /** What a billed outcome cost: its tokens, the cost in USD (exact decimal), and for a cache hit or a provider batch the saving. */
 export type OutcomeUsage = TokenUsage & {
   cost: string;
+  /** Nothing priced the model: `cost` is a placeholder 0, and the record stores NULL (unknown). */
+  costUnknown?: true;
   /** Answered from the cache: what the original call cost. */
   costSaved?: string;
   /** Served by a provider's batch API: what the sync price would have cost minus `cost`, exact decimal. */

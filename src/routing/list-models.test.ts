@@ -56,7 +56,6 @@ describe('listModels', () => {
     expect(fast?.route).toMatchObject({ definition: { id: 'gpt-4o-mini', contextWindow: 128_000 }, source: 'catalogue', pricing: { cachedInputPerMillion: '0.075' } });
     const priced = listings.find((listing) => listing.id === 'priced');
     expect(priced?.route).toMatchObject({ definition: { id: 'gpt-4o' }, source: 'route', pricing: { inputPerMillion: '3', outputPerMillion: '4' } });
-    expect(priced?.route.pricedAt).toBeUndefined();
     expect(listings.find((listing) => listing.id === 'deployed')?.route).toMatchObject({ definition: undefined, source: 'none' });
   });
 });

@@ -1,5 +1,7 @@
 import type { GatewayConfig } from '../config/gateway-config.ts';
 import { catalogueModelsOf, hasOwnCatalogue } from './find-model.ts';
+import { modelCatalogue } from './model-catalogue/index.ts';
+import { resolvePricing } from './resolve-pricing.ts';
 import { describeRoute, describeRoutes, type DescribedRoute } from './resolve-route.ts';
 
 /** A model name clients can send, with what the catalogue and the config say about it. */
@@ -38,13 +40,26 @@ export function listModels(options: { config: GatewayConfig }): ModelListing[] {
   return listings;
 }
 
+/**
+ * What `GET /v1/models?catalogue=true` lists: every catalogue entry as `<catalogue type>/<model>`,
+ * priced by the catalogue alone. These are the models the gateway can describe and price, not names
+ * it routes: a request names a configured model or `<configured provider>/<model>`.
+ */
+export function listCatalogue(): ModelListing[] {
+  return modelCatalogue.map((definition) => ({
+    id: `${definition.providerType}/${definition.id}`,
+    ownedBy: definition.providerType,
+    route: { provider: definition.providerType, upstreamModel: definition.id, definition, ...resolvePricing({ definition }) },
+  }));
+}
+
 /** What `GET /v1/models/{model}` answers: every name `resolveRoutes` accepts, described by its first route. */
 export function describeModel(options: { model: string; config: GatewayConfig }): ModelListing | undefined {
   const route = describeRoutes(options)?.[0];
   return route ? { id: options.model, ownedBy: route.provider, route } : undefined;
 }
 
-/** Configured routes neither the config nor the catalogue prices (their calls are billed at zero). */
+/** Configured routes neither the config nor the catalogue prices (the cost of their calls is unknown). */
 export function findUnpricedRoutes(options: { config: GatewayConfig }): Array<{ model: string; provider: string; upstreamModel: string }> {
   return Object.keys(options.config.models).flatMap((model) =>
     (describeRoutes({ model, config: options.config }) ?? []).filter((route) => route.source === 'none').map((route) => ({ model, provider: route.provider, upstreamModel: route.upstreamModel })),

@@ -9,7 +9,7 @@ const definition = (prices: ModelDefinition['prices']): ModelDefinition => ({
   maxOutputTokens: 100,
   capabilities: { tools: true, vision: false, jsonMode: true },
   prices,
-  pricedAt: '2026-01-01',
+  source: 'catalogue-package',
 });
 
 describe('resolveBatchPricing', () => {
@@ -41,7 +41,7 @@ describe('resolveBatchPricing', () => {
     expect(resolveBatchPricing({ pricing: { inputPerMillion: '4', outputPerMillion: '10' }, source: 'route', definition: listed }, '0.5')).toEqual({ inputPerMillion: '2', outputPerMillion: '5' });
   });
 
-  it('keeps an unpriced route at zero', () => {
+  it('keeps an unpriced route’s placeholder at zero (its cost is recorded as unknown, not from these)', () => {
     expect(resolveBatchPricing({ pricing: { inputPerMillion: '0', outputPerMillion: '0' }, source: 'none' }, '0.5')).toEqual({ inputPerMillion: '0', outputPerMillion: '0' });
   });
 });

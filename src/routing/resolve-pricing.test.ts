@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { parseGatewayConfig } from '../config/gateway-config.ts';
 import { catalogueProviderType, findModelDefinition } from './find-model.ts';
-import { modelCatalogue, type ModelDefinition } from './model-catalogue/index.ts';
+import { CatalogueIndex, modelCatalogue, type ModelDefinition } from './model-catalogue/index.ts';
 import { cataloguePricing, resolvePricing, zeroPricing } from './resolve-pricing.ts';
 import { describeRoutes, resolveRoutes } from './resolve-route.ts';
 
-function catalogued(options: { providerType: string; model: string; catalogue?: readonly ModelDefinition[] }) {
-  const definition = findModelDefinition(options);
-  return definition ? cataloguePricing(definition) : zeroPricing;
+function catalogued(options: { providerType: string; model: string; catalogue?: CatalogueIndex }) {
+  const prices = findModelDefinition(options)?.prices;
+  return prices ? cataloguePricing(prices) : zeroPricing;
 }
 
 describe('findModelDefinition: dated snapshots match their base entry', () => {
   it.each([
-    ['gpt-4o-mini', 'gpt-4o-mini', '0.15', '0.60'],
-    ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini', '0.15', '0.60'],
-    ['gpt-4o', 'gpt-4o', '2.50', '10.00'],
-    ['gpt-4o-2024-08-06', 'gpt-4o', '2.50', '10.00'],
-    ['gpt-4.1', 'gpt-4.1', '2.00', '8.00'],
-    ['gpt-4.1-mini-2025-04-14', 'gpt-4.1-mini', '0.40', '1.60'],
-    ['gpt-4.1-nano', 'gpt-4.1-nano', '0.10', '0.40'],
-    ['gpt-5-mini-2025-08-07', 'gpt-5-mini', '0.25', '2.00'],
-    ['gpt-5.4-pro-2026-03-05', 'gpt-5.4-pro', '30.00', '180.00'],
-  ])('prices %s as %s (the longest matching entry)', (model, id, input, output) => {
+    ['gpt-4o-mini', 'gpt-4o-mini', '0.15', '0.6'],
+    ['gpt-4o-mini-2024-07-18', 'gpt-4o-mini', '0.15', '0.6'],
+    ['gpt-4o', 'gpt-4o', '2.5', '10'],
+    ['gpt-4o-2024-08-06', 'gpt-4o', '2.5', '10'],
+    ['gpt-4.1', 'gpt-4.1', '2', '8'],
+    ['gpt-4.1-mini-2025-04-14', 'gpt-4.1-mini', '0.4', '1.6'],
+    ['gpt-4.1-nano', 'gpt-4.1-nano', '0.1', '0.4'],
+    ['gpt-5-mini-2025-08-07', 'gpt-5-mini', '0.25', '2'],
+    ['gpt-5.4-pro-2026-03-05', 'gpt-5.4-pro', '30', '180'],
+  ])('prices %s as %s (the package’s match rules)', (model, id, input, output) => {
     expect(findModelDefinition({ providerType: 'openai', model })?.id).toBe(id);
     expect(catalogued({ providerType: 'openai', model })).toMatchObject({ inputPerMillion: input, outputPerMillion: output });
   });
@@ -41,17 +41,18 @@ describe('findModelDefinition: dated snapshots match their base entry', () => {
   it('only uses entries of the same provider type', () => {
     expect(findModelDefinition({ providerType: 'mock', model: 'gpt-4o' })).toBeUndefined();
     expect(findModelDefinition({ providerType: 'groq', model: 'gpt-oss-120b' })).toBeUndefined();
-    expect(findModelDefinition({ providerType: 'cerebras', model: 'gpt-oss-120b' })?.prices.input).toBe('0.35');
+    expect(findModelDefinition({ providerType: 'cerebras', model: 'gpt-oss-120b' })?.prices?.input).toBe('0.35');
   });
 
-  it('finds the longest prefix whatever the catalogue order', () => {
-    const base = { contextWindow: 10, maxOutputTokens: 5, capabilities: { tools: true, vision: true, jsonMode: true }, pricedAt: '2026-01-01' } as const;
-    const catalogue: ModelDefinition[] = [
+  it('finds the longest prefix of an entry without match rules, whatever the catalogue order', () => {
+    const base = { contextWindow: 10, maxOutputTokens: 5, capabilities: { tools: true, vision: true, jsonMode: true }, source: 'overlay' } as const;
+    const entries: ModelDefinition[] = [
       { ...base, providerType: 'openai', id: 'm', prices: { input: '1', output: '1' } },
       { ...base, providerType: 'openai', id: 'm-large', prices: { input: '9', output: '9' } },
     ];
+    const catalogue = new CatalogueIndex(entries);
     expect(findModelDefinition({ providerType: 'openai', model: 'm-large-001', catalogue })?.id).toBe('m-large');
-    expect(findModelDefinition({ providerType: 'openai', model: 'm-large-001', catalogue: [...catalogue].reverse() })?.id).toBe('m-large');
+    expect(findModelDefinition({ providerType: 'openai', model: 'm-large-001', catalogue: new CatalogueIndex([...entries].reverse()) })?.id).toBe('m-large');
     expect(findModelDefinition({ providerType: 'openai', model: 'm-001', catalogue })?.id).toBe('m');
   });
 
@@ -68,11 +69,12 @@ describe('catalogueProviderType', () => {
     expect(findModelDefinition({ providerType: 'azure', model: 'gpt-4o-mini-2024-07-18' })?.providerType).toBe('openai');
   });
 
-  it('gives every other type, presets included, its own entries', () => {
+  it('gives every other type, presets included, its own entries, and local servers none', () => {
     expect(catalogueProviderType('mistral')).toBe('mistral');
     expect(findModelDefinition({ providerType: 'mistral', model: 'mistral-small-latest' })?.providerType).toBe('mistral');
     expect(findModelDefinition({ providerType: 'ollama', model: 'llama3' })).toBeUndefined();
-    expect(catalogueProviderType('constructor')).toBe('constructor');
+    expect(catalogueProviderType('ollama')).toBeUndefined();
+    expect(catalogueProviderType('constructor')).toBeUndefined();
   });
 });
 
@@ -81,13 +83,12 @@ describe('resolvePricing', () => {
   const routePricing = { inputPerMillion: '3', outputPerMillion: '4' };
   const modelPricing = { inputPerMillion: '1', outputPerMillion: '2' };
 
-  it('prefers the route’s config pricing, then the model’s, then the catalogue, then zero', () => {
+  it('prefers the route’s config pricing, then the model’s, then the catalogue, then none', () => {
     expect(resolvePricing({ routePricing, modelPricing, definition })).toEqual({ pricing: routePricing, source: 'route' });
     expect(resolvePricing({ modelPricing, definition })).toEqual({ pricing: modelPricing, source: 'model' });
     expect(resolvePricing({ definition })).toEqual({
-      pricing: { inputPerMillion: '2.50', cachedInputPerMillion: '1.25', outputPerMillion: '10.00' },
+      pricing: { inputPerMillion: '2.5', cachedInputPerMillion: '1.25', outputPerMillion: '10' },
       source: 'catalogue',
-      pricedAt: definition?.pricedAt,
     });
     expect(resolvePricing({})).toEqual({ pricing: { inputPerMillion: '0', outputPerMillion: '0' }, source: 'none' });
   });
@@ -99,7 +100,7 @@ describe('resolvePricing', () => {
 
   it('omits cachedInputPerMillion when the catalogue has no cached price', () => {
     const sonar = findModelDefinition({ providerType: 'perplexity', model: 'sonar' });
-    expect(resolvePricing({ definition: sonar }).pricing).toEqual({ inputPerMillion: '1.00', outputPerMillion: '1.00' });
+    expect(resolvePricing({ definition: sonar }).pricing).toEqual({ inputPerMillion: '1', outputPerMillion: '1' });
   });
 });
 
@@ -120,7 +121,7 @@ describe('route pricing by provider type', () => {
   );
 
   it('prices an Azure deployment named after its model at OpenAI’s price', () => {
-    expect(resolveRoutes({ model: 'azure-mini', config })?.[0]?.pricing).toEqual({ inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' });
+    expect(resolveRoutes({ model: 'azure-mini', config })?.[0]?.pricing).toEqual({ inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.6' });
   });
 
   it('flags a deployment name the catalogue cannot know as unpriced', () => {
@@ -128,7 +129,7 @@ describe('route pricing by provider type', () => {
   });
 
   it('prices a preset from its own entries', () => {
-    expect(describeRoutes({ model: 'mistral/codestral-latest', config })?.[0]).toMatchObject({ source: 'catalogue', pricing: { inputPerMillion: '0.30', outputPerMillion: '0.90' } });
+    expect(describeRoutes({ model: 'mistral/codestral-latest', config })?.[0]).toMatchObject({ source: 'catalogue', pricing: { inputPerMillion: '0.3', outputPerMillion: '0.9' } });
     expect(resolveRoutes({ model: 'local/llama3', config })?.[0]).toMatchObject({ pricing: zeroPricing, unpriced: true });
   });
 });

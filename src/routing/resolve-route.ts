@@ -9,8 +9,10 @@ export interface ResolvedRoute {
   provider: string;
   upstreamModel: string;
   pricing: Pricing;
-  /** Neither the config nor the catalogue prices it: its calls are billed at zero. */
+  /** Neither the config nor the catalogue prices it: the cost of its calls is recorded as unknown. */
   unpriced?: true;
+  /** The catalogue marks its model deprecated: answers say so (`x-gateway-model-deprecated`, `Sunset`). */
+  deprecated?: { sunsetDate?: string };
 }
 
 /** A route with what the catalogue knows of its upstream model, for listings and checks. */
@@ -47,6 +49,7 @@ export function toResolvedRoute(route: DescribedRoute): ResolvedRoute {
     upstreamModel: route.upstreamModel,
     pricing: route.pricing,
     ...(route.source === 'none' ? { unpriced: true as const } : {}),
+    ...(route.definition?.deprecated ? { deprecated: route.definition.sunsetDate ? { sunsetDate: route.definition.sunsetDate } : {} } : {}),
   };
 }
 
@@ -79,7 +82,7 @@ export function describeRoutes(options: { model: string; config: GatewayConfig }
 
 /**
  * Every route a model name can reach, in config order, priced: route `pricing` > model `pricing` >
- * catalogue > zero (flagged `unpriced`). Undefined when nothing serves the name (the API answers 404).
+ * catalogue > none (flagged `unpriced`: the cost is recorded as unknown). Undefined when nothing serves the name (the API answers 404).
  * The order a request tries them in is `planRoutes`'s.
  */
 export function resolveRoutes(options: { model: string; config: GatewayConfig }): ResolvedRoute[] | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../errors/provider-error.ts';
-import { completedAttempt, countCalls, describeChainFailure, failedAttempt, routeTrailHeaders, skippedAttempt, spansSeveralRoutes } from './route-attempts.ts';
+import { completedAttempt, countCalls, deprecationHeaders, describeChainFailure, failedAttempt, routeTrailHeaders, skippedAttempt, spansSeveralRoutes } from './route-attempts.ts';
 
 const route = (provider: string, upstreamModel = 'gpt-4o-mini') => ({ provider, upstreamModel, pricing: { inputPerMillion: '0', outputPerMillion: '0' } });
 
@@ -33,5 +33,20 @@ describe('route attempts', () => {
       "Every route of 'chat' failed: 1) down/gpt-4o-mini: skipped (circuit breaker open); 2) openai/gpt-4o-mini: HTTP 503 server_error; " +
         '3) openai/gpt-4o-mini: no answer (ECONNRESET). Last error: socket hang up',
     );
+  });
+});
+
+describe('deprecationHeaders', () => {
+  it('names the deprecated route, with Sunset as an HTTP date when the day is known', () => {
+    expect(deprecationHeaders({ ...route('openai'), deprecated: { sunsetDate: '2027-02-27' } })).toEqual({
+      'x-gateway-model-deprecated': 'openai/gpt-4o-mini',
+      sunset: 'Sat, 27 Feb 2027 00:00:00 GMT',
+    });
+    expect(deprecationHeaders({ ...route('openai'), deprecated: {} })).toEqual({ 'x-gateway-model-deprecated': 'openai/gpt-4o-mini' });
+  });
+
+  it('says nothing for a route that is not deprecated, or none', () => {
+    expect(deprecationHeaders(route('openai'))).toEqual({});
+    expect(deprecationHeaders(undefined)).toEqual({});
   });
 });

@@ -80,9 +80,28 @@ export function describeChainFailure(options: { model: string; trail: readonly R
 
 /** What the client sees of the trail: the route that served (or was tried last) and the calls made. */
 export function routeTrailHeaders(trail: readonly RouteAttempt[]): Record<string, string> {
-  const last = [...trail].reverse().find((attempt) => attempt.outcome !== 'skipped') ?? trail[trail.length - 1];
+  const last = servingAttempt(trail);
   if (!last) return {};
   return { 'x-gateway-route': headerSafe(`${last.provider}/${last.model}`), 'x-gateway-attempts': String(countCalls(trail)) };
+}
+
+/**
+ * The headers saying the route that served a request runs a model its provider deprecates:
+ * `x-gateway-model-deprecated: <provider>/<model>`, and `Sunset` (RFC 8594, an HTTP date) when the
+ * catalogue knows the day it goes. None for a route that is not deprecated.
+ */
+export function deprecationHeaders(route: { provider: string; upstreamModel: string; deprecated?: { sunsetDate?: string } | undefined } | undefined): Record<string, string> {
+  if (!route?.deprecated) return {};
+  const sunset = route.deprecated.sunsetDate;
+  return {
+    'x-gateway-model-deprecated': headerSafe(`${route.provider}/${route.upstreamModel}`),
+    ...(sunset ? { sunset: new Date(`${sunset}T00:00:00Z`).toUTCString() } : {}),
+  };
+}
+
+/** The route that answered: the last attempt that made a call. */
+export function servingAttempt(trail: readonly RouteAttempt[]): RouteAttempt | undefined {
+  return [...trail].reverse().find((attempt) => attempt.outcome !== 'skipped') ?? trail[trail.length - 1];
 }
 
 /** A client may name any upstream model (`provider/<anything>`); a header takes printable ASCII only. */

@@ -36,8 +36,8 @@ const config: GatewayConfig = parseGatewayConfig(
 describe('resolveRoutes: configured models', () => {
   it('returns the routes in order, priced from the catalogue', () => {
     expect(resolveRoutes({ model: 'fast', config })).toEqual([
-      { provider: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' } },
-      { provider: 'backup', upstreamModel: 'gpt-4o', pricing: { inputPerMillion: '2.50', cachedInputPerMillion: '1.25', outputPerMillion: '10.00' } },
+      { provider: 'openai', upstreamModel: 'gpt-4o-mini-2024-07-18', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.6' } },
+      { provider: 'backup', upstreamModel: 'gpt-4o', pricing: { inputPerMillion: '2.5', cachedInputPerMillion: '1.25', outputPerMillion: '10' } },
       { provider: 'mock', upstreamModel: 'echo', pricing: { inputPerMillion: '0', outputPerMillion: '0' } },
     ]);
   });
@@ -65,7 +65,7 @@ describe('resolveRoutes: configured models', () => {
 describe('resolveRoutes: provider/model', () => {
   it('addresses a provider directly with the catalogue price of the model', () => {
     expect(resolveRoutes({ model: 'openai/gpt-4o-mini', config })).toEqual([
-      { provider: 'openai', upstreamModel: 'gpt-4o-mini', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.60' } },
+      { provider: 'openai', upstreamModel: 'gpt-4o-mini', pricing: { inputPerMillion: '0.15', cachedInputPerMillion: '0.075', outputPerMillion: '0.6' } },
     ]);
   });
 

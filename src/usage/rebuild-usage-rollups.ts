@@ -32,6 +32,7 @@ SELECT date_trunc('hour', r.completed_at, 'UTC'), r.project_id, r.api_key_id, r.
        count(*), count(*) FILTER (WHERE r.status <> 'completed'), count(*) FILTER (WHERE r.cache_status = 'hit'),
        coalesce(sum(u.prompt_tokens), 0), coalesce(sum(u.cached_prompt_tokens), 0), coalesce(sum(u.completion_tokens), 0),
        coalesce(sum(u.cost), 0), coalesce(sum(u.cost_saved), 0), coalesce(sum(u.batch_saved), 0),
+       count(*) FILTER (WHERE u.request_id IS NOT NULL AND u.cost IS NULL),
        usage_latency_histogram(
          CASE WHEN r.kind = 'batch' THEN ${millisecondsBetween('r.started_at', 'r.completed_at')} ELSE ${millisecondsBetween('r.created_at', 'r.completed_at')} END,
          ${latencyBoundsSql})

@@ -48,7 +48,8 @@ export interface RequestLog {
     cached_input_tokens: number;
     output_tokens: number;
     total_tokens: number;
-    cost: string;
+    /** Null when nothing priced the model: the cost is unknown (never billed as zero). */
+    cost: string | null;
     cost_saved: string;
     estimated: boolean;
   } | null;
@@ -150,7 +151,7 @@ export function toRequestLog(row: RequestLogRow): RequestLog {
             cached_input_tokens: row.cached_prompt_tokens ?? 0,
             output_tokens: row.completion_tokens ?? 0,
             total_tokens: row.total_tokens ?? 0,
-            cost: row.cost ?? '0',
+            cost: row.cost,
             cost_saved: row.cost_saved ?? '0',
             estimated: row.estimated ?? false,
           },

@@ -7,14 +7,25 @@ import { latencyBoundsSql } from './latency-buckets.ts';
 export const rollupKeyColumns = ['project_id', 'api_key_id', 'model', 'provider', 'served_by', 'format', 'batch_id'] as const;
 
 /** The counters, as summed from settled rows and added on conflict. */
-export const rollupCounterColumns = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens', 'cost', 'cost_saved', 'batch_saved'] as const;
+export const rollupCounterColumns = [
+  'requests',
+  'errors',
+  'cache_hits',
+  'prompt_tokens',
+  'cached_prompt_tokens',
+  'completion_tokens',
+  'cost',
+  'cost_saved',
+  'batch_saved',
+  'cost_unknown_requests',
+] as const;
 
 /**
  * The columns a `settled` relation gives {@link rollupUpsertCtes}: one row per request written or
  * usage row billed by the statement. `served_by` is `gateway` or `batch_api` (`usageServedBy`); `format`
  * the request's client API (`requests.format`, one of `requestFormats`);
  * `requests`, `errors`, `cache_hits` are 0 or 1; the token and cost columns 0 unless the row's usage
- * was inserted by this statement; `latency_ms` NULL for no sample (a line that never started, or a
+ * was inserted by this statement (`cost` 0 and `cost_unknown_requests` 1 when that usage has no cost); `latency_ms` NULL for no sample (a line that never started, or a
  * billing-only row).
  */
 export const settledColumns = ['settled_at', ...rollupKeyColumns, ...rollupCounterColumns, 'latency_ms'] as const;

@@ -22,7 +22,7 @@ const groupColumns: Record<UsageGroup, string> = {
   hour: 'hour',
 };
 
-const counterColumns = 'requests, errors, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, batch_saved, latency_histogram';
+const counterColumns = 'requests, errors, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens, cost, cost_saved, batch_saved, cost_unknown_requests, latency_histogram';
 const histogramSum = `ARRAY[${Array.from({ length: latencyBucketCount }, (_unused, index) => `sum(latency_histogram[${index + 1}])`).join(', ')}]::bigint[]`;
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
@@ -88,6 +88,7 @@ WITH source AS (
          coalesce(sum(cached_prompt_tokens), 0)::bigint AS cached_prompt_tokens,
          coalesce(sum(completion_tokens), 0)::bigint AS completion_tokens,
          coalesce(sum(cost), 0) AS cost, coalesce(sum(cost_saved), 0) AS cost_saved, coalesce(sum(batch_saved), 0) AS batch_saved,
+         coalesce(sum(cost_unknown_requests), 0)::bigint AS cost_unknown_requests,
          ${histogramSum} AS latency_histogram
   FROM source${groupList.length === 0 ? '' : ` GROUP BY ${groupList.join(', ')}`}
 )

@@ -8,6 +8,7 @@ const row = (fields: Partial<GroupedRow>): GroupedRow => ({
   prompt_tokens: 0,
   cached_prompt_tokens: 0,
   completion_tokens: 0,
+  cost_unknown_requests: 0,
   cost_text: '0',
   cost_saved_text: '0',
   batch_saved_text: '0',

@@ -13,8 +13,10 @@ export interface UsageCounters {
   input_tokens: number;
   cached_input_tokens: number;
   output_tokens: number;
-  /** USD, exact decimal. */
+  /** USD, exact decimal: the requests whose cost is known (see `cost_unknown_requests`). */
   cost: string;
+  /** Billed requests to a model nothing prices: their cost is unknown and not part of `cost`. */
+  cost_unknown_requests: number;
   cost_saved: string;
   /** Served by a provider's batch API: what the sync price would have cost beyond `cost` (USD, exact decimal). */
   batch_saved: string;
@@ -67,6 +69,7 @@ export interface GroupedRow {
   prompt_tokens: number;
   cached_prompt_tokens: number;
   completion_tokens: number;
+  cost_unknown_requests: number;
   cost_text: string;
   cost_saved_text: string;
   batch_saved_text: string;
@@ -116,6 +119,7 @@ export function totalOf(rows: readonly GroupedRow[]): GroupedRow {
     prompt_tokens: 0,
     cached_prompt_tokens: 0,
     completion_tokens: 0,
+    cost_unknown_requests: 0,
     cost_text: '0',
     cost_saved_text: '0',
     batch_saved_text: '0',
@@ -136,7 +140,7 @@ export function totalOf(rows: readonly GroupedRow[]): GroupedRow {
   return { ...total, cost_text: cost.toFixed(), cost_saved_text: costSaved.toFixed(), batch_saved_text: batchSaved.toFixed() };
 }
 
-const counterNames = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens'] as const;
+const counterNames = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'cached_prompt_tokens', 'completion_tokens', 'cost_unknown_requests'] as const;
 
 function toCounters(row: GroupedRow | undefined): UsageCounters {
   // bigint columns: numbers where the app's pg type parser is installed, strings elsewhere.
@@ -148,6 +152,7 @@ function toCounters(row: GroupedRow | undefined): UsageCounters {
     cached_input_tokens: Number(row?.cached_prompt_tokens ?? 0),
     output_tokens: Number(row?.completion_tokens ?? 0),
     cost: row?.cost_text ?? '0',
+    cost_unknown_requests: Number(row?.cost_unknown_requests ?? 0),
     cost_saved: row?.cost_saved_text ?? '0',
     batch_saved: row?.batch_saved_text ?? '0',
     latency_ms: latencyPercentiles((row?.latency_histogram ?? []).map((count) => Number(count ?? 0))),

@@ -7,7 +7,8 @@ import { bindRequest } from '../operations/registry.ts';
 import type { ProviderError } from '../errors/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
-import { computeCost } from '../operations/cost.ts';
+import { billedCost, knownCost } from '../operations/cost.ts';
+import { warnDeprecatedOnce, warnUnknownCostOnce } from '../operations/route-warnings.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
@@ -202,10 +203,12 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
         status: 'completed',
         statusCode: 200,
         response: result.response,
-        usage: { ...result.usage, cost: computeCost({ usage: result.usage, pricing: route.pricing }) },
+        usage: { ...result.usage, ...billedCost({ usage: result.usage, route }) },
         warnings: [...(data.conversionWarnings ?? []), ...(result.warnings ?? [])],
       };
       if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
+      if (route.unpriced) warnUnknownCostOnce(dependencies.logger, route);
+      warnDeprecatedOnce(dependencies.logger, route);
       await Promise.all([
         recordOrAnswerUnavailable(job, success),
         call.bookkeeping,
@@ -214,7 +217,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       await dependencies.lifecycle?.onSettled(data, success);
       // A failed publish (Redis blip) is retried by BullMQ; the retry answers from the record.
       if (run) {
-        await run.end({ usage: result.usage, cost: success.usage?.cost });
+        await run.end({ usage: result.usage, cost: knownCost(success.usage) });
       } else if (data.replyTo) {
         const recordedAt = performance.now();
         const timings = {
@@ -223,7 +226,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
           provider: callEndedAt - callStartedAt - call.limitWaitMs,
           record: recordedAt - callEndedAt,
         };
-        await reply(job, { requestId: data.requestId, ok: true, response: result.response, cost: success.usage?.cost, trail: attempts, timings });
+        await reply(job, { requestId: data.requestId, ok: true, response: result.response, cost: knownCost(success.usage), trail: attempts, timings });
       }
       return { status: 'completed' };
     }
@@ -295,7 +298,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     // Only chat streams: a stream run is never made for another operation.
     const partial =
       run.started && data.operation !== 'embeddings' ? run.partial(data.request, { id: `chatcmpl-${data.requestId}`, model: route.upstreamModel, created: Math.floor(startedAt / 1000) }) : undefined;
-    const usage = partial ? { ...partial.usage, cost: computeCost({ usage: partial.usage, pricing: route.pricing }) } : undefined;
+    const usage = partial ? { ...partial.usage, ...billedCost({ usage: partial.usage, route }) } : undefined;
     const failure: RequestOutcome = {
       ...jobOutcomeBase(job.data, route, attempts, startedAt),
       status: 'failed',
@@ -307,7 +310,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
     };
     jobLogger(job, route).warn({ err: providerError, errorCode: error.answerCode, cancelled, reason: run.cancelReason }, 'stream ended early');
     await recordOrAnswerUnavailable(job, failure);
-    if (!cancelled && partial) await run.end({ usage: partial.usage, cost: usage?.cost, error: error.toPayload() }).catch(() => undefined);
+    if (!cancelled && partial) await run.end({ usage: partial.usage, cost: knownCost(usage), error: error.toPayload() }).catch(() => undefined);
     throw new UnrecoverableError(error.message);
   }
 

@@ -16,7 +16,8 @@ const countersSchema = z.object({
   input_tokens: z.number().int(),
   cached_input_tokens: z.number().int(),
   output_tokens: z.number().int(),
-  cost: z.string(),
+  cost: z.string().describe('USD, exact decimal: the requests whose cost is known.'),
+  cost_unknown_requests: z.number().int().describe('Billed requests to a model nothing prices: their cost is unknown and not part of `cost`.'),
   cost_saved: z.string(),
   batch_saved: z.string().describe("Served by a provider's batch API: what the same usage at the sync price would have cost beyond `cost` (USD, exact decimal)."),
   latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
@@ -97,7 +98,7 @@ export const requestLogSchema = z.object({
       cached_input_tokens: z.number().int(),
       output_tokens: z.number().int(),
       total_tokens: z.number().int(),
-      cost: z.string(),
+      cost: z.string().nullable().describe('USD, exact decimal; null when nothing priced the model (the cost is unknown).'),
       cost_saved: z.string(),
       estimated: z.boolean(),
     })

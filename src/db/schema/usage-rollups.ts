@@ -31,8 +31,10 @@ function rollupCounters() {
     promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
     cachedPromptTokens: bigint('cached_prompt_tokens', { mode: 'number' }).notNull().default(0),
     completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
-    /** USD; numeric so sums stay exact. */
+    /** USD; numeric so sums stay exact. The known costs only: see `costUnknownRequests`. */
     cost: numeric('cost', { precision: 24, scale: 10 }).notNull().default('0'),
+    /** Billed requests whose cost is unknown (nothing priced the model): `cost` leaves them out. */
+    costUnknownRequests: bigint('cost_unknown_requests', { mode: 'number' }).notNull().default(0),
     costSaved: numeric('cost_saved', { precision: 24, scale: 10 }).notNull().default('0'),
     /** Served by a provider's batch API: what the sync price would have cost beyond `cost`. */
     batchSaved: numeric('batch_saved', { precision: 24, scale: 10 }).notNull().default('0'),

@@ -31,8 +31,8 @@ export const usage = pgTable(
     cacheCreationTokens: integer('cache_creation_tokens').notNull().default(0),
     /** The provider reported no usage: the counts (and cost) are the gateway's estimate. */
     estimated: boolean('estimated').notNull().default(false),
-    /** USD; numeric so sums are exact. */
-    cost: numeric('cost', { precision: 20, scale: 10 }).notNull(),
+    /** USD; numeric so sums are exact. NULL when nothing prices the model: unknown, never billed as zero. */
+    cost: numeric('cost', { precision: 20, scale: 10 }),
     /** Answered from the response cache: `cost` is 0 and this is what the original call cost. */
     costSaved: numeric('cost_saved', { precision: 20, scale: 10 }).notNull().default('0'),
     /** Served by a provider's batch API: what the sync price would have cost minus `cost`. */

@@ -20,6 +20,7 @@ export const anthropicStreamUsageSchema = z.looseObject({
   output_tokens: tokenCount.nullish(),
   cache_creation_input_tokens: tokenCount.nullish(),
   cache_read_input_tokens: tokenCount.nullish(),
+  cache_creation: z.looseObject({ ephemeral_5m_input_tokens: tokenCount.nullish(), ephemeral_1h_input_tokens: tokenCount.nullish() }).nullish(),
 });
 
 export const anthropicMessageStartEventSchema = z.looseObject({

@@ -119,6 +119,8 @@ export const anthropicUsageSchema = z.looseObject({
   output_tokens: tokenCount,
   cache_creation_input_tokens: tokenCount.nullish(),
   cache_read_input_tokens: tokenCount.nullish(),
+  /** The cache writes split by lifetime (1-hour writes are billed at twice the input rate). */
+  cache_creation: z.looseObject({ ephemeral_5m_input_tokens: tokenCount.nullish(), ephemeral_1h_input_tokens: tokenCount.nullish() }).nullish(),
 });
 
 const responseTextBlockSchema = z.looseObject({ type: z.literal('text'), text: z.string() });

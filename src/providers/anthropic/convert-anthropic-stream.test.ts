@@ -50,7 +50,7 @@ function toolArguments(chunks: ChatCompletionChunk[], index: number): string {
   return calls.map((call) => call.function?.arguments ?? '').join('');
 }
 
-const messageStart = (usage: Record<string, number> = { input_tokens: 10, output_tokens: 1 }) =>
+const messageStart = (usage: Record<string, number | Record<string, number>> = { input_tokens: 10, output_tokens: 1 }) =>
   event({ type: 'message_start', message: { id: 'msg_01', type: 'message', role: 'assistant', content: [], model: 'claude-sonnet-4-5-20250929', stop_reason: null, stop_sequence: null, usage } });
 const blockStart = (index: number, block: Record<string, unknown>) => event({ type: 'content_block_start', index, content_block: block });
 const blockDelta = (index: number, delta: Record<string, unknown>) => event({ type: 'content_block_delta', index, delta });
@@ -286,6 +286,15 @@ describe('AnthropicStreamTranslator: blocks, stop reasons and usage', () => {
       messageStop,
     ]);
     expect(translator.usage()).toEqual({ promptTokens: 2018, completionTokens: 393, totalTokens: 2411, cachedPromptTokens: 1800, cacheCreationTokens: 188 });
+  });
+
+  it('keeps the 1-hour cache writes apart (they are billed at twice the input rate)', () => {
+    const { translator } = translate([
+      messageStart({ input_tokens: 10, cache_creation_input_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 }, output_tokens: 1 }),
+      messageDelta('end_turn', { output_tokens: 5 }),
+      messageStop,
+    ]);
+    expect(translator.usage()).toEqual({ promptTokens: 310, completionTokens: 5, totalTokens: 315, cacheCreationTokens: 300, cacheCreation1hTokens: 200 });
   });
 
   it('reports the usage so far before message_delta, and none before any', () => {

@@ -38,6 +38,8 @@ interface UsageCounts {
   output_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** Of the cache writes, those to the 1-hour cache (`cache_creation.ephemeral_1h_input_tokens`). */
+  cache_creation_1h?: number;
 }
 const usageFields = ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const;
 
@@ -81,6 +83,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       output_tokens: this.counts.output_tokens ?? 0,
       cache_creation_input_tokens: this.counts.cache_creation_input_tokens ?? 0,
       cache_read_input_tokens: this.counts.cache_read_input_tokens ?? 0,
+      ...(this.counts.cache_creation_1h === undefined ? {} : { cache_creation: { ephemeral_1h_input_tokens: this.counts.cache_creation_1h } }),
     });
   }
 
@@ -218,6 +221,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       const value = usage?.[field];
       if (typeof value === 'number') this.counts[field] = value;
     }
+    const oneHour = usage?.cache_creation?.ephemeral_1h_input_tokens;
+    if (typeof oneHour === 'number') this.counts.cache_creation_1h = oneHour;
   }
 
   /** The event as its schema reads it; undefined for a type this adapter does not know. */

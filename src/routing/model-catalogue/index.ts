@@ -1,25 +1,17 @@
-import { anthropicModels } from './anthropic-models.ts';
-import { googleModels } from './google-models.ts';
-import { mistralModels } from './mistral-models.ts';
-import { mockModels } from './mock-models.ts';
-import type { ModelDefinition } from './model-definition.ts';
-import { openaiModels } from './openai-models.ts';
-import { cerebrasModels, deepseekModels, fireworksModels, groqModels, perplexityModels, togetherModels, xaiModels } from './other-models.ts';
+import { buildCatalogue } from './build-catalogue.ts';
+import { CatalogueIndex } from './catalogue-index.ts';
+import { loadCatalogueSources } from './load-catalogue-packages.ts';
+import { modelOverlay } from './overlay.ts';
 
-export type { CatalogueProviderType, DecimalString, IsoDate, ModelCapabilities, ModelDefinition, ModelPrices } from './model-definition.ts';
+export { catalogueProviderType, catalogueSources, hasOwnCatalogue } from './catalogue-providers.ts';
+export { CatalogueIndex } from './catalogue-index.ts';
+export { catalogueProviderTypes } from './model-definition.ts';
+export type { CatalogueProviderType, DecimalString, IsoDate, ModelCapabilities, ModelDefinition, ModelDefinitionSource, ModelPrices, PriceTier, TierablePrices } from './model-definition.ts';
 
-/** Every model the gateway knows, by provider; config `pricing` overrides these prices. */
-export const modelCatalogue: readonly ModelDefinition[] = [
-  ...openaiModels,
-  ...anthropicModels,
-  ...googleModels,
-  ...mistralModels,
-  ...groqModels,
-  ...togetherModels,
-  ...deepseekModels,
-  ...xaiModels,
-  ...fireworksModels,
-  ...perplexityModels,
-  ...cerebrasModels,
-  ...mockModels,
-];
+/**
+ * Every model the gateway knows, built once when the process starts from the pinned catalogue
+ * packages and the overlay; config `pricing` overrides these prices.
+ */
+export const catalogueIndex = new CatalogueIndex(buildCatalogue({ ...loadCatalogueSources(), overlay: modelOverlay, now: new Date() }));
+
+export const modelCatalogue = catalogueIndex.definitions;
