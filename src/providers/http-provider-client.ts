@@ -7,7 +7,9 @@ import {
   type EmbeddingsCapability,
   type EmbeddingsResult,
   type HttpWireFormat,
+  type OutgoingRequest,
   type ProviderClient,
+  type RequestAuthorizer,
   type WireRequest,
 } from './provider-client.ts';
 import { ProviderError } from '../errors/provider-error.ts';
@@ -22,6 +24,8 @@ export interface HttpProviderSettings {
   /** Sockets kept open to the provider; matches the provider's concurrency. */
   connections: number;
   timeoutMs: number;
+  /** Signs or otherwise authorizes each call once its headers and body are final (Bedrock's SigV4). */
+  authorize?: RequestAuthorizer | undefined;
 }
 
 /**
@@ -38,6 +42,12 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
     bodyTimeout: settings.timeoutMs,
   });
 
+  /** The call as sent: its headers through the settings' authorizer, where there is one. */
+  async function authorized(outgoing: OutgoingRequest): Promise<{ method: 'POST'; path: string; headers: Record<string, string>; body: string }> {
+    const headers = settings.authorize ? await settings.authorize(outgoing) : outgoing.headers;
+    return { method: outgoing.method, path: outgoing.path, headers, body: outgoing.body };
+  }
+
   /** One JSON call: the provider's parsed body on 2xx, else the wire format's ProviderError. */
   async function post(wire: WireRequest, context: ChatCallContext): Promise<unknown> {
     const timeout = AbortSignal.timeout(settings.timeoutMs);
@@ -46,13 +56,8 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await pool.request({
-        method: 'POST',
-        path: basePath + wire.path,
-        headers: withTraceContext(wire.headers, context),
-        body: JSON.stringify(wire.body),
-        signal,
-      });
+      const outgoing = await authorized({ method: 'POST', host: base.host, path: basePath + wire.path, headers: withTraceContext(wire.headers, context), body: JSON.stringify(wire.body) });
+      const response = await pool.request({ ...outgoing, signal });
       status = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
@@ -113,6 +118,8 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         pool,
         provider: settings.name,
         basePath,
+        host: base.host,
+        authorize: settings.authorize,
         request,
         context,
         onChunks,

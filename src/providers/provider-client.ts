@@ -1,5 +1,5 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
-import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
+import type { ChatCompletionChunk, StreamFraming, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
 import type { EmbeddingsRequest, EmbeddingsVectors } from './embeddings-schemas.ts';
 import type { NativeBatchCapability } from './native-batch/native-batch-capability.ts';
 
@@ -127,4 +127,24 @@ export interface HttpWireFormat<Config> {
    */
   buildStreamRequest(input: BuildChatRequestInput<Config>): WireRequest;
   createStreamTranslator(input: StreamTranslatorInput): StreamTranslator;
+  /** The stream's framing where it is not server-sent events (Bedrock's AWS event stream). @defaultValue SSE */
+  readonly streamFraming?: StreamFraming;
 }
+
+/** An outgoing call as it goes on the wire: what a request signer sees and signs. */
+export interface OutgoingRequest {
+  method: 'POST';
+  /** `host[:port]` of the provider's origin, as the HTTP client sends it in `Host`. */
+  host: string;
+  /** The full path, base path and query string included. */
+  path: string;
+  headers: Record<string, string>;
+  /** The exact body bytes sent (JSON text). */
+  body: string;
+}
+
+/**
+ * Authorizes one outgoing call once its headers and body are final (AWS SigV4 signs both): resolves
+ * with the headers to send. The I/O half's hook; the pure wire format never sees credentials' clock.
+ */
+export type RequestAuthorizer = (request: OutgoingRequest) => Promise<Record<string, string>>;
