@@ -9,6 +9,7 @@ const wellKnownGenAiProviderNames: Readonly<Record<string, string>> = {
   anthropic: 'anthropic',
   google: 'gcp.gemini',
   azure: 'azure.ai.openai',
+  bedrock: 'aws.bedrock',
   mistral: 'mistral_ai',
   groq: 'groq',
   deepseek: 'deepseek',

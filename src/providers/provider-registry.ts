@@ -7,6 +7,7 @@ import { openaiWireFormat } from './openai/index.ts';
 import { anthropicWireFormat } from './anthropic/index.ts';
 import { azureWireFormat, createAzureProviderClient } from './azure/index.ts';
 import { googleWireFormat } from './google/index.ts';
+import { bedrockWireFormat, createBedrockProviderClient } from './bedrock/index.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -42,6 +43,7 @@ const clientFactories: ClientFactories = {
   mock: createMockProviderClient,
   google: (name, config) => withNativeBatch(createHttpProviderClient(googleWireFormat, httpSettings(name, config), config), createGeminiNativeBatch(name, config)),
   azure: (name, config) => withNativeBatch(createAzureProviderClient(name, config), createAzureNativeBatch(name, config)),
+  bedrock: (name, config) => createBedrockProviderClient(name, config),
   ...Object.fromEntries(
     openAICompatiblePresetNames.map((preset) => [
       preset,
@@ -94,6 +96,8 @@ export function providerServesEmbeddings(config: ProviderConfig): boolean {
       return googleWireFormat.embeddings !== undefined;
     case 'azure':
       return azureWireFormat.embeddings !== undefined;
+    case 'bedrock':
+      return bedrockWireFormat.embeddings !== undefined;
     default:
       return createPresetWireFormat(config.type).embeddings !== undefined;
   }
@@ -126,6 +130,8 @@ function nativeBatchApiOf(config: ProviderConfig): NativeBatchApiFacts | undefin
       return { operations: ['chat'], limits: geminiBatchDefaultLimits };
     case 'mistral':
       return { operations: Object.keys(mistralBatchEndpointByOperation) as NativeBatchOperation[], limits: mistralBatchDefaultLimits };
+    // Bedrock's batch inference reads and writes S3, outside this gateway's reach.
+    case 'bedrock':
     case 'mock':
       return undefined;
     default: {
