@@ -5,6 +5,7 @@ import { ConfigurationError } from '../../errors/configuration-error.ts';
 import { thrownBy } from '../../../test/support/thrown-by.ts';
 import { resolveBedrockConnection } from './bedrock-credentials.ts';
 import { createBedrockProviderClient } from './index.ts';
+import { createProviderClient, nativeBatchOperations } from '../provider-registry.ts';
 
 /** A `bedrock` provider's config as the schema parses it (defaults filled). */
 function bedrockConfig(fields: Record<string, unknown>): BedrockProviderConfig {
@@ -58,5 +59,12 @@ describe('resolveBedrockConnection', () => {
   it('stops the client’s creation at start, and the schema refuses a malformed Region name', () => {
     expect(thrownBy(() => createBedrockProviderClient('aws', bedrockConfig({ region: 'us-east-1' }), {}))).toBeInstanceOf(ConfigurationError);
     expect((thrownBy(() => bedrockConfig({ region: 'US East' })) as Error).message).toContain('providers.aws.region');
+    expect((thrownBy(() => createProviderClient('aws', bedrockConfig({ region: 'xx-nowhere-1', ...keys }))) as Error).message).toMatch(/^providers\.aws\.region: "xx-nowhere-1"/);
+  });
+
+  it('has no batch API: nativeBatch enabled is refused at start', () => {
+    expect(nativeBatchOperations(bedrockConfig({ region: 'us-east-1', ...keys }))).toEqual([]);
+    const error = thrownBy(() => createProviderClient('aws', bedrockConfig({ region: 'us-east-1', ...keys, nativeBatch: { enabled: true } })));
+    expect((error as Error).message).toContain('providers.aws.nativeBatch: providers of type "bedrock" have no batch API');
   });
 });
