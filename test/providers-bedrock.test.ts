@@ -41,6 +41,7 @@ describe('Bedrock provider through the gateway', () => {
           claude: { routes: [{ provider: 'aws', model: profileArn }] },
           'claude-by-api-key': { routes: [{ provider: 'aws-api-key', model: 'us.anthropic.claude-3-5-sonnet-20240620-v1:0' }] },
           'wrong-secret': { routes: [{ provider: 'aws-wrong-secret', model: 'amazon.nova-pro-v1:0' }] },
+          'titan-embed': { routes: [{ provider: 'aws', model: 'amazon.titan-embed-text-v2:0' }] },
         },
       },
     });
@@ -231,5 +232,19 @@ describe('Bedrock provider through the gateway', () => {
     expect(textOf(chunks)).toBe('Once');
     expect(error).toMatchObject({ code: 'stream_interrupted' });
     expect(String((error as Error).message)).toContain('output could not be decoded');
+  });
+
+  it('embeds through InvokeModel on Titan: one signed call per input, vectors in input order, Titan’s token counts summed', async () => {
+    const answer = await client.embeddings.create({ model: 'titan-embed', input: ['hello', 'big world'], dimensions: 256, encoding_format: 'float' });
+    expect(upstream.requests.map((request) => [request.path, request.body])).toEqual([
+      ['/model/amazon.titan-embed-text-v2%3A0/invoke', { inputText: 'hello', dimensions: 256, normalize: true }],
+      ['/model/amazon.titan-embed-text-v2%3A0/invoke', { inputText: 'big world', dimensions: 256, normalize: true }],
+    ]);
+    expect(upstream.refusals).toEqual([]);
+    expect(answer.data.map((item) => item.embedding)).toEqual([
+      [5, 104, 0.5],
+      [9, 98, 0.5],
+    ]);
+    expect(answer.usage).toMatchObject({ prompt_tokens: 5, total_tokens: 5 });
   });
 });

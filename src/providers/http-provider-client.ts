@@ -96,7 +96,8 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         const body = await post(wire, context);
         return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request: part, upstreamModel: context.upstreamModel }), wire.warnings);
       };
-      const parts = splitEmbeddingsRequest(request, embeddingsFormat.maxInputsPerCall);
+      const { maxInputsPerCall } = embeddingsFormat;
+      const parts = splitEmbeddingsRequest(request, typeof maxInputsPerCall === 'function' ? maxInputsPerCall(context.upstreamModel) : maxInputsPerCall);
       if (parts.length === 1) return embedPart(request);
       // In order, one call at a time: the provider's limits see one request's calls as one caller's.
       const results: EmbeddingsResult[] = [];

@@ -103,9 +103,10 @@ export interface BuildEmbeddingsRequestInput<Config> {
 export interface HttpEmbeddingsFormat<Config> {
   /**
    * The most inputs the provider takes in one call (Gemini's `batchEmbedContents`: 100). A request with
-   * more is sent as several calls, in order, and their vectors joined. @defaultValue no limit
+   * more is sent as several calls, in order, and their vectors joined. A function where the limit
+   * depends on the model (Bedrock: Titan embeds one text a call, Cohere 96). @defaultValue no limit
    */
-  readonly maxInputsPerCall?: number;
+  readonly maxInputsPerCall?: number | ((upstreamModel: string) => number | undefined);
   buildRequest(input: BuildEmbeddingsRequestInput<Config>): WireRequest;
   /** The provider's answer as OpenAI-shaped float vectors; throws a ProviderError for a malformed body. */
   parseResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult;

@@ -10,7 +10,7 @@ export interface BedrockRecordedRequest {
   path: string;
   /** The model id, decoded from the path. */
   modelId: string;
-  operation: 'converse' | 'converse-stream';
+  operation: 'converse' | 'converse-stream' | 'invoke';
   headers: IncomingHttpHeaders;
   body: unknown;
 }
@@ -160,7 +160,7 @@ export class BedrockWireServer {
           this.refusals.push({ path, type: String(refusal.headers?.['x-amzn-errortype']).split(':')[0] ?? '', message: (refusal.body as { message: string }).message });
           return answer(refusal);
         }
-        const route = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+        const route = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
         if (request.method !== 'POST' || !route?.[1]) return answer(bedrockError(404, 'UnknownOperationException', 'Unknown operation'));
         let body: unknown = raw.toString('utf8');
         try {
@@ -168,7 +168,7 @@ export class BedrockWireServer {
         } catch {
           // keep the text
         }
-        const operation = route[2] === 'converse' ? 'converse' : 'converse-stream';
+        const operation = route[2] === 'converse' || route[2] === 'invoke' ? route[2] : 'converse-stream';
         this.requests.push({ method: request.method, path, modelId: decodeURIComponent(route[1]), operation, headers: request.headers, body });
         const next = this.scripted.shift();
         if (next?.kind === 'response') return answer(next.response);
@@ -181,6 +181,7 @@ export class BedrockWireServer {
           else for (const message of stream.messages) response.write(encodeBedrockMessage(message));
           return response.end();
         }
+        if (operation === 'invoke') return answer(titanEmbedding(body));
         return answer(converseAnswer({ content: [{ text: `echo: ${lastUserText(body)}` }] }));
       });
     });
@@ -217,6 +218,12 @@ export class BedrockWireServer {
     if (!authorization.includes(scope)) return bedrockError(403, 'InvalidSignatureException', `Credential should be scoped to a valid region and service ${scope}`);
     return undefined;
   }
+}
+
+/** Titan Text Embeddings' answer: a vector of the text's length and two character codes, and a token count. */
+function titanEmbedding(body: unknown): BedrockScriptedResponse {
+  const text = String((body as { inputText?: unknown } | undefined)?.inputText ?? '');
+  return { status: 200, body: { embedding: [text.length, text.charCodeAt(0) || 0, 0.5], inputTextTokenCount: Math.ceil(text.length / 4) } };
 }
 
 function lastUserText(body: unknown): string {

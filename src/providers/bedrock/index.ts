@@ -8,15 +8,19 @@ import { createBedrockStreamTranslator } from './chat/convert-bedrock-stream.ts'
 import { convertToBedrockRequest, convertToBedrockStreamRequest, type BedrockRequestSettings } from './chat/convert-to-bedrock-request.ts';
 import { awsEventStreamFraming } from './decode-aws-event-stream.ts';
 import { createBedrockAuthorizer } from './sign-bedrock-request.ts';
+import { convertBedrockEmbeddingsResponse } from './embeddings/convert-bedrock-embeddings-response.ts';
+import { convertToBedrockEmbeddingsRequest } from './embeddings/convert-to-bedrock-embeddings-request.ts';
+import { maxBedrockEmbeddingInputs } from './embeddings/bedrock-embeddings-schemas.ts';
 
 /**
  * Amazon Bedrock's Converse API (`POST /model/{modelId}/converse`), streamed through
- * `/converse-stream` as an AWS event stream; every call signed with SigV4 (or a Bedrock API key).
- * No embeddings and no batch API here.
+ * `/converse-stream` as an AWS event stream; embeddings through InvokeModel on Titan and Cohere
+ * embedding models; every call signed with SigV4 (or a Bedrock API key). No batch API here.
  * @see https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference.html
  */
 export const bedrockWireFormat: HttpWireFormat<BedrockRequestSettings> = {
   type: 'bedrock',
+  embeddings: { maxInputsPerCall: maxBedrockEmbeddingInputs, buildRequest: convertToBedrockEmbeddingsRequest, parseResponse: convertBedrockEmbeddingsResponse },
   buildChatRequest: convertToBedrockRequest,
   parseChatResponse: convertBedrockResponse,
   parseError: parseBedrockError,
