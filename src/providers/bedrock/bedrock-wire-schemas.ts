@@ -17,18 +17,21 @@ export type BedrockToolResultContent = { text: string } | { json: unknown } | Be
 export type BedrockToolResultBlock = { toolResult: { toolUseId: string; content: BedrockToolResultContent[]; status?: 'success' | 'error' } };
 export type BedrockReasoningBlock = { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } };
 
-export type BedrockContentBlock = { text: string } | BedrockImageBlock | BedrockDocumentBlock | BedrockToolUseBlock | BedrockToolResultBlock | BedrockReasoningBlock;
+/** A prompt-caching checkpoint: everything before it (system, tools or messages) is cached. */
+export type BedrockCachePoint = { cachePoint: { type: 'default' } };
+
+export type BedrockContentBlock = { text: string } | BedrockImageBlock | BedrockDocumentBlock | BedrockToolUseBlock | BedrockToolResultBlock | BedrockReasoningBlock | BedrockCachePoint;
 
 export interface BedrockMessage {
   role: 'user' | 'assistant';
   content: BedrockContentBlock[];
 }
 
-export interface BedrockTool {
-  toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } };
-}
+export type BedrockTool = { toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } } } | BedrockCachePoint;
 
 export type BedrockToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
+
+export type BedrockSystemBlock = { text: string } | BedrockCachePoint;
 
 export interface BedrockInferenceConfig {
   maxTokens?: number;
@@ -39,7 +42,7 @@ export interface BedrockInferenceConfig {
 
 export interface BedrockConverseRequest {
   messages: BedrockMessage[];
-  system?: { text: string }[];
+  system?: BedrockSystemBlock[];
   inferenceConfig?: BedrockInferenceConfig;
   toolConfig?: { tools: BedrockTool[]; toolChoice?: BedrockToolChoice };
   /** Model-specific fields Converse does not model (Anthropic's `top_k`, `thinking`), passed to the model. */

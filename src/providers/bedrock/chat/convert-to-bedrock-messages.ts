@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { thinkingBlockOf, type ChatMessage } from '../../chat-completion-schemas.ts';
 import { bedrockRequestError } from '../bedrock-request-error.ts';
-import type { BedrockContentBlock, BedrockDocumentFormat, BedrockImageFormat, BedrockMessage, BedrockToolResultBlock, BedrockToolResultContent } from '../bedrock-wire-schemas.ts';
+import type { BedrockCachePoint, BedrockContentBlock, BedrockDocumentFormat, BedrockImageFormat, BedrockMessage, BedrockSystemBlock, BedrockToolResultContent } from '../bedrock-wire-schemas.ts';
 
 export interface BedrockConversation {
   /** Every system and developer message, in order, for the top-level `system`. */
-  system: { text: string }[];
+  system: BedrockSystemBlock[];
   /** Alternating user/assistant turns; consecutive same-role messages merged into one turn. */
   messages: BedrockMessage[];
   warnings: string[];
@@ -48,7 +48,7 @@ const documentFormats: Record<string, BedrockDocumentFormat> = {
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Message.html
  */
 export function convertToBedrockMessages(messages: readonly ChatMessage[]): BedrockConversation {
-  const system: { text: string }[] = [];
+  const system: BedrockSystemBlock[] = [];
   const turns: BedrockMessage[] = [];
   const warnings: string[] = [];
   let documents = 0;
@@ -60,8 +60,8 @@ export function convertToBedrockMessages(messages: readonly ChatMessage[]): Bedr
       case 'system':
       case 'developer': {
         if (turns.length > 0) warnings.push(`${at}: a ${message.role} message after the conversation started was moved to Bedrock's top-level system prompt`);
-        const texts = typeof message.content === 'string' ? [message.content] : message.content.map((part) => part.text);
-        system.push(...texts.filter((text) => text.trim() !== '').map((text) => ({ text })));
+        if (typeof message.content === 'string') system.push(...textBlock(message.content));
+        else for (const part of message.content) system.push(...textBlock(part.text, part['cache_control']));
         return;
       }
       case 'user':
@@ -71,7 +71,7 @@ export function convertToBedrockMessages(messages: readonly ChatMessage[]): Bedr
         appendTurn(turns, 'assistant', [...reasoningBlocks(message.thinking_blocks ?? [], at), ...assistantTextBlocks(message, at), ...toolUseBlocks(message.tool_calls ?? [], at)]);
         return;
       case 'tool':
-        appendTurn(turns, 'user', [toolResultBlock(message.tool_call_id, message.content, at, nextDocumentName)]);
+        appendTurn(turns, 'user', toolResultBlocks(message.tool_call_id, message.content, at, nextDocumentName));
         return;
       case 'function':
         throw bedrockRequestError({ param: `${at}.role`, message: 'The deprecated "function" role is not supported by Bedrock; send tools and "tool" messages instead.' });
@@ -94,8 +94,16 @@ function toolResultsFirst(turn: BedrockMessage): BedrockMessage {
   return { ...turn, content: [...results, ...turn.content.filter((block) => !('toolResult' in block))] };
 }
 
-function textBlock(text: string): BedrockContentBlock[] {
-  return text.trim() === '' ? [] : [{ text }];
+const cachePoint: BedrockCachePoint = { cachePoint: { type: 'default' } };
+
+/**
+ * A text block, left out when blank (Converse refuses blank text); followed by a cache point where the
+ * part carries an Anthropic `cache_control` breakpoint (the Messages API edge keeps them on parts).
+ * @see https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html
+ */
+function textBlock(text: string, cacheControl?: unknown): Array<{ text: string } | BedrockCachePoint> {
+  if (text.trim() === '') return [];
+  return cacheControl !== undefined && cacheControl !== null ? [{ text }, cachePoint] : [{ text }];
 }
 
 function contentBlocks(content: string | readonly ContentPart[], at: string, documentName: () => string): BedrockContentBlock[] {
@@ -106,7 +114,7 @@ function contentBlocks(content: string | readonly ContentPart[], at: string, doc
 function contentPartBlocks(part: ContentPart, at: string, documentName: () => string): BedrockContentBlock[] {
   switch (part.type) {
     case 'text':
-      return textBlock(parsePart(textPartSchema, part, at).text);
+      return textBlock(parsePart(textPartSchema, part, at).text, part['cache_control']);
     case 'image_url':
       return [imageBlock(parsePart(imagePartSchema, part, at).image_url.url, `${at}.image_url.url`)];
     case 'file': {
@@ -159,7 +167,7 @@ function assistantTextBlocks(message: Extract<ChatMessage, { role: 'assistant' }
   return content.flatMap((part, index) => {
     const partAt = `${at}.content[${index}]`;
     if (part.type === 'refusal') return textBlock(parsePart(refusalPartSchema, part, partAt).refusal);
-    if (part.type === 'text') return textBlock(parsePart(textPartSchema, part, partAt).text);
+    if (part.type === 'text') return textBlock(parsePart(textPartSchema, part, partAt).text, part['cache_control']);
     throw bedrockRequestError({ param: `${partAt}.type`, message: `Assistant content parts of type "${part.type}" are not supported by Bedrock.` });
   });
 }
@@ -203,12 +211,16 @@ function parseArguments(text: string, at: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function toolResultBlock(toolUseId: string, content: string | readonly ContentPart[], at: string, documentName: () => string): BedrockToolResultBlock {
-  const blocks = contentBlocks(content, `${at}.content`, documentName).map((block, index): BedrockToolResultContent => {
-    if ('text' in block || 'image' in block || 'document' in block) return block;
+/** A tool result, and after it the cache point a part of its content asked for (a tool result cannot hold one). */
+function toolResultBlocks(toolUseId: string, content: string | readonly ContentPart[], at: string, documentName: () => string): BedrockContentBlock[] {
+  const blocks = contentBlocks(content, `${at}.content`, documentName);
+  const results = blocks.flatMap((block, index): BedrockToolResultContent[] => {
+    if ('cachePoint' in block) return [];
+    if ('text' in block || 'image' in block || 'document' in block) return [block];
     throw bedrockRequestError({ param: `${at}.content[${index}]`, message: 'Tool results carry text, images and documents only on Bedrock.' });
   });
-  return { toolResult: { toolUseId, content: blocks } };
+  const cached = blocks.some((block) => 'cachePoint' in block);
+  return [{ toolResult: { toolUseId, content: results } }, ...(cached ? [cachePoint] : [])];
 }
 
 function parsePart<Schema extends z.ZodType>(schema: Schema, part: ContentPart, at: string): z.infer<Schema> {

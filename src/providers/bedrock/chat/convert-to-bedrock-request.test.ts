@@ -184,4 +184,33 @@ describe('convertToBedrockRequest', () => {
       content: [{ reasoningContent: { reasoningText: { text: '27 + 15 = 42.', signature: 'sig' } } }, { reasoningContent: { redactedContent: 'cmVk' } }, { text: '42.' }],
     });
   });
+
+  it('turns Anthropic cache_control breakpoints (system, messages, tools, tool results) into cache points after them', () => {
+    const ephemeral = { type: 'ephemeral' };
+    const wire = build({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'A long manual.', cache_control: ephemeral }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'A long document.', cache_control: ephemeral },
+            { type: 'text', text: 'Question?' },
+          ],
+        },
+        { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'A long result.', cache_control: ephemeral }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup' }, cache_control: ephemeral }],
+    } as Partial<ChatCompletionRequest>);
+    const cachePoint = { cachePoint: { type: 'default' } };
+    expect(wire.body).toMatchObject({
+      system: [{ text: 'A long manual.' }, cachePoint],
+      messages: [
+        { role: 'user', content: [{ text: 'A long document.' }, cachePoint, { text: 'Question?' }] },
+        { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'lookup', input: {} } }] },
+        { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'A long result.' }] } }, cachePoint] },
+      ],
+      toolConfig: { tools: [{ toolSpec: { name: 'lookup' } }, cachePoint] },
+    });
+  });
 });

@@ -11,6 +11,8 @@ const functionToolSchema = z.looseObject({
     parameters: z.record(z.string(), z.unknown()).nullish(),
     strict: z.boolean().nullish(),
   }),
+  /** Not OpenAI's: an Anthropic prompt-caching breakpoint some clients put on a tool; a cache point follows it. */
+  cache_control: z.unknown().optional(),
 });
 
 const namedToolChoiceSchema = z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string().min(1) }) });
@@ -56,6 +58,7 @@ function convertTool(tool: NonNullable<ChatCompletionRequest['tools']>[number], 
     throw bedrockRequestError({ param: [at, ...(issue?.path.map(String) ?? [])].join('.'), code: 'invalid_value', message: `Invalid function tool: ${issue?.message ?? 'invalid'}` });
   }
   const definition = parsed.data.function;
+  const cached = parsed.data.cache_control !== undefined && parsed.data.cache_control !== null;
   if (definition.strict) warnings.push(`${at}.function.strict: strict schema adherence is not enforced on Bedrock; the schema is sent as the tool's inputSchema`);
   return [
     {
@@ -65,6 +68,7 @@ function convertTool(tool: NonNullable<ChatCompletionRequest['tools']>[number], 
         inputSchema: { json: definition.parameters ?? { type: 'object', properties: {} } },
       },
     },
+    ...(cached ? [{ cachePoint: { type: 'default' as const } }] : []),
   ];
 }
 
