@@ -13,6 +13,12 @@ export interface BedrockConversation {
 
 type ContentPart = { type: string; [key: string]: unknown };
 
+/** What converting content parts shares across a conversation: document names, warnings. */
+interface PartContext {
+  documentName: () => string;
+  warnings: string[];
+}
+
 const textPartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
 const refusalPartSchema = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
 const imagePartSchema = z.looseObject({ type: z.literal('image_url'), image_url: z.looseObject({ url: z.string(), detail: z.string().nullish() }) });
@@ -52,7 +58,7 @@ export function convertToBedrockMessages(messages: readonly ChatMessage[]): Bedr
   const turns: BedrockMessage[] = [];
   const warnings: string[] = [];
   let documents = 0;
-  const nextDocumentName = () => `document-${++documents}`;
+  const parts: PartContext = { documentName: () => `document-${++documents}`, warnings };
   messages.forEach((message, index) => {
     const at = `messages[${index}]`;
     if (message.role !== 'function' && message.role !== 'tool' && message.name) warnings.push(`${at}.name is not supported by Bedrock and was dropped`);
@@ -65,13 +71,13 @@ export function convertToBedrockMessages(messages: readonly ChatMessage[]): Bedr
         return;
       }
       case 'user':
-        appendTurn(turns, 'user', contentBlocks(message.content, `${at}.content`, nextDocumentName));
+        appendTurn(turns, 'user', contentBlocks(message.content, `${at}.content`, parts));
         return;
       case 'assistant':
         appendTurn(turns, 'assistant', [...reasoningBlocks(message.thinking_blocks ?? [], at), ...assistantTextBlocks(message, at), ...toolUseBlocks(message.tool_calls ?? [], at)]);
         return;
       case 'tool':
-        appendTurn(turns, 'user', toolResultBlocks(message.tool_call_id, message.content, at, nextDocumentName));
+        appendTurn(turns, 'user', toolResultBlocks(message.tool_call_id, message.content, at, parts));
         return;
       case 'function':
         throw bedrockRequestError({ param: `${at}.role`, message: 'The deprecated "function" role is not supported by Bedrock; send tools and "tool" messages instead.' });
@@ -106,17 +112,20 @@ function textBlock(text: string, cacheControl?: unknown): Array<{ text: string }
   return cacheControl !== undefined && cacheControl !== null ? [{ text }, cachePoint] : [{ text }];
 }
 
-function contentBlocks(content: string | readonly ContentPart[], at: string, documentName: () => string): BedrockContentBlock[] {
+function contentBlocks(content: string | readonly ContentPart[], at: string, context: PartContext): BedrockContentBlock[] {
   if (typeof content === 'string') return textBlock(content);
-  return content.flatMap((part, index) => contentPartBlocks(part, `${at}[${index}]`, documentName));
+  return content.flatMap((part, index) => contentPartBlocks(part, `${at}[${index}]`, context));
 }
 
-function contentPartBlocks(part: ContentPart, at: string, documentName: () => string): BedrockContentBlock[] {
+function contentPartBlocks(part: ContentPart, at: string, context: PartContext): BedrockContentBlock[] {
   switch (part.type) {
     case 'text':
       return textBlock(parsePart(textPartSchema, part, at).text, part['cache_control']);
-    case 'image_url':
-      return [imageBlock(parsePart(imagePartSchema, part, at).image_url.url, `${at}.image_url.url`)];
+    case 'image_url': {
+      const { image_url: image } = parsePart(imagePartSchema, part, at);
+      if (image.detail && image.detail !== 'auto') context.warnings.push(`${at}.image_url.detail "${image.detail}" is not supported by Bedrock and was ignored`);
+      return [imageBlock(image.url, `${at}.image_url.url`)];
+    }
     case 'file': {
       const { file } = parsePart(filePartSchema, part, at);
       if (file.file_data === undefined) {
@@ -125,7 +134,7 @@ function contentPartBlocks(part: ContentPart, at: string, documentName: () => st
       const { mediaType, data } = parseBase64DataUrl(file.file_data, `${at}.file.file_data`);
       const format = documentFormats[mediaType];
       if (!format) throw bedrockRequestError({ param: `${at}.file.file_data`, message: `Bedrock takes documents of types ${Object.keys(documentFormats).join(', ')}; not ${mediaType}.` });
-      return [{ document: { format, name: documentNameOf(file.filename) ?? documentName(), source: { bytes: data } } }];
+      return [{ document: { format, name: documentNameOf(file.filename) ?? context.documentName(), source: { bytes: data } } }];
     }
     default:
       throw bedrockRequestError({ param: `${at}.type`, message: `Content parts of type "${part.type}" are not supported by Bedrock.` });
@@ -212,8 +221,8 @@ function parseArguments(text: string, at: string): Record<string, unknown> {
 }
 
 /** A tool result, and after it the cache point a part of its content asked for (a tool result cannot hold one). */
-function toolResultBlocks(toolUseId: string, content: string | readonly ContentPart[], at: string, documentName: () => string): BedrockContentBlock[] {
-  const blocks = contentBlocks(content, `${at}.content`, documentName);
+function toolResultBlocks(toolUseId: string, content: string | readonly ContentPart[], at: string, context: PartContext): BedrockContentBlock[] {
+  const blocks = contentBlocks(content, `${at}.content`, context);
   const results = blocks.flatMap((block, index): BedrockToolResultContent[] => {
     if ('cachePoint' in block) return [];
     if ('text' in block || 'image' in block || 'document' in block) return [block];

@@ -57,7 +57,7 @@ describe('convertToBedrockRequest', () => {
           role: 'user',
           content: [
             { type: 'text', text: 'What is this?' },
-            { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}` } },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${pixel}`, detail: 'high' } },
             { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0xLjQK', filename: 'Q3 report (final).pdf' } },
           ],
         },
@@ -71,6 +71,7 @@ describe('convertToBedrockRequest', () => {
         },
       ],
     });
+    expect(wire.warnings).toEqual(['messages[0].content[1].image_url.detail "high" is not supported by Bedrock and was ignored']);
   });
 
   it('refuses an image by http URL, an unsupported image type and n > 1 with 400s', () => {
