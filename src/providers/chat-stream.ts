@@ -58,7 +58,8 @@ export interface WireEvent {
  */
 export interface StreamFraming {
   readonly accept: string;
-  createDecoder(): StreamDecoder;
+  /** @param provider the provider instance's name, for the errors of a malformed stream */
+  createDecoder(provider: string): StreamDecoder;
 }
 
 export interface StreamDecoder {

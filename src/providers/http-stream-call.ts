@@ -62,7 +62,7 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
   let failure: unknown;
   let pending: ChatCompletionChunk[] = [];
   const framing = wireFormat.streamFraming ?? serverSentEvents;
-  const decoder = framing.createDecoder();
+  const decoder = framing.createDecoder(provider);
   const translate = (events: WireEvent[]) => {
     for (const event of events) {
       // Read to the end even once `done` (Gemini has no end marker: a late candidate or usage event still counts).

@@ -43,7 +43,8 @@ export function resolveBedrockConnection(name: string, config: BedrockProviderCo
 }
 
 function resolveAuthentication(config: BedrockProviderConfig, environment: AwsEnvironment, at: (key: string) => string): BedrockAuthentication {
-  if (set(config.apiKey)) return { kind: 'bearer', token: config.apiKey as string };
+  const apiKey = set(config.apiKey);
+  if (apiKey) return { kind: 'bearer', token: apiKey };
   if (config.accessKeyId !== undefined || config.secretAccessKey !== undefined) {
     if (config.accessKeyId === undefined) throw new ConfigurationError(`${at('accessKeyId')}: secretAccessKey is set, accessKeyId is not`);
     if (config.secretAccessKey === undefined) throw new ConfigurationError(`${at('secretAccessKey')}: accessKeyId is set, secretAccessKey is not`);

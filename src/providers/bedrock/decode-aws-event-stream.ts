@@ -73,6 +73,4 @@ function toWireEvent(message: { headers: MessageHeaders; body: Uint8Array }): Wi
 }
 
 /** The framing of ConverseStream's answers, for the shared stream call. */
-export function awsEventStreamFraming(provider: string): StreamFraming {
-  return { accept: 'application/vnd.amazon.eventstream', createDecoder: () => createAwsEventStreamDecoder(provider) };
-}
+export const awsEventStreamFraming: StreamFraming = { accept: 'application/vnd.amazon.eventstream', createDecoder: createAwsEventStreamDecoder };

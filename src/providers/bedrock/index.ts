@@ -26,7 +26,7 @@ export const bedrockWireFormat: HttpWireFormat<BedrockRequestSettings> = {
   parseError: parseBedrockError,
   buildStreamRequest: convertToBedrockStreamRequest,
   createStreamTranslator: createBedrockStreamTranslator,
-  streamFraming: awsEventStreamFraming('bedrock'),
+  streamFraming: awsEventStreamFraming,
 };
 
 /**
