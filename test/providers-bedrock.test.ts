@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BedrockWireServer, bedrockError, converseAnswer, converseTextStream } from './support/bedrock-wire-server.ts';
@@ -246,5 +247,24 @@ describe('Bedrock provider through the gateway', () => {
       [9, 98, 0.5],
     ]);
     expect(answer.usage).toMatchObject({ prompt_tokens: 5, total_tokens: 5 });
+  });
+
+  it('serves the Anthropic Messages API over Bedrock: its settings and cache breakpoints reach Converse, cache reads are counted', async () => {
+    const { key } = await harness.createKey('bedrock-messages');
+    const anthropic = new Anthropic({ apiKey: key, baseURL: harness.url, maxRetries: 0 });
+    upstream.enqueue(converseAnswer({ content: [{ text: 'Short answer.' }], usage: { inputTokens: 10, outputTokens: 3, totalTokens: 1013, cacheReadInputTokens: 1000, cacheWriteInputTokens: 0 } }));
+    const message = await anthropic.messages.create({
+      model: 'claude',
+      max_tokens: 128,
+      system: [{ type: 'text', text: 'A long manual.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'Question?' }],
+    });
+    expect(upstream.requests[0]?.body).toEqual({
+      messages: [{ role: 'user', content: [{ text: 'Question?' }] }],
+      system: [{ text: 'A long manual.' }, { cachePoint: { type: 'default' } }],
+      inferenceConfig: { maxTokens: 128 },
+    });
+    expect(message).toMatchObject({ type: 'message', role: 'assistant', content: [{ type: 'text', text: 'Short answer.' }], stop_reason: 'end_turn' });
+    expect(message.usage).toMatchObject({ input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 1000 });
   });
 });
