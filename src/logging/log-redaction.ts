@@ -5,11 +5,11 @@ export const redactedCensor = '[redacted]';
 /**
  * Field names whose values are secrets, wherever they sit in a logged object: credentials in headers
  * (OpenAI's `authorization`, Azure's `api-key`, Anthropic's `x-api-key`, Gemini's `x-goog-api-key`),
- * configured keys (`apiKey`), a plaintext API key (`key`), webhook secrets, the admin key, cookies,
- * passwords and tokens. Any case, with `-`, `_` or nothing between the words.
+ * configured keys (`apiKey`, AWS's `secretAccessKey` and `sessionToken`, the `x-amz-security-token`
+ * header), a plaintext API key (`key`), webhook secrets, the admin key, cookies, passwords and tokens. Any case, with `-`, `_` or nothing between the words.
  */
 const secretFieldName =
-  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token)$/i;
+  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token|(?:aws[-_]?)?secret[-_]?access[-_]?key|(?:aws[-_]?)?session[-_]?token|x[-_]?amz[-_]?security[-_]?token)$/i;
 
 /** The usual spellings of those names, censored where a child logger's bindings use them. */
 export const secretBindingNames = [
@@ -29,6 +29,9 @@ export const secretBindingNames = [
   'password',
   'token',
   'accessToken',
+  'secretAccessKey',
+  'sessionToken',
+  'x-amz-security-token',
 ];
 
 export function isSecretFieldName(name: string): boolean {
@@ -124,13 +127,16 @@ export class KnownSecrets {
   }
 }
 
-/** Every secret of a loaded config and environment: provider API keys and header values, URL passwords, the admin key. */
+/**
+ * Every secret of a loaded config and environment: provider API keys (and Bedrock's AWS secret key and
+ * session token) and header values, URL passwords, the admin key.
+ */
 export function secretsOf(options: {
-  providers: Record<string, { apiKey?: string | undefined; headers?: Record<string, string> | undefined }>;
+  providers: Record<string, { apiKey?: string | undefined; secretAccessKey?: string | undefined; sessionToken?: string | undefined; headers?: Record<string, string> | undefined }>;
   urls: Array<string | undefined>;
   adminKey?: string | undefined;
 }): string[] {
-  const fromProviders = Object.values(options.providers).flatMap((provider) => [provider.apiKey, ...Object.values(provider.headers ?? {})]);
+  const fromProviders = Object.values(options.providers).flatMap((provider) => [provider.apiKey, provider.secretAccessKey, provider.sessionToken, ...Object.values(provider.headers ?? {})]);
   const passwords = options.urls.map((url) => {
     if (!url) return undefined;
     try {
