@@ -235,6 +235,14 @@ describe('Bedrock provider through the gateway', () => {
     expect(String((error as Error).message)).toContain('output could not be decoded');
   });
 
+  it('a body that ends inside an event-stream frame ends the stream with an error event, not a silent short answer', async () => {
+    upstream.enqueueStream({ messages: converseTextStream(['Once', ' upon']), truncateBytes: 10 });
+    const stream = await client.chat.completions.create({ model: 'nova', messages: [{ role: 'user', content: 'tell a story' }], stream: true });
+    const { chunks, error } = await drain(stream);
+    expect(textOf(chunks)).toBe('Once upon');
+    expect(error).toMatchObject({ code: 'stream_interrupted' });
+  });
+
   it('embeds through InvokeModel on Titan: one signed call per input, vectors in input order, Titan’s token counts summed', async () => {
     const answer = await client.embeddings.create({ model: 'titan-embed', input: ['hello', 'big world'], dimensions: 256, encoding_format: 'float' });
     expect(upstream.requests.map((request) => [request.path, request.body])).toEqual([

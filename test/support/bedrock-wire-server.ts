@@ -28,6 +28,8 @@ export interface BedrockScriptedStream {
   messages: BedrockStreamMessage[];
   /** Write the encoded bytes in pieces of this many bytes, frames split across writes. @defaultValue whole frames */
   pieceBytes?: number;
+  /** Leave out this many bytes at the end, so the body ends inside its last frame. @defaultValue 0 */
+  truncateBytes?: number;
 }
 
 /** The credentials the server accepts: access keys (SigV4 verified) and API keys (bearer). */
@@ -175,9 +177,11 @@ export class BedrockWireServer {
         if (next?.kind === 'stream' || operation === 'converse-stream') {
           const stream = next?.kind === 'stream' ? next.stream : { messages: converseTextStream(splitInThree(`echo: ${lastUserText(body)}`)) };
           response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': 'd2f5b1c4-7d0e-4a3f-9d51-2f0d8f5a9b11' });
-          const bytes = Buffer.concat(stream.messages.map((message) => encodeBedrockMessage(message)));
+          const whole = Buffer.concat(stream.messages.map((message) => encodeBedrockMessage(message)));
+          const bytes = whole.subarray(0, whole.length - (stream.truncateBytes ?? 0));
           const size = stream.pieceBytes ?? 0;
           if (size > 0) for (let offset = 0; offset < bytes.length; offset += size) response.write(bytes.subarray(offset, offset + size));
+          else if (stream.truncateBytes) response.write(bytes);
           else for (const message of stream.messages) response.write(encodeBedrockMessage(message));
           return response.end();
         }
