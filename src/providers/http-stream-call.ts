@@ -50,8 +50,8 @@ const serverSentEvents: StreamFraming = {
  * One streamed call: the wire format's stream request, the body split into events by its framing
  * (server-sent events by `eventsource-parser` unless the format says otherwise), each event through
  * the format's translator, chunks handed on per network read. The pool's header and body timeouts
- * bound the wait for the first byte and between reads, not the length of the answer. A provider that answers a plain JSON completion to a stream request is
- * replayed as chunks rather than refused.
+ * bound the wait for the first byte and between reads, not the length of the answer. A provider that
+ * answers a plain JSON completion to a stream request is replayed as chunks rather than refused.
  */
 export async function streamChatCall<Config>(input: StreamCallInput<Config>): Promise<ChatResult> {
   const { wireFormat, provider, request, context } = input;
@@ -111,13 +111,17 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
 
   try {
     for await (const piece of response.body) {
-      translate(decoder.push(piece as Buffer));
+      try {
+        translate(decoder.push(piece as Buffer));
+      } catch (error) {
+        failure = error; // bytes that are no valid frame
+      }
       flush();
       if (failure !== undefined) break;
     }
   } catch (error) {
     flush();
-    throw ProviderError.is(error) ? error : input.networkError(error);
+    throw input.networkError(error);
   }
   if (failure === undefined) {
     try {
