@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   try {
     const config = environment.GATEWAY_CONFIG ? await loadGatewayConfigFile(environment.GATEWAY_CONFIG, process.env, { logger }) : defaultGatewayConfig();
     secrets.add(...secretsOf({ providers: config.providers, urls: [] }));
+    // What a bedrock provider reads from AWS's standard variables when its config leaves them out.
+    secrets.add(process.env['AWS_SECRET_ACCESS_KEY'], process.env['AWS_SESSION_TOKEN'], process.env['AWS_BEARER_TOKEN_BEDROCK']);
     tracing = await startTracing({ settings: tracingSettings, batchLines: config.tracing, logger, role: environment.GATEWAY_ROLE });
     if (!environment.GATEWAY_CONFIG) logger.info(`GATEWAY_CONFIG is not set: serving the built-in mock provider (models ${Object.keys(builtInConfig.models).join(', ')})`);
     // Signals are handled from the start: one that comes while Postgres or Redis is awaited stops the wait.

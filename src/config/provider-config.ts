@@ -170,6 +170,31 @@ export const cohereProviderSchema = z.strictObject({
   ...providerCommon,
 });
 
+/**
+ * Amazon Bedrock's Converse API, signed with AWS Signature Version 4 (or a Bedrock API key as a bearer
+ * token). Credentials left out here come from the standard AWS environment variables at start.
+ * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html
+ */
+export const bedrockProviderSchema = z.strictObject({
+  type: z.literal('bedrock'),
+  /** The AWS Region, signed into every call; picks the endpoint unless `baseUrl` is set. @defaultValue `AWS_REGION` */
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS Region name, e.g. "us-east-1"')
+    .optional(),
+  /** Another endpoint (a VPC interface endpoint, a test server). @defaultValue `https://bedrock-runtime.{region}.amazonaws.com` */
+  baseUrl: httpUrl.optional(),
+  /** @defaultValue `AWS_ACCESS_KEY_ID` */
+  accessKeyId: z.string().min(1).optional(),
+  /** @defaultValue `AWS_SECRET_ACCESS_KEY` */
+  secretAccessKey: z.string().min(1).optional(),
+  /** Temporary credentials' session token. @defaultValue `AWS_SESSION_TOKEN` */
+  sessionToken: z.string().min(1).optional(),
+  /** Converse needs no `maxTokens`; when set, sent where the client gives none. */
+  defaultMaxTokens: integer({ min: 1, max: 1_000_000 }).optional(),
+  ...providerCommon,
+});
+
 /** An OpenAI-compatible vendor by preset name (`mistral`, `groq`, …); `baseUrl` overrides the preset's. */
 export const presetProviderSchema = z.strictObject({
   type: z.enum(openAICompatiblePresetNames),
@@ -195,6 +220,7 @@ export const providerSchema = z.discriminatedUnion('type', [
   vertexProviderSchema,
   vertexAnthropicProviderSchema,
   cohereProviderSchema,
+  bedrockProviderSchema,
   presetProviderSchema,
   mockProviderSchema,
 ]);
@@ -207,5 +233,6 @@ export type AzureProviderConfig = z.infer<typeof azureProviderSchema>;
 export type VertexProviderConfig = z.infer<typeof vertexProviderSchema>;
 export type VertexAnthropicProviderConfig = z.infer<typeof vertexAnthropicProviderSchema>;
 export type CohereProviderConfig = z.infer<typeof cohereProviderSchema>;
+export type BedrockProviderConfig = z.infer<typeof bedrockProviderSchema>;
 export type PresetProviderConfig = z.infer<typeof presetProviderSchema>;
 export type MockProviderConfig = z.infer<typeof mockProviderSchema>;

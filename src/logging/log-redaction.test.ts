@@ -13,7 +13,11 @@ function capture(secrets?: KnownSecrets) {
 describe('log redaction', () => {
   it("censors credential fields by name at any depth, in bindings too, without touching the caller's object", () => {
     const { logger, lines, parsed } = capture();
-    const logged = { call: { upstream: { request: { headers: { Authorization: 'opaque-deep', 'X-Api-Key': 'opaque-deep-2' } } } }, list: [{ token: 'opaque-deep-3' }] };
+    const logged = {
+      call: { upstream: { request: { headers: { Authorization: 'opaque-deep', 'X-Api-Key': 'opaque-deep-2', 'x-amz-security-token': 'opaque-deep-4' } } } },
+      list: [{ token: 'opaque-deep-3' }],
+      bedrock: { secretAccessKey: 'opaque-aws-1', sessionToken: 'opaque-aws-2' },
+    };
     const circular: Record<string, unknown> = { name: 'loop', password: 'opaque-in-cycle' };
     circular.self = circular;
     const shared = { authorization: 'opaque-shared' };
@@ -96,10 +100,10 @@ describe('log redaction', () => {
 
   it('collects the secrets of a config and an environment', () => {
     const secrets = secretsOf({
-      providers: { a: { apiKey: 'provider-key-1', headers: { 'api-key': 'header-key-2' } }, b: {} },
+      providers: { a: { apiKey: 'provider-key-1', headers: { 'api-key': 'header-key-2' } }, b: {}, aws: { secretAccessKey: 'aws-secret-key-3', sessionToken: 'aws-session-token-4' } },
       urls: ['postgres://gateway:db%20password@db:5432/gw', 'redis://127.0.0.1:6379', undefined, 'not a url'],
       adminKey: 'admin-key-0123456789',
     });
-    expect(secrets.sort()).toEqual(['admin-key-0123456789', 'db password', 'header-key-2', 'provider-key-1']);
+    expect(secrets.sort()).toEqual(['admin-key-0123456789', 'aws-secret-key-3', 'aws-session-token-4', 'db password', 'header-key-2', 'provider-key-1']);
   });
 });

@@ -5,12 +5,13 @@ export const redactedCensor = '[redacted]';
 /**
  * Field names whose values are secrets, wherever they sit in a logged object: credentials in headers
  * (OpenAI's `authorization`, Azure's `api-key`, Anthropic's `x-api-key`, Gemini's `x-goog-api-key`),
- * configured keys (`apiKey`), a plaintext API key (`key`), webhook secrets, the admin key, cookies,
- * passwords and tokens, and Google credentials (a service-account key's `private_key`, a provider's
- * inline `credentials`, the signed JWT `assertion` exchanged for a token). Any case, with `-`, `_` or nothing between the words.
+ * configured keys (`apiKey`, AWS's `secretAccessKey` and `sessionToken`, the `x-amz-security-token`
+ * header), a plaintext API key (`key`), webhook secrets, the admin key, cookies, passwords and tokens,
+ * and Google credentials (a service-account key's `private_key`, a provider's inline `credentials`,
+ * the signed JWT `assertion` exchanged for a token). Any case, with `-`, `_` or nothing between the words.
  */
 const secretFieldName =
-  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token|private[-_]?key|credentials|assertion)$/i;
+  /^(?:(?:proxy[-_]?)?authorization|(?:set[-_]?)?cookie|(?:x[-_]?(?:goog[-_]?)?)?api[-_]?key|(?:admin[-_]?)?key|(?:webhook[-_]?|signing[-_]?)?secret|password|(?:access[-_]?)?token|private[-_]?key|credentials|assertion|(?:aws[-_]?)?secret[-_]?access[-_]?key|(?:aws[-_]?)?session[-_]?token|x[-_]?amz[-_]?security[-_]?token)$/i;
 
 /** The usual spellings of those names, censored where a child logger's bindings use them. */
 export const secretBindingNames = [
@@ -32,6 +33,9 @@ export const secretBindingNames = [
   'accessToken',
   'private_key',
   'credentials',
+  'secretAccessKey',
+  'sessionToken',
+  'x-amz-security-token',
 ];
 
 export function isSecretFieldName(name: string): boolean {
@@ -127,13 +131,16 @@ export class KnownSecrets {
   }
 }
 
-/** Every secret of a loaded config and environment: provider API keys and header values, URL passwords, the admin key. */
+/**
+ * Every secret of a loaded config and environment: provider API keys (and Bedrock's AWS secret key and
+ * session token) and header values, URL passwords, the admin key.
+ */
 export function secretsOf(options: {
-  providers: Record<string, { apiKey?: string | undefined; headers?: Record<string, string> | undefined }>;
+  providers: Record<string, { apiKey?: string | undefined; secretAccessKey?: string | undefined; sessionToken?: string | undefined; headers?: Record<string, string> | undefined }>;
   urls: Array<string | undefined>;
   adminKey?: string | undefined;
 }): string[] {
-  const fromProviders = Object.values(options.providers).flatMap((provider) => [provider.apiKey, ...Object.values(provider.headers ?? {})]);
+  const fromProviders = Object.values(options.providers).flatMap((provider) => [provider.apiKey, provider.secretAccessKey, provider.sessionToken, ...Object.values(provider.headers ?? {})]);
   const passwords = options.urls.map((url) => {
     if (!url) return undefined;
     try {

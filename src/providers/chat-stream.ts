@@ -45,6 +45,28 @@ export interface WireEvent {
   /** The `event:` field; undefined when the provider sends only `data:` lines (OpenAI, Gemini). */
   event?: string | undefined;
   data: string;
+  /**
+   * The AWS event-stream `:message-type` (`event`, `exception`, `error`), where the stream is framed so
+   * (Bedrock); undefined for server-sent events.
+   */
+  messageType?: string | undefined;
+}
+
+/**
+ * How a provider frames its stream, where not as server-sent events: the `accept` header it wants and
+ * a decoder of the raw bytes into {@link WireEvent}s (stateful, one per call: a frame may span reads).
+ */
+export interface StreamFraming {
+  readonly accept: string;
+  /** @param provider the provider instance's name, for the errors of a malformed stream */
+  createDecoder(provider: string): StreamDecoder;
+}
+
+export interface StreamDecoder {
+  /** The events the bytes complete; throws a `ProviderError` for bytes that are not a valid frame. */
+  push(bytes: Uint8Array): WireEvent[];
+  /** At the end of the body: the events still held back; throws when a frame was left incomplete. */
+  end(): WireEvent[];
 }
 
 /**

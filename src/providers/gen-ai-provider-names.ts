@@ -12,6 +12,7 @@ const wellKnownGenAiProviderNames: Readonly<Record<string, string>> = {
   'vertex-anthropic': 'gcp.vertex_ai',
   cohere: 'cohere',
   azure: 'azure.ai.openai',
+  bedrock: 'aws.bedrock',
   mistral: 'mistral_ai',
   groq: 'groq',
   deepseek: 'deepseek',

@@ -7,7 +7,9 @@ import {
   type EmbeddingsCapability,
   type EmbeddingsResult,
   type HttpWireFormat,
+  type OutgoingRequest,
   type ProviderClient,
+  type RequestAuthorizer,
   type WireRequest,
 } from './provider-client.ts';
 import { ProviderError } from '../errors/provider-error.ts';
@@ -23,16 +25,23 @@ export interface HttpProviderSettings {
   connections: number;
   timeoutMs: number;
   /**
-   * Headers to add to every call, fetched just before it (a short-lived OAuth access token, as Vertex
-   * AI takes); throws a ProviderError when none can be had. @defaultValue none
+   * Authorizes each call once its headers and body are final: Bedrock's SigV4 signature, Vertex AI's
+   * short-lived OAuth access token. Throws a ProviderError when it cannot. @defaultValue none
    */
-  authorize?: () => Promise<Record<string, string>>;
+  authorize?: RequestAuthorizer | undefined;
 }
 
 /**
  * The shared I/O half of every HTTP adapter: a keep-alive undici pool per provider instance,
  * JSON in and out (or SSE, see {@link streamChatCall}), every failure mapped onto {@link ProviderError}.
  */
+interface SentRequest {
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Config>, settings: HttpProviderSettings, config: Config): ProviderClient {
   const base = new URL(settings.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
@@ -43,6 +52,13 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
     bodyTimeout: settings.timeoutMs,
   });
 
+  /** The call as sent: its headers through the settings' authorizer, where there is one (else no await). */
+  function authorized(outgoing: OutgoingRequest): SentRequest | Promise<SentRequest> {
+    const sent = { method: outgoing.method, path: outgoing.path, headers: outgoing.headers, body: outgoing.body };
+    if (!settings.authorize) return sent;
+    return settings.authorize(outgoing).then((headers) => ({ ...sent, headers }));
+  }
+
   /** One JSON call: the provider's parsed body on 2xx, else the wire format's ProviderError. */
   async function post(wire: WireRequest, context: ChatCallContext): Promise<unknown> {
     const timeout = AbortSignal.timeout(settings.timeoutMs);
@@ -50,15 +66,9 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
-    const authorization = settings.authorize ? await settings.authorize() : {};
+    const outgoing = await authorized({ method: 'POST', host: base.host, path: basePath + wire.path, headers: withTraceContext(wire.headers, context), body: JSON.stringify(wire.body) });
     try {
-      const response = await pool.request({
-        method: 'POST',
-        path: basePath + wire.path,
-        headers: withTraceContext({ ...wire.headers, ...authorization }, context),
-        body: JSON.stringify(wire.body),
-        signal,
-      });
+      const response = await pool.request({ ...outgoing, signal });
       status = response.statusCode;
       headers = response.headers;
       text = await response.body.text();
@@ -97,8 +107,8 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         const body = await post(wire, context);
         return withWarnings(embeddingsFormat.parseResponse({ provider: settings.name, body, request: part, upstreamModel: context.upstreamModel }), wire.warnings);
       };
-      const maxInputs = embeddingsFormat.maxInputsPerCall;
-      const parts = splitEmbeddingsRequest(request, typeof maxInputs === 'function' ? maxInputs(context.upstreamModel) : maxInputs);
+      const { maxInputsPerCall } = embeddingsFormat;
+      const parts = splitEmbeddingsRequest(request, typeof maxInputsPerCall === 'function' ? maxInputsPerCall(context.upstreamModel) : maxInputsPerCall);
       if (parts.length === 1) return embedPart(request);
       // In order, one call at a time: the provider's limits see one request's calls as one caller's.
       const results: EmbeddingsResult[] = [];
@@ -120,10 +130,11 @@ export function createHttpProviderClient<Config>(wireFormat: HttpWireFormat<Conf
         pool,
         provider: settings.name,
         basePath,
+        host: base.host,
+        authorize: settings.authorize,
         request,
         context,
         onChunks,
-        ...(settings.authorize ? { authorize: settings.authorize } : {}),
         networkError: (error) => networkError(settings.name, error, false, settings.timeoutMs),
       }),
     close: () => pool.close(),

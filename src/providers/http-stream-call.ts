@@ -1,8 +1,8 @@
 import { createParser } from 'eventsource-parser';
 import type { Dispatcher } from 'undici';
 import type { ChatCompletionRequest } from './chat-completion-schemas.ts';
-import type { ChatCompletionChunk } from './chat-stream.ts';
-import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat } from './provider-client.ts';
+import type { ChatCompletionChunk, StreamDecoder, StreamFraming, WireEvent } from './chat-stream.ts';
+import { withTraceContext, type ChatCallContext, type ChatResult, type HttpWireFormat, type RequestAuthorizer } from './provider-client.ts';
 import { ProviderError } from '../errors/provider-error.ts';
 import { estimateUsage } from './estimate-usage.ts';
 import { CompletionAssembler } from './stream/assemble-completion.ts';
@@ -14,21 +14,44 @@ export interface StreamCallInput<Config> {
   pool: Dispatcher;
   provider: string;
   basePath: string;
+  /** `host[:port]` of the pool's origin (what a request signer signs as `Host`). */
+  host: string;
+  authorize?: RequestAuthorizer | undefined;
   request: ChatCompletionRequest;
   context: ChatCallContext;
   onChunks: (chunks: ChatCompletionChunk[]) => void;
-  /** Per-call headers (an access token), see `HttpProviderSettings.authorize`. */
-  authorize?: () => Promise<Record<string, string>>;
   /** Maps a thrown network error (reset, timeout) onto a ProviderError. */
   networkError: (error: unknown) => ProviderError;
 }
 
+/** Server-sent events, split by `eventsource-parser`: the framing of every provider but Bedrock. */
+const serverSentEvents: StreamFraming = {
+  accept: 'text/event-stream',
+  createDecoder(): StreamDecoder {
+    const decoder = new TextDecoder();
+    let events: WireEvent[] = [];
+    const parser = createParser({ onEvent: (event) => events.push({ event: event.event, data: event.data }) });
+    return {
+      push(bytes) {
+        parser.feed(decoder.decode(bytes, { stream: true }));
+        const complete = events;
+        events = [];
+        return complete;
+      },
+      end() {
+        parser.feed(decoder.decode());
+        return events;
+      },
+    };
+  },
+};
+
 /**
- * One streamed call: the wire format's stream request, the SSE body split into events by
- * `eventsource-parser`, each event through the format's translator, chunks handed on per network
- * read. The pool's header and body timeouts bound the wait for the first byte and between reads, not
- * the length of the answer. A provider that answers a plain JSON completion to a stream request is
- * replayed as chunks rather than refused.
+ * One streamed call: the wire format's stream request, the body split into events by its framing
+ * (server-sent events by `eventsource-parser` unless the format says otherwise), each event through
+ * the format's translator, chunks handed on per network read. The pool's header and body timeouts
+ * bound the wait for the first byte and between reads, not the length of the answer. A provider that
+ * answers a plain JSON completion to a stream request is replayed as chunks rather than refused.
  */
 export async function streamChatCall<Config>(input: StreamCallInput<Config>): Promise<ChatResult> {
   const { wireFormat, provider, request, context } = input;
@@ -38,17 +61,19 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
   const assembler = new CompletionAssembler();
   let failure: unknown;
   let pending: ChatCompletionChunk[] = [];
-  const parser = createParser({
-    onEvent(event) {
+  const framing = wireFormat.streamFraming ?? serverSentEvents;
+  const decoder = framing.createDecoder(provider);
+  const translate = (events: WireEvent[]) => {
+    for (const event of events) {
       // Read to the end even once `done` (Gemini has no end marker: a late candidate or usage event still counts).
       if (failure !== undefined) return;
       try {
-        pending.push(...translator.push({ event: event.event, data: event.data }));
+        pending.push(...translator.push(event));
       } catch (error) {
         failure = error;
       }
-    },
-  });
+    }
+  };
   const flush = () => {
     if (pending.length === 0) return;
     const chunks = pending;
@@ -57,16 +82,13 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
     input.onChunks(chunks);
   };
 
-  const authorization = input.authorize ? await input.authorize() : {};
+  const path = input.basePath + wire.path;
+  const body = JSON.stringify(wire.body);
+  const unsigned = { ...withTraceContext(wire.headers, context), accept: framing.accept };
+  const headers = input.authorize ? await input.authorize({ method: 'POST', host: input.host, path, headers: unsigned, body }) : unsigned;
   let response: Dispatcher.ResponseData;
   try {
-    response = await input.pool.request({
-      method: 'POST',
-      path: input.basePath + wire.path,
-      headers: { ...withTraceContext({ ...wire.headers, ...authorization }, context), accept: 'text/event-stream' },
-      body: JSON.stringify(wire.body),
-      signal: context.signal,
-    });
+    response = await input.pool.request({ method: 'POST', path, headers, body, signal: context.signal });
   } catch (error) {
     throw input.networkError(error);
   }
@@ -87,18 +109,27 @@ export async function streamChatCall<Config>(input: StreamCallInput<Config>): Pr
     return withWarnings(whole.usage.estimated ? { ...whole, usage: estimateUsage(request, whole.completion) } : whole, wire.warnings);
   }
 
-  const decoder = new TextDecoder();
   try {
     for await (const piece of response.body) {
-      parser.feed(decoder.decode(piece as Buffer, { stream: true }));
+      try {
+        translate(decoder.push(piece as Buffer));
+      } catch (error) {
+        failure = error; // bytes that are no valid frame
+      }
       flush();
       if (failure !== undefined) break;
     }
-    parser.feed(decoder.decode());
-    flush();
   } catch (error) {
     flush();
     throw input.networkError(error);
+  }
+  if (failure === undefined) {
+    try {
+      translate(decoder.end());
+    } catch (error) {
+      failure = error;
+    }
+    flush();
   }
   if (failure !== undefined) {
     response.body.destroy();

@@ -1,5 +1,5 @@
 import type { ChatCompletion, ChatCompletionRequest, TokenUsage } from './chat-completion-schemas.ts';
-import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
+import type { ChatCompletionChunk, StreamFraming, StreamTranslator, StreamTranslatorInput } from './chat-stream.ts';
 import type { EmbeddingsRequest, EmbeddingsVectors } from './embeddings-schemas.ts';
 import type { NativeBatchCapability } from './native-batch/native-batch-capability.ts';
 
@@ -103,10 +103,11 @@ export interface BuildEmbeddingsRequestInput<Config> {
 export interface HttpEmbeddingsFormat<Config> {
   /**
    * The most inputs the provider takes in one call (Gemini's `batchEmbedContents`: 100). A request with
-   * more is sent as several calls, in order, and their vectors joined; a function where it depends on
-   * the upstream model (Vertex AI's `gemini-embedding-001` takes one). @defaultValue no limit
+   * more is sent as several calls, in order, and their vectors joined; a function where the limit
+   * depends on the upstream model (Vertex AI's `gemini-embedding-001` takes one, Bedrock's Titan one,
+   * Cohere on Bedrock 96; undefined: no limit). @defaultValue no limit
    */
-  readonly maxInputsPerCall?: number | ((upstreamModel: string) => number);
+  readonly maxInputsPerCall?: number | ((upstreamModel: string) => number | undefined);
   buildRequest(input: BuildEmbeddingsRequestInput<Config>): WireRequest;
   /** The provider's answer as OpenAI-shaped float vectors; throws a ProviderError for a malformed body. */
   parseResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult;
@@ -128,4 +129,24 @@ export interface HttpWireFormat<Config> {
    */
   buildStreamRequest(input: BuildChatRequestInput<Config>): WireRequest;
   createStreamTranslator(input: StreamTranslatorInput): StreamTranslator;
+  /** The stream's framing where it is not server-sent events (Bedrock's AWS event stream). @defaultValue SSE */
+  readonly streamFraming?: StreamFraming;
 }
+
+/** An outgoing call as it goes on the wire: what a request signer sees and signs. */
+export interface OutgoingRequest {
+  method: 'POST';
+  /** `host[:port]` of the provider's origin, as the HTTP client sends it in `Host`. */
+  host: string;
+  /** The full path, base path and query string included. */
+  path: string;
+  headers: Record<string, string>;
+  /** The exact body bytes sent (JSON text). */
+  body: string;
+}
+
+/**
+ * Authorizes one outgoing call once its headers and body are final (AWS SigV4 signs both): resolves
+ * with the headers to send. The I/O half's hook; the pure wire format never sees credentials' clock.
+ */
+export type RequestAuthorizer = (request: OutgoingRequest) => Promise<Record<string, string>>;

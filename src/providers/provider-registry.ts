@@ -10,6 +10,7 @@ import { googleWireFormat } from './google/index.ts';
 import { cohereWireFormat, createCohereProviderClient } from './cohere/index.ts';
 import { createVertexProviderClient, vertexWireFormat } from './vertex/index.ts';
 import { createVertexAnthropicProviderClient, vertexAnthropicWireFormat } from './vertex-anthropic/index.ts';
+import { bedrockWireFormat, createBedrockProviderClient } from './bedrock/index.ts';
 import { createPresetProviderClient, createPresetWireFormat } from './openai-compatible/index.ts';
 import { openAICompatiblePresetNames } from './openai-compatible/presets.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -48,6 +49,7 @@ const clientFactories: ClientFactories = {
   vertex: createVertexProviderClient,
   'vertex-anthropic': createVertexAnthropicProviderClient,
   cohere: createCohereProviderClient,
+  bedrock: (name, config) => createBedrockProviderClient(name, config),
   ...Object.fromEntries(
     openAICompatiblePresetNames.map((preset) => [
       preset,
@@ -106,6 +108,8 @@ export function providerServesEmbeddings(config: ProviderConfig): boolean {
       return vertexAnthropicWireFormat.embeddings !== undefined;
     case 'cohere':
       return cohereWireFormat.embeddings !== undefined;
+    case 'bedrock':
+      return bedrockWireFormat.embeddings !== undefined;
     default:
       return createPresetWireFormat(config.type).embeddings !== undefined;
   }
@@ -138,6 +142,8 @@ function nativeBatchApiOf(config: ProviderConfig): NativeBatchApiFacts | undefin
       return { operations: ['chat'], limits: geminiBatchDefaultLimits };
     case 'mistral':
       return { operations: Object.keys(mistralBatchEndpointByOperation) as NativeBatchOperation[], limits: mistralBatchDefaultLimits };
+    // Bedrock's batch inference reads and writes S3, outside this gateway's reach.
+    case 'bedrock':
     // Vertex AI's batch prediction jobs (Cloud Storage / BigQuery in and out) are not used.
     case 'mock':
     case 'vertex':

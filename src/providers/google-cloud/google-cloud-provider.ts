@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../../errors/configuration-error.ts';
 import type { HttpProviderSettings } from '../http-provider-client.ts';
-import { createGoogleAccessToken } from './google-access-token.ts';
+import type { RequestAuthorizer } from '../provider-client.ts';
+import { createGoogleAccessToken, type AuthorizationHeaders } from './google-access-token.ts';
 import { loadGoogleCloudCredentials, type GoogleCloudCredentialSettings } from './google-cloud-credentials.ts';
 import { vertexBaseUrl, type VertexLocation } from './vertex-endpoint.ts';
 
@@ -35,7 +36,12 @@ export function prepareGoogleCloudProvider(name: string, config: GoogleCloudProv
       baseUrl: config.baseUrl ?? vertexBaseUrl(config.location),
       connections: config.concurrency,
       timeoutMs: config.timeoutMs,
-      authorize: createGoogleAccessToken(name, credentials, config.timeoutMs),
+      authorize: withAccessToken(createGoogleAccessToken(name, credentials, config.timeoutMs)),
     },
   };
+}
+
+/** The HTTP client's authorizer: the call's own headers plus the current access token's. */
+function withAccessToken(accessToken: AuthorizationHeaders): RequestAuthorizer {
+  return async (outgoing) => ({ ...outgoing.headers, ...(await accessToken()) });
 }
