@@ -68,7 +68,7 @@ export class SyncRequests {
 
     // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
     const routed = await dispatcher.plan({ payload, headers: request.headers });
-    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(), kind: 'sync' });
+    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(routed.routes[0]?.upstreamModel), kind: 'sync' });
     // From here the request is queued: its outcome is recorded (and logged) when it settles.
     request.recorded = true;
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';

@@ -227,7 +227,6 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const cacheStatus = cacheStatusOf(cachePlan, false);
 
     const startedAt = new Date();
-    const estimatedTokens = bound.estimateInputTokens();
     const outcome = await callWithRetries({
       routes: planned.routes,
       providerOf,
@@ -235,7 +234,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       requestId: base.requestId,
       limitFor: (route) =>
         guardBudget(
-          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens, trafficClass: 'batch' }),
+          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens: bound.estimateInputTokens(route.upstreamModel), trafficClass: 'batch' }),
           { apiKeyId: batch.api_key_id, projectId: batch.project_id },
           route.provider,
         ),

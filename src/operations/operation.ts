@@ -4,6 +4,7 @@ import type { CallContext, ProviderClient } from '../providers/provider-client.t
 import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import type { EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
+import type { TokenCounting } from '../tokens/token-families.ts';
 
 /**
  * The operations the gateway serves. Each is one OpenAI path (the API route, a batch's `endpoint` and
@@ -71,8 +72,13 @@ export interface Operation<Request extends { model: string }, Response extends O
    * answer (a batch's lines are checked once per distinct model and needs).
    */
   capabilityKey(request: Request): string;
-  /** Input tokens before the call (TPM limits). */
-  estimateInputTokens(request: Request): number;
+  /**
+   * Input tokens before the call (TPM limits, budgets, the context-window check), counted with the
+   * tokenizer of the upstream model's family (`tokenCountingFor`).
+   */
+  estimateInputTokens(request: Request, counting: TokenCounting): number;
+  /** The most output tokens the request asks for (`max_completion_tokens`, `max_tokens`); undefined: not set. */
+  maxOutputTokens(request: Request): number | undefined;
   /** Whether the request streams its answer. */
   streams(request: Request): boolean;
   /** The provider call. `onChunks` is only used by operations that stream. */

@@ -1,5 +1,5 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
+import { countChatRequestTokens } from '../../tokens/count-request-tokens.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
 import { checkCapabilities } from './check-capabilities.ts';
 import type { Operation, ProviderResult, RequestTraits } from '../operation.ts';
@@ -28,7 +28,8 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
     const tools = hasItems(request.tools) ? 'tools' : hasItems(request['functions']) ? 'functions' : null;
     return JSON.stringify(['chat', imageAt, tools, request.response_format?.type ?? null]);
   },
-  estimateInputTokens: estimateRequestTokens,
+  estimateInputTokens: countChatRequestTokens,
+  maxOutputTokens: (request) => request.max_completion_tokens ?? request.max_tokens ?? undefined,
   streams: (request) => request.stream === true,
   call: async ({ client, request, context, onChunks }) => fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
   isCacheable: (completion) => completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),

@@ -1,4 +1,4 @@
-import { estimateEmbeddingTokens } from '../../providers/estimate-usage.ts';
+import { countEmbeddingTokens } from '../../tokens/count-request-tokens.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
 import type { EmbeddingsRequest, EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
@@ -19,7 +19,8 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
     };
   },
   capabilityKey: () => 'embeddings',
-  estimateInputTokens: estimateEmbeddingTokens,
+  estimateInputTokens: countEmbeddingTokens,
+  maxOutputTokens: () => undefined,
   streams: () => false,
   call: async ({ client, request, context }) => {
     if (!client.embeddings) {
