@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.ts';
 import { bindRequest, type OperationName, type OperationPayload, type OperationResponse } from '../operations/registry.ts';
 import type { RequestFormat } from '../formats/request-format.ts';
 import type { ResultStore } from '../records/result-store.ts';
+import { routingRuleHeader } from '../routing/routing-rules.ts';
 import { routeTrailHeaders } from '../routing/route-attempts.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
@@ -72,7 +73,7 @@ export class SyncRequests {
     // From here the request is queued: its outcome is recorded (and logged) when it settles.
     request.recorded = true;
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
-    const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS' };
+    const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS', [routingRuleHeader]: routed.routingRule };
     // The lookup is done: the worker only stores the answer.
     const dispatch: SyncDispatchInput = {
       requestId: request.id,

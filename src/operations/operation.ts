@@ -52,6 +52,18 @@ export interface ResponseTraits {
   finishReasons?: string[];
 }
 
+/** What routing rules read of a request's content (the token count and headers come from elsewhere). */
+export interface RuleTraits {
+  images: boolean;
+  tools: boolean;
+  jsonSchema: boolean;
+  metadata: Readonly<Record<string, string>>;
+  /** System and developer messages' text (the complexity score reads it). */
+  system: string;
+  /** Every other message's text, or an embeddings request's texts. */
+  conversation: string;
+}
+
 /** Streamed chunks of a chat call as they arrive; other operations do not stream. */
 export type ChunkSink = (chunks: ChatCompletionChunk[]) => void;
 
@@ -81,6 +93,8 @@ export interface Operation<Request extends { model: string }, Response extends O
   maxOutputTokens(request: Request): number | undefined;
   /** Whether the request streams its answer. */
   streams(request: Request): boolean;
+  /** What routing rules' conditions read of the request. */
+  ruleTraits(request: Request): RuleTraits;
   /** The provider call. `onChunks` is only used by operations that stream. */
   call(input: { client: ProviderClient; request: Request; context: CallContext; onChunks?: ChunkSink | undefined }): Promise<ProviderResult<Response>>;
   /** Whether an answer is complete enough to serve again from the response cache. */

@@ -7,7 +7,7 @@ import { chatCompletionsPath, chatOperation } from './chat/chat-operation.ts';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from '../providers/embeddings-schemas.ts';
 import { embeddingsOperation, embeddingsPath } from './embeddings/embeddings-operation.ts';
 import { tokenCountingFor } from '../tokens/token-families.ts';
-import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
+import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits, RuleTraits } from './operation.ts';
 
 export type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
 
@@ -65,6 +65,7 @@ export interface BoundRequest {
   /** The most output tokens the request asks for; undefined when it does not say. */
   maxOutputTokens(): number | undefined;
   streams(): boolean;
+  ruleTraits(): RuleTraits;
   call(client: ProviderClient, context: CallContext, onChunks?: ChunkSink): Promise<ProviderResult>;
   isCacheable(response: OperationResponse): boolean;
   /** The request's settings, for a provider call's span. */
@@ -97,6 +98,7 @@ function bind<Request extends { model: string }, Response extends OperationRespo
     },
     maxOutputTokens: () => operation.maxOutputTokens(request),
     streams: () => operation.streams(request),
+    ruleTraits: () => operation.ruleTraits(request),
     call: (client, context, onChunks) => operation.call({ client, request, context, onChunks }),
     // Responses are checked where they are made (converters, the cache's schema): the name is trusted here.
     isCacheable: (response) => operation.isCacheable(response as Response),

@@ -8,7 +8,7 @@ const gpt4o = tokenCountingFor('gpt-4o');
 const claude = tokenCountingFor('claude-sonnet-4-5');
 
 describe('countChatRequestTokens', () => {
-  it("frames messages as OpenAI counts them: 3 per message, 1 per name, 3 to prime the answer", () => {
+  it('frames messages as OpenAI counts them: 3 per message, 1 per name, 3 to prime the answer', () => {
     const request: ChatCompletionRequest = {
       model: 'gpt-4o',
       messages: [

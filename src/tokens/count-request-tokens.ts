@@ -1,7 +1,24 @@
-import { embeddingInputs, type EmbeddingsRequest } from '../providers/embeddings-schemas.ts';
-import type { ChatCompletion, ChatCompletionRequest, ChatMessage } from '../providers/chat-completion-schemas.ts';
 import { countTextTokens } from './token-encoders.ts';
 import type { TokenCounting } from './token-families.ts';
+
+/**
+ * What the counts read of a chat request, typed structurally so that this folder depends on no
+ * other (the provider adapters count with it): OpenAI's Chat Completions request is one.
+ */
+export interface CountableChatRequest {
+  messages: ReadonlyArray<{ role: string; content?: unknown; name?: unknown; tool_calls?: unknown }>;
+  tools?: readonly unknown[] | undefined;
+  functions?: unknown;
+  response_format?: { type: string; json_schema?: unknown } | undefined;
+}
+
+/** What the counts read of a chat answer. */
+export interface CountableChatCompletion {
+  choices: ReadonlyArray<{ message: { content?: string | null | undefined; tool_calls?: unknown } }>;
+}
+
+/** An embeddings request's `input`: a text, texts, a token array or token arrays. */
+export type CountableEmbeddingsInput = string | readonly string[] | readonly number[] | ReadonlyArray<readonly number[]>;
 
 /**
  * OpenAI's accounting of a chat prompt (the cookbook's `num_tokens_from_messages`): each message costs
@@ -27,43 +44,44 @@ export interface ChatInputTokens {
 }
 
 /** The parts of a chat request's input in one vocabulary: see `chatTokenOverhead` and `imageTokenEstimate`. */
-export function countChatInput(request: ChatCompletionRequest, encoding: TokenCounting['encoding']): ChatInputTokens {
+export function countChatInput(request: CountableChatRequest, encoding: TokenCounting['encoding']): ChatInputTokens {
   let text = 0;
   let framing: number = chatTokenOverhead.priming;
   let images = 0;
   for (const message of request.messages) {
     framing += chatTokenOverhead.perMessage;
     text += countTextTokens(message.role, encoding);
-    if ('name' in message && typeof message.name === 'string') {
+    if (typeof message.name === 'string') {
       framing += chatTokenOverhead.perName;
       text += countTextTokens(message.name, encoding);
     }
     const content = countContent(message.content, encoding);
     text += content.text;
     images += content.images;
-    if (message.role === 'assistant' && message.tool_calls && message.tool_calls.length > 0) text += countTextTokens(JSON.stringify(message.tool_calls), encoding);
+    if (message.role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) text += countTextTokens(JSON.stringify(message.tool_calls), encoding);
   }
   if (request.tools && request.tools.length > 0) text += countTextTokens(JSON.stringify(request.tools), encoding);
-  const functions = request['functions'];
+  const functions = request.functions;
   if (Array.isArray(functions) && functions.length > 0) text += countTextTokens(JSON.stringify(functions), encoding);
-  if (request.response_format?.type === 'json_schema') text += countTextTokens(JSON.stringify(request.response_format['json_schema'] ?? {}), encoding);
+  if (request.response_format?.type === 'json_schema') text += countTextTokens(JSON.stringify(request.response_format.json_schema ?? {}), encoding);
   return { text, framing, images };
 }
 
-function countContent(content: ChatMessage['content'], encoding: TokenCounting['encoding']): { text: number; images: number } {
-  if (content === null || content === undefined) return { text: 0, images: 0 };
+function countContent(content: unknown, encoding: TokenCounting['encoding']): { text: number; images: number } {
   if (typeof content === 'string') return { text: countTextTokens(content, encoding), images: 0 };
+  if (!Array.isArray(content)) return { text: 0, images: 0 };
   let text = 0;
   let images = 0;
-  for (const part of content) {
-    if (part.type === 'text' && typeof part['text'] === 'string') text += countTextTokens(part['text'], encoding);
+  for (const part of content as unknown[]) {
+    if (typeof part !== 'object' || part === null || !('type' in part)) continue;
+    if (part.type === 'text' && 'text' in part && typeof part.text === 'string') text += countTextTokens(part.text, encoding);
     else if (part.type === 'image_url') images += imageDetailOf(part) === 'low' ? imageTokenEstimate.low : imageTokenEstimate.high;
   }
   return { text, images };
 }
 
-function imageDetailOf(part: Record<string, unknown>): string | undefined {
-  const image = part['image_url'];
+function imageDetailOf(part: object): string | undefined {
+  const image = 'image_url' in part ? part.image_url : undefined;
   return typeof image === 'object' && image !== null && 'detail' in image && typeof image.detail === 'string' ? image.detail : undefined;
 }
 
@@ -73,12 +91,12 @@ export function totalChatInput(parts: ChatInputTokens, counting: TokenCounting):
 }
 
 /** Input tokens of a chat request for a model's family. */
-export function countChatRequestTokens(request: ChatCompletionRequest, counting: TokenCounting): number {
+export function countChatRequestTokens(request: CountableChatRequest, counting: TokenCounting): number {
   return totalChatInput(countChatInput(request, counting.encoding), counting);
 }
 
 /** Output tokens of a chat answer: its choices' text and tool calls. */
-export function countChatCompletionTokens(completion: ChatCompletion, counting: TokenCounting): number {
+export function countChatCompletionTokens(completion: CountableChatCompletion, counting: TokenCounting): number {
   const text = completion.choices.reduce(
     (sum, choice) =>
       sum + countTextTokens(choice.message.content ?? '', counting.encoding) + (choice.message.tool_calls ? countTextTokens(JSON.stringify(choice.message.tool_calls), counting.encoding) : 0),
@@ -88,6 +106,13 @@ export function countChatCompletionTokens(completion: ChatCompletion, counting: 
 }
 
 /** Input tokens of an embeddings request: token arrays count exactly, texts by the tokenizer. */
-export function countEmbeddingTokens(request: Pick<EmbeddingsRequest, 'input'>, counting: TokenCounting): number {
-  return embeddingInputs(request).reduce((sum, input) => sum + (typeof input === 'string' ? Math.ceil(countTextTokens(input, counting.encoding) * counting.factor) : input.length), 0);
+export function countEmbeddingTokens(request: { input: CountableEmbeddingsInput }, counting: TokenCounting): number {
+  const { input } = request;
+  if (typeof input === 'string') return Math.ceil(countTextTokens(input, counting.encoding) * counting.factor);
+  let total = 0;
+  for (const item of input) {
+    if (typeof item === 'number') return input.length; // one token array
+    total += typeof item === 'string' ? Math.ceil(countTextTokens(item, counting.encoding) * counting.factor) : item.length;
+  }
+  return total;
 }

@@ -51,7 +51,7 @@ describe('countTextTokens', () => {
 /** The exact count of a long text: its pieces under the threshold, cut at newlines. */
 function countExact(text: string): number {
   let total = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + sampledCountThreshold);
     if (end < text.length) end = text.lastIndexOf('\n', end) + 1 || end;
     total += countTextTokens(text.slice(start, end));

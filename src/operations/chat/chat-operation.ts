@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { countChatRequestTokens } from '../../tokens/count-request-tokens.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
 import { checkCapabilities } from './check-capabilities.ts';
@@ -31,6 +31,20 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
   estimateInputTokens: countChatRequestTokens,
   maxOutputTokens: (request) => request.max_completion_tokens ?? request.max_tokens ?? undefined,
   streams: (request) => request.stream === true,
+  ruleTraits: (request) => ({
+    images: request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url')),
+    tools: hasItems(request.tools) || hasItems(request['functions']),
+    jsonSchema: request.response_format?.type === 'json_schema',
+    metadata: request.metadata ?? {},
+    system: request.messages
+      .filter((message) => message.role === 'system' || message.role === 'developer')
+      .map((message) => messageText(message.content))
+      .join('\n'),
+    conversation: request.messages
+      .filter((message) => message.role !== 'system' && message.role !== 'developer')
+      .map((message) => messageText(message.content))
+      .join('\n'),
+  }),
   call: async ({ client, request, context, onChunks }) => fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
   isCacheable: (completion) => completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
   describeRequest: describeChatRequest,

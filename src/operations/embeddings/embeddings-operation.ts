@@ -1,7 +1,7 @@
 import { countEmbeddingTokens } from '../../tokens/count-request-tokens.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
-import type { EmbeddingsRequest, EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
+import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
 
 export const embeddingsPath = '/v1/embeddings';
 
@@ -22,6 +22,16 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
   estimateInputTokens: countEmbeddingTokens,
   maxOutputTokens: () => undefined,
   streams: () => false,
+  ruleTraits: (request) => ({
+    images: false,
+    tools: false,
+    jsonSchema: false,
+    metadata: {},
+    system: '',
+    conversation: embeddingInputs(request)
+      .filter((input): input is string => typeof input === 'string')
+      .join('\n'),
+  }),
   call: async ({ client, request, context }) => {
     if (!client.embeddings) {
       throw new ProviderError({
