@@ -89,6 +89,8 @@ export interface Operation<Request extends { model: string }, Response extends O
    * tokenizer of the upstream model's family (`tokenCountingFor`).
    */
   estimateInputTokens(request: Request, counting: TokenCounting): number;
+  /** An upper bound of `estimateInputTokens` that encodes nothing (the context-window check's shortcut). */
+  maxInputTokens(request: Request, counting: TokenCounting): number;
   /** The most output tokens the request asks for (`max_completion_tokens`, `max_tokens`); undefined: not set. */
   maxOutputTokens(request: Request): number | undefined;
   /** Whether the request streams its answer. */

@@ -82,10 +82,14 @@ export function planRequest(
 /**
  * A route's need: the request's input tokens for the route's model family plus the output it asks for
  * (`max_completion_tokens` / `max_tokens`; none when unset, as the provider then answers within what
- * is left). A model the catalogue does not know is not checked.
+ * is left). A model the catalogue does not know is not checked, and a request that fits even at its
+ * upper bound (`request.maxInputTokens`) is not counted.
  */
 function contextNeedOf(config: GatewayConfig, request: BoundRequest, route: ResolvedRoute): ContextNeed {
   const contextWindow = describeRoute({ config, provider: route.provider, upstreamModel: route.upstreamModel }).definition?.contextWindow;
   if (contextWindow === undefined) return { route, neededTokens: 0, contextWindow };
-  return { route, neededTokens: request.estimateInputTokens(route.upstreamModel) + (request.maxOutputTokens() ?? 0), contextWindow };
+  const output = request.maxOutputTokens() ?? 0;
+  const upperBound = request.maxInputTokens(route.upstreamModel) + output;
+  if (upperBound <= contextWindow) return { route, neededTokens: upperBound, contextWindow };
+  return { route, neededTokens: request.estimateInputTokens(route.upstreamModel) + output, contextWindow };
 }

@@ -62,6 +62,8 @@ export interface BoundRequest {
    * requested model's name. Counted once per vocabulary and factor, however often asked.
    */
   estimateInputTokens(upstreamModel?: string): number;
+  /** An upper bound of `estimateInputTokens` that encodes nothing. */
+  maxInputTokens(upstreamModel?: string): number;
   /** The most output tokens the request asks for; undefined when it does not say. */
   maxOutputTokens(): number | undefined;
   streams(): boolean;
@@ -96,6 +98,7 @@ function bind<Request extends { model: string }, Response extends OperationRespo
       }
       return tokens;
     },
+    maxInputTokens: (upstreamModel) => operation.maxInputTokens(request, tokenCountingFor(upstreamModel ?? request.model)),
     maxOutputTokens: () => operation.maxOutputTokens(request),
     streams: () => operation.streams(request),
     ruleTraits: () => operation.ruleTraits(request),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionRequest } from '../providers/chat-completion-schemas.ts';
-import { countChatCompletionTokens, countChatRequestTokens, countEmbeddingTokens, imageTokenEstimate } from './count-request-tokens.ts';
+import { countChatCompletionTokens, countChatRequestTokens, countEmbeddingTokens, imageTokenEstimate, maxChatRequestTokens } from './count-request-tokens.ts';
 import { countTextTokens } from './token-encoders.ts';
 import { tokenCountingFor } from './token-families.ts';
 
@@ -50,5 +50,14 @@ describe('countChatCompletionTokens and countEmbeddingTokens', () => {
     expect(countChatCompletionTokens(completion, gpt4o)).toBe(2);
     expect(countEmbeddingTokens({ input: ['hello world', 'hello'] }, gpt4o)).toBe(3);
     expect(countEmbeddingTokens({ input: [[1, 2, 3], [4]] }, gpt4o)).toBe(4);
+  });
+});
+
+describe('maxChatRequestTokens', () => {
+  it('bounds the count from above without encoding, whatever the script', () => {
+    for (const content of ['hello world', '東京タワーの高さは？', '🙂🙃'.repeat(50), 'x'.repeat(5000)]) {
+      const request: ChatCompletionRequest = { model: 'c', messages: [{ role: 'user', content }] };
+      for (const counting of [gpt4o, claude]) expect(maxChatRequestTokens(request, counting)).toBeGreaterThanOrEqual(countChatRequestTokens(request, counting));
+    }
   });
 });

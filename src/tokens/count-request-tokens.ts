@@ -43,38 +43,52 @@ export interface ChatInputTokens {
   images: number;
 }
 
+/** Counts a text's tokens: the tokenizer, or an upper bound. */
+type TextCounter = (text: string) => number;
+
+/**
+ * No tokenizer yields more tokens than the text has UTF-8 bytes, and a UTF-16 code unit is at most 3
+ * of them: a bound that costs no encoding (the context-window check counts only requests that could
+ * exceed a window at this bound).
+ */
+const upperBoundCounter: TextCounter = (text) => 3 * text.length;
+
 /** The parts of a chat request's input in one vocabulary: see `chatTokenOverhead` and `imageTokenEstimate`. */
 export function countChatInput(request: CountableChatRequest, encoding: TokenCounting['encoding']): ChatInputTokens {
+  return countChatInputWith(request, (text) => countTextTokens(text, encoding));
+}
+
+function countChatInputWith(request: CountableChatRequest, countText: TextCounter): ChatInputTokens {
   let text = 0;
   let framing: number = chatTokenOverhead.priming;
   let images = 0;
   for (const message of request.messages) {
     framing += chatTokenOverhead.perMessage;
-    text += countTextTokens(message.role, encoding);
+    text += countText(message.role);
     if (typeof message.name === 'string') {
       framing += chatTokenOverhead.perName;
-      text += countTextTokens(message.name, encoding);
+      text += countText(message.name);
     }
-    const content = countContent(message.content, encoding);
+    const content = countContent(message.content, countText);
     text += content.text;
     images += content.images;
-    if (message.role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) text += countTextTokens(JSON.stringify(message.tool_calls), encoding);
+    if (message.role === 'assistant' && Array.isArray(message.tool_calls) && message.tool_calls.length > 0) text += countText(JSON.stringify(message.tool_calls));
   }
-  if (request.tools && request.tools.length > 0) text += countTextTokens(JSON.stringify(request.tools), encoding);
+  if (request.tools && request.tools.length > 0) text += countText(JSON.stringify(request.tools));
   const functions = request.functions;
-  if (Array.isArray(functions) && functions.length > 0) text += countTextTokens(JSON.stringify(functions), encoding);
-  if (request.response_format?.type === 'json_schema') text += countTextTokens(JSON.stringify(request.response_format.json_schema ?? {}), encoding);
+  if (Array.isArray(functions) && functions.length > 0) text += countText(JSON.stringify(functions));
+  if (request.response_format?.type === 'json_schema') text += countText(JSON.stringify(request.response_format.json_schema ?? {}));
   return { text, framing, images };
 }
 
-function countContent(content: unknown, encoding: TokenCounting['encoding']): { text: number; images: number } {
-  if (typeof content === 'string') return { text: countTextTokens(content, encoding), images: 0 };
+function countContent(content: unknown, countText: TextCounter): { text: number; images: number } {
+  if (typeof content === 'string') return { text: countText(content), images: 0 };
   if (!Array.isArray(content)) return { text: 0, images: 0 };
   let text = 0;
   let images = 0;
   for (const part of content as unknown[]) {
     if (typeof part !== 'object' || part === null || !('type' in part)) continue;
-    if (part.type === 'text' && 'text' in part && typeof part.text === 'string') text += countTextTokens(part.text, encoding);
+    if (part.type === 'text' && 'text' in part && typeof part.text === 'string') text += countText(part.text);
     else if (part.type === 'image_url') images += imageDetailOf(part) === 'low' ? imageTokenEstimate.low : imageTokenEstimate.high;
   }
   return { text, images };
@@ -88,6 +102,23 @@ function imageDetailOf(part: object): string | undefined {
 /** A chat request's input tokens for a model's family: text scaled by the family factor, framing and images as counted. */
 export function totalChatInput(parts: ChatInputTokens, counting: TokenCounting): number {
   return Math.ceil(parts.text * counting.factor) + parts.framing + parts.images;
+}
+
+/** The most input tokens a chat request can be for a model's family, without encoding it (see `upperBoundCounter`). */
+export function maxChatRequestTokens(request: CountableChatRequest, counting: TokenCounting): number {
+  return totalChatInput(countChatInputWith(request, upperBoundCounter), counting);
+}
+
+/** The most input tokens an embeddings request can be, without encoding it. */
+export function maxEmbeddingTokens(request: { input: CountableEmbeddingsInput }, counting: TokenCounting): number {
+  const { input } = request;
+  if (typeof input === 'string') return Math.ceil(upperBoundCounter(input) * counting.factor);
+  let total = 0;
+  for (const item of input) {
+    if (typeof item === 'number') return input.length;
+    total += typeof item === 'string' ? Math.ceil(upperBoundCounter(item) * counting.factor) : item.length;
+  }
+  return total;
 }
 
 /** Input tokens of a chat request for a model's family. */

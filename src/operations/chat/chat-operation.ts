@@ -1,5 +1,5 @@
 import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { countChatRequestTokens } from '../../tokens/count-request-tokens.ts';
+import { countChatRequestTokens, maxChatRequestTokens } from '../../tokens/count-request-tokens.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
 import { checkCapabilities } from './check-capabilities.ts';
 import type { Operation, ProviderResult, RequestTraits } from '../operation.ts';
@@ -29,6 +29,7 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
     return JSON.stringify(['chat', imageAt, tools, request.response_format?.type ?? null]);
   },
   estimateInputTokens: countChatRequestTokens,
+  maxInputTokens: maxChatRequestTokens,
   maxOutputTokens: (request) => request.max_completion_tokens ?? request.max_tokens ?? undefined,
   streams: (request) => request.stream === true,
   ruleTraits: (request) => ({

@@ -1,4 +1,4 @@
-import { countEmbeddingTokens } from '../../tokens/count-request-tokens.ts';
+import { countEmbeddingTokens, maxEmbeddingTokens } from '../../tokens/count-request-tokens.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
 import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
@@ -20,6 +20,7 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
   },
   capabilityKey: () => 'embeddings',
   estimateInputTokens: countEmbeddingTokens,
+  maxInputTokens: maxEmbeddingTokens,
   maxOutputTokens: () => undefined,
   streams: () => false,
   ruleTraits: (request) => ({
