@@ -140,4 +140,45 @@ describe('routing rules and the context-window check', () => {
     const unchecked = await chat({ model: 'unchecked', max_tokens: 200_000, messages: [{ role: 'user', content: 'hi' }] });
     expect(unchecked.headers.get('x-gateway-route')).toBe('flagship/echo');
   });
+
+  it('async jobs and batch lines follow the rules too, and the usage API groups by routing_rule', async () => {
+    const get = async (path: string) => {
+      const response = await fetch(`${harness.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      return (await response.json()) as Record<string, any>;
+    };
+    const accepted = await postJson(`${harness.url}/v1/async/chat/completions`, { model: 'auto', metadata: { team: 'ml' }, messages: [{ role: 'user', content: 'hi' }] }, key);
+    expect(accepted.status).toBe(202);
+    const batch = await postJson(
+      `${harness.url}/v1/batches`,
+      {
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        requests: [
+          { custom_id: 'short', body: { model: 'auto', messages: [{ role: 'user', content: 'Is this spam? "Win now"' }] } },
+          { custom_id: 'ml', body: { model: 'auto', metadata: { team: 'ml' }, messages: [{ role: 'user', content: 'hello' }] } },
+        ],
+      },
+      key,
+    );
+    expect(batch.status).toBe(200);
+    await expect.poll(async () => (await get(`/v1/async/chat/completions/${accepted.body.id}`)).status, { timeout: 30_000, interval: 100 }).toBe('completed');
+    await expect.poll(async () => (await get(`/v1/batches/${batch.body.id}`)).status, { timeout: 60_000, interval: 100 }).toBe('completed');
+    const lines = await harness.sql.query<{ custom_id: string; routing_rule: string; provider: string }>(
+      'SELECT r.custom_id, u.routing_rule, r.provider FROM requests r JOIN usage u ON u.request_id = r.id WHERE r.batch_id = $1 ORDER BY r.custom_id',
+      [batch.body.id],
+    );
+    expect(lines.rows).toEqual([
+      { custom_id: 'ml', routing_rule: 'team-ml', provider: 'flagship' },
+      { custom_id: 'short', routing_rule: 'simple', provider: 'budget' },
+    ]);
+    const job = await harness.sql.query<{ routing_rule: string }>('SELECT routing_rule FROM usage WHERE request_id = $1', [accepted.body.id]);
+    expect(job.rows).toEqual([{ routing_rule: 'team-ml' }]);
+
+    const from = String(Math.floor(Date.now() / 1000) - 3600);
+    const to = String(Math.floor(Date.now() / 1000) + 3600);
+    const report = await get(`/v1/usage?from=${from}&to=${to}&group_by=routing_rule`);
+    const requestsByRule = Object.fromEntries(report.data.map((row: Record<string, any>) => [row.routing_rule ?? 'none', row.requests]));
+    // Every request of this file: sync, streamed, the async job and the two batch lines; the refused ones were never queued.
+    expect(requestsByRule).toEqual({ simple: 2, default: 4, vision: 2, 'batch-tier': 1, 'team-ml': 3 });
+  });
 });

@@ -215,6 +215,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     if (cached) {
       return {
         ...base,
+        routingRule: planned.routingRule,
         model,
         ...cacheHitFields(cached),
         errorCode: null,
@@ -264,6 +265,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
       return {
         ...base,
+        routingRule: planned.routingRule,
         ...routed,
         status: 'completed',
         statusCode: 200,
@@ -289,6 +291,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     }
     return {
       ...base,
+      routingRule: planned.routingRule,
       ...routed,
       status: 'failed',
       statusCode: gatewayError.status,

@@ -39,6 +39,7 @@ export const usageReportSchema = z.object({
         .enum(requestFormats)
         .optional()
         .describe('The client API the requests came in through: `chat` (chat completions), `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
+      routing_rule: z.string().nullable().optional().describe("The model's routing rule that chose the routes (`default`: the model's own routes); null for requests recorded without one."),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),
