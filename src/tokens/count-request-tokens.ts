@@ -43,6 +43,14 @@ export interface ChatInputTokens {
   images: number;
 }
 
+/**
+ * A count times the family factor, rounded up; rounded to a thousandth first so that float error
+ * (100 × 1.1 = 110.00000000000001) does not add a token.
+ */
+function scaled(tokens: number, counting: TokenCounting): number {
+  return Math.ceil(Math.round(tokens * counting.factor * 1000) / 1000);
+}
+
 /** Counts a text's tokens: the tokenizer, or an upper bound. */
 type TextCounter = (text: string) => number;
 
@@ -101,7 +109,7 @@ function imageDetailOf(part: object): string | undefined {
 
 /** A chat request's input tokens for a model's family: text scaled by the family factor, framing and images as counted. */
 export function totalChatInput(parts: ChatInputTokens, counting: TokenCounting): number {
-  return Math.ceil(parts.text * counting.factor) + parts.framing + parts.images;
+  return scaled(parts.text, counting) + parts.framing + parts.images;
 }
 
 /** The most input tokens a chat request can be for a model's family, without encoding it (see `upperBoundCounter`). */
@@ -112,11 +120,11 @@ export function maxChatRequestTokens(request: CountableChatRequest, counting: To
 /** The most input tokens an embeddings request can be, without encoding it. */
 export function maxEmbeddingTokens(request: { input: CountableEmbeddingsInput }, counting: TokenCounting): number {
   const { input } = request;
-  if (typeof input === 'string') return Math.ceil(upperBoundCounter(input) * counting.factor);
+  if (typeof input === 'string') return scaled(upperBoundCounter(input), counting);
   let total = 0;
   for (const item of input) {
     if (typeof item === 'number') return input.length;
-    total += typeof item === 'string' ? Math.ceil(upperBoundCounter(item) * counting.factor) : item.length;
+    total += typeof item === 'string' ? scaled(upperBoundCounter(item), counting) : item.length;
   }
   return total;
 }
@@ -133,17 +141,17 @@ export function countChatCompletionTokens(completion: CountableChatCompletion, c
       sum + countTextTokens(choice.message.content ?? '', counting.encoding) + (choice.message.tool_calls ? countTextTokens(JSON.stringify(choice.message.tool_calls), counting.encoding) : 0),
     0,
   );
-  return Math.ceil(text * counting.factor);
+  return scaled(text, counting);
 }
 
 /** Input tokens of an embeddings request: token arrays count exactly, texts by the tokenizer. */
 export function countEmbeddingTokens(request: { input: CountableEmbeddingsInput }, counting: TokenCounting): number {
   const { input } = request;
-  if (typeof input === 'string') return Math.ceil(countTextTokens(input, counting.encoding) * counting.factor);
+  if (typeof input === 'string') return scaled(countTextTokens(input, counting.encoding), counting);
   let total = 0;
   for (const item of input) {
     if (typeof item === 'number') return input.length; // one token array
-    total += typeof item === 'string' ? Math.ceil(countTextTokens(item, counting.encoding) * counting.factor) : item.length;
+    total += typeof item === 'string' ? scaled(countTextTokens(item, counting.encoding), counting) : item.length;
   }
   return total;
 }
