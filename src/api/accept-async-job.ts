@@ -43,7 +43,7 @@ export async function acceptAsyncJob(
   const lease = await dependencies.tenantLimits.admit({
     principal: request.principal,
     requestId: request.id,
-    estimatedTokens: bindRequest(payload).estimateInputTokens(routed.routes[0]?.upstreamModel),
+    estimatedTokens: () => bindRequest(payload).estimateInputTokens(routed.routes[0]?.upstreamModel),
     kind: 'async',
   });
   const acceptedAt = new Date();

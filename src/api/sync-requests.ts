@@ -59,7 +59,7 @@ export class SyncRequests {
     if (hit) {
       request.recorded = true;
       // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
-      const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(), kind: 'sync' });
+      const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: () => bound.estimateInputTokens(), kind: 'sync' });
       await lease.release();
       this.recordHit(request, { operation: bound.operation, format, conversionWarnings, model: bound.model }, hit, streamed);
       reply.header('x-gateway-cache', 'HIT');
@@ -69,7 +69,7 @@ export class SyncRequests {
 
     // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
     const routed = await dispatcher.plan({ payload, headers: request.headers });
-    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(routed.routes[0]?.upstreamModel), kind: 'sync' });
+    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: () => bound.estimateInputTokens(routed.routes[0]?.upstreamModel), kind: 'sync' });
     // From here the request is queued: its outcome is recorded (and logged) when it settles.
     request.recorded = true;
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';

@@ -235,7 +235,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       requestId: base.requestId,
       limitFor: (route) =>
         guardBudget(
-          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens: bound.estimateInputTokens(route.upstreamModel), trafficClass: 'batch' }),
+          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens: () => bound.estimateInputTokens(route.upstreamModel), trafficClass: 'batch' }),
           { apiKeyId: batch.api_key_id, projectId: batch.project_id },
           route.provider,
         ),
