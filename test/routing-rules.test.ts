@@ -181,4 +181,21 @@ describe('routing rules and the context-window check', () => {
     // Every request of this file: sync, streamed, the async job and the two batch lines; the refused ones were never queued.
     expect(requestsByRule).toEqual({ simple: 2, default: 4, vision: 2, 'batch-tier': 1, 'team-ml': 3 });
   });
+
+  it('a batch line no route can hold is refused at create, with the same code', async () => {
+    const created = await postJson(
+      `${harness.url}/v1/batches`,
+      {
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+        requests: [
+          { custom_id: 'fits', body: { model: 'openai-only', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] } },
+          { custom_id: 'too-long', body: { model: 'openai-only', max_tokens: 200_000, messages: [{ role: 'user', content: 'hi' }] } },
+        ],
+      },
+      key,
+    );
+    expect(created.status).toBe(400);
+    expect(JSON.stringify(created.body)).toContain('context_length_exceeded');
+  });
 });

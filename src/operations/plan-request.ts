@@ -70,10 +70,12 @@ export function planRequest(
   const plan = planRoutes({ ...options, config, model: rule.target, canServe: (route) => problemOf(route) === undefined });
   if (plan.ok && plan.routes.length > 0) {
     const configured = Object.hasOwn(config.models, request.model) ? config.models[request.model] : undefined;
-    if (!(configured?.contextCheck ?? config.routing.contextCheck)) return { ok: true, routes: plan.routes, skipped: plan.skipped, routingRule: rule.rule, moved: [] };
+    // An embeddings model's window bounds each input, not their sum: not checked here.
+    if (request.operation === 'embeddings' || !(configured?.contextCheck ?? config.routing.contextCheck))
+      return { ok: true, routes: plan.routes, skipped: plan.skipped, routingRule: rule.rule, moved: [] };
     const checked = checkContextWindows({ routes: plan.routes, needOf: (route) => contextNeedOf(config, request, route) });
     if (checked.ok) return { ok: true, routes: checked.routes, skipped: plan.skipped, routingRule: rule.rule, moved: checked.moved };
-    return { ok: false, code: 'context_length_exceeded', message: describeContextRefusal(checked.longest), param: request.operation === 'embeddings' ? 'input' : 'messages' };
+    return { ok: false, code: 'context_length_exceeded', message: describeContextRefusal(checked.longest), param: 'messages' };
   }
   const refusal = describeRoutePlanRefusal({ plan: plan.ok ? { ok: false, reason: 'model_not_found' } : plan, model: request.model, pin: options.pin, problemOf });
   return { ok: false, ...refusal };
