@@ -173,6 +173,7 @@ describe('routing rules and the context-window check', () => {
     ]);
     const job = await harness.sql.query<{ routing_rule: string }>('SELECT routing_rule FROM usage WHERE request_id = $1', [accepted.body.id]);
     expect(job.rows).toEqual([{ routing_rule: 'team-ml' }]);
+    expect(await get(`/v1/requests/${accepted.body.id}`)).toMatchObject({ id: accepted.body.id, routing_rule: 'team-ml' });
 
     const from = String(Math.floor(Date.now() / 1000) - 3600);
     const to = String(Math.floor(Date.now() / 1000) + 3600);

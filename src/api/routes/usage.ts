@@ -62,6 +62,7 @@ export const requestLogSchema = z.object({
   kind: z.string(),
   operation: z.string().describe('What was asked: `chat` or `embeddings`.'),
   format: z.enum(requestFormats).describe('The client API it came in through: `chat`, `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
+  routing_rule: z.string().nullable().describe("The model's routing rule that chose the routes (`default`: the model's own routes); null where none was recorded."),
   status: z.string(),
   status_code: z.number().int().nullable(),
   model: z.string(),
