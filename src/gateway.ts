@@ -14,6 +14,7 @@ import { guardDeployment } from './startup/deployment-guard.ts';
 import { startApiRole } from './roles/api-role.ts';
 import { startSharedServices } from './roles/shared-services.ts';
 import { startWorkerRole } from './roles/worker-role.ts';
+import { warmTokenEncoders } from './tokens/token-encoders.ts';
 import { noTracing, type Tracing } from './observability/tracing.ts';
 
 /** How long past the drain deadline one shutdown step may take before the next one runs. */
@@ -112,6 +113,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // The prefix's registration goes with the rest of Redis's data: claimed again after each loss.
     deployment.keepClaimed(durability.watcher, (error) => (options.onFatal ? options.onFatal(error) : logger.error({ err: error }, error.message)));
 
+    // Token counts (limits, budgets, the context-window check) need the o200k vocabulary: loaded now, not on the first request.
+    warmTokenEncoders();
     const roleOptions = { environment, config, logger, prefix, shared, shutdown, closers, tracing: options.tracing ?? noTracing };
     if (role === 'worker' || role === 'all') await startWorkerRole(roleOptions);
     if (role === 'worker') {

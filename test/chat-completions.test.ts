@@ -166,7 +166,7 @@ describe('POST /v1/chat/completions through the queue', () => {
 
   it('does not retry a provider 400 and passes its validation error through', async () => {
     upstream.enqueue(openaiError(400, { message: "Invalid value for 'max_tokens': too large.", type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' }));
-    const response = await chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 99999999 });
+    const response = await chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 100_000 });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
       error: { message: "Invalid value for 'max_tokens': too large.", type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value' },

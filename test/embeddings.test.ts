@@ -139,22 +139,27 @@ describe('embeddings', () => {
   });
 
   it('bills input tokens at the route price and records the request as an embeddings request', async () => {
-    const input = 'x'.repeat(4000);
+    // 1,000 tokens in o200k_base, × 1.1 for a model of no known family (the mock's `embed`).
+    const input = Array.from({ length: 1000 }, () => 'hello').join(' ');
     const { data, response } = await client.embeddings.create({ model: 'priced-embed', input, encoding_format: 'float' }).withResponse();
-    expect(data.usage.prompt_tokens).toBe(1000);
-    expect(response.headers.get('x-gateway-cost')).toBe('0.0005000000');
+    expect(data.usage.prompt_tokens).toBe(1100);
+    expect(response.headers.get('x-gateway-cost')).toBe('0.0005500000');
     const requestId = response.headers.get('x-request-id');
     const { rows } = await harness.sql.query(
       'SELECT u.prompt_tokens, u.completion_tokens, u.cost::text AS cost, r.operation FROM usage u JOIN requests r ON r.id = u.request_id WHERE u.request_id = $1',
       [requestId],
     );
-    expect(rows[0]).toEqual({ prompt_tokens: 1000, completion_tokens: 0, cost: '0.0005000000', operation: 'embeddings' });
+    expect(rows[0]).toEqual({ prompt_tokens: 1100, completion_tokens: 0, cost: '0.0005500000', operation: 'embeddings' });
   });
 
   it('shows embeddings in the usage API (by model, input tokens and cost) and in the request metrics by operation', async () => {
     const { key: usageKey } = await harness.createKey('embeddings-usage');
     const usageClient = new OpenAI({ apiKey: usageKey, baseURL: `${harness.url}/v1`, maxRetries: 0 });
-    await usageClient.embeddings.create({ model: 'priced-embed', input: ['y'.repeat(400), 'z'.repeat(400)], encoding_format: 'float' });
+    await usageClient.embeddings.create({
+      model: 'priced-embed',
+      input: [Array.from({ length: 100 }, () => 'yes').join(' '), Array.from({ length: 100 }, () => 'no').join(' ')],
+      encoding_format: 'float',
+    });
     const from = new Date(Date.now() - 3_600_000).toISOString();
     const to = new Date(Date.now() + 3_600_000).toISOString();
     const usage = async () =>
@@ -163,8 +168,9 @@ describe('embeddings', () => {
       };
     await expect.poll(async () => (await usage()).data.find((row) => row.model === 'priced-embed')?.requests, { timeout: 5000, interval: 50 }).toBe(1);
     const row = (await usage()).data.find((entry) => entry.model === 'priced-embed');
-    expect(row).toMatchObject({ requests: 1, errors: 0, input_tokens: 200, output_tokens: 0 });
-    expect(Number(row?.cost)).toBeCloseTo(0.0001, 10);
+    // 100 tokens each, × 1.1.
+    expect(row).toMatchObject({ requests: 1, errors: 0, input_tokens: 220, output_tokens: 0 });
+    expect(Number(row?.cost)).toBeCloseTo(0.00011, 10);
 
     const metrics = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${testAdminKey}` } })).text();
     expect(metrics).toMatch(/gateway_requests_total\{[^}]*operation="embeddings"[^}]*model="priced-embed"[^}]*\} [1-9]/);
@@ -178,15 +184,15 @@ describe('embeddings', () => {
       body: JSON.stringify({ tpm: 300 }),
     });
     expect(limits.status).toBe(200);
-    // 200 tokens (800 characters): within the limit; the next 200 are not.
-    const texts = ['a'.repeat(400), 'b'.repeat(400)];
+    // 220 tokens (100 words each, × 1.1 for the mock's model): within the limit; the next 220 are not.
+    const texts = [Array.from({ length: 100 }, () => 'yes').join(' '), Array.from({ length: 100 }, () => 'no').join(' ')];
     const served = await postJson(`${harness.url}/v1/embeddings`, { model: 'mock-embed', input: texts }, limitedKey);
     expect(served.status).toBe(200);
-    expect(served.body.usage.prompt_tokens).toBe(200);
+    expect(served.body.usage.prompt_tokens).toBe(220);
     const refused = await postJson(`${harness.url}/v1/embeddings`, { model: 'mock-embed', input: texts }, limitedKey);
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'tokens' });
-    expect(refused.body.error.message).toContain('tokens per min (TPM): Limit 300, Requested ~200');
+    expect(refused.body.error.message).toContain('tokens per min (TPM): Limit 300, Requested ~220');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 

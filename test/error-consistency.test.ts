@@ -106,7 +106,7 @@ describe('error consistency across answers, records and logs', () => {
   it('answers the same provider 400 with the same status, type, code and message: sync, async, batch file and inline results', async () => {
     // A vendor type OpenAI never uses: every answer shows OpenAI's type for the status instead.
     const providerError = () => openaiError(400, { message: "'max_tokens' is too large for this model.", type: 'BadRequestError', code: 'max_tokens_too_large' });
-    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'too much' }], max_tokens: 999_999 };
+    const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'too much' }], max_tokens: 100_000 };
 
     upstream.enqueue(providerError());
     const sync = await postJson(`${harness.url}/v1/chat/completions`, body, key);

@@ -40,7 +40,12 @@ export async function acceptAsyncJob(
   });
   if (webhookUrl) await assertWebhookUrlAllowed(webhookUrl, dependencies.config.webhooks);
   // The lease is held until the job ends: the worker releases it when it records the outcome.
-  const lease = await dependencies.tenantLimits.admit({ principal: request.principal, requestId: request.id, estimatedTokens: bindRequest(payload).estimateInputTokens(), kind: 'async' });
+  const lease = await dependencies.tenantLimits.admit({
+    principal: request.principal,
+    requestId: request.id,
+    estimatedTokens: () => bindRequest(payload).estimateInputTokens(routed.routes[0]?.upstreamModel),
+    kind: 'async',
+  });
   const acceptedAt = new Date();
   request.recorded = true;
   // Recorded and queued together (see creation-fence.ts): if the queue refuses, the row is rolled

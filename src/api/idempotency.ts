@@ -49,7 +49,7 @@ export interface IdempotencyOptions {
 }
 
 /** Answer headers a replay repeats; `x-request-id` is the first request's (see `keepReplayedRequestId`). */
-const replayedHeaderNames = ['x-gateway-cost', 'x-gateway-route', 'x-gateway-attempts', 'x-gateway-cache'] as const;
+const replayedHeaderNames = ['x-gateway-cost', 'x-gateway-route', 'x-gateway-attempts', 'x-gateway-cache', 'x-gateway-routing-rule'] as const;
 
 /** An in-progress upload's claim: its fingerprint is set when it completes, so nothing matches it before. */
 const pendingUploadFingerprint = 'pending-upload';

@@ -44,6 +44,7 @@ export function component<Schema extends z.ZodType>(schema: Schema, id: string):
 const chatAdmissionErrorCodes = [
   'stream_not_supported',
   'unsupported_capability',
+  'context_length_exceeded',
   'provider_not_routable',
   'model_not_found',
   'rate_limit_exceeded',

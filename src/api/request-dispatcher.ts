@@ -38,6 +38,8 @@ interface DispatchFields {
   routes: ResolvedRoute[];
   /** Routes the planner passed over (open breakers): the start of the trail. */
   trail?: RouteAttempt[];
+  /** The model's routing rule that chose `routes`. */
+  routingRule?: string | undefined;
   cache?: CachePlan | undefined;
   cacheStatus?: 'miss' | 'bypass';
   /** The caller's correlation headers, carried to the worker. */
@@ -291,7 +293,7 @@ export class RequestDispatcher {
 }
 
 /** The job fields sync and async work share: who, what and in which format, the plan, the trail so far, the cache plan. */
-function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'format' | 'conversionWarnings' | 'routes' | 'trail' | 'cache' | 'correlation'> & OperationPayload) {
+function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'format' | 'conversionWarnings' | 'routes' | 'trail' | 'routingRule' | 'cache' | 'correlation'> & OperationPayload) {
   return {
     ...operationPayloadOf(input),
     requestId: input.requestId,
@@ -301,6 +303,7 @@ function jobDataBase(input: Pick<DispatchFields, 'requestId' | 'principal' | 'fo
     format: input.format,
     ...(input.conversionWarnings && input.conversionWarnings.length > 0 ? { conversionWarnings: [...input.conversionWarnings] } : {}),
     routes: input.routes,
+    ...(input.routingRule === undefined ? {} : { routingRule: input.routingRule }),
     routeIndex: 0,
     ...(input.trail && input.trail.length > 0 ? { routeAttempts: input.trail } : {}),
     ...(input.cache ? { cache: input.cache } : {}),

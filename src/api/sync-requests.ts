@@ -7,6 +7,7 @@ import { bindRequest, type OperationName, type OperationPayload, type OperationR
 import type { RequestFormat } from '../formats/request-format.ts';
 import type { ResultStore } from '../records/result-store.ts';
 import { deprecationHeaders, routeTrailHeaders, servingAttempt } from '../routing/route-attempts.ts';
+import { routingRuleHeader } from '../routing/routing-rules.ts';
 import { type RequestDispatcher, type SyncDispatchInput } from './request-dispatcher.ts';
 import { RoutedGatewayError } from './routed-gateway-error.ts';
 
@@ -58,7 +59,7 @@ export class SyncRequests {
     if (hit) {
       request.recorded = true;
       // Rate limits still count a hit (it is a request); it costs nothing, so no budget is at stake.
-      const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(), kind: 'sync' });
+      const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: () => bound.estimateInputTokens(), kind: 'sync' });
       await lease.release();
       this.recordHit(request, { operation: bound.operation, format, conversionWarnings, model: bound.model }, hit, streamed);
       reply.header('x-gateway-cache', 'HIT');
@@ -68,12 +69,16 @@ export class SyncRequests {
 
     // Unknown model, a pin no route has, capabilities, open breakers: refused here, before the queue.
     const routed = await dispatcher.plan({ payload, headers: request.headers });
-    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: bound.estimateInputTokens(), kind: 'sync' });
+    const lease = await tenantLimits.admit({ principal, requestId: request.id, estimatedTokens: () => bound.estimateInputTokens(routed.routes[0]?.upstreamModel), kind: 'sync' });
     // From here the request is queued: its outcome is recorded (and logged) when it settles.
     request.recorded = true;
     const cacheStatus = cachePlan?.lookup ? 'miss' : 'bypass';
     // A stream's headers go before its first byte: the deprecation is the first route's.
-    const cacheHeaders = { 'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS', ...(input.stream ? deprecationHeaders(routed.routes[0]) : {}) };
+    const cacheHeaders = {
+      'x-gateway-cache': cacheStatus === 'miss' ? 'MISS' : 'BYPASS',
+      [routingRuleHeader]: routed.routingRule,
+      ...(input.stream ? deprecationHeaders(routed.routes[0]) : {}),
+    };
     // The lookup is done: the worker only stores the answer.
     const dispatch: SyncDispatchInput = {
       requestId: request.id,

@@ -216,6 +216,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     if (cached) {
       return {
         ...base,
+        routingRule: planned.routingRule,
         model,
         ...cacheHitFields(cached),
         errorCode: null,
@@ -228,7 +229,6 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     const cacheStatus = cacheStatusOf(cachePlan, false);
 
     const startedAt = new Date();
-    const estimatedTokens = bound.estimateInputTokens();
     const outcome = await callWithRetries({
       routes: planned.routes,
       providerOf,
@@ -236,7 +236,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       requestId: base.requestId,
       limitFor: (route) =>
         guardBudget(
-          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens, trafficClass: 'batch' }),
+          dependencies.limitProvider({ provider: route.provider, model: route.upstreamModel, estimatedTokens: () => bound.estimateInputTokens(route.upstreamModel), trafficClass: 'batch' }),
           { apiKeyId: batch.api_key_id, projectId: batch.project_id },
           route.provider,
         ),
@@ -268,6 +268,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
       void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
       return {
         ...base,
+        routingRule: planned.routingRule,
         ...routed,
         status: 'completed',
         statusCode: 200,
@@ -293,6 +294,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     }
     return {
       ...base,
+      routingRule: planned.routingRule,
       ...routed,
       status: 'failed',
       statusCode: gatewayError.status,

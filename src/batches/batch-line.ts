@@ -3,7 +3,8 @@ import { gatewayErrorCodes } from '../errors/gateway-error.ts';
 import { chatCompletionsPath } from '../operations/chat/chat-operation.ts';
 import { bindRequest, type BoundRequest, type OperationPayload } from '../operations/registry.ts';
 import { parseLineBody } from '../formats/batch-line-formats.ts';
-import { planRequest } from '../operations/plan-request.ts';
+import { chooseRequestRule, planRequest } from '../operations/plan-request.ts';
+import type { RuleChoice } from '../routing/routing-rules.ts';
 import type { RoutePlanRefusalCode } from '../operations/route-plan-refusal.ts';
 import { readRoutingControls } from '../routing/routing-controls.ts';
 import { noModelName } from '../usage/no-model.ts';
@@ -78,10 +79,19 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
     if (bound.streams()) return refused(model, 'stream_not_supported', 'stream: true is not supported in batches');
     const controls = readRoutingControls({ headers: {}, request: payload.request });
     if (!controls.ok) return refused(model, 'invalid_request_body', controls.message);
-    const key = JSON.stringify([controls.request.model, controls.pin ?? null, bound.capabilityKey()]);
+    const routed = bindRequest({ ...payload, request: controls.request } as OperationPayload);
+    // Lines of one model, needs and routing rule share a verdict; a line that might not fit a context
+    // window (its encoding-free upper bound is over `sharedVerdictTokens`) is planned on its own.
+    const rule = chooseRequestRule({ config, request: routed });
+    const shared = routed.maxInputTokens() + (routed.maxOutputTokens() ?? 0) <= sharedVerdictTokens;
+    if (!shared) {
+      const own = routeVerdict(config, routed, controls.pin, rule);
+      return own.ok ? { ok: true, model, provider: own.provider, upstreamModel: own.upstreamModel, warnings, ...payload } : refused(model, own.code, own.message);
+    }
+    const key = JSON.stringify([controls.request.model, controls.pin ?? null, bound.capabilityKey(), rule.rule]);
     let verdict = verdicts.get(key);
     if (!verdict) {
-      verdict = routeVerdict(config, bindRequest({ ...payload, request: controls.request } as OperationPayload), controls.pin);
+      verdict = routeVerdict(config, routed, controls.pin, rule);
       // Bounded, for a checker that lives as long as its process: model names come from clients.
       if (verdicts.size >= maxVerdicts) verdicts.clear();
       verdicts.set(key, verdict);
@@ -90,9 +100,12 @@ export function createBatchLineChecker(config: GatewayConfig, options: { /** The
   };
 }
 
-function routeVerdict(config: GatewayConfig, request: BoundRequest, pin: string | undefined): RouteVerdict {
+/** No catalogued chat model has a context window this short: lines within it never need the check. */
+const sharedVerdictTokens = 4096;
+
+function routeVerdict(config: GatewayConfig, request: BoundRequest, pin: string | undefined, rule: RuleChoice): RouteVerdict {
   // A fixed draw: the queue a line waits in is stable (its calls are planned again when it runs).
-  const plan = planRequest({ config, request, random: () => 0, pin });
+  const plan = planRequest({ config, request, rule, random: () => 0, pin });
   if (plan.ok) return { ok: true, provider: plan.routes[0]!.provider, upstreamModel: plan.routes[0]!.upstreamModel };
   // An error line has no `param`: the body field that needs the capability leads the message instead.
   const where = plan.code === 'unsupported_capability' && plan.param !== null ? `body.${plan.param}: ` : '';

@@ -314,7 +314,9 @@ export class PartPricing {
   /** What a line is expected to cost at the batch price: its estimated input, and its `max_tokens` of output where set. */
   estimate(model: string, line: NativeBatchLine): Big {
     const { batch } = this.of(model);
-    const input = bindRequest(line.operation === 'embeddings' ? { operation: 'embeddings', request: line.request } : { operation: 'chat', request: line.request }).estimateInputTokens();
+    const input = bindRequest(line.operation === 'embeddings' ? { operation: 'embeddings', request: line.request } : { operation: 'chat', request: line.request }).estimateInputTokens(
+      this.part.upstreamModel,
+    );
     const maxOutput = line.operation === 'embeddings' ? 0 : (line.request.max_completion_tokens ?? line.request.max_tokens ?? 0);
     return new Big(batch.inputPerMillion).times(input).plus(new Big(batch.outputPerMillion).times(maxOutput)).div(1_000_000);
   }

@@ -71,7 +71,7 @@ const usageCountersSchema = z.looseObject({
 });
 export type UsageCounters = z.infer<typeof usageCountersSchema>;
 
-export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'format', 'batch', 'day', 'hour'] as const;
+export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'format', 'routing_rule', 'batch', 'day', 'hour'] as const;
 export type UsageGroup = (typeof usageGroups)[number];
 
 /** `GET /v1/usage`: a row per group (each carrying its group's fields), and the total. */
@@ -92,6 +92,7 @@ export const usageReportSchema = z.looseObject({
       served_by: z.string().optional(),
       /** The client API: `chat`, `embeddings`, `messages` or `responses`. */
       format: z.string().optional(),
+      routing_rule: z.string().nullable().optional(),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),

@@ -11,6 +11,7 @@ const groupColumns: Record<UsageGroup, { title: string; cell(row: UsageRow): str
   provider: { title: 'PROVIDER', cell: (row) => row.provider ?? '–' },
   served_by: { title: 'SERVED BY', cell: (row) => row.served_by ?? '–' },
   format: { title: 'FORMAT', cell: (row) => row.format ?? '–' },
+  routing_rule: { title: 'RULE', cell: (row) => row.routing_rule ?? '–' },
   batch: { title: 'BATCH', cell: (row) => row.batch_id ?? '–' },
   day: { title: 'DAY', cell: (row) => row.day ?? '–' },
   hour: { title: 'HOUR', cell: (row) => row.hour ?? '–' },

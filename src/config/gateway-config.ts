@@ -12,6 +12,7 @@ import type { Logger } from '../logging/logger.ts';
 import { integer, providerSchema } from './provider-config.ts';
 import { breakersSchema, routeBalancing, routeOrAlias, routingSchema, routingStrategies } from './routing-config.ts';
 import { findRouteConfigProblems } from './validate-route-config.ts';
+import { routingRulesSchema } from './routing-rules-config.ts';
 
 /** A price in USD per million tokens, kept as a decimal string so money is never a float. */
 const decimalPrice = z
@@ -67,8 +68,12 @@ export const routeSchema = z.strictObject({
 export const modelSchema = z.strictObject({
   /** How the routes are ordered (see routing-config.ts). @defaultValue priority */
   strategy: z.enum(routingStrategies).default('priority'),
-  /** Provider routes and aliases of other models: the fallback chain. */
+  /** Provider routes and aliases of other models: the fallback chain, and the default when no rule matches. */
   routes: z.array(routeOrAlias(routeSchema)).min(1),
+  /** Conditional routing, in order: the first rule whose conditions all hold routes the request instead of `routes`. */
+  rules: routingRulesSchema(routeOrAlias(routeSchema)).optional(),
+  /** Whether requests are checked against the routes' context windows. @defaultValue `routing.contextCheck` */
+  contextCheck: z.boolean().optional(),
   pricing: pricingSchema.optional(),
   /** This model's response cache settings, over the global `cache` ones. */
   cache: z

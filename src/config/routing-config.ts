@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { integer } from './provider-config.ts';
 import { configErrorMap } from './unknown-key-hints.ts';
+import { complexityScorerNamed, complexityScorerNames } from '../tokens/complexity-score.ts';
 
 /**
  * How a model orders its routes (the README's "Routing and failover" explains each):
@@ -112,6 +113,16 @@ export const routingSchema = z.strictObject({
   latencySmoothing: number({ min: 0, max: 1, exclusiveMin: true, message: 'latencySmoothing must be a number in (0, 1]' }).default(0.2),
   /** A latency average not updated for this long is forgotten (the route is measured afresh). @defaultValue 3600000 */
   latencyMaxAgeMs: integer({ min: 1000, max: 7 * 86_400_000 }).default(3_600_000),
+  /**
+   * Refuse (400 `context_length_exceeded`) a request no route's context window fits, and try the routes
+   * that fit first; a model's `contextCheck` overrides it. @defaultValue true
+   */
+  contextCheck: z.boolean().default(true),
+  /** The complexity scorer routing rules read (`when.complexity`), by registered name. @defaultValue default */
+  complexityScorer: z
+    .string()
+    .default('default')
+    .refine((name) => complexityScorerNamed(name) !== undefined, { error: (issue) => `unknown complexity scorer "${String(issue.input)}" (registered: ${complexityScorerNames().join(', ')})` }),
 });
 export type RoutingConfig = z.infer<typeof routingSchema>;
 

@@ -81,7 +81,15 @@ describe('route config validation, at start, with the exact path', () => {
   it('applies the documented defaults', () => {
     const config = parseGatewayConfig({ providers }, {});
     expect(config.breakers).toEqual({ enabled: true, failureRate: 0.5, minRequests: 20, windowMs: 60_000, cooldownMs: 30_000, halfOpenProbes: 1, providers: {} });
-    expect(config.routing).toEqual({ maxBackoffMs: 30_000, maxRetryAfterMs: 60_000, maxSlotWaitMs: 5_000, latencySmoothing: 0.2, latencyMaxAgeMs: 3_600_000 });
+    expect(config.routing).toEqual({
+      maxBackoffMs: 30_000,
+      maxRetryAfterMs: 60_000,
+      maxSlotWaitMs: 5_000,
+      latencySmoothing: 0.2,
+      latencyMaxAgeMs: 3_600_000,
+      contextCheck: true,
+      complexityScorer: 'default',
+    });
   });
 
   it('keeps a provider override to the settings it names', () => {

@@ -3,7 +3,15 @@ import { isAliasRoute, type AliasRouteConfig } from './routing-config.ts';
 /** What the checks read of a parsed config (typed structurally: the schema calls this while parsing). */
 export interface RouteConfigShape {
   providers: Readonly<Record<string, unknown>>;
-  models: Readonly<Record<string, { routes: ReadonlyArray<{ provider: string } | AliasRouteConfig> }>>;
+  models: Readonly<
+    Record<
+      string,
+      {
+        routes: ReadonlyArray<{ provider: string } | AliasRouteConfig>;
+        rules?: ReadonlyArray<{ name: string; routes?: ReadonlyArray<{ provider: string } | AliasRouteConfig> | undefined; use?: string | undefined }> | undefined;
+      }
+    >
+  >;
   breakers?: { providers: Readonly<Record<string, unknown>> };
 }
 
@@ -14,21 +22,28 @@ export interface RouteConfigProblem {
 
 /**
  * Problems a schema cannot see, each with the exact path: a route to an unknown provider, an alias to
- * an unknown model, an alias cycle (`a → b → a`), breaker settings for an unknown provider.
+ * an unknown model, an alias cycle (`a → b → a`), breaker settings for an unknown provider; in a
+ * model's rules, the same of their routes, and a `use` of an unknown model or of the model itself.
  */
 export function findRouteConfigProblems(config: RouteConfigShape): RouteConfigProblem[] {
   const problems: RouteConfigProblem[] = [];
   const providers = Object.keys(config.providers).join(', ');
   const models = Object.keys(config.models).join(', ');
-  for (const [modelName, model] of Object.entries(config.models)) {
-    model.routes.forEach((route, index) => {
+  const checkRoutes = (routes: ReadonlyArray<{ provider: string } | AliasRouteConfig>, path: Array<string | number>) =>
+    routes.forEach((route, index) => {
       if (isAliasRoute(route)) {
-        if (!Object.hasOwn(config.models, route.alias)) {
-          problems.push({ path: ['models', modelName, 'routes', index, 'alias'], message: `unknown model "${route.alias}" (configured: ${models})` });
-        }
+        if (!Object.hasOwn(config.models, route.alias)) problems.push({ path: [...path, index, 'alias'], message: `unknown model "${route.alias}" (configured: ${models})` });
       } else if (!Object.hasOwn(config.providers, route.provider)) {
-        problems.push({ path: ['models', modelName, 'routes', index, 'provider'], message: `unknown provider "${route.provider}" (known: ${providers})` });
+        problems.push({ path: [...path, index, 'provider'], message: `unknown provider "${route.provider}" (known: ${providers})` });
       }
+    });
+  for (const [modelName, model] of Object.entries(config.models)) {
+    checkRoutes(model.routes, ['models', modelName, 'routes']);
+    model.rules?.forEach((rule, index) => {
+      if (rule.routes) checkRoutes(rule.routes, ['models', modelName, 'rules', index, 'routes']);
+      if (rule.use === modelName) problems.push({ path: ['models', modelName, 'rules', index, 'use'], message: `rule "${rule.name}" uses its own model: give it routes instead` });
+      else if (rule.use !== undefined && !Object.hasOwn(config.models, rule.use))
+        problems.push({ path: ['models', modelName, 'rules', index, 'use'], message: `unknown model "${rule.use}" (configured: ${models})` });
     });
   }
   problems.push(...findAliasCycles(config));

@@ -17,6 +17,7 @@ export const gatewayErrorCodes = {
   invalid_batch_lines: { status: 400, type: 'invalid_request_error' },
   native_batch_unavailable: { status: 400, type: 'invalid_request_error' },
   unsupported_capability: { status: 400, type: 'invalid_request_error' },
+  context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   provider_not_routable: { status: 400, type: 'invalid_request_error' },
   invalid_idempotency_key: { status: 400, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'invalid_request_error' },

@@ -4,6 +4,7 @@ import type { CallContext, ProviderClient } from '../providers/provider-client.t
 import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import type { EmbeddingsVectors } from '../providers/embeddings-schemas.ts';
+import type { TokenCounting } from '../tokens/token-families.ts';
 
 /**
  * The operations the gateway serves. Each is one OpenAI path (the API route, a batch's `endpoint` and
@@ -51,6 +52,18 @@ export interface ResponseTraits {
   finishReasons?: string[];
 }
 
+/** What routing rules read of a request's content (the token count and headers come from elsewhere). */
+export interface RuleTraits {
+  images: boolean;
+  tools: boolean;
+  jsonSchema: boolean;
+  metadata: Readonly<Record<string, string>>;
+  /** System and developer messages' text (the complexity score reads it). */
+  system: string;
+  /** Every other message's text, or an embeddings request's texts. */
+  conversation: string;
+}
+
 /** Streamed chunks of a chat call as they arrive; other operations do not stream. */
 export type ChunkSink = (chunks: ChatCompletionChunk[]) => void;
 
@@ -71,10 +84,19 @@ export interface Operation<Request extends { model: string }, Response extends O
    * answer (a batch's lines are checked once per distinct model and needs).
    */
   capabilityKey(request: Request): string;
-  /** Input tokens before the call (TPM limits). */
-  estimateInputTokens(request: Request): number;
+  /**
+   * Input tokens before the call (TPM limits, budgets, the context-window check), counted with the
+   * tokenizer of the upstream model's family (`tokenCountingFor`).
+   */
+  estimateInputTokens(request: Request, counting: TokenCounting): number;
+  /** An upper bound of `estimateInputTokens` that encodes nothing (the context-window check's shortcut). */
+  maxInputTokens(request: Request, counting: TokenCounting): number;
+  /** The most output tokens the request asks for (`max_completion_tokens`, `max_tokens`); undefined: not set. */
+  maxOutputTokens(request: Request): number | undefined;
   /** Whether the request streams its answer. */
   streams(request: Request): boolean;
+  /** What routing rules' conditions read of the request. */
+  ruleTraits(request: Request): RuleTraits;
   /** The provider call. `onChunks` is only used by operations that stream. */
   call(input: { client: ProviderClient; request: Request; context: CallContext; onChunks?: ChunkSink | undefined }): Promise<ProviderResult<Response>>;
   /** Whether an answer is complete enough to serve again from the response cache. */

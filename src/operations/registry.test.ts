@@ -36,10 +36,16 @@ describe('operation registry', () => {
     expect(embeddings.servedBy(chatOnly)).toBe(false);
     expect(embeddings.servedBy(embedding)).toBe(true);
     expect(embeddings.streams()).toBe(false);
-    // Texts at four characters a token; token arrays count exactly.
-    expect(embeddings.estimateInputTokens()).toBe(2 + 1);
+    // Texts by the tokenizer of the upstream model's family; token arrays count exactly.
+    const hello = bindRequest({ operation: 'embeddings', request: { model: 'e', input: ['hello world', 'hello'] } });
+    expect(hello.estimateInputTokens('text-embedding-3-small')).toBe(2 + 1);
+    expect(hello.estimateInputTokens('gpt-4o')).toBe(2 + 1);
+    // A name no family matches counts o200k × 1.1.
+    expect(hello.estimateInputTokens()).toBe(Math.ceil(2 * 1.1) + Math.ceil(1 * 1.1));
     expect(bindRequest({ operation: 'embeddings', request: { model: 'e', input: [[1, 2, 3], [4]] } }).estimateInputTokens()).toBe(4);
-    expect(estimateEmbeddingTokens({ input: 'abcde' })).toBe(2);
+    expect(estimateEmbeddingTokens({ model: 'text-embedding-3-small', input: 'hello world' })).toBe(2);
+    expect(embeddings.maxOutputTokens()).toBeUndefined();
+    expect(bindRequest({ operation: 'chat', request: { model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 5, max_completion_tokens: 7 } }).maxOutputTokens()).toBe(7);
   });
 
   it('refuses the wrong kind of model for each operation, with param model', () => {

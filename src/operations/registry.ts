@@ -6,7 +6,8 @@ import type { ModelDefinition } from '../routing/model-catalogue/index.ts';
 import { chatCompletionsPath, chatOperation } from './chat/chat-operation.ts';
 import { embeddingsRequestSchema, type EmbeddingsRequest } from '../providers/embeddings-schemas.ts';
 import { embeddingsOperation, embeddingsPath } from './embeddings/embeddings-operation.ts';
-import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
+import { tokenCountingFor } from '../tokens/token-families.ts';
+import type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits, RuleTraits } from './operation.ts';
 
 export type { ChunkSink, Operation, OperationName, OperationResponse, ProviderResult, RequestTraits, ResponseTraits } from './operation.ts';
 
@@ -56,8 +57,17 @@ export interface BoundRequest {
   servedBy(client: ProviderClient): boolean;
   checkModel(model: ModelDefinition | undefined): CapabilityProblem | undefined;
   capabilityKey(): string;
-  estimateInputTokens(): number;
+  /**
+   * Input tokens, counted for an upstream model's family (`tokenCountingFor`); without one, for the
+   * requested model's name. Counted once per vocabulary and factor, however often asked.
+   */
+  estimateInputTokens(upstreamModel?: string): number;
+  /** An upper bound of `estimateInputTokens` that encodes nothing. */
+  maxInputTokens(upstreamModel?: string): number;
+  /** The most output tokens the request asks for; undefined when it does not say. */
+  maxOutputTokens(): number | undefined;
   streams(): boolean;
+  ruleTraits(): RuleTraits;
   call(client: ProviderClient, context: CallContext, onChunks?: ChunkSink): Promise<ProviderResult>;
   isCacheable(response: OperationResponse): boolean;
   /** The request's settings, for a provider call's span. */
@@ -71,14 +81,27 @@ export function bindRequest(payload: OperationPayload): BoundRequest {
 }
 
 function bind<Request extends { model: string }, Response extends OperationResponse>(operation: Operation<Request, Response>, request: Request): BoundRequest {
+  const counted = new Map<string, number>();
   return {
     operation: operation.name,
     model: request.model,
     servedBy: (client) => operation.servedBy(client),
     checkModel: (model) => operation.checkModel(request, model),
     capabilityKey: () => operation.capabilityKey(request),
-    estimateInputTokens: () => operation.estimateInputTokens(request),
+    estimateInputTokens: (upstreamModel) => {
+      const counting = tokenCountingFor(upstreamModel ?? request.model);
+      const key = `${counting.encoding}:${counting.factor}`;
+      let tokens = counted.get(key);
+      if (tokens === undefined) {
+        tokens = operation.estimateInputTokens(request, counting);
+        counted.set(key, tokens);
+      }
+      return tokens;
+    },
+    maxInputTokens: (upstreamModel) => operation.maxInputTokens(request, tokenCountingFor(upstreamModel ?? request.model)),
+    maxOutputTokens: () => operation.maxOutputTokens(request),
     streams: () => operation.streams(request),
+    ruleTraits: () => operation.ruleTraits(request),
     call: (client, context, onChunks) => operation.call({ client, request, context, onChunks }),
     // Responses are checked where they are made (converters, the cache's schema): the name is trusted here.
     isCacheable: (response) => operation.isCacheable(response as Response),

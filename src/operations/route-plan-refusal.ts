@@ -2,7 +2,7 @@ import type { CapabilityProblem } from './chat/check-capabilities.ts';
 import type { RoutePlan } from '../routing/plan-routes.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 
-export type RoutePlanRefusalCode = 'model_not_found' | 'provider_not_routable' | 'unsupported_capability' | 'no_route_available';
+export type RoutePlanRefusalCode = 'model_not_found' | 'provider_not_routable' | 'unsupported_capability' | 'no_route_available' | 'context_length_exceeded';
 
 /** Why nothing can serve a request, as the client reads it: a gateway error code, its message and param. */
 export interface RoutePlanRefusal {

@@ -32,6 +32,8 @@ export interface RequestJobFields {
   format?: RequestFormat;
   /** What translating the request from its client format could not carry: recorded before the provider's own warnings. */
   conversionWarnings?: string[];
+  /** The model's routing rule that chose `routes` (`default`: its own routes). */
+  routingRule?: string;
   /** The planned attempt order (see `planRoutes`); the job runs one of them. */
   routes: ResolvedRoute[];
   /** The route this job calls; a fallback hop is a new job on the next route's queue with this + 1. */

@@ -136,6 +136,7 @@ function inputRowOf(o: BatchLineOutcome) {
     cost_saved: usage ? (usage.costSaved ?? '0') : null,
     operation: o.operation ?? 'chat',
     format: o.format,
+    routing_rule: o.routingRule ?? null,
     provider_batch_id: o.providerBatchId ?? null,
     batch_saved: usage ? (usage.batchSaved ?? '0') : null,
   };
@@ -174,24 +175,24 @@ WITH input AS (
     error_code text, error_message text, response jsonb, created_at timestamptz, started_at timestamptz, completed_at timestamptz,
     provider_latency_ms int, batch_id text, custom_id text, line_number int, prompt_tokens int, completion_tokens int, total_tokens int,
     cost numeric, cached_prompt_tokens int, cache_creation_tokens int, estimated boolean, warnings jsonb, route_attempts jsonb,
-    cache_status text, cost_saved numeric, operation text, format text, provider_batch_id text, batch_saved numeric)
+    cache_status text, cost_saved numeric, operation text, format text, routing_rule text, provider_batch_id text, batch_saved numeric)
 ), inserted AS (
   INSERT INTO requests (id, project_id, api_key_id, kind, status, model, provider, upstream_model, attempts, status_code,
                         error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, format, provider_batch_id)
+                        batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, format, routing_rule, provider_batch_id)
   SELECT id, project_id, api_key_id, 'batch', status, model, provider, upstream_model, attempts, status_code,
          error_code, error_message, response, created_at, started_at, completed_at, provider_latency_ms,
-         batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, format, provider_batch_id
+         batch_id, custom_id, line_number, warnings, route_attempts, cache_status, operation, format, routing_rule, provider_batch_id
   FROM input
   ON CONFLICT DO NOTHING
   RETURNING id
 ), billed AS (
   INSERT INTO usage (request_id, project_id, api_key_id, model, provider, upstream_model, prompt_tokens,
                      completion_tokens, total_tokens, cost, created_at, batch_id, cached_prompt_tokens,
-                     cache_creation_tokens, estimated, cost_saved, cache_hit, batch_saved)
+                     cache_creation_tokens, estimated, cost_saved, cache_hit, batch_saved, routing_rule)
   SELECT i.id, i.project_id, i.api_key_id, i.model, i.provider, i.upstream_model, i.prompt_tokens,
          i.completion_tokens, i.total_tokens, i.cost, i.completed_at, i.batch_id, i.cached_prompt_tokens,
-         i.cache_creation_tokens, i.estimated, i.cost_saved, i.cache_status IS NOT DISTINCT FROM 'hit', i.batch_saved
+         i.cache_creation_tokens, i.estimated, i.cost_saved, i.cache_status IS NOT DISTINCT FROM 'hit', i.batch_saved, i.routing_rule
   FROM input i JOIN inserted USING (id)
   WHERE i.prompt_tokens IS NOT NULL
   ON CONFLICT DO NOTHING
@@ -210,7 +211,7 @@ WITH input AS (
   -- A line's latency is started → settled: the batch's own wait is not the line's.
   SELECT i.completed_at AS settled_at, i.project_id, i.api_key_id, i.model, coalesce(i.provider, '') AS provider,
          CASE WHEN i.provider_batch_id IS NULL THEN 'gateway' ELSE 'batch_api' END AS served_by, i.format, i.batch_id,
-         1 AS requests, (i.status <> 'completed')::int AS errors, (i.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
+         coalesce(i.routing_rule, '') AS routing_rule, 1 AS requests, (i.status <> 'completed')::int AS errors, (i.cache_status IS NOT DISTINCT FROM 'hit')::int AS cache_hits,
          coalesce(b.prompt_tokens, 0) AS prompt_tokens, coalesce(b.cached_prompt_tokens, 0) AS cached_prompt_tokens,
          coalesce(b.completion_tokens, 0) AS completion_tokens, coalesce(b.cost, 0) AS cost, coalesce(b.cost_saved, 0) AS cost_saved,
          coalesce(b.batch_saved, 0) AS batch_saved, (b.request_id IS NOT NULL AND b.cost IS NULL)::int AS cost_unknown_requests,

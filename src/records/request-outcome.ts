@@ -29,6 +29,8 @@ export interface RequestOutcome {
   operation?: OperationName | undefined;
   /** The client API it came in through (a batch line: its batch's endpoint's; see `formatOfEndpoint`). */
   format: RequestFormat;
+  /** The model's routing rule that chose the routes (`default`: its own); absent where none was recorded. */
+  routingRule?: string | undefined;
   projectId: string;
   apiKeyId: string;
   /** The model the client asked for (a batch line's, even when it never ran; never empty). */

@@ -20,12 +20,13 @@ export interface RouteAttempt {
   latencyMs: number;
 }
 
-export type SkipReason = 'circuit_open' | 'provider_not_configured' | 'route_busy';
+export type SkipReason = 'circuit_open' | 'provider_not_configured' | 'route_busy' | 'context_window';
 
 const skipMessages: Record<SkipReason, string> = {
   circuit_open: 'circuit breaker open',
   provider_not_configured: 'provider not configured in this worker',
   route_busy: 'no slot under its limits in time',
+  context_window: 'the request does not fit its context window: moved after the routes it fits',
 };
 
 export function completedAttempt(route: ResolvedRoute, latencyMs: number): RouteAttempt {

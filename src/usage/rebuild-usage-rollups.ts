@@ -21,14 +21,14 @@ const insertedColumns = `${keyList}, ${rollupCounterColumns.join(', ')}, latency
  * The hourly rollups of [$1, $2) from the raw records, by the same rules as the writers: every
  * settled request once (by its settle time), tokens and cost from its usage row, latency accepted →
  * settled (batch lines: started → settled), served by a provider's batch API when it names a provider
- * batch, in the format the request recorded. Its select list follows {@link rollupKeyColumns} then {@link rollupCounterColumns}. Inserted
+ * batch, in the format and under the routing rule the request recorded. Its select list follows {@link rollupKeyColumns} then {@link rollupCounterColumns}. Inserted
  * in key order, so an hour's rows sit together on disk as the writers leave them (a query reads few
  * pages).
  */
 export const rebuildHourlySql = `
 INSERT INTO usage_rollups (hour, ${insertedColumns})
 SELECT date_trunc('hour', r.completed_at, 'UTC'), r.project_id, r.api_key_id, r.model, coalesce(r.provider, ''),
-       CASE WHEN r.provider_batch_id IS NULL THEN 'gateway' ELSE 'batch_api' END, r.format, coalesce(r.batch_id, ''),
+       CASE WHEN r.provider_batch_id IS NULL THEN 'gateway' ELSE 'batch_api' END, r.format, coalesce(r.batch_id, ''), coalesce(r.routing_rule, ''),
        count(*), count(*) FILTER (WHERE r.status <> 'completed'), count(*) FILTER (WHERE r.cache_status = 'hit'),
        coalesce(sum(u.prompt_tokens), 0), coalesce(sum(u.cached_prompt_tokens), 0), coalesce(sum(u.completion_tokens), 0),
        coalesce(sum(u.cost), 0), coalesce(sum(u.cost_saved), 0), coalesce(sum(u.batch_saved), 0),
@@ -38,8 +38,8 @@ SELECT date_trunc('hour', r.completed_at, 'UTC'), r.project_id, r.api_key_id, r.
          ${latencyBoundsSql})
 FROM requests r LEFT JOIN usage u ON u.request_id = r.id
 WHERE r.completed_at >= $1 AND r.completed_at < $2 AND r.status NOT IN ('queued', 'in_progress')
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9`;
 
 /** The daily rollups of the UTC days [$1, $2), from the hourly ones. */
 export const rebuildDailySql = `

@@ -13,6 +13,8 @@ export interface RequestLog {
   operation: string;
   /** The client API it came in through: `chat`, `embeddings`, `messages` or `responses`. */
   format: RequestFormat;
+  /** The model's routing rule that chose the routes (`default`: its own); null where none was recorded. */
+  routing_rule: string | null;
   status: string;
   status_code: number | null;
   model: string;
@@ -63,6 +65,8 @@ interface RequestLogRow {
   /** `chat` or `embeddings`. */
   operation: string;
   format: RequestFormat;
+  /** The model's routing rule that chose the routes (`default`: its own); null where none was recorded. */
+  routing_rule: string | null;
   status: string;
   status_code: number | null;
   model: string;
@@ -91,7 +95,7 @@ interface RequestLogRow {
 }
 
 const requestLogSql = `
-SELECT r.id, r.client_request_id, r.kind, r.operation, r.format, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
+SELECT r.id, r.client_request_id, r.kind, r.operation, r.format, r.routing_rule, r.status, r.status_code, r.model, r.provider, r.upstream_model, r.batch_id, r.custom_id, r.streamed,
        r.cache_status, r.attempts, r.route_attempts, r.error_code, r.error_message, r.created_at, r.started_at, r.completed_at,
        r.provider_latency_ms, r.warnings, u.prompt_tokens, u.cached_prompt_tokens, u.completion_tokens, u.total_tokens,
        trim_scale(u.cost)::text AS cost, trim_scale(u.cost_saved)::text AS cost_saved, u.estimated
@@ -115,6 +119,7 @@ export function toRequestLog(row: RequestLogRow): RequestLog {
     kind: row.kind,
     operation: row.operation,
     format: row.format,
+    routing_rule: row.routing_rule,
     status: row.status,
     status_code: row.status_code,
     model: row.model,

@@ -24,8 +24,8 @@ describe('rollupUpsertCtes', () => {
 });
 
 describe('rebuildHourlySql', () => {
-  it('takes the format from the request row, as a key of its own', () => {
-    expect(rebuildHourlySql).toContain("ELSE 'batch_api' END, r.format, coalesce(r.batch_id, '')");
-    expect(rebuildHourlySql).toContain('GROUP BY 1, 2, 3, 4, 5, 6, 7, 8\n');
+  it('takes the format and routing rule from the request row, as keys of their own', () => {
+    expect(rebuildHourlySql).toContain("ELSE 'batch_api' END, r.format, coalesce(r.batch_id, ''), coalesce(r.routing_rule, '')");
+    expect(rebuildHourlySql).toContain('GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9\n');
   });
 });

@@ -4,7 +4,7 @@ import { latencyBoundsSql } from './latency-buckets.ts';
  * The rollup key columns, in lock order: every statement that upserts rollups sorts its rows by
  * these, so concurrent writers take row locks in the same order and cannot deadlock on them.
  */
-export const rollupKeyColumns = ['project_id', 'api_key_id', 'model', 'provider', 'served_by', 'format', 'batch_id'] as const;
+export const rollupKeyColumns = ['project_id', 'api_key_id', 'model', 'provider', 'served_by', 'format', 'batch_id', 'routing_rule'] as const;
 
 /** The counters, as summed from settled rows and added on conflict. */
 export const rollupCounterColumns = [
@@ -23,7 +23,8 @@ export const rollupCounterColumns = [
 /**
  * The columns a `settled` relation gives {@link rollupUpsertCtes}: one row per request written or
  * usage row billed by the statement. `served_by` is `gateway` or `batch_api` (`usageServedBy`); `format`
- * the request's client API (`requests.format`, one of `requestFormats`);
+ * the request's client API (`requests.format`, one of `requestFormats`); `routing_rule` the model's
+ * routing rule that chose the routes (`requests.routing_rule`, '' where none was recorded);
  * `requests`, `errors`, `cache_hits` are 0 or 1; the token and cost columns 0 unless the row's usage
  * was inserted by this statement (`cost` 0 and `cost_unknown_requests` 1 when that usage has no cost); `latency_ms` NULL for no sample (a line that never started, or a
  * billing-only row).

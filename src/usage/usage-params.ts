@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.ts';
 
 /** What `group_by` may name, in the order the answer lists them. */
-export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'format', 'batch', 'day', 'hour'] as const;
+export const usageGroups = ['project', 'key', 'model', 'provider', 'served_by', 'format', 'routing_rule', 'batch', 'day', 'hour'] as const;
 export type UsageGroup = (typeof usageGroups)[number];
 
 const hourMs = 3_600_000;

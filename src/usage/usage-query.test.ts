@@ -53,7 +53,12 @@ describe('buildUsageQuery', () => {
   it('groups by client format, read from both rollup tables', () => {
     const { text } = buildUsageQuery({ range: range('2024-06-01T15:00:00Z', '2024-06-04T03:00:00Z'), groups: ['model', 'format'] });
     expect(text).toContain('GROUP BY model, format\n');
-    expect(text.match(/provider, served_by, format, batch_id/g)).toHaveLength(3);
+    expect(text.match(/provider, served_by, format, routing_rule, batch_id/g)).toHaveLength(3);
     expect(text).toMatch(/ORDER BY g\.cost DESC, g\.requests DESC, g\.model, g\.format$/);
+  });
+
+  it('groups by routing rule', () => {
+    const { text } = buildUsageQuery({ range: range('2024-06-01T15:00:00Z', '2024-06-04T03:00:00Z'), groups: ['model', 'routing_rule'] });
+    expect(text).toContain('GROUP BY model, routing_rule\n');
   });
 });

@@ -17,6 +17,7 @@ const groupColumns: Record<UsageGroup, string> = {
   provider: 'provider',
   served_by: 'served_by',
   format: 'format',
+  routing_rule: 'routing_rule',
   batch: 'batch_id',
   day: 'day',
   hour: 'hour',
@@ -59,7 +60,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   const sources: string[] = [];
   if (plan.days) {
     sources.push(
-      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, format, batch_id, ${counterColumns}
+      `SELECT day, NULL::timestamptz AS hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, format, routing_rule, batch_id, ${counterColumns}
        FROM usage_daily_rollups WHERE day >= ${parameter(isoDay(plan.days.from))}::date AND day < ${parameter(isoDay(plan.days.to))}::date${projectFilter}`,
     );
   }
@@ -67,7 +68,7 @@ export function buildUsageQuery(options: UsageQueryOptions): { text: string; val
   // was planned as a scan of the whole hourly table).
   for (const window of plan.hours) {
     sources.push(
-      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, format, batch_id, ${counterColumns}
+      `SELECT (hour AT TIME ZONE 'UTC')::date AS day, hour, project_id, api_key_id, ${usageModelSql} AS model, provider, served_by, format, routing_rule, batch_id, ${counterColumns}
        FROM usage_rollups WHERE hour >= ${parameter(window.from.toISOString())} AND hour < ${parameter(window.to.toISOString())}${projectFilter}`,
     );
   }

@@ -32,6 +32,8 @@ export interface UsageGroupFields {
   provider?: string | null;
   served_by?: UsageServedBy;
   format?: RequestFormat;
+  /** The model's routing rule (`default`: its own routes); null for requests recorded without one. */
+  routing_rule?: string | null;
   batch_id?: string | null;
   day?: string;
   hour?: string;
@@ -59,6 +61,7 @@ export interface GroupedRow {
   provider?: string;
   served_by?: UsageServedBy;
   format?: RequestFormat;
+  routing_rule?: string;
   batch_id?: string;
   /** `day` itself comes back as a Date at local midnight; its text is what the answer needs. */
   day_text?: string;
@@ -182,6 +185,9 @@ export function toUsageRow(row: GroupedRow, groups: readonly UsageGroup[]): Usag
         break;
       case 'format':
         fields.format = row.format ?? 'chat';
+        break;
+      case 'routing_rule':
+        fields.routing_rule = row.routing_rule ? row.routing_rule : null;
         break;
       case 'batch':
         fields.batch_id = row.batch_id ? row.batch_id : null;

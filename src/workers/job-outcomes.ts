@@ -25,6 +25,7 @@ export function jobOutcomeBase(data: RequestJobData, route: ResolvedRoute, attem
     cacheStatus: data.cacheStatus ?? cacheStatusOf(data.cache, false),
     operation: operationNameOf(data),
     format: formatOfJob(data),
+    routingRule: data.routingRule,
     // A failure keeps what the format's translation dropped; a success adds the provider's own after it.
     warnings: data.conversionWarnings,
     streamed: bindRequest(data).streams(),
@@ -40,6 +41,7 @@ export function cacheHitOutcome(data: RequestJobData, answer: CachedAnswer): Req
     kind: data.kind,
     operation: operationNameOf(data),
     format: formatOfJob(data),
+    routingRule: data.routingRule,
     projectId: data.projectId,
     apiKeyId: data.apiKeyId,
     model: data.model,

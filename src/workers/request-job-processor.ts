@@ -167,7 +167,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
       limit: dependencies.limitProvider({
         provider: route.provider,
         model: route.upstreamModel,
-        estimatedTokens: bound.estimateInputTokens(),
+        estimatedTokens: () => bound.estimateInputTokens(route.upstreamModel),
         trafficClass: 'interactive',
       }),
       signals: dependencies,

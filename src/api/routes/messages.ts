@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { GatewayError } from '../../errors/gateway-error.ts';
 import type { AppDependencies } from '../app.ts';
 import { runTranslatedChat } from '../translated-chat.ts';
+import { resolveRoutes } from '../../routing/resolve-route.ts';
+import { tokenCountingFor } from '../../tokens/token-families.ts';
 import {
   AnthropicStreamEncoder,
   convertMessagesRequest,
@@ -72,14 +74,17 @@ export function messagesRoutes(dependencies: AppDependencies): FastifyPluginAsyn
         schema: {
           operationId: 'countMessageTokens',
           summary: 'Count the input tokens of a message (an estimate)',
-          description: "Anthropic's `count_tokens`: the gateway's estimate of the request's input tokens (about four characters a token, tools included), not the provider's tokenizer.",
+          description:
+            "Anthropic's `count_tokens`: the request's input tokens as the gateway counts them before a call (the tokenizer of the model's family; for Claude, `o200k_base` times a correction factor), tools and tool calls included, images at a fixed estimate. An approximation of the provider's own count.",
           tags: ['Chat'],
           body: messagesCountTokensRequestSchema,
           response: { 200: z.object({ input_tokens: z.number().int() }) },
         },
       },
       async (request) => {
-        const counted = countMessageTokens(request.body);
+        // Counted for the model's first route in config order (the one a call tries first, bar strategy and breakers).
+        const firstRoute = resolveRoutes({ model: request.body.model, config: dependencies.config })?.[0];
+        const counted = countMessageTokens(request.body, tokenCountingFor(firstRoute?.upstreamModel ?? request.body.model));
         if (!counted.ok) throw new GatewayError({ code: 'invalid_request_body', message: counted.message, param: counted.param });
         return { input_tokens: counted.input_tokens };
       },

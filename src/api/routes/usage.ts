@@ -40,6 +40,7 @@ export const usageReportSchema = z.object({
         .enum(requestFormats)
         .optional()
         .describe('The client API the requests came in through: `chat` (chat completions), `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
+      routing_rule: z.string().nullable().optional().describe("The model's routing rule that chose the routes (`default`: the model's own routes); null for requests recorded without one."),
       batch_id: z.string().nullable().optional(),
       day: z.string().optional(),
       hour: z.string().optional(),
@@ -62,6 +63,7 @@ export const requestLogSchema = z.object({
   kind: z.string(),
   operation: z.string().describe('What was asked: `chat` or `embeddings`.'),
   format: z.enum(requestFormats).describe('The client API it came in through: `chat`, `embeddings`, `messages` (Anthropic Messages) or `responses` (OpenAI Responses).'),
+  routing_rule: z.string().nullable().describe("The model's routing rule that chose the routes (`default`: the model's own routes); null where none was recorded."),
   status: z.string(),
   status_code: z.number().int().nullable(),
   model: z.string(),

@@ -73,6 +73,8 @@ export const requests = pgTable(
      * `responses` (OpenAI Responses); a batch line's is its batch's endpoint's (see src/formats/request-format.ts).
      */
     format: text('format').$type<RequestFormat>().notNull().default('chat'),
+    /** The model's routing rule that chose the routes (`default`: its own routes); null where none was recorded. */
+    routingRule: text('routing_rule'),
     /** A batch line served by its provider's batch API: that provider batch's id (null for the gateway's own calls). */
     providerBatchId: text('provider_batch_id'),
   },

@@ -24,6 +24,8 @@ function rollupCounters() {
     format: text('format').$type<RequestFormat>().notNull().default('chat'),
     /** '' for requests outside any batch. */
     batchId: text('batch_id').notNull().default(''),
+    /** The model's routing rule that chose the routes (`default`: its own); '' where none was recorded. */
+    routingRule: text('routing_rule').notNull().default(''),
     requests: bigint('requests', { mode: 'number' }).notNull().default(0),
     /** Requests settled with any status but `completed`. */
     errors: bigint('errors', { mode: 'number' }).notNull().default(0),
@@ -42,8 +44,16 @@ function rollupCounters() {
   };
 }
 
-const keyColumns = (table: { projectId: AnyPgColumn; apiKeyId: AnyPgColumn; model: AnyPgColumn; provider: AnyPgColumn; servedBy: AnyPgColumn; format: AnyPgColumn; batchId: AnyPgColumn }) =>
-  [table.projectId, table.apiKeyId, table.model, table.provider, table.servedBy, table.format, table.batchId] as const;
+const keyColumns = (table: {
+  projectId: AnyPgColumn;
+  apiKeyId: AnyPgColumn;
+  model: AnyPgColumn;
+  provider: AnyPgColumn;
+  servedBy: AnyPgColumn;
+  format: AnyPgColumn;
+  batchId: AnyPgColumn;
+  routingRule: AnyPgColumn;
+}) => [table.projectId, table.apiKeyId, table.model, table.provider, table.servedBy, table.format, table.batchId, table.routingRule] as const;
 
 /**
  * Usage per settle hour (UTC) and (project, key, model, provider, served by, format, batch), maintained in the very

@@ -40,6 +40,8 @@ export const usage = pgTable(
     cacheHit: boolean('cache_hit').notNull().default(false),
     /** Set for batch lines, so a batch's usage sums without touching `requests`. */
     batchId: text('batch_id'),
+    /** The model's routing rule that chose the routes (`default`: its own); null where none was recorded. */
+    routingRule: text('routing_rule'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('usage_project_id_created_at_idx').on(table.projectId, table.createdAt), index('usage_api_key_id_created_at_idx').on(table.apiKeyId, table.createdAt)],

@@ -2,6 +2,7 @@ import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resource
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
 import { anthropicBetasOf, convertMessagesRequest, reasoningEffortFor } from './convert-messages-request.ts';
+import { tokenCountingFor } from '../../tokens/token-families.ts';
 import { countMessageTokens } from './count-tokens.ts';
 import { messagesRequestSchema } from './messages-schemas.ts';
 
@@ -341,16 +342,19 @@ describe('convertMessagesRequest', () => {
 });
 
 describe('countMessageTokens', () => {
-  it('estimates the prompt, tools included', () => {
+  const counting = tokenCountingFor('claude-sonnet-4-5');
+
+  it('counts the prompt with the family factor, tools included', () => {
     const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object' as const } }];
-    const plain = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
-    const withTools = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }], tools });
-    // 3 per request + 3 per message + 400 / 4.
-    expect(plain).toEqual({ ok: true, input_tokens: 106 });
+    const content = 'The quick brown fox jumps over the lazy dog.';
+    const plain = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content }] }, counting);
+    const withTools = countMessageTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content }], tools }, counting);
+    // o200k: "user" 1 + the sentence 10 = 11 text tokens × 1.3 → 15, + 3 per message + 3 priming.
+    expect(plain).toEqual({ ok: true, input_tokens: 21 });
     expect(withTools.ok && plain.ok && withTools.input_tokens > plain.input_tokens).toBe(true);
   });
 
   it('refuses what a call would refuse', () => {
-    expect(countMessageTokens({ model: 'm', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] }] })).toMatchObject({ ok: false });
+    expect(countMessageTokens({ model: 'm', messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1' }] }] }, counting)).toMatchObject({ ok: false });
   });
 });

@@ -144,7 +144,9 @@ export class GlobalProviderLimiter {
 
   private async run<T extends { usage?: TokenUsage }>(limits: ModelLimits, request: ProviderCallRequest, task: () => Promise<T>): Promise<T> {
     const { plan, queue } = limits;
-    const tokens = Math.max(0, Math.ceil(request.estimatedTokens));
+    const countsTokens = plan.sets[request.trafficClass].constraints.some((constraint) => constraint.kind === 'tokens');
+    const estimated = typeof request.estimatedTokens === 'function' ? (countsTokens ? request.estimatedTokens() : 0) : request.estimatedTokens;
+    const tokens = Math.max(0, Math.ceil(estimated));
     let holder: string;
     try {
       holder = await queue.acquire(request.trafficClass, tokens, this.maxWaitMs[request.trafficClass]);

@@ -12,8 +12,11 @@ export interface ProviderCallRequest {
   provider: string;
   /** The upstream model (limits may be set per route/model). */
   model: string;
-  /** Input tokens estimated before the call (for TPM), reconciled with the reported usage after. */
-  estimatedTokens: number;
+  /**
+   * Input tokens estimated before the call (for TPM), reconciled with the reported usage after; a
+   * function is called only when a TPM limit applies (counting costs a tokenizer pass).
+   */
+  estimatedTokens: number | (() => number);
   trafficClass: TrafficClass;
 }
 

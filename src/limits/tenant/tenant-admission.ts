@@ -41,13 +41,19 @@ export class TenantAdmission {
   }
 
   /** Throws a 429 GatewayError (headers set on `reply`) when the request may not run now. */
-  async admit(input: { principal: Principal; requestId: string; /** Input tokens the request is expected to use (TPM). */ estimatedTokens: number; kind: 'sync' | 'async' }): Promise<TenantLease> {
+  async admit(input: {
+    principal: Principal;
+    requestId: string;
+    /** Input tokens the request is expected to use (TPM); a function is called only when a TPM limit applies. */
+    estimatedTokens: number | (() => number);
+    kind: 'sync' | 'async';
+  }): Promise<TenantLease> {
     const limits = await this.limitsOf(input.principal);
     if (!limits) return noLease;
     await this.refuseOverBudget(input.principal, limits);
     const checks = rateChecks(input.principal, limits);
     if (checks.length === 0) return noLease;
-    const { estimatedTokens } = input;
+    const estimatedTokens = typeof input.estimatedTokens === 'number' ? input.estimatedTokens : checks.some((check) => check.dimension === 'tpm') ? input.estimatedTokens() : 0;
     const leaseTtlMs = input.kind === 'sync' ? this.options.syncLeaseTtlMs : this.options.asyncLeaseTtlMs;
     const verdict = await this.options.rateLimiter.admit({ checks, requestId: input.requestId, estimatedTokens, leaseTtlMs }).catch((error: unknown) => this.letThrough(error, { ok: true as const }));
     if (!verdict.ok) throw rateLimitError(verdict.check, verdict.retryAfterMs, estimatedTokens);

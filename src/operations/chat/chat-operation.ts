@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
-import { estimateRequestTokens } from '../../providers/estimate-usage.ts';
+import { messageText, type ChatCompletion, type ChatCompletionRequest } from '../../providers/chat-completion-schemas.ts';
+import { countChatRequestTokens, maxChatRequestTokens } from '../../tokens/count-request-tokens.ts';
 import type { ChatResult } from '../../providers/provider-client.ts';
 import { checkCapabilities } from './check-capabilities.ts';
 import type { Operation, ProviderResult, RequestTraits } from '../operation.ts';
@@ -28,8 +28,24 @@ export const chatOperation: Operation<ChatCompletionRequest, ChatCompletion> = {
     const tools = hasItems(request.tools) ? 'tools' : hasItems(request['functions']) ? 'functions' : null;
     return JSON.stringify(['chat', imageAt, tools, request.response_format?.type ?? null]);
   },
-  estimateInputTokens: estimateRequestTokens,
+  estimateInputTokens: countChatRequestTokens,
+  maxInputTokens: maxChatRequestTokens,
+  maxOutputTokens: (request) => request.max_completion_tokens ?? request.max_tokens ?? undefined,
   streams: (request) => request.stream === true,
+  ruleTraits: (request) => ({
+    images: request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url')),
+    tools: hasItems(request.tools) || hasItems(request['functions']),
+    jsonSchema: request.response_format?.type === 'json_schema',
+    metadata: request.metadata ?? {},
+    system: request.messages
+      .filter((message) => message.role === 'system' || message.role === 'developer')
+      .map((message) => messageText(message.content))
+      .join('\n'),
+    conversation: request.messages
+      .filter((message) => message.role !== 'system' && message.role !== 'developer')
+      .map((message) => messageText(message.content))
+      .join('\n'),
+  }),
   call: async ({ client, request, context, onChunks }) => fromChatResult(onChunks ? await client.chatStream(request, context, onChunks) : await client.chat(request, context)),
   isCacheable: (completion) => completion.choices.length > 0 && completion.choices.every((choice) => choice.finish_reason !== null && choice.finish_reason !== 'content_filter'),
   describeRequest: describeChatRequest,

@@ -1,7 +1,7 @@
-import { estimateEmbeddingTokens } from '../../providers/estimate-usage.ts';
+import { countEmbeddingTokens, maxEmbeddingTokens } from '../../tokens/count-request-tokens.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import type { Operation } from '../operation.ts';
-import type { EmbeddingsRequest, EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
+import { embeddingInputs, type EmbeddingsRequest, type EmbeddingsVectors } from '../../providers/embeddings-schemas.ts';
 
 export const embeddingsPath = '/v1/embeddings';
 
@@ -19,8 +19,20 @@ export const embeddingsOperation: Operation<EmbeddingsRequest, EmbeddingsVectors
     };
   },
   capabilityKey: () => 'embeddings',
-  estimateInputTokens: estimateEmbeddingTokens,
+  estimateInputTokens: countEmbeddingTokens,
+  maxInputTokens: maxEmbeddingTokens,
+  maxOutputTokens: () => undefined,
   streams: () => false,
+  ruleTraits: (request) => ({
+    images: false,
+    tools: false,
+    jsonSchema: false,
+    metadata: {},
+    system: '',
+    conversation: embeddingInputs(request)
+      .filter((input): input is string => typeof input === 'string')
+      .join('\n'),
+  }),
   call: async ({ client, request, context }) => {
     if (!client.embeddings) {
       throw new ProviderError({

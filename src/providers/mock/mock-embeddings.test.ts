@@ -47,7 +47,7 @@ describe('buildMockEmbeddings', () => {
     expect(embed({ input: '1,2,3', dimensions: 3 }).vectors.data[0]?.embedding).not.toEqual(result.vectors.data[0]?.embedding);
   });
 
-  it('reports usage (not estimated): four characters a token for texts, token arrays by their length', () => {
+  it("reports usage (not estimated): texts by the gateway's tokenizer, token arrays by their length", () => {
     expect(embed({ input: 'abcdefghi' }).usage).toEqual({ promptTokens: 3, completionTokens: 0, totalTokens: 3 });
     expect(embed({ input: [[1, 2, 3], [4]] }).usage).toEqual({ promptTokens: 4, completionTokens: 0, totalTokens: 4 });
   });

@@ -12,7 +12,7 @@ import { geminiBatchEmbedContentsResponseSchema, geminiEmbedContentResponseSchem
 export function convertGeminiEmbeddingsResponse(input: { provider: string; body: unknown; request: EmbeddingsRequest; upstreamModel: string }): EmbeddingsResult {
   const expected = embeddingInputs(input.request).length;
   const vectors = expected === 1 ? singleVector(input.provider, input.body) : batchVectors(input.provider, input.body, expected);
-  return embeddingsResult({ vectors, model: input.upstreamModel, usage: embeddingsUsage(input.request, undefined) });
+  return embeddingsResult({ vectors, model: input.upstreamModel, usage: embeddingsUsage({ input: input.request.input, model: input.upstreamModel }, undefined) });
 }
 
 function singleVector(provider: string, body: unknown): number[][] {

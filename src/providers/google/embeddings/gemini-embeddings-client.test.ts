@@ -34,6 +34,7 @@ describe('Gemini embeddings over HTTP: more inputs than one call takes', () => {
     expect(result?.vectors.data.map((item) => item.embedding[0])).toEqual(Array.from({ length: 250 }, (_unused, index) => index));
     // Gemini reports no usage: estimated over every call.
     expect(result?.usage).toMatchObject({ promptTokens: result?.vectors.usage.prompt_tokens, estimated: true });
-    expect(result?.usage.promptTokens).toBe(250);
+    // `t0` … `t249`: 2 or 3 tokens each in o200k_base, × 1.1 for Gemini, rounded up per input.
+    expect(result?.usage.promptTokens).toBe(750);
   });
 });

@@ -86,9 +86,10 @@ describe('convertGeminiEmbeddingsResponse', () => {
       object: 'list',
       data: [{ object: 'embedding', index: 0, embedding: [-0.0022189026, 0.0063374904, 0.014452476, -0.06758553, 0.011048013] }],
       model: 'gemini-embedding-001',
-      usage: { prompt_tokens: 7, total_tokens: 7 },
+      usage: { prompt_tokens: 8, total_tokens: 8 },
     });
-    expect(result.usage).toEqual({ promptTokens: 7, completionTokens: 0, totalTokens: 7, estimated: true });
+    // 7 tokens in o200k_base, × 1.1 for Gemini's family.
+    expect(result.usage).toEqual({ promptTokens: 8, completionTokens: 0, totalTokens: 8, estimated: true });
   });
 
   it('reads batchEmbedContents’ answer in request order', () => {
@@ -98,7 +99,8 @@ describe('convertGeminiEmbeddingsResponse', () => {
       [1, 0.0195364],
       [2, -0.009871215],
     ]);
-    expect(result.usage).toEqual({ promptTokens: 4, completionTokens: 0, totalTokens: 4, estimated: true });
+    // One token each, × 1.1 rounded up per input.
+    expect(result.usage).toEqual({ promptTokens: 6, completionTokens: 0, totalTokens: 6, estimated: true });
   });
 
   it.each([

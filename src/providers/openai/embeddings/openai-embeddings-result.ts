@@ -6,9 +6,9 @@ import { ProviderError } from '../../../errors/provider-error.ts';
 
 /**
  * Input tokens as the provider reported them, or estimated from the request when it reported none
- * (texts at about four characters a token, token arrays by their length), flagged `estimated`.
+ * (texts by the tokenizer of the model's family, token arrays by their length), flagged `estimated`.
  */
-export function embeddingsUsage(request: Pick<EmbeddingsRequest, 'input'>, reportedPromptTokens: number | undefined): TokenUsage {
+export function embeddingsUsage(request: Pick<EmbeddingsRequest, 'input'> & { model?: string | undefined }, reportedPromptTokens: number | undefined): TokenUsage {
   if (reportedPromptTokens === undefined) {
     const promptTokens = estimateEmbeddingTokens(request);
     return { promptTokens, completionTokens: 0, totalTokens: promptTokens, estimated: true };

@@ -92,7 +92,7 @@ describe('convertOpenAIEmbeddingsResponse', () => {
     ]);
   });
 
-  it('estimates usage the provider did not report (four characters a token; token arrays by length), and names the upstream model without one', () => {
+  it('estimates usage the provider did not report (the tokenizer; token arrays by length), and names the upstream model without one', () => {
     const { usage: _usage, model: _model, ...body } = fixture();
     const result = parse(
       {
@@ -111,7 +111,7 @@ describe('convertOpenAIEmbeddingsResponse', () => {
     );
     expect(result.usage).toEqual({ promptTokens: 5, completionTokens: 0, totalTokens: 5, estimated: true });
     expect(result.vectors.model).toBe('text-embedding-ada-002');
-    expect(parse({ data: [{ embedding: [1] }] }, request({ input: 'abcdefghi' })).usage).toEqual({ promptTokens: 3, completionTokens: 0, totalTokens: 3, estimated: true });
+    expect(parse({ data: [{ embedding: [1] }] }, request({ input: 'abcdefghi' })).usage).toEqual({ promptTokens: 2, completionTokens: 0, totalTokens: 2, estimated: true });
   });
 
   it.each([
