@@ -1,11 +1,9 @@
-import { thinkingBlockOf, type ChatCompletion, type ThinkingBlock } from '../chat-completion-schemas.ts';
+import { assistantCompletion, emptyAssistantParts, invalidProviderResponse } from '../assistant-completion.ts';
+import { thinkingBlockOf } from '../chat-completion-schemas.ts';
 import type { ChatResult } from '../provider-client.ts';
-import { ProviderError } from '../../errors/provider-error.ts';
 import { anthropicMessageResponseSchema, type AnthropicResponseBlock, type AnthropicResponseTextBlock, type AnthropicResponseToolUseBlock } from './anthropic-wire-schemas.ts';
 import { convertAnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
-
-type ToolCall = NonNullable<ChatCompletion['choices'][number]['message']['tool_calls']>[number];
 
 /**
  * An Anthropic message → OpenAI's `chat.completion`: one choice whose content is the text blocks
@@ -18,68 +16,24 @@ type ToolCall = NonNullable<ChatCompletion['choices'][number]['message']['tool_c
  */
 export function convertAnthropicResponse(input: { provider: string; body: unknown }, now: () => number = Date.now): ChatResult {
   const parsed = anthropicMessageResponseSchema.safeParse(input.body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderError({
-      provider: input.provider,
-      status: 502,
-      code: 'invalid_provider_response',
-      message: `provider returned an unexpected Anthropic message: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-      retryable: false,
-    });
-  }
+  if (!parsed.success) throw invalidProviderResponse(input.provider, 'Anthropic message', parsed.error.issues[0]);
   const answer = parsed.data;
   const warnings: string[] = [];
-  const texts: string[] = [];
-  const thinking: string[] = [];
-  const thinkingBlocks: ThinkingBlock[] = [];
-  const toolCalls: ToolCall[] = [];
+  const parts = emptyAssistantParts();
   for (const block of answer.content) {
-    if (isText(block)) texts.push(block.text);
+    if (isText(block)) parts.texts.push(block.text);
     else if (isToolUse(block)) {
-      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+      parts.toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
     } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
-      if (block.type === 'thinking' && typeof block['thinking'] === 'string') thinking.push(block['thinking']);
+      if (block.type === 'thinking' && typeof block['thinking'] === 'string') parts.reasoning.push(block['thinking']);
       const own = thinkingBlockOf(block);
-      if (own) thinkingBlocks.push(own);
+      if (own) parts.thinkingBlocks.push(own);
     } else warnings.push(`a "${block.type}" content block in Anthropic's answer has no OpenAI counterpart and was left out`);
   }
   const finish = mapAnthropicStopReason(answer.stop_reason);
   if (!finish.known) warnings.push(`Anthropic's stop_reason "${finish.raw}" is unknown to the gateway and was reported as finish_reason "stop"`);
   const usage = convertAnthropicUsage(answer.usage);
-
-  const completion: ChatCompletion = {
-    id: answer.id,
-    object: 'chat.completion',
-    created: Math.floor(now() / 1000),
-    model: answer.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: texts.length > 0 ? texts.join('') : null,
-          refusal: null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-          ...(thinking.length > 0 ? { reasoning_content: thinking.join('\n\n') } : {}),
-          ...(thinkingBlocks.length > 0 ? { thinking_blocks: thinkingBlocks } : {}),
-        },
-        logprobs: null,
-        finish_reason: finish.unified,
-        native_finish_reason: finish.raw,
-      },
-    ],
-    ...(usage.estimated
-      ? {}
-      : {
-          usage: {
-            prompt_tokens: usage.promptTokens,
-            completion_tokens: usage.completionTokens,
-            total_tokens: usage.totalTokens,
-            prompt_tokens_details: { cached_tokens: usage.cachedPromptTokens ?? 0 },
-          },
-        }),
-  };
+  const completion = assistantCompletion({ id: answer.id, model: answer.model, created: Math.floor(now() / 1000), parts, finish, usage });
   return warnings.length > 0 ? { completion, usage, warnings } : { completion, usage };
 }
 

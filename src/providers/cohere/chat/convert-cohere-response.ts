@@ -1,3 +1,4 @@
+import { invalidProviderResponse } from '../../assistant-completion.ts';
 import type { ChatCompletion } from '../../chat-completion-schemas.ts';
 import type { ChatResult } from '../../provider-client.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
@@ -18,16 +19,7 @@ export function cohereGenerationFailed(provider: string, finishReason: string): 
  */
 export function convertCohereResponse(input: { provider: string; body: unknown; upstreamModel: string }, now: () => number = Date.now): ChatResult {
   const parsed = cohereChatResponseSchema.safeParse(input.body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderError({
-      provider: input.provider,
-      status: 502,
-      code: 'invalid_provider_response',
-      message: `provider returned an unexpected Cohere chat response: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-      retryable: false,
-    });
-  }
+  if (!parsed.success) throw invalidProviderResponse(input.provider, 'Cohere chat response', parsed.error.issues[0]);
   const answer = parsed.data;
   const finish = mapCohereFinishReason(answer.finish_reason);
   if (finish.unified === undefined) throw cohereGenerationFailed(input.provider, finish.raw);

@@ -1,19 +1,10 @@
+import { invalidProviderResponse } from '../../assistant-completion.ts';
 import { chatCompletionSchema, type TokenUsage } from '../../chat-completion-schemas.ts';
-import { ProviderError } from '../../../errors/provider-error.ts';
 import type { ChatResult } from '../../provider-client.ts';
 
 export function convertOpenAIResponse(input: { provider: string; body: unknown }): ChatResult {
   const parsed = chatCompletionSchema.safeParse(input.body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderError({
-      provider: input.provider,
-      status: 502,
-      code: 'invalid_provider_response',
-      message: `provider returned an unexpected chat.completion: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
-      retryable: false,
-    });
-  }
+  if (!parsed.success) throw invalidProviderResponse(input.provider, 'chat.completion', parsed.error.issues[0]);
   const completion = parsed.data;
   return { completion, usage: convertOpenAIUsage(completion.usage) };
 }
