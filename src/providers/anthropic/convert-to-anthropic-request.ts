@@ -1,4 +1,5 @@
 import { anthropicOnlySettingsSchema, type ChatCompletionRequest } from '../chat-completion-schemas.ts';
+import { droppedFields } from '../dropped-settings.ts';
 import type { BuildChatRequestInput, WireRequest } from '../provider-client.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
 import type { AnthropicMessagesRequest, AnthropicTextBlock } from './anthropic-wire-schemas.ts';
@@ -15,16 +16,6 @@ export interface AnthropicRequestSettings {
   /** `max_tokens` when the client sends neither `max_completion_tokens` nor `max_tokens`. */
   defaultMaxTokens: number;
 }
-
-/** OpenAI settings with no Anthropic counterpart: dropped, with a warning when they ask for anything. */
-const droppedSettings: Record<string, (value: unknown) => boolean> = {
-  logprobs: (value) => value === true,
-  top_logprobs: (value) => typeof value === 'number',
-  logit_bias: (value) => typeof value === 'object' && value !== null && Object.keys(value).length > 0,
-  presence_penalty: (value) => typeof value === 'number' && value !== 0,
-  frequency_penalty: (value) => typeof value === 'number' && value !== 0,
-  seed: (value) => typeof value === 'number',
-};
 
 /** Fields this converter translates (or, for `stream`, that the API has already dealt with). */
 const translatedFields = new Set([
@@ -99,12 +90,7 @@ export function convertToAnthropicRequest(input: { request: ChatCompletionReques
   const thinking = own['thinking'] ?? request['thinking'];
   if (thinking !== undefined && thinking !== null) body.thinking = thinking;
 
-  for (const [field, value] of Object.entries(request)) {
-    const asksForSomething = droppedSettings[field];
-    if (asksForSomething ? asksForSomething(value) : !translatedFields.has(field) && value !== undefined && value !== null) {
-      warnings.push(`${field} is not supported by Anthropic and was dropped`);
-    }
-  }
+  for (const field of droppedFields(request, translatedFields)) warnings.push(`${field} is not supported by Anthropic and was dropped`);
 
   const betas = anthropicOnlySettingsSchema.shape.betas.safeParse(own['betas']);
   if (!betas.success) warnings.push('anthropic.betas must be a list of beta names (letters, digits, ".", "_", "-") and were not sent');

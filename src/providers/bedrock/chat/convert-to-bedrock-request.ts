@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from '../../chat-completion-schemas.ts';
+import { droppedFields } from '../../dropped-settings.ts';
 import type { BuildChatRequestInput, WireRequest } from '../../provider-client.ts';
 import { emulateJsonMode } from '../../anthropic/emulate-json-mode.ts';
 import { bedrockRequestError } from '../bedrock-request-error.ts';
@@ -12,16 +13,6 @@ export interface BedrockRequestSettings {
   /** `inferenceConfig.maxTokens` when the client sends neither `max_completion_tokens` nor `max_tokens`. */
   defaultMaxTokens?: number | undefined;
 }
-
-/** OpenAI settings with no Converse counterpart: dropped, with a warning when they ask for anything. */
-const droppedSettings: Record<string, (value: unknown) => boolean> = {
-  logprobs: (value) => value === true,
-  top_logprobs: (value) => typeof value === 'number',
-  logit_bias: (value) => typeof value === 'object' && value !== null && Object.keys(value).length > 0,
-  presence_penalty: (value) => typeof value === 'number' && value !== 0,
-  frequency_penalty: (value) => typeof value === 'number' && value !== 0,
-  seed: (value) => typeof value === 'number',
-};
 
 /** Fields this converter translates (or, for `stream`, that the API has already dealt with). */
 const translatedFields = new Set([
@@ -91,12 +82,7 @@ export function convertToBedrockRequest(input: BuildChatRequestInput<BedrockRequ
   const metadata = requestMetadata(request);
   if (metadata) body.requestMetadata = metadata;
 
-  for (const [field, value] of Object.entries(request)) {
-    const asksForSomething = droppedSettings[field];
-    if (asksForSomething ? asksForSomething(value) : !translatedFields.has(field) && value !== undefined && value !== null) {
-      warnings.push(`${field} is not supported by Bedrock and was dropped`);
-    }
-  }
+  for (const field of droppedFields(request, translatedFields)) warnings.push(`${field} is not supported by Bedrock and was dropped`);
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...config.headers };
   return { path: bedrockModelPath(input.upstreamModel, 'converse'), headers, body, ...(warnings.length > 0 ? { warnings } : {}) };
 }
