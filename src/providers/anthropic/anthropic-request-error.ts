@@ -1,4 +1,5 @@
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { ProviderError } from '../../errors/provider-error.ts';
+import { wireRequestError, type WireRequestErrorOptions } from '../wire-request-error.ts';
 
 /**
  * A request Anthropic cannot carry out as asked (`n` > 1, audio input, arguments that are not JSON):
@@ -6,14 +7,6 @@ import { ProviderError } from '../../errors/provider-error.ts';
  * OpenAI's `invalid_request_error` type and this code and param. `provider` is the wire format's name,
  * as building a request is not told the instance's name; the worker's logs carry that.
  */
-export function anthropicRequestError(options: { param: string; message: string; code?: 'unsupported_parameter' | 'unsupported_value' | 'invalid_value' }): ProviderError {
-  return new ProviderError({
-    provider: 'anthropic',
-    status: 400,
-    type: 'invalid_request_error',
-    code: options.code ?? 'unsupported_value',
-    param: options.param,
-    message: options.message,
-    retryable: false,
-  });
+export function anthropicRequestError(options: WireRequestErrorOptions): ProviderError {
+  return wireRequestError('anthropic', options);
 }

@@ -1,4 +1,5 @@
-import { ProviderError } from '../../errors/provider-error.ts';
+import type { ProviderError } from '../../errors/provider-error.ts';
+import { wireRequestError, type WireRequestErrorOptions } from '../wire-request-error.ts';
 
 /**
  * A request Bedrock cannot carry out as asked (`n` > 1, an image by http URL, arguments that are not
@@ -6,14 +7,6 @@ import { ProviderError } from '../../errors/provider-error.ts';
  * with OpenAI's `invalid_request_error` type and this code and param. `provider` is the wire format's
  * name, as building a request is not told the instance's name; the worker's logs carry that.
  */
-export function bedrockRequestError(options: { param: string; message: string; code?: 'unsupported_parameter' | 'unsupported_value' | 'invalid_value' }): ProviderError {
-  return new ProviderError({
-    provider: 'bedrock',
-    status: 400,
-    type: 'invalid_request_error',
-    code: options.code ?? 'unsupported_value',
-    param: options.param,
-    message: options.message,
-    retryable: false,
-  });
+export function bedrockRequestError(options: WireRequestErrorOptions): ProviderError {
+  return wireRequestError('bedrock', options);
 }
