@@ -1,5 +1,16 @@
-import { z } from 'zod';
 import { thinkingBlockOf, type ChatMessage } from '../chat-completion-schemas.ts';
+import {
+  appendTurn,
+  assistantTexts,
+  filePartSchema,
+  imagePartSchema,
+  parseBase64DataUrl,
+  parsePart,
+  parseToolArguments,
+  textPartSchema,
+  toolResultsFirst,
+  type ContentPart,
+} from '../chat-message-parts.ts';
 import { anthropicRequestError } from './anthropic-request-error.ts';
 import { anthropicCacheControlSchema, type AnthropicMessage, type AnthropicRequestBlock, type AnthropicTextBlock, type AnthropicToolResultBlock } from './anthropic-wire-schemas.ts';
 
@@ -10,19 +21,6 @@ export interface AnthropicConversation {
   messages: AnthropicMessage[];
   warnings: string[];
 }
-
-type ContentPart = { type: string; [key: string]: unknown };
-
-const textPartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
-const refusalPartSchema = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
-const imagePartSchema = z.looseObject({
-  type: z.literal('image_url'),
-  image_url: z.looseObject({ url: z.string(), detail: z.string().nullish() }),
-});
-const filePartSchema = z.looseObject({
-  type: z.literal('file'),
-  file: z.looseObject({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
-});
 
 /**
  * OpenAI chat messages → Anthropic's `system` plus alternating turns. System and developer messages
@@ -62,22 +60,7 @@ export function convertToAnthropicMessages(messages: readonly ChatMessage[]): An
         });
     }
   });
-  return { system, messages: turns.map(toolResultsFirst), warnings };
-}
-
-function appendTurn(turns: AnthropicMessage[], role: AnthropicMessage['role'], blocks: AnthropicRequestBlock[]): void {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role === role) last.content.push(...blocks);
-  else turns.push({ role, content: [...blocks] });
-}
-
-/** Anthropic wants a user turn's `tool_result` blocks before anything else in it. */
-function toolResultsFirst(turn: AnthropicMessage): AnthropicMessage {
-  if (turn.role !== 'user') return turn;
-  const results = turn.content.filter((block) => block.type === 'tool_result');
-  if (results.length === 0) return turn;
-  return { ...turn, content: [...results, ...turn.content.filter((block) => block.type !== 'tool_result')] };
+  return { system, messages: turns.map((turn) => toolResultsFirst(turn, (block) => block.type === 'tool_result')), warnings };
 }
 
 function textBlock(text: string, cacheControl?: unknown): AnthropicTextBlock[] {
@@ -99,18 +82,18 @@ function contentBlocks(content: string | readonly ContentPart[], at: string, war
 function contentPartBlocks(part: ContentPart, at: string, warnings: string[]): AnthropicRequestBlock[] {
   switch (part.type) {
     case 'text':
-      return textBlock(parsePart(textPartSchema, part, at).text, part['cache_control']);
+      return textBlock(parsePart(textPartSchema, part, at, anthropicRequestError).text, part['cache_control']);
     case 'image_url': {
-      const { image_url: image } = parsePart(imagePartSchema, part, at);
+      const { image_url: image } = parsePart(imagePartSchema, part, at, anthropicRequestError);
       if (image.detail && image.detail !== 'auto') warnings.push(`${at}.image_url.detail "${image.detail}" is not supported by Anthropic and was ignored`);
       return [imageBlock(image.url, `${at}.image_url.url`)];
     }
     case 'file': {
-      const { file } = parsePart(filePartSchema, part, at);
+      const { file } = parsePart(filePartSchema, part, at, anthropicRequestError);
       if (file.file_data === undefined) {
         throw anthropicRequestError({ param: `${at}.file`, message: 'Only inline files (file_data) can be sent to Anthropic; OpenAI file ids mean nothing there.' });
       }
-      const { mediaType, data } = parseBase64DataUrl(file.file_data, `${at}.file.file_data`);
+      const { mediaType, data } = parseBase64DataUrl(file.file_data, `${at}.file.file_data`, anthropicRequestError);
       return [{ type: 'document', source: { type: 'base64', media_type: mediaType, data }, ...(file.filename ? { title: file.filename } : {}) }];
     }
     default:
@@ -120,34 +103,15 @@ function contentPartBlocks(part: ContentPart, at: string, warnings: string[]): A
 
 function imageBlock(url: string, at: string): AnthropicRequestBlock {
   if (url.startsWith('data:')) {
-    const { mediaType, data } = parseBase64DataUrl(url, at);
+    const { mediaType, data } = parseBase64DataUrl(url, at, anthropicRequestError);
     return { type: 'image', source: { type: 'base64', media_type: mediaType, data } };
   }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   throw anthropicRequestError({ param: at, code: 'invalid_value', message: 'An image URL must be an http(s) URL or a base64 data: URL.' });
 }
 
-function parseBase64DataUrl(url: string, at: string): { mediaType: string; data: string } {
-  const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.+)$/s.exec(url);
-  if (!match?.[1] || !match[2]) {
-    throw anthropicRequestError({ param: at, code: 'invalid_value', message: 'Expected a base64 data: URL (data:<media type>;base64,<data>).' });
-  }
-  return { mediaType: match[1], data: match[2] };
-}
-
 function assistantTextBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, at: string): AnthropicRequestBlock[] {
-  const { content } = message;
-  if (content === null || content === undefined || (Array.isArray(content) && content.length === 0)) {
-    // An earlier refusal, replayed as history, is what the assistant said.
-    return typeof message.refusal === 'string' ? textBlock(message.refusal) : [];
-  }
-  if (typeof content === 'string') return textBlock(content);
-  return content.flatMap((part, index) => {
-    const partAt = `${at}.content[${index}]`;
-    if (part.type === 'refusal') return textBlock(parsePart(refusalPartSchema, part, partAt).refusal);
-    if (part.type === 'text') return textBlock(parsePart(textPartSchema, part, partAt).text, part['cache_control']);
-    throw anthropicRequestError({ param: `${partAt}.type`, message: `Assistant content parts of type "${part.type}" are not supported by Anthropic.` });
-  });
+  return assistantTexts(message, at, 'Anthropic', anthropicRequestError).flatMap(({ text, cacheControl }) => textBlock(text, cacheControl));
 }
 
 type ToolCall = NonNullable<Extract<ChatMessage, { role: 'assistant' }>['tool_calls']>[number];
@@ -171,23 +135,8 @@ function toolUseBlocks(calls: readonly ToolCall[], at: string): AnthropicRequest
     if (call.type !== 'function' || !call.function) {
       throw anthropicRequestError({ param: `${callAt}.type`, message: `Tool calls of type "${call.type}" are not supported by Anthropic.` });
     }
-    return { type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${callAt}.function.arguments`) };
+    return { type: 'tool_use', id: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`, 'Anthropic', anthropicRequestError) };
   });
-}
-
-/** Anthropic takes the arguments as an object; an empty string means no arguments. */
-function parseArguments(text: string, at: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text) as unknown;
-  } catch {
-    throw anthropicRequestError({ param: at, code: 'invalid_value', message: 'Tool call arguments must be a JSON object; Anthropic takes them parsed.' });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw anthropicRequestError({ param: at, code: 'invalid_value', message: 'Tool call arguments must be a JSON object; Anthropic takes them parsed.' });
-  }
-  return parsed as Record<string, unknown>;
 }
 
 function toolResultBlock(toolUseId: string, content: string | readonly ContentPart[], at: string, warnings: string[]): AnthropicToolResultBlock {
@@ -197,12 +146,4 @@ function toolResultBlock(toolUseId: string, content: string | readonly ContentPa
     throw anthropicRequestError({ param: `${at}.content[${index}]`, message: `Tool results cannot carry "${block.type}" content on Anthropic.` });
   });
   return blocks.length === 0 ? { type: 'tool_result', tool_use_id: toolUseId } : { type: 'tool_result', tool_use_id: toolUseId, content: blocks };
-}
-
-function parsePart<Schema extends z.ZodType>(schema: Schema, part: ContentPart, at: string): z.infer<Schema> {
-  const parsed = schema.safeParse(part);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue ? [at, ...issue.path.map(String)].join('.') : at;
-  throw anthropicRequestError({ param: path, code: 'invalid_value', message: `Invalid ${part.type} content part: ${issue?.message ?? 'invalid'}` });
 }

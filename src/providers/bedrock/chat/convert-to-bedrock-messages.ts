@@ -1,5 +1,16 @@
-import { z } from 'zod';
 import { thinkingBlockOf, type ChatMessage } from '../../chat-completion-schemas.ts';
+import {
+  appendTurn,
+  assistantTexts,
+  filePartSchema,
+  imagePartSchema,
+  parseBase64DataUrl,
+  parsePart,
+  parseToolArguments,
+  textPartSchema,
+  toolResultsFirst,
+  type ContentPart,
+} from '../../chat-message-parts.ts';
 import { bedrockRequestError } from '../bedrock-request-error.ts';
 import type { BedrockCachePoint, BedrockContentBlock, BedrockDocumentFormat, BedrockImageFormat, BedrockMessage, BedrockSystemBlock, BedrockToolResultContent } from '../bedrock-wire-schemas.ts';
 
@@ -11,21 +22,11 @@ export interface BedrockConversation {
   warnings: string[];
 }
 
-type ContentPart = { type: string; [key: string]: unknown };
-
 /** What converting content parts shares across a conversation: document names, warnings. */
 interface PartContext {
   documentName: () => string;
   warnings: string[];
 }
-
-const textPartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });
-const refusalPartSchema = z.looseObject({ type: z.literal('refusal'), refusal: z.string() });
-const imagePartSchema = z.looseObject({ type: z.literal('image_url'), image_url: z.looseObject({ url: z.string(), detail: z.string().nullish() }) });
-const filePartSchema = z.looseObject({
-  type: z.literal('file'),
-  file: z.looseObject({ file_data: z.string().optional(), file_id: z.string().optional(), filename: z.string().optional() }),
-});
 
 /** @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html */
 const imageFormats: Record<string, BedrockImageFormat> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/jpg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
@@ -83,21 +84,7 @@ export function convertToBedrockMessages(messages: readonly ChatMessage[]): Bedr
         throw bedrockRequestError({ param: `${at}.role`, message: 'The deprecated "function" role is not supported by Bedrock; send tools and "tool" messages instead.' });
     }
   });
-  return { system, messages: turns.map(toolResultsFirst), warnings };
-}
-
-function appendTurn(turns: BedrockMessage[], role: BedrockMessage['role'], blocks: BedrockContentBlock[]): void {
-  if (blocks.length === 0) return;
-  const last = turns.at(-1);
-  if (last?.role === role) last.content.push(...blocks);
-  else turns.push({ role, content: [...blocks] });
-}
-
-function toolResultsFirst(turn: BedrockMessage): BedrockMessage {
-  if (turn.role !== 'user') return turn;
-  const results = turn.content.filter((block) => 'toolResult' in block);
-  if (results.length === 0) return turn;
-  return { ...turn, content: [...results, ...turn.content.filter((block) => !('toolResult' in block))] };
+  return { system, messages: turns.map((turn) => toolResultsFirst(turn, (block) => 'toolResult' in block)), warnings };
 }
 
 const cachePoint: BedrockCachePoint = { cachePoint: { type: 'default' } };
@@ -120,18 +107,18 @@ function contentBlocks(content: string | readonly ContentPart[], at: string, con
 function contentPartBlocks(part: ContentPart, at: string, context: PartContext): BedrockContentBlock[] {
   switch (part.type) {
     case 'text':
-      return textBlock(parsePart(textPartSchema, part, at).text, part['cache_control']);
+      return textBlock(parsePart(textPartSchema, part, at, bedrockRequestError).text, part['cache_control']);
     case 'image_url': {
-      const { image_url: image } = parsePart(imagePartSchema, part, at);
+      const { image_url: image } = parsePart(imagePartSchema, part, at, bedrockRequestError);
       if (image.detail && image.detail !== 'auto') context.warnings.push(`${at}.image_url.detail "${image.detail}" is not supported by Bedrock and was ignored`);
       return [imageBlock(image.url, `${at}.image_url.url`)];
     }
     case 'file': {
-      const { file } = parsePart(filePartSchema, part, at);
+      const { file } = parsePart(filePartSchema, part, at, bedrockRequestError);
       if (file.file_data === undefined) {
         throw bedrockRequestError({ param: `${at}.file`, message: 'Only inline files (file_data) can be sent to Bedrock; OpenAI file ids mean nothing there.' });
       }
-      const { mediaType, data } = parseBase64DataUrl(file.file_data, `${at}.file.file_data`);
+      const { mediaType, data } = parseBase64DataUrl(file.file_data, `${at}.file.file_data`, bedrockRequestError);
       const format = documentFormats[mediaType];
       if (!format) throw bedrockRequestError({ param: `${at}.file.file_data`, message: `Bedrock takes documents of types ${Object.keys(documentFormats).join(', ')}; not ${mediaType}.` });
       return [{ document: { format, name: documentNameOf(file.filename) ?? context.documentName(), source: { bytes: data } } }];
@@ -155,30 +142,14 @@ function imageBlock(url: string, at: string): BedrockContentBlock {
   if (/^https?:\/\//i.test(url)) {
     throw bedrockRequestError({ param: at, message: 'Bedrock does not fetch images by URL; send the image inline as a base64 data: URL.' });
   }
-  const { mediaType, data } = parseBase64DataUrl(url, at);
+  const { mediaType, data } = parseBase64DataUrl(url, at, bedrockRequestError);
   const format = imageFormats[mediaType.toLowerCase()];
   if (!format) throw bedrockRequestError({ param: at, message: `Bedrock takes png, jpeg, gif and webp images; not ${mediaType}.` });
   return { image: { format, source: { bytes: data } } };
 }
 
-function parseBase64DataUrl(url: string, at: string): { mediaType: string; data: string } {
-  const match = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.+)$/s.exec(url);
-  if (!match?.[1] || !match[2]) throw bedrockRequestError({ param: at, code: 'invalid_value', message: 'Expected a base64 data: URL (data:<media type>;base64,<data>).' });
-  return { mediaType: match[1], data: match[2] };
-}
-
 function assistantTextBlocks(message: Extract<ChatMessage, { role: 'assistant' }>, at: string): BedrockContentBlock[] {
-  const { content } = message;
-  if (content === null || content === undefined || (Array.isArray(content) && content.length === 0)) {
-    return typeof message.refusal === 'string' ? textBlock(message.refusal) : [];
-  }
-  if (typeof content === 'string') return textBlock(content);
-  return content.flatMap((part, index) => {
-    const partAt = `${at}.content[${index}]`;
-    if (part.type === 'refusal') return textBlock(parsePart(refusalPartSchema, part, partAt).refusal);
-    if (part.type === 'text') return textBlock(parsePart(textPartSchema, part, partAt).text, part['cache_control']);
-    throw bedrockRequestError({ param: `${partAt}.type`, message: `Assistant content parts of type "${part.type}" are not supported by Bedrock.` });
-  });
+  return assistantTexts(message, at, 'Bedrock', bedrockRequestError).flatMap(({ text, cacheControl }) => textBlock(text, cacheControl));
 }
 
 /** Signed thinking (Claude on Bedrock) goes back as `reasoningContent`, verbatim: the signature covers it. */
@@ -201,23 +172,8 @@ function toolUseBlocks(calls: readonly ToolCall[], at: string): BedrockContentBl
   return calls.map((call, index) => {
     const callAt = `${at}.tool_calls[${index}]`;
     if (call.type !== 'function' || !call.function) throw bedrockRequestError({ param: `${callAt}.type`, message: `Tool calls of type "${call.type}" are not supported by Bedrock.` });
-    return { toolUse: { toolUseId: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${callAt}.function.arguments`) } };
+    return { toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${callAt}.function.arguments`, 'Bedrock', bedrockRequestError) } };
   });
-}
-
-/** Converse takes a tool call's input as a JSON object; an empty string means no arguments. */
-function parseArguments(text: string, at: string): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text) as unknown;
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw bedrockRequestError({ param: at, code: 'invalid_value', message: 'Tool call arguments must be a JSON object; Bedrock takes them parsed.' });
-  }
-  return parsed as Record<string, unknown>;
 }
 
 /** A tool result, and after it the cache point a part of its content asked for (a tool result cannot hold one). */
@@ -230,12 +186,4 @@ function toolResultBlocks(toolUseId: string, content: string | readonly ContentP
   });
   const cached = blocks.some((block) => 'cachePoint' in block);
   return [{ toolResult: { toolUseId, content: results } }, ...(cached ? [cachePoint] : [])];
-}
-
-function parsePart<Schema extends z.ZodType>(schema: Schema, part: ContentPart, at: string): z.infer<Schema> {
-  const parsed = schema.safeParse(part);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const path = issue ? [at, ...issue.path.map(String)].join('.') : at;
-  throw bedrockRequestError({ param: path, code: 'invalid_value', message: `Invalid ${part.type} content part: ${issue?.message ?? 'invalid'}` });
 }
