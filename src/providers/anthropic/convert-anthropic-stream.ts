@@ -1,5 +1,6 @@
 import type { TokenUsage } from '../chat-completion-schemas.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
+import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
+import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import { parseAnthropicStreamError } from './anthropic-error.ts';
 import {
@@ -16,7 +17,7 @@ import {
 import { convertAnthropicUsage } from './convert-anthropic-usage.ts';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.ts';
 
-type Delta = ChatCompletionChunkChoice['delta'];
+type Delta = ChunkDelta;
 type EventOf<Type extends AnthropicStreamEventType> = Extract<AnthropicStreamEvent, { type: Type }>;
 
 /** What one content block of the Anthropic message became on the OpenAI side. */
@@ -126,7 +127,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     if (isToolUseStart(block)) {
       const toolIndex = this.toolCount++;
       this.blocks.set(event.index, { kind: 'tool', toolIndex, sentArguments: false, startInput: block.input });
-      return this.emit({ tool_calls: [{ index: toolIndex, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }] });
+      return this.emit(toolCallStartDelta(toolIndex, block.id, block.name));
     }
     if (isRedactedThinkingStart(block)) {
       this.blocks.set(event.index, { kind: 'skipped' });
@@ -165,7 +166,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       // Server tools (web search, …) stream their input too, but they are Anthropic's to run, not the client's.
       if (block?.kind !== 'tool' || delta.partial_json === '') return [];
       block.sentArguments = true;
-      return this.emit({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.partial_json } }] });
+      return this.emit(toolCallArgumentsDelta(block.toolIndex, delta.partial_json));
     }
     return [];
   }
@@ -180,7 +181,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     block.sentArguments = true;
     const start = block.startInput;
     const argumentsText = typeof start === 'object' && start !== null ? JSON.stringify(start) : '{}';
-    return this.emit({ tool_calls: [{ index: block.toolIndex, function: { arguments: argumentsText } }] });
+    return this.emit(toolCallArgumentsDelta(block.toolIndex, argumentsText));
   }
 
   private messageDelta(event: EventOf<'message_delta'>): ChatCompletionChunk[] {
@@ -200,19 +201,17 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   /** One chunk for the delta; the first of the stream also carries the role, as OpenAI's does. */
   private emit(delta: Delta): ChatCompletionChunk[] {
-    if (this.roleSent) return [this.chunk(delta)];
+    const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
-    return [this.chunk({ role: 'assistant', ...delta })];
+    return chunks;
   }
 
   private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.input.created,
-      model: this.model,
-      choices: [{ index: 0, delta, ...(finish ?? { finish_reason: null }) }],
-    };
+    return singleChoiceChunk(this.source(), delta, finish);
+  }
+
+  private source(): ChunkSource {
+    return { id: this.id, created: this.input.created, model: this.model };
   }
 
   /** Counts are cumulative: the latest value of each wins; a missing or null one keeps the earlier. */

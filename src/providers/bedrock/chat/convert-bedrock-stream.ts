@@ -1,12 +1,13 @@
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { parseBedrockStreamException } from '../bedrock-error.ts';
 import { bedrockStreamEventSchemas, type BedrockStreamEvent, type BedrockStreamEventType, type BedrockUsage } from '../bedrock-wire-schemas.ts';
 import { convertBedrockUsage } from './convert-bedrock-usage.ts';
 import { mapBedrockStopReason } from './map-bedrock-stop-reason.ts';
 
-type Delta = ChatCompletionChunkChoice['delta'];
+type Delta = ChunkDelta;
 
 /** What one content block of the Converse message became on the OpenAI side. */
 type BlockState = { kind: 'text' } | { kind: 'tool'; toolIndex: number; sentArguments: boolean } | { kind: 'reasoning'; text: string };
@@ -70,7 +71,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
     if (!toolUse) return [];
     const toolIndex = this.toolCount++;
     this.blocks.set(event.contentBlockIndex, { kind: 'tool', toolIndex, sentArguments: false });
-    return this.emit({ tool_calls: [{ index: toolIndex, id: toolUse.toolUseId, type: 'function', function: { name: toolUse.name, arguments: '' } }] });
+    return this.emit(toolCallStartDelta(toolIndex, toolUse.toolUseId, toolUse.name));
   }
 
   private blockDelta(event: BedrockStreamEvent<'contentBlockDelta'>): ChatCompletionChunk[] {
@@ -84,7 +85,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
     if (delta.toolUse) {
       if (block?.kind !== 'tool' || delta.toolUse.input === '') return [];
       block.sentArguments = true;
-      return this.emit({ tool_calls: [{ index: block.toolIndex, function: { arguments: delta.toolUse.input } }] });
+      return this.emit(toolCallArgumentsDelta(block.toolIndex, delta.toolUse.input));
     }
     const reasoning = delta.reasoningContent;
     if (!reasoning || (block && block.kind !== 'reasoning')) return [];
@@ -112,7 +113,7 @@ export class BedrockStreamTranslator implements StreamTranslator {
     const block = this.blocks.get(event.contentBlockIndex);
     if (block?.kind !== 'tool' || block.sentArguments) return [];
     block.sentArguments = true;
-    return this.emit({ tool_calls: [{ index: block.toolIndex, function: { arguments: '{}' } }] });
+    return this.emit(toolCallArgumentsDelta(block.toolIndex, '{}'));
   }
 
   private messageStop(event: BedrockStreamEvent<'messageStop'>): ChatCompletionChunk[] {
@@ -125,19 +126,17 @@ export class BedrockStreamTranslator implements StreamTranslator {
   }
 
   private emit(delta: Delta): ChatCompletionChunk[] {
-    if (this.roleSent) return [this.chunk(delta)];
+    const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
-    return [this.chunk({ role: 'assistant', ...delta })];
+    return chunks;
   }
 
   private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.input.created,
-      model: this.input.upstreamModel,
-      choices: [{ index: 0, delta, ...(finish ?? { finish_reason: null }) }],
-    };
+    return singleChoiceChunk(this.source(), delta, finish);
+  }
+
+  private source(): ChunkSource {
+    return { id: this.id, created: this.input.created, model: this.input.upstreamModel };
   }
 
   private json(event: WireEvent): unknown {

@@ -1,12 +1,13 @@
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
-import type { ChatCompletionChunk, ChatCompletionChunkChoice, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
+import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { cohereStreamContentSchema, cohereStreamEventSchema, cohereStreamToolCallSchema, type CohereStreamEvent } from '../cohere-schemas.ts';
 import { convertCohereUsage } from '../convert-cohere-usage.ts';
 import { cohereGenerationFailed } from './convert-cohere-response.ts';
 import { mapCohereFinishReason } from './map-cohere-finish-reason.ts';
 
-type Delta = ChatCompletionChunkChoice['delta'];
+type Delta = ChunkDelta;
 
 /**
  * Cohere's v2 chat stream → OpenAI `chat.completion.chunk`s, one choice: `message-start` gives the id
@@ -55,14 +56,12 @@ export class CohereStreamTranslator implements StreamTranslator {
         const call = cohereStreamToolCallSchema.safeParse(message?.tool_calls).data;
         const toolIndex = this.toolCount++;
         this.tools.set(parsed.index ?? toolIndex, toolIndex);
-        return this.emit({
-          tool_calls: [{ index: toolIndex, id: call?.id ?? `call_${toolIndex}`, type: 'function', function: { name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' } }],
-        });
+        return this.emit(toolCallStartDelta(toolIndex, call?.id ?? `call_${toolIndex}`, call?.function?.name ?? '', call?.function?.arguments ?? ''));
       }
       case 'tool-call-delta': {
         const fragment = cohereStreamToolCallSchema.safeParse(message?.tool_calls).data?.function?.arguments;
         const toolIndex = this.tools.get(parsed.index ?? this.toolCount - 1) ?? this.toolCount - 1;
-        return fragment ? this.emit({ tool_calls: [{ index: toolIndex, function: { arguments: fragment } }] }) : [];
+        return fragment ? this.emit(toolCallArgumentsDelta(toolIndex, fragment)) : [];
       }
       case 'message-end':
         return this.messageEnd(parsed);
@@ -99,18 +98,16 @@ export class CohereStreamTranslator implements StreamTranslator {
   }
 
   private emit(delta: Delta): ChatCompletionChunk[] {
-    if (this.roleSent) return [this.chunk(delta)];
+    const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
-    return [this.chunk({ role: 'assistant', ...delta })];
+    return chunks;
   }
 
-  private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string } | undefined = undefined): ChatCompletionChunk {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk',
-      created: this.input.created,
-      model: this.input.upstreamModel,
-      choices: [{ index: 0, delta, ...(finish ?? { finish_reason: null }) }],
-    };
+  private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
+    return singleChoiceChunk(this.source(), delta, finish);
+  }
+
+  private source(): ChunkSource {
+    return { id: this.id, created: this.input.created, model: this.input.upstreamModel };
   }
 }
