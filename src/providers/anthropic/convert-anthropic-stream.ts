@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../chat-stream.ts';
-import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../stream/single-choice-chunk.ts';
+import { deltaChunks, finishChunks, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../errors/provider-error.ts';
 import { parseAnthropicStreamError } from './anthropic-error.ts';
 import {
@@ -194,8 +194,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private finish(stopReason: string | null): ChatCompletionChunk[] {
     this.finishSent = true;
     const finish = mapAnthropicStopReason(stopReason);
-    const chunks = this.roleSent ? [] : this.emit({ content: '' });
-    chunks.push(this.chunk({}, { finish_reason: finish.unified, native_finish_reason: finish.raw }));
+    const chunks = finishChunks(this.source(), this.roleSent, { finish_reason: finish.unified, native_finish_reason: finish.raw });
+    this.roleSent = true;
     return chunks;
   }
 
@@ -204,10 +204,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
     return chunks;
-  }
-
-  private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
-    return singleChoiceChunk(this.source(), delta, finish);
   }
 
   private source(): ChunkSource {

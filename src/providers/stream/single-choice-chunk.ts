@@ -37,3 +37,11 @@ export function toolCallStartDelta(index: number, id: string, name: string, argu
 export function toolCallArgumentsDelta(index: number, fragment: string): ChunkDelta {
   return { tool_calls: [{ index, function: { arguments: fragment } }] };
 }
+
+/**
+ * The chunks that end a stream: the role chunk first if none went out yet (an answer with no content
+ * still opens with one), then the finish chunk.
+ */
+export function finishChunks(source: ChunkSource, roleSent: boolean, finish: { finish_reason: string; native_finish_reason: string | null }): ChatCompletionChunk[] {
+  return [...(roleSent ? [] : deltaChunks(source, { content: '' }, false)), singleChoiceChunk(source, {}, finish)];
+}

@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
-import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
+import { deltaChunks, finishChunks, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { parseBedrockStreamException } from '../bedrock-error.ts';
 import { bedrockStreamEventSchemas, type BedrockStreamEvent, type BedrockStreamEventType, type BedrockUsage } from '../bedrock-wire-schemas.ts';
@@ -120,8 +120,8 @@ export class BedrockStreamTranslator implements StreamTranslator {
     if (this.stopped) return [];
     this.stopped = true;
     const finish = mapBedrockStopReason(event.stopReason);
-    const chunks = this.roleSent ? [] : this.emit({ content: '' });
-    chunks.push(this.chunk({}, { finish_reason: finish.unified, native_finish_reason: finish.raw }));
+    const chunks = finishChunks(this.source(), this.roleSent, { finish_reason: finish.unified, native_finish_reason: finish.raw });
+    this.roleSent = true;
     return chunks;
   }
 
@@ -129,10 +129,6 @@ export class BedrockStreamTranslator implements StreamTranslator {
     const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
     return chunks;
-  }
-
-  private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
-    return singleChoiceChunk(this.source(), delta, finish);
   }
 
   private source(): ChunkSource {

@@ -1,6 +1,6 @@
 import type { TokenUsage } from '../../chat-completion-schemas.ts';
 import type { ChatCompletionChunk, StreamTranslator, StreamTranslatorInput, WireEvent } from '../../chat-stream.ts';
-import { deltaChunks, singleChoiceChunk, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
+import { deltaChunks, finishChunks, toolCallArgumentsDelta, toolCallStartDelta, type ChunkDelta, type ChunkSource } from '../../stream/single-choice-chunk.ts';
 import { ProviderError } from '../../../errors/provider-error.ts';
 import { cohereStreamContentSchema, cohereStreamEventSchema, cohereStreamToolCallSchema, type CohereStreamEvent } from '../cohere-schemas.ts';
 import { convertCohereUsage } from '../convert-cohere-usage.ts';
@@ -77,8 +77,9 @@ export class CohereStreamTranslator implements StreamTranslator {
     if (finish.unified === undefined) throw cohereGenerationFailed(this.input.provider, raw);
     const usage = convertCohereUsage(event.delta?.usage);
     if (!usage.estimated) this.reported = usage;
-    const chunks = this.roleSent ? [] : this.emit({ content: '' });
-    return [...chunks, this.chunk({}, { finish_reason: finish.unified, native_finish_reason: raw })];
+    const chunks = finishChunks(this.source(), this.roleSent, { finish_reason: finish.unified, native_finish_reason: raw });
+    this.roleSent = true;
+    return chunks;
   }
 
   private parse(event: WireEvent): CohereStreamEvent {
@@ -101,10 +102,6 @@ export class CohereStreamTranslator implements StreamTranslator {
     const chunks = deltaChunks(this.source(), delta, this.roleSent);
     this.roleSent = true;
     return chunks;
-  }
-
-  private chunk(delta: Delta, finish: { finish_reason: string; native_finish_reason: string | null } | undefined = undefined): ChatCompletionChunk {
-    return singleChoiceChunk(this.source(), delta, finish);
   }
 
   private source(): ChunkSource {
