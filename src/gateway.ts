@@ -15,6 +15,7 @@ import { startApiRole } from './roles/api-role.ts';
 import { startSharedServices } from './roles/shared-services.ts';
 import { startWorkerRole } from './roles/worker-role.ts';
 import { warmTokenEncoders } from './tokens/token-encoders.ts';
+import { configCountsTokens } from './config/token-counting.ts';
 import { noTracing, type Tracing } from './observability/tracing.ts';
 
 /** How long past the drain deadline one shutdown step may take before the next one runs. */
@@ -113,8 +114,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // The prefix's registration goes with the rest of Redis's data: claimed again after each loss.
     deployment.keepClaimed(durability.watcher, (error) => (options.onFatal ? options.onFatal(error) : logger.error({ err: error }, error.message)));
 
-    // Token counts (limits, budgets, the context-window check) need the o200k vocabulary: loaded now, not on the first request.
-    warmTokenEncoders();
+    // A config that counts tokens on ordinary requests (TPM limits, token rules) loads the vocabulary
+    // before serving, not on the first request; any other loads it on first use (src/config/token-counting.ts).
+    if (configCountsTokens(config)) warmTokenEncoders();
     const roleOptions = { environment, config, logger, prefix, shared, shutdown, closers, tracing: options.tracing ?? noTracing };
     if (role === 'worker' || role === 'all') await startWorkerRole(roleOptions);
     if (role === 'worker') {
