@@ -538,8 +538,8 @@ describe('usage API and request logs, after a real run', () => {
 
   it('npm run usage:rebuild reproduces the same rollups from the raw records', async () => {
     const snapshot = async () => ({
-      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id')).rows,
-      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id')).rows,
+      hourly: (await harness.sql.query('SELECT * FROM usage_rollups ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule')).rows,
+      daily: (await harness.sql.query('SELECT * FROM usage_daily_rollups ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule')).rows,
     });
     const before = await snapshot();
     expect(before.hourly.length).toBeGreaterThan(3);

@@ -254,8 +254,8 @@ describe('usage rollups at the writers', () => {
     expect(report.total).toMatchObject({ requests: 5, errors: 1, cost: '0.00075', batch_saved: '0.00054' });
 
     const snapshot = async () => ({
-      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'native-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, batch_id")).rows,
-      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'native-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, batch_id")).rows,
+      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'native-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, batch_id, routing_rule")).rows,
+      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'native-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, batch_id, routing_rule")).rows,
     });
     const before = await snapshot();
     expect(before.hourly.map((row) => [row.served_by, row.batch_id, row.batch_saved])).toEqual([
@@ -308,8 +308,8 @@ describe('usage rollups at the writers', () => {
     ]);
 
     const snapshot = async () => ({
-      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'format-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id")).rows,
-      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'format-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id")).rows,
+      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'format-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule")).rows,
+      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'format-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule")).rows,
     });
     const before = await snapshot();
     expect(before.hourly.map((row) => [row.format, row.batch_id, row.requests])).toEqual([
