@@ -27,8 +27,20 @@ function tierPricing(tier: PriceTier): NonNullable<Pricing['tiers']>[number] {
   });
 }
 
-/** A catalogue entry's prices in the config's terms. */
+/** Catalogue entries live as long as the process: each one's prices are converted once. */
+const convertedPrices = new WeakMap<ModelPrices, Pricing>();
+
+/** A catalogue entry's prices in the config's terms (the same object for the same entry). */
 export function cataloguePricing(prices: ModelPrices): Pricing {
+  let pricing = convertedPrices.get(prices);
+  if (!pricing) {
+    pricing = convertPrices(prices);
+    convertedPrices.set(prices, pricing);
+  }
+  return pricing;
+}
+
+function convertPrices(prices: ModelPrices): Pricing {
   return defined({
     inputPerMillion: prices.input,
     outputPerMillion: prices.output,
