@@ -308,8 +308,11 @@ describe('usage rollups at the writers', () => {
     ]);
 
     const snapshot = async () => ({
-      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'format-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule")).rows,
-      daily: (await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'format-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule")).rows,
+      hourly: (await handle.pool.query("SELECT * FROM usage_rollups WHERE model = 'format-model' ORDER BY hour, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule"))
+        .rows,
+      daily: (
+        await handle.pool.query("SELECT * FROM usage_daily_rollups WHERE model = 'format-model' ORDER BY day, project_id, api_key_id, model, provider, served_by, format, batch_id, routing_rule")
+      ).rows,
     });
     const before = await snapshot();
     expect(before.hourly.map((row) => [row.format, row.batch_id, row.requests])).toEqual([
