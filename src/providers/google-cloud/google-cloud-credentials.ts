@@ -68,14 +68,14 @@ function parseJson(text: string, origin: string): unknown {
 }
 
 function fromJson(value: unknown, origin: string): GoogleCloudCredentials {
-  const any = anyCredentialSchema.safeParse(value);
-  if (!any.success) throw new ConfigurationError(`${origin}: not Google credentials (an object with a "type", e.g. "service_account")`);
-  if (any.data.type === 'service_account') {
+  const parsed = anyCredentialSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigurationError(`${origin}: not Google credentials (an object with a "type", e.g. "service_account")`);
+  if (parsed.data.type === 'service_account') {
     const account = serviceAccountSchema.safeParse(value);
     if (!account.success) {
       const fields = [...new Set(account.error.issues.map((issue) => issue.path.join('.')))].join(', ');
       throw new ConfigurationError(`${origin}: a service-account key needs client_email and private_key (invalid: ${fields})`);
     }
   }
-  return { kind: 'json', json: any.data, origin, projectId: any.data.project_id ?? any.data.quota_project_id };
+  return { kind: 'json', json: parsed.data, origin, projectId: parsed.data.project_id ?? parsed.data.quota_project_id };
 }
