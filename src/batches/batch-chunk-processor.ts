@@ -6,7 +6,7 @@ import type { GatewayConfig } from '../config/gateway-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ProviderClient } from '../providers/provider-client.ts';
 import { billedCost } from '../operations/cost.ts';
-import { warnDeprecatedOnce, warnUnknownCostOnce } from '../operations/route-warnings.ts';
+import { warnAboutServingRoute } from '../operations/route-warnings.ts';
 import { providerErrorToGatewayError } from '../execution/provider-error-mapping.ts';
 import { batchRequestId } from './batch-object.ts';
 import { createBatchLineChecker, rangesContain, type BatchLineChecker } from './batch-line.ts';
@@ -263,8 +263,7 @@ export function createBatchChunkProcessor(dependencies: BatchChunkDependencies) 
     if (outcome.ok) {
       const { response, usage } = outcome.result;
       const { cost, costUnknown } = billedCost({ usage, route });
-      if (costUnknown) warnUnknownCostOnce(dependencies.logger, route);
-      warnDeprecatedOnce(dependencies.logger, route);
+      warnAboutServingRoute(dependencies.logger, route, costUnknown === true);
       void dependencies.cache?.remember(cachePlan, outcome.result, { provider: route.provider, upstreamModel: route.upstreamModel, cost }, bound);
       return {
         ...base,

@@ -26,3 +26,9 @@ export function warnDeprecatedOnce(logger: Logger, route: { provider: string; up
     'this model is deprecated by its provider; requests still go to it, and answers carry x-gateway-model-deprecated',
   );
 }
+
+/** The once-per-process warnings about the route that served a call: its unknown price, its deprecation. */
+export function warnAboutServingRoute(logger: Logger, route: { provider: string; upstreamModel: string; deprecated?: { sunsetDate?: string | undefined } | undefined }, costUnknown: boolean): void {
+  if (costUnknown) warnUnknownCostOnce(logger, route);
+  warnDeprecatedOnce(logger, route);
+}

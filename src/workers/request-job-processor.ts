@@ -8,7 +8,7 @@ import type { ProviderError } from '../errors/provider-error.ts';
 import type { LimitProvider } from '../limits/provider/provider-limits.ts';
 import { GatewayError } from '../errors/gateway-error.ts';
 import { billedCost, knownCost } from '../operations/cost.ts';
-import { warnDeprecatedOnce, warnUnknownCostOnce } from '../operations/route-warnings.ts';
+import { warnAboutServingRoute } from '../operations/route-warnings.ts';
 import { decideAfterFailure, defaultRetryPolicy, type FailoverReason, type RetryPolicy } from '../routing/failover-decision.ts';
 import { routeKey, type ResolvedRoute } from '../routing/resolve-route.ts';
 import { completedAttempt, skippedAttempt, type RouteAttempt, type SkipReason } from '../routing/route-attempts.ts';
@@ -207,8 +207,7 @@ export function createRequestJobProcessor(dependencies: RequestJobProcessorDepen
         warnings: [...(data.conversionWarnings ?? []), ...(result.warnings ?? [])],
       };
       if (result.warnings) logger.warn({ warnings: result.warnings }, 'provider could not honour every setting');
-      if (route.unpriced) warnUnknownCostOnce(dependencies.logger, route);
-      warnDeprecatedOnce(dependencies.logger, route);
+      warnAboutServingRoute(dependencies.logger, route, route.unpriced === true);
       await Promise.all([
         recordOrAnswerUnavailable(job, success),
         call.bookkeeping,
